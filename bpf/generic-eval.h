@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The part of bpf/generic.bpf.c that reads kernel memory through pointers it
+ * found itself (a struct file from the fd table, dentries, mounts), compiled
+ * twice: with TG_EVAL_CAST 1, bpf_rdonly_cast() (6.2+) makes those plain
+ * loads; with 0, each is a bpf_probe_read_kernel() call, for older kernels.
+ * The two variants share no subprogram, so on a kernel without the kfunc the
+ * one that calls it is simply not loaded. V(name) names each variant's copy.
+ *
+ * Included by generic.bpf.c only, after everything both variants share.
+ */
+
+#if TG_EVAL_CAST
+/* An untrusted BTF pointer to the object at p: plain loads, faults read as 0. */
+#define KPTR(type, p) ((type *) bpf_rdonly_cast((void *) (p), bpf_core_type_id_kernel(type)))
+#define KREAD(type, p, field) (KPTR(type, p)->field)
+#else
+/* p into a local first: inside BPF_CORE_READ, a field of ours would become a CO-RE
+ * relocation against a struct the kernel does not have. */
+#define KREAD(type, p, field)                                                                      \
+        ({                                                                                         \
+                type *__kread_p = (type *) (p);                                                    \
+                BPF_CORE_READ(__kread_p, field);                                                   \
+        })
+#endif
+
+/* The struct file of fd argument register reg, through the task's file table. */
+static __always_inline bool V(resolve_fd)(struct eval *e, __u32 reg) {
+        struct file *file = NULL;
+        __u64 fd;
+
+        if (reg >= N_REGS)
+                return false;
+        if (e->file_state[reg] != MEMO_UNKNOWN)
+                return e->file_state[reg] == MEMO_OK;
+        e->file_state[reg] = MEMO_INVALID;
+
+        fd = e->args[reg] & 0xffffffff; /* an int */
+        if (fd >= e->max_fds)
+                return false;
+        /* fdtable.fd is an array of pointers: this one read is a call in both variants. */
+        if (bpf_probe_read_kernel(&file, sizeof(file), (void *) (e->fds + fd * sizeof(file))) < 0 ||
+            !file)
+                return false;
+        e->file[reg] = (__u64) file;
+        e->dentry[reg] = (__u64) KREAD(struct file, file, f_path.dentry);
+        e->mnt[reg] = (__u64) KREAD(struct file, file, f_path.mnt);
+        if (!e->dentry[reg])
+                return false;
+        e->file_state[reg] = MEMO_OK;
+        return true;
+}
+
+/* One step of a walk from the leaf: match the value's end against "/name" of
+ * the current dentry, then go to its parent (crossing mounts). */
+static long V(walk_step)(__u32 index, void *unused) {
+        struct eval *e = eval();
+        struct tg_generic_string *s;
+        struct name_buf *nb;
+        __u64 dentry, mnt, parent, m, parent_m;
+        const unsigned char *name;
+        __u32 zero = 0, len, rem, str;
+
+        if (!e)
+                return 1;
+        dentry = e->walk.dentry;
+        mnt = e->walk.mnt;
+        rem = e->walk.rem;
+        if (e->walk.postfix && rem == 0) {
+                e->walk.result = 1;
+                return 1;
+        }
+        if (index > 0) {
+                load_root(e);
+                if (dentry == e->root_dentry && mnt == e->root_mnt) {
+                        e->walk.result = rem == 0;
+                        return 1;
+                }
+        }
+        /* The root of a mount: its name is not part of the path, the mount point's is. */
+        if (dentry == (__u64) KREAD(struct vfsmount, mnt, mnt_root)) {
+                m = mnt - bpf_core_field_offset(struct mount, mnt);
+                parent_m = (__u64) KREAD(struct mount, m, mnt_parent);
+                if (parent_m == m) { /* the namespace's root, or a detached mount */
+                        e->walk.result = rem == 0;
+                        return 1;
+                }
+                e->walk.dentry = (__u64) KREAD(struct mount, m, mnt_mountpoint);
+                e->walk.mnt = parent_m + bpf_core_field_offset(struct mount, mnt);
+                return 0;
+        }
+        len = KREAD(struct dentry, dentry, d_name.len);
+        /* The length decides most mismatches before a byte is read. */
+        if (len > TG_NAME_MAX || (rem < len + 1 && !e->walk.postfix)) {
+                e->walk.result = 0;
+                return 1;
+        }
+
+        str = e->walk.string;
+        s = bpf_map_lookup_elem(&gen_strings, &str);
+        nb = bpf_map_lookup_elem(&gen_name_buf, &zero);
+        if (!s || !nb) {
+                e->walk.result = 0;
+                return 1;
+        }
+        if (e->name_dentry != dentry) {
+                name = KREAD(struct dentry, dentry, d_name.name);
+                if (bpf_probe_read_kernel(nb->data, len & TG_NAME_MAX, name) < 0) {
+                        e->walk.result = 0;
+                        return 1;
+                }
+                e->name_dentry = dentry;
+        }
+
+        if (rem >= len + 1) {
+                __u32 at = rem - len; /* where the name starts in the value */
+
+                if (at < 1 || at > TG_POLICY_STRING_MAX - 1 ||
+                    s->data[(at - 1) & (TG_POLICY_STRING_MAX - 1)] != '/' ||
+                    !bytes_equal(nb->data, 0, TG_POLICY_STRING_MAX - 1, s->data, at, len)) {
+                        e->walk.result = 0;
+                        return 1;
+                }
+                rem = at - 1;
+        } else {
+                /* Postfix: the value's start falls inside "/name". */
+                e->walk.result =
+                        rem <= len &&
+                        bytes_equal(nb->data, len - rem, TG_POLICY_STRING_MAX - 1, s->data, 0, rem);
+                return 1;
+        }
+        e->walk.rem = rem;
+
+        parent = (__u64) KREAD(struct dentry, dentry, d_parent);
+        if (parent == dentry) { /* disconnected, or a pseudo file: its name is all there is */
+                e->walk.result = rem == 0;
+                return 1;
+        }
+        e->walk.dentry = parent;
+        return 0;
+}
+
+/* Does the path of (dentry, mnt) equal (or, postfix, end with) string slot str? */
+static __always_inline bool V(path_matches_end)(struct eval *e, __u64 dentry, __u64 mnt, __u32 str,
+                                                __u32 length, bool postfix) {
+        e->walk.dentry = dentry;
+        e->walk.mnt = mnt;
+        e->walk.string = str;
+        e->walk.rem = length;
+        e->walk.postfix = postfix;
+        e->walk.result = 0;
+        if (length == 1 && !postfix) {
+                /* "/": the root itself, whose name is "/" and not a component. */
+                load_root(e);
+                return dentry == e->root_dentry && mnt == e->root_mnt;
+        }
+        bpf_loop(TG_PATH_MAX_DEPTH, V(walk_step), NULL, 0);
+        return e->walk.result;
+}
+
+/* One value of a path filter (fd argument, matchBinaries). */
+static long V(path_value)(__u32 i, void *unused) {
+        struct eval *e = eval();
+        struct tg_generic_string *s;
+        struct tg_policy_value *v;
+        __u32 slot, str;
+        bool hit;
+
+        if (!e)
+                return 1;
+        slot = e->value_first + i;
+        v = bpf_map_lookup_elem(&gen_values, &slot);
+        if (!v || v->kind != TG_VALUE_STRING)
+                return 1;
+        str = v->lo;
+        switch (e->path_op) {
+        case TG_POLICY_OP_EQUAL:
+        case TG_POLICY_OP_NOT_EQUAL:
+        case TG_POLICY_OP_IN:
+        case TG_POLICY_OP_NOT_IN:
+                /* A different last component: no walk at all. */
+                s = bpf_map_lookup_elem(&gen_strings, &str);
+                if (!s || (!e->leaf_is_mount_root && s->last_len != e->leaf_len)) {
+                        hit = false;
+                        break;
+                }
+                hit = V(path_matches_end)(e, e->path_dentry, e->path_mnt, str, v->aux, false);
+                break;
+        case TG_POLICY_OP_POSTFIX:
+        case TG_POLICY_OP_NOT_POSTFIX:
+                hit = V(path_matches_end)(e, e->path_dentry, e->path_mnt, str, v->aux, true);
+                break;
+        case TG_POLICY_OP_PREFIX:
+        case TG_POLICY_OP_NOT_PREFIX:
+                hit = path_has_prefix(e, e->path_dentry, e->path_mnt, str, v->aux);
+                break;
+        default:
+                hit = false;
+        }
+        if (hit) {
+                e->any = 1;
+                return 1;
+        }
+        return 0;
+}
+
+static __always_inline bool V(path_filter)(struct eval *e, struct tg_policy_filter *f, __u64 dentry,
+                                           __u64 mnt) {
+        e->path_dentry = dentry;
+        e->path_mnt = mnt;
+        e->path_op = f->op;
+        e->value_first = f->value_first;
+        e->any = 0;
+        /* What most mismatches are decided by: the leaf's name length. A mount's root
+         * (a bind-mounted file) is named by its mount point, so it always walks. */
+        e->leaf_len = KREAD(struct dentry, dentry, d_name.len);
+        e->leaf_is_mount_root = dentry == (__u64) KREAD(struct vfsmount, mnt, mnt_root);
+        bpf_loop(f->n_values, V(path_value), NULL, 0);
+        return op_is_negated(f->op) ? !e->any : e->any;
+}
+
+static __always_inline bool V(binary_filter)(struct eval *e, struct tg_policy_filter *f) {
+        struct task_struct *task = bpf_get_current_task_btf();
+        struct file *exe = task->mm->exe_file; /* trusted task: plain loads, both variants */
+
+        if (!exe)
+                return op_is_negated(f->op); /* kernel threads run no binary */
+        return V(path_filter)(e, f, (__u64) exe->f_path.dentry, (__u64) exe->f_path.mnt);
+}
+
+static __always_inline bool V(arg_filter)(struct eval *e, struct tg_policy_filter *f) {
+        struct tg_policy_hook *hook;
+        __u32 pos = f->arg, reg, slot = e->hook_slot;
+        __u8 type;
+
+        hook = bpf_map_lookup_elem(&gen_hooks, &slot);
+        if (!hook || pos >= TG_POLICY_MAX_ARGS)
+                return false;
+        reg = hook->arg_index[bounded(pos, 7)];
+        type = hook->arg_type[bounded(pos, 7)];
+        if (reg >= N_REGS)
+                return false;
+
+        switch (type) {
+        case TG_ARG_FD:
+                if (!V(resolve_fd)(e, reg))
+                        return op_is_negated(f->op); /* no file: no path equals anything */
+                return V(path_filter)(e, f, e->dentry[reg], e->mnt[reg]);
+        case TG_ARG_STRING:
+        case TG_ARG_CHAR_BUF: {
+                /* 1-based; 0 (none) wraps to an index read_user_data() refuses. */
+                __u32 size_reg = bounded(hook->arg_size_index[bounded(pos, 7)] - 1, 7);
+
+                if (read_user_data(e, reg, type, size_reg) < 0)
+                        return op_is_negated(f->op);
+                e->data_reg = reg;
+                e->path_op = f->op;
+                e->value_first = f->value_first;
+                e->any = 0;
+                bpf_loop(f->n_values, string_value, NULL, 0);
+                return op_is_negated(f->op) ? !e->any : e->any;
+        }
+        default:
+                return int_filter(e, f, int_value(type, e->args[reg]));
+        }
+}
+
+static long V(eval_filter)(__u32 i, void *unused) {
+        struct eval *e = eval();
+        struct tg_policy_filter *f;
+        __u32 slot;
+        bool ok;
+
+        if (!e)
+                return 1;
+        slot = e->filter_slot + i;
+        f = bpf_map_lookup_elem(&gen_filters, &slot);
+        if (!f) {
+                e->match = 0;
+                return 1;
+        }
+        switch (f->kind) {
+        case TG_FILTER_ARG:
+                ok = V(arg_filter)(e, f);
+                break;
+        case TG_FILTER_PID:
+                ok = pid_filter(e, f);
+                break;
+        case TG_FILTER_BINARY:
+                ok = V(binary_filter)(e, f);
+                break;
+        case TG_FILTER_CAPABILITY:
+                ok = capability_filter(e, f);
+                break;
+        case TG_FILTER_NAMESPACE:
+                ok = namespace_filter(e, f);
+                break;
+        default: /* the installer refuses what is not here */
+                ok = false;
+        }
+        if (!ok) {
+                e->match = 0; /* filters AND: the first that fails decides */
+                return 1;
+        }
+        return 0;
+}
+
+static long V(eval_selector)(__u32 i, void *unused) {
+        struct eval *e = eval();
+        struct tg_policy_selector *sel;
+        __u32 slot;
+
+        if (!e)
+                return 1;
+        slot = e->selector_first + i;
+        sel = bpf_map_lookup_elem(&gen_selectors, &slot);
+        if (!sel)
+                return 1;
+        e->match = 1;
+        e->filter_slot = sel->filter_first;
+        bpf_loop(sel->n_filters, V(eval_filter), NULL, 0);
+        if (e->match) { /* selectors OR: the first that matches decides */
+                e->matched_selector = i;
+                e->selector_slot = slot;
+                return 1;
+        }
+        return 0;
+}
+
+/* Append argument i of the hook to the record in gen_event. */
+static long V(emit_arg)(__u32 i, void *unused) {
+        struct eval *e = eval();
+        struct event_scratch *out;
+        struct tg_policy_hook *hook;
+        struct tg_generic_arg *arg;
+        __u32 zero = 0, slot, reg, off, size = 0;
+        __u64 v, first = 0;
+        __u8 type;
+
+        if (!e)
+                return 1;
+        slot = e->hook_slot;
+        hook = bpf_map_lookup_elem(&gen_hooks, &slot);
+        out = bpf_map_lookup_elem(&gen_event, &zero);
+        if (!hook || !out || i >= TG_POLICY_MAX_ARGS)
+                return 1;
+        off = e->out_off;
+        /* Room for the largest argument, or the record ends here. */
+        if (off > TG_GENERIC_RECORD_MAX - sizeof(*arg) - TG_PATH_MAX - 8) {
+                e->out_flags |= TG_GENERIC_RECORD_ARGS_TRUNCATED;
+                return 1;
+        }
+        arg = (void *) &out->data[off];
+        type = hook->arg_type[bounded(i, 7)];
+        reg = hook->arg_index[bounded(i, 7)];
+        if (reg >= N_REGS)
+                return 1;
+        v = e->args[reg];
+        arg->type = type;
+        arg->flags = 0;
+        arg->pad = 0;
+        arg->value = int_value(type, v);
+
+        switch (type) {
+        case TG_ARG_FD:
+                if (!V(resolve_fd)(e, reg) || !build_path(e, e->dentry[reg], e->mnt[reg])) {
+                        arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                        break;
+                }
+                {
+                        struct tg_path_scratch *ps = tg_path_scratch();
+                        __u32 len = bounded(e->built_len, TG_PATH_MAX - 1);
+                        __u32 pos = bounded(e->built_pos, TG_PATH_MAX - 1);
+
+                        if (!ps) {
+                                arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                                break;
+                        }
+                        /* The path without its NUL (at most TG_PATH_MAX - 1 bytes), then the NUL.
+                         */
+                        bpf_probe_read_kernel(&out->data[off + sizeof(*arg)], len, &ps->buf[pos]);
+                        out->data[(off + sizeof(*arg) + len) & (TG_GENERIC_RECORD_MAX * 2 - 1)] = 0;
+                        if (ps->walk.truncated)
+                                arg->flags |= TG_GENERIC_ARG_TRUNCATED;
+                        size = len + 1;
+                }
+                break;
+        case TG_ARG_STRING: {
+                long n = bpf_probe_read_user_str(&out->data[off + sizeof(*arg)],
+                                                 TG_GENERIC_STRING_MAX, (void *) v);
+
+                arg->value = 0; /* a user address says nothing to anyone */
+                if (n <= 0)
+                        arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                else
+                        size = n;
+                break;
+        }
+        case TG_ARG_CHAR_BUF: {
+                /* sizeArgIndex is 1-based; 0 (none) wraps to an index the check refuses. */
+                __u32 size_reg = bounded(hook->arg_size_index[bounded(i, 7)] - 1, 7);
+                __u64 want;
+
+                if (size_reg >= N_REGS) {
+                        arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                        break;
+                }
+                want = e->args[size_reg];
+                arg->value = want;
+                size = want > TG_GENERIC_BUF_MAX ? TG_GENERIC_BUF_MAX : want;
+                if (want > TG_GENERIC_BUF_MAX)
+                        arg->flags |= TG_GENERIC_ARG_TRUNCATED;
+                if (size > 0 &&
+                    bpf_probe_read_user(&out->data[off + sizeof(*arg)], size, (void *) v) < 0) {
+                        arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                        size = 0;
+                }
+                break;
+        }
+        default:
+                break;
+        }
+        /* Only the argument's own bytes: the rest of the scratch is an older event's. */
+        if (size > 0) {
+                first = *(__u64 *) &out->data[off + sizeof(*arg)];
+                if (size < 8)
+                        first &= (1ULL << (size * 8)) - 1;
+        }
+        arg->size = size;
+        e->digest = digest_mix(digest_mix(digest_mix(e->digest, arg->value), size), first);
+        e->out_off = off + sizeof(*arg) + ((size + 7) & ~7U);
+        return 0;
+}
+
+/* The matched selector's actions (or Post, for a hook without selectors). */
+static __always_inline void V(run_actions)(struct eval *e, struct tg_policy_hook *hook) {
+        struct tg_policy_action *limit = NULL;
+        struct tg_policy_selector *sel = NULL;
+        struct tg_generic_record *r;
+        struct event_scratch *out;
+        bool post = true, has_selector = e->matched_selector != TG_GENERIC_NO_SELECTOR;
+        __u32 zero = 0, slot = e->selector_slot, signal = 0, flags = 0;
+        __u8 action = TG_ACTION_POST;
+
+        counters_add(e, has_selector, C_MATCHED);
+        if (has_selector) {
+                sel = bpf_map_lookup_elem(&gen_selectors, &slot);
+                if (!sel)
+                        return;
+        }
+        for (__u32 i = 0; sel && i < TG_POLICY_MAX_ACTIONS_PER_SELECTOR; i++) {
+                struct tg_policy_action *a;
+                __u32 aslot = sel->action_first + i;
+
+                if (i >= sel->n_actions)
+                        break;
+                a = bpf_map_lookup_elem(&gen_actions, &aslot);
+                if (!a)
+                        continue;
+                switch (a->type) {
+                case TG_ACTION_NO_POST:
+                        post = false;
+                        break;
+                case TG_ACTION_POST:
+                        if (a->rate_limit_ms)
+                                limit = a;
+                        break;
+                case TG_ACTION_SIGKILL:
+                case TG_ACTION_SIGNAL: {
+                        __u32 sig = a->type == TG_ACTION_SIGKILL ? SIGKILL : a->arg_sig;
+
+                        if (action != TG_ACTION_SIGKILL) {
+                                action = a->type;
+                                signal = sig;
+                        }
+                        if (e->policy_flags & TG_GENERIC_POLICY_MONITOR) {
+                                flags |= TG_GENERIC_RECORD_MONITOR;
+                                counters_add(e, has_selector, C_MONITORED);
+                        } else if (bpf_send_signal(sig) < 0) {
+                                flags |= TG_GENERIC_RECORD_ACTION_FAILED;
+                        } else {
+                                counters_add(e, has_selector, C_ACTIONS);
+                        }
+                        break;
+                }
+                default: /* FollowFD, UnfollowFD, CopyFD: fds are resolved in the kernel */
+                        break;
+                }
+        }
+        if (!post)
+                return;
+
+        out = bpf_map_lookup_elem(&gen_event, &zero);
+        if (!out)
+                return;
+        r = (void *) out->data;
+        r->header.op = TG_OP_GENERIC;
+        r->header.version = TG_RECORD_VERSION;
+        r->header.ktime = bpf_ktime_get_boot_ns();
+        r->pid = e->tgid;
+        r->tid = e->tid;
+        r->policy_id = e->policy_id;
+        r->hook = e->hook_slot - e->hook_first;
+        r->selector = has_selector ? e->matched_selector : TG_GENERIC_NO_SELECTOR;
+        r->n_args = hook->n_args > TG_POLICY_MAX_ARGS ? TG_POLICY_MAX_ARGS : hook->n_args;
+        r->action = action;
+        r->pad = 0;
+        r->signal = signal;
+        r->syscall_nr = e->nr;
+        r->pad2 = 0;
+
+        e->out_off = sizeof(*r);
+        e->out_flags = 0;
+        e->digest = 0xcbf29ce484222325ULL;
+        bpf_loop(r->n_args, V(emit_arg), NULL, 0);
+        r->flags = flags | e->out_flags;
+
+        if (limit && rate_limited(e, limit)) {
+                counters_add(e, has_selector, C_RATE_LIMITED);
+                return;
+        }
+        {
+                __u32 size = e->out_off;
+
+                /* Two checks the compiler may not merge into one the verifier cannot follow. */
+                if (size > TG_GENERIC_RECORD_MAX)
+                        return;
+                barrier_var(size);
+                if (size < sizeof(*r))
+                        return;
+                r->header.size = size;
+                if (bpf_ringbuf_output(&gen_ringbuf, out->data, size, 0) < 0) {
+                        counter_inc(TG_COUNTER_RINGBUF_RESERVE_FAILED);
+                        counters_add(e, has_selector, C_LOST);
+                } else {
+                        counters_add(e, has_selector, C_POSTED);
+                }
+        }
+}
+
+static long V(eval_hook)(__u32 i, void *data) {
+        struct hooks_ctx *ctx = data;
+        struct tg_generic_policy *policy;
+        struct tg_policy_hook *hook;
+        struct eval *e = eval();
+        __u32 hslot, pslot;
+
+        if (!e)
+                return 1;
+        hslot = ctx->list->refs[bounded(i, TG_GENERIC_MAX_HOOKS_PER_SYSCALL - 1)].hook;
+        pslot = ctx->list->refs[bounded(i, TG_GENERIC_MAX_HOOKS_PER_SYSCALL - 1)].policy;
+        hook = bpf_map_lookup_elem(&gen_hooks, &hslot);
+        policy = bpf_map_lookup_elem(&gen_policies, &pslot);
+        if (!hook || !policy)
+                return 0;
+
+        e->hook_slot = hslot;
+        e->policy_slot = pslot;
+        e->policy_id = policy->id;
+        e->policy_flags = policy->flags;
+        e->hook_first = policy->hook_first;
+        e->selector_first = hook->selector_first;
+        e->matched_selector = TG_GENERIC_NO_SELECTOR;
+
+        if (hook->n_selectors == 0) {
+                V(run_actions)(e, hook); /* no selector: every call is posted */
+                return 0;
+        }
+        bpf_loop(hook->n_selectors, V(eval_selector), NULL, 0);
+        if (e->matched_selector != TG_GENERIC_NO_SELECTOR)
+                V(run_actions)(e, hook);
+        return 0;
+}
+
+/* BPF_PROG pastes its name: V() must be expanded before it gets there. */
+#define GENERIC_PROG(name, args...) BPF_PROG(name, args)
+
+SEC("tp_btf/sys_enter")
+int GENERIC_PROG(V(tg_generic_sys_enter), struct pt_regs *regs, long id) {
+        struct task_struct *task;
+        struct hooks_ctx hooks;
+        struct fdtable *fdt;
+        struct eval *e;
+        __u32 nr = id, slot;
+        __u8 *active;
+
+        active = bpf_map_lookup_elem(&gen_syscall_active, &nr);
+        if (!active || !*active)
+                return 0;
+        slot = nr * 2 + (*active == 2);
+        task = bpf_get_current_task_btf();
+        if (task_in_compat_syscall(task))
+                return 0;
+        hooks.list = bpf_map_lookup_elem(&gen_syscall_lists, &slot);
+        e = eval();
+        if (!hooks.list || !e)
+                return 0;
+
+        /* Plain loads through the task: no helper calls. */
+        e->tgid = task->tgid;
+        e->tid = task->pid;
+        fdt = task->files->fdt;
+        e->fds = (__u64) fdt->fd;
+        e->max_fds = fdt->max_fds;
+        e->nr = nr;
+        /* regs is a trusted pointer here: plain loads, no probe reads. */
+        e->args[0] = PT_REGS_PARM1_SYSCALL(regs);
+        e->args[1] = PT_REGS_PARM2_SYSCALL(regs);
+        e->args[2] = PT_REGS_PARM3_SYSCALL(regs);
+        e->args[3] = PT_REGS_PARM4_SYSCALL(regs);
+        e->args[4] = PT_REGS_PARM5_SYSCALL(regs);
+        __builtin_memset(e->file_state, 0, sizeof(e->file_state));
+        __builtin_memset(e->data_state, 0, sizeof(e->data_state));
+        e->root_state = MEMO_UNKNOWN;
+        e->name_dentry = 0;
+        e->built_dentry = 0;
+        e->built_mnt = 0;
+
+        /* No hook can match a file whose last component has none of the lengths: stop
+         * here, without a call. A mount's root is named by its mount point: evaluate. */
+        if (hooks.list->prefilter_reg < N_REGS) {
+                __u32 reg = bounded(hooks.list->prefilter_reg, 7), len;
+                __u64 dentry;
+
+                if (reg >= N_REGS || !V(resolve_fd)(e, reg))
+                        return 0; /* no file, no path equals anything */
+                dentry = e->dentry[reg];
+                len = KREAD(struct dentry, dentry, d_name.len);
+                if (dentry != (__u64) KREAD(struct vfsmount, e->mnt[reg], mnt_root) &&
+                    (len > TG_NAME_MAX ||
+                     !(hooks.list->leaf_lengths[bounded(len >> 6, 3)] & (1ULL << (len & 63)))))
+                        return 0;
+        }
+
+        bpf_loop(hooks.list->n, V(eval_hook), &hooks, 0);
+        return 0;
+}
+
+#undef GENERIC_PROG
+#undef KREAD
+#undef KPTR

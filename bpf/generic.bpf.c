@@ -1,0 +1,768 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The policy engine: one tp_btf program on sys_enter serves every syscall
+ * hook of every installed policy. The syscall number leads to the hooks
+ * installed on it; each hook's selectors are evaluated with Tetragon's
+ * semantics (filters AND, selectors OR, the first matching selector's actions
+ * run), and only what matched reaches user space.
+ *
+ * Cheap before thorough: a syscall with no hook costs one array lookup, and a
+ * path filter compares the last component of the file's path first and walks
+ * up only while it still matches, so a write to an unrelated file never
+ * builds a path string.
+ *
+ * State of the evaluation of one event lives in a per-CPU map, not on the
+ * stack: the bpf_loop() callbacks (hooks, selectors, filters, values, path
+ * components) each look it up. Tracepoint programs do not nest on one CPU.
+ *
+ * Calls are what costs (each helper and subprogram call pays the kernel's
+ * return-thunk mitigations), so the hot path makes few: inlined array lookups
+ * only, plain loads where the verifier allows them. The code that follows
+ * pointers it read itself is in generic-eval.h, built twice: user space loads
+ * the program that uses bpf_rdonly_cast() where the kernel has it (6.2+),
+ * tg_generic_sys_enter_probe_read elsewhere.
+ */
+
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "common.h"
+#include "generic.h"
+#include "lib-path.h"
+#include "policy.h"
+#include "process.h"
+
+char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_read_*, bpf_send_signal */
+
+#define SIGKILL 9
+#define TS_COMPAT 0x0002 /* x86 thread_info.status: a 32-bit syscall */
+
+#define NAME_BUF_SIZE (TG_POLICY_STRING_MAX + TG_GENERIC_COMPARE_SLACK)
+#define N_REGS 5 /* syscall arguments a hook reads, as Tetragon */
+
+/* The host's user namespace, for matchCapabilities isNamespaceCapability. Set before load. */
+const volatile __u32 host_user_ns_inum = 0;
+
+/* ---- Maps ---- */
+
+/* Per syscall number: which of its two list slots is in force (1 or 2), or 0.
+ * One byte, so the flip that switches a reload in cannot be seen half done,
+ * and one inlined array lookup is all a syscall without hooks costs. */
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, TG_GENERIC_MAX_SYSCALLS);
+        __type(key, __u32);
+        __type(value, __u8);
+} gen_syscall_active SEC(".maps");
+
+/* Two list slots per syscall (2 * nr, 2 * nr + 1). Arrays, not a hash map:
+ * their lookups are inlined, no call and no hashing on every syscall. */
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, 2 * TG_GENERIC_MAX_SYSCALLS);
+        __type(key, __u32);
+        __type(value, struct tg_generic_list);
+} gen_syscall_lists SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, TG_GENERIC_MAX_POLICIES);
+        __type(key, __u32);
+        __type(value, struct tg_generic_policy);
+} gen_policies SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, TG_GENERIC_MAX_HOOKS);
+        __type(key, __u32);
+        __type(value, struct tg_policy_hook);
+} gen_hooks SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, TG_GENERIC_MAX_SELECTORS);
+        __type(key, __u32);
+        __type(value, struct tg_policy_selector);
+} gen_selectors SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, TG_GENERIC_MAX_FILTERS);
+        __type(key, __u32);
+        __type(value, struct tg_policy_filter);
+} gen_filters SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, TG_GENERIC_MAX_VALUES);
+        __type(key, __u32);
+        __type(value, struct tg_policy_value);
+} gen_values SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, TG_GENERIC_MAX_STRINGS);
+        __type(key, __u32);
+        __type(value, struct tg_generic_string);
+} gen_strings SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, TG_GENERIC_MAX_ACTIONS);
+        __type(key, __u32);
+        __type(value, struct tg_policy_action);
+} gen_actions SEC(".maps");
+
+/* Per selector slot, and per policy slot (hooks without selectors count there only). */
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, TG_GENERIC_MAX_SELECTORS);
+        __type(key, __u32);
+        __type(value, struct tg_generic_counters);
+} gen_selector_counters SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, TG_GENERIC_MAX_POLICIES);
+        __type(key, __u32);
+        __type(value, struct tg_generic_counters);
+} gen_policy_counters SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, _TG_COUNTER_MAX);
+        __type(key, __u32);
+        __type(value, __u64);
+} gen_counters SEC(".maps");
+
+/* When each (selector, scope, arguments) last posted, for rateLimit. */
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 16384);
+        __type(key, struct tg_generic_rate_key);
+        __type(value, __u64);
+} gen_rate SEC(".maps");
+
+/* Size set by user space before load. */
+struct {
+        __uint(type, BPF_MAP_TYPE_RINGBUF);
+        __uint(max_entries, 4 * 1024 * 1024);
+} gen_ringbuf SEC(".maps");
+
+/* ---- Per-CPU evaluation state ---- */
+
+enum {
+        MEMO_UNKNOWN = 0,
+        MEMO_OK = 1,
+        MEMO_INVALID = 2,
+};
+
+/* A path walk from a leaf towards the root, comparing one value. */
+struct walk {
+        __u64 dentry;
+        __u64 mnt;
+        __u32 string; /* slot of the value in gen_strings */
+        __u32 rem;    /* bytes of the value still to match, from its start */
+        __u8 postfix; /* done as soon as the value is consumed */
+        __u8 result;
+        __u8 pad[6];
+};
+
+struct eval {
+        __u64 args[N_REGS];
+        /* Memo per register, shared by every hook of the event. */
+        __u64 file[N_REGS];   /* struct file * of an fd argument */
+        __u64 dentry[N_REGS]; /* its f_path */
+        __u64 mnt[N_REGS];
+        __u32 data_len[N_REGS]; /* user bytes read into gen_data[reg] */
+        __u8 file_state[N_REGS];
+        __u8 data_state[N_REGS];
+        __u8 data_kind[N_REGS]; /* TG_ARG_STRING or TG_ARG_CHAR_BUF: how it was read */
+        __u8 pad0[6];
+        /* The task's file table, read once per event. */
+        __u64 fds; /* fdtable.fd: an array of struct file * */
+        __u64 max_fds;
+        /* The task's root, read once when a walk needs it. */
+        __u64 root_dentry;
+        __u64 root_mnt;
+        __u32 root_state;
+        __u32 nr;
+        __u32 tgid;
+        __u32 tid;
+        /* The hook being evaluated. */
+        __u32 hook_slot;
+        __u32 policy_slot;
+        __u32 policy_id;
+        __u32 policy_flags;
+        __u32 hook_first;
+        __u32 selector_first;
+        /* The selector, filter and value being evaluated. */
+        __u32 selector_slot;
+        __u32 filter_slot;
+        __u32 matched_selector; /* position, or TG_GENERIC_NO_SELECTOR */
+        __u32 match;
+        __u32 value_first;
+        __u32 any; /* some value matched */
+        /* A path compared with many values: its leaf, and a built path. */
+        __u64 path_dentry;
+        __u64 path_mnt;
+        __u32 leaf_len;           /* the length of its last component */
+        __u32 leaf_is_mount_root; /* then that name is not part of the path */
+        __u64 name_dentry;        /* whose name is in gen_name_buf */
+        __u64 built_dentry;       /* whose path is in the lib-path scratch */
+        __u64 built_mnt;
+        __u32 built_pos;
+        __u32 built_len; /* NUL excluded */
+        __u32 data_reg;  /* register whose user data a string filter compares */
+        __u32 path_op;
+        struct walk walk;
+        /* The event being built. */
+        __u32 out_off;
+        __u32 out_flags;
+        __u64 digest;
+};
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, struct eval);
+} gen_eval SEC(".maps");
+
+/* User data (strings, buffers) of each register, read once per event. */
+struct user_data {
+        __u8 data[TG_GENERIC_STRING_MAX + TG_GENERIC_COMPARE_SLACK];
+};
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, N_REGS);
+        __type(key, __u32);
+        __type(value, struct user_data);
+} gen_data SEC(".maps");
+
+/* One dentry name, for comparisons. */
+struct name_buf {
+        __u8 data[NAME_BUF_SIZE];
+};
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, struct name_buf);
+} gen_name_buf SEC(".maps");
+
+struct event_scratch {
+        __u8 data[TG_GENERIC_RECORD_MAX + TG_GENERIC_COMPARE_SLACK];
+};
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, struct event_scratch);
+} gen_event SEC(".maps");
+
+/* v & mask, where the verifier sees the mask: the barrier keeps the compiler
+ * from dropping it after a comparison it knows about, or from indexing with an
+ * unmasked copy. */
+#define bounded(v, mask)                                                                           \
+        ({                                                                                         \
+                __u64 __v = (v);                                                                   \
+                barrier_var(__v);                                                                  \
+                (__v & (mask));                                                                    \
+        })
+
+static __always_inline struct eval *eval(void) {
+        __u32 zero = 0;
+
+        return bpf_map_lookup_elem(&gen_eval, &zero);
+}
+
+static __always_inline void counter_inc(__u32 counter) {
+        __u64 *value = bpf_map_lookup_elem(&gen_counters, &counter);
+
+        if (value)
+                *value += 1;
+}
+
+/* ---- Comparisons ---- */
+
+/* a[a_off..a_off+n) == b[b_off..b_off+n), 8 bytes at a time. Both buffers have
+ * at least mask + 1 + TG_GENERIC_COMPARE_SLACK bytes, a_off + n and b_off + n
+ * are at most mask + 1, and n at most TG_POLICY_STRING_MAX (callers check). */
+static __always_inline bool bytes_equal(const __u8 *a, __u32 a_off, __u32 a_mask, const __u8 *b,
+                                        __u32 b_off, __u32 n) {
+        for (__u32 i = 0; i < TG_POLICY_STRING_MAX / 8; i++) {
+                __u32 k = i * 8;
+                __u64 x, y, diff;
+
+                if (k >= n)
+                        break;
+                x = *(const __u64 *) (a + ((a_off + k) & a_mask));
+                y = *(const __u64 *) (b + ((b_off + k) & (TG_POLICY_STRING_MAX - 1)));
+                diff = x ^ y;
+                if (n - k < 8) /* little endian: the bytes past the end are the high ones */
+                        diff &= (1ULL << ((n - k) * 8)) - 1;
+                if (diff)
+                        return false;
+        }
+        return true;
+}
+
+static __always_inline bool op_is_negated(__u8 op) {
+        return op == TG_POLICY_OP_NOT_EQUAL || op == TG_POLICY_OP_NOT_PREFIX ||
+               op == TG_POLICY_OP_NOT_POSTFIX || op == TG_POLICY_OP_NOT_IN ||
+               op == TG_POLICY_OP_NOT_IN_RANGE;
+}
+
+/* ---- The task ---- */
+
+static __always_inline bool task_in_compat_syscall(struct task_struct *task) {
+#if defined(__TARGET_ARCH_x86)
+        return task->thread_info.status & TS_COMPAT;
+#else
+        return false; /* arm64: 32-bit tasks are not matched either, see the installer */
+#endif
+}
+
+static __always_inline void load_root(struct eval *e) {
+        struct task_struct *task = bpf_get_current_task_btf();
+        struct path root;
+
+        if (e->root_state != MEMO_UNKNOWN)
+                return;
+        BPF_CORE_READ_INTO(&root, task, fs, root);
+        e->root_dentry = (__u64) root.dentry;
+        e->root_mnt = (__u64) root.mnt;
+        e->root_state = MEMO_OK;
+}
+
+/* ---- Paths ---- */
+
+/* The whole path, built once per (dentry, mnt) into the lib-path scratch. */
+static __always_inline bool build_path(struct eval *e, __u64 dentry, __u64 mnt) {
+        const char *path;
+        bool truncated;
+        __u32 len;
+
+        if (e->built_dentry == dentry && e->built_mnt == mnt)
+                return true;
+        load_root(e);
+        {
+                struct path root = {
+                        .dentry = (struct dentry *) e->root_dentry,
+                        .mnt = (struct vfsmount *) e->root_mnt,
+                };
+
+                len = tg_path_from_dentry((struct dentry *) dentry, (struct vfsmount *) mnt, &root,
+                                          &path, &truncated);
+        }
+        if (len < 2 || len > TG_PATH_MAX)
+                return false;
+        e->built_dentry = dentry;
+        e->built_mnt = mnt;
+        e->built_pos = TG_PATH_MAX - len;
+        e->built_len = len - 1;
+        return true;
+}
+
+static __always_inline bool path_has_prefix(struct eval *e, __u64 dentry, __u64 mnt, __u32 str,
+                                            __u32 length) {
+        struct tg_path_scratch *ps;
+        struct tg_generic_string *s;
+
+        if (!build_path(e, dentry, mnt))
+                return false;
+        s = bpf_map_lookup_elem(&gen_strings, &str);
+        ps = tg_path_scratch();
+        if (!s || !ps || length > e->built_len || length > TG_POLICY_STRING_MAX)
+                return false;
+        /* The built path ends at TG_PATH_MAX - 1, so built_pos + length stays inside. */
+        return bytes_equal((const __u8 *) ps->buf, e->built_pos, TG_PATH_MAX - 1, s->data, 0,
+                           length);
+}
+
+/* ---- User strings and buffers ---- */
+
+/* Read register reg's user data once: a NUL-terminated string, or a buffer
+ * whose size is in register size_reg. Returns the length, or -1. */
+static __always_inline long read_user_data(struct eval *e, __u32 reg, __u8 kind, __u32 size_reg) {
+        struct user_data *d;
+        __u32 key = reg;
+        long n;
+
+        if (reg >= N_REGS)
+                return -1;
+        if (e->data_state[reg] != MEMO_UNKNOWN && e->data_kind[reg] == kind)
+                return e->data_state[reg] == MEMO_OK ? (long) e->data_len[reg] : -1;
+        /* Its own key: older verifiers lose the bounds of a 32-bit value kept on the stack. */
+        d = bpf_map_lookup_elem(&gen_data, &key);
+        if (!d)
+                return -1;
+        reg = bounded(reg, 7);
+        if (reg >= N_REGS)
+                return -1;
+        e->data_state[reg] = MEMO_INVALID;
+        e->data_kind[reg] = kind;
+        if (kind == TG_ARG_STRING) {
+                n = bpf_probe_read_user_str(d->data, TG_GENERIC_STRING_MAX, (void *) e->args[reg]);
+                if (n <= 0)
+                        return -1;
+                n--; /* the NUL */
+        } else {
+                __u64 size;
+
+                size_reg = bounded(size_reg, 7);
+                if (size_reg >= N_REGS)
+                        return -1;
+                size = e->args[size_reg];
+                n = size > TG_GENERIC_BUF_MAX ? TG_GENERIC_BUF_MAX : size;
+                if (n > 0 && bpf_probe_read_user(d->data, n, (void *) e->args[reg]) < 0)
+                        return -1;
+        }
+        e->data_len[reg] = n;
+        e->data_state[reg] = MEMO_OK;
+        return n;
+}
+
+static long string_value(__u32 i, void *unused) {
+        struct eval *e = eval();
+        struct tg_generic_string *s;
+        struct tg_policy_value *v;
+        struct user_data *d;
+        __u32 slot, reg, key, str, len, vlen;
+        bool hit = false;
+
+        if (!e)
+                return 1;
+        slot = e->value_first + i;
+        v = bpf_map_lookup_elem(&gen_values, &slot);
+        if (!v || v->kind != TG_VALUE_STRING)
+                return 1;
+        key = e->data_reg;
+        str = v->lo;
+        d = bpf_map_lookup_elem(&gen_data, &key);
+        s = bpf_map_lookup_elem(&gen_strings, &str);
+        reg = bounded(e->data_reg, 7);
+        if (!d || !s || reg >= N_REGS)
+                return 1;
+        len = e->data_len[reg];
+        vlen = v->aux;
+        if (vlen > TG_POLICY_STRING_MAX || len > TG_GENERIC_STRING_MAX)
+                return 1;
+        switch (e->path_op) {
+        case TG_POLICY_OP_EQUAL:
+        case TG_POLICY_OP_NOT_EQUAL:
+                hit = len == vlen &&
+                      bytes_equal(d->data, 0, TG_GENERIC_STRING_MAX - 1, s->data, 0, vlen);
+                break;
+        case TG_POLICY_OP_PREFIX:
+        case TG_POLICY_OP_NOT_PREFIX:
+                hit = len >= vlen &&
+                      bytes_equal(d->data, 0, TG_GENERIC_STRING_MAX - 1, s->data, 0, vlen);
+                break;
+        case TG_POLICY_OP_POSTFIX:
+        case TG_POLICY_OP_NOT_POSTFIX:
+                hit = len >= vlen &&
+                      bytes_equal(d->data, len - vlen, TG_GENERIC_STRING_MAX - 1, s->data, 0, vlen);
+                break;
+        }
+        if (hit) {
+                e->any = 1;
+                return 1;
+        }
+        return 0;
+}
+
+/* ---- Integers ---- */
+
+static __always_inline bool type_is_signed(__u8 type) {
+        return type == TG_ARG_INT || type == TG_ARG_INT8 || type == TG_ARG_INT16 ||
+               type == TG_ARG_INT32 || type == TG_ARG_INT64 || type == TG_ARG_LONG;
+}
+
+/* The register as the argument's C type sees it (signed ones sign-extended). */
+static __always_inline __u64 int_value(__u8 type, __u64 v) {
+        switch (type) {
+        case TG_ARG_INT:
+        case TG_ARG_INT32:
+        case TG_ARG_FD:
+                return (__u64) (__s64) (__s32) v;
+        case TG_ARG_INT8:
+                return (__u64) (__s64) (__s8) v;
+        case TG_ARG_INT16:
+                return (__u64) (__s64) (__s16) v;
+        case TG_ARG_UINT8:
+                return (__u8) v;
+        case TG_ARG_UINT16:
+                return (__u16) v;
+        case TG_ARG_UINT32:
+                return (__u32) v;
+        default:
+                return v;
+        }
+}
+
+static __always_inline bool int_value_matches(__u8 op, bool is_signed, __u64 v,
+                                              struct tg_policy_value *val) {
+        switch (op) {
+        case TG_POLICY_OP_EQUAL:
+        case TG_POLICY_OP_NOT_EQUAL:
+                return v == val->lo;
+        case TG_POLICY_OP_GREATER_THAN:
+                return is_signed ? (__s64) v > (__s64) val->lo : v > val->lo;
+        case TG_POLICY_OP_LESS_THAN:
+                return is_signed ? (__s64) v < (__s64) val->lo : v < val->lo;
+        case TG_POLICY_OP_MASK:
+                return (v & val->lo) != 0;
+        case TG_POLICY_OP_IN_RANGE:
+        case TG_POLICY_OP_NOT_IN_RANGE:
+                if (val->kind == TG_VALUE_RANGE)
+                        return is_signed ? (__s64) v >= (__s64) val->lo &&
+                                                   (__s64) v <= (__s64) val->hi
+                                         : v >= val->lo && v <= val->hi;
+                return v == val->lo;
+        }
+        return false;
+}
+
+/* Integer filters have at most POLICY_MAX_NUMERIC_VALUES (4) values. */
+#define INT_VALUES_MAX 4
+
+static __always_inline bool int_filter(struct eval *e, struct tg_policy_filter *f, __u64 v) {
+        bool is_signed = type_is_signed(f->arg_type), any = false;
+
+        for (__u32 i = 0; i < INT_VALUES_MAX; i++) {
+                struct tg_policy_value *val;
+                __u32 slot = f->value_first + i;
+
+                if (i >= f->n_values)
+                        break;
+                val = bpf_map_lookup_elem(&gen_values, &slot);
+                if (val && int_value_matches(f->op, is_signed, v, val)) {
+                        any = true;
+                        break;
+                }
+        }
+        return op_is_negated(f->op) ? !any : any;
+}
+
+/* ---- Process filters ---- */
+
+/* The thread group id as task's own pid namespace numbers it. */
+/* The innermost of pid's numbers: as its own namespace sees it. */
+static __always_inline struct upid pid_innermost(struct pid *pid) {
+        unsigned int level = BPF_CORE_READ(pid, level);
+        struct upid upid = {};
+
+        bpf_probe_read_kernel(&upid, sizeof(upid),
+                              (void *) pid + bpf_core_field_offset(struct pid, numbers) +
+                                      (level & 31) * sizeof(struct upid));
+        return upid;
+}
+
+static __always_inline __u32 task_ns_tgid(struct task_struct *task) {
+        return pid_innermost(BPF_CORE_READ(task, group_leader, thread_pid)).nr;
+}
+
+#define PID_VALUES_MAX 4      /* POLICY_MAX_PID_VALUES */
+#define FOLLOW_FORKS_DEPTH 10 /* ancestors followForks looks at, as Tetragon */
+
+static __always_inline bool pid_in_values(struct tg_policy_filter *f, __u32 pid) {
+        for (__u32 i = 0; i < PID_VALUES_MAX; i++) {
+                struct tg_policy_value *val;
+                __u32 slot = f->value_first + i;
+
+                if (i >= f->n_values)
+                        break;
+                val = bpf_map_lookup_elem(&gen_values, &slot);
+                if (val && val->lo == pid)
+                        return true;
+        }
+        return false;
+}
+
+static __always_inline bool pid_filter(struct eval *e, struct tg_policy_filter *f) {
+        bool ns = f->flags & TG_FILTER_NAMESPACE_PID, found = false;
+
+        if (!(f->flags & (TG_FILTER_FOLLOW_FORKS | TG_FILTER_NAMESPACE_PID)))
+                found = pid_in_values(f, e->tgid);
+        else if (!(f->flags & TG_FILTER_FOLLOW_FORKS))
+                found = pid_in_values(f, task_ns_tgid(bpf_get_current_task_btf()));
+        else {
+                /* The process or one of its ancestors. */
+                struct task_struct *t = bpf_get_current_task_btf();
+
+                for (__u32 depth = 0; depth < FOLLOW_FORKS_DEPTH; depth++) {
+                        __u32 pid = ns ? task_ns_tgid(t) : BPF_CORE_READ(t, tgid);
+                        struct task_struct *parent;
+
+                        if (pid_in_values(f, pid)) {
+                                found = true;
+                                break;
+                        }
+                        parent = BPF_CORE_READ(t, real_parent);
+                        if (!parent || parent == t)
+                                break;
+                        t = parent;
+                }
+        }
+        return f->op == TG_POLICY_OP_NOT_IN ? !found : found;
+}
+
+static __always_inline bool capability_filter(struct eval *e, struct tg_policy_filter *f) {
+        struct task_struct *task = bpf_get_current_task_btf();
+        const struct cred *cred = BPF_CORE_READ(task, cred);
+        __u64 caps = 0;
+
+        if (f->flags & TG_FILTER_NAMESPACE_CAPABILITY) {
+                /* Only outside the host's user namespace. */
+                if (BPF_CORE_READ(cred, user_ns, ns.inum) == host_user_ns_inum)
+                        return false;
+        }
+        switch (f->subtype) {
+        case 0: /* POLICY_CAPS_EFFECTIVE */
+                bpf_core_read(&caps, sizeof(caps), &cred->cap_effective);
+                break;
+        case 1: /* POLICY_CAPS_INHERITABLE */
+                bpf_core_read(&caps, sizeof(caps), &cred->cap_inheritable);
+                break;
+        case 2: /* POLICY_CAPS_PERMITTED */
+                bpf_core_read(&caps, sizeof(caps), &cred->cap_permitted);
+                break;
+        default:
+                return false;
+        }
+        return f->op == TG_POLICY_OP_NOT_IN ? !(caps & f->mask) : !!(caps & f->mask);
+}
+
+/* The inode number of the task's namespace of type subtype (PolicyNamespaceType). */
+static __always_inline __u32 namespace_inum(struct task_struct *task, __u8 type) {
+        struct nsproxy *ns = BPF_CORE_READ(task, nsproxy);
+
+        switch (type) {
+        case 0: /* Uts */
+                return BPF_CORE_READ(ns, uts_ns, ns.inum);
+        case 1: /* Ipc */
+                return BPF_CORE_READ(ns, ipc_ns, ns.inum);
+        case 2: /* Mnt */
+                return BPF_CORE_READ(ns, mnt_ns, ns.inum);
+        case 3: { /* Pid: the one the task lives in */
+                struct upid upid = pid_innermost(BPF_CORE_READ(task, thread_pid));
+
+                return BPF_CORE_READ(upid.ns, ns.inum);
+        }
+        case 4: /* PidForChildren */
+                return BPF_CORE_READ(ns, pid_ns_for_children, ns.inum);
+        case 5: /* Net */
+                return BPF_CORE_READ(ns, net_ns, ns.inum);
+        case 6: /* Time */
+                return BPF_CORE_READ(ns, time_ns, ns.inum);
+        case 7: /* TimeForChildren */
+                return BPF_CORE_READ(ns, time_ns_for_children, ns.inum);
+        case 8: /* Cgroup */
+                return BPF_CORE_READ(ns, cgroup_ns, ns.inum);
+        case 9: /* User */
+                return BPF_CORE_READ(task, cred, user_ns, ns.inum);
+        }
+        return 0;
+}
+
+static __always_inline bool namespace_filter(struct eval *e, struct tg_policy_filter *f) {
+        struct task_struct *task = bpf_get_current_task_btf();
+        __u32 inum = namespace_inum(task, f->subtype);
+
+        return f->op == TG_POLICY_OP_NOT_IN ? !pid_in_values(f, inum) : pid_in_values(f, inum);
+}
+
+/* ---- Events ---- */
+
+static __always_inline __u64 digest_mix(__u64 h, __u64 v) {
+        return (h ^ v) * 0x100000001b3ULL;
+}
+
+/* rateLimit: true when an event of this (selector, scope, arguments) was
+ * posted less than rate_limit_ms ago; otherwise remember now. */
+static __always_inline bool rate_limited(struct eval *e, struct tg_policy_action *a) {
+        struct tg_generic_rate_key key = {
+                .selector = e->selector_slot,
+                .digest = e->digest,
+        };
+        __u64 now = bpf_ktime_get_boot_ns(), *last;
+
+        switch (a->rate_limit_scope) {
+        case 0: /* thread */
+                key.scope = e->tid;
+                break;
+        case 1: /* process */
+                key.scope = e->tgid;
+                break;
+        default: /* global */
+                key.scope = 0;
+        }
+        last = bpf_map_lookup_elem(&gen_rate, &key);
+        if (last && now - *last < (__u64) a->rate_limit_ms * 1000000ULL)
+                return true;
+        bpf_map_update_elem(&gen_rate, &key, &now, BPF_ANY);
+        return false;
+}
+
+enum { C_MATCHED, C_POSTED, C_ACTIONS, C_RATE_LIMITED, C_LOST, C_MONITORED };
+
+static __always_inline void counter_add(struct tg_generic_counters *c, __u32 which) {
+        if (!c)
+                return;
+        switch (which) {
+        case C_MATCHED:
+                c->matched++;
+                break;
+        case C_POSTED:
+                c->posted++;
+                break;
+        case C_ACTIONS:
+                c->actions++;
+                break;
+        case C_RATE_LIMITED:
+                c->rate_limited++;
+                break;
+        case C_LOST:
+                c->lost++;
+                break;
+        case C_MONITORED:
+                c->monitored++;
+                break;
+        }
+}
+
+/* Per-CPU: no other writer. */
+static __always_inline void counters_add(struct eval *e, bool has_selector, __u32 which) {
+        __u32 slot = e->selector_slot, pslot = e->policy_slot;
+
+        counter_add(bpf_map_lookup_elem(&gen_policy_counters, &pslot), which);
+        if (has_selector)
+                counter_add(bpf_map_lookup_elem(&gen_selector_counters, &slot), which);
+}
+
+struct hooks_ctx {
+        struct tg_generic_list *list;
+};
+
+/* 6.2+; where it is missing, the program that calls it is not loaded. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+#define TG_EVAL_CAST 1
+#define V(name) name##_cast
+#include "generic-eval.h"
+#undef V
+#undef TG_EVAL_CAST
+
+#define TG_EVAL_CAST 0
+#define V(name) name##_probe_read
+#include "generic-eval.h"
+#undef V
+#undef TG_EVAL_CAST

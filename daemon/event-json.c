@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <inttypes.h>
+#include <signal.h>
+#include <time.h>
+
+#include "event-json.h"
+#include "macro.h"
+#include "utf8.h"
+
+#define NSEC_PER_SEC UINT64_C(1000000000)
+#define TIME_STRING_MAX 40 /* "2024-01-18T15:37:19.566563222Z" and room for 5-digit years */
+#define FLAGS_STRING_MAX 64
+#define ARGS_STACK_SIZE 512 /* most command lines fit: no allocation for them */
+
+const char *event_type_to_string(EventType t) {
+        switch (t) {
+        case EVENT_PROCESS_EXEC:
+                return "process_exec";
+        case EVENT_PROCESS_EXIT:
+                return "process_exit";
+        case EVENT_PROCESS_KPROBE:
+                return "process_kprobe";
+        case _EVENT_TYPE_MAX:
+                break;
+        }
+        return NULL;
+}
+
+const char *event_action_to_string(EventAction a) {
+        switch (a) {
+        case EVENT_ACTION_POST:
+                return "KPROBE_ACTION_POST";
+        case EVENT_ACTION_SIGKILL:
+                return "KPROBE_ACTION_SIGKILL";
+        case EVENT_ACTION_SIGNAL:
+                return "KPROBE_ACTION_SIGNAL";
+        case _EVENT_ACTION_MAX:
+                break;
+        }
+        return NULL;
+}
+
+static const char *const signal_names[] = {
+        [SIGHUP] = "SIGHUP",       [SIGINT] = "SIGINT",   [SIGQUIT] = "SIGQUIT",
+        [SIGILL] = "SIGILL",       [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
+        [SIGBUS] = "SIGBUS",       [SIGFPE] = "SIGFPE",   [SIGKILL] = "SIGKILL",
+        [SIGUSR1] = "SIGUSR1",     [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+        [SIGPIPE] = "SIGPIPE",     [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
+#ifdef SIGSTKFLT
+        [SIGSTKFLT] = "SIGSTKFLT",
+#endif
+        [SIGCHLD] = "SIGCHLD",     [SIGCONT] = "SIGCONT", [SIGSTOP] = "SIGSTOP",
+        [SIGTSTP] = "SIGTSTP",     [SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU",
+        [SIGURG] = "SIGURG",       [SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ",
+        [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF", [SIGWINCH] = "SIGWINCH",
+        [SIGIO] = "SIGIO",         [SIGPWR] = "SIGPWR",   [SIGSYS] = "SIGSYS",
+};
+
+const char *event_signal_name(uint32_t signal, char buf[static EVENT_SIGNAL_NAME_MAX]) {
+        if (signal < ELEMENTSOF(signal_names) && signal_names[signal])
+                return signal_names[signal];
+
+        /* Named the way `kill -l` names them, relative to the C library's SIGRTMIN. */
+        if (signal == (uint32_t) SIGRTMIN)
+                return "SIGRTMIN";
+        if (signal > (uint32_t) SIGRTMIN && signal <= (uint32_t) SIGRTMAX)
+                snprintf(buf, EVENT_SIGNAL_NAME_MAX, "SIGRTMIN+%" PRIu32, signal - SIGRTMIN);
+        else
+                snprintf(buf, EVENT_SIGNAL_NAME_MAX, "SIG%" PRIu32, signal);
+        return buf;
+}
+
+size_t event_join_arguments(const Process *p, char *buf) {
+        const char *a, *end;
+        size_t len = 0;
+
+        if (!p->args)
+                return 0;
+
+        /* Trailing empty arguments vanish, as in Tetragon. */
+        end = p->args + p->args_size;
+        while (end > p->args && end[-1] == '\0')
+                end--;
+
+        for (a = p->args; a < end;) {
+                const char *nul = memchr(a, '\0', end - a);
+                size_t n = nul ? (size_t) (nul - a) : (size_t) (end - a);
+                bool quote = memchr(a, ' ', n);
+
+                if (len > 0) {
+                        if (buf)
+                                buf[len] = ' ';
+                        len++;
+                }
+                if (buf) {
+                        char *o = buf + len;
+                        if (quote)
+                                *o++ = '"';
+                        memcpy(o, a, n);
+                        if (quote)
+                                o[n] = '"';
+                }
+                len += n + (quote ? 2 : 0);
+                a += n + 1;
+        }
+        return len;
+}
+
+/* JSON strings must be UTF-8: each byte that is not part of a valid sequence
+ * becomes U+FFFD, as Go's encoder does it for Tetragon. */
+static json_t *json_string_lossy(const char *s, size_t n) {
+        _cleanup_free_ char *fixed = NULL;
+        size_t len = 0;
+        uint32_t cp;
+
+        if (utf8_is_valid(s, n))
+                return json_stringn_nocheck(s, n);
+
+        fixed = malloc(n * 3);
+        if (!fixed)
+                return NULL;
+        while (n > 0) {
+                size_t l = utf8_decode(s, n, &cp);
+
+                if (l == 0) {
+                        memcpy(fixed + len, "\xef\xbf\xbd", 3);
+                        len += 3;
+                        l = 1;
+                } else {
+                        memcpy(fixed + len, s, l);
+                        len += l;
+                }
+                s += l;
+                n -= l;
+        }
+        return json_stringn_nocheck(fixed, len);
+}
+
+static void format_time(uint64_t ns, char buf[static TIME_STRING_MAX]) {
+        time_t sec = (time_t) (ns / NSEC_PER_SEC);
+        struct tm tm;
+        size_t n;
+
+        if (!gmtime_r(&sec, &tm)) {
+                /* Only for years past INT_MAX, which no clock here reaches. */
+                snprintf(buf, TIME_STRING_MAX, "1970-01-01T00:00:00.000000000Z");
+                return;
+        }
+        n = strftime(buf, TIME_STRING_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(buf + n, TIME_STRING_MAX - n, ".%09" PRIu64 "Z", ns % NSEC_PER_SEC);
+}
+
+static json_t *json_time(uint64_t ns) {
+        char buf[TIME_STRING_MAX];
+
+        format_time(ns, buf);
+        return json_string_nocheck(buf);
+}
+
+/* Tetragon's flag words, in its order; "clone" is left out because the process
+ * model does not say whether the exec followed a clone. */
+static void process_flags(const Process *p, char buf[static FLAGS_STRING_MAX]) {
+        char *o = buf;
+
+        o = stpcpy(o, p->procfs ? "procFS" : "execve");
+        if (p->args_truncated)
+                o = stpcpy(o, " truncArgs");
+        if (streq_ptr(p->cwd, "/"))
+                o = stpcpy(o, " rootcwd");
+        if (p->cwd_truncated)
+                o = stpcpy(o, " errorPathResolutionCwd");
+}
+
+static int json_set_string(json_t *o, const char *key, const char *value) {
+        if (!value || !*value)
+                return 0; /* protojson leaves empty strings out */
+        return json_object_set_new_nocheck(o, key, json_string_lossy(value, strlen(value)));
+}
+
+static int json_set_u32(json_t *o, const char *key, uint32_t value) {
+        return json_object_set_new_nocheck(o, key, json_integer((json_int_t) value));
+}
+
+static int process_arguments_to_json(const Process *p, json_t **ret) {
+        _cleanup_free_ char *heap = NULL;
+        char stack[ARGS_STACK_SIZE];
+        char *buf = stack;
+        size_t len;
+
+        len = event_join_arguments(p, NULL);
+        if (len == 0) {
+                *ret = NULL;
+                return 0;
+        }
+        if (len > sizeof(stack)) {
+                heap = malloc(len);
+                if (!heap)
+                        return -ENOMEM;
+                buf = heap;
+        }
+        event_join_arguments(p, buf);
+
+        *ret = json_string_lossy(buf, len);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int process_credentials_to_json(const Process *p, json_t **ret) {
+        _cleanup_(json_decrefp) json_t *c = NULL;
+
+        c = json_object();
+        if (!c)
+                return -ENOMEM;
+        if (json_set_u32(c, "uid", p->uid) < 0 || json_set_u32(c, "gid", p->gid) < 0 ||
+            json_set_u32(c, "euid", p->euid) < 0 || json_set_u32(c, "egid", p->egid) < 0 ||
+            json_set_u32(c, "suid", p->suid) < 0 || json_set_u32(c, "sgid", p->sgid) < 0 ||
+            json_set_u32(c, "fsuid", p->fsuid) < 0 || json_set_u32(c, "fsgid", p->fsgid) < 0)
+                return -ENOMEM;
+
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+/* Keys in the order of Tetragon's Process message, then the host extras. */
+static int process_to_json(const Process *p, uint64_t boot_time_ns, json_t **ret) {
+        _cleanup_(json_decrefp) json_t *o = NULL;
+        json_t *args = NULL, *creds = NULL;
+        char flags[FLAGS_STRING_MAX];
+        int r;
+
+        o = json_object();
+        if (!o)
+                return -ENOMEM;
+
+        if (json_set_string(o, "exec_id", p->exec_id) < 0 || json_set_u32(o, "pid", p->pid) < 0 ||
+            json_set_u32(o, "uid", p->euid) < 0 || json_set_string(o, "cwd", p->cwd) < 0 ||
+            json_set_string(o, "binary", p->binary) < 0)
+                return -ENOMEM;
+
+        r = process_arguments_to_json(p, &args);
+        if (r < 0)
+                return r;
+        if (args && json_object_set_new_nocheck(o, "arguments", args) < 0)
+                return -ENOMEM;
+
+        process_flags(p, flags);
+        if (json_object_set_new_nocheck(o, "flags", json_string_nocheck(flags)) < 0 ||
+            json_object_set_new_nocheck(o, "start_time", json_time(boot_time_ns + p->start_ktime)) <
+                    0 ||
+            json_set_u32(o, "auid", p->auid) < 0 ||
+            json_set_string(o, "parent_exec_id", p->parent_exec_id) < 0 ||
+            json_set_u32(o, "tid", p->tid) < 0)
+                return -ENOMEM;
+
+        r = process_credentials_to_json(p, &creds);
+        if (r < 0)
+                return r;
+        if (json_object_set_new_nocheck(o, "process_credentials", creds) < 0)
+                return -ENOMEM;
+
+        if (p->cgroup_id != 0) {
+                char id[21];
+
+                snprintf(id, sizeof(id), "%" PRIu64, p->cgroup_id);
+                if (json_object_set_new_nocheck(o, "cgroup_id", json_string_nocheck(id)) < 0)
+                        return -ENOMEM;
+        }
+        if (json_set_string(o, "cgroup_path", p->cgroup_path) < 0 ||
+            json_set_string(o, "systemd_unit", p->unit) < 0)
+                return -ENOMEM;
+
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+/* protojson's bytes: standard base64, padded. */
+static json_t *json_base64(const char *data, size_t size) {
+        static const char alphabet[] =
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        _cleanup_free_ char *out = NULL;
+        const unsigned char *in = (const unsigned char *) data;
+        size_t n = 0;
+
+        out = malloc((size + 2) / 3 * 4 + 1);
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < size; i += 3) {
+                uint32_t v = (uint32_t) in[i] << 16;
+
+                if (i + 1 < size)
+                        v |= (uint32_t) in[i + 1] << 8;
+                if (i + 2 < size)
+                        v |= in[i + 2];
+                out[n++] = alphabet[(v >> 18) & 63];
+                out[n++] = alphabet[(v >> 12) & 63];
+                out[n++] = i + 1 < size ? alphabet[(v >> 6) & 63] : '=';
+                out[n++] = i + 2 < size ? alphabet[v & 63] : '=';
+        }
+        return json_stringn_nocheck(out, n);
+}
+
+/* protojson writes 64-bit integers as strings. */
+static json_t *json_u64_string(uint64_t v) {
+        char buf[21];
+
+        snprintf(buf, sizeof(buf), "%" PRIu64, v);
+        return json_string_nocheck(buf);
+}
+
+static json_t *json_i64_string(int64_t v) {
+        char buf[21];
+
+        snprintf(buf, sizeof(buf), "%" PRId64, v);
+        return json_string_nocheck(buf);
+}
+
+/* One KprobeArgument: {"<type>_arg": value, "label": "..."}. */
+static int kprobe_arg_to_json(const EventArg *a, json_t **ret) {
+        _cleanup_(json_decrefp) json_t *o = NULL;
+        json_t *v = NULL;
+        const char *key = NULL;
+
+        o = json_object();
+        if (!o)
+                return -ENOMEM;
+        switch (a->type) {
+        case EVENT_ARG_INT:
+                key = "int_arg";
+                v = json_integer((json_int_t) (int32_t) a->i);
+                break;
+        case EVENT_ARG_UINT:
+                key = "uint_arg";
+                v = json_integer((json_int_t) (uint32_t) a->u);
+                break;
+        case EVENT_ARG_LONG:
+                key = "long_arg";
+                v = json_i64_string(a->i);
+                break;
+        case EVENT_ARG_SIZE:
+                key = "size_arg";
+                v = json_u64_string(a->u);
+                break;
+        case EVENT_ARG_STRING:
+                key = "string_arg";
+                v = json_string_lossy(a->data, a->size);
+                break;
+        case EVENT_ARG_BYTES:
+                if (a->orig_size > a->size) {
+                        key = "truncated_bytes_arg";
+                        v = json_object();
+                        if (v && (json_object_set_new_nocheck(v, "bytes_arg",
+                                                              json_base64(a->data, a->size)) < 0 ||
+                                  json_object_set_new_nocheck(v, "orig_size",
+                                                              json_u64_string(a->orig_size)) < 0)) {
+                                json_decref(v);
+                                return -ENOMEM;
+                        }
+                } else {
+                        key = "bytes_arg";
+                        v = json_base64(a->data, a->size);
+                }
+                break;
+        case EVENT_ARG_FILE:
+                key = "file_arg";
+                v = json_object();
+                if (v && a->size > 0 &&
+                    json_object_set_new_nocheck(v, "path", json_string_lossy(a->data, a->size)) <
+                            0) {
+                        json_decref(v);
+                        return -ENOMEM;
+                }
+                break;
+        case _EVENT_ARG_TYPE_MAX:
+                return -EINVAL;
+        }
+        if (!v || json_object_set_new_nocheck(o, key, v) < 0)
+                return -ENOMEM;
+        if (json_set_string(o, "label", a->label) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+/* ProcessKprobe's keys after process and parent, in its order; "policy_mode" is ours:
+ * "monitor" when the action was only reported, not taken. */
+static int kprobe_to_json(const Event *e, json_t *body) {
+        const char *action = event_action_to_string(e->kprobe.action);
+        json_t *args, *tags;
+
+        if (json_set_string(body, "function_name", e->kprobe.function_name) < 0)
+                return -ENOMEM;
+        args = json_array();
+        if (!args || json_object_set_new_nocheck(body, "args", args) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < e->kprobe.n_args; i++) {
+                json_t *a = NULL;
+                int r = kprobe_arg_to_json(&e->kprobe.args[i], &a);
+
+                if (r < 0)
+                        return r;
+                if (json_array_append_new(args, a) < 0)
+                        return -ENOMEM;
+        }
+        if (!action || json_object_set_new_nocheck(body, "action", json_string_nocheck(action)) < 0)
+                return -ENOMEM;
+        if (json_set_string(body, "policy_name", e->kprobe.policy_name) < 0 ||
+            json_set_string(body, "message", e->kprobe.message) < 0)
+                return -ENOMEM;
+        if (e->kprobe.n_tags > 0) {
+                tags = json_array();
+                if (!tags || json_object_set_new_nocheck(body, "tags", tags) < 0)
+                        return -ENOMEM;
+                for (size_t i = 0; i < e->kprobe.n_tags; i++)
+                        if (json_array_append_new(tags, json_string_lossy(e->kprobe.tags[i],
+                                                                          strlen(e->kprobe.tags[i]))) < 0)
+                                return -ENOMEM;
+        }
+        if (e->kprobe.monitor &&
+            json_object_set_new_nocheck(body, "policy_mode", json_string_nocheck("monitor")) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int event_body_to_json(const Event *e, uint64_t boot_time_ns, json_t **ret) {
+        _cleanup_(json_decrefp) json_t *body = NULL;
+        json_t *process = NULL, *parent = NULL;
+        char buf[EVENT_SIGNAL_NAME_MAX];
+        int r;
+
+        body = json_object();
+        if (!body)
+                return -ENOMEM;
+
+        r = process_to_json(e->process, boot_time_ns, &process);
+        if (r < 0)
+                return r;
+        if (json_object_set_new_nocheck(body, "process", process) < 0)
+                return -ENOMEM;
+
+        if (e->parent) {
+                r = process_to_json(e->parent, boot_time_ns, &parent);
+                if (r < 0)
+                        return r;
+                if (json_object_set_new_nocheck(body, "parent", parent) < 0)
+                        return -ENOMEM;
+        }
+
+        switch (e->type) {
+        case EVENT_PROCESS_EXEC:
+                break;
+        case EVENT_PROCESS_KPROBE:
+                r = kprobe_to_json(e, body);
+                if (r < 0)
+                        return r;
+                break;
+        case EVENT_PROCESS_EXIT:
+                /* One of the two, so a reader never sees a status that means nothing. */
+                if (e->exit.signal != 0)
+                        r = json_object_set_new_nocheck(
+                                body, "signal",
+                                json_string_nocheck(event_signal_name(e->exit.signal, buf)));
+                else
+                        r = json_set_u32(body, "status", e->exit.status);
+                if (r < 0 || json_object_set_new_nocheck(body, "time",
+                                                         json_time(boot_time_ns + e->ktime)) < 0)
+                        return -ENOMEM;
+                break;
+        case _EVENT_TYPE_MAX:
+                return -EINVAL;
+        }
+
+        *ret = TAKE_PTR(body);
+        return 0;
+}
+
+int event_to_json(const Event *e, const char *node_name, uint64_t boot_time_ns, json_t **ret) {
+        _cleanup_(json_decrefp) json_t *top = NULL;
+        json_t *body = NULL;
+        const char *type;
+        int r;
+
+        if (!e || !e->process || !ret)
+                return -EINVAL;
+        type = event_type_to_string(e->type);
+        if (!type)
+                return -EINVAL;
+
+        top = json_object();
+        if (!top)
+                return -ENOMEM;
+
+        r = event_body_to_json(e, boot_time_ns, &body);
+        if (r < 0)
+                return r;
+        if (json_object_set_new_nocheck(top, type, body) < 0 ||
+            json_set_string(top, "node_name", node_name) < 0 ||
+            json_object_set_new_nocheck(top, "time", json_time(boot_time_ns + e->ktime)) < 0)
+                return -ENOMEM;
+
+        *ret = TAKE_PTR(top);
+        return 0;
+}

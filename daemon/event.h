@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * The user-space event model: what decode + enrich produce and what every
+ * sink consumes. Sinks only read these structs; they never touch BPF records
+ * or the process cache.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One process (thread group) as the process cache knows it. Reference counted:
+ * an event holds a reference to its process and parent until every sink has
+ * seen it, so an entry evicted from the cache meanwhile stays valid. */
+typedef struct Process {
+        unsigned n_ref;
+
+        uint32_t pid;  /* thread group id */
+        uint32_t tid;  /* the thread that called execve() */
+        uint32_t ppid; /* real parent at exec time (its reaper once reparented) */
+        uint32_t uid, euid, suid, fsuid;
+        uint32_t gid, egid, sgid, fsgid;
+        uint32_t auid; /* login uid; UINT32_MAX when unset */
+
+        uint64_t start_ktime; /* CLOCK_BOOTTIME ns of the exec (of the clone for a fork
+                                 that has not exec'd) */
+        char *exec_id;        /* unique across pid reuse and stable for the daemon's life */
+        char *parent_exec_id; /* NULL for pid 1 and kernel threads' roots */
+
+        char *binary;         /* absolute path of the executable */
+        char *args;           /* arguments after argv[0], each NUL-terminated, back to back */
+        size_t args_size;     /* bytes in args, terminators included */
+        bool args_truncated;  /* the kernel cut the argument list */
+        char *cwd;
+        bool cwd_truncated;
+
+        uint64_t cgroup_id;   /* cgroup v2 id (inode of the cgroup directory) */
+        char *cgroup_path;    /* path below the cgroup2 root, e.g. /system.slice/foo.service */
+        char *unit;           /* systemd unit derived from cgroup_path, or NULL */
+
+        bool procfs;          /* already running when the daemon started: read from /proc */
+        bool exited;
+} Process;
+
+typedef enum EventType {
+        EVENT_PROCESS_EXEC,
+        EVENT_PROCESS_EXIT,
+        EVENT_PROCESS_KPROBE, /* a policy's hook matched (syscalls and kernel functions) */
+        _EVENT_TYPE_MAX,
+} EventType;
+
+/* An argument of a hook, typed as Tetragon's KprobeArgument is. */
+typedef enum EventArgType {
+        EVENT_ARG_INT,    /* int_arg: i (32-bit) */
+        EVENT_ARG_UINT,   /* uint_arg: u (32-bit) */
+        EVENT_ARG_LONG,   /* long_arg: i */
+        EVENT_ARG_SIZE,   /* size_arg: u */
+        EVENT_ARG_STRING, /* string_arg: data */
+        EVENT_ARG_BYTES,  /* bytes_arg (truncated_bytes_arg when size < orig_size): data */
+        EVENT_ARG_FILE,   /* file_arg: data is its path; unreadable when the fd was bad */
+        _EVENT_ARG_TYPE_MAX,
+} EventArgType;
+
+typedef struct EventArg {
+        EventArgType type;
+        const char *label; /* from the policy; NULL when none */
+        int64_t i;
+        uint64_t u;
+        const char *data;   /* size bytes; text is NUL-terminated beyond them */
+        size_t size;
+        uint64_t orig_size; /* bytes: what the caller passed */
+        bool truncated;     /* bytes cut, or a path of which only the end is known */
+        bool unreadable;    /* the kernel could not read it: data is empty */
+} EventArg;
+
+#define EVENT_ARGS_MAX 5
+
+/* What the matching selector did (Tetragon's KprobeAction). */
+typedef enum EventAction {
+        EVENT_ACTION_POST,
+        EVENT_ACTION_SIGKILL,
+        EVENT_ACTION_SIGNAL,
+        _EVENT_ACTION_MAX,
+} EventAction;
+
+typedef struct Event {
+        EventType type;
+        uint64_t ktime;    /* CLOCK_BOOTTIME ns when it happened */
+        Process *process;  /* never NULL */
+        Process *parent;   /* NULL when unknown (e.g. pid 1) */
+        union {
+                struct {
+                        uint32_t status; /* exit code when signal == 0 */
+                        uint32_t signal; /* terminating signal, 0 for a normal exit */
+                } exit;
+                /* Strings are borrowed from the policy engine and the ring buffer
+                 * record: valid while the event is dispatched, not after. */
+                struct {
+                        const char *function_name; /* "__x64_sys_write", "fd_install" */
+                        const char *policy_name;
+                        const char *message;       /* the hook's message; NULL when none */
+                        const char *const *tags;
+                        size_t n_tags;
+                        EventArg args[EVENT_ARGS_MAX];
+                        size_t n_args;
+                        EventAction action;
+                        uint32_t signal;     /* SIGKILL or SIGNAL: the signal */
+                        bool monitor;        /* monitor mode: the action was not taken */
+                        bool action_failed;  /* the kernel refused to send the signal */
+                } kprobe;
+        };
+} Event;
+
+Process *process_ref(Process *p);
+Process *process_unref(Process *p);
+/* Iterate the NUL-separated arguments: for (a = p->args; a; a = process_next_arg(p, a)) */
+const char *process_next_arg(const Process *p, const char *arg);

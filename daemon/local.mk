@@ -1,0 +1,40 @@
+# The daemon. Stages of the event path, in order: process-monitor (kernel),
+# record-decode, process-cache (enrich), event-json + sinks.
+sbin_PROGRAMS += tetragond
+
+# Everything but main(), so unit tests link the same objects.
+noinst_LIBRARIES += daemon/libtetragond-core.a
+daemon_libtetragond_core_a_SOURCES = \
+	daemon/log.c daemon/log.h \
+	daemon/system-setup.c daemon/system-setup.h \
+	daemon/event.h \
+	daemon/process.c \
+	daemon/record-decode.c daemon/record-decode.h daemon/record-decode-generic.c \
+	daemon/process-cache.c daemon/process-cache.h \
+	daemon/process-monitor.c daemon/process-monitor.h \
+	daemon/event-json.c daemon/event-json.h \
+	daemon/sink-journal.c daemon/sink-journal.h daemon/message-ids.h \
+	daemon/export-file.c daemon/export-file.h \
+	daemon/policy-dir.c daemon/policy-dir.h \
+	daemon/policy-registry.c daemon/policy-registry.h daemon/policy-backend.h \
+	daemon/kernel-features.c daemon/kernel-features.h \
+	daemon/policy-plan.c daemon/policy-plan.h \
+	daemon/policy-engine.c daemon/policy-engine.h \
+	daemon/tetragond-bus.c daemon/tetragond-bus.h lib/bus-api.h \
+	daemon/manager.c daemon/manager.h
+daemon_libtetragond_core_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(LIBSYSTEMD_CFLAGS) \
+	$(JANSSON_CFLAGS) $(YAML_CFLAGS)
+# The skeletons are generated before anything includes them.
+daemon/libtetragond_core_a-process-monitor.$(OBJEXT): bpf/process.skel.h
+daemon/libtetragond_core_a-policy-engine.$(OBJEXT): bpf/generic.skel.h
+
+TETRAGOND_LIBS = daemon/libtetragond-core.a lib/libtetragon-shared.a \
+	$(LIBBPF_LIBS) $(LIBELF_LIBS) $(LIBSYSTEMD_LIBS) $(JANSSON_LIBS) $(YAML_LIBS) -lz
+
+tetragond_SOURCES = daemon/tetragond.c
+tetragond_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(JANSSON_CFLAGS)
+tetragond_LDADD = $(TETRAGOND_LIBS)
+
+# The daemon's manual pages: tetragond(8) and the policy format, tetragon-policy(5).
+dist_man8_MANS = doc/tetragond.8
+dist_man5_MANS = doc/tetragon-policy.5

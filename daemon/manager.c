@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <bpf/libbpf.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/utsname.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "event-json.h"
+#include "event-format.h"
+#include "export-file.h"
+#include "log.h"
+#include "manager.h"
+#include "policy-dir.h"
+#include "policy-engine.h"
+#include "policy-registry.h"
+#include "process-cache.h"
+#include "process-monitor.h"
+#include "sink-journal.h"
+#include "system-setup.h"
+#include "tetragond-bus.h"
+
+#define STATS_INTERVAL_USEC (60ULL * 1000 * 1000)
+#define GC_INTERVAL_USEC (5ULL * 1000 * 1000)
+
+struct Manager {
+        ManagerConfig config;
+        char node_name[65];
+        uint64_t boot_time_ns;
+
+        sd_event *event;
+        sd_event_source *ringbuf_source;
+        sd_event_source *stats_timer;
+        sd_event_source *gc_timer;
+
+        ProcessMonitor *process_monitor;
+        PolicyEngine *engine; /* NULL when it could not load: policies then fail to install */
+        struct ring_buffer *ringbuf;
+        ProcessCache *process_cache;
+        ExportFile *export_file;
+
+        /* The control plane: the policies, their folder, the D-Bus API. */
+        PolicyRegistry *registry;
+        PolicyDirWatch *policy_watch;
+        TetragondBus *bus;
+
+        ManagerStats stats;
+        ManagerStats stats_logged; /* what the last periodic log line reported */
+};
+
+static uint64_t clock_ns(clockid_t clock) {
+        struct timespec ts;
+
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+}
+
+static int manager_new_registry(Manager *m) {
+        _cleanup_free_ char *state_file = NULL;
+        PolicyBackend backend;
+        int r;
+
+        if (m->config.state_dir &&
+            asprintf(&state_file, "%s/policy-state.json", m->config.state_dir) < 0)
+                return log_error_errno(-ENOMEM, "Failed to set up the policy registry: %m");
+        /* Without an engine (NULL backend) every policy fails with a sentence saying so. */
+        if (m->engine)
+                policy_engine_get_backend(m->engine, &backend);
+        r = policy_registry_new(&m->registry, m->config.policy_dir, state_file, 0,
+                                m->engine ? &backend : NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the policy registry: %m");
+        return 0;
+}
+
+int manager_new(Manager **ret, const ManagerConfig *config) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        struct utsname u;
+        int r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->config = *config;
+
+        if (uname(&u) < 0)
+                return log_error_errno(negative_errno(), "Failed to read the node name: %m");
+        snprintf(m->node_name, sizeof(m->node_name), "%s", u.nodename);
+        m->boot_time_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the event loop: %m");
+
+        r = process_cache_new(&m->process_cache, config->process_cache_max, m->node_name);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the process cache: %m");
+
+        if (config->export_file) {
+                r = export_file_new(&m->export_file, config->export_file,
+                                    config->export_file_max_size, config->export_file_max_backups);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to open export file %s: %m",
+                                               config->export_file);
+        }
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+
+        sd_event_source_disable_unref(m->ringbuf_source);
+        sd_event_source_disable_unref(m->stats_timer);
+        sd_event_source_disable_unref(m->gc_timer);
+        /* Policies leave the kernel before the engine they are installed in. */
+        tetragond_bus_free(m->bus);
+        policy_dir_watch_free(m->policy_watch);
+        policy_registry_free(m->registry);
+        ring_buffer__free(m->ringbuf);
+        policy_engine_free(m->engine);
+        process_monitor_free(m->process_monitor);
+        process_cache_free(m->process_cache);
+        export_file_free(m->export_file);
+        sd_event_unref(m->event);
+        return mfree(m);
+}
+
+static void manager_print_event(Manager *m, json_t *json, const char *compact) {
+        switch (m->config.stdout_format) {
+        case STDOUT_NONE:
+                return;
+        case STDOUT_COMPACT:
+                if (compact)
+                        puts(compact);
+                break;
+        case STDOUT_JSON:
+                json_dumpf(json, stdout, JSON_COMPACT);
+                putchar('\n');
+                break;
+        }
+        fflush(stdout);
+}
+
+/* Stage 3: hand one enriched event to every sink. A failing sink is counted
+ * and does not keep the others from seeing the event. */
+static void manager_dispatch(Manager *m, const Event *e) {
+        _cleanup_free_ char *compact = NULL;
+        json_t *json = NULL;
+        int r;
+
+        r = event_to_json(e, m->node_name, m->boot_time_ns, &json);
+        if (r < 0) {
+                m->stats.sink_errors++;
+                log_debug_errno(r, "Failed to build JSON for an event: %m");
+                return;
+        }
+
+        r = event_format_compact(json, &compact);
+        if (r < 0)
+                log_debug_errno(r, "Failed to format an event: %m");
+
+        m->stats.events++;
+        if (journal_sink_write(e, json, compact) < 0)
+                m->stats.sink_errors++;
+        if (m->export_file && export_file_write(m->export_file, json) < 0)
+                m->stats.sink_errors++;
+        manager_print_event(m, json, compact);
+
+        json_decref(json);
+}
+
+static int on_ringbuf_record(void *userdata, void *data, size_t size) {
+        Manager *m = userdata;
+        Record record;
+        Event event;
+        int r;
+
+        m->stats.received++;
+        r = record_decode(data, size, &record);
+        if (r < 0) {
+                m->stats.malformed++;
+                log_debug_errno(r, "Dropping a malformed record of %zu bytes: %m", size);
+                return 0;
+        }
+        m->stats.decoded++;
+
+        if (record.op == TG_OP_GENERIC)
+                r = m->engine ? policy_engine_make_event(m->engine, &record, &event) : 0;
+        else
+                r = process_cache_apply(m->process_cache, &record, &event);
+        if (r < 0) {
+                log_debug_errno(r, "Failed to apply a record to the process cache: %m");
+                return 0;
+        }
+        if (r > 0) {
+                manager_dispatch(m, &event);
+                event_release(&event);
+        }
+        return 0; /* never stop consuming because of one record */
+}
+
+static int on_ringbuf_ready(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        r = ring_buffer__consume(m->ringbuf);
+        if (r < 0)
+                log_warning_errno(r, "Failed to consume the ring buffer: %m, ignoring.");
+        return 0;
+}
+
+static void manager_update_lost(Manager *m) {
+        uint64_t counters[_TG_COUNTER_MAX] = {};
+
+        if (process_monitor_read_counters(m->process_monitor, counters) >= 0)
+                m->stats.lost = counters[TG_COUNTER_RINGBUF_RESERVE_FAILED];
+        if (m->engine && policy_engine_read_counters(m->engine, counters) >= 0)
+                m->stats.lost += counters[TG_COUNTER_RINGBUF_RESERVE_FAILED];
+}
+
+void manager_get_stats(Manager *m, ManagerStats *ret) {
+        manager_update_lost(m);
+        *ret = m->stats;
+}
+
+static void manager_log_stats(Manager *m, int level) {
+        log_full(level,
+                 "Events: %" PRIu64 " received, %" PRIu64 " decoded, %" PRIu64 " malformed, %" PRIu64
+                 " lost in the kernel, %" PRIu64 " sink errors.",
+                 m->stats.received, m->stats.decoded, m->stats.malformed, m->stats.lost,
+                 m->stats.sink_errors);
+}
+
+static int on_stats_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        ManagerStats *last = &m->stats_logged;
+
+        manager_update_lost(m);
+        /* Quiet while all is well; say so as soon as something was lost or refused. */
+        if (m->stats.lost != last->lost || m->stats.malformed != last->malformed ||
+            m->stats.sink_errors != last->sink_errors)
+                manager_log_stats(m, LOG_WARNING);
+        *last = m->stats;
+        return sd_event_source_set_time_relative(s, STATS_INTERVAL_USEC);
+}
+
+static int on_gc_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        process_cache_gc(m->process_cache, clock_ns(CLOCK_BOOTTIME));
+        return sd_event_source_set_time_relative(s, GC_INTERVAL_USEC);
+}
+
+static int manager_setup_ringbuf(Manager *m) {
+        int r;
+
+        m->ringbuf = ring_buffer__new(process_monitor_ringbuf_fd(m->process_monitor),
+                                      on_ringbuf_record, m, NULL);
+        if (!m->ringbuf)
+                return log_error_errno(negative_errno(), "Failed to create the ring buffer: %m");
+
+        r = sd_event_add_io(m->event, &m->ringbuf_source, ring_buffer__epoll_fd(m->ringbuf),
+                            EPOLLIN, on_ringbuf_ready, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the ring buffer: %m");
+        return 0;
+}
+
+static int manager_setup_timers(Manager *m) {
+        int r;
+
+        r = sd_event_add_time_relative(m->event, &m->stats_timer, CLOCK_MONOTONIC,
+                                       STATS_INTERVAL_USEC, 0, on_stats_timer, m);
+        if (r < 0)
+                return r;
+        return sd_event_add_time_relative(m->event, &m->gc_timer, CLOCK_MONOTONIC,
+                                          GC_INTERVAL_USEC, 0, on_gc_timer, m);
+}
+
+static void on_policy_dir_changed(char *const *filenames, size_t n, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        if (filenames)
+                r = policy_registry_reload_files(m->registry, filenames, n, NULL);
+        else
+                r = policy_registry_reload(m->registry, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to apply changes of %s: %m, ignoring.",
+                                  m->config.policy_dir);
+}
+
+static int manager_start_policies(Manager *m) {
+        int r;
+
+        /* Watch first: a change made while the folder is read is then applied after it. */
+        r = policy_dir_watch_new(&m->policy_watch, m->event, m->config.policy_dir,
+                                 on_policy_dir_changed, m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to watch %s: %m; changes apply on reload only.",
+                                  m->config.policy_dir);
+
+        r = policy_registry_reload(m->registry, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the policies: %m");
+
+        r = tetragond_bus_new(&m->bus, m->event, m, m->registry);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the D-Bus API: %m");
+        return 0;
+}
+
+int manager_start(Manager *m) {
+        int r;
+
+        r = system_setup_check();
+        if (r < 0)
+                return r;
+
+        r = process_monitor_new(&m->process_monitor);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the process monitor: %m");
+
+        r = policy_engine_new(&m->engine, &(PolicyEngineConfig) {
+                                                  .disabled_mechanisms = m->config.disabled_mechanisms,
+                                                  .process_cache = m->process_cache,
+                                                  /* One ring: a process's exec, policy events
+                                                   * and exit arrive in the order they happened. */
+                                                  .ringbuf_fd = process_monitor_ringbuf_fd(
+                                                          m->process_monitor),
+                                          });
+        if (r < 0)
+                log_warning_errno(r, "Failed to load the policy engine: %m; policies will not be "
+                                     "installed.");
+        else
+                log_info("Policy engine loaded: %s.", policy_engine_describe(m->engine));
+
+        r = manager_setup_ringbuf(m);
+        if (r < 0)
+                return r;
+
+        /* Attach before reading /proc: a process that starts in between is then
+         * seen twice (harmless) instead of not at all. */
+        r = process_monitor_attach(m->process_monitor);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the process monitor: %m");
+        log_info("Process monitor attached: %s.", process_monitor_describe(m->process_monitor));
+
+        r = process_cache_scan_procfs(m->process_cache, m->config.proc_root);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read running processes from %s: %m",
+                                       m->config.proc_root);
+        log_info("Read %i running processes from %s.", r, m->config.proc_root);
+
+        r = manager_new_registry(m);
+        if (r < 0)
+                return r;
+
+        r = manager_start_policies(m);
+        if (r < 0)
+                return r;
+
+        return manager_setup_timers(m);
+}
+
+static int on_signal_reload(sd_event_source *s, const struct signalfd_siginfo *si,
+                            void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading policies.");
+        r = policy_registry_reload(m->registry, NULL);
+        if (r < 0)
+                log_error_errno(r, "Failed to reload the policies: %m");
+        (void) sd_notify(false, "READY=1\nSTATUS=Watching processes.");
+        return 0;
+}
+
+static int on_signal_exit(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        (void) sd_notify(false, "STOPPING=1");
+        return sd_event_exit(m->event, 0);
+}
+
+int manager_run(Manager *m) {
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        r = sigprocmask(SIG_BLOCK, &mask, NULL);
+        if (r < 0)
+                return log_error_errno(negative_errno(), "Failed to block signals: %m");
+
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, on_signal_exit, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT, on_signal_exit, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGHUP, on_signal_reload, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch signals: %m");
+
+        /* WATCHDOG=1 pings, when the service manager asked for them. */
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                log_warning_errno(r, "Failed to enable the watchdog: %m, ignoring.");
+
+        (void) sd_notify(false, "READY=1\nSTATUS=Watching processes.");
+        log_info("tetragond " PACKAGE_VERSION " is running.");
+
+        r = sd_event_loop(m->event);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+
+        /* What the kernel queued before we were told to stop still reaches the sinks. */
+        (void) ring_buffer__consume(m->ringbuf);
+        manager_update_lost(m);
+        manager_log_stats(m, LOG_INFO);
+        return r;
+}

@@ -1,0 +1,1104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <linux/membarrier.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "generic.skel.h"
+#include "kernel-features.h"
+#include "policy-compile.h"
+#include "policy-engine.h"
+#include "policy-plan.h"
+
+/* Room for bursts of matches; a power of two, as the kernel requires. */
+#define ENGINE_RINGBUF_SIZE (4U * 1024 * 1024)
+/* Without membarrier(), how long a program may still read what it found before a
+ * switch: far longer than one runs. */
+#define ENGINE_QUIET_NS (100ULL * 1000 * 1000)
+/* The names of an uninstalled policy stay this long, for its late records. */
+#define ENGINE_RETIRED_KEEP_NS (30ULL * 1000 * 1000 * 1000)
+
+typedef enum TableId {
+        TABLE_HOOKS,
+        TABLE_SELECTORS,
+        TABLE_FILTERS,
+        TABLE_VALUES,
+        TABLE_STRINGS,
+        TABLE_ACTIONS,
+        TABLE_POLICIES,
+        _TABLE_MAX,
+} TableId;
+
+static const char *const table_names[_TABLE_MAX] = {
+        [TABLE_HOOKS] = "hooks",       [TABLE_SELECTORS] = "selectors", [TABLE_FILTERS] = "filters",
+        [TABLE_VALUES] = "values",     [TABLE_STRINGS] = "strings",     [TABLE_ACTIONS] = "actions",
+        [TABLE_POLICIES] = "policies",
+};
+
+static const uint32_t table_sizes[_TABLE_MAX] = {
+        [TABLE_HOOKS] = TG_GENERIC_MAX_HOOKS,       [TABLE_SELECTORS] = TG_GENERIC_MAX_SELECTORS,
+        [TABLE_FILTERS] = TG_GENERIC_MAX_FILTERS,   [TABLE_VALUES] = TG_GENERIC_MAX_VALUES,
+        [TABLE_STRINGS] = TG_GENERIC_MAX_STRINGS,   [TABLE_ACTIONS] = TG_GENERIC_MAX_ACTIONS,
+        [TABLE_POLICIES] = TG_GENERIC_MAX_POLICIES,
+};
+
+typedef struct Range {
+        uint32_t first, n;
+} Range;
+
+/* Slots of one map, handed out in ranges. A range is freed only when no program can
+ * reach it any more (after the switch and a grace period). */
+typedef struct Table {
+        uint32_t size;
+        uint32_t top; /* slots from here on were never used */
+        Range *free;
+        size_t n_free;
+} Table;
+
+typedef struct InstalledHook {
+        HookMechanism mechanism;
+        int syscall_nr;
+        /* Every selector needs the file of the fd in this register (-1: none) to equal a
+         * path whose last component's length is in leaf_lengths. */
+        int prefilter_reg;
+        uint64_t leaf_lengths[4];
+        char *name;
+        char *function;
+        char *status;
+        char *message;
+        char **tags;
+        size_t n_tags;
+        char *labels[TG_POLICY_MAX_ARGS];
+} InstalledHook;
+
+struct PolicyInstallation {
+        PolicyEngine *engine;
+        uint32_t id;
+        Range ranges[_TABLE_MAX];
+        PolicyMode mode;
+        char *policy_name;
+        InstalledHook *hooks;
+        size_t n_hooks;
+        bool installed; /* false once uninstalled: kept a while for late records */
+        uint64_t retired_ns;
+};
+
+struct PolicyEngine {
+        struct generic_bpf *skel;
+        struct bpf_program *prog; /* the variant of the sys_enter program this kernel takes */
+        struct bpf_link *link;    /* it, attached while some hook needs it */
+        EngineCapabilities caps;
+        ProcessCache *process_cache;
+        int n_cpus;
+
+        Table tables[_TABLE_MAX];
+        uint32_t next_id;
+        PolicyInstallation **installations; /* installed and retired */
+        size_t n_installations;
+
+        /* What each syscall's hook list in the kernel holds (NULL when empty), and which
+         * of its two slots is in force (1, 2; 0: none). */
+        struct tg_generic_list *syscalls[TG_GENERIC_MAX_SYSCALLS];
+        uint8_t active[TG_GENERIC_MAX_SYSCALLS];
+        size_t n_sys_enter_hooks;
+
+        uint32_t host_ns[_POLICY_NS_MAX]; /* inode of each namespace of pid 1 */
+        char description[512];
+};
+
+static uint64_t now_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_BOOTTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+}
+
+/* ---- Tables ---- */
+
+static int range_compare(const void *a, const void *b) {
+        const Range *x = a, *y = b;
+
+        return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Merge neighbours; a free range at the end goes back to top. */
+static void table_coalesce(Table *t) {
+        size_t n = 0;
+
+        if (t->n_free == 0)
+                return;
+        qsort(t->free, t->n_free, sizeof(Range), range_compare);
+        for (size_t i = 0; i < t->n_free; i++) {
+                if (n > 0 && t->free[n - 1].first + t->free[n - 1].n == t->free[i].first)
+                        t->free[n - 1].n += t->free[i].n;
+                else
+                        t->free[n++] = t->free[i];
+        }
+        t->n_free = n;
+        if (n > 0 && t->free[n - 1].first + t->free[n - 1].n == t->top) {
+                t->top = t->free[n - 1].first;
+                t->n_free--;
+        }
+}
+
+static int table_alloc(Table *t, uint32_t n, Range *ret) {
+        if (n == 0) {
+                *ret = (Range){};
+                return 0;
+        }
+        table_coalesce(t);
+        for (size_t i = 0; i < t->n_free; i++) {
+                Range *f = &t->free[i];
+
+                if (f->n < n)
+                        continue;
+                *ret = (Range){ f->first, n };
+                f->first += n;
+                f->n -= n;
+                if (f->n == 0) {
+                        memmove(f, f + 1, (t->n_free - i - 1) * sizeof(Range));
+                        t->n_free--;
+                }
+                return 0;
+        }
+        if (n > t->size - t->top)
+                return -ENOSPC;
+        *ret = (Range){ t->top, n };
+        t->top += n;
+        return 0;
+}
+
+static int table_release(Table *t, Range r) {
+        Range *grown;
+
+        if (r.n == 0)
+                return 0;
+        grown = reallocarray(t->free, t->n_free + 1, sizeof(Range));
+        if (!grown)
+                return -ENOMEM; /* the slots leak; nothing else breaks */
+        t->free = grown;
+        t->free[t->n_free++] = r;
+        return 0;
+}
+
+/* ---- Installations ---- */
+
+static void installed_hook_done(InstalledHook *h) {
+        free(h->name);
+        free(h->function);
+        free(h->status);
+        free(h->message);
+        for (size_t i = 0; i < h->n_tags; i++)
+                free(h->tags[i]);
+        free(h->tags);
+        for (size_t i = 0; i < TG_POLICY_MAX_ARGS; i++)
+                free(h->labels[i]);
+}
+
+static PolicyInstallation *installation_free(PolicyInstallation *i) {
+        if (!i)
+                return NULL;
+        for (size_t k = 0; k < i->n_hooks; k++)
+                installed_hook_done(&i->hooks[k]);
+        free(i->hooks);
+        free(i->policy_name);
+        return mfree(i);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyInstallation *, installation_free);
+
+static char *strdup_or_null(const char *s, bool *oom) {
+        char *copy;
+
+        if (!s)
+                return NULL;
+        copy = strdup(s);
+        if (!copy)
+                *oom = true;
+        return copy;
+}
+
+/* The length of a path's last component (what follows its last '/'). */
+static uint32_t last_component_length(const uint8_t *s, uint32_t length) {
+        const uint8_t *slash = memrchr(s, '/', length);
+
+        return slash ? length - (uint32_t) (slash - s) - 1 : length;
+}
+
+/* Does every selector of hook k require an fd's path Equal to some values? Then which
+ * register, and the lengths of their last components. */
+static void hook_prefilter(const CompiledPolicy *c, size_t k, InstalledHook *out) {
+        const struct tg_policy_hook *h = &c->hooks[k];
+        int reg = -1;
+
+        out->prefilter_reg = -1;
+        memset(out->leaf_lengths, 0, sizeof(out->leaf_lengths));
+        if (h->n_selectors == 0)
+                return;
+        for (uint32_t s = 0; s < h->n_selectors; s++) {
+                const struct tg_policy_selector *sel = &c->selectors[h->selector_first + s];
+                bool found = false;
+
+                for (uint32_t f = 0; f < sel->n_filters && !found; f++) {
+                        const struct tg_policy_filter *flt = &c->filters[sel->filter_first + f];
+                        int r;
+
+                        if (flt->kind != TG_FILTER_ARG || flt->op != TG_POLICY_OP_EQUAL ||
+                            flt->arg >= TG_POLICY_MAX_ARGS || h->arg_type[flt->arg] != TG_ARG_FD)
+                                continue;
+                        r = h->arg_index[flt->arg];
+                        if (reg >= 0 && r != reg)
+                                continue;
+                        reg = r;
+                        found = true;
+                        for (uint32_t v = 0; v < flt->n_values; v++) {
+                                const struct tg_policy_value *val =
+                                        &c->values[flt->value_first + v];
+                                const struct tg_policy_string *str;
+                                uint32_t len;
+
+                                if (val->kind != TG_VALUE_STRING || val->lo >= c->n_strings)
+                                        return;
+                                str = &c->strings[val->lo];
+                                len = last_component_length(
+                                        str->data,
+                                        MIN(str->length, (uint32_t) TG_POLICY_STRING_MAX - 1));
+                                out->leaf_lengths[len / 64] |= 1ULL << (len % 64);
+                        }
+                }
+                if (!found) {
+                        memset(out->leaf_lengths, 0, sizeof(out->leaf_lengths));
+                        return;
+                }
+        }
+        out->prefilter_reg = reg;
+}
+
+/* What events need once the compiled policy is gone. */
+static int installation_new(const CompiledPolicy *c, PolicyPlan *plan, PolicyInstallation **ret) {
+        _cleanup_(installation_freep) PolicyInstallation *i = NULL;
+        bool oom = false;
+
+        i = calloc(1, sizeof(*i));
+        if (!i)
+                return -ENOMEM;
+        i->hooks = calloc(MAX(c->n_hooks, (size_t) 1), sizeof(InstalledHook));
+        if (!i->hooks)
+                return -ENOMEM;
+        i->policy_name = strdup_or_null(strempty(c->name), &oom);
+        for (size_t k = 0; k < c->n_hooks; k++) {
+                const CompiledHookInfo *info = &c->hook_info[k];
+                InstalledHook *h = &i->hooks[k];
+                HookPlan *p = &plan->hooks[k];
+
+                i->n_hooks++;
+                h->mechanism = p->mechanism;
+                h->syscall_nr = p->syscall_nr;
+                h->name = TAKE_PTR(p->name);
+                h->function = TAKE_PTR(p->function);
+                h->status = TAKE_PTR(p->status);
+                hook_prefilter(c, k, h);
+                h->message = strdup_or_null(info->message, &oom);
+                if (info->n_tags > 0) {
+                        h->tags = calloc(info->n_tags, sizeof(char *));
+                        if (!h->tags)
+                                return -ENOMEM;
+                        for (size_t t = 0; t < info->n_tags; t++)
+                                h->tags[h->n_tags++] = strdup_or_null(info->tags[t], &oom);
+                }
+                for (size_t a = 0; a < c->hooks[k].n_args && a < TG_POLICY_MAX_ARGS; a++)
+                        if (info->arg_labels)
+                                h->labels[a] = strdup_or_null(info->arg_labels[a], &oom);
+        }
+        if (oom)
+                return -ENOMEM;
+        *ret = TAKE_PTR(i);
+        return 0;
+}
+
+static PolicyInstallation *engine_find(PolicyEngine *e, uint32_t id) {
+        for (size_t k = 0; k < e->n_installations; k++)
+                if (e->installations[k]->id == id)
+                        return e->installations[k];
+        return NULL;
+}
+
+/* Forget retired installations whose late records had time to arrive. */
+static void engine_gc(PolicyEngine *e, uint64_t now) {
+        size_t n = 0;
+
+        for (size_t k = 0; k < e->n_installations; k++) {
+                PolicyInstallation *i = e->installations[k];
+
+                if (!i->installed && now - i->retired_ns >= ENGINE_RETIRED_KEEP_NS)
+                        installation_free(i);
+                else
+                        e->installations[n++] = i;
+        }
+        e->n_installations = n;
+}
+
+/* ---- Maps ---- */
+
+static int map_write(struct bpf_map *map, uint32_t key, const void *value) {
+        return bpf_map_update_elem(bpf_map__fd(map), &key, value, BPF_ANY);
+}
+
+static int map_zero_percpu(PolicyEngine *e, struct bpf_map *map, size_t value_size, Range r) {
+        _cleanup_free_ void *zeros = calloc(e->n_cpus, value_size);
+        int k;
+
+        if (!zeros)
+                return -ENOMEM;
+        for (uint32_t s = r.first; s < r.first + r.n; s++) {
+                k = map_write(map, s, zeros);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+/* The compiled records into the installation's ranges, indexes rebased. */
+static int engine_write_records(PolicyEngine *e, const CompiledPolicy *c, PolicyInstallation *i) {
+        __typeof__(e->skel->maps) *maps = &e->skel->maps;
+        const Range *r = i->ranges;
+        int k;
+
+        for (size_t n = 0; n < c->n_hooks; n++) {
+                struct tg_policy_hook h = c->hooks[n];
+
+                h.selector_first += r[TABLE_SELECTORS].first;
+                k = map_write(maps->gen_hooks, r[TABLE_HOOKS].first + n, &h);
+                if (k < 0)
+                        return k;
+        }
+        for (size_t n = 0; n < c->n_selectors; n++) {
+                struct tg_policy_selector s = c->selectors[n];
+
+                s.filter_first += r[TABLE_FILTERS].first;
+                s.action_first += r[TABLE_ACTIONS].first;
+                k = map_write(maps->gen_selectors, r[TABLE_SELECTORS].first + n, &s);
+                if (k < 0)
+                        return k;
+        }
+        for (size_t n = 0; n < c->n_filters; n++) {
+                struct tg_policy_filter f = c->filters[n];
+
+                f.value_first += r[TABLE_VALUES].first;
+                k = map_write(maps->gen_filters, r[TABLE_FILTERS].first + n, &f);
+                if (k < 0)
+                        return k;
+                /* "host_ns" values become the host's inode of the filter's namespace. */
+                for (uint32_t v = 0; v < c->filters[n].n_values; v++) {
+                        struct tg_policy_value val = c->values[c->filters[n].value_first + v];
+
+                        if (!(val.flags & TG_VALUE_HOST_NS) || f.subtype >= _POLICY_NS_MAX)
+                                continue;
+                        val.lo = val.hi = e->host_ns[f.subtype];
+                        k = map_write(maps->gen_values, f.value_first + v, &val);
+                        if (k < 0)
+                                return k;
+                }
+        }
+        for (size_t n = 0; n < c->n_values; n++) {
+                struct tg_policy_value v = c->values[n];
+
+                if (v.flags & TG_VALUE_HOST_NS)
+                        continue; /* written with its filter */
+                if (v.kind == TG_VALUE_STRING)
+                        v.lo += r[TABLE_STRINGS].first;
+                k = map_write(maps->gen_values, r[TABLE_VALUES].first + n, &v);
+                if (k < 0)
+                        return k;
+        }
+        for (size_t n = 0; n < c->n_strings; n++) {
+                struct tg_generic_string s = { .length = c->strings[n].length };
+
+                memcpy(s.data, c->strings[n].data, sizeof(c->strings[n].data));
+                s.last_len = last_component_length(
+                        s.data, MIN(s.length, (uint32_t) TG_POLICY_STRING_MAX - 1));
+                k = map_write(maps->gen_strings, r[TABLE_STRINGS].first + n, &s);
+                if (k < 0)
+                        return k;
+        }
+        for (size_t n = 0; n < c->n_actions; n++) {
+                k = map_write(maps->gen_actions, r[TABLE_ACTIONS].first + n, &c->actions[n]);
+                if (k < 0)
+                        return k;
+        }
+
+        k = map_zero_percpu(e, maps->gen_selector_counters, sizeof(struct tg_generic_counters),
+                            r[TABLE_SELECTORS]);
+        if (k < 0)
+                return k;
+        return map_zero_percpu(e, maps->gen_policy_counters, sizeof(struct tg_generic_counters),
+                               r[TABLE_POLICIES]);
+}
+
+static int engine_write_policy(PolicyEngine *e, PolicyInstallation *i, PolicyMode mode) {
+        struct tg_generic_policy p = {
+                .id = i->id,
+                .flags = mode == POLICY_MODE_MONITOR ? TG_GENERIC_POLICY_MONITOR : 0,
+                .hook_first = i->ranges[TABLE_HOOKS].first,
+                .selector_first = i->ranges[TABLE_SELECTORS].first,
+        };
+
+        return map_write(e->skel->maps.gen_policies, i->ranges[TABLE_POLICIES].first, &p);
+}
+
+/* ---- Syscall hook lists ---- */
+
+/* Wait until no program still runs that started before now: they run under
+ * rcu_read_lock(), and MEMBARRIER_CMD_GLOBAL waits for an RCU grace period. It also
+ * orders the writes before it before everything after it, on every CPU. */
+static void engine_synchronize(void) {
+        struct timespec quiet = { .tv_nsec = ENGINE_QUIET_NS };
+
+        if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0)
+                (void) nanosleep(&quiet, NULL); /* kernels without it: long enough in practice */
+}
+
+/* Step 1 of switching syscall nr to list: write it into the slot not in force. */
+static int engine_stage_syscall(PolicyEngine *e, uint32_t nr, const struct tg_generic_list *list) {
+        uint32_t slot = nr * 2 + (e->active[nr] == 2 ? 0 : 1);
+
+        if (list->n == 0)
+                return 0; /* nothing to write: the switch turns the syscall off */
+        return map_write(e->skel->maps.gen_syscall_lists, slot, list);
+}
+
+/* Step 2, after a grace period: one byte, which a program sees old or new, never half. */
+static int engine_flip_syscall(PolicyEngine *e, uint32_t nr, const struct tg_generic_list *list) {
+        uint8_t next = list->n == 0 ? 0 : e->active[nr] == 2 ? 1 : 2;
+        int k;
+
+        k = map_write(e->skel->maps.gen_syscall_active, nr, &next);
+        if (k < 0)
+                return k;
+        e->active[nr] = next;
+        return 0;
+}
+
+static InstalledHook *engine_hook_of(PolicyEngine *e, PolicyInstallation *extra,
+                                     struct tg_generic_hook_ref ref) {
+        for (size_t k = 0; k <= e->n_installations; k++) {
+                PolicyInstallation *i = k < e->n_installations ? e->installations[k] : extra;
+
+                if (!i || (!i->installed && i != extra))
+                        continue;
+                if (i->ranges[TABLE_POLICIES].first == ref.policy &&
+                    ref.hook - i->ranges[TABLE_HOOKS].first < i->n_hooks)
+                        return &i->hooks[ref.hook - i->ranges[TABLE_HOOKS].first];
+        }
+        return NULL;
+}
+
+/* The union of the hooks' prefilters, when they all have one on the same register. */
+static void list_set_prefilter(PolicyEngine *e, PolicyInstallation *extra,
+                               struct tg_generic_list *l) {
+        int reg = -1;
+
+        l->prefilter_reg = TG_GENERIC_NO_PREFILTER;
+        memset(l->leaf_lengths, 0, sizeof(l->leaf_lengths));
+        for (uint32_t j = 0; j < l->n; j++) {
+                InstalledHook *h = engine_hook_of(e, extra, l->refs[j]);
+
+                if (!h || h->prefilter_reg < 0 || (reg >= 0 && h->prefilter_reg != reg)) {
+                        memset(l->leaf_lengths, 0, sizeof(l->leaf_lengths));
+                        return;
+                }
+                reg = h->prefilter_reg;
+                for (size_t w = 0; w < ELEMENTSOF(l->leaf_lengths); w++)
+                        l->leaf_lengths[w] |= h->leaf_lengths[w];
+        }
+        if (reg >= 0)
+                l->prefilter_reg = (uint8_t) reg;
+}
+
+/* The lists of every syscall installation i hooks, with its hooks added (or removed). */
+static int engine_new_lists(PolicyEngine *e, PolicyInstallation *i, bool add,
+                            struct tg_generic_list **ret /* TG_GENERIC_MAX_SYSCALLS */) {
+        for (size_t k = 0; k < i->n_hooks; k++) {
+                InstalledHook *h = &i->hooks[k];
+                struct tg_generic_list *l;
+                uint32_t nr;
+
+                if (h->mechanism != HOOK_MECHANISM_SYS_ENTER)
+                        continue;
+                nr = (uint32_t) h->syscall_nr;
+                if (!ret[nr]) {
+                        ret[nr] = calloc(1, sizeof(struct tg_generic_list));
+                        if (!ret[nr])
+                                return -ENOMEM;
+                        if (e->syscalls[nr])
+                                *ret[nr] = *e->syscalls[nr];
+                        if (!add) {
+                                /* Every ref of this installation goes at once. */
+                                size_t n = 0;
+
+                                l = ret[nr];
+                                for (size_t j = 0; j < l->n; j++)
+                                        if (l->refs[j].policy != i->ranges[TABLE_POLICIES].first)
+                                                l->refs[n++] = l->refs[j];
+                                l->n = n;
+                        }
+                }
+                if (!add)
+                        continue;
+                l = ret[nr];
+                if (l->n >= TG_GENERIC_MAX_HOOKS_PER_SYSCALL)
+                        return -E2BIG;
+                l->refs[l->n++] = (struct tg_generic_hook_ref){
+                        .hook = i->ranges[TABLE_HOOKS].first + (uint32_t) k,
+                        .policy = i->ranges[TABLE_POLICIES].first,
+                };
+        }
+        for (uint32_t nr = 0; nr < TG_GENERIC_MAX_SYSCALLS; nr++)
+                if (ret[nr])
+                        list_set_prefilter(e, add ? i : NULL, ret[nr]);
+        return 0;
+}
+
+static void lists_free(struct tg_generic_list **lists) {
+        for (size_t nr = 0; nr < TG_GENERIC_MAX_SYSCALLS; nr++)
+                lists[nr] = mfree(lists[nr]);
+}
+
+static size_t installation_sys_enter_hooks(PolicyInstallation *i) {
+        size_t n = 0;
+
+        for (size_t k = 0; k < i->n_hooks; k++)
+                n += i->hooks[k].mechanism == HOOK_MECHANISM_SYS_ENTER;
+        return n;
+}
+
+static int engine_attach(PolicyEngine *e) {
+        if (e->link)
+                return 0;
+        e->link = bpf_program__attach(e->prog);
+        if (!e->link)
+                return negative_errno();
+        return 0;
+}
+
+static void engine_detach_if_idle(PolicyEngine *e) {
+        if (e->n_sys_enter_hooks == 0 && e->link) {
+                bpf_link__destroy(e->link);
+                e->link = NULL;
+        }
+}
+
+/* ---- The backend ---- */
+
+/* Only once no program can reach them any more. */
+static void installation_release_ranges(PolicyEngine *e, PolicyInstallation *i) {
+        for (TableId t = 0; t < _TABLE_MAX; t++) {
+                (void) table_release(&e->tables[t], i->ranges[t]);
+                i->ranges[t] = (Range){};
+        }
+}
+
+/* Stage every list, wait, flip every byte, wait: afterwards the old lists are unused and
+ * their slots (and anything only they reached) free. Only a failing map update can stop
+ * it half way: then every flip done is undone. */
+static int engine_switch(PolicyEngine *e, struct tg_generic_list **lists) {
+        uint8_t before[TG_GENERIC_MAX_SYSCALLS];
+        uint32_t nr;
+        int k = 0;
+
+        for (nr = 0; nr < TG_GENERIC_MAX_SYSCALLS && k >= 0; nr++)
+                if (lists[nr])
+                        k = engine_stage_syscall(e, nr, lists[nr]);
+        if (k < 0)
+                return k;
+        engine_synchronize();
+        memcpy(before, e->active, sizeof(before));
+        for (nr = 0; nr < TG_GENERIC_MAX_SYSCALLS; nr++) {
+                if (!lists[nr])
+                        continue;
+                k = engine_flip_syscall(e, nr, lists[nr]);
+                if (k < 0)
+                        break;
+        }
+        if (k < 0) {
+                for (uint32_t back = 0; back < nr; back++)
+                        if (lists[back] && before[back] != e->active[back]) {
+                                (void) map_write(e->skel->maps.gen_syscall_active, back,
+                                                 &before[back]);
+                                e->active[back] = before[back];
+                        }
+        }
+        engine_synchronize();
+        if (k < 0)
+                return k;
+
+        for (nr = 0; nr < TG_GENERIC_MAX_SYSCALLS; nr++)
+                if (lists[nr]) {
+                        free(e->syscalls[nr]);
+                        e->syscalls[nr] = TAKE_PTR(lists[nr]);
+                        if (e->syscalls[nr]->n == 0)
+                                e->syscalls[nr] = mfree(e->syscalls[nr]);
+                }
+        return 0;
+}
+
+static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mode,
+                          PolicyInstallation **ret, char **ret_error) {
+        PolicyEngine *e = userdata;
+        _cleanup_(policy_plan_freep) PolicyPlan *plan = NULL;
+        _cleanup_(installation_freep) PolicyInstallation *i = NULL;
+        struct tg_generic_list **lists = NULL;
+        PolicyInstallation **grown;
+        const uint32_t counts[_TABLE_MAX] = {
+                [TABLE_HOOKS] = c->n_hooks,     [TABLE_SELECTORS] = c->n_selectors,
+                [TABLE_FILTERS] = c->n_filters, [TABLE_VALUES] = c->n_values,
+                [TABLE_STRINGS] = c->n_strings, [TABLE_ACTIONS] = c->n_actions,
+                [TABLE_POLICIES] = 1,
+        };
+        int k;
+
+        *ret_error = NULL;
+        engine_gc(e, now_ns());
+
+        k = policy_plan_build(c, &e->caps, &plan, ret_error);
+        if (k < 0)
+                return k;
+        k = installation_new(c, plan, &i);
+        if (k < 0)
+                return k;
+        i->engine = e;
+        i->id = ++e->next_id;
+        i->mode = mode;
+
+        grown = reallocarray(e->installations, e->n_installations + 1, sizeof(*grown));
+        if (!grown)
+                return -ENOMEM;
+        e->installations = grown;
+
+        for (TableId t = 0; t < _TABLE_MAX; t++) {
+                k = table_alloc(&e->tables[t], counts[t], &i->ranges[t]);
+                if (k < 0) {
+                        installation_release_ranges(e, i);
+                        if (k == -ENOSPC && asprintf(ret_error,
+                                                     "the engine's table of %s is full (%u): "
+                                                     "too many policies installed",
+                                                     table_names[t], table_sizes[t]) < 0)
+                                *ret_error = NULL;
+                        return k;
+                }
+        }
+
+        /* Nothing written so far is reachable: the lists do not name it yet. */
+        lists = calloc(TG_GENERIC_MAX_SYSCALLS, sizeof(*lists));
+        if (!lists)
+                k = -ENOMEM;
+        if (k >= 0)
+                k = engine_write_records(e, c, i);
+        if (k >= 0)
+                k = engine_write_policy(e, i, mode);
+        if (k >= 0) {
+                k = engine_new_lists(e, i, true, lists);
+                if (k == -E2BIG &&
+                    asprintf(ret_error, "more than %u hooks of all policies on one syscall",
+                             TG_GENERIC_MAX_HOOKS_PER_SYSCALL) < 0)
+                        *ret_error = NULL;
+        }
+        if (k >= 0 && installation_sys_enter_hooks(i) > 0) {
+                k = engine_attach(e);
+                if (k < 0 &&
+                    asprintf(ret_error, "attaching tp_btf/sys_enter failed: %s", strerror(-k)) < 0)
+                        *ret_error = NULL;
+        }
+        if (k >= 0)
+                k = engine_switch(e, lists);
+        if (lists)
+                lists_free(lists);
+        free(lists);
+        if (k < 0) {
+                installation_release_ranges(e, i);
+                engine_detach_if_idle(e);
+                return k;
+        }
+
+        e->n_sys_enter_hooks += installation_sys_enter_hooks(i);
+        i->installed = true;
+        e->installations[e->n_installations++] = i;
+        *ret = TAKE_PTR(i);
+        return 0;
+}
+
+static void engine_uninstall(void *userdata, PolicyInstallation *i) {
+        PolicyEngine *e = userdata;
+        struct tg_generic_list **lists;
+        uint64_t now = now_ns();
+        int k;
+
+        if (!i || !i->installed)
+                return;
+        lists = calloc(TG_GENERIC_MAX_SYSCALLS, sizeof(*lists));
+        k = lists ? engine_new_lists(e, i, false, lists) : -ENOMEM;
+        if (k >= 0)
+                k = engine_switch(e, lists);
+        if (lists)
+                lists_free(lists);
+        free(lists);
+        if (k < 0)
+                /* The old lists stay, and with them the policy: in force rather than half
+                 * gone. Its slots are not reused. */
+                return;
+
+        e->n_sys_enter_hooks -= installation_sys_enter_hooks(i);
+        engine_detach_if_idle(e);
+        installation_release_ranges(e, i);
+        i->installed = false;
+        i->retired_ns = now;
+        engine_gc(e, now);
+}
+
+static int engine_set_mode(void *userdata, PolicyInstallation *i, PolicyMode mode) {
+        PolicyEngine *e = userdata;
+        int k;
+
+        if (!i->installed)
+                return -ESTALE;
+        k = engine_write_policy(e, i, mode);
+        if (k < 0)
+                return k;
+        i->mode = mode;
+        return 0;
+}
+
+static int engine_get_hooks(void *userdata, PolicyInstallation *i, PolicyHookStatus **ret,
+                            size_t *ret_n) {
+        PolicyHookStatus *hooks;
+
+        hooks = calloc(MAX(i->n_hooks, (size_t) 1), sizeof(PolicyHookStatus));
+        if (!hooks)
+                return -ENOMEM;
+        for (size_t k = 0; k < i->n_hooks; k++) {
+                hooks[k].hook = strdup(i->hooks[k].name);
+                hooks[k].mechanism = strdup(i->hooks[k].status);
+                if (!hooks[k].hook || !hooks[k].mechanism) {
+                        policy_hook_status_free_many(hooks, k + 1);
+                        return -ENOMEM;
+                }
+        }
+        *ret = hooks;
+        *ret_n = i->n_hooks;
+        return 0;
+}
+
+static int engine_get_counters(void *userdata, PolicyInstallation *i, PolicyCounters *ret) {
+        PolicyEngine *e = userdata;
+        _cleanup_free_ struct tg_generic_counters *values = NULL;
+        uint32_t slot = i->ranges[TABLE_POLICIES].first;
+        int k;
+
+        *ret = (PolicyCounters){};
+        if (!i->installed)
+                return 0;
+        values = calloc(e->n_cpus, sizeof(*values));
+        if (!values)
+                return -ENOMEM;
+        k = bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.gen_policy_counters), &slot, values);
+        if (k < 0)
+                return k;
+        for (int cpu = 0; cpu < e->n_cpus; cpu++) {
+                ret->matched += values[cpu].matched;
+                ret->posted += values[cpu].posted;
+                ret->actions += values[cpu].actions;
+                ret->rate_limited += values[cpu].rate_limited;
+                ret->lost += values[cpu].lost;
+        }
+        return 0;
+}
+
+void policy_engine_get_backend(PolicyEngine *e, PolicyBackend *ret) {
+        *ret = (PolicyBackend){
+                .userdata = e,
+                .install = engine_install,
+                .uninstall = engine_uninstall,
+                .set_mode = engine_set_mode,
+                .get_hooks = engine_get_hooks,
+                .get_counters = engine_get_counters,
+        };
+}
+
+/* ---- Setup ---- */
+
+/* The host's namespace of this type: pid 1's, or, where pid 1 is out of reach (a sandbox
+ * that hides it), the daemon's own, which a system service shares with the host. */
+static uint32_t namespace_inode(const char *name) {
+        char path[64];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "/proc/1/ns/%s", name);
+        if (stat(path, &st) == 0)
+                return (uint32_t) st.st_ino;
+        snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+        return stat(path, &st) < 0 ? 0 : (uint32_t) st.st_ino;
+}
+
+static void engine_read_host_namespaces(PolicyEngine *e) {
+        static const char *const names[_POLICY_NS_MAX] = {
+                [POLICY_NS_UTS] = "uts",
+                [POLICY_NS_IPC] = "ipc",
+                [POLICY_NS_MNT] = "mnt",
+                [POLICY_NS_PID] = "pid",
+                [POLICY_NS_PID_FOR_CHILDREN] = "pid_for_children",
+                [POLICY_NS_NET] = "net",
+                [POLICY_NS_TIME] = "time",
+                [POLICY_NS_TIME_FOR_CHILDREN] = "time_for_children",
+                [POLICY_NS_CGROUP] = "cgroup",
+                [POLICY_NS_USER] = "user",
+        };
+
+        for (size_t t = 0; t < _POLICY_NS_MAX; t++)
+                e->host_ns[t] = namespace_inode(names[t]);
+}
+
+/* bpf_rdonly_cast() (6.2+) lets the program follow pointers with plain loads. */
+static bool kernel_has_rdonly_cast(void) {
+        struct btf *vmlinux = btf__load_vmlinux_btf();
+        bool found;
+
+        if (!vmlinux)
+                return false;
+        found = btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
+        btf__free(vmlinux);
+        return found;
+}
+
+static void engine_describe(PolicyEngine *e) {
+        size_t n = 0;
+
+        n += snprintf(e->description, sizeof(e->description),
+                      "tp_btf/sys_enter for syscall hooks (%s, attached while a policy needs it)",
+                      bpf_program__name(e->prog));
+        for (HookMechanism m = HOOK_MECHANISM_FENTRY; m < _HOOK_MECHANISM_MAX; m++) {
+                if (m == HOOK_MECHANISM_SYS_ENTER || e->caps.kernel[m] ||
+                    n >= sizeof(e->description))
+                        continue;
+                n += snprintf(e->description + n, sizeof(e->description) - n, "; no %s: %s",
+                              hook_mechanism_to_string(m), e->caps.kernel_detail[m]);
+        }
+}
+
+int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
+        _cleanup_(policy_engine_freep) PolicyEngine *e = NULL;
+        _cleanup_free_ KernelFeature *features = NULL;
+        size_t n_features = 0;
+        int k;
+
+        e = calloc(1, sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        e->process_cache = config->process_cache;
+        for (TableId t = 0; t < _TABLE_MAX; t++)
+                e->tables[t].size = table_sizes[t];
+        e->n_cpus = libbpf_num_possible_cpus();
+        if (e->n_cpus < 0)
+                return e->n_cpus;
+
+        k = kernel_features_probe(&features, &n_features);
+        if (k < 0)
+                return k;
+        engine_capabilities_from_features(&e->caps, features, n_features,
+                                          config->disabled_mechanisms);
+        engine_read_host_namespaces(e);
+
+        e->skel = generic_bpf__open();
+        if (!e->skel)
+                return negative_errno();
+        e->skel->rodata->host_user_ns_inum = e->host_ns[POLICY_NS_USER];
+        if (config->ringbuf_fd > 0)
+                k = bpf_map__reuse_fd(e->skel->maps.gen_ringbuf, config->ringbuf_fd);
+        else
+                k = bpf_map__set_max_entries(e->skel->maps.gen_ringbuf, ENGINE_RINGBUF_SIZE);
+        if (k < 0)
+                return k;
+        /* One variant loads (the other calls a kfunc the kernel may not have); it is
+         * attached only while an installed hook needs it. */
+        if (!config->probe_read_only && kernel_has_rdonly_cast()) {
+                e->prog = e->skel->progs.tg_generic_sys_enter_cast;
+                bpf_program__set_autoload(e->skel->progs.tg_generic_sys_enter_probe_read, false);
+        } else {
+                e->prog = e->skel->progs.tg_generic_sys_enter_probe_read;
+                bpf_program__set_autoload(e->skel->progs.tg_generic_sys_enter_cast, false);
+        }
+        k = generic_bpf__load(e->skel);
+        if (k < 0)
+                return k;
+
+        engine_describe(e);
+        *ret = TAKE_PTR(e);
+        return 0;
+}
+
+PolicyEngine *policy_engine_free(PolicyEngine *e) {
+        if (!e)
+                return NULL;
+        /* The registry uninstalls before the engine goes; whatever is left goes with the
+         * maps. */
+        bpf_link__destroy(e->link);
+        generic_bpf__destroy(e->skel);
+        for (size_t k = 0; k < e->n_installations; k++)
+                installation_free(e->installations[k]);
+        free(e->installations);
+        for (size_t nr = 0; nr < TG_GENERIC_MAX_SYSCALLS; nr++)
+                free(e->syscalls[nr]);
+        for (TableId t = 0; t < _TABLE_MAX; t++)
+                free(e->tables[t].free);
+        return mfree(e);
+}
+
+int policy_engine_ringbuf_fd(PolicyEngine *e) {
+        return bpf_map__fd(e->skel->maps.gen_ringbuf);
+}
+
+const char *policy_engine_describe(PolicyEngine *e) {
+        return e->description;
+}
+
+bool policy_engine_is_attached(PolicyEngine *e) {
+        return e->link;
+}
+
+int policy_engine_read_counters(PolicyEngine *e, uint64_t ret[_TG_COUNTER_MAX]) {
+        _cleanup_free_ uint64_t *values = calloc(e->n_cpus, sizeof(uint64_t));
+        int fd = bpf_map__fd(e->skel->maps.gen_counters), k;
+
+        if (!values)
+                return -ENOMEM;
+        for (uint32_t c = 0; c < _TG_COUNTER_MAX; c++) {
+                k = bpf_map_lookup_elem(fd, &c, values);
+                if (k < 0)
+                        return k;
+                ret[c] = 0;
+                for (int cpu = 0; cpu < e->n_cpus; cpu++)
+                        ret[c] += values[cpu];
+        }
+        return 0;
+}
+
+/* ---- Events ---- */
+
+static EventArgType event_arg_type(uint8_t t) {
+        switch (t) {
+        case TG_ARG_INT:
+        case TG_ARG_INT8:
+        case TG_ARG_INT16:
+        case TG_ARG_INT32:
+                return EVENT_ARG_INT;
+        case TG_ARG_UINT8:
+        case TG_ARG_UINT16:
+        case TG_ARG_UINT32:
+                return EVENT_ARG_UINT;
+        case TG_ARG_INT64:
+        case TG_ARG_LONG:
+                return EVENT_ARG_LONG;
+        case TG_ARG_FD:
+                return EVENT_ARG_FILE;
+        case TG_ARG_STRING:
+                return EVENT_ARG_STRING;
+        case TG_ARG_CHAR_BUF:
+                return EVENT_ARG_BYTES;
+        default: /* uint64, ulong, size_t */
+                return EVENT_ARG_SIZE;
+        }
+}
+
+static void event_arg_fill(EventArg *out, const struct tg_generic_arg *raw, const char *data,
+                           const char *label) {
+        *out = (EventArg){
+                .type = event_arg_type(raw->type),
+                .label = label,
+                .i = (int64_t) raw->value,
+                .u = raw->value,
+                .data = data,
+                .size = raw->size,
+                .truncated = raw->flags & TG_GENERIC_ARG_TRUNCATED,
+                .unreadable = raw->flags & TG_GENERIC_ARG_UNREADABLE,
+        };
+        switch (out->type) {
+        case EVENT_ARG_FILE:
+        case EVENT_ARG_STRING:
+                if (out->size > 0)
+                        out->size--; /* the NUL */
+                else
+                        out->data = "";
+                break;
+        case EVENT_ARG_BYTES:
+                out->orig_size = raw->value;
+                break;
+        case EVENT_ARG_INT:
+        case EVENT_ARG_UINT:
+        case EVENT_ARG_LONG:
+        case EVENT_ARG_SIZE:
+        case _EVENT_ARG_TYPE_MAX:
+                out->data = NULL;
+                out->size = 0;
+                break;
+        }
+}
+
+/* A process the cache does not know (yet): what the record says of it. */
+static Process *process_from_record(const struct tg_generic_record *raw) {
+        Process *p = calloc(1, sizeof(Process));
+
+        if (!p)
+                return NULL;
+        p->n_ref = 1;
+        p->pid = raw->pid;
+        p->tid = raw->tid;
+        p->auid = UINT32_MAX;
+        return p;
+}
+
+int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) {
+        const struct tg_generic_record *raw = record->generic.raw;
+        PolicyInstallation *i;
+        InstalledHook *h;
+        Process *process = NULL, *parent = NULL;
+
+        i = engine_find(e, raw->policy_id);
+        if (!i || raw->hook >= i->n_hooks)
+                return 0;
+        h = &i->hooks[raw->hook];
+
+        if (e->process_cache)
+                process = process_cache_get(e->process_cache, raw->pid);
+        if (process) {
+                process_ref(process);
+                parent = process_ref(process_cache_get(e->process_cache, process->ppid));
+        } else {
+                process = process_from_record(raw);
+                if (!process)
+                        return -ENOMEM;
+        }
+
+        *ret = (Event){
+                .type = EVENT_PROCESS_KPROBE,
+                .ktime = raw->header.ktime,
+                .process = process,
+                .parent = parent,
+        };
+        ret->kprobe.function_name = h->function;
+        ret->kprobe.policy_name = i->policy_name;
+        ret->kprobe.message = h->message;
+        ret->kprobe.tags = (const char *const *) h->tags;
+        ret->kprobe.n_tags = h->n_tags;
+        ret->kprobe.action = raw->action == TG_ACTION_SIGKILL  ? EVENT_ACTION_SIGKILL
+                             : raw->action == TG_ACTION_SIGNAL ? EVENT_ACTION_SIGNAL
+                                                               : EVENT_ACTION_POST;
+        ret->kprobe.signal = raw->signal;
+        ret->kprobe.monitor = raw->flags & TG_GENERIC_RECORD_MONITOR;
+        ret->kprobe.action_failed = raw->flags & TG_GENERIC_RECORD_ACTION_FAILED;
+        for (size_t a = 0; a < record->generic.n_args && a < EVENT_ARGS_MAX; a++)
+                event_arg_fill(&ret->kprobe.args[ret->kprobe.n_args++], record->generic.args[a].raw,
+                               record->generic.args[a].data, h->labels[a]);
+        return 1;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * The in-kernel policy engine: implements PolicyBackend (policy-backend.h)
+ * on the generic skeleton (bpf/generic.bpf.c).
+ *
+ * install(): plan (policy-plan.h: the mechanism of each hook, or why the
+ * policy is refused), then write the compiled records into free ranges of the
+ * engine's maps, beside everything installed, and switch each syscall's hook
+ * list with one map update. Nothing of a refused policy reaches the kernel.
+ * The program is attached while an installed hook needs it, so syscalls cost
+ * nothing when no policy hooks them.
+ *
+ * Events: the engine writes to the process monitor's ring buffer (or its own)
+ * and the manager hands each TG_OP_GENERIC record to policy_engine_make_event(),
+ * which enriches it with the process (from the process cache) and the
+ * policy's names.
+ */
+
+#include <stdint.h>
+
+#include "common.h"
+#include "event.h"
+#include "macro.h"
+#include "policy-backend.h"
+#include "process-cache.h"
+#include "record-decode.h"
+
+typedef struct PolicyEngine PolicyEngine;
+
+typedef struct PolicyEngineConfig {
+        unsigned disabled_mechanisms; /* 1U << HookMechanism (policy-plan.h) */
+        ProcessCache *process_cache;  /* for the process of events; NULL: a bare pid */
+        /* A ring buffer map to write to instead of the engine's own (> 0): the process
+         * monitor's, so that a process's exec, policy events and exit are read in the
+         * order they happened, never its exit before its last policy event. */
+        int ringbuf_fd;
+        /* Use the program variant for kernels without bpf_rdonly_cast() even where it exists
+         * (tests cover both on one kernel). */
+        bool probe_read_only;
+} PolicyEngineConfig;
+
+/* Probes the kernel's features and loads the skeleton (attaches nothing). */
+int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config);
+/* Uninstalls what is still installed. */
+PolicyEngine *policy_engine_free(PolicyEngine *e);
+DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyEngine *, policy_engine_free);
+
+/* The backend the registry calls, bound to e. */
+void policy_engine_get_backend(PolicyEngine *e, PolicyBackend *ret);
+
+/* The ring buffer it writes to (the one given in its config, or its own). */
+int policy_engine_ringbuf_fd(PolicyEngine *e);
+
+/* A decoded TG_OP_GENERIC record -> EVENT_PROCESS_KPROBE. Returns 1 and the event (to
+ * event_release()), 0 when the record belongs to no installation the engine knows (any
+ * more), or a negative errno. The event borrows from the record and from the engine:
+ * dispatch it before the next call. */
+int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret_event);
+
+/* Sum of the per-CPU counters (enum tg_counter) of the engine's programs. */
+int policy_engine_read_counters(PolicyEngine *e, uint64_t ret[_TG_COUNTER_MAX]);
+
+/* "tp_btf/sys_enter, attached while a policy needs it; fentry, kprobe: ..." for the log. */
+const char *policy_engine_describe(PolicyEngine *e);
+
+/* Whether the sys_enter program is attached right now (tests). */
+bool policy_engine_is_attached(PolicyEngine *e);

@@ -1,0 +1,690 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy-compile.h"
+#include "policy-plan.h"
+#include "syscall-table.h"
+
+typedef struct MechanismInfo {
+        const char *name;    /* in a hook's status */
+        const char *option;  /* in --disable-mechanism */
+        const char *feature; /* KernelFeature.name that says whether the kernel has it */
+        bool implemented;    /* by this engine */
+} MechanismInfo;
+
+static const MechanismInfo mechanisms[_HOOK_MECHANISM_MAX] = {
+        [HOOK_MECHANISM_NONE] = { "none", NULL, NULL, true },
+        [HOOK_MECHANISM_FENTRY] = { "fentry", "fentry", "fentry", false },
+        [HOOK_MECHANISM_KPROBE] = { "kprobe", "kprobe", "kprobe", false },
+        [HOOK_MECHANISM_SYS_ENTER] = { "tp_btf/sys_enter", "sys_enter", "tp_btf", true },
+        [HOOK_MECHANISM_TRACEPOINT] = { "tracepoint", "tracepoint", "tracepoint", false },
+        [HOOK_MECHANISM_RAW_TRACEPOINT] = { "raw_tp", "raw_tracepoint", "raw_tracepoint", false },
+        [HOOK_MECHANISM_LSM] = { "lsm", "lsm", "lsm", false },
+        [HOOK_MECHANISM_UPROBE] = { "uprobe", "uprobe", "uprobe", false },
+};
+
+typedef enum HookClass {
+        HOOK_CLASS_SYSCALL,
+        HOOK_CLASS_KERNEL_FUNCTION,
+        HOOK_CLASS_FENTRY,
+        HOOK_CLASS_TRACEPOINT,
+        HOOK_CLASS_RAW_TRACEPOINT,
+        HOOK_CLASS_LSM,
+        HOOK_CLASS_UPROBE,
+        _HOOK_CLASS_MAX,
+} HookClass;
+
+#define CANDIDATES_MAX 3
+
+/* Best first. */
+static const struct {
+        size_t n;
+        HookMechanism m[CANDIDATES_MAX];
+} candidates[_HOOK_CLASS_MAX] = {
+        [HOOK_CLASS_SYSCALL] = { 3,
+                                 { HOOK_MECHANISM_FENTRY, HOOK_MECHANISM_KPROBE,
+                                   HOOK_MECHANISM_SYS_ENTER } },
+        [HOOK_CLASS_KERNEL_FUNCTION] = { 2, { HOOK_MECHANISM_FENTRY, HOOK_MECHANISM_KPROBE } },
+        [HOOK_CLASS_FENTRY] = { 2, { HOOK_MECHANISM_FENTRY, HOOK_MECHANISM_KPROBE } },
+        [HOOK_CLASS_TRACEPOINT] = { 1, { HOOK_MECHANISM_TRACEPOINT } },
+        [HOOK_CLASS_RAW_TRACEPOINT] = { 1, { HOOK_MECHANISM_RAW_TRACEPOINT } },
+        [HOOK_CLASS_LSM] = { 1, { HOOK_MECHANISM_LSM } },
+        [HOOK_CLASS_UPROBE] = { 1, { HOOK_MECHANISM_UPROBE } },
+};
+
+const char *hook_mechanism_to_string(HookMechanism m) {
+        if ((unsigned) m >= _HOOK_MECHANISM_MAX)
+                return NULL;
+        return mechanisms[m].name;
+}
+
+const char *hook_mechanism_option_name(HookMechanism m) {
+        if ((unsigned) m >= _HOOK_MECHANISM_MAX)
+                return NULL;
+        return mechanisms[m].option;
+}
+
+int hook_mechanism_from_option_name(const char *s) {
+        for (unsigned m = 0; m < _HOOK_MECHANISM_MAX; m++)
+                if (mechanisms[m].option && streq(mechanisms[m].option, s))
+                        return (int) m;
+        return -EINVAL;
+}
+
+int hook_mechanisms_from_option(const char *list, unsigned *ret_mask, const char **ret_bad,
+                                size_t *ret_bad_len) {
+        unsigned mask = 0;
+        const char *p = list;
+
+        while (*p) {
+                size_t n = strcspn(p, ",");
+                char word[32];
+                int m;
+
+                if (n == 0 || n >= sizeof(word)) {
+                        if (ret_bad) {
+                                *ret_bad = p;
+                                *ret_bad_len = n;
+                        }
+                        return -EINVAL;
+                }
+                memcpy(word, p, n);
+                word[n] = '\0';
+                m = hook_mechanism_from_option_name(word);
+                if (m < 0) {
+                        if (ret_bad) {
+                                *ret_bad = p;
+                                *ret_bad_len = n;
+                        }
+                        return -EINVAL;
+                }
+                mask |= 1U << m;
+                p += n;
+                if (*p == ',')
+                        p++;
+        }
+        *ret_mask = mask;
+        return 0;
+}
+
+void engine_capabilities_from_features(EngineCapabilities *ret, const KernelFeature *features,
+                                       size_t n_features, unsigned disabled) {
+        *ret = (EngineCapabilities){ .disabled = disabled };
+        ret->kernel[HOOK_MECHANISM_NONE] = true;
+        for (unsigned m = 1; m < _HOOK_MECHANISM_MAX; m++)
+                snprintf(ret->kernel_detail[m], ENGINE_DETAIL_MAX, "not probed");
+        for (size_t i = 0; i < n_features; i++) {
+                const KernelFeature *f = &features[i];
+
+                for (unsigned m = 1; m < _HOOK_MECHANISM_MAX; m++)
+                        if (streq(mechanisms[m].feature, f->name)) {
+                                ret->kernel[m] = f->available;
+                                snprintf(ret->kernel_detail[m], ENGINE_DETAIL_MAX, "%s", f->detail);
+                        }
+                if (streq(f->name, "send_signal"))
+                        ret->send_signal = f->available;
+                else if (streq(f->name, "override_return"))
+                        ret->override_return = f->available;
+        }
+}
+
+/* ---- Names for messages ---- */
+
+static const char *arg_type_name(uint8_t t) {
+        for (unsigned i = 0; i < _POLICY_ARG_TYPE_MAX; i++)
+                if (compiled_arg_type(i) == t)
+                        return policy_arg_type_to_string(i);
+        return "unknown";
+}
+
+static const char *operator_name(uint8_t op) {
+        for (unsigned i = 1; i < _POLICY_OP_MAX; i++)
+                if (compiled_operator(i) == op)
+                        return policy_operator_to_string(i);
+        return "unknown";
+}
+
+static const char *action_name(uint8_t a) {
+        for (unsigned i = 0; i < _POLICY_ACTION_TYPE_MAX; i++)
+                if (compiled_action_type(i) == a)
+                        return policy_action_type_to_string(i);
+        return "unknown";
+}
+
+static const char *filter_kind_name(uint8_t kind) {
+        switch ((enum tg_policy_filter_kind) kind) {
+        case TG_FILTER_ARG:
+                return "matchArgs";
+        case TG_FILTER_DATA:
+                return "matchData";
+        case TG_FILTER_RETURN_ARG:
+                return "matchReturnArgs";
+        case TG_FILTER_PID:
+                return "matchPIDs";
+        case TG_FILTER_BINARY:
+                return "matchBinaries";
+        case TG_FILTER_PARENT_BINARY:
+                return "matchParentBinaries";
+        case TG_FILTER_NAMESPACE:
+                return "matchNamespaces";
+        case TG_FILTER_NAMESPACE_CHANGE:
+                return "matchNamespaceChanges";
+        case TG_FILTER_CAPABILITY:
+                return "matchCapabilities";
+        case TG_FILTER_CAPABILITY_CHANGE:
+                return "matchCapabilityChanges";
+        }
+        return "unknown selector";
+}
+
+static const char *section_name(PolicyHookKind k) {
+        switch (k) {
+        case POLICY_HOOK_KPROBE:
+                return "kprobes";
+        case POLICY_HOOK_FENTRY:
+                return "fentries";
+        case POLICY_HOOK_TRACEPOINT:
+                return "tracepoints";
+        case POLICY_HOOK_UPROBE:
+                return "uprobes";
+        case POLICY_HOOK_LSM:
+                return "lsmhooks";
+        case POLICY_HOOK_USDT:
+                return "usdts";
+        case _POLICY_HOOK_KIND_MAX:
+                break;
+        }
+        return "hooks";
+}
+
+/* ---- Refusals ---- */
+
+typedef struct Planner {
+        const CompiledPolicy *policy;
+        const EngineCapabilities *caps;
+        PolicyPlan *plan;
+        size_t hook;       /* the hook being planned */
+        const char *where; /* "kprobes[0] sys_write" */
+        char *error;
+        bool oom;
+} Planner;
+
+_printf_(2, 3) static int refuse(Planner *p, const char *format, ...) {
+        _cleanup_free_ char *what = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        r = vasprintf(&what, format, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        if (p->where)
+                r = asprintf(&p->error, "%s: %s", p->where, what);
+        else
+                r = asprintf(&p->error, "%s", what);
+        if (r < 0) {
+                p->error = NULL;
+                return -ENOMEM;
+        }
+        return -EOPNOTSUPP;
+}
+
+static bool mechanism_usable(const EngineCapabilities *caps, HookMechanism m) {
+        return !(caps->disabled & (1U << m)) && caps->kernel[m] && mechanisms[m].implemented;
+}
+
+/* "fentry: not available on this kernel (...)". */
+static void mechanism_why_not(const EngineCapabilities *caps, HookMechanism m, char *buf,
+                              size_t size) {
+        if (caps->disabled & (1U << m))
+                snprintf(buf, size, "%s: disabled by --disable-mechanism", mechanisms[m].name);
+        else if (!caps->kernel[m])
+                snprintf(buf, size, "%s: not available on this kernel (%s)", mechanisms[m].name,
+                         caps->kernel_detail[m]);
+        else
+                snprintf(buf, size, "%s: not implemented by this engine yet", mechanisms[m].name);
+}
+
+static int choose_mechanism(Planner *p, HookClass class, HookMechanism *ret) {
+        char reasons[3 * (ENGINE_DETAIL_MAX + 64)] = "";
+        size_t len = 0;
+
+        for (size_t i = 0; i < candidates[class].n; i++) {
+                HookMechanism m = candidates[class].m[i];
+                char why[ENGINE_DETAIL_MAX + 64];
+
+                if (mechanism_usable(p->caps, m)) {
+                        *ret = m;
+                        return 0;
+                }
+                mechanism_why_not(p->caps, m, why, sizeof(why));
+                len += snprintf(reasons + len, sizeof(reasons) - MIN(len, sizeof(reasons)), "%s%s",
+                                i > 0 ? "; " : "", why);
+                len = MIN(len, sizeof(reasons) - 1);
+        }
+        return refuse(p, "no mechanism can attach it: %s", reasons);
+}
+
+/* ---- What the engine implements ---- */
+
+static bool arg_type_is_int(uint8_t t) {
+        switch (t) {
+        case TG_ARG_INT:
+        case TG_ARG_INT8:
+        case TG_ARG_UINT8:
+        case TG_ARG_INT16:
+        case TG_ARG_UINT16:
+        case TG_ARG_INT32:
+        case TG_ARG_UINT32:
+        case TG_ARG_INT64:
+        case TG_ARG_UINT64:
+        case TG_ARG_LONG:
+        case TG_ARG_ULONG:
+        case TG_ARG_SIZE_T:
+                return true;
+        }
+        return false;
+}
+
+static bool arg_type_is_string(uint8_t t) {
+        return t == TG_ARG_STRING || t == TG_ARG_CHAR_BUF;
+}
+
+static int check_args(Planner *p, const struct tg_policy_hook *h) {
+        const CompiledHookInfo *info = &p->policy->hook_info[p->hook];
+
+        for (size_t i = 0; i < h->n_args && i < TG_POLICY_MAX_ARGS; i++) {
+                uint8_t t = h->arg_type[i];
+
+                if (!arg_type_is_int(t) && t != TG_ARG_FD && !arg_type_is_string(t))
+                        return refuse(p,
+                                      "argument %zu (index %u): type %s is not implemented by "
+                                      "this engine yet",
+                                      i, h->arg_index[i], arg_type_name(t));
+                if (h->arg_index[i] >= 5)
+                        return refuse(p,
+                                      "argument %zu: index %u, but a syscall hook reads "
+                                      "arguments 0 to 4",
+                                      i, h->arg_index[i]);
+                if (h->arg_flags[i] & TG_POLICY_ARG_RETURN_COPY)
+                        return refuse(p,
+                                      "argument %zu: returnCopy needs a return hook, which is "
+                                      "not implemented by this engine yet",
+                                      i);
+                if (h->arg_flags[i] & TG_POLICY_ARG_MAX_DATA)
+                        return refuse(p,
+                                      "argument %zu: maxData is not implemented by this engine "
+                                      "yet",
+                                      i);
+                if (t == TG_ARG_CHAR_BUF && (h->arg_size_index[i] < 1 || h->arg_size_index[i] > 5))
+                        return refuse(p,
+                                      "argument %zu: char_buf needs sizeArgIndex (1 to 5) to "
+                                      "know how many bytes to read",
+                                      i);
+                if (info->arg_resolve && info->arg_resolve[i])
+                        return refuse(p,
+                                      "argument %zu: resolve is not implemented by this engine "
+                                      "yet",
+                                      i);
+        }
+        if (info->return_arg)
+                return refuse(p, "returnArg needs a return hook, which is not implemented by this "
+                                 "engine yet");
+        return 0;
+}
+
+static bool op_in(uint8_t op, const uint8_t *ops, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (ops[i] == op)
+                        return true;
+        return false;
+}
+
+static const uint8_t int_ops[] = {
+        TG_POLICY_OP_EQUAL,        TG_POLICY_OP_NOT_EQUAL, TG_POLICY_OP_GREATER_THAN,
+        TG_POLICY_OP_LESS_THAN,    TG_POLICY_OP_MASK,      TG_POLICY_OP_IN_RANGE,
+        TG_POLICY_OP_NOT_IN_RANGE,
+};
+static const uint8_t string_ops[] = {
+        TG_POLICY_OP_EQUAL,      TG_POLICY_OP_NOT_EQUAL, TG_POLICY_OP_PREFIX,
+        TG_POLICY_OP_NOT_PREFIX, TG_POLICY_OP_POSTFIX,   TG_POLICY_OP_NOT_POSTFIX,
+};
+static const uint8_t binary_ops[] = {
+        TG_POLICY_OP_IN,         TG_POLICY_OP_NOT_IN,  TG_POLICY_OP_PREFIX,
+        TG_POLICY_OP_NOT_PREFIX, TG_POLICY_OP_POSTFIX, TG_POLICY_OP_NOT_POSTFIX,
+};
+static const uint8_t set_ops[] = { TG_POLICY_OP_IN, TG_POLICY_OP_NOT_IN };
+
+/* Every value of f is of one of the kinds given. */
+static int check_values(Planner *p, const struct tg_policy_filter *f, const char *where,
+                        uint8_t kind1, uint8_t kind2) {
+        for (uint32_t i = 0; i < f->n_values; i++) {
+                const struct tg_policy_value *v = &p->policy->values[f->value_first + i];
+
+                if (v->kind == TG_VALUE_LIST)
+                        return refuse(p,
+                                      "%s: values from spec.lists are not implemented by this "
+                                      "engine yet",
+                                      where);
+                if (v->kind != kind1 && v->kind != kind2)
+                        return refuse(p, "%s: value %u is of a kind this operator does not take",
+                                      where, i);
+                if (v->kind == TG_VALUE_STRING && v->aux >= TG_POLICY_STRING_MAX)
+                        return refuse(p, "%s: value %u is longer than %u bytes", where, i,
+                                      TG_POLICY_STRING_MAX - 1);
+        }
+        return 0;
+}
+
+static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selector,
+                        const struct tg_policy_filter *f) {
+        char where[96];
+
+        snprintf(where, sizeof(where), "selector %zu: %s", selector, filter_kind_name(f->kind));
+        switch ((enum tg_policy_filter_kind) f->kind) {
+        case TG_FILTER_ARG: {
+                uint8_t t = f->arg < TG_POLICY_MAX_ARGS ? h->arg_type[f->arg] : TG_ARG_NONE;
+
+                if (arg_type_is_int(t)) {
+                        if (!op_in(f->op, int_ops, ELEMENTSOF(int_ops)))
+                                break;
+                        return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_RANGE);
+                }
+                if (t == TG_ARG_FD || arg_type_is_string(t)) {
+                        if (!op_in(f->op, string_ops, ELEMENTSOF(string_ops)))
+                                break;
+                        return check_values(p, f, where, TG_VALUE_STRING, TG_VALUE_STRING);
+                }
+                return refuse(p,
+                              "%s on argument %u of type %s is not implemented by this "
+                              "engine yet",
+                              where, f->arg, arg_type_name(t));
+        }
+        case TG_FILTER_PID:
+                if (!op_in(f->op, set_ops, ELEMENTSOF(set_ops)))
+                        break;
+                return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_NUMBER);
+        case TG_FILTER_BINARY:
+                if (f->flags & TG_FILTER_FOLLOW_CHILDREN)
+                        return refuse(p,
+                                      "%s: followChildren is not implemented by this engine "
+                                      "yet",
+                                      where);
+                if (!op_in(f->op, binary_ops, ELEMENTSOF(binary_ops)))
+                        break;
+                return check_values(p, f, where, TG_VALUE_STRING, TG_VALUE_STRING);
+        case TG_FILTER_NAMESPACE:
+                if (!op_in(f->op, set_ops, ELEMENTSOF(set_ops)))
+                        break;
+                return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_NUMBER);
+        case TG_FILTER_CAPABILITY:
+                if (!op_in(f->op, set_ops, ELEMENTSOF(set_ops)))
+                        break;
+                return 0;
+        case TG_FILTER_DATA:
+        case TG_FILTER_RETURN_ARG:
+        case TG_FILTER_PARENT_BINARY:
+        case TG_FILTER_NAMESPACE_CHANGE:
+        case TG_FILTER_CAPABILITY_CHANGE:
+                return refuse(p, "%s is not implemented by this engine yet", where);
+        }
+        return refuse(p, "%s: operator %s is not implemented by this engine yet", where,
+                      operator_name(f->op));
+}
+
+static int check_override(Planner *p, const char *where) {
+        const EngineCapabilities *c = p->caps;
+        char kprobe[ENGINE_DETAIL_MAX + 64], fentry[ENGINE_DETAIL_MAX + 64],
+                lsm[ENGINE_DETAIL_MAX + 64];
+
+        /* bpf_override_return needs kprobes; fmod_ret needs fentry's trampolines. */
+        if ((c->kernel[HOOK_MECHANISM_KPROBE] && c->override_return) ||
+            c->kernel[HOOK_MECHANISM_FENTRY] || c->kernel[HOOK_MECHANISM_LSM])
+                return refuse(p, "%s: action Override is not implemented by this engine yet",
+                              where);
+        mechanism_why_not(c, HOOK_MECHANISM_KPROBE, kprobe, sizeof(kprobe));
+        mechanism_why_not(c, HOOK_MECHANISM_FENTRY, fentry, sizeof(fentry));
+        mechanism_why_not(c, HOOK_MECHANISM_LSM, lsm, sizeof(lsm));
+        return refuse(p,
+                      "%s: action Override needs kprobes with bpf_override_return, fmod_ret "
+                      "(fentry) or the BPF LSM, and this kernel offers none of them (%s; %s; "
+                      "%s)",
+                      where, kprobe, fentry, lsm);
+}
+
+static int check_action(Planner *p, size_t selector, const struct tg_policy_action *a) {
+        char where[64];
+
+        snprintf(where, sizeof(where), "selector %zu", selector);
+        if (a->flags & TG_ACTION_RETURN)
+                return refuse(p,
+                              "%s: matchReturnActions need a return hook, which is not "
+                              "implemented by this engine yet",
+                              where);
+        if (a->flags & (TG_ACTION_KERNEL_STACK_TRACE | TG_ACTION_USER_STACK_TRACE))
+                return refuse(p,
+                              "%s: action %s: stack traces are not implemented by this engine "
+                              "yet",
+                              where, action_name(a->type));
+        if (a->flags & TG_ACTION_IMA_HASH)
+                return refuse(p, "%s: action %s: imaHash is not implemented by this engine yet",
+                              where, action_name(a->type));
+        switch ((enum tg_policy_action_type) a->type) {
+        case TG_ACTION_POST:
+        case TG_ACTION_NO_POST:
+        case TG_ACTION_FOLLOW_FD:
+        case TG_ACTION_UNFOLLOW_FD:
+        case TG_ACTION_COPY_FD:
+                return 0;
+        case TG_ACTION_SIGKILL:
+        case TG_ACTION_SIGNAL:
+                if (!p->caps->send_signal)
+                        return refuse(p,
+                                      "%s: action %s needs bpf_send_signal(), which this "
+                                      "kernel refuses",
+                                      where, action_name(a->type));
+                return 0;
+        case TG_ACTION_OVERRIDE:
+                return check_override(p, where);
+        case TG_ACTION_GET_URL:
+        case TG_ACTION_DNS_LOOKUP:
+        case TG_ACTION_TRACK_SOCK:
+        case TG_ACTION_UNTRACK_SOCK:
+        case TG_ACTION_NOTIFY_ENFORCER:
+        case TG_ACTION_CLEANUP_ENFORCER_NOTIFICATION:
+        case TG_ACTION_SET:
+                break;
+        }
+        return refuse(p, "%s: action %s is not implemented by this engine yet", where,
+                      action_name(a->type));
+}
+
+static bool action_tracks_fds(uint8_t type) {
+        return type == TG_ACTION_FOLLOW_FD || type == TG_ACTION_UNFOLLOW_FD ||
+               type == TG_ACTION_COPY_FD;
+}
+
+/* Every selector acts, and only with FollowFD, UnfollowFD or CopyFD: the legacy fd
+ * tracking that resolving fds in the kernel makes unnecessary. */
+static bool hook_only_tracks_fds(const CompiledPolicy *c, const struct tg_policy_hook *h) {
+        if (h->n_selectors == 0)
+                return false;
+        for (uint32_t s = 0; s < h->n_selectors; s++) {
+                const struct tg_policy_selector *sel = &c->selectors[h->selector_first + s];
+
+                if (sel->n_actions == 0 || sel->n_return_actions > 0)
+                        return false;
+                for (uint32_t a = 0; a < sel->n_actions; a++)
+                        if (!action_tracks_fds(c->actions[sel->action_first + a].type))
+                                return false;
+        }
+        return true;
+}
+
+static HookClass hook_class(const struct tg_policy_hook *h) {
+        switch ((enum tg_policy_hook_kind) h->kind) {
+        case TG_POLICY_HOOK_KPROBE:
+                return h->flags & TG_POLICY_HOOK_SYSCALL ? HOOK_CLASS_SYSCALL
+                                                         : HOOK_CLASS_KERNEL_FUNCTION;
+        case TG_POLICY_HOOK_FENTRY:
+                return h->flags & TG_POLICY_HOOK_SYSCALL ? HOOK_CLASS_SYSCALL : HOOK_CLASS_FENTRY;
+        case TG_POLICY_HOOK_TRACEPOINT:
+                return h->flags & TG_POLICY_HOOK_RAW ? HOOK_CLASS_RAW_TRACEPOINT
+                                                     : HOOK_CLASS_TRACEPOINT;
+        case TG_POLICY_HOOK_LSM:
+                return HOOK_CLASS_LSM;
+        case TG_POLICY_HOOK_UPROBE:
+        case TG_POLICY_HOOK_USDT:
+                return HOOK_CLASS_UPROBE;
+        }
+        return HOOK_CLASS_UPROBE;
+}
+
+static int plan_hook(Planner *p, HookPlan *out) {
+        const CompiledPolicy *c = p->policy;
+        const struct tg_policy_hook *h = &c->hooks[p->hook];
+        const CompiledHookInfo *info = &c->hook_info[p->hook];
+        HookClass class = hook_class(h);
+        HookMechanism m = HOOK_MECHANISM_NONE;
+        int r;
+
+        out->syscall_nr = -1;
+        if ((class == HOOK_CLASS_SYSCALL || class == HOOK_CLASS_KERNEL_FUNCTION ||
+             class == HOOK_CLASS_FENTRY) &&
+            hook_only_tracks_fds(c, h)) {
+                out->mechanism = HOOK_MECHANISM_NONE;
+                out->function = strdup(strempty(info->call));
+                out->status = strdup("none: its only actions track fds (FollowFD/UnfollowFD/"
+                                     "CopyFD), and fd arguments are resolved from the task's "
+                                     "file table in the kernel");
+                return out->function && out->status ? 0 : -ENOMEM;
+        }
+        if (h->flags & TG_POLICY_HOOK_CALL_LIST)
+                return refuse(p, "call lists (call: list:NAME) are not implemented by this engine "
+                                 "yet");
+        if (h->flags & TG_POLICY_HOOK_RETURN)
+                return refuse(p, "return probes (return: true) are not implemented by this engine "
+                                 "yet");
+
+        r = choose_mechanism(p, class, &m);
+        if (r < 0)
+                return r;
+        out->mechanism = m;
+
+        /* Only tp_btf/sys_enter is implemented; each mechanism adds its checks here. */
+        if (m == HOOK_MECHANISM_SYS_ENTER) {
+                int nr = syscall_from_name(info->call);
+
+                if (nr < 0 || nr >= 1024)
+                        return refuse(p, "no system call named \"%s\" on this architecture",
+                                      strempty(info->call));
+                out->syscall_nr = nr;
+                if (asprintf(&out->function, "%ssys_%s", syscall_function_prefix(),
+                             syscall_to_name((unsigned) nr)) < 0) {
+                        out->function = NULL;
+                        return -ENOMEM;
+                }
+        }
+
+        r = check_args(p, h);
+        if (r < 0)
+                return r;
+        for (uint32_t s = 0; s < h->n_selectors; s++) {
+                const struct tg_policy_selector *sel = &c->selectors[h->selector_first + s];
+
+                for (uint32_t f = 0; f < sel->n_filters; f++) {
+                        r = check_filter(p, h, s, &c->filters[sel->filter_first + f]);
+                        if (r < 0)
+                                return r;
+                }
+                for (uint32_t a = 0; a < (uint32_t) sel->n_actions + sel->n_return_actions; a++) {
+                        r = check_action(p, s, &c->actions[sel->action_first + a]);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        out->status = strdup(mechanisms[m].name);
+        return out->status ? 0 : -ENOMEM;
+}
+
+PolicyPlan *policy_plan_free(PolicyPlan *p) {
+        if (!p)
+                return NULL;
+        for (size_t i = 0; i < p->n_hooks; i++) {
+                free(p->hooks[i].name);
+                free(p->hooks[i].function);
+                free(p->hooks[i].status);
+        }
+        free(p->hooks);
+        return mfree(p);
+}
+
+int policy_plan_build(const CompiledPolicy *policy, const EngineCapabilities *caps,
+                      PolicyPlan **ret, char **ret_error) {
+        _cleanup_(policy_plan_freep) PolicyPlan *plan = NULL;
+        size_t per_kind[_POLICY_HOOK_KIND_MAX] = {};
+        Planner p = { .policy = policy, .caps = caps };
+        int r;
+
+        *ret_error = NULL;
+        plan = calloc(1, sizeof(PolicyPlan));
+        if (!plan)
+                return -ENOMEM;
+        plan->hooks = calloc(MAX(policy->n_hooks, (size_t) 1), sizeof(HookPlan));
+        if (!plan->hooks)
+                return -ENOMEM;
+        p.plan = plan;
+
+        if (policy->kubernetes_only)
+                r = refuse(&p,
+                           "this host has no Kubernetes, and the policy only applies there "
+                           "(%s)",
+                           strempty(policy->kubernetes_reason));
+        else if (policy->n_enforcer_calls > 0)
+                r = refuse(&p, "enforcers are not implemented by this engine yet");
+        else if (policy->loader)
+                r = refuse(&p, "the loader option (spec.loader) is not implemented by this engine "
+                               "yet");
+        else if (policy->n_hooks == 0)
+                r = refuse(&p, "the policy has no hooks");
+        else
+                r = 0;
+        if (r < 0)
+                goto fail;
+
+        for (size_t i = 0; i < policy->n_hooks; i++) {
+                const CompiledHookInfo *info = &policy->hook_info[i];
+                HookPlan *out = &plan->hooks[i];
+                PolicyHookKind kind =
+                        info->kind < _POLICY_HOOK_KIND_MAX ? info->kind : POLICY_HOOK_KPROBE;
+
+                plan->n_hooks++;
+                if (asprintf(&out->name, "%s[%zu] %s", section_name(kind), per_kind[kind]++,
+                             strempty(info->name)) < 0) {
+                        out->name = NULL;
+                        return -ENOMEM;
+                }
+                p.hook = i;
+                p.where = out->name;
+                r = plan_hook(&p, out);
+                if (r < 0)
+                        goto fail;
+        }
+
+        *ret = TAKE_PTR(plan);
+        return 0;
+
+fail:
+        if (r == -EOPNOTSUPP) {
+                *ret_error = TAKE_PTR(p.error);
+                return r;
+        }
+        free(p.error);
+        return r;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * The stage between compile and install: what the engine will do with each
+ * hook of a compiled policy on this kernel, or why it refuses the policy.
+ * Pure: the kernel's features and the daemon's options come in as data, so
+ * every refusal can be tested without root, for kernels this machine is not.
+ *
+ * The mechanism of a hook is the first of its class's candidates (best
+ * first) that the kernel offers, the daemon allows and the engine implements:
+ *     syscall kprobes/fentries:   fentry, kprobe, tp_btf/sys_enter
+ *     kernel-function kprobes:    fentry, kprobe
+ *     fentries:                   fentry, kprobe
+ *     tracepoints:                tracepoint (raw: raw_tp)
+ *     lsmhooks:                   lsm
+ *     uprobes, usdts:             uprobe
+ * A later mechanism is added by implementing it and marking it implemented
+ * in the table of policy-plan.c; the choice itself does not change.
+ * Hooks whose only actions are FollowFD/UnfollowFD/CopyFD need none: fd
+ * arguments are resolved from the task's file table in the kernel.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel-features.h"
+#include "macro.h"
+
+typedef struct CompiledPolicy CompiledPolicy;
+
+typedef enum HookMechanism {
+        HOOK_MECHANISM_NONE, /* nothing to attach */
+        HOOK_MECHANISM_FENTRY,
+        HOOK_MECHANISM_KPROBE,
+        HOOK_MECHANISM_SYS_ENTER, /* tp_btf/sys_enter, filtered by syscall number */
+        HOOK_MECHANISM_TRACEPOINT,
+        HOOK_MECHANISM_RAW_TRACEPOINT,
+        HOOK_MECHANISM_LSM,
+        HOOK_MECHANISM_UPROBE,
+        _HOOK_MECHANISM_MAX,
+} HookMechanism;
+
+#define ENGINE_DETAIL_MAX 160
+
+/* What the kernel offers and the daemon allows. */
+typedef struct EngineCapabilities {
+        bool kernel[_HOOK_MECHANISM_MAX];                           /* the kernel offers it */
+        char kernel_detail[_HOOK_MECHANISM_MAX][ENGINE_DETAIL_MAX]; /* why it does not */
+        bool send_signal;     /* bpf_send_signal() from the engine's programs */
+        bool override_return; /* bpf_override_return() from kprobes */
+        unsigned disabled;    /* 1U << HookMechanism, by --disable-mechanism */
+} EngineCapabilities;
+
+/* From kernel_features_probe()'s results. */
+void engine_capabilities_from_features(EngineCapabilities *ret, const KernelFeature *features,
+                                       size_t n_features, unsigned disabled);
+
+typedef struct HookPlan {
+        HookMechanism mechanism;
+        int syscall_nr; /* HOOK_MECHANISM_SYS_ENTER; -1 otherwise */
+        char *name;     /* "kprobes[0] sys_write" */
+        char *function; /* what its events name: "__x64_sys_write" */
+        char *status;   /* the mechanism, or why none is needed */
+} HookPlan;
+
+typedef struct PolicyPlan {
+        HookPlan *hooks; /* one per hook of the policy, in its order */
+        size_t n_hooks;
+} PolicyPlan;
+
+/* Returns 0 and the plan, -EOPNOTSUPP and a sentence naming what cannot be
+ * done (the first thing found) in ret_error, or -ENOMEM. */
+int policy_plan_build(const CompiledPolicy *policy, const EngineCapabilities *caps,
+                      PolicyPlan **ret, char **ret_error);
+PolicyPlan *policy_plan_free(PolicyPlan *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyPlan *, policy_plan_free);
+
+/* "fentry", "kprobe", "tp_btf/sys_enter", ... and back. */
+const char *hook_mechanism_to_string(HookMechanism m);
+/* The names --disable-mechanism takes: "fentry", "kprobe", "sys_enter", "tracepoint",
+ * "raw_tracepoint", "lsm", "uprobe". */
+const char *hook_mechanism_option_name(HookMechanism m);
+int hook_mechanism_from_option_name(const char *s);
+/* A comma-separated list of option names into a mask; -EINVAL names nothing, so the
+ * caller says which word was wrong with ret_bad (points into list, may be NULL). */
+int hook_mechanisms_from_option(const char *list, unsigned *ret_mask, const char **ret_bad,
+                                size_t *ret_bad_len);

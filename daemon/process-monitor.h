@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * The kernel side of process visibility: loads and attaches the process
+ * skeleton (exec, fork, exit tracepoints) and exposes its ring buffer map.
+ * The only module of the process path that makes BPF syscalls.
+ */
+
+#include <stdint.h>
+
+#include "common.h"
+#include "macro.h"
+
+typedef struct ProcessMonitor ProcessMonitor;
+
+int process_monitor_new(ProcessMonitor **ret);
+ProcessMonitor *process_monitor_free(ProcessMonitor *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ProcessMonitor *, process_monitor_free);
+
+/* Attach the programs; events flow from here on. */
+int process_monitor_attach(ProcessMonitor *m);
+/* The fd of the ring buffer map, to register with a struct ring_buffer. */
+int process_monitor_ringbuf_fd(ProcessMonitor *m);
+/* Sum of the per-CPU counters (enum tg_counter), into ret[_TG_COUNTER_MAX]. */
+int process_monitor_read_counters(ProcessMonitor *m, uint64_t ret[_TG_COUNTER_MAX]);
+/* Which mechanism each program uses, e.g. "tp_btf/sched_process_exec". */
+const char *process_monitor_describe(ProcessMonitor *m);

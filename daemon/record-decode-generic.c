@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "record-decode.h"
+
+static bool arg_type_is_integer(uint8_t t) {
+        switch (t) {
+        case TG_ARG_INT:
+        case TG_ARG_INT8:
+        case TG_ARG_UINT8:
+        case TG_ARG_INT16:
+        case TG_ARG_UINT16:
+        case TG_ARG_INT32:
+        case TG_ARG_UINT32:
+        case TG_ARG_INT64:
+        case TG_ARG_UINT64:
+        case TG_ARG_LONG:
+        case TG_ARG_ULONG:
+        case TG_ARG_SIZE_T:
+                return true;
+        }
+        return false;
+}
+
+/* Text: empty (unreadable), or terminated by its only NUL. */
+static bool text_valid(const char *s, size_t len) {
+        return len == 0 || memchr(s, '\0', len) == s + len - 1;
+}
+
+static int decode_arg(const struct tg_generic_arg *arg, const char *data) {
+        if (arg->flags & ~(TG_GENERIC_ARG_TRUNCATED | TG_GENERIC_ARG_UNREADABLE) || arg->pad)
+                return -EBADMSG;
+        if (arg_type_is_integer(arg->type))
+                return arg->size == 0 ? 0 : -EBADMSG;
+        switch (arg->type) {
+        case TG_ARG_FD:
+                return arg->size <= TG_PATH_MAX && text_valid(data, arg->size) ? 0 : -EBADMSG;
+        case TG_ARG_STRING:
+                return arg->size <= TG_GENERIC_STRING_MAX && text_valid(data, arg->size) ? 0
+                                                                                         : -EBADMSG;
+        case TG_ARG_CHAR_BUF:
+                /* No more than the caller passed, and no more than the engine copies. */
+                return arg->size <= TG_GENERIC_BUF_MAX && arg->size <= arg->value ? 0 : -EBADMSG;
+        }
+        return -EBADMSG; /* a type the engine never records */
+}
+
+int record_decode_generic(const void *data, size_t size, Record *ret) {
+        const struct tg_generic_record *raw = data;
+        const char *bytes = data;
+        size_t off;
+
+        if (size < sizeof(*raw) || size > TG_GENERIC_RECORD_MAX)
+                return -EBADMSG;
+        if (raw->n_args > TG_POLICY_MAX_ARGS)
+                return -EBADMSG;
+        if (raw->action != TG_ACTION_POST && raw->action != TG_ACTION_SIGKILL &&
+            raw->action != TG_ACTION_SIGNAL)
+                return -EBADMSG;
+        if (raw->flags & ~(TG_GENERIC_RECORD_MONITOR | TG_GENERIC_RECORD_ACTION_FAILED |
+                           TG_GENERIC_RECORD_ARGS_TRUNCATED))
+                return -EBADMSG;
+
+        ret->generic.raw = raw;
+        ret->generic.n_args = 0;
+        off = sizeof(*raw);
+        for (size_t i = 0; i < raw->n_args; i++) {
+                const struct tg_generic_arg *arg;
+                size_t padded;
+                int r;
+
+                /* Fewer arguments than announced: the engine ran out of room. */
+                if (off == size && (raw->flags & TG_GENERIC_RECORD_ARGS_TRUNCATED))
+                        break;
+                if (size - off < sizeof(*arg))
+                        return -EBADMSG;
+                arg = (const void *) (bytes + off);
+                off += sizeof(*arg);
+                padded = ((size_t) arg->size + 7) & ~(size_t) 7;
+                if (padded > size - off)
+                        return -EBADMSG;
+                r = decode_arg(arg, bytes + off);
+                if (r < 0)
+                        return r;
+                ret->generic.args[i].raw = arg;
+                ret->generic.args[i].data = bytes + off;
+                ret->generic.n_args++;
+                off += padded;
+        }
+        return off == size ? 0 : -EBADMSG;
+}

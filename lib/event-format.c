@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include "event-format.h"
+#include "macro.h"
+#include "utf8.h"
+
+/* The words and emojis of `tetra getevents -o compact`, without its column
+ * padding and node name: one host, and the journal adds the host itself.
+ * Some emojis carry U+FE0F (emoji presentation) there, so here too. */
+#define VS16 "\xef\xb8\x8f"
+#define _sentinel_ __attribute__((sentinel))
+
+typedef struct Line {
+        char *buf;
+        size_t len, size;
+        bool oom;
+} Line;
+
+static void line_reserve(Line *l, size_t extra) {
+        size_t want;
+        char *p;
+
+        if (l->oom)
+                return;
+        want = l->len + extra + 1;
+        if (want <= l->size)
+                return;
+
+        want = MAX(want, MAX(l->size * 2, (size_t) 256));
+        p = realloc(l->buf, want);
+        if (!p) {
+                l->oom = true;
+                return;
+        }
+        l->buf = p;
+        l->size = want;
+}
+
+static void line_append(Line *l, const char *s, size_t n) {
+        line_reserve(l, n);
+        if (l->oom)
+                return;
+        memcpy(l->buf + l->len, s, n);
+        l->len += n;
+        l->buf[l->len] = '\0';
+}
+
+static void line_append_str(Line *l, const char *s) {
+        line_append(l, s, strlen(s));
+}
+
+_printf_(2, 3) static void line_appendf(Line *l, const char *format, ...) {
+        char buf[128];
+        va_list ap;
+        int n;
+
+        va_start(ap, format);
+        n = vsnprintf(buf, sizeof(buf), format, ap);
+        va_end(ap);
+        if (n > 0)
+                line_append(l, buf, MIN((size_t) n, sizeof(buf) - 1));
+}
+
+/* Code points that would break the line or fool the reader: C0 and C1
+ * controls (ESC, CSI, NEL...), DEL, the Unicode line and paragraph
+ * separators, and the bidirectional overrides and isolates. */
+static bool codepoint_is_unsafe(uint32_t cp) {
+        return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x2028 || cp == 0x2029 ||
+               (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+static void line_append_hex(Line *l, const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                line_appendf(l, "\\x%02x", (unsigned char) s[i]);
+}
+
+/* Printable UTF-8 goes through as it is; every other byte becomes \xNN. */
+static void line_append_escaped(Line *l, const char *s, size_t n) {
+        uint32_t cp;
+
+        while (n > 0) {
+                size_t run = 0;
+
+                /* Copy printable ASCII in runs, the common case. */
+                while (run < n && (unsigned char) s[run] >= 0x20 && (unsigned char) s[run] < 0x7f)
+                        run++;
+                line_append(l, s, run);
+                s += run;
+                n -= run;
+                if (n == 0)
+                        break;
+
+                size_t len = utf8_decode(s, n, &cp);
+                if (len > 0 && !codepoint_is_unsafe(cp))
+                        line_append(l, s, len);
+                else {
+                        len = MAX(len, (size_t) 1); /* not UTF-8: one byte at a time */
+                        line_append_hex(l, s, len);
+                }
+                s += len;
+                n -= len;
+        }
+}
+
+/* A JSON string value, escaped; nothing for anything else. */
+static void line_append_json(Line *l, json_t *value) {
+        if (json_is_string(value))
+                line_append_escaped(l, json_string_value(value), json_string_length(value));
+}
+
+/* " value", escaped; nothing for a missing or empty value. */
+static void line_append_part(Line *l, json_t *value) {
+        if (!json_is_string(value) || json_string_length(value) == 0)
+                return;
+        line_append(l, " ", 1);
+        line_append_json(l, value);
+}
+
+static const char *const event_types[] = {
+        "process_exec",   "process_exit", "process_kprobe", "process_tracepoint",
+        "process_uprobe", "process_lsm",  "process_usdt",
+};
+
+const char *event_json_type(json_t *event) {
+        if (!json_is_object(event))
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(event_types); i++)
+                if (json_is_object(json_object_get(event, event_types[i])))
+                        return event_types[i];
+        return NULL;
+}
+
+/* args[i].<kind>, or NULL. */
+static json_t *json_arg(json_t *body, size_t i, const char *kind) {
+        return json_object_get(json_array_get(json_object_get(body, "args"), i), kind);
+}
+
+static json_t *json_arg_field(json_t *body, size_t i, const char *kind, const char *field) {
+        return json_object_get(json_arg(body, i, kind), field);
+}
+
+/* protojson writes 64-bit integers as strings, smaller ones as numbers. */
+static bool json_get_u64(json_t *v, uint64_t *ret) {
+        if (json_is_integer(v)) {
+                *ret = (uint64_t) json_integer_value(v);
+                return true;
+        }
+        if (json_is_string(v)) {
+                const char *s = json_string_value(v);
+                char *end;
+
+                errno = 0;
+                *ret = strtoull(s, &end, 10);
+                return *s && !*end && errno == 0;
+        }
+        return false;
+}
+
+static int64_t json_get_int(json_t *v) {
+        uint64_t u;
+
+        return json_get_u64(v, &u) ? (int64_t) u : 0;
+}
+
+/* "EMOJI word BINARY", the start of every line about a process. */
+static int line_begin(Line *l, const char *label, json_t *body) {
+        json_t *process = json_object_get(body, "process");
+
+        if (!json_is_object(process))
+                return -EINVAL;
+        line_append_str(l, label);
+        line_append_part(l, json_object_get(process, "binary"));
+        return 0;
+}
+
+static void line_append_sock(Line *l, json_t *sock) {
+        if (!json_is_object(sock))
+                return;
+        line_append_str(l, " tcp ");
+        line_append_json(l, json_object_get(sock, "saddr"));
+        line_appendf(l, ":%" PRId64 " -> ", json_get_int(json_object_get(sock, "sport")));
+        line_append_json(l, json_object_get(sock, "daddr"));
+        line_appendf(l, ":%" PRId64, json_get_int(json_object_get(sock, "dport")));
+}
+
+static const char *namespace_name(int64_t clone_flag) {
+        static const struct {
+                int64_t flag;
+                const char *name;
+        } table[] = {
+                { 0, "any" },          { 0x2000000, "cgroup" }, { 0x8000000, "ipc" },
+                { 0x40000000, "net" }, { 0x20000, "mnt" },      { 0x20000000, "pid" },
+                { 0x80, "time" },      { 0x10000000, "user" },  { 0x4000000, "uts" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (table[i].flag == clone_flag)
+                        return table[i].name;
+        return NULL;
+}
+
+static const char *function_cut_syscall_prefix(const char *fn) {
+        static const char *const prefixes[] = { "__x64_", "__arm64_", "__ia32_" };
+
+        for (size_t i = 0; i < ELEMENTSOF(prefixes); i++) {
+                const char *rest = startswith(fn, prefixes[i]);
+                if (rest)
+                        return rest;
+        }
+        return fn;
+}
+
+static void format_kprobe_call(Line *l, json_t *body, const char *fn) {
+        const char *sc = function_cut_syscall_prefix(fn);
+        uint64_t u;
+
+        if (streq(sc, "sys_write") || streq(sc, "sys_read")) {
+                line_append_part(l, json_arg_field(body, 0, "file_arg", "path"));
+                if (json_array_get(json_object_get(body, "args"), 2)) {
+                        if (!json_get_u64(json_arg(body, 2, "size_arg"), &u))
+                                u = 0;
+                        line_appendf(l, " %" PRIu64 " bytes", u);
+                }
+        } else if (streq(sc, "fd_install"))
+                line_append_part(l, json_arg_field(body, 1, "file_arg", "path"));
+        else if (streq(sc, "sys_openat") || streq(sc, "sys_open"))
+                line_append_part(l, json_arg(body, 1, "string_arg"));
+        else if (streq(sc, "sys_close"))
+                line_append_part(l, json_arg_field(body, 0, "file_arg", "path"));
+        else if (streq(sc, "sys_mount") || streq(sc, "sys_pivot_root")) {
+                line_append_part(l, json_arg(body, 0, "string_arg"));
+                line_append_part(l, json_arg(body, 1, "string_arg"));
+        } else if (streq(sc, "sys_setuid")) {
+                if (json_arg(body, 0, "int_arg"))
+                        line_appendf(l, " %" PRId64, json_get_int(json_arg(body, 0, "int_arg")));
+        } else if (streq(sc, "sys_setns")) {
+                const char *ns = namespace_name(json_get_int(json_arg(body, 1, "int_arg")));
+                if (ns && json_arg(body, 1, "int_arg"))
+                        line_appendf(l, " %s", ns);
+        } else if (streq(sc, "tcp_connect") || streq(sc, "tcp_close"))
+                line_append_sock(l, json_arg(body, 0, "sock_arg"));
+        else if (streq(sc, "tcp_sendmsg")) {
+                line_append_sock(l, json_arg(body, 0, "sock_arg"));
+                line_appendf(l, " bytes %" PRId64, json_get_int(json_arg(body, 1, "int_arg")));
+        } else if (streq(sc, "bpf_check")) {
+                json_t *a = json_arg(body, 0, "bpf_attr_arg");
+                if (a) {
+                        line_append_part(l, json_object_get(a, "ProgType"));
+                        line_append_part(l, json_object_get(a, "ProgName"));
+                        line_appendf(l, " instruction count %" PRId64,
+                                     json_get_int(json_object_get(a, "InsnCnt")));
+                }
+        } else if (streq(sc, "security_perf_event_alloc")) {
+                line_append_part(l, json_arg_field(body, 0, "perf_event_arg", "Type"));
+                line_append_part(l, json_arg_field(body, 0, "perf_event_arg", "KprobeFunc"));
+        } else if (streq(sc, "security_bpf_map_alloc")) {
+                json_t *m = json_arg(body, 0, "bpf_map_arg");
+                if (m) {
+                        line_append_part(l, json_object_get(m, "MapType"));
+                        line_append_part(l, json_object_get(m, "MapName"));
+                        line_appendf(l,
+                                     " key size %" PRId64 " value size %" PRId64
+                                     " max entries %" PRId64,
+                                     json_get_int(json_object_get(m, "KeySize")),
+                                     json_get_int(json_object_get(m, "ValueSize")),
+                                     json_get_int(json_object_get(m, "MaxEntries")));
+                }
+        } else if (streq(sc, "security_file_permission") || streq(sc, "security_mmap_file"))
+                line_append_part(l, json_arg_field(body, 0, "file_arg", "path"));
+        else if (streq(sc, "security_path_truncate"))
+                line_append_part(l, json_arg_field(body, 0, "path_arg", "path"));
+        else if (!streq(sc, "sys_clock_settime") && !streq(sc, "proc_exec_connector"))
+                line_append_part(l, json_object_get(body, "function_name"));
+}
+
+/* The label of a kprobe line: which call, and for the LSM-style hooks, what
+ * the mask argument says the access was. */
+static void kprobe_label(json_t *body, const char *sc, char *buf, size_t size) {
+        static const struct {
+                const char *call, *label;
+        } table[] = {
+                { "sys_write", "📝 write" },
+                { "sys_read", "📚 read" },
+                { "fd_install", "📬 open" },
+                { "sys_openat", "📬" VS16 " openat" },
+                { "sys_open", "📬" VS16 " open" },
+                { "sys_close", "📪 close" },
+                { "sys_mount", "💾 mount" },
+                { "sys_setuid", "🔑 setuid" },
+                { "sys_clock_settime", "⏰ clock_settime" },
+                { "sys_pivot_root", "💾 pivot_root" },
+                { "proc_exec_connector", "🔧 proc_exec_connector" },
+                { "sys_setns", "🔧 setns" },
+                { "tcp_connect", "🔌 connect" },
+                { "tcp_close", "🧹 close" },
+                { "tcp_sendmsg", "📤 sendmsg" },
+                { "bpf_check", "🐝 bpf_load" },
+                { "security_perf_event_alloc", "🐝 perf_event_alloc" },
+                { "security_bpf_map_alloc", "🗺 bpf_map_create" },
+                { "security_path_truncate", "📝 truncate" },
+        };
+
+        if (streq(sc, "security_file_permission")) {
+                int64_t mask = json_get_int(json_arg(body, 1, "int_arg"));
+                snprintf(buf, size, "%s",
+                         mask == 0x02   ? "📝 write"
+                         : mask == 0x04 ? "📚 read"
+                                        : "❓ security_file_permission");
+                return;
+        }
+        if (streq(sc, "security_mmap_file")) {
+                uint64_t prot = 0;
+
+                if (!json_get_u64(json_arg(body, 1, "uint_arg"), &prot)) {
+                        snprintf(buf, size, "❓ security_mmap_file");
+                        return;
+                }
+                snprintf(buf, size, "📝 mmap-%s%s%s", prot & 0x1 ? "r" : "", prot & 0x2 ? "w" : "",
+                         prot & 0x4 ? "x" : "");
+                return;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (streq(sc, table[i].call)) {
+                        snprintf(buf, size, "%s", table[i].label);
+                        return;
+                }
+        snprintf(buf, size, "❓ syscall");
+}
+
+/* An enforcing action is what a reader must not miss: " [SIGKILL]", or " [SIGKILL,
+ * monitor only]" when the policy's monitor mode reported it instead of taking it. */
+static void line_append_action(Line *l, json_t *body) {
+        static const char *const shown[] = { "SIGKILL", "OVERRIDE", "SIGNAL", "NOTIFYENFORCER" };
+        const char *action = json_string_value(json_object_get(body, "action"));
+        bool monitor = streq_ptr(json_string_value(json_object_get(body, "policy_mode")), "monitor");
+        const char *name;
+
+        if (!action)
+                return;
+        name = startswith(action, "KPROBE_ACTION_");
+        if (!name)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(shown); i++)
+                if (streq(name, shown[i])) {
+                        line_appendf(l, " [%s%s]", name, monitor ? ", monitor only" : "");
+                        return;
+                }
+}
+
+static int format_kprobe(Line *l, json_t *body) {
+        const char *fn = json_string_value(json_object_get(body, "function_name"));
+        char label[64];
+        int r;
+
+        fn = strempty(fn);
+        kprobe_label(body, function_cut_syscall_prefix(fn), label, sizeof(label));
+        r = line_begin(l, label, body);
+        if (r < 0)
+                return r;
+        format_kprobe_call(l, body, fn);
+        line_append_action(l, body);
+        return 0;
+}
+
+static int format_tracepoint(Line *l, json_t *body) {
+        json_t *subsys = json_object_get(body, "subsys"), *event = json_object_get(body, "event");
+        int r;
+
+        if (streq_ptr(json_string_value(subsys), "raw_syscalls") &&
+            streq_ptr(json_string_value(event), "sys_enter")) {
+                json_t *id = json_arg_field(body, 0, "syscall_id", "id");
+                uint64_t nr;
+
+                r = line_begin(l, "☎ syscall", body);
+                if (r < 0)
+                        return r;
+                /* No syscall table here: the number, which is what the name stands for. */
+                if (!id)
+                        id = json_arg(body, 0, "long_arg");
+                if (json_get_u64(id, &nr)) {
+                        json_t *abi = json_arg_field(body, 0, "syscall_id", "abi");
+
+                        line_append(l, " ", 1);
+                        if (json_string_length(abi) > 0) {
+                                line_append_json(l, abi);
+                                line_append(l, "/", 1);
+                        }
+                        line_appendf(l, "%" PRIu64, nr);
+                } else
+                        line_append_str(l, " unknown");
+        } else {
+                r = line_begin(l, "⁉" VS16 " tracepoint", body);
+                if (r < 0)
+                        return r;
+                line_append_part(l, subsys);
+                line_append_part(l, event);
+        }
+        line_append_action(l, body);
+        return 0;
+}
+
+static int format_exit(Line *l, json_t *body) {
+        json_t *process = json_object_get(body, "process"),
+               *signal = json_object_get(body, "signal");
+        int r;
+
+        r = line_begin(l, "💥 exit", body);
+        if (r < 0)
+                return r;
+        line_append_part(l, json_object_get(process, "arguments"));
+        /* The signal when it died of one, else the exit code. */
+        if (json_string_length(signal) > 0)
+                line_append_part(l, signal);
+        else {
+                uint64_t status;
+
+                if (!json_get_u64(json_object_get(body, "status"), &status))
+                        status = 0; /* protojson leaves a zero status out */
+                line_appendf(l, " %" PRIu64, status);
+        }
+        return 0;
+}
+
+/* "EMOJI word BINARY" and then the given keys of the body, in order;
+ * "process.arguments" reaches into the process object. */
+_sentinel_ static int format_with_parts(Line *l, const char *label, json_t *body, ...) {
+        const char *key;
+        va_list ap;
+        int r;
+
+        r = line_begin(l, label, body);
+        if (r < 0)
+                return r;
+
+        va_start(ap, body);
+        while ((key = va_arg(ap, const char *))) {
+                const char *sub = startswith(key, "process.");
+
+                if (sub)
+                        line_append_part(l, json_object_get(json_object_get(body, "process"), sub));
+                else
+                        line_append_part(l, json_object_get(body, key));
+        }
+        va_end(ap);
+        return 0;
+}
+
+int event_format_compact(json_t *event, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        const char *type;
+        json_t *body;
+        Line l = {};
+        int r;
+
+        if (!ret)
+                return -EINVAL;
+        type = event_json_type(event);
+        if (!type)
+                return -EINVAL;
+        body = json_object_get(event, type);
+
+        if (streq(type, "process_exec"))
+                r = format_with_parts(&l, "🚀 process", body, "process.arguments", NULL);
+        else if (streq(type, "process_exit"))
+                r = format_exit(&l, body);
+        else if (streq(type, "process_kprobe"))
+                r = format_kprobe(&l, body);
+        else if (streq(type, "process_tracepoint"))
+                r = format_tracepoint(&l, body);
+        else if (streq(type, "process_uprobe"))
+                r = format_with_parts(&l, "🕵" VS16 " uprobe", body, "path", "symbol", NULL);
+        else if (streq(type, "process_lsm")) {
+                r = format_with_parts(&l, "🔒 LSM", body, "function_name", NULL);
+                line_append_action(&l, body);
+        } else if (streq(type, "process_usdt"))
+                r = format_with_parts(&l, "🕵" VS16 " usdt", body, "path", "provider", "name",
+                                      NULL);
+        else
+                r = -EINVAL;
+
+        buf = l.buf;
+        if (r < 0)
+                return r;
+        if (l.oom)
+                return -ENOMEM;
+
+        *ret = TAKE_PTR(buf);
+        return 0;
+}

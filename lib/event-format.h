@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * Human forms of an event in Tetragon's export JSON, shared by the daemon
+ * (journal MESSAGE=) and tetractl (getevents -o compact), so both print the
+ * same line: "🚀 process /usr/bin/curl https://ebpf.io/",
+ * "💥 exit /usr/bin/curl https://ebpf.io/ 0", "💥 exit /usr/bin/sleep 10 SIGKILL",
+ * "📝 write /usr/bin/sh /tmp/passwd 5 bytes [SIGKILL]". The words and emojis
+ * are those of `tetra getevents -o compact`, without its column padding and
+ * node name. An enforcing action (SIGKILL, OVERRIDE, SIGNAL, NOTIFYENFORCER)
+ * ends the line in brackets. Pure: no I/O.
+ */
+
+#include <jansson.h>
+
+/* The event type key of an export object ("process_exec", ...), or NULL. */
+const char *event_json_type(json_t *event);
+
+/* The compact line for an export object. Every byte of a value that is not
+ * printable UTF-8 (controls such as newline or ESC, C1 controls, line
+ * separators, bidi overrides, invalid sequences) is written as \xNN, so one
+ * event is always one printable line. Returns 0 or a negative errno (-EINVAL
+ * for an object that is not a known event or lacks its process). */
+int event_format_compact(json_t *event, char **ret);

@@ -1,0 +1,16 @@
+# Code shared by the daemon and tetractl. Library-like: never logs, returns
+# negative errno and positioned diagnostics for the caller to report.
+noinst_LIBRARIES += lib/libtetragon-shared.a
+
+lib_libtetragon_shared_a_SOURCES = \
+	lib/macro.h \
+	lib/arena.c lib/arena.h \
+	lib/diagnostic.c lib/diagnostic.h \
+	lib/yaml-tree.c lib/yaml-tree.h \
+	lib/policy.c lib/policy.h lib/policy-parse.c \
+	lib/policy-compile.c lib/policy-compile.h bpf/policy.h \
+	lib/event-format.c lib/event-format.h \
+	lib/utf8.c lib/utf8.h \
+	lib/syscall-table.c lib/syscall-table.h lib/syscall-list.h
+
+lib_libtetragon_shared_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS)

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * System call names and numbers of the architecture this is built for, as
+ * the raw syscall tracepoints number them. Pure lookups.
+ */
+
+#include <stddef.h>
+
+/* The name a hook names a syscall by: "sys_write", "__x64_sys_write",
+ * "__arm64_sys_write" or "write". Returns the number, or -ENOENT. */
+int syscall_from_name(const char *name);
+/* "write" for its number, or NULL. */
+const char *syscall_to_name(unsigned nr);
+/* The kernel function of the syscall, as Tetragon reports it: "__x64_sys_write". */
+const char *syscall_function_prefix(void);
+/* Highest number known, plus one. */
+unsigned syscall_max(void);

@@ -1,0 +1,13 @@
+# The service unit, with the install paths substituted.
+systemdsystemunit_DATA = systemd/tetragond.service
+CLEANFILES += systemd/tetragond.service
+EXTRA_DIST += systemd/tetragond.service.in
+
+systemd/tetragond.service: systemd/tetragond.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) systemd && \
+	sed -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' $< > $@
+
+# The journal message catalog (journalctl -x), for the MESSAGE_IDs of
+# daemon/message-ids.h and daemon/policy-registry.h. Packages run
+# `journalctl --update-catalog` after installing it.
+dist_catalog_DATA = systemd/tetragond.catalog

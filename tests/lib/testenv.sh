@@ -1,0 +1,96 @@
+# Sourced by the integration tests: a private journal, a daemon under test,
+# and waiting on conditions with a bound (never sleeping and hoping).
+#
+# The tests run as root with real BPF. Each one re-executes itself in its own
+# mount namespace, with tmpfs over the journal's directories, so the private
+# journald it starts never touches the machine's own journal.
+
+EXIT_SKIP=77
+
+: "${top_builddir:?top_builddir must be set (make check sets it)}"
+: "${top_srcdir:?top_srcdir must be set (make check sets it)}"
+
+skip() {
+        echo "SKIP: $*"
+        exit $EXIT_SKIP
+}
+
+fail() {
+        echo "FAIL: $*" >&2
+        exit 1
+}
+
+# Enter a private mount namespace (once): re-executes the calling script.
+testenv_enter_namespace() {
+        [ "$(id -u)" = 0 ] || skip "needs root to load BPF programs"
+        if [ -z "${TESTENV_IN_NAMESPACE:-}" ]; then
+                export TESTENV_IN_NAMESPACE=1
+                exec unshare --mount --propagation private -- "$BASH" "$0" "$@"
+        fi
+}
+
+# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND until it succeeds.
+wait_for() {
+        local timeout=$1 what=$2 deadline
+        shift 2
+        deadline=$((SECONDS + timeout))
+        until "$@"; do
+                if [ $SECONDS -ge $deadline ]; then
+                        echo "timed out after ${timeout}s waiting for: $what" >&2
+                        return 1
+                fi
+                sleep 0.05
+        done
+}
+
+TESTENV_DIR=
+TESTENV_JOURNALD_PID=
+TESTENV_DAEMON_PID=
+
+testenv_cleanup() {
+        [ -n "$TESTENV_DAEMON_PID" ] && kill "$TESTENV_DAEMON_PID" 2>/dev/null && wait "$TESTENV_DAEMON_PID" 2>/dev/null
+        [ -n "$TESTENV_JOURNALD_PID" ] && kill "$TESTENV_JOURNALD_PID" 2>/dev/null
+        [ -n "$TESTENV_DIR" ] && rm -rf "$TESTENV_DIR"
+        return 0
+}
+
+# A private journald: tmpfs over its sockets and storage, in our namespace only.
+testenv_start_journald() {
+        TESTENV_DIR=$(mktemp -d /tmp/tetragond-test.XXXXXX)
+        trap testenv_cleanup EXIT
+        local d
+        for d in /run/systemd/journal /run/log/journal /var/log/journal; do
+                mkdir -p "$d"
+                mount -t tmpfs tmpfs "$d"
+        done
+        /lib/systemd/systemd-journald >"$TESTENV_DIR/journald.log" 2>&1 &
+        TESTENV_JOURNALD_PID=$!
+        wait_for 10 "journald's socket" test -S /run/systemd/journal/socket ||
+                fail "journald did not start: $(cat "$TESTENV_DIR/journald.log")"
+}
+
+journal() {
+        journalctl --no-pager -q "$@"
+}
+
+# Start the daemon under test; returns once it is running, i.e. once its
+# "is running" line is in the journal.
+testenv_start_daemon() {
+        "$top_builddir/tetragond" "$@" >"$TESTENV_DIR/daemon.out" 2>&1 &
+        TESTENV_DAEMON_PID=$!
+        wait_for 30 "tetragond to start" daemon_is_running || {
+                cat "$TESTENV_DIR/daemon.out" >&2
+                journal -t tetragond >&2
+                fail "tetragond did not start"
+        }
+}
+
+daemon_is_running() {
+        kill -0 "$TESTENV_DAEMON_PID" 2>/dev/null || fail "tetragond exited: $(cat "$TESTENV_DIR/daemon.out")"
+        journal -t tetragond -o cat | grep 'is running' >/dev/null
+}
+
+# The export JSON of the journal entries matching FIELD=VALUE..., one per line.
+journal_events() {
+        journal -o json "$@" | jq -c '.TETRAGON_JSON | fromjson'
+}

@@ -1,0 +1,150 @@
+# Unit tests (cmocka), then integration tests that need root and real BPF.
+# Each block belongs to one module; tests/data/ holds their inputs.
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
+	export top_srcdir top_builddir;
+
+TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS) \
+	-DTEST_DATA_DIR=\"$(abs_top_srcdir)/tests/data\"
+TEST_LIBS = $(CMOCKA_LIBS) $(TETRAGOND_LIBS)
+
+EXTRA_DIST += tests/data
+
+# The sinks of the event path (issue 2): JSON, compact line, journal fields, export file.
+# Only their own sources, so they build before the rest of the daemon exists.
+if HAVE_CMOCKA
+SINK_TESTS = tests/test-event-json tests/test-event-format tests/test-sink-journal \
+	tests/test-export-file
+check_PROGRAMS += $(SINK_TESTS)
+TESTS += $(SINK_TESTS)
+endif
+tests_test_event_json_SOURCES = tests/test-event-json.c daemon/event-json.c lib/utf8.c
+tests_test_event_json_CFLAGS = $(TEST_CFLAGS)
+tests_test_event_json_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
+tests_test_event_format_SOURCES = tests/test-event-format.c lib/event-format.c lib/utf8.c
+tests_test_event_format_CFLAGS = $(TEST_CFLAGS)
+tests_test_event_format_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
+tests_test_sink_journal_SOURCES = tests/test-sink-journal.c daemon/sink-journal.c \
+	daemon/event-json.c lib/utf8.c
+tests_test_sink_journal_CFLAGS = $(TEST_CFLAGS)
+tests_test_sink_journal_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS) $(LIBSYSTEMD_LIBS)
+tests_test_export_file_SOURCES = tests/test-export-file.c daemon/export-file.c
+tests_test_export_file_CFLAGS = $(TEST_CFLAGS)
+tests_test_export_file_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
+
+# The control plane (issue 5): the policy folder on a temporary directory, and the registry
+# against a fake engine (written in the test; the product has none).
+if HAVE_CMOCKA
+CONTROL_TESTS = tests/test-policy-dir tests/test-policy-registry
+check_PROGRAMS += $(CONTROL_TESTS)
+TESTS += $(CONTROL_TESTS)
+endif
+tests_test_policy_dir_SOURCES = tests/test-policy-dir.c daemon/policy-dir.c
+tests_test_policy_dir_CFLAGS = $(TEST_CFLAGS)
+tests_test_policy_dir_LDADD = $(CMOCKA_LIBS) $(LIBSYSTEMD_LIBS)
+tests_test_policy_registry_SOURCES = tests/test-policy-registry.c daemon/policy-registry.c \
+	daemon/policy-dir.c daemon/log.c
+tests_test_policy_registry_CFLAGS = $(TEST_CFLAGS)
+tests_test_policy_registry_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(LIBSYSTEMD_LIBS) \
+	$(JANSSON_LIBS) $(YAML_LIBS)
+
+# The control plane end to end: the D-Bus API on a private dbus-daemon (tests/lib/bus.sh), the
+# watched folder, tetractl, the no-gap reload (skips without an engine), the catalog, the unit.
+CONTROL_INTEGRATION_TESTS = \
+	tests/integration/test-dbus-api.sh \
+	tests/integration/test-policy-folder.sh \
+	tests/integration/test-tetractl.sh \
+	tests/integration/test-reload-no-gap.sh \
+	tests/integration/test-catalog.sh \
+	tests/integration/test-unit-file.sh
+TESTS += $(CONTROL_INTEGRATION_TESTS)
+dist_noinst_SCRIPTS += $(CONTROL_INTEGRATION_TESTS)
+dist_noinst_DATA += tests/lib/bus.sh
+$(CONTROL_INTEGRATION_TESTS:.sh=.log): tetragond tetractl systemd/tetragond.service
+
+# tetragond as a systemd service, systemd as PID 1 in systemd-nspawn on this machine:
+# `make check-nspawn` (builds for /usr in tests/nspawn/build, make install into an overlay of
+# /, boots it). Not part of `make check`: it boots a container. Exit 77: cannot run here.
+dist_noinst_SCRIPTS += tests/nspawn/run.sh tests/nspawn/guest-test.sh
+check-nspawn:
+	$(AM_V_at)bash $(abs_top_srcdir)/tests/nspawn/run.sh $(abs_top_srcdir) $(abs_top_builddir); \
+	status=$$?; if [ $$status -eq 77 ]; then echo "SKIP: nspawn"; exit 0; fi; exit $$status
+.PHONY: check-nspawn
+
+# Process visibility (issue 2): record decode, process cache, and the BPF process monitor
+# (root and real BPF; exit 77 without root). Only their own sources.
+if HAVE_CMOCKA
+PROCESS_TESTS = tests/test-record-decode tests/test-process-cache tests/test-process-monitor
+check_PROGRAMS += $(PROCESS_TESTS)
+TESTS += $(PROCESS_TESTS)
+endif
+tests_test_record_decode_SOURCES = tests/test-record-decode.c daemon/record-decode.c \
+	daemon/record-decode-generic.c
+tests_test_record_decode_CFLAGS = $(TEST_CFLAGS)
+tests_test_record_decode_LDADD = $(CMOCKA_LIBS)
+tests_test_process_cache_SOURCES = tests/test-process-cache.c daemon/process-cache.c \
+	daemon/process.c daemon/record-decode.c daemon/record-decode-generic.c
+tests_test_process_cache_CFLAGS = $(TEST_CFLAGS)
+tests_test_process_cache_LDADD = $(CMOCKA_LIBS)
+tests_test_process_monitor_SOURCES = tests/test-process-monitor.c daemon/process-monitor.c \
+	daemon/record-decode.c daemon/record-decode-generic.c
+tests_test_process_monitor_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
+tests_test_process_monitor_LDADD = $(CMOCKA_LIBS) $(LIBBPF_LIBS) $(LIBELF_LIBS) -lz -lpthread
+daemon/tests_test_process_monitor-process-monitor.$(OBJEXT): bpf/process.skel.h
+
+# The policy language (issue 3): parse, validate, compile; the real-world corpus through
+# tetractl validate (skips when ../shared/corpus is absent).
+if HAVE_CMOCKA
+POLICY_TESTS = tests/test-policy
+check_PROGRAMS += $(POLICY_TESTS)
+TESTS += $(POLICY_TESTS)
+endif
+tests_test_policy_SOURCES = tests/test-policy.c
+tests_test_policy_CFLAGS = $(TEST_CFLAGS)
+tests_test_policy_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_LIBS) $(JANSSON_LIBS)
+TESTS += tests/test-policy-corpus.sh
+dist_noinst_SCRIPTS += tests/test-policy-corpus.sh tests/fuzz/run-fuzz.sh
+tests/test-policy-corpus.log: tetractl
+# libFuzzer target (configure --enable-fuzzing CC=clang); tests/fuzz/run-fuzz.sh runs it.
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-policy
+endif
+tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz-policy.c lib/arena.c lib/diagnostic.c \
+	lib/yaml-tree.c lib/policy.c lib/policy-parse.c lib/policy-compile.c
+tests_fuzz_fuzz_policy_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined
+tests_fuzz_fuzz_policy_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_policy_LDADD = $(YAML_LIBS)
+
+# Integration (root, real BPF, private journald): the daemon end to end.
+INTEGRATION_TESTS = \
+	tests/integration/test-process-events.sh \
+	tests/integration/test-policy-kill.sh
+TESTS += $(INTEGRATION_TESTS)
+dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
+dist_noinst_DATA += tests/lib/testenv.sh
+# They run the built daemon.
+$(INTEGRATION_TESTS:.sh=.log): tetragond
+
+# The policy engine (issue 4): planning (pure), then the engine with real BPF (root; exit 77
+# otherwise), and every corpus policy installed or refused with its reason.
+if HAVE_CMOCKA
+ENGINE_TESTS = tests/test-policy-plan tests/test-policy-engine
+check_PROGRAMS += $(ENGINE_TESTS)
+TESTS += $(ENGINE_TESTS)
+endif
+tests_test_policy_plan_SOURCES = tests/test-policy-plan.c daemon/policy-plan.c \
+	daemon/kernel-features.h
+tests_test_policy_plan_CFLAGS = $(TEST_CFLAGS)
+tests_test_policy_plan_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_LIBS) \
+	$(JANSSON_LIBS)
+tests_test_policy_engine_SOURCES = tests/test-policy-engine.c
+tests_test_policy_engine_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
+tests_test_policy_engine_LDADD = $(TEST_LIBS)
+if HAVE_CMOCKA
+TESTS += tests/test-policy-corpus-load
+check_PROGRAMS += tests/test-policy-corpus-load
+endif
+tests_test_policy_corpus_load_SOURCES = tests/test-policy-corpus-load.c
+tests_test_policy_corpus_load_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
+tests_test_policy_corpus_load_LDADD = $(TETRAGOND_LIBS)

@@ -1,0 +1,81 @@
+#!/bin/bash
+# make check-nspawn: tetragond as a real systemd service, with systemd as PID 1.
+#
+# Boots this machine's own / in systemd-nspawn (an overlay: every write is discarded), on
+# this machine's kernel. The product is built for a system (--prefix=/usr --sysconfdir=/etc
+# --localstatedir=/var) and `make install`ed into the container's root, as a package would
+# be; then tests/nspawn/guest-test.sh runs inside once multi-user.target is reached:
+# systemctl enable --now, tetractl over the real system bus, journalctl -u, systemctl
+# reload and stop. Its output and exit code come back through a bound folder.
+#
+# Usage: run.sh SRCDIR BUILDDIR. Exit 77 when this machine cannot run it.
+set -eu
+srcdir=$(cd "$1" && pwd)
+builddir=$(cd "$2" && pwd)
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root"
+command -v systemd-nspawn >/dev/null || skip "systemd-nspawn is not installed"
+[ -d /run/systemd/system ] && skip "systemd is PID 1 here: this harness boots the host's / as a container"
+grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
+grep -qw overlay /proc/filesystems || skip "no overlayfs"
+
+work=$builddir/tests/nspawn
+build=$work/build
+machine=$work/machine
+out=$work/out
+mkdir -p "$build" "$out"
+
+# 1. Build for a system, in a build folder of its own (kept: later runs are incremental).
+if [ ! -f "$build/Makefile" ]; then
+        (cd "$build" && "$srcdir/configure" -q --prefix=/usr --sysconfdir=/etc --localstatedir=/var)
+fi
+make -C "$build" -j"$(nproc)" -s bpf/process.skel.h >/dev/null
+make -C "$build" -j"$(nproc)" -s >/dev/null
+
+# 2. The container's root: / with an overlay on top.
+cleanup() {
+        umount "$machine/merged" 2>/dev/null || true
+        rm -rf "$machine"
+}
+trap cleanup EXIT
+cleanup
+mkdir -p "$machine/upper" "$machine/work" "$machine/merged"
+mount -t overlay overlay -o "lowerdir=/,upperdir=$machine/upper,workdir=$machine/work" "$machine/merged"
+root=$machine/merged
+rm -f "$root/.dockerenv"                      # else systemd believes it runs in docker
+systemd-id128 new >"$root/etc/machine-id"     # nspawn refuses the host's id
+# Units that never finish in a container; and /tmp is the host's: tmpfiles must not clean it.
+for unit in postgresql.service postgresql@.service auditd.service console-getty.service \
+        systemd-tmpfiles-clean.timer; do
+        ln -sf /dev/null "$root/etc/systemd/system/$unit"
+done
+mkdir -p "$root/etc/tmpfiles.d"
+ln -sf /dev/null "$root/etc/tmpfiles.d/tmp.conf"
+
+# 3. make install, into the container's root.
+make -C "$build" -s install DESTDIR="$root" >/dev/null
+
+# 4. Run the test once the system is up, then power off.
+rm -f "$out/output" "$out/rc"
+cp "$srcdir/tests/nspawn/guest-test.sh" "$out/guest-test.sh"
+cat >"$root/etc/systemd/system/tetragond-nspawn-test.service" <<EOT
+[Unit]
+Description=tetragond test inside the container
+After=multi-user.target
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/systemd-run --no-block --unit=tetragond-nspawn-run \
+        -p SuccessAction=poweroff-force -p FailureAction=poweroff-force \
+        /bin/bash -c 'bash $out/guest-test.sh >$out/output 2>&1; echo \$? >$out/rc'
+EOT
+ln -sf ../tetragond-nspawn-test.service \
+        "$root/etc/systemd/system/multi-user.target.wants/tetragond-nspawn-test.service"
+
+# BPF needs these: all capabilities, and bpf()/perf_event_open() through nspawn's filter.
+timeout 300 systemd-nspawn -q -D "$root" -b --register=no --keep-unit --machine=tetragond-test \
+        --console=pipe --bind="$out" --capability=all --system-call-filter='bpf perf_event_open' \
+        </dev/null >"$out/console.log" 2>&1 || true
+
+cat "$out/output" 2>/dev/null || { echo "no output from the container; its console:"; tail -50 "$out/console.log"; }
+rc=$(cat "$out/rc" 2>/dev/null || echo 1)
+exit "$rc"

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event-format.h"
+#include "macro.h"
+
+/* cmocka needs the headers above first */
+#include <cmocka.h>
+
+static json_t *parse(const char *text) {
+        json_error_t error;
+        json_t *j = json_loads(text, 0, &error);
+
+        if (!j)
+                fail_msg("bad test JSON at %d:%d: %s", error.line, error.column, error.text);
+        return j;
+}
+
+static void assert_compact(const char *text, const char *want) {
+        _cleanup_free_ char *line = NULL;
+        json_t *j = parse(text);
+
+        assert_int_equal(event_format_compact(j, &line), 0);
+        assert_string_equal(line, want);
+        json_decref(j);
+}
+
+/* An exec of binary with these (already joined) arguments, built by hand so
+ * the strings may hold any bytes, even ones json_loads() would refuse. */
+static void assert_exec_with_arguments(const char *args, size_t len, const char *want) {
+        _cleanup_free_ char *line = NULL;
+        json_t *j = parse("{\"process_exec\":{\"process\":{\"binary\":\"/usr/bin/echo\"}}}");
+        json_t *p = json_object_get(json_object_get(j, "process_exec"), "process");
+
+        assert_int_equal(json_object_set_new(p, "arguments", json_stringn_nocheck(args, len)), 0);
+        assert_int_equal(event_format_compact(j, &line), 0);
+        assert_string_equal(line, want);
+        json_decref(j);
+}
+
+#define ASSERT_EXEC_ARGS(args, want) assert_exec_with_arguments((args), sizeof(args) - 1, (want))
+
+static void test_exec(void **state) {
+        assert_compact("{\"process_exec\":{\"process\":{\"binary\":\"/usr/bin/curl\","
+                       "\"arguments\":\"https://ebpf.io/\"},\"parent\":{\"binary\":\"/bin/sh\"}},"
+                       "\"node_name\":\"host1\",\"time\":\"2023-11-14T22:13:25.123456789Z\"}",
+                       "🚀 process /usr/bin/curl https://ebpf.io/");
+}
+
+static void test_exec_empty_arguments(void **state) {
+        assert_compact("{\"process_exec\":{\"process\":{\"binary\":\"/usr/bin/true\"}}}",
+                       "🚀 process /usr/bin/true");
+        assert_compact("{\"process_exec\":{\"process\":{\"binary\":\"/usr/bin/true\","
+                       "\"arguments\":\"\"}}}",
+                       "🚀 process /usr/bin/true");
+}
+
+static void test_exit(void **state) {
+        assert_compact("{\"process_exit\":{\"process\":{\"binary\":\"/usr/bin/curl\","
+                       "\"arguments\":\"https://ebpf.io/\"},\"status\":0}}",
+                       "💥 exit /usr/bin/curl https://ebpf.io/ 0");
+        assert_compact("{\"process_exit\":{\"process\":{\"binary\":\"/usr/bin/false\"},"
+                       "\"status\":1}}",
+                       "💥 exit /usr/bin/false 1");
+        /* Tetragon itself leaves a zero status out. */
+        assert_compact("{\"process_exit\":{\"process\":{\"binary\":\"/usr/bin/curl\","
+                       "\"arguments\":\"https://ebpf.io/\"}}}",
+                       "💥 exit /usr/bin/curl https://ebpf.io/ 0");
+        assert_compact("{\"process_exit\":{\"process\":{\"binary\":\"/usr/bin/sleep\","
+                       "\"arguments\":\"10\"},\"signal\":\"SIGKILL\"}}",
+                       "💥 exit /usr/bin/sleep 10 SIGKILL");
+}
+
+static void test_kprobe(void **state) {
+        /* size_arg is a uint64: protojson writes it as a string. */
+        assert_compact("{\"process_kprobe\":{\"process\":{\"binary\":\"/usr/bin/sh\"},"
+                       "\"function_name\":\"__x64_sys_write\",\"args\":[{\"file_arg\":{\"path\":"
+                       "\"/tmp/passwd\"}},{\"bytes_arg\":\"aGVsbG8=\"},{\"size_arg\":\"5\"}],"
+                       "\"action\":\"KPROBE_ACTION_SIGKILL\"}}",
+                       "📝 write /usr/bin/sh /tmp/passwd 5 bytes [SIGKILL]");
+        assert_compact("{\"process_kprobe\":{\"process\":{\"binary\":\"/usr/bin/cat\"},"
+                       "\"function_name\":\"__arm64_sys_read\",\"args\":[{\"file_arg\":{\"path\":"
+                       "\"/etc/shadow\"}},{},{\"size_arg\":4096}],"
+                       "\"action\":\"KPROBE_ACTION_POST\"}}",
+                       "📚 read /usr/bin/cat /etc/shadow 4096 bytes");
+        assert_compact("{\"process_kprobe\":{\"process\":{\"binary\":\"/usr/bin/vi\"},"
+                       "\"function_name\":\"fd_install\",\"args\":[{\"int_arg\":3},"
+                       "{\"file_arg\":{\"path\":\"/etc/passwd\"}}]}}",
+                       "📬 open /usr/bin/vi /etc/passwd");
+        assert_compact("{\"process_kprobe\":{\"process\":{\"binary\":\"/usr/bin/vi\"},"
+                       "\"function_name\":\"__x64_sys_close\",\"args\":[{\"file_arg\":{\"path\":"
+                       "\"/etc/passwd\"}}]}}",
+                       "📪 close /usr/bin/vi /etc/passwd");
+        assert_compact("{\"process_kprobe\":{\"process\":{\"binary\":\"/usr/bin/curl\"},"
+                       "\"function_name\":\"tcp_connect\",\"args\":[{\"sock_arg\":{\"saddr\":"
+                       "\"10.0.0.2\",\"sport\":40000,\"daddr\":\"1.2.3.4\",\"dport\":443}}]}}",
+                       "🔌 connect /usr/bin/curl tcp 10.0.0.2:40000 -> 1.2.3.4:443");
+        assert_compact("{\"process_kprobe\":{\"process\":{\"binary\":\"/usr/bin/cat\"},"
+                       "\"function_name\":\"security_file_permission\",\"args\":[{\"file_arg\":"
+                       "{\"path\":\"/etc/shadow\"}},{\"int_arg\":4}],"
+                       "\"action\":\"KPROBE_ACTION_OVERRIDE\"}}",
+                       "📚 read /usr/bin/cat /etc/shadow [OVERRIDE]");
+        assert_compact("{\"process_kprobe\":{\"process\":{\"binary\":\"/usr/bin/ld\"},"
+                       "\"function_name\":\"security_mmap_file\",\"args\":[{\"file_arg\":"
+                       "{\"path\":\"/lib/libc.so.6\"}},{\"uint_arg\":5}]}}",
+                       "📝 mmap-rx /usr/bin/ld /lib/libc.so.6");
+        /* Anything else: the generic line, with the full function name. */
+        assert_compact("{\"process_kprobe\":{\"process\":{\"binary\":\"/usr/bin/x\"},"
+                       "\"function_name\":\"__x64_sys_unlinkat\",\"args\":[]}}",
+                       "❓ syscall /usr/bin/x __x64_sys_unlinkat");
+}
+
+static void test_tracepoint(void **state) {
+        assert_compact("{\"process_tracepoint\":{\"process\":{\"binary\":\"/usr/bin/sh\"},"
+                       "\"subsys\":\"syscalls\",\"event\":\"sys_enter_write\","
+                       "\"action\":\"KPROBE_ACTION_SIGKILL\"}}",
+                       "⁉️ tracepoint /usr/bin/sh syscalls sys_enter_write [SIGKILL]");
+        assert_compact("{\"process_tracepoint\":{\"process\":{\"binary\":\"/usr/bin/sh\"},"
+                       "\"subsys\":\"raw_syscalls\",\"event\":\"sys_enter\",\"args\":"
+                       "[{\"long_arg\":\"1\"}]}}",
+                       "☎ syscall /usr/bin/sh 1");
+        assert_compact("{\"process_tracepoint\":{\"process\":{\"binary\":\"/usr/bin/sh\"},"
+                       "\"subsys\":\"raw_syscalls\",\"event\":\"sys_enter\",\"args\":"
+                       "[{\"syscall_id\":{\"id\":4,\"abi\":\"i386\"}}]}}",
+                       "☎ syscall /usr/bin/sh i386/4");
+}
+
+static void test_lsm_uprobe(void **state) {
+        assert_compact("{\"process_lsm\":{\"process\":{\"binary\":\"/usr/bin/cat\"},"
+                       "\"function_name\":\"file_open\",\"action\":\"KPROBE_ACTION_SIGKILL\"}}",
+                       "🔒 LSM /usr/bin/cat file_open [SIGKILL]");
+        assert_compact("{\"process_uprobe\":{\"process\":{\"binary\":\"/usr/bin/bash\"},"
+                       "\"path\":\"/usr/bin/bash\",\"symbol\":\"readline\"}}",
+                       "🕵️ uprobe /usr/bin/bash /usr/bin/bash readline");
+}
+
+static void test_arguments_spaces_quotes(void **state) {
+        /* Joined the Tetragon way upstream; shown here as they are. */
+        ASSERT_EXEC_ARGS("-c \"echo a b\"", "🚀 process /usr/bin/echo -c \"echo a b\"");
+        ASSERT_EXEC_ARGS("it's 'quoted'", "🚀 process /usr/bin/echo it's 'quoted'");
+        ASSERT_EXEC_ARGS("back\\slash", "🚀 process /usr/bin/echo back\\slash");
+}
+
+static void test_arguments_control_characters(void **state) {
+        ASSERT_EXEC_ARGS("a\nb", "🚀 process /usr/bin/echo a\\x0ab");
+        ASSERT_EXEC_ARGS("tab\there\rcr", "🚀 process /usr/bin/echo tab\\x09here\\x0dcr");
+        ASSERT_EXEC_ARGS("\x1b[31mred\x1b[0m", "🚀 process /usr/bin/echo \\x1b[31mred\\x1b[0m");
+        ASSERT_EXEC_ARGS("del\x7f", "🚀 process /usr/bin/echo del\\x7f");
+        /* C1 controls (CSI, NEL) are valid UTF-8 and still terminal commands. */
+        ASSERT_EXEC_ARGS("\xc2\x9b"
+                         "31m",
+                         "🚀 process /usr/bin/echo \\xc2\\x9b31m");
+        ASSERT_EXEC_ARGS("a\xc2\x85z", "🚀 process /usr/bin/echo a\\xc2\\x85z");
+        /* Unicode line separator and a bidi override. */
+        ASSERT_EXEC_ARGS("a\xe2\x80\xa8z", "🚀 process /usr/bin/echo a\\xe2\\x80\\xa8z");
+        ASSERT_EXEC_ARGS("a\xe2\x80\xaez", "🚀 process /usr/bin/echo a\\xe2\\x80\\xaez");
+}
+
+static void test_arguments_invalid_utf8(void **state) {
+        ASSERT_EXEC_ARGS("a\xff"
+                         "b",
+                         "🚀 process /usr/bin/echo a\\xffb");
+        /* Truncated sequence, overlong form, surrogate, lone continuation byte. */
+        ASSERT_EXEC_ARGS("x\xe2\x82", "🚀 process /usr/bin/echo x\\xe2\\x82");
+        ASSERT_EXEC_ARGS("\xc0\xaf", "🚀 process /usr/bin/echo \\xc0\\xaf");
+        ASSERT_EXEC_ARGS("\xed\xa0\x80", "🚀 process /usr/bin/echo \\xed\\xa0\\x80");
+        ASSERT_EXEC_ARGS("\x80", "🚀 process /usr/bin/echo \\x80");
+        ASSERT_EXEC_ARGS("\xf4\x90\x80\x80", "🚀 process /usr/bin/echo \\xf4\\x90\\x80\\x80");
+}
+
+static void test_arguments_valid_utf8(void **state) {
+        ASSERT_EXEC_ARGS("h\xc3\xa9llo \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x90\x9d",
+                         "🚀 process /usr/bin/echo héllo 日本 🐝");
+}
+
+static void test_binary_escaped(void **state) {
+        _cleanup_free_ char *line = NULL;
+        json_t *j = parse("{\"process_exec\":{\"process\":{}}}");
+        json_t *p = json_object_get(json_object_get(j, "process_exec"), "process");
+
+        assert_int_equal(json_object_set_new(p, "binary", json_string("/tmp/evil\n\x1b[2J")), 0);
+        assert_int_equal(event_format_compact(j, &line), 0);
+        assert_string_equal(line, "🚀 process /tmp/evil\\x0a\\x1b[2J");
+        assert_null(strchr(line, '\n'));
+        json_decref(j);
+}
+
+static void test_unknown(void **state) {
+        static const char *const bad[] = {
+                "{}",
+                "[]",
+                "{\"foo\":{\"process\":{}}}",
+                "{\"process_loader\":{\"process\":{\"binary\":\"/x\"}}}",
+                "{\"process_exec\":\"not an object\"}",
+                "{\"process_exec\":{}}",
+                "{\"process_exit\":{\"parent\":{\"binary\":\"/x\"}}}",
+                "{\"process_kprobe\":{\"function_name\":\"tcp_connect\"}}",
+        };
+        char *line = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                json_t *j = parse(bad[i]);
+
+                assert_int_equal(event_format_compact(j, &line), -EINVAL);
+                assert_null(line);
+                json_decref(j);
+        }
+        assert_int_equal(event_format_compact(NULL, &line), -EINVAL);
+}
+
+static void test_event_json_type(void **state) {
+        json_t *j = parse("{\"process_exit\":{},\"node_name\":\"h\",\"time\":\"t\"}");
+
+        assert_string_equal(event_json_type(j), "process_exit");
+        json_decref(j);
+        j = parse("{\"node_name\":\"h\"}");
+        assert_null(event_json_type(j));
+        json_decref(j);
+        assert_null(event_json_type(NULL));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_exec),
+                cmocka_unit_test(test_exec_empty_arguments),
+                cmocka_unit_test(test_exit),
+                cmocka_unit_test(test_kprobe),
+                cmocka_unit_test(test_tracepoint),
+                cmocka_unit_test(test_lsm_uprobe),
+                cmocka_unit_test(test_arguments_spaces_quotes),
+                cmocka_unit_test(test_arguments_control_characters),
+                cmocka_unit_test(test_arguments_invalid_utf8),
+                cmocka_unit_test(test_arguments_valid_utf8),
+                cmocka_unit_test(test_binary_escaped),
+                cmocka_unit_test(test_unknown),
+                cmocka_unit_test(test_event_json_type),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event-json.h"
+#include "macro.h"
+
+/* cmocka needs the headers above first */
+#include <cmocka.h>
+
+/* 2023-11-14T22:13:20Z: the wall clock when CLOCK_BOOTTIME was zero. */
+#define BOOT_TIME_NS (1700000000ULL * 1000000000ULL)
+
+#define ARGS(s) .args = (char *) (s), .args_size = sizeof(s) - 1
+
+static Process make_curl(void) {
+        return (Process){
+                .pid = 4242,
+                .tid = 4243,
+                .ppid = 100,
+                .uid = 1000,
+                .euid = 1001,
+                .suid = 1002,
+                .fsuid = 1003,
+                .gid = 2000,
+                .egid = 2001,
+                .sgid = 2002,
+                .fsgid = 2003,
+                .auid = 1000,
+                .start_ktime = 5123456789ULL,
+                .exec_id = (char *) "aG9zdDE6NTEyMzQ1Njc4OTo0MjQy",
+                .parent_exec_id = (char *) "aG9zdDE6MTAwMDAwOjEwMA==",
+                .binary = (char *) "/usr/bin/curl",
+                ARGS("-s\0https://ebpf.io/\0"),
+                .cwd = (char *) "/home/dan",
+                .cgroup_id = 9876,
+                .cgroup_path = (char *) "/system.slice/foo.service",
+                .unit = (char *) "foo.service",
+        };
+}
+
+static Process make_bash(void) {
+        return (Process){
+                .pid = 100,
+                .tid = 100,
+                .ppid = 1,
+                .auid = UINT32_MAX,
+                .start_ktime = 1000,
+                .exec_id = (char *) "aG9zdDE6MTAwMDAwOjEwMA==",
+                .binary = (char *) "/bin/bash",
+                .cwd = (char *) "/",
+        };
+}
+
+static json_t *to_json(const Event *e) {
+        json_t *j = NULL;
+
+        assert_int_equal(event_to_json(e, "host1", BOOT_TIME_NS, &j), 0);
+        assert_non_null(j);
+        return j;
+}
+
+static void assert_str_key(json_t *o, const char *key, const char *want) {
+        json_t *v = json_object_get(o, key);
+
+        if (!json_is_string(v))
+                fail_msg("key \"%s\" is not a string", key);
+        assert_string_equal(json_string_value(v), want);
+}
+
+static void assert_int_key(json_t *o, const char *key, json_int_t want) {
+        json_t *v = json_object_get(o, key);
+
+        if (!json_is_integer(v))
+                fail_msg("key \"%s\" is not an integer", key);
+        assert_int_equal(json_integer_value(v), want);
+}
+
+static json_t *process_of(json_t *j, const char *type, const char *which) {
+        json_t *p = json_object_get(json_object_get(j, type), which);
+
+        assert_true(json_is_object(p));
+        return p;
+}
+
+static void test_exec_every_field(void **state) {
+        Process curl = make_curl(), bash = make_bash();
+        Event e = { .type = EVENT_PROCESS_EXEC,
+                    .ktime = 5123456789ULL,
+                    .process = &curl,
+                    .parent = &bash };
+        json_t *j = to_json(&e), *p, *creds;
+        _cleanup_free_ char *dump = NULL;
+
+        /* Top level: the event key, the node, the time. */
+        assert_int_equal(json_object_size(j), 3);
+        assert_str_key(j, "node_name", "host1");
+        assert_str_key(j, "time", "2023-11-14T22:13:25.123456789Z");
+        assert_int_equal(json_object_size(json_object_get(j, "process_exec")), 2);
+
+        p = process_of(j, "process_exec", "process");
+        assert_str_key(p, "exec_id", "aG9zdDE6NTEyMzQ1Njc4OTo0MjQy");
+        assert_int_key(p, "pid", 4242);
+        assert_int_key(p, "uid", 1001); /* the effective uid, as Tetragon documents it */
+        assert_str_key(p, "cwd", "/home/dan");
+        assert_str_key(p, "binary", "/usr/bin/curl");
+        assert_str_key(p, "arguments", "-s https://ebpf.io/");
+        assert_str_key(p, "flags", "execve");
+        assert_str_key(p, "start_time", "2023-11-14T22:13:25.123456789Z");
+        assert_int_key(p, "auid", 1000);
+        assert_str_key(p, "parent_exec_id", "aG9zdDE6MTAwMDAwOjEwMA==");
+        assert_int_key(p, "tid", 4243);
+        assert_str_key(p, "cgroup_id", "9876");
+        assert_str_key(p, "cgroup_path", "/system.slice/foo.service");
+        assert_str_key(p, "systemd_unit", "foo.service");
+
+        creds = json_object_get(p, "process_credentials");
+        assert_true(json_is_object(creds));
+        assert_int_equal(json_object_size(creds), 8);
+        assert_int_key(creds, "uid", 1000);
+        assert_int_key(creds, "gid", 2000);
+        assert_int_key(creds, "euid", 1001);
+        assert_int_key(creds, "egid", 2001);
+        assert_int_key(creds, "suid", 1002);
+        assert_int_key(creds, "sgid", 2002);
+        assert_int_key(creds, "fsuid", 1003);
+        assert_int_key(creds, "fsgid", 2003);
+        assert_int_equal(json_object_size(p), 15);
+
+        /* Tetragon's key order: exec_id first, the host extras last. */
+        dump = json_dumps(p, JSON_COMPACT);
+        assert_non_null(dump);
+        assert_true(startswith(dump, "{\"exec_id\":\"aG9zdDE6NTEyMzQ1Njc4OTo0MjQy\",\"pid\":4242,"
+                                     "\"uid\":1001,\"cwd\":\"/home/dan\","));
+        assert_non_null(strstr(dump, "\"tid\":4243,\"process_credentials\":{\"uid\":1000,"));
+        assert_true(endswith(dump, "\"systemd_unit\":\"foo.service\"}"));
+
+        /* The parent: a process object of its own; what it lacks is left out. */
+        p = process_of(j, "process_exec", "parent");
+        assert_str_key(p, "exec_id", "aG9zdDE6MTAwMDAwOjEwMA==");
+        assert_int_key(p, "pid", 100);
+        assert_str_key(p, "binary", "/bin/bash");
+        assert_str_key(p, "flags", "execve rootcwd");
+        assert_str_key(p, "start_time", "2023-11-14T22:13:20.000001000Z");
+        assert_null(json_object_get(p, "arguments"));
+        assert_null(json_object_get(p, "parent_exec_id"));
+        assert_null(json_object_get(p, "cgroup_id"));
+        assert_null(json_object_get(p, "cgroup_path"));
+        assert_null(json_object_get(p, "systemd_unit"));
+
+        json_decref(j);
+}
+
+static void test_auid_unset(void **state) {
+        Process bash = make_bash();
+        Event e = { .type = EVENT_PROCESS_EXEC, .ktime = 1, .process = &bash };
+        json_t *j = to_json(&e);
+
+        /* As Tetragon shows it: the raw value, not null, not -1. */
+        assert_int_key(process_of(j, "process_exec", "process"), "auid", 4294967295LL);
+        json_decref(j);
+}
+
+static void test_missing_parent(void **state) {
+        Process bash = make_bash();
+        Event e = { .type = EVENT_PROCESS_EXEC, .ktime = 1, .process = &bash };
+        json_t *j = to_json(&e);
+
+        assert_null(json_object_get(json_object_get(j, "process_exec"), "parent"));
+        assert_null(json_object_get(process_of(j, "process_exec", "process"), "parent_exec_id"));
+        json_decref(j);
+}
+
+static void test_flags(void **state) {
+        static const struct {
+                bool procfs, args_truncated, cwd_truncated;
+                const char *cwd, *want;
+        } cases[] = {
+                { false, false, false, "/tmp", "execve" },
+                { true, false, false, "/tmp", "procFS" },
+                { false, true, false, "/tmp", "execve truncArgs" },
+                { false, false, false, "/", "execve rootcwd" },
+                { false, false, true, "/very/long", "execve errorPathResolutionCwd" },
+                { true, true, false, "/", "procFS truncArgs rootcwd" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                Process p = make_curl();
+                Event e = { .type = EVENT_PROCESS_EXEC, .ktime = 1, .process = &p };
+                json_t *j;
+
+                p.procfs = cases[i].procfs;
+                p.args_truncated = cases[i].args_truncated;
+                p.cwd_truncated = cases[i].cwd_truncated;
+                p.cwd = (char *) cases[i].cwd;
+                j = to_json(&e);
+                assert_str_key(process_of(j, "process_exec", "process"), "flags", cases[i].want);
+                json_decref(j);
+        }
+}
+
+static void test_exit_status(void **state) {
+        Process curl = make_curl(), bash = make_bash();
+        Event e = { .type = EVENT_PROCESS_EXIT,
+                    .ktime = 7000000000ULL,
+                    .process = &curl,
+                    .parent = &bash,
+                    .exit = { .status = 3 } };
+        json_t *j = to_json(&e), *body = json_object_get(j, "process_exit");
+
+        assert_true(json_is_object(body));
+        assert_int_key(body, "status", 3);
+        assert_null(json_object_get(body, "signal"));
+        assert_str_key(body, "time", "2023-11-14T22:13:27.000000000Z");
+        assert_str_key(j, "time", "2023-11-14T22:13:27.000000000Z");
+        assert_str_key(process_of(j, "process_exit", "process"), "binary", "/usr/bin/curl");
+        assert_str_key(process_of(j, "process_exit", "parent"), "binary", "/bin/bash");
+        assert_int_equal(json_object_size(body), 4);
+        json_decref(j);
+
+        /* A clean exit says so: status 0. */
+        e.exit.status = 0;
+        j = to_json(&e);
+        assert_int_key(json_object_get(j, "process_exit"), "status", 0);
+        json_decref(j);
+}
+
+static void test_exit_signal(void **state) {
+        Process curl = make_curl();
+        Event e = { .type = EVENT_PROCESS_EXIT,
+                    .ktime = 7000000000ULL,
+                    .process = &curl,
+                    .exit = { .signal = 9 } };
+        json_t *j = to_json(&e), *body = json_object_get(j, "process_exit");
+
+        assert_str_key(body, "signal", "SIGKILL");
+        assert_null(json_object_get(body, "status"));
+        assert_null(json_object_get(body, "parent"));
+        json_decref(j);
+}
+
+static void test_signal_names(void **state) {
+        char buf[EVENT_SIGNAL_NAME_MAX];
+
+        assert_string_equal(event_signal_name(1, buf), "SIGHUP");
+        assert_string_equal(event_signal_name(2, buf), "SIGINT");
+        assert_string_equal(event_signal_name(6, buf), "SIGABRT");
+        assert_string_equal(event_signal_name(9, buf), "SIGKILL");
+        assert_string_equal(event_signal_name(11, buf), "SIGSEGV");
+        assert_string_equal(event_signal_name(13, buf), "SIGPIPE");
+        assert_string_equal(event_signal_name(15, buf), "SIGTERM");
+        assert_string_equal(event_signal_name(31, buf), "SIGSYS");
+        assert_string_equal(event_signal_name(SIGRTMIN, buf), "SIGRTMIN");
+        assert_string_equal(event_signal_name(SIGRTMIN + 1, buf), "SIGRTMIN+1");
+        assert_string_equal(event_signal_name(99, buf), "SIG99");
+}
+
+static const char *join(const char *args, size_t size) {
+        static char buf[256];
+        Process p = { .args = (char *) args, .args_size = size };
+        size_t len = event_join_arguments(&p, NULL);
+
+        assert_true(len < sizeof(buf));
+        assert_int_equal(event_join_arguments(&p, buf), len);
+        buf[len] = '\0';
+        return buf;
+}
+
+#define JOIN(s) join((s), sizeof(s) - 1)
+
+static void test_join_arguments(void **state) {
+        assert_string_equal(JOIN("a\0b\0"), "a b");
+        /* Tetragon's rule: an argument with a space is wrapped in double quotes. */
+        assert_string_equal(JOIN("-c\0echo a b\0"), "-c \"echo a b\"");
+        assert_string_equal(JOIN("a b\0c\0"), "\"a b\" c");
+        assert_string_equal(JOIN("say \"hi\"\0"), "\"say \"hi\"\"");
+        assert_string_equal(JOIN("\0b\0"), "b");
+        assert_string_equal(JOIN("a\0\0c\0"), "a  c");
+        assert_string_equal(JOIN("a\0b\0\0\0"), "a b");
+        /* A list the kernel cut has no final terminator. */
+        assert_string_equal(JOIN("a\0bc"), "a bc");
+        assert_string_equal(JOIN(""), "");
+        assert_string_equal(join(NULL, 0), "");
+}
+
+static void test_arguments_not_utf8(void **state) {
+        static const char args[] = "a\xff"
+                                   "b\0h\xc3\xa9llo\0new\nline\0";
+        Process p = make_curl();
+        Event e = { .type = EVENT_PROCESS_EXEC, .ktime = 1, .process = &p };
+        json_t *j, *proc;
+
+        p.args = (char *) args;
+        p.args_size = sizeof(args) - 1;
+        p.binary = (char *) "/tmp/\xc3(x";
+        j = to_json(&e);
+        proc = process_of(j, "process_exec", "process");
+        /* JSON carries only UTF-8: a stray byte becomes U+FFFD, valid text stays. */
+        assert_str_key(proc, "arguments",
+                       "a\xef\xbf\xbd"
+                       "b h\xc3\xa9llo new\nline");
+        assert_str_key(proc, "binary", "/tmp/\xef\xbf\xbd(x");
+        json_decref(j);
+}
+
+static void test_long_arguments(void **state) {
+        Process p = make_curl();
+        Event e = { .type = EVENT_PROCESS_EXEC, .ktime = 1, .process = &p };
+        _cleanup_free_ char *args = malloc(5000);
+        json_t *j;
+        const char *s;
+
+        /* Past the stack buffer: 1000 arguments "abcd". */
+        assert_non_null(args);
+        for (size_t i = 0; i < 1000; i++)
+                memcpy(args + i * 5, "abcd", 5);
+        p.args = args;
+        p.args_size = 5000;
+        j = to_json(&e);
+        s = json_string_value(
+                json_object_get(process_of(j, "process_exec", "process"), "arguments"));
+        assert_non_null(s);
+        assert_int_equal(strlen(s), 4999);
+        assert_true(startswith(s, "abcd abcd "));
+        json_decref(j);
+}
+
+static void test_invalid(void **state) {
+        Process p = make_curl();
+        Event e = { .type = _EVENT_TYPE_MAX, .process = &p };
+        json_t *j = NULL;
+
+        assert_int_equal(event_to_json(&e, "h", 0, &j), -EINVAL);
+        e.type = EVENT_PROCESS_EXEC;
+        e.process = NULL;
+        assert_int_equal(event_to_json(&e, "h", 0, &j), -EINVAL);
+        assert_null(j);
+        assert_string_equal(event_type_to_string(EVENT_PROCESS_EXEC), "process_exec");
+        assert_string_equal(event_type_to_string(EVENT_PROCESS_EXIT), "process_exit");
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_exec_every_field),
+                cmocka_unit_test(test_auid_unset),
+                cmocka_unit_test(test_missing_parent),
+                cmocka_unit_test(test_flags),
+                cmocka_unit_test(test_exit_status),
+                cmocka_unit_test(test_exit_signal),
+                cmocka_unit_test(test_signal_names),
+                cmocka_unit_test(test_join_arguments),
+                cmocka_unit_test(test_arguments_not_utf8),
+                cmocka_unit_test(test_long_arguments),
+                cmocka_unit_test(test_invalid),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1507 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Integration: the policy engine with real BPF on this kernel, driven through
+ * its PolicyBackend with policies written as YAML (parse -> compile ->
+ * install), against children this test forks. Needs root (exit 77 otherwise).
+ *
+ * Children wait on a pipe until the policy is in place (it can name their
+ * pid), then do one thing and exit. A child's events are in the ring buffer
+ * before it exits: after waitpid(), expected events are polled for with a
+ * deadline, and "no event" is one consume of everything there is.
+ */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "event-json.h"
+#include "policy-compile.h"
+#include "policy-engine.h"
+#include "policy-plan.h"
+#include "record-decode.h"
+#include "syscall-table.h"
+
+#define DEADLINE_NS (5ULL * 1000 * 1000 * 1000)
+#define EVENTS_MAX 256
+
+typedef struct Fixture {
+        PolicyEngine *engine;
+        PolicyBackend backend;
+        struct ring_buffer *ringbuf;
+        json_t *events[EVENTS_MAX]; /* export JSON of every event seen */
+        uint32_t event_pids[EVENTS_MAX];
+        size_t n_events;
+        unsigned long malformed;
+        char dir[PATH_MAX];
+        char self_exe[PATH_MAX];
+        char function_write[64]; /* "__x64_sys_write" */
+} Fixture;
+
+static Fixture *fixture;
+
+static uint64_t now_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int on_record(void *userdata, void *data, size_t size) {
+        Fixture *f = userdata;
+        Record record;
+        Event event;
+        json_t *json = NULL;
+
+        if (record_decode(data, size, &record) < 0 || record.op != TG_OP_GENERIC) {
+                f->malformed++;
+                return 0;
+        }
+        if (policy_engine_make_event(f->engine, &record, &event) <= 0)
+                return 0;
+        if (event_to_json(&event, "test", 0, &json) == 0 && f->n_events < EVENTS_MAX) {
+                f->event_pids[f->n_events] = record.generic.raw->pid;
+                f->events[f->n_events++] = json;
+        } else
+                json_decref(json);
+        event_release(&event);
+        return 0;
+}
+
+static void events_clear(Fixture *f) {
+        (void) ring_buffer__consume(f->ringbuf);
+        for (size_t i = 0; i < f->n_events; i++)
+                json_decref(f->events[i]);
+        f->n_events = 0;
+}
+
+/* The process_kprobe body of the first event of pid, polling until deadline. */
+static json_t *event_wait(Fixture *f, pid_t pid) {
+        uint64_t deadline = now_ns() + DEADLINE_NS;
+
+        for (;;) {
+                for (size_t i = 0; i < f->n_events; i++)
+                        if (f->event_pids[i] == (uint32_t) pid)
+                                return json_object_get(f->events[i], "process_kprobe");
+                if (now_ns() > deadline)
+                        return NULL;
+                (void) ring_buffer__poll(f->ringbuf, 100);
+        }
+}
+
+/* Events of pid in the ring buffer now; a child's are all there once it has exited. */
+static size_t events_of(Fixture *f, pid_t pid) {
+        size_t n = 0;
+
+        (void) ring_buffer__consume(f->ringbuf);
+        for (size_t i = 0; i < f->n_events; i++)
+                n += f->event_pids[i] == (uint32_t) pid;
+        return n;
+}
+
+/* ---- Policies ---- */
+
+_printf_(1, 2) static char *format(const char *fmt, ...) {
+        char *s;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        assert_true(r >= 0);
+        return s;
+}
+
+/* Parse, compile, install: 0 and the installation, or the engine's error and *ret_error. */
+static int install(Fixture *f, const char *yaml, PolicyMode mode, PolicyInstallation **ret,
+                   char **ret_error) {
+        _cleanup_(diagnostic_list_clear) DiagnosticList diags = DIAGNOSTIC_LIST_INIT;
+        _cleanup_(policy_file_freep) PolicyFile *file = NULL;
+        _cleanup_(compiled_policy_freep) CompiledPolicy *compiled = NULL;
+        char *error = NULL;
+        int r;
+
+        r = policy_parse_buffer("test.yaml", yaml, strlen(yaml), &diags, &file);
+        if (r < 0 || !file) {
+                diagnostic_list_write(&diags, stderr);
+                fail_msg("policy does not parse:\n%s", yaml);
+        }
+        r = policy_compile(&file->policies[0], &diags, &compiled);
+        assert_int_equal(r, 0);
+        /* The engine copies what it needs: the compiled policy can go right after. */
+        r = f->backend.install(f->backend.userdata, compiled, mode, ret, &error);
+        if (ret_error)
+                *ret_error = error;
+        else {
+                if (r < 0)
+                        fail_msg("install failed: %s (%s)", strerror(-r), strempty(error));
+                free(error);
+        }
+        return r;
+}
+
+static PolicyInstallation *install_ok(Fixture *f, const char *yaml, PolicyMode mode) {
+        PolicyInstallation *i = NULL;
+
+        assert_int_equal(install(f, yaml, mode, &i, NULL), 0);
+        return i;
+}
+
+static void uninstall(Fixture *f, PolicyInstallation *i) {
+        f->backend.uninstall(f->backend.userdata, i);
+}
+
+/* The seed's logic (sys_write_sigkill.yaml), on a path of our choice, with more pids
+ * exempt when extra_pid is not 0. */
+static char *seed_policy(const char *path, pid_t extra_pid) {
+        char pids[64] = "";
+
+        if (extra_pid > 0)
+                snprintf(pids, sizeof(pids), "\n        - %d", (int) extra_pid);
+        return format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: \"syswritefollowfdpsswd\"\n"
+                      "spec:\n"
+                      "  kprobes:\n"
+                      "  - call: \"fd_install\"\n"
+                      "    syscall: false\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: int\n"
+                      "    - index: 1\n"
+                      "      type: \"file\"\n"
+                      "    selectors:\n"
+                      "    - matchArgs:\n"
+                      "      - index: 1\n"
+                      "        operator: \"Equal\"\n"
+                      "        values:\n"
+                      "        - \"%s\"\n"
+                      "      matchActions:\n"
+                      "      - action: FollowFD\n"
+                      "        argFd: 0\n"
+                      "        argName: 1\n"
+                      "  - call: \"do_dup2\"\n"
+                      "    syscall: false\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: int\n"
+                      "    - index: 1\n"
+                      "      type: \"file\"\n"
+                      "    - index: 2\n"
+                      "      type: int\n"
+                      "    selectors:\n"
+                      "    - matchArgs:\n"
+                      "      - index: 1\n"
+                      "        operator: \"Equal\"\n"
+                      "        values:\n"
+                      "        - \"%s\"\n"
+                      "      matchActions:\n"
+                      "      - action: FollowFD\n"
+                      "        argFd: 2\n"
+                      "        argName: 1\n"
+                      "  - call: \"sys_close\"\n"
+                      "    syscall: true\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: \"int\"\n"
+                      "    selectors:\n"
+                      "    - matchActions:\n"
+                      "      - action: UnfollowFD\n"
+                      "        argFd: 0\n"
+                      "        argName: 0\n"
+                      "  - call: \"sys_write\"\n"
+                      "    syscall: true\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: \"fd\"\n"
+                      "    - index: 1\n"
+                      "      type: \"char_buf\"\n"
+                      "      sizeArgIndex: 3\n"
+                      "    - index: 2\n"
+                      "      type: \"size_t\"\n"
+                      "    selectors:\n"
+                      "    - matchPIDs:\n"
+                      "      - operator: NotIn\n"
+                      "        values:\n"
+                      "        - 0\n"
+                      "        - 1%s\n"
+                      "      matchArgs:\n"
+                      "      - index: 0\n"
+                      "        operator: \"Equal\"\n"
+                      "        values:\n"
+                      "        - \"%s\"\n"
+                      "      matchActions:\n"
+                      "      - action: Sigkill\n",
+                      path, path, pids, path);
+}
+
+/* A write hook on fd, buffer and size, posting what one selector matches; the selector is
+ * the YAML of its filters (indented by 4) and the child is always in matchPIDs. */
+static char *write_policy_follow(pid_t pid, bool follow_forks, const char *filters,
+                                 const char *actions) {
+        return format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: \"write-test\"\n"
+                      "spec:\n"
+                      "  kprobes:\n"
+                      "  - call: \"sys_write\"\n"
+                      "    syscall: true\n"
+                      "    message: \"a test write\"\n"
+                      "    tags: [\"test\", \"write\"]\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: \"fd\"\n"
+                      "    - index: 1\n"
+                      "      type: \"char_buf\"\n"
+                      "      sizeArgIndex: 3\n"
+                      "    - index: 2\n"
+                      "      type: \"size_t\"\n"
+                      "    selectors:\n"
+                      "    - matchPIDs:\n"
+                      "      - operator: In\n"
+                      "        followForks: %s\n"
+                      "        values:\n"
+                      "        - %d\n"
+                      "%s"
+                      "      matchActions:\n"
+                      "%s",
+                      follow_forks ? "true" : "false", (int) pid, filters,
+                      actions ?: "      - action: Post\n");
+}
+
+static char *write_policy(pid_t pid, const char *filters, const char *actions) {
+        return write_policy_follow(pid, true, filters, actions);
+}
+
+/* ---- Children ---- */
+
+typedef void (*ChildFn)(const void *arg);
+
+typedef struct Child {
+        pid_t pid;
+        int go; /* write end: one byte lets it run */
+} Child;
+
+/* Fork a child that waits for go, runs fn and exits 0. */
+static Child child_spawn(ChildFn fn, const void *arg) {
+        int pipefd[2];
+        Child c;
+
+        assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+        c.pid = fork();
+        assert_true(c.pid >= 0);
+        if (c.pid == 0) {
+                char b;
+
+                close(pipefd[1]);
+                /* Nothing but fn's own syscalls after this: policies may watch close(). */
+                if (read(pipefd[0], &b, 1) != 1)
+                        _exit(3);
+                fn(arg);
+                _exit(0);
+        }
+        close(pipefd[0]);
+        c.go = pipefd[1];
+        return c;
+}
+
+/* Let it run; its wait status. */
+static int child_run(Child *c) {
+        int status;
+
+        assert_int_equal(write(c->go, "g", 1), 1);
+        close(c->go);
+        assert_int_equal(waitpid(c->pid, &status, 0), c->pid);
+        return status;
+}
+
+static void assert_killed(int status) {
+        if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+                fail_msg("expected SIGKILL, got %s %d", WIFSIGNALED(status) ? "signal" : "exit",
+                         WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+static void assert_exited_ok(int status) {
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                fail_msg("expected exit 0, got %s %d", WIFSIGNALED(status) ? "signal" : "exit",
+                         WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+static off_t file_size(const char *path) {
+        struct stat st;
+
+        assert_int_equal(stat(path, &st), 0);
+        return st.st_size;
+}
+
+/* From the stack: a forked child has not faulted in the pages of the binary's constants,
+ * and the engine reads user memory at syscall entry, where it cannot fault pages in. */
+static void write_or_die(int fd) {
+        char x = 'x';
+
+        if (write(fd, &x, 1) != 1)
+                _exit(4);
+}
+
+static void child_write_path(const void *arg) {
+        int fd = open(arg, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+        if (fd < 0)
+                _exit(2);
+        write_or_die(fd);
+}
+
+/* ---- Setup ---- */
+
+static int group_setup_variant(void **state, bool probe_read_only) {
+        static Fixture f;
+        ssize_t n;
+        int r;
+
+        f = (Fixture){};
+        r = policy_engine_new(&f.engine, &(PolicyEngineConfig){
+                                                 .probe_read_only = probe_read_only,
+                                         });
+        if (r < 0) {
+                fprintf(stderr, "policy_engine_new: %s\n", strerror(-r));
+                return -1;
+        }
+        policy_engine_get_backend(f.engine, &f.backend);
+        f.ringbuf = ring_buffer__new(policy_engine_ringbuf_fd(f.engine), on_record, &f, NULL);
+        if (!f.ringbuf)
+                return -1;
+        snprintf(f.dir, sizeof(f.dir), "/tmp/test-policy-engine.XXXXXX");
+        if (!mkdtemp(f.dir))
+                return -1;
+        n = readlink("/proc/self/exe", f.self_exe, sizeof(f.self_exe) - 1);
+        if (n < 0)
+                return -1;
+        f.self_exe[n] = '\0';
+        snprintf(f.function_write, sizeof(f.function_write), "%ssys_write",
+                 syscall_function_prefix());
+        fixture = &f;
+        *state = &f;
+        return 0;
+}
+
+/* The program for this kernel (bpf_rdonly_cast() where it has it)... */
+static int group_setup(void **state) {
+        return group_setup_variant(state, false);
+}
+
+/* ...and the one for kernels before 6.2, on this one too. */
+static int group_setup_probe_read(void **state) {
+        return group_setup_variant(state, true);
+}
+
+static int group_teardown(void **state) {
+        Fixture *f = *state;
+        char cmd[PATH_MAX + 16];
+
+        if (!f)
+                return 0; /* setup failed */
+        events_clear(f);
+        ring_buffer__free(f->ringbuf);
+        policy_engine_free(f->engine);
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+        (void) system(cmd);
+        return 0;
+}
+
+static int test_setup(void **state) {
+        events_clear(*state);
+        return 0;
+}
+
+static char *temp_path(Fixture *f, const char *name) {
+        char *p = format("%s/%s", f->dir, name);
+
+        (void) unlink(p);
+        return p;
+}
+
+/* ---- The seed's kill demo ---- */
+
+typedef struct FdCase {
+        const char *path;
+        int how; /* 0: as opened, 1: dup2, 2: dup3, 3: fcntl(F_DUPFD), 4: inherited across exec */
+} FdCase;
+
+/* Opens before the policy exists (the child is forked before install and opens at once),
+ * then waits, then writes through the descriptor the case says. */
+static Child child_open_then_write(const FdCase *c) {
+        int pipefd[2], ready[2];
+        Child child;
+
+        assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+        assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+        child.pid = fork();
+        assert_true(child.pid >= 0);
+        if (child.pid == 0) {
+                int fd, wfd;
+                char b;
+
+                fd = open(c->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+                if (fd < 0)
+                        _exit(2);
+                if (write(ready[1], "r", 1) != 1 || read(pipefd[0], &b, 1) != 1)
+                        _exit(3);
+                switch (c->how) {
+                case 1:
+                        wfd = dup2(fd, 100);
+                        break;
+                case 2:
+                        wfd = dup3(fd, 101, O_CLOEXEC);
+                        break;
+                case 3:
+                        wfd = fcntl(fd, F_DUPFD, 50);
+                        break;
+                case 4: {
+                        /* Not close-on-exec at 3, for the shell to write to. */
+                        char script[32];
+
+                        if (dup2(fd, 3) != 3)
+                                _exit(5);
+                        snprintf(script, sizeof(script), "printf x >&3");
+                        execl("/bin/sh", "sh", "-c", script, (char *) NULL);
+                        _exit(6);
+                }
+                default:
+                        wfd = fd;
+                }
+                if (wfd < 0)
+                        _exit(5);
+                if (wfd != fd)
+                        close(fd);
+                write_or_die(wfd);
+                _exit(0);
+        }
+        close(pipefd[0]);
+        close(ready[1]);
+        {
+                char b;
+
+                assert_int_equal(read(ready[0], &b, 1), 1); /* it has opened */
+        }
+        close(ready[0]);
+        child.go = pipefd[1];
+        return child;
+}
+
+static void check_kill_event(Fixture *f, pid_t pid, const char *path, bool monitor) {
+        json_t *e = event_wait(f, pid), *args;
+
+        assert_non_null(e);
+        if (getenv("TEST_DEBUG")) {
+                char *dump = json_dumps(e, JSON_COMPACT);
+
+                fprintf(stderr, "event: %s\n", dump);
+                free(dump);
+        }
+        assert_string_equal(json_string_value(json_object_get(e, "function_name")),
+                            f->function_write);
+        assert_string_equal(json_string_value(json_object_get(e, "policy_name")),
+                            "syswritefollowfdpsswd");
+        assert_string_equal(json_string_value(json_object_get(e, "action")),
+                            "KPROBE_ACTION_SIGKILL");
+        args = json_object_get(e, "args");
+        assert_int_equal(json_array_size(args), 3);
+        assert_string_equal(json_string_value(json_object_get(
+                                    json_object_get(json_array_get(args, 0), "file_arg"), "path")),
+                            path);
+        /* "x", base64 */
+        assert_string_equal(
+                json_string_value(json_object_get(json_array_get(args, 1), "bytes_arg")), "eA==");
+        assert_string_equal(json_string_value(json_object_get(json_array_get(args, 2), "size_arg")),
+                            "1");
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "process"), "pid")),
+                         pid);
+        if (monitor)
+                assert_string_equal(json_string_value(json_object_get(e, "policy_mode")),
+                                    "monitor");
+        else
+                assert_null(json_object_get(e, "policy_mode"));
+}
+
+static void run_kill_case(Fixture *f, const char *path, int how) {
+        _cleanup_free_ char *yaml = seed_policy(path, 0);
+        FdCase c = { .path = path, .how = how };
+        PolicyInstallation *i;
+        Child child;
+        off_t before;
+        int status;
+
+        child = child_open_then_write(&c);
+        before = file_size(path);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        status = child_run(&child);
+        assert_killed(status);
+        assert_int_equal(file_size(path), before); /* killed before the write */
+        check_kill_event(f, child.pid, path, false);
+        uninstall(f, i);
+}
+
+static void test_kill_fd_opened_before(void **state) {
+        _cleanup_free_ char *path = temp_path(*state, "passwd");
+
+        run_kill_case(*state, path, 0);
+}
+
+static void test_kill_dup2(void **state) {
+        _cleanup_free_ char *path = temp_path(*state, "passwd-dup2");
+
+        run_kill_case(*state, path, 1);
+}
+
+static void test_kill_dup3(void **state) {
+        _cleanup_free_ char *path = temp_path(*state, "passwd-dup3");
+
+        run_kill_case(*state, path, 2);
+}
+
+static void test_kill_fcntl_dupfd(void **state) {
+        _cleanup_free_ char *path = temp_path(*state, "passwd-dupfd");
+
+        run_kill_case(*state, path, 3);
+}
+
+static void test_kill_inherited_across_exec(void **state) {
+        _cleanup_free_ char *path = temp_path(*state, "passwd-exec");
+
+        run_kill_case(*state, path, 4);
+}
+
+/* The demo's own path. Its content, if any, is put back. */
+static void test_kill_demo_path(void **state) {
+        const char *path = "/tmp/passwd";
+        bool existed = access(path, F_OK) == 0;
+
+        run_kill_case(*state, path, 0);
+        if (!existed)
+                (void) unlink(path);
+}
+
+static void test_other_files_untouched(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "passwd-guarded");
+        _cleanup_free_ char *other = temp_path(f, "other");
+        _cleanup_free_ char *yaml = seed_policy(path, 0);
+        PolicyInstallation *i;
+        Child child;
+
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        child = child_spawn(child_write_path, other);
+        assert_exited_ok(child_run(&child));
+        assert_int_equal(file_size(other), 1);
+        assert_int_equal(events_of(f, child.pid), 0);
+        uninstall(f, i);
+}
+
+static void test_pid_not_in_exempt(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "passwd-exempt");
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+
+        child = child_spawn(child_write_path, path);
+        yaml = seed_policy(path, child.pid);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        assert_int_equal(file_size(path), 1);
+        assert_int_equal(events_of(f, child.pid), 0);
+        uninstall(f, i);
+}
+
+static void test_hook_status(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *yaml = seed_policy("/tmp/passwd", 0);
+        PolicyHookStatus *hooks = NULL;
+        PolicyInstallation *i;
+        size_t n = 0;
+
+        assert_false(policy_engine_is_attached(f->engine));
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_true(policy_engine_is_attached(f->engine));
+        assert_int_equal(f->backend.get_hooks(f->backend.userdata, i, &hooks, &n), 0);
+        assert_int_equal(n, 4);
+        assert_string_equal(hooks[0].hook, "kprobes[0] fd_install");
+        assert_true(startswith(hooks[0].mechanism, "none: its only actions track fds"));
+        assert_string_equal(hooks[1].hook, "kprobes[1] do_dup2");
+        assert_true(startswith(hooks[1].mechanism, "none: "));
+        assert_string_equal(hooks[2].hook, "kprobes[2] sys_close");
+        assert_true(startswith(hooks[2].mechanism, "none: "));
+        assert_string_equal(hooks[3].hook, "kprobes[3] sys_write");
+        assert_string_equal(hooks[3].mechanism, "tp_btf/sys_enter");
+        policy_hook_status_free_many(hooks, n);
+        uninstall(f, i);
+        /* Nothing needs it any more: every syscall is free of it again. */
+        assert_false(policy_engine_is_attached(f->engine));
+}
+
+/* ---- Modes, counters, reloads ---- */
+
+static void test_monitor_mode_and_switch(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "passwd-monitor");
+        _cleanup_free_ char *yaml = seed_policy(path, 0);
+        PolicyCounters counters;
+        PolicyInstallation *i;
+        Child child;
+
+        i = install_ok(f, yaml, POLICY_MODE_MONITOR);
+        child = child_spawn(child_write_path, path);
+        assert_exited_ok(child_run(&child));
+        assert_int_equal(file_size(path), 1); /* not killed: the write happened */
+        check_kill_event(f, child.pid, path, true);
+
+        /* Enforce, by one map update: the next writer dies. */
+        assert_int_equal(f->backend.set_mode(f->backend.userdata, i, POLICY_MODE_ENFORCE), 0);
+        child = child_spawn(child_write_path, path);
+        assert_killed(child_run(&child));
+        assert_int_equal(file_size(path), 1);
+        check_kill_event(f, child.pid, path, false);
+
+        assert_int_equal(f->backend.get_counters(f->backend.userdata, i, &counters), 0);
+        assert_int_equal(counters.matched, 2);
+        assert_int_equal(counters.actions, 1); /* the monitored one was not taken */
+        assert_int_equal(counters.posted, 2);
+        assert_int_equal(counters.rate_limited, 0);
+        assert_int_equal(counters.lost, 0);
+        uninstall(f, i);
+}
+
+static void child_write_five(const void *arg) {
+        int fd = open(arg, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+        if (fd < 0)
+                _exit(2);
+        for (int k = 0; k < 5; k++)
+                write_or_die(fd);
+}
+
+static void test_rate_limit(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "rate");
+        _cleanup_free_ char *yaml = NULL, *filters = NULL;
+        PolicyCounters counters;
+        PolicyInstallation *i;
+        Child child;
+
+        child = child_spawn(child_write_five, path);
+        filters = format("      matchArgs:\n"
+                         "      - index: 0\n"
+                         "        operator: Equal\n"
+                         "        values: [\"%s\"]\n",
+                         path);
+        yaml = write_policy(child.pid, filters,
+                            "      - action: Post\n"
+                            "        rateLimit: 1m\n");
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        assert_int_equal(file_size(path), 5);
+        assert_int_equal(events_of(f, child.pid), 1);
+        assert_int_equal(f->backend.get_counters(f->backend.userdata, i, &counters), 0);
+        assert_int_equal(counters.matched, 5);
+        assert_int_equal(counters.posted, 1);
+        assert_int_equal(counters.rate_limited, 4);
+        uninstall(f, i);
+}
+
+/* The new version goes in beside the old one, then the old one goes: never a gap. */
+static void test_reload_beside(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "passwd-reload");
+        _cleanup_free_ char *yaml = seed_policy(path, 0);
+        PolicyInstallation *old, *new;
+        Child child;
+
+        old = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        new = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        uninstall(f, old);
+        assert_true(policy_engine_is_attached(f->engine));
+        child = child_spawn(child_write_path, path);
+        assert_killed(child_run(&child));
+        assert_int_equal(events_of(f, child.pid), 1); /* one policy left, one event */
+        uninstall(f, new);
+        assert_false(policy_engine_is_attached(f->engine));
+}
+
+/* Two policies on one syscall: each evaluates, each posts its own event. */
+static void test_two_policies_one_hook(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "two");
+        _cleanup_free_ char *a = NULL, *b = NULL;
+        PolicyInstallation *ia, *ib;
+        Child child;
+
+        child = child_spawn(child_write_path, path);
+        a = write_policy(child.pid, "", NULL);
+        b = format("%s", a);
+        memcpy(strstr(b, "write-test"), "write-tst2", 10);
+        ia = install_ok(f, a, POLICY_MODE_ENFORCE);
+        ib = install_ok(f, b, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        assert_int_equal(events_of(f, child.pid), 2);
+        uninstall(f, ia);
+        uninstall(f, ib);
+}
+
+/* ---- Operators and selectors: one matching and one non-matching case each ---- */
+
+/* Install the write policy with these filters for a child writing "x" to path; whether
+ * the child's write was posted. */
+static bool write_matches(Fixture *f, const char *path, const char *filters) {
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        size_t n;
+
+        events_clear(f);
+        child = child_spawn(child_write_path, path);
+        yaml = write_policy(child.pid, filters, NULL);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        n = events_of(f, child.pid);
+        uninstall(f, i);
+        assert_true(n <= 1);
+        return n == 1;
+}
+
+static bool fd_op(Fixture *f, const char *path, const char *op, const char *value) {
+        _cleanup_free_ char *filters = format("      matchArgs:\n"
+                                              "      - index: 0\n"
+                                              "        operator: %s\n"
+                                              "        values: [\"%s\"]\n",
+                                              op, value);
+
+        return write_matches(f, path, filters);
+}
+
+static void test_fd_path_operators(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "ops-file.txt");
+        _cleanup_free_ char *parent = format("%s/", f->dir);
+
+        assert_true(fd_op(f, path, "Equal", path));
+        assert_false(fd_op(f, path, "Equal", parent));
+        assert_false(fd_op(f, path, "Equal", "/ops-file.txt"));
+        assert_false(fd_op(f, path, "NotEqual", path));
+        assert_true(fd_op(f, path, "NotEqual", "/etc/passwd"));
+        assert_true(fd_op(f, path, "Prefix", parent));
+        assert_true(fd_op(f, path, "Prefix", "/tmp/"));
+        assert_false(fd_op(f, path, "Prefix", "/etc/"));
+        assert_false(fd_op(f, path, "NotPrefix", "/tmp"));
+        assert_true(fd_op(f, path, "NotPrefix", "/etc"));
+        assert_true(fd_op(f, path, "Postfix", ".txt"));
+        assert_true(fd_op(f, path, "Postfix", "ile.txt"));       /* inside a component */
+        assert_true(fd_op(f, path, "Postfix", "/ops-file.txt")); /* at a component */
+        assert_true(fd_op(f, path, "Postfix", path));            /* all of it */
+        assert_false(fd_op(f, path, "Postfix", ".yaml"));
+        assert_false(fd_op(f, path, "NotPostfix", ".txt"));
+        assert_true(fd_op(f, path, "NotPostfix", ".conf"));
+}
+
+/* Equal across a mount: /dev/null is on devtmpfs, / on another file system. */
+static void test_fd_path_across_mount(void **state) {
+        Fixture *f = *state;
+
+        assert_true(fd_op(f, "/dev/null", "Equal", "/dev/null"));
+        assert_false(fd_op(f, "/dev/null", "Equal", "/null"));
+        assert_true(fd_op(f, "/dev/null", "Prefix", "/dev/"));
+}
+
+static bool buf_op(Fixture *f, const char *path, const char *op, const char *value) {
+        _cleanup_free_ char *filters = format("      matchArgs:\n"
+                                              "      - index: 1\n"
+                                              "        operator: %s\n"
+                                              "        values: [\"%s\"]\n",
+                                              op, value);
+
+        return write_matches(f, path, filters);
+}
+
+static void test_char_buf_operators(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "buf");
+
+        /* The child writes "x". */
+        assert_true(buf_op(f, path, "Equal", "x"));
+        assert_false(buf_op(f, path, "Equal", "xy"));
+        assert_true(buf_op(f, path, "NotEqual", "y"));
+        assert_false(buf_op(f, path, "NotEqual", "x"));
+        assert_true(buf_op(f, path, "Prefix", "x"));
+        assert_false(buf_op(f, path, "Prefix", "y"));
+        assert_true(buf_op(f, path, "Postfix", "x"));
+        assert_false(buf_op(f, path, "NotPostfix", "x"));
+}
+
+static bool size_op(Fixture *f, const char *path, const char *op, const char *values) {
+        _cleanup_free_ char *filters = format("      matchArgs:\n"
+                                              "      - index: 2\n"
+                                              "        operator: %s\n"
+                                              "        values: [%s]\n",
+                                              op, values);
+
+        return write_matches(f, path, filters);
+}
+
+static void test_int_operators(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "ints");
+
+        /* The child writes 1 byte: size_t 1. */
+        assert_true(size_op(f, path, "Equal", "1"));
+        assert_false(size_op(f, path, "Equal", "2"));
+        assert_true(size_op(f, path, "NotEqual", "2"));
+        assert_false(size_op(f, path, "NotEqual", "1"));
+        assert_true(size_op(f, path, "GT", "0"));
+        assert_false(size_op(f, path, "GT", "1"));
+        assert_true(size_op(f, path, "LT", "2"));
+        assert_false(size_op(f, path, "LT", "1"));
+        assert_true(size_op(f, path, "Mask", "3"));
+        assert_false(size_op(f, path, "Mask", "6"));
+        assert_true(size_op(f, path, "InRange", "\"0:5\""));
+        assert_false(size_op(f, path, "InRange", "\"2:5\""));
+        assert_true(size_op(f, path, "NotInRange", "\"2:5\""));
+        assert_false(size_op(f, path, "NotInRange", "\"1:1\""));
+}
+
+/* Signed: an int argument of -1 is less than 0 (close(-1) fails harmlessly). */
+static void child_close_minus_one(const void *arg) {
+        (void) syscall(SYS_close, -1);
+}
+
+static bool close_op(Fixture *f, const char *op, const char *value) {
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        size_t n;
+
+        events_clear(f);
+        child = child_spawn(child_close_minus_one, NULL);
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: close-test\n"
+                      "spec:\n"
+                      "  kprobes:\n"
+                      "  - call: sys_close\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: int\n"
+                      "    selectors:\n"
+                      "    - matchPIDs:\n"
+                      "      - operator: In\n"
+                      "        values: [%d]\n"
+                      "      matchArgs:\n"
+                      "      - index: 0\n"
+                      "        operator: %s\n"
+                      "        values: [\"%s\"]\n",
+                      (int) child.pid, op, value);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        n = events_of(f, child.pid);
+        uninstall(f, i);
+        return n > 0;
+}
+
+static void test_signed_int(void **state) {
+        Fixture *f = *state;
+
+        assert_true(close_op(f, "LT", "0"));
+        assert_false(close_op(f, "GT", "0"));
+        assert_true(close_op(f, "Equal", "-1"));
+        assert_true(close_op(f, "InRange", "-5:-1"));
+}
+
+/* A user string argument: openat's pathname. */
+static void child_openat_missing(const void *arg) {
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s", (const char *) arg); /* resident: see write_or_die() */
+        (void) syscall(SYS_openat, AT_FDCWD, path, O_RDONLY);
+}
+
+static bool openat_op(Fixture *f, const char *opened, const char *op, const char *value) {
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        json_t *e;
+        size_t n;
+
+        events_clear(f);
+        child = child_spawn(child_openat_missing, opened);
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: openat-test\n"
+                      "spec:\n"
+                      "  kprobes:\n"
+                      "  - call: sys_openat\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: int\n"
+                      "    - index: 1\n"
+                      "      type: string\n"
+                      "      label: pathname\n"
+                      "    - index: 2\n"
+                      "      type: int\n"
+                      "    selectors:\n"
+                      "    - matchPIDs:\n"
+                      "      - operator: In\n"
+                      "        values: [%d]\n"
+                      "      matchArgs:\n"
+                      "      - index: 1\n"
+                      "        operator: %s\n"
+                      "        values: [\"%s\"]\n",
+                      (int) child.pid, op, value);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        n = events_of(f, child.pid);
+        if (n > 0) {
+                json_t *arg;
+
+                e = event_wait(f, child.pid);
+                arg = json_array_get(json_object_get(e, "args"), 1);
+                assert_string_equal(json_string_value(json_object_get(arg, "string_arg")), opened);
+                assert_string_equal(json_string_value(json_object_get(arg, "label")), "pathname");
+                assert_int_equal(json_integer_value(json_object_get(
+                                         json_array_get(json_object_get(e, "args"), 0), "int_arg")),
+                                 AT_FDCWD);
+        }
+        uninstall(f, i);
+        return n > 0;
+}
+
+static void test_string_operators(void **state) {
+        Fixture *f = *state;
+        const char *p = "/nonexistent/engine-test/file.conf";
+
+        assert_true(openat_op(f, p, "Equal", p));
+        assert_false(openat_op(f, p, "Equal", "/nonexistent/engine-test/file.con"));
+        assert_true(openat_op(f, p, "NotEqual", "/etc/passwd"));
+        assert_false(openat_op(f, p, "NotEqual", p));
+        assert_true(openat_op(f, p, "Prefix", "/nonexistent/"));
+        assert_false(openat_op(f, p, "Prefix", "/etc/"));
+        assert_true(openat_op(f, p, "NotPrefix", "/etc/"));
+        assert_false(openat_op(f, p, "NotPrefix", "/non"));
+        assert_true(openat_op(f, p, "Postfix", ".conf"));
+        assert_false(openat_op(f, p, "Postfix", ".yaml"));
+        assert_true(openat_op(f, p, "NotPostfix", ".yaml"));
+        assert_false(openat_op(f, p, "NotPostfix", "conf"));
+}
+
+static void test_match_binaries(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "bin");
+        _cleanup_free_ char *in = NULL, *not_in = NULL, *other = NULL, *prefix = NULL,
+                            *postfix = NULL, *bad_postfix = NULL;
+        const char *base = strrchr(f->self_exe, '/');
+
+        in = format("      matchBinaries:\n"
+                    "      - operator: In\n"
+                    "        values: [\"%s\"]\n",
+                    f->self_exe);
+        not_in = format("      matchBinaries:\n"
+                        "      - operator: NotIn\n"
+                        "        values: [\"%s\"]\n",
+                        f->self_exe);
+        other = format("      matchBinaries:\n"
+                       "      - operator: In\n"
+                       "        values: [\"/usr/bin/vim\"]\n");
+        prefix = format("      matchBinaries:\n"
+                        "      - operator: Prefix\n"
+                        "        values: [\"%.*s\"]\n",
+                        (int) (base - f->self_exe + 1), f->self_exe);
+        postfix = format("      matchBinaries:\n"
+                         "      - operator: Postfix\n"
+                         "        values: [\"%s\"]\n",
+                         base);
+        bad_postfix = format("      matchBinaries:\n"
+                             "      - operator: Postfix\n"
+                             "        values: [\"/vim\"]\n");
+        assert_true(write_matches(f, path, in));
+        assert_false(write_matches(f, path, not_in));
+        assert_false(write_matches(f, path, other));
+        assert_true(write_matches(f, path, prefix));
+        assert_true(write_matches(f, path, postfix));
+        assert_false(write_matches(f, path, bad_postfix));
+}
+
+/* followForks: the grandchild of a pid in the list matches too. */
+static void child_fork_then_write(const void *arg) {
+        pid_t pid = fork();
+        int status;
+
+        if (pid < 0)
+                _exit(7);
+        if (pid == 0) {
+                child_write_path(arg);
+                _exit(0);
+        }
+        if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+                _exit(8);
+}
+
+static void test_match_pids(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "pids");
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+
+        /* write_policy always has matchPIDs In [child] followForks; a grandchild's events
+         * carry the grandchild's pid, so count them by the file's writes instead. */
+        child = child_spawn(child_fork_then_write, path);
+        yaml = write_policy(child.pid, "", NULL);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        assert_int_equal(events_of(f, child.pid), 0); /* the parent did not write */
+        (void) ring_buffer__consume(f->ringbuf);
+        assert_int_equal(f->n_events, 1);
+        uninstall(f, i);
+
+        /* Without followForks, the same grandchild is not in the list. */
+        events_clear(f);
+        free(yaml);
+        child = child_spawn(child_fork_then_write, path);
+        yaml = write_policy_follow(child.pid, false, "", NULL);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        (void) ring_buffer__consume(f->ringbuf);
+        assert_int_equal(f->n_events, 0);
+        uninstall(f, i);
+}
+
+/* isNamespacePID: pid 1 of a new pid namespace. */
+static void child_new_pidns_write(const void *arg) {
+        if (unshare(CLONE_NEWPID) < 0)
+                _exit(9);
+        child_fork_then_write(arg);
+}
+
+static void test_namespace_pid(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "nspid");
+        _cleanup_free_ char *filters = NULL, *yaml = NULL;
+        PolicyInstallation *i;
+        bool found = false;
+        Child child;
+
+        /* A second matchPIDs entry (they AND): pid 1 of the writer's own namespace. */
+        filters = format("      - operator: In\n"
+                         "        isNamespacePID: true\n"
+                         "        values: [1]\n"
+                         "      matchArgs:\n"
+                         "      - index: 0\n"
+                         "        operator: Equal\n"
+                         "        values: [\"%s\"]\n",
+                         path);
+
+        /* The grandchild is pid 1 of a new namespace, and a descendant of the child. */
+        child = child_spawn(child_new_pidns_write, path);
+        yaml = write_policy(child.pid, filters, NULL);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        (void) ring_buffer__consume(f->ringbuf);
+        for (size_t k = 0; k < f->n_events; k++)
+                if (f->event_pids[k] != (uint32_t) child.pid)
+                        found = true;
+        uninstall(f, i);
+        assert_true(found);
+
+        /* A writer in this namespace is not pid 1 of it. */
+        assert_false(write_matches(f, path, filters));
+}
+
+static void child_drop_caps_write(const void *arg) {
+        struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct data[2] = {};
+
+        if (syscall(SYS_capset, &header, data) < 0)
+                _exit(10);
+        child_write_path(arg);
+}
+
+static void test_match_capabilities(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "caps");
+        const char *in = "      matchCapabilities:\n"
+                         "      - type: Effective\n"
+                         "        operator: In\n"
+                         "        values: [\"CAP_SYS_ADMIN\"]\n";
+        const char *not_in = "      matchCapabilities:\n"
+                             "      - type: Effective\n"
+                             "        operator: NotIn\n"
+                             "        values: [\"CAP_SYS_ADMIN\"]\n";
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+
+        assert_true(write_matches(f, path, in));
+        assert_false(write_matches(f, path, not_in));
+
+        /* Without capabilities, NotIn matches and In does not. */
+        events_clear(f);
+        child = child_spawn(child_drop_caps_write, path);
+        yaml = write_policy(child.pid, not_in, NULL);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        assert_int_equal(events_of(f, child.pid), 1);
+        uninstall(f, i);
+}
+
+static void child_new_mntns_write(const void *arg) {
+        if (unshare(CLONE_NEWNS) < 0)
+                _exit(11);
+        child_write_path(arg);
+}
+
+static void test_match_namespaces(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "ns");
+        const char *host = "      matchNamespaces:\n"
+                           "      - namespace: Mnt\n"
+                           "        operator: In\n"
+                           "        values: [\"host_ns\"]\n";
+        const char *not_host = "      matchNamespaces:\n"
+                               "      - namespace: Mnt\n"
+                               "        operator: NotIn\n"
+                               "        values: [\"host_ns\"]\n";
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        struct stat self, init;
+
+        /* This test may itself run in a private mount namespace: then "host" (pid 1's, or
+         * ours when pid 1's cannot be read, as the engine does) is not ours. */
+        assert_int_equal(stat("/proc/self/ns/mnt", &self), 0);
+        if (stat("/proc/1/ns/mnt", &init) < 0)
+                init = self;
+        assert_int_equal(write_matches(f, path, host), self.st_ino == init.st_ino);
+        assert_int_equal(write_matches(f, path, not_host), self.st_ino != init.st_ino);
+
+        events_clear(f);
+        child = child_spawn(child_new_mntns_write, path);
+        yaml = write_policy(child.pid, not_host, NULL);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        assert_int_equal(events_of(f, child.pid), 1);
+        uninstall(f, i);
+}
+
+/* Selectors OR, first match decides; filters AND. */
+static void test_selector_semantics(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "sel.log");
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        json_t *e;
+
+        child = child_spawn(child_write_path, path);
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: selectors\n"
+                      "spec:\n"
+                      "  kprobes:\n"
+                      "  - call: sys_write\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: fd\n"
+                      "    - index: 2\n"
+                      "      type: size_t\n"
+                      "    selectors:\n"
+                      /* AND: the pid matches, the path does not */
+                      "    - matchPIDs:\n"
+                      "      - operator: In\n"
+                      "        values: [%d]\n"
+                      "      matchArgs:\n"
+                      "      - index: 0\n"
+                      "        operator: Postfix\n"
+                      "        values: [\".txt\"]\n"
+                      "      matchActions:\n"
+                      "      - action: Sigkill\n"
+                      /* the first that matches: Post */
+                      "    - matchPIDs:\n"
+                      "      - operator: In\n"
+                      "        values: [%d]\n"
+                      "      matchArgs:\n"
+                      "      - index: 0\n"
+                      "        operator: Postfix\n"
+                      "        values: [\".log\"]\n"
+                      "      matchActions:\n"
+                      "      - action: Post\n"
+                      /* also matches, but comes too late to decide */
+                      "    - matchPIDs:\n"
+                      "      - operator: In\n"
+                      "        values: [%d]\n"
+                      "      matchActions:\n"
+                      "      - action: Sigkill\n",
+                      (int) child.pid, (int) child.pid, (int) child.pid);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        assert_string_equal(json_string_value(json_object_get(e, "action")), "KPROBE_ACTION_POST");
+        assert_int_equal(events_of(f, child.pid), 1);
+        uninstall(f, i);
+}
+
+static void test_no_post_and_signal(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "nopost");
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        int status;
+
+        /* NoPost: the kill happens, the event does not. */
+        child = child_spawn(child_write_path, path);
+        yaml = write_policy(child.pid, "",
+                            "      - action: Sigkill\n"
+                            "      - action: NoPost\n");
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_killed(child_run(&child));
+        assert_int_equal(events_of(f, child.pid), 0);
+        uninstall(f, i);
+
+        /* Signal with argSig: SIGUSR1 ends the child (its default action). */
+        free(yaml);
+        child = child_spawn(child_write_path, path);
+        yaml = write_policy(child.pid, "",
+                            "      - action: Signal\n"
+                            "        argSig: 10\n");
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        status = child_run(&child);
+        assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1);
+        {
+                json_t *e = event_wait(f, child.pid);
+
+                assert_non_null(e);
+                assert_string_equal(json_string_value(json_object_get(e, "action")),
+                                    "KPROBE_ACTION_SIGNAL");
+                assert_string_equal(json_string_value(json_object_get(e, "message")),
+                                    "a test write");
+                assert_string_equal(
+                        json_string_value(json_array_get(json_object_get(e, "tags"), 1)), "write");
+        }
+        uninstall(f, i);
+}
+
+/* ---- Refusals ---- */
+
+static const char *policy_header = "apiVersion: cilium.io/v1alpha1\n"
+                                   "kind: TracingPolicy\n"
+                                   "metadata:\n"
+                                   "  name: refused\n"
+                                   "spec:\n";
+
+static void assert_refused(Fixture *f, const char *spec, const char *expected_prefix) {
+        _cleanup_free_ char *yaml = format("%s%s", policy_header, spec), *error = NULL;
+        PolicyInstallation *i = NULL;
+        int r;
+
+        r = install(f, yaml, POLICY_MODE_ENFORCE, &i, &error);
+        assert_int_equal(r, -EOPNOTSUPP);
+        assert_null(i);
+        assert_non_null(error);
+        if (!startswith(error, expected_prefix))
+                fail_msg("refused with \"%s\", expected \"%s...\"", error, expected_prefix);
+}
+
+static void test_refused(void **state) {
+        Fixture *f = *state;
+
+        /* A kernel function with Post needs fentry or kprobes: none here. */
+        assert_refused(f,
+                       "  kprobes:\n"
+                       "  - call: fd_install\n"
+                       "    syscall: false\n"
+                       "    args:\n"
+                       "    - index: 1\n"
+                       "      type: file\n",
+                       "kprobes[0] fd_install: no mechanism can attach it: fentry: ");
+        assert_refused(f,
+                       "  kprobes:\n"
+                       "  - call: sys_openat\n"
+                       "    args:\n"
+                       "    - index: 1\n"
+                       "      type: string\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 1\n"
+                       "        operator: SubString\n"
+                       "        values: [\"etc\"]\n",
+                       "kprobes[0] sys_openat: selector 0: matchArgs: operator SubString is not "
+                       "implemented by this engine yet");
+        assert_refused(f,
+                       "  kprobes:\n"
+                       "  - call: sys_openat\n"
+                       "    args:\n"
+                       "    - index: 1\n"
+                       "      type: string\n"
+                       "    selectors:\n"
+                       "    - matchActions:\n"
+                       "      - action: Override\n"
+                       "        argError: -1\n",
+                       "kprobes[0] sys_openat: selector 0: action Override ");
+        assert_refused(f,
+                       "  kprobes:\n"
+                       "  - call: sys_connect\n"
+                       "    args:\n"
+                       "    - index: 1\n"
+                       "      type: sockaddr\n",
+                       "kprobes[0] sys_connect: argument 0 (index 1): type sockaddr is not "
+                       "implemented by this engine yet");
+        assert_refused(f,
+                       "  kprobes:\n"
+                       "  - call: sys_no_such_call\n",
+                       "kprobes[0] sys_no_such_call: no system call named \"sys_no_such_call\"");
+        assert_refused(f,
+                       "  tracepoints:\n"
+                       "  - subsystem: syscalls\n"
+                       "    event: sys_enter_write\n",
+                       "tracepoints[0] syscalls/sys_enter_write: no mechanism can attach it: "
+                       "tracepoint: not implemented by this engine yet");
+        assert_refused(f,
+                       "  kprobes:\n"
+                       "  - call: sys_write\n"
+                       "    args:\n"
+                       "    - index: 1\n"
+                       "      type: char_buf\n"
+                       "      returnCopy: true\n"
+                       "    - index: 2\n"
+                       "      type: size_t\n",
+                       "kprobes[0] sys_write: argument 0: returnCopy needs a return hook");
+        assert_refused(
+                f,
+                "  podSelector:\n"
+                "    matchLabels:\n"
+                "      app: x\n"
+                "  kprobes:\n"
+                "  - call: sys_write\n",
+                "this host has no Kubernetes, and the policy only applies there (podSelector");
+}
+
+/* A policy attaches whole or not at all: a good hook beside a refused one does nothing. */
+static void test_refused_whole(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "whole");
+        _cleanup_free_ char *spec = NULL;
+        Child child;
+
+        spec = format("  kprobes:\n"
+                      "  - call: sys_write\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: fd\n"
+                      "    selectors:\n"
+                      "    - matchArgs:\n"
+                      "      - index: 0\n"
+                      "        operator: Equal\n"
+                      "        values: [\"%s\"]\n"
+                      "      matchActions:\n"
+                      "      - action: Sigkill\n"
+                      "  - call: security_file_open\n"
+                      "    syscall: false\n",
+                      path);
+        assert_refused(f, spec, "kprobes[1] security_file_open: no mechanism can attach it: ");
+        assert_false(policy_engine_is_attached(f->engine));
+        child = child_spawn(child_write_path, path);
+        assert_exited_ok(child_run(&child));
+        assert_int_equal(file_size(path), 1);
+}
+
+/* --disable-mechanism: with sys_enter disabled nothing can attach syscall hooks here. */
+static void test_disabled_mechanism(void **state) {
+        _cleanup_(policy_engine_freep) PolicyEngine *e = NULL;
+        _cleanup_(diagnostic_list_clear) DiagnosticList diags = DIAGNOSTIC_LIST_INIT;
+        _cleanup_(policy_file_freep) PolicyFile *file = NULL;
+        _cleanup_(compiled_policy_freep) CompiledPolicy *compiled = NULL;
+        _cleanup_free_ char *yaml = seed_policy("/tmp/passwd", 0), *error = NULL;
+        PolicyInstallation *i = NULL;
+        PolicyBackend b;
+
+        assert_int_equal(
+                policy_engine_new(&e,
+                                  &(PolicyEngineConfig){
+                                          .disabled_mechanisms = 1U << HOOK_MECHANISM_SYS_ENTER,
+                                  }),
+                0);
+        policy_engine_get_backend(e, &b);
+        assert_int_equal(policy_parse_buffer("t.yaml", yaml, strlen(yaml), &diags, &file), 0);
+        assert_int_equal(policy_compile(&file->policies[0], &diags, &compiled), 0);
+        assert_int_equal(b.install(b.userdata, compiled, POLICY_MODE_ENFORCE, &i, &error),
+                         -EOPNOTSUPP);
+        assert_non_null(strstr(error, "kprobes[3] sys_write: no mechanism can attach it: "));
+        assert_non_null(strstr(error, "tp_btf/sys_enter: disabled by --disable-mechanism"));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup(test_hook_status, test_setup),
+                cmocka_unit_test_setup(test_kill_fd_opened_before, test_setup),
+                cmocka_unit_test_setup(test_kill_dup2, test_setup),
+                cmocka_unit_test_setup(test_kill_dup3, test_setup),
+                cmocka_unit_test_setup(test_kill_fcntl_dupfd, test_setup),
+                cmocka_unit_test_setup(test_kill_inherited_across_exec, test_setup),
+                cmocka_unit_test_setup(test_kill_demo_path, test_setup),
+                cmocka_unit_test_setup(test_other_files_untouched, test_setup),
+                cmocka_unit_test_setup(test_pid_not_in_exempt, test_setup),
+                cmocka_unit_test_setup(test_monitor_mode_and_switch, test_setup),
+                cmocka_unit_test_setup(test_rate_limit, test_setup),
+                cmocka_unit_test_setup(test_reload_beside, test_setup),
+                cmocka_unit_test_setup(test_two_policies_one_hook, test_setup),
+                cmocka_unit_test_setup(test_fd_path_operators, test_setup),
+                cmocka_unit_test_setup(test_fd_path_across_mount, test_setup),
+                cmocka_unit_test_setup(test_char_buf_operators, test_setup),
+                cmocka_unit_test_setup(test_int_operators, test_setup),
+                cmocka_unit_test_setup(test_signed_int, test_setup),
+                cmocka_unit_test_setup(test_string_operators, test_setup),
+                cmocka_unit_test_setup(test_match_binaries, test_setup),
+                cmocka_unit_test_setup(test_match_pids, test_setup),
+                cmocka_unit_test_setup(test_namespace_pid, test_setup),
+                cmocka_unit_test_setup(test_match_capabilities, test_setup),
+                cmocka_unit_test_setup(test_match_namespaces, test_setup),
+                cmocka_unit_test_setup(test_selector_semantics, test_setup),
+                cmocka_unit_test_setup(test_no_post_and_signal, test_setup),
+                cmocka_unit_test_setup(test_refused, test_setup),
+                cmocka_unit_test_setup(test_refused_whole, test_setup),
+                cmocka_unit_test_setup(test_disabled_mechanism, test_setup),
+        };
+
+        int r;
+
+        if (geteuid() != 0) {
+                printf("SKIP: needs root to load BPF programs\n");
+                return 77;
+        }
+        r = cmocka_run_group_tests_name("engine", tests, group_setup, group_teardown);
+        r += cmocka_run_group_tests_name("engine, probe-read variant", tests,
+                                         group_setup_probe_read, group_teardown);
+        return r;
+}

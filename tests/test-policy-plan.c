@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The planning stage on its own (no root, no BPF): which mechanism each hook
+ * gets and the exact sentence of each refusal, for this machine's kind of
+ * kernel (tp_btf only), for a full distribution kernel, and with mechanisms
+ * disabled by the daemon's option.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include <cmocka.h>
+
+#include "policy-compile.h"
+#include "policy-plan.h"
+#include "syscall-table.h"
+
+static const char *const header = "apiVersion: cilium.io/v1alpha1\n"
+                                  "kind: TracingPolicy\n"
+                                  "metadata:\n"
+                                  "  name: plan\n"
+                                  "spec:\n";
+
+/* tp_btf, send_signal; no kprobes, fentry or BPF LSM: this machine. */
+static EngineCapabilities caps_minimal(void) {
+        EngineCapabilities c = { .send_signal = true };
+
+        c.kernel[HOOK_MECHANISM_NONE] = true;
+        c.kernel[HOOK_MECHANISM_SYS_ENTER] = true;
+        c.kernel[HOOK_MECHANISM_TRACEPOINT] = true;
+        c.kernel[HOOK_MECHANISM_RAW_TRACEPOINT] = true;
+        c.kernel[HOOK_MECHANISM_UPROBE] = true;
+        snprintf(c.kernel_detail[HOOK_MECHANISM_FENTRY], ENGINE_DETAIL_MAX, "ftrace is blocked");
+        snprintf(c.kernel_detail[HOOK_MECHANISM_KPROBE], ENGINE_DETAIL_MAX, "no kprobe PMU");
+        snprintf(c.kernel_detail[HOOK_MECHANISM_LSM], ENGINE_DETAIL_MAX,
+                 "bpf is not an active LSM");
+        return c;
+}
+
+static EngineCapabilities caps_full(void) {
+        EngineCapabilities c = { .send_signal = true, .override_return = true };
+
+        for (unsigned m = 0; m < _HOOK_MECHANISM_MAX; m++)
+                c.kernel[m] = true;
+        return c;
+}
+
+/* Plan spec (below the header): 0 and the plan, or the refusal in *ret_error. */
+static int plan(const char *spec, const EngineCapabilities *caps, PolicyPlan **ret,
+                char **ret_error) {
+        _cleanup_(diagnostic_list_clear) DiagnosticList diags = DIAGNOSTIC_LIST_INIT;
+        _cleanup_(policy_file_freep) PolicyFile *file = NULL;
+        _cleanup_(compiled_policy_freep) CompiledPolicy *compiled = NULL;
+        _cleanup_free_ char *yaml = NULL;
+
+        assert_true(asprintf(&yaml, "%s%s", header, spec) >= 0);
+        assert_int_equal(policy_parse_buffer("plan.yaml", yaml, strlen(yaml), &diags, &file), 0);
+        if (!file) {
+                diagnostic_list_write(&diags, stderr);
+                fail_msg("does not parse:\n%s", yaml);
+        }
+        assert_int_equal(policy_compile(&file->policies[0], &diags, &compiled), 0);
+        return policy_plan_build(compiled, caps, ret, ret_error);
+}
+
+static void assert_refused(const char *spec, const EngineCapabilities *caps, const char *expected) {
+        _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
+        _cleanup_free_ char *error = NULL;
+
+        assert_int_equal(plan(spec, caps, &p, &error), -EOPNOTSUPP);
+        assert_null(p);
+        assert_non_null(error);
+        assert_string_equal(error, expected);
+}
+
+static const char *const seed = "  kprobes:\n"
+                                "  - call: fd_install\n"
+                                "    syscall: false\n"
+                                "    args:\n"
+                                "    - index: 0\n"
+                                "      type: int\n"
+                                "    - index: 1\n"
+                                "      type: file\n"
+                                "    selectors:\n"
+                                "    - matchArgs:\n"
+                                "      - index: 1\n"
+                                "        operator: Equal\n"
+                                "        values: [\"/tmp/passwd\"]\n"
+                                "      matchActions:\n"
+                                "      - action: FollowFD\n"
+                                "        argFd: 0\n"
+                                "        argName: 1\n"
+                                "  - call: sys_write\n"
+                                "    args:\n"
+                                "    - index: 0\n"
+                                "      type: fd\n"
+                                "    - index: 1\n"
+                                "      type: char_buf\n"
+                                "      sizeArgIndex: 3\n"
+                                "    - index: 2\n"
+                                "      type: size_t\n"
+                                "    selectors:\n"
+                                "    - matchArgs:\n"
+                                "      - index: 0\n"
+                                "        operator: Equal\n"
+                                "        values: [\"/tmp/passwd\"]\n"
+                                "      matchActions:\n"
+                                "      - action: Sigkill\n";
+
+static void check_seed_plan(const EngineCapabilities *caps) {
+        _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
+        _cleanup_free_ char *error = NULL, *function = NULL;
+
+        assert_int_equal(plan(seed, caps, &p, &error), 0);
+        assert_int_equal(p->n_hooks, 2);
+        assert_string_equal(p->hooks[0].name, "kprobes[0] fd_install");
+        assert_int_equal(p->hooks[0].mechanism, HOOK_MECHANISM_NONE);
+        assert_true(startswith(p->hooks[0].status, "none: its only actions track fds"));
+        assert_string_equal(p->hooks[1].name, "kprobes[1] sys_write");
+        assert_int_equal(p->hooks[1].mechanism, HOOK_MECHANISM_SYS_ENTER);
+        assert_string_equal(p->hooks[1].status, "tp_btf/sys_enter");
+        assert_int_equal(p->hooks[1].syscall_nr, SYS_write);
+        assert_true(asprintf(&function, "%ssys_write", syscall_function_prefix()) >= 0);
+        assert_string_equal(p->hooks[1].function, function);
+}
+
+static void test_seed(void **state) {
+        EngineCapabilities minimal = caps_minimal(), full = caps_full();
+
+        check_seed_plan(&minimal);
+        /* fentry and kprobes exist there, and the engine does not implement them yet. */
+        check_seed_plan(&full);
+}
+
+static const char *const kernel_function = "  kprobes:\n"
+                                           "  - call: security_file_open\n"
+                                           "    syscall: false\n";
+
+static void test_kernel_function(void **state) {
+        EngineCapabilities minimal = caps_minimal(), full = caps_full();
+
+        assert_refused(kernel_function, &minimal,
+                       "kprobes[0] security_file_open: no mechanism can attach it: fentry: not "
+                       "available on this kernel (ftrace is blocked); kprobe: not available on "
+                       "this kernel (no kprobe PMU)");
+        assert_refused(
+                kernel_function, &full,
+                "kprobes[0] security_file_open: no mechanism can attach it: fentry: not "
+                "implemented by this engine yet; kprobe: not implemented by this engine yet");
+        assert_refused("  fentries:\n"
+                       "  - call: security_file_open\n"
+                       "    syscall: false\n",
+                       &minimal,
+                       "fentries[0] security_file_open: no mechanism can attach it: fentry: not "
+                       "available on this kernel (ftrace is blocked); kprobe: not available on "
+                       "this kernel (no kprobe PMU)");
+}
+
+static void test_disabled(void **state) {
+        EngineCapabilities minimal = caps_minimal(), full = caps_full();
+
+        minimal.disabled = 1U << HOOK_MECHANISM_SYS_ENTER;
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_write\n",
+                       &minimal,
+                       "kprobes[0] sys_write: no mechanism can attach it: fentry: not available on "
+                       "this kernel (ftrace is blocked); kprobe: not available on this kernel (no "
+                       "kprobe PMU); tp_btf/sys_enter: disabled by --disable-mechanism");
+        full.disabled = (1U << HOOK_MECHANISM_FENTRY) | (1U << HOOK_MECHANISM_KPROBE);
+        assert_refused(kernel_function, &full,
+                       "kprobes[0] security_file_open: no mechanism can attach it: fentry: "
+                       "disabled by --disable-mechanism; kprobe: disabled by --disable-mechanism");
+}
+
+static const char *const override = "  kprobes:\n"
+                                    "  - call: sys_openat\n"
+                                    "    selectors:\n"
+                                    "    - matchActions:\n"
+                                    "      - action: Override\n"
+                                    "        argError: -1\n";
+
+static void test_actions(void **state) {
+        EngineCapabilities minimal = caps_minimal(), full = caps_full(), no_signal = caps_minimal();
+
+        assert_refused(override, &minimal,
+                       "kprobes[0] sys_openat: selector 0: action Override needs kprobes with "
+                       "bpf_override_return, fmod_ret (fentry) or the BPF LSM, and this kernel "
+                       "offers none of them (kprobe: not available on this kernel (no kprobe PMU); "
+                       "fentry: not available on this kernel (ftrace is blocked); lsm: not "
+                       "available on this kernel (bpf is not an active LSM))");
+        assert_refused(override, &full,
+                       "kprobes[0] sys_openat: selector 0: action Override is not implemented by "
+                       "this engine yet");
+        no_signal.send_signal = false;
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_openat\n"
+                       "    selectors:\n"
+                       "    - matchActions:\n"
+                       "      - action: Sigkill\n",
+                       &no_signal,
+                       "kprobes[0] sys_openat: selector 0: action Sigkill needs bpf_send_signal(), "
+                       "which this kernel refuses");
+        assert_refused(
+                "  kprobes:\n"
+                "  - call: sys_openat\n"
+                "    selectors:\n"
+                "    - matchActions:\n"
+                "      - action: GetUrl\n"
+                "        argUrl: http://example.com\n",
+                &minimal,
+                "kprobes[0] sys_openat: selector 0: action GetUrl is not implemented by this "
+                "engine yet");
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_openat\n"
+                       "    selectors:\n"
+                       "    - matchActions:\n"
+                       "      - action: Post\n"
+                       "        kernelStackTrace: true\n",
+                       &minimal,
+                       "kprobes[0] sys_openat: selector 0: action Post: stack traces are not "
+                       "implemented by this engine yet");
+}
+
+static void test_selectors(void **state) {
+        EngineCapabilities minimal = caps_minimal();
+
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_write\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: fd\n"
+                       "    selectors:\n"
+                       "    - matchBinaries:\n"
+                       "      - operator: In\n"
+                       "        followChildren: true\n"
+                       "        values: [\"/usr/bin/sh\"]\n",
+                       &minimal,
+                       "kprobes[0] sys_write: selector 0: matchBinaries: followChildren is not "
+                       "implemented by this engine yet");
+        assert_refused(
+                "  kprobes:\n"
+                "  - call: sys_write\n"
+                "    args:\n"
+                "    - index: 0\n"
+                "      type: fd\n"
+                "    selectors:\n"
+                "    - matchParentBinaries:\n"
+                "      - operator: In\n"
+                "        values: [\"/usr/bin/sh\"]\n",
+                &minimal,
+                "kprobes[0] sys_write: selector 0: matchParentBinaries is not implemented by "
+                "this engine yet");
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_write\n"
+                       "    args:\n"
+                       "    - index: 2\n"
+                       "      type: size_t\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 2\n"
+                       "        operator: InMap\n"
+                       "        values: [\"1\"]\n",
+                       &minimal,
+                       "kprobes[0] sys_write: selector 0: matchArgs: operator InMap is not "
+                       "implemented by this engine yet");
+}
+
+static void test_hook_kinds(void **state) {
+        EngineCapabilities minimal = caps_minimal();
+
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_write\n"
+                       "    return: true\n"
+                       "    returnArg:\n"
+                       "      index: 0\n"
+                       "      type: int\n",
+                       &minimal,
+                       "kprobes[0] sys_write: return probes (return: true) are not implemented by "
+                       "this engine yet");
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_nonexistent\n",
+                       &minimal,
+                       "kprobes[0] sys_nonexistent: no system call named \"sys_nonexistent\" on "
+                       "this architecture");
+        assert_refused("  lsmhooks:\n"
+                       "  - hook: file_open\n",
+                       &minimal,
+                       "lsmhooks[0] file_open: no mechanism can attach it: lsm: not available on "
+                       "this kernel (bpf is not an active LSM)");
+        assert_refused("  uprobes:\n"
+                       "  - path: /bin/bash\n"
+                       "    symbols: [readline]\n",
+                       &minimal,
+                       "uprobes[0] /bin/bash: no mechanism can attach it: uprobe: not implemented "
+                       "by this engine yet");
+}
+
+static void test_option(void **state) {
+        const char *bad = NULL;
+        size_t bad_len = 0;
+        unsigned mask = 0;
+
+        assert_int_equal(hook_mechanisms_from_option("fentry,kprobe", &mask, &bad, &bad_len), 0);
+        assert_int_equal(mask, (1U << HOOK_MECHANISM_FENTRY) | (1U << HOOK_MECHANISM_KPROBE));
+        assert_int_equal(hook_mechanisms_from_option("sys_enter", &mask, &bad, &bad_len), 0);
+        assert_int_equal(mask, 1U << HOOK_MECHANISM_SYS_ENTER);
+        assert_int_equal(hook_mechanisms_from_option("fentry,bogus,lsm", &mask, &bad, &bad_len),
+                         -EINVAL);
+        assert_int_equal(bad_len, 5);
+        assert_memory_equal(bad, "bogus", 5);
+        assert_int_equal(hook_mechanisms_from_option("fentry,,lsm", &mask, &bad, &bad_len),
+                         -EINVAL);
+}
+
+static void test_syscall_table(void **state) {
+        char name[64];
+
+        assert_int_equal(syscall_from_name("sys_write"), SYS_write);
+        assert_int_equal(syscall_from_name("write"), SYS_write);
+        snprintf(name, sizeof(name), "%ssys_openat", syscall_function_prefix());
+        assert_int_equal(syscall_from_name(name), SYS_openat);
+        assert_string_equal(syscall_to_name(SYS_close), "close");
+        assert_int_equal(syscall_from_name("sys_no_such_thing"), -ENOENT);
+        assert_true(syscall_max() > SYS_openat);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_seed),      cmocka_unit_test(test_kernel_function),
+                cmocka_unit_test(test_disabled),  cmocka_unit_test(test_actions),
+                cmocka_unit_test(test_selectors), cmocka_unit_test(test_hook_kinds),
+                cmocka_unit_test(test_option),    cmocka_unit_test(test_syscall_table),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "record-decode.h"
+
+/* Records are 8-byte aligned, as the ring buffer hands them out. */
+typedef union RecordBuffer {
+        uint64_t align;
+        unsigned char bytes[sizeof(struct tg_exec_record) + 512];
+} RecordBuffer;
+
+static const char ARGS[] = "/bin/echo\0hello world\0\xe9t\xe9";
+
+/* An exec record of binary, args (args_len bytes), cwd and cgroup. */
+static size_t build_exec(RecordBuffer *b, const char *binary, const char *args, size_t args_len,
+                         const char *cwd, const char *cgroup) {
+        struct tg_exec_record *r = (struct tg_exec_record *) b->bytes;
+        char *p = (char *) b->bytes + sizeof(*r);
+
+        memset(b, 0, sizeof(*b));
+        r->header.op = TG_OP_EXEC;
+        r->header.version = TG_RECORD_VERSION;
+        r->header.ktime = 123;
+        r->pid = 42;
+        r->binary_len = strlen(binary) + 1;
+        r->args_len = args_len;
+        r->cwd_len = strlen(cwd) + 1;
+        r->cgroup_len = strlen(cgroup) + 1;
+        memcpy(p, binary, r->binary_len), p += r->binary_len;
+        memcpy(p, args, args_len), p += args_len;
+        memcpy(p, cwd, r->cwd_len), p += r->cwd_len;
+        memcpy(p, cgroup, r->cgroup_len), p += r->cgroup_len;
+        r->header.size = p - (char *) b->bytes;
+        return r->header.size;
+}
+
+static size_t build_small(RecordBuffer *b, uint16_t op, size_t size) {
+        struct tg_record_header *h = (struct tg_record_header *) b->bytes;
+
+        memset(b, 0, sizeof(*b));
+        h->op = op;
+        h->version = TG_RECORD_VERSION;
+        h->size = size;
+        h->ktime = 7;
+        return size;
+}
+
+static void test_exec_good(void **state) {
+        RecordBuffer b;
+        Record r;
+        size_t size = build_exec(&b, "/bin/echo", ARGS, sizeof(ARGS), "/tmp/x",
+                                 "/system.slice/a.service");
+
+        assert_int_equal(record_decode(b.bytes, size, &r), 0);
+        assert_int_equal(r.op, TG_OP_EXEC);
+        assert_ptr_equal(r.header, b.bytes);
+        assert_int_equal(r.exec.raw->pid, 42);
+        assert_string_equal(r.exec.binary, "/bin/echo");
+        assert_int_equal(r.exec.args_size, sizeof(ARGS));
+        assert_memory_equal(r.exec.args, ARGS, sizeof(ARGS));
+        assert_string_equal(r.exec.cwd, "/tmp/x");
+        assert_string_equal(r.exec.cgroup, "/system.slice/a.service");
+}
+
+static void test_exec_empty_parts(void **state) {
+        RecordBuffer b;
+        Record r;
+        size_t size = build_exec(&b, "/x", "", 0, "/", "");
+
+        assert_int_equal(record_decode(b.bytes, size, &r), 0);
+        assert_int_equal(r.exec.args_size, 0);
+        assert_string_equal(r.exec.cgroup, "");
+}
+
+static void test_exit_and_fork_good(void **state) {
+        RecordBuffer b;
+        Record r;
+        struct tg_exit_record *exit_raw = (struct tg_exit_record *) b.bytes;
+        struct tg_fork_record *fork_raw = (struct tg_fork_record *) b.bytes;
+
+        build_small(&b, TG_OP_EXIT, sizeof(struct tg_exit_record));
+        exit_raw->pid = 9;
+        exit_raw->exit_code = 7 << 8;
+        assert_int_equal(record_decode(b.bytes, sizeof(*exit_raw), &r), 0);
+        assert_int_equal(r.op, TG_OP_EXIT);
+        assert_int_equal(r.exit.raw->pid, 9);
+        assert_int_equal(r.exit.raw->exit_code, 7 << 8);
+
+        build_small(&b, TG_OP_FORK, sizeof(struct tg_fork_record));
+        fork_raw->pid = 10;
+        fork_raw->ppid = 9;
+        assert_int_equal(record_decode(b.bytes, sizeof(*fork_raw), &r), 0);
+        assert_int_equal(r.op, TG_OP_FORK);
+        assert_int_equal(r.fork.raw->pid, 10);
+        assert_int_equal(r.fork.raw->ppid, 9);
+}
+
+static void test_short(void **state) {
+        RecordBuffer b;
+        Record r;
+
+        build_small(&b, TG_OP_EXIT, sizeof(struct tg_exit_record));
+        assert_int_equal(record_decode(b.bytes, 0, &r), -EBADMSG);
+        assert_int_equal(record_decode(b.bytes, sizeof(struct tg_record_header) - 1, &r), -EBADMSG);
+
+        /* A header that claims its short size honestly: still too short for its op. */
+        build_small(&b, TG_OP_EXIT, sizeof(struct tg_record_header));
+        assert_int_equal(record_decode(b.bytes, sizeof(struct tg_record_header), &r), -EBADMSG);
+        build_small(&b, TG_OP_FORK, sizeof(struct tg_fork_record) - 8);
+        assert_int_equal(record_decode(b.bytes, sizeof(struct tg_fork_record) - 8, &r), -EBADMSG);
+        build_small(&b, TG_OP_EXEC, sizeof(struct tg_exec_record) - 8);
+        assert_int_equal(record_decode(b.bytes, sizeof(struct tg_exec_record) - 8, &r), -EBADMSG);
+}
+
+static void test_too_long(void **state) {
+        RecordBuffer b;
+        Record r;
+
+        build_small(&b, TG_OP_EXIT, sizeof(struct tg_exit_record) + 8);
+        assert_int_equal(record_decode(b.bytes, sizeof(struct tg_exit_record) + 8, &r), -EBADMSG);
+}
+
+static void test_header_size_mismatch(void **state) {
+        RecordBuffer b;
+        Record r;
+        size_t size;
+
+        build_small(&b, TG_OP_EXIT, sizeof(struct tg_exit_record));
+        assert_int_equal(record_decode(b.bytes, sizeof(struct tg_exit_record) + 8, &r), -EBADMSG);
+        assert_int_equal(record_decode(b.bytes, sizeof(struct tg_exit_record) - 8, &r), -EBADMSG);
+
+        size = build_exec(&b, "/bin/echo", ARGS, sizeof(ARGS), "/", "");
+        assert_int_equal(record_decode(b.bytes, size - 1, &r), -EBADMSG);
+}
+
+static void test_bad_version(void **state) {
+        RecordBuffer b;
+        Record r;
+        struct tg_record_header *h = (struct tg_record_header *) b.bytes;
+
+        build_small(&b, TG_OP_EXIT, sizeof(struct tg_exit_record));
+        h->version = TG_RECORD_VERSION + 1;
+        assert_int_equal(record_decode(b.bytes, sizeof(struct tg_exit_record), &r),
+                         -EPROTONOSUPPORT);
+        h->version = 0;
+        assert_int_equal(record_decode(b.bytes, sizeof(struct tg_exit_record), &r),
+                         -EPROTONOSUPPORT);
+}
+
+static void test_unknown_op(void **state) {
+        RecordBuffer b;
+        Record r;
+
+        build_small(&b, 0, 32);
+        assert_int_equal(record_decode(b.bytes, 32, &r), -EOPNOTSUPP);
+        build_small(&b, 999, 32);
+        assert_int_equal(record_decode(b.bytes, 32, &r), -EOPNOTSUPP);
+}
+
+static void test_lengths_past_end(void **state) {
+        struct tg_exec_record *raw;
+        RecordBuffer b;
+        Record r;
+        size_t size;
+
+        raw = (struct tg_exec_record *) b.bytes;
+        size = build_exec(&b, "/bin/echo", ARGS, sizeof(ARGS), "/", "/");
+        raw->binary_len += 1;
+        assert_int_equal(record_decode(b.bytes, size, &r), -EBADMSG);
+
+        size = build_exec(&b, "/bin/echo", ARGS, sizeof(ARGS), "/", "/");
+        raw->args_len = UINT32_MAX; /* would wrap a 32-bit sum */
+        assert_int_equal(record_decode(b.bytes, size, &r), -EBADMSG);
+
+        size = build_exec(&b, "/bin/echo", ARGS, sizeof(ARGS), "/", "/");
+        raw->cwd_len = UINT16_MAX;
+        assert_int_equal(record_decode(b.bytes, size, &r), -EBADMSG);
+
+        size = build_exec(&b, "/bin/echo", ARGS, sizeof(ARGS), "/", "/");
+        raw->cgroup_len += 1;
+        assert_int_equal(record_decode(b.bytes, size, &r), -EBADMSG);
+
+        /* Lengths that add up but move a part's end. */
+        size = build_exec(&b, "/bin/echo", ARGS, sizeof(ARGS), "/", "/");
+        raw->binary_len += 2;
+        raw->args_len -= 2;
+        assert_int_equal(record_decode(b.bytes, size, &r), -EBADMSG);
+}
+
+static void test_unterminated_strings(void **state) {
+        struct tg_exec_record *raw = NULL;
+        RecordBuffer b;
+        Record r;
+        size_t size;
+        char *data;
+
+        raw = (struct tg_exec_record *) b.bytes;
+        data = (char *) b.bytes + sizeof(*raw);
+
+        /* binary without its NUL */
+        size = build_exec(&b, "/bin/echo", ARGS, sizeof(ARGS), "/", "/");
+        data[raw->binary_len - 1] = 'x';
+        assert_int_equal(record_decode(b.bytes, size, &r), -EBADMSG);
+
+        /* binary with a NUL inside */
+        size = build_exec(&b, "/bin/echo", ARGS, sizeof(ARGS), "/", "/");
+        data[3] = '\0';
+        assert_int_equal(record_decode(b.bytes, size, &r), -EBADMSG);
+
+        /* empty binary: not even a terminator */
+        size = build_exec(&b, "", "", 0, "/", "/");
+        raw->binary_len = 0;
+        raw->cwd_len++;
+        assert_int_equal(record_decode(b.bytes, size, &r), -EBADMSG);
+
+        /* args whose last argument is not terminated */
+        size = build_exec(&b, "/bin/echo", ARGS, sizeof(ARGS) - 1, "/", "/");
+        assert_int_equal(record_decode(b.bytes, size, &r), -EBADMSG);
+
+        /* cwd, cgroup */
+        size = build_exec(&b, "/bin/echo", ARGS, sizeof(ARGS), "/tmp", "/");
+        data[raw->binary_len + raw->args_len + raw->cwd_len - 1] = 'p';
+        assert_int_equal(record_decode(b.bytes, size, &r), -EBADMSG);
+        size = build_exec(&b, "/bin/echo", ARGS, sizeof(ARGS), "/tmp", "/a");
+        data[size - sizeof(*raw) - 1] = 'a';
+        assert_int_equal(record_decode(b.bytes, size, &r), -EBADMSG);
+}
+
+static void test_misaligned(void **state) {
+        RecordBuffer b[2];
+        unsigned char *shifted = b[0].bytes + 4;
+        Record r;
+
+        build_small(&b[1], TG_OP_EXIT, sizeof(struct tg_exit_record));
+        memcpy(shifted, b[1].bytes, sizeof(struct tg_exit_record));
+        assert_int_equal(record_decode(shifted, sizeof(struct tg_exit_record), &r), -EBADMSG);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_exec_good),
+                cmocka_unit_test(test_exec_empty_parts),
+                cmocka_unit_test(test_exit_and_fork_good),
+                cmocka_unit_test(test_short),
+                cmocka_unit_test(test_too_long),
+                cmocka_unit_test(test_header_size_mismatch),
+                cmocka_unit_test(test_bad_version),
+                cmocka_unit_test(test_unknown_op),
+                cmocka_unit_test(test_lengths_past_end),
+                cmocka_unit_test(test_unterminated_strings),
+                cmocka_unit_test(test_misaligned),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

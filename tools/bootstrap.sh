@@ -1,0 +1,56 @@
+#!/bin/bash
+# Set up a fresh Debian 12 machine for tetragond and build it, then either run
+# the daemon in the foreground on the shipped example policies ("run") or run
+# the whole test suite ("check"). Run as root from the source tree.
+set -euo pipefail
+
+mode=${1:-}
+case "$mode" in
+run | check | deps) ;;
+*)
+        echo "Usage: $0 run|check|deps" >&2
+        exit 2
+        ;;
+esac
+
+[ "$(id -u)" = 0 ] || { echo "$0: run as root (it installs packages and loads BPF)." >&2; exit 2; }
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+builddir=${BUILDDIR:-$srcdir/build}
+
+# Build and test dependencies, all from Debian bookworm.
+packages=(
+        autoconf automake pkg-config make gcc clang llvm bpftool
+        libbpf-dev libelf-dev zlib1g-dev libsystemd-dev libyaml-dev libjansson-dev libcmocka-dev
+        libclang-rt-14-dev systemd systemd-container dbus policykit-1 util-linux jq valgrind
+)
+missing=()
+for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+        echo "Installing: ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+[ "$mode" = deps ] && exit 0
+
+cd "$srcdir"
+[ -x configure ] || autoreconf -fi
+mkdir -p "$builddir"
+cd "$builddir"
+[ -f Makefile ] || "$srcdir/configure" --sysconfdir=/etc --localstatedir=/var
+make -j"$(nproc)"
+
+case "$mode" in
+run)
+        echo "Running tetragond on $srcdir/conf/policies.d; events are printed below and"
+        echo "written to the journal (journalctl -t tetragond -f). Ctrl-C stops it."
+        exec ./tetragond --policy-dir "$srcdir/conf/policies.d" --stdout=compact
+        ;;
+check)
+        # Unit and integration tests on this machine's kernel.
+        make -j"$(nproc)" check || { cat test-suite.log; exit 1; }
+        # The policy parser under libFuzzer for a minute (its own clang/ASan build).
+        FUZZ_BUILD_DIR="$srcdir/build-fuzz" "$srcdir/tests/fuzz/run-fuzz.sh" "${FUZZ_SECONDS:-60}"
+        ;;
+esac

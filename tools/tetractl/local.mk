@@ -1,0 +1,14 @@
+# The command-line client.
+bin_PROGRAMS += tetractl
+tetractl_SOURCES = \
+	tools/tetractl/tetractl.c tools/tetractl/tetractl.h \
+	tools/tetractl/verb-validate.c \
+	tools/tetractl/bus.c tools/tetractl/bus.h \
+	tools/tetractl/verb-status.c \
+	tools/tetractl/verb-policy.c \
+	tools/tetractl/verb-getevents.c
+tetractl_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
+tetractl_LDADD = lib/libtetragon-shared.a $(LIBSYSTEMD_LIBS) $(JANSSON_LIBS) $(YAML_LIBS)
+
+dist_man1_MANS = doc/tetractl.1
+dist_bashcompletion_DATA = tools/tetractl/bash-completion/tetractl

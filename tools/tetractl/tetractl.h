@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Shared by tetractl's verb files: options, exit codes, the verb table type. */
+
+enum {
+        EXIT_OK = 0,
+        EXIT_FAILED = 1, /* the command ran and the answer is "no" (invalid, failed) */
+        EXIT_USAGE = 2,  /* wrong arguments or options */
+        EXIT_NO_DAEMON = 3,
+        EXIT_DENIED = 4,
+};
+
+typedef enum OutputFormat {
+        OUTPUT_TEXT,
+        OUTPUT_JSON,
+        OUTPUT_COMPACT,
+} OutputFormat;
+
+typedef struct TetractlArgs {
+        OutputFormat output;
+} TetractlArgs;
+
+extern TetractlArgs arg;
+
+typedef struct Verb {
+        const char *name;
+        int min_args, max_args; /* counting the verb itself; max 0: unlimited */
+        int (*run)(int argc, char *argv[]);
+        const char *help;
+        const char *usage; /* "show NAME"; NULL: the name alone */
+} Verb;
+
+/* Verbs implemented in their own files. */
+int verb_validate(int argc, char *argv[]); /* verb-validate.c */
+int verb_status(int argc, char *argv[]);   /* verb-status.c */
+int verb_probe(int argc, char *argv[]);
+int verb_list(int argc, char *argv[]);     /* verb-policy.c */
+int verb_show(int argc, char *argv[]);
+int verb_reload(int argc, char *argv[]);
+int verb_add(int argc, char *argv[]);
+int verb_remove(int argc, char *argv[]);
+int verb_enable(int argc, char *argv[]);
+int verb_disable(int argc, char *argv[]);
+int verb_mode(int argc, char *argv[]);
+int verb_getevents(int argc, char *argv[]); /* verb-getevents.c */

@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The policy verbs: list, show, reload, add, remove, enable, disable, mode.
+ * Each is one call to the daemon; what it answers is printed as a table (or
+ * one JSON object with -o json), what it refuses is printed as it said it.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <sys/stat.h>
+
+#include "bus-api.h"
+#include "bus.h"
+#include "macro.h"
+
+/* A policy name as the daemon takes it (daemon/policy-dir.c has the same rule). */
+static bool name_is_valid(const char *name) {
+        size_t n = strlen(name);
+
+        if (n == 0 || n > 128 || name[0] == '.')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.",
+                            name[i]))
+                        return false;
+        return true;
+}
+
+static int need_args(int argc, char *argv[], int n, const char *usage) {
+        if (argc - optind != n) {
+                fprintf(stderr, "Usage: tetractl %s\n", usage);
+                return EXIT_USAGE;
+        }
+        return -1;
+}
+
+/* list */
+
+int verb_list(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *name, *file, *state, *mode, *error, *path;
+        json_t *list = NULL;
+        int installed, r;
+        size_t n = 0;
+
+        r = verb_parse_common(argc, argv, "list [-o json]");
+        if (r >= 0)
+                return r;
+        r = need_args(argc, argv, 0, "list [-o json]");
+        if (r >= 0)
+                return r;
+        r = bus_open(&bus);
+        if (r != 0)
+                return r;
+        r = bus_call_manager(bus, "ListPolicies", &reply, NULL);
+        if (r != 0)
+                return r;
+
+        if (arg.output == OUTPUT_JSON)
+                list = json_array();
+        else
+                printf("%-24s %-9s %-8s %-9s %s\n", "NAME", "STATE", "MODE", "INSTALLED",
+                       "ERROR");
+        r = sd_bus_message_enter_container(reply, 'a', "(ssssbso)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ssssbso)", &name, &file, &state, &mode,
+                                                  &installed, &error, &path)) > 0) {
+                char line[120];
+
+                n++;
+                if (list)
+                        json_array_append_new(list,
+                                              json_pack("{s:s, s:s, s:s, s:s, s:b, s:s*, s:s}",
+                                                        "name", name, "file", file, "state",
+                                                        state, "mode", mode, "installed",
+                                                        installed, "error",
+                                                        *error ? error : NULL, "object", path));
+                else
+                        printf("%-24s %-9s %-8s %-9s %s\n", name, state, mode,
+                               installed ? "yes" : "no",
+                               *error ? first_line(error, line, sizeof(line)) : "-");
+        }
+        if (r < 0) {
+                json_decref(list);
+                return bus_report_error(NULL, r);
+        }
+        if (list)
+                print_json(list);
+        else
+                printf("\n%zu %s.\n", n, n == 1 ? "policy" : "policies");
+        return EXIT_OK;
+}
+
+/* show */
+
+int verb_show(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "output", required_argument, NULL, 'o' },
+                { "source", no_argument, NULL, 's' },
+                {},
+        };
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *name, *file, *source, *state, *mode, *error, *s, *t;
+        int overridden, installed, r, c;
+        bool show_source = false;
+        json_t *names, *hooks, *counters, *j;
+        uint64_t v;
+
+        while ((c = getopt_long(argc, argv, "ho:s", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        printf("Usage: tetractl show [--source] [-o json] NAME\n");
+                        return EXIT_OK;
+                case 'o':
+                        if (!streq(optarg, "json") && !streq(optarg, "text")) {
+                                fprintf(stderr, "Unknown output format: %s\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        arg.output = streq(optarg, "json") ? OUTPUT_JSON : OUTPUT_TEXT;
+                        break;
+                case 's':
+                        show_source = true;
+                        break;
+                case '?':
+                        return EXIT_USAGE;
+                default:
+                        abort();
+                }
+        r = need_args(argc, argv, 1, "show [--source] [-o json] NAME");
+        if (r >= 0)
+                return r;
+
+        r = bus_open(&bus);
+        if (r != 0)
+                return r;
+        r = bus_call_manager(bus, "GetPolicy", &reply, "s", argv[optind]);
+        if (r != 0)
+                return r;
+
+        r = sd_bus_message_read(reply, "sssssbbs", &name, &file, &source, &state, &mode,
+                                &overridden, &installed, &error);
+        if (r < 0)
+                return bus_report_error(NULL, r);
+        names = json_array();
+        hooks = json_array();
+        counters = json_object();
+        if (!names || !hooks || !counters)
+                return EXIT_FAILED;
+        r = sd_bus_message_enter_container(reply, 'a', "s");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "s", &s)) > 0)
+                json_array_append_new(names, json_string(s));
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "(ss)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ss)", &s, &t)) > 0)
+                json_array_append_new(hooks, json_pack("{s:s, s:s}", "hook", s, "mechanism", t));
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "{st}");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "{st}", &s, &v)) > 0)
+                json_object_set_new(counters, s, json_integer((json_int_t) v));
+        if (r < 0) {
+                json_decref(names);
+                json_decref(hooks);
+                json_decref(counters);
+                return bus_report_error(NULL, r);
+        }
+
+        j = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s*, s:o, s:o, s:o, s:s}", "name", name,
+                      "file", file, "state", state, "mode", mode, "mode_overridden", overridden,
+                      "installed", installed, "error", *error ? error : NULL, "policies", names,
+                      "hooks", hooks, "counters", counters, "source", source);
+        if (arg.output == OUTPUT_JSON) {
+                print_json(j);
+                return EXIT_OK;
+        }
+
+        printf("%s (%s)\n", name, file);
+        printf("     State: %s%s\n", state,
+               streq(state, "failed") ? (installed ? " (an older version stays in force)"
+                                                   : " (nothing installed)")
+                                      : "");
+        printf("      Mode: %s%s\n", mode, overridden ? " (set with tetractl mode)" : "");
+        printf("  Policies:");
+        for (size_t i = 0; i < json_array_size(names); i++)
+                printf(" %s", json_string_value(json_array_get(names, i)));
+        printf("%s\n", json_array_size(names) == 0 ? " -" : "");
+        if (*error) {
+                /* Multi-line errors (several diagnostics) stay aligned. */
+                printf("     Error: ");
+                for (const char *p = error; *p; p++) {
+                        putchar(*p);
+                        if (*p == '\n')
+                                printf("            ");
+                }
+                putchar('\n');
+        }
+        for (size_t i = 0; i < json_array_size(hooks); i++) {
+                json_t *h = json_array_get(hooks, i);
+
+                printf("%s %s: %s\n", i == 0 ? "     Hooks:" : "           ",
+                       json_string_value(json_object_get(h, "hook")),
+                       json_string_value(json_object_get(h, "mechanism")));
+        }
+        printf("  Counters: matched %" JSON_INTEGER_FORMAT ", posted %" JSON_INTEGER_FORMAT
+               ", actions %" JSON_INTEGER_FORMAT ", rate-limited %" JSON_INTEGER_FORMAT
+               ", lost %" JSON_INTEGER_FORMAT "\n",
+               json_integer_value(json_object_get(counters, "matched")),
+               json_integer_value(json_object_get(counters, "posted")),
+               json_integer_value(json_object_get(counters, "actions")),
+               json_integer_value(json_object_get(counters, "rate_limited")),
+               json_integer_value(json_object_get(counters, "lost")));
+        if (show_source)
+                printf("\n%s", source);
+        json_decref(j);
+        return EXIT_OK;
+}
+
+/* reload */
+
+static int read_names(sd_bus_message *m, json_t **ret) {
+        const char *s;
+        json_t *a = json_array();
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(m, 'a', "s");
+        while (r >= 0 && (r = sd_bus_message_read(m, "s", &s)) > 0)
+                json_array_append_new(a, json_string(s));
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0) {
+                json_decref(a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
+static void print_names(const char *label, json_t *names) {
+        if (json_array_size(names) == 0)
+                return;
+        printf("%-10s", label);
+        for (size_t i = 0; i < json_array_size(names); i++)
+                printf(" %s", json_string_value(json_array_get(names, i)));
+        putchar('\n');
+}
+
+int verb_reload(int argc, char *argv[]) {
+        static const char *const keys[] = { "added", "changed", "removed", "unchanged" };
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        json_t *summary, *failed;
+        const char *name, *error;
+        size_t n_failed;
+        int r;
+
+        r = verb_parse_common(argc, argv, "reload [-o json]");
+        if (r >= 0)
+                return r;
+        r = need_args(argc, argv, 0, "reload [-o json]");
+        if (r >= 0)
+                return r;
+        r = bus_open(&bus);
+        if (r != 0)
+                return r;
+        r = bus_call_manager(bus, "Reload", &reply, NULL);
+        if (r != 0)
+                return r;
+
+        summary = json_object();
+        failed = json_array();
+        if (!summary || !failed)
+                return EXIT_FAILED;
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                json_t *names = NULL;
+
+                r = read_names(reply, &names);
+                if (r < 0)
+                        return bus_report_error(NULL, r);
+                json_object_set_new(summary, keys[i], names);
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "(ss)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ss)", &name, &error)) > 0)
+                json_array_append_new(failed,
+                                      json_pack("{s:s, s:s}", "name", name, "error", error));
+        if (r < 0)
+                return bus_report_error(NULL, r);
+        json_object_set_new(summary, "failed", failed);
+        n_failed = json_array_size(failed);
+
+        if (arg.output == OUTPUT_JSON)
+                print_json(summary);
+        else {
+                printf("Reloaded: %zu added, %zu changed, %zu removed, %zu unchanged, %zu "
+                       "failed.\n",
+                       json_array_size(json_object_get(summary, "added")),
+                       json_array_size(json_object_get(summary, "changed")),
+                       json_array_size(json_object_get(summary, "removed")),
+                       json_array_size(json_object_get(summary, "unchanged")), n_failed);
+                print_names("Added:", json_object_get(summary, "added"));
+                print_names("Changed:", json_object_get(summary, "changed"));
+                print_names("Removed:", json_object_get(summary, "removed"));
+                for (size_t i = 0; i < n_failed; i++) {
+                        json_t *f = json_array_get(failed, i);
+
+                        printf("Failed:    %s: %s\n", json_string_value(json_object_get(f, "name")),
+                               json_string_value(json_object_get(f, "error")));
+                }
+                json_decref(summary);
+        }
+        return n_failed > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/* add */
+
+static int read_text_file(const char *path, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        size_t n;
+
+        f = fopen(path, "re");
+        if (!f)
+                return negative_errno();
+        buf = malloc(BUS_POLICY_TEXT_MAX + 2);
+        if (!buf)
+                return -ENOMEM;
+        n = fread(buf, 1, BUS_POLICY_TEXT_MAX + 1, f);
+        if (ferror(f))
+                return -EIO;
+        if (n > BUS_POLICY_TEXT_MAX)
+                return -EFBIG;
+        if (memchr(buf, '\0', n))
+                return -EBADMSG; /* D-Bus strings cannot hold it; YAML would refuse it anyway */
+        buf[n] = '\0';
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+/* "dir/kill-writes.yaml" -> "kill-writes". */
+static int name_from_path(const char *path, char **ret) {
+        _cleanup_free_ char *copy = strdup(path);
+        char *base, *dot;
+
+        if (!copy)
+                return -ENOMEM;
+        base = basename(copy);
+        dot = strrchr(base, '.');
+        if (dot && (streq(dot, ".yaml") || streq(dot, ".yml")))
+                *dot = '\0';
+        *ret = strdup(base);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int verb_add(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "output", required_argument, NULL, 'o' },
+                { "name", required_argument, NULL, 'n' },
+                { "replace", no_argument, NULL, 'r' },
+                {},
+        };
+        static const char usage[] = "add [--name NAME] [--replace] [-o json] FILE";
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *text = NULL, *derived = NULL;
+        const char *name = NULL, *path, *state, *error;
+        bool replace = false;
+        int r, c;
+
+        while ((c = getopt_long(argc, argv, "ho:n:r", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        printf("Usage: tetractl %s\n", usage);
+                        return EXIT_OK;
+                case 'o':
+                        if (!streq(optarg, "json") && !streq(optarg, "text")) {
+                                fprintf(stderr, "Unknown output format: %s\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        arg.output = streq(optarg, "json") ? OUTPUT_JSON : OUTPUT_TEXT;
+                        break;
+                case 'n':
+                        name = optarg;
+                        break;
+                case 'r':
+                        replace = true;
+                        break;
+                case '?':
+                        return EXIT_USAGE;
+                default:
+                        abort();
+                }
+        r = need_args(argc, argv, 1, usage);
+        if (r >= 0)
+                return r;
+        if (!name) {
+                if (name_from_path(argv[optind], &derived) < 0)
+                        return EXIT_FAILED;
+                name = derived;
+        }
+        if (!name_is_valid(name)) {
+                fprintf(stderr, "Invalid policy name \"%s\": use letters, digits, '-', '_' and "
+                                "'.', not starting with '.' (see --name).\n",
+                        name);
+                return EXIT_USAGE;
+        }
+        r = read_text_file(argv[optind], &text);
+        if (r < 0) {
+                fprintf(stderr, "Failed to read %s: %s\n", argv[optind],
+                        r == -EFBIG    ? "larger than the daemon accepts"
+                        : r == -EBADMSG ? "it contains a NUL byte"
+                                        : strerror(-r));
+                return EXIT_FAILED;
+        }
+
+        r = bus_open(&bus);
+        if (r != 0)
+                return r;
+        r = bus_call_manager(bus, "AddPolicy", &reply, "ssb", name, text, replace);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_read(reply, "oss", &path, &state, &error);
+        if (r < 0)
+                return bus_report_error(NULL, r);
+
+        if (arg.output == OUTPUT_JSON)
+                print_json(json_pack("{s:s, s:s, s:s*, s:s}", "name", name, "state", state,
+                                     "error", *error ? error : NULL, "object", path));
+        else if (*error)
+                printf("Policy %s added, %s: %s\n", name, state, error);
+        else
+                printf("Policy %s added, %s.\n", name, state);
+        return streq(state, "failed") ? EXIT_FAILED : EXIT_OK;
+}
+
+/* remove, enable, disable, mode */
+
+static int simple_call(int argc, char *argv[], const char *usage, const char *method) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = verb_parse_common(argc, argv, usage);
+        if (r >= 0)
+                return r;
+        r = need_args(argc, argv, 1, usage);
+        if (r >= 0)
+                return r;
+        r = bus_open(&bus);
+        if (r != 0)
+                return r;
+        return bus_call_manager(bus, method, NULL, "s", argv[optind]);
+}
+
+int verb_remove(int argc, char *argv[]) {
+        return simple_call(argc, argv, "remove NAME", "RemovePolicy");
+}
+
+int verb_enable(int argc, char *argv[]) {
+        return simple_call(argc, argv, "enable NAME", "EnablePolicy");
+}
+
+int verb_disable(int argc, char *argv[]) {
+        return simple_call(argc, argv, "disable NAME", "DisablePolicy");
+}
+
+int verb_mode(int argc, char *argv[]) {
+        static const char usage[] = "mode NAME enforce|monitor";
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = verb_parse_common(argc, argv, usage);
+        if (r >= 0)
+                return r;
+        r = need_args(argc, argv, 2, usage);
+        if (r >= 0)
+                return r;
+        if (!streq(argv[optind + 1], "enforce") && !streq(argv[optind + 1], "monitor")) {
+                fprintf(stderr, "Unknown mode %s: enforce or monitor.\n", argv[optind + 1]);
+                return EXIT_USAGE;
+        }
+        r = bus_open(&bus);
+        if (r != 0)
+                return r;
+        return bus_call_manager(bus, "SetPolicyMode", NULL, "ss", argv[optind], argv[optind + 1]);
+}
