@@ -52,5 +52,7 @@ check)
         make -j"$(nproc)" check || { cat test-suite.log; exit 1; }
         # The policy parser under libFuzzer for a minute (its own clang/ASan build).
         FUZZ_BUILD_DIR="$srcdir/build-fuzz" "$srcdir/tests/fuzz/run-fuzz.sh" "${FUZZ_SECONDS:-60}"
+        # The whole system on Debian's distro kernel with systemd as PID 1 (qemu).
+        make check-vm
         ;;
 esac

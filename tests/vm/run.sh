@@ -1,0 +1,184 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# run.sh --product DIR [--helper FILE]... [TEST]...
+# Boots the guest that build-image.sh cached (Debian's kernel under qemu, systemd as PID 1),
+# with the product that `make install DESTDIR=DIR` staged copied into its root before systemd
+# starts, runs the guest tests (tests/vm/guest/TEST.sh; all of them by default) as a transient
+# unit that powers the guest off when done, and reports per test. Writes to the root image are
+# discarded (snapshot=on): every run starts from the same system.
+#
+# Environment: TETRAGOND_VM_CACHE (default ./tests/vm/cache), TETRAGOND_VM_TIMEOUT (seconds for
+# the whole boot, 600), TETRAGOND_VM_MEM (MiB, 2048), TETRAGOND_VM_SMP (2), TETRAGOND_VM_APPEND
+# (more kernel arguments), TETRAGOND_VM_ACCEL (kvm or tcg; default: kvm only where the CPU
+# offers vmx/svm), TETRAGOND_VM_VERBOSE=1 (stream the console to stderr),
+# TETRAGOND_VM_KEEP=1 (keep the run folder after a success too).
+# Exit status: 0 every test passed or skipped, 1 a test failed or the guest did not finish.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${TETRAGOND_VM_CACHE:-$PWD/tests/vm/cache}
+timeout=${TETRAGOND_VM_TIMEOUT:-600}
+
+log() { echo "vm: $*" >&2; }
+die() {
+        log "error: $*"
+        exit 1
+}
+
+product=
+helpers=()
+tests=()
+while [ $# -gt 0 ]; do
+        case $1 in
+        --product) product=$2; shift 2 ;;
+        --helper) helpers+=("$2"); shift 2 ;;
+        -*) die "unknown option $1" ;;
+        *) tests+=("$1"); shift ;;
+        esac
+done
+[ -n "$product" ] && [ -d "$product" ] || die "--product DIR: the DESTDIR of make install"
+for f in kernel.version initrd.gz root.img; do
+        [ -e "$cache/$f" ] || die "$cache/$f is missing: run build-image.sh first"
+done
+if [ ${#tests[@]} -eq 0 ]; then
+        for f in "$here"/guest/*.sh; do
+                tests+=("$(basename "$f" .sh)")
+        done
+fi
+for t in "${tests[@]}"; do
+        [ -f "$here/guest/$t.sh" ] || die "no guest test $t in $here/guest"
+done
+kernel_version=$(cat "$cache/kernel.version")
+
+# The product as installed, with /bin, /sbin and /lib folded into /usr: the guest's root is
+# merged-/usr and its /lib is a symbolic link that a copied directory must not replace.
+stage_product() {
+        local dest=$1 d
+
+        cp -a "$product/." "$dest/"
+        for d in bin sbin lib lib32 lib64; do
+                [ -d "$dest/$d" ] && [ ! -L "$dest/$d" ] || continue
+                mkdir -p "$dest/usr/$d"
+                cp -a "$dest/$d/." "$dest/usr/$d/"
+                rm -rf "${dest:?}/$d"
+        done
+}
+
+stage_suite() {
+        local dest=$1 f
+
+        mkdir -p "$dest/guest" "$dest/bin" "$dest/units"
+        cp "$here/guest-runner.sh" "$here/guest-lib.sh" "$dest/"
+        cp "$here/tetragond-vm-suite.service" "$dest/units/"
+        for t in "${tests[@]}"; do
+                cp "$here/guest/$t.sh" "$dest/guest/"
+                echo "$t" >> "$dest/tests.list"
+        done
+        for f in "${helpers[@]}"; do
+                cp "$f" "$dest/bin/"
+        done
+}
+
+# KVM only where the CPU offers virtualisation to this machine: here /dev/kvm exists but a
+# KVM guest never runs (no nested virtualisation), so its mere presence decides nothing.
+accelerator() {
+        if [ -n "${TETRAGOND_VM_ACCEL:-}" ]; then
+                echo "$TETRAGOND_VM_ACCEL"
+        elif [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
+                echo kvm
+        else
+                echo tcg
+        fi
+}
+
+boot() {
+        local append accel cpu=()
+
+        append="console=ttyS0 panic=-1 systemd.firstboot=off systemd.wants=tetragond-vm-suite.service"
+        append+=" ${TETRAGOND_VM_APPEND:-}"
+        accel=$(accelerator)
+        [ "$accel" = kvm ] && cpu=(-cpu host)
+        log "booting $kernel_version under qemu ($accel, bound ${timeout}s), tests: ${tests[*]}"
+        timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
+                -accel "$accel" "${cpu[@]}" -smp "${TETRAGOND_VM_SMP:-2}" -m "${TETRAGOND_VM_MEM:-2048}" \
+                -nodefaults -display none -monitor none -serial stdio -no-reboot -nic none \
+                -kernel "$cache/kernel/boot/vmlinuz-$kernel_version" -initrd "$cache/initrd.gz" \
+                -append "$append" \
+                -drive "file=$cache/root.img,format=raw,if=virtio,snapshot=on" \
+                -virtfs "local,path=$run/product,mount_tag=product,security_model=none,readonly=on" \
+                -virtfs "local,path=$run/share,mount_tag=vmtest,security_model=none" \
+                -virtfs "local,path=$cache/kernel/lib/modules,mount_tag=modules,security_model=none,readonly=on" \
+                < /dev/null 2>&1 | tee "$run/console.log" >&3
+        return "${PIPESTATUS[0]}"
+}
+
+print_failure_context() {
+        log "console, last 40 lines ($run/console.log):"
+        tail -n 40 "$run/console.log" | sed 's/^/  | /' >&2
+        if [ -f "$results/tetragond.journal" ]; then
+                log "journalctl -u tetragond in the guest, last 60 lines:"
+                tail -n 60 "$results/tetragond.journal" | sed 's/^/  | /' >&2
+        fi
+        log "the whole run is kept in $run (results/journal.txt: the guest's journal)"
+}
+
+report() {
+        local t rc seconds passed=0 failed=0 skipped=0
+
+        for t in "${tests[@]}"; do
+                if [ ! -f "$results/$t.rc" ]; then
+                        echo "FAIL: vm/$t (did not run to its end)"
+                        failed=$((failed + 1))
+                        continue
+                fi
+                read -r rc seconds < "$results/$t.rc"
+                case $rc in
+                0) echo "PASS: vm/$t (${seconds}s)"; passed=$((passed + 1)) ;;
+                77) echo "SKIP: vm/$t: $(grep -m1 '^SKIP' "$results/$t.log" || true)"
+                    skipped=$((skipped + 1)) ;;
+                *) echo "FAIL: vm/$t (exit $rc, ${seconds}s)"
+                   sed 's/^/  | /' "$results/$t.log"
+                   failed=$((failed + 1)) ;;
+                esac
+        done
+        echo "vm: $passed passed, $failed failed, $skipped skipped"
+        [ "$failed" -eq 0 ]
+}
+
+mkdir -p "$cache"
+# Failed runs are kept for a look; an hour later they go.
+find "$cache" -maxdepth 1 -name 'run.*' -mmin +60 -exec rm -rf {} +
+run=$(mktemp -d "$cache/run.XXXXXX")
+ln -sfn "$(basename "$run")" "$cache/last-run"
+results=$run/share/results
+mkdir -p "$run/product" "$results"
+stage_product "$run/product"
+stage_suite "$run/share/suite"
+
+if [ "${TETRAGOND_VM_VERBOSE:-0}" = 1 ]; then
+        exec 3>&2
+else
+        exec 3> /dev/null
+fi
+start=$(date +%s)
+qemu_status=0
+boot || qemu_status=$?
+elapsed=$(($(date +%s) - start))
+
+if [ ! -f "$results/done" ]; then
+        if [ "$qemu_status" = 124 ]; then
+                log "the guest did not finish within ${timeout}s"
+        else
+                log "the guest stopped before the suite finished (qemu exit $qemu_status)"
+        fi
+        report || true
+        print_failure_context
+        exit 1
+fi
+log "guest ran the suite at uptime $(cat "$results/suite-started")s, whole run ${elapsed}s"
+if ! report; then
+        print_failure_context
+        exit 1
+fi
+[ "${TETRAGOND_VM_KEEP:-0}" = 1 ] || rm -rf "$run"
