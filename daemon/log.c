@@ -14,10 +14,17 @@ static LogTarget log_target = LOG_TARGET_STDERR;
 void log_setup(LogTarget target) {
         struct stat st;
 
-        if (target == LOG_TARGET_AUTO)
-                /* Without a journal socket sd_journal_send() would fail quietly. */
-                target = stat("/run/systemd/journal/socket", &st) == 0 ? LOG_TARGET_JOURNAL
-                                                                        : LOG_TARGET_STDERR;
+        if (target == LOG_TARGET_AUTO) {
+                /* A terminal gets the messages where the user looks; otherwise the
+                 * journal, when its socket exists (sd_journal_send() would fail quietly
+                 * without it). */
+                if (isatty(STDERR_FILENO) && !getenv("JOURNAL_STREAM"))
+                        target = LOG_TARGET_STDERR;
+                else
+                        target = stat("/run/systemd/journal/socket", &st) == 0
+                                         ? LOG_TARGET_JOURNAL
+                                         : LOG_TARGET_STDERR;
+        }
         log_target = target;
 }
 

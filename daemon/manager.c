@@ -18,7 +18,6 @@
 #include "process-cache.h"
 #include "process-monitor.h"
 #include "sink-journal.h"
-#include "system-setup.h"
 #include "tetragond-bus.h"
 
 #define STATS_INTERVAL_USEC (60ULL * 1000 * 1000)
@@ -316,10 +315,6 @@ static int manager_start_policies(Manager *m) {
 
 int manager_start(Manager *m) {
         int r;
-
-        r = system_setup_check();
-        if (r < 0)
-                return r;
 
         r = process_monitor_new(&m->process_monitor);
         if (r < 0)

@@ -4,6 +4,7 @@
 
 #include "log.h"
 #include "manager.h"
+#include "system-setup.h"
 #include "policy-plan.h"
 
 #define DEFAULT_EXPORT_MAX_SIZE (10ULL * 1024 * 1024)
@@ -172,6 +173,11 @@ int main(int argc, char *argv[]) {
         r = parse_argv(argc, argv, &config);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        /* Privileges and BTF first: without them nothing else is worth setting up. */
+        r = system_setup_check();
+        if (r < 0)
+                return EXIT_FAILURE; /* it said what is missing */
 
         r = manager_new(&m, &config);
         if (r < 0)
