@@ -52,6 +52,8 @@ check)
         make -j"$(nproc)" check || { cat test-suite.log; exit 1; }
         # The policy parser under libFuzzer for a minute (its own clang/ASan build).
         FUZZ_BUILD_DIR="$srcdir/build-fuzz" "$srcdir/tests/fuzz/run-fuzz.sh" "${FUZZ_SECONDS:-60}"
+        # The service under systemd as PID 1 on this kernel (systemd-nspawn).
+        make check-nspawn
         # The whole system on Debian's distro kernel with systemd as PID 1 (qemu).
         make check-vm
         ;;
