@@ -17,8 +17,6 @@ daemon_libtetragond_core_a_SOURCES = \
 	daemon/export-file.c daemon/export-file.h \
 	daemon/policy-dir.c daemon/policy-dir.h \
 	daemon/policy-registry.c daemon/policy-registry.h daemon/policy-backend.h \
-	daemon/kernel-features.c daemon/kernel-features.h \
-	daemon/policy-plan.c daemon/policy-plan.h \
 	daemon/policy-engine.c daemon/policy-engine.h \
 	daemon/tetragond-bus.c daemon/tetragond-bus.h lib/bus-api.h \
 	daemon/manager.c daemon/manager.h

@@ -11,6 +11,8 @@ lib_libtetragon_shared_a_SOURCES = \
 	lib/policy-compile.c lib/policy-compile.h bpf/policy.h \
 	lib/event-format.c lib/event-format.h \
 	lib/utf8.c lib/utf8.h \
-	lib/syscall-table.c lib/syscall-table.h lib/syscall-list.h
+	lib/syscall-table.c lib/syscall-table.h lib/syscall-list.h \
+	lib/policy-plan.c lib/policy-plan.h \
+	lib/kernel-features.c lib/kernel-features.h
 
-lib_libtetragon_shared_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS)
+lib_libtetragon_shared_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(LIBBPF_CFLAGS)

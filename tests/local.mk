@@ -122,12 +122,13 @@ tests_fuzz_fuzz_policy_LDADD = $(YAML_LIBS)
 INTEGRATION_TESTS = \
 	tests/integration/test-process-events.sh \
 	tests/integration/test-policy-kill.sh \
-	tests/integration/test-daemon-basics.sh
+	tests/integration/test-daemon-basics.sh \
+	tests/integration/test-validate-kernel.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
 dist_noinst_DATA += tests/lib/testenv.sh
 # They run the built daemon.
-$(INTEGRATION_TESTS:.sh=.log): tetragond
+$(INTEGRATION_TESTS:.sh=.log): tetragond tetractl
 
 # Whole-system tests in a qemu guest with Debian's kernel and systemd as PID 1 (issue 6):
 # `make check-vm`, see tests/vm/README.md. Not part of `make check`: it boots a machine.
@@ -174,8 +175,7 @@ ENGINE_TESTS = tests/test-policy-plan tests/test-policy-engine
 check_PROGRAMS += $(ENGINE_TESTS)
 TESTS += $(ENGINE_TESTS)
 endif
-tests_test_policy_plan_SOURCES = tests/test-policy-plan.c daemon/policy-plan.c \
-	daemon/kernel-features.h
+tests_test_policy_plan_SOURCES = tests/test-policy-plan.c
 tests_test_policy_plan_CFLAGS = $(TEST_CFLAGS)
 tests_test_policy_plan_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_LIBS) \
 	$(JANSSON_LIBS)

@@ -8,7 +8,8 @@ tetractl_SOURCES = \
 	tools/tetractl/verb-policy.c \
 	tools/tetractl/verb-getevents.c
 tetractl_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
-tetractl_LDADD = lib/libtetragon-shared.a $(LIBSYSTEMD_LIBS) $(JANSSON_LIBS) $(YAML_LIBS)
+tetractl_LDADD = lib/libtetragon-shared.a $(LIBSYSTEMD_LIBS) $(JANSSON_LIBS) $(YAML_LIBS) \
+	$(LIBBPF_LIBS) $(LIBELF_LIBS) -lz
 
 dist_man1_MANS = doc/tetractl.1
 dist_bashcompletion_DATA = tools/tetractl/bash-completion/tetractl

@@ -4,13 +4,18 @@
  * without the daemon. Diagnostics go to stderr as FILE:LINE:COL: lines (or
  * to stdout as one JSON array with -o json), a verdict per file to stdout.
  * Exit 0 when every file is valid, 1 when any is not, 2 on usage errors.
+ * With --kernel, also what this kernel would do with each hook (the daemon's
+ * own planning stage, on features probed here): a policy that cannot load
+ * here makes the exit status 1 too.
  */
 #include <getopt.h>
 #include <jansson.h>
 
 #include "diagnostic.h"
+#include "kernel-features.h"
 #include "macro.h"
 #include "policy-compile.h"
+#include "policy-plan.h"
 #include "policy.h"
 #include "tetractl.h"
 
@@ -18,17 +23,46 @@ typedef struct FileResult {
         const char *path;
         DiagnosticList diags;
         PolicyFile *file;
+        json_t *kernel; /* --kernel: per policy, its plan on this kernel or why none */
 } FileResult;
 
 static void file_results_free(FileResult *results, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 diagnostic_list_clear(&results[i].diags);
                 policy_file_free(results[i].file);
+                json_decref(results[i].kernel);
         }
         free(results);
 }
 
-static int validate_one(FileResult *res) {
+/* What the engine would do with one compiled policy on this kernel. */
+static int plan_one(const CompiledPolicy *c, const EngineCapabilities *caps, json_t *into) {
+        _cleanup_(policy_plan_freep) PolicyPlan *plan = NULL;
+        _cleanup_free_ char *why = NULL;
+        json_t *o, *hooks;
+        int r;
+
+        r = policy_plan_build(c, caps, &plan, &why);
+        if (r == -ENOMEM)
+                return r;
+        o = json_pack("{s:s, s:b}", "policy", c->name, "loadable", r >= 0);
+        if (!o || json_array_append_new(into, o) < 0)
+                return -ENOMEM;
+        if (r < 0)
+                return json_object_set_new(o, "error", json_string(why)) < 0 ? -ENOMEM : 0;
+
+        hooks = json_array();
+        if (!hooks || json_object_set_new(o, "hooks", hooks) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < plan->n_hooks; i++)
+                if (json_array_append_new(hooks, json_pack("{s:s, s:s}", "hook",
+                                                           plan->hooks[i].name, "mechanism",
+                                                           plan->hooks[i].status)) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+static int validate_one(FileResult *res, const EngineCapabilities *caps) {
         int r;
 
         r = policy_parse_file(res->path, &res->diags, &res->file);
@@ -43,6 +77,13 @@ static int validate_one(FileResult *res) {
 
                 r = policy_compile(&res->file->policies[i], &res->diags, &c);
                 if (r == -ENOMEM)
+                        return r;
+                if (r < 0 || !caps)
+                        continue;
+                if (!res->kernel && !(res->kernel = json_array()))
+                        return -ENOMEM;
+                r = plan_one(c, caps, res->kernel);
+                if (r < 0)
                         return r;
         }
         return 0;
@@ -88,7 +129,36 @@ static void print_verdict(const FileResult *res) {
                 printf("%zu warning%s)\n", l->n_warnings, l->n_warnings == 1 ? "" : "s");
 }
 
-static int print_json(const FileResult *results, size_t n) {
+static void print_kernel_plans(const FileResult *res) {
+        size_t i, j;
+        json_t *p, *h;
+
+        json_array_foreach(res->kernel, i, p) {
+                const char *name = json_string_value(json_object_get(p, "policy"));
+
+                if (!json_is_true(json_object_get(p, "loadable"))) {
+                        printf("%s: policy %s cannot load on this kernel: %s\n", res->path, name,
+                               json_string_value(json_object_get(p, "error")));
+                        continue;
+                }
+                json_array_foreach(json_object_get(p, "hooks"), j, h)
+                        printf("%s: policy %s: %s: %s\n", res->path, name,
+                               json_string_value(json_object_get(h, "hook")),
+                               json_string_value(json_object_get(h, "mechanism")));
+        }
+}
+
+static bool all_plans_loadable(const FileResult *res) {
+        size_t i;
+        json_t *p;
+
+        json_array_foreach(res->kernel, i, p)
+                if (!json_is_true(json_object_get(p, "loadable")))
+                        return false;
+        return true;
+}
+
+static int print_json(const FileResult *results, size_t n, bool with_kernel) {
         json_t *array = json_array();
         int r = 0;
 
@@ -110,6 +180,24 @@ static int print_json(const FileResult *results, size_t n) {
                                 break;
                         }
                 }
+        /* With --kernel: {"diagnostics": [...], "kernel": [{"file", "plans"}...]}. */
+        if (r == 0 && with_kernel) {
+                json_t *kernel = json_array(), *top = json_pack("{s:o, s:o}", "diagnostics",
+                                                               array, "kernel", kernel);
+
+                if (!top) {
+                        json_decref(kernel);
+                        json_decref(array);
+                        return -ENOMEM;
+                }
+                array = top;
+                for (size_t i = 0; i < n && r == 0; i++)
+                        if (json_array_append_new(kernel,
+                                                  json_pack("{s:s, s:O}", "file", results[i].path,
+                                                            "plans",
+                                                            results[i].kernel ?: json_array())) < 0)
+                                r = -ENOMEM;
+        }
         if (r == 0 && json_dumpf(array, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
                 r = -EIO;
         if (r == 0)
@@ -119,17 +207,25 @@ static int print_json(const FileResult *results, size_t n) {
 }
 
 static void validate_help(void) {
-        printf("Usage: tetractl validate [-o json] FILE...\n\n"
+        printf("Usage: tetractl validate [-o json] [--kernel] FILE...\n\n"
                "Check TracingPolicy files without the daemon. Exit status: 0 when every\n"
-               "file is valid, 1 when any is not, 2 on usage errors.\n");
+               "file is valid, 1 when any is not, 2 on usage errors.\n\n"
+               "  --kernel   Also say, per hook, which mechanism this kernel would use, or\n"
+               "             why none can (probes the kernel: needs root); a policy that\n"
+               "             cannot load here counts as a failure.\n");
 }
 
 int verb_validate(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "output", required_argument, NULL, 'o' },
+                { "kernel", no_argument, NULL, 'k' },
                 {},
         };
+        _cleanup_free_ KernelFeature *features = NULL;
+        EngineCapabilities caps;
+        bool with_kernel = false;
+        size_t n_features = 0;
         FileResult *results;
         OutputFormat output = arg.output;
         size_t n;
@@ -141,6 +237,9 @@ int verb_validate(int argc, char *argv[]) {
                 case 'h':
                         validate_help();
                         return EXIT_OK;
+                case 'k':
+                        with_kernel = true;
+                        break;
                 case 'o':
                         if (streq(optarg, "json"))
                                 output = OUTPUT_JSON;
@@ -164,6 +263,15 @@ int verb_validate(int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
 
+        if (with_kernel) {
+                r = kernel_features_probe(&features, &n_features);
+                if (r < 0) {
+                        fprintf(stderr, "Failed to probe the kernel: %s\n", strerror(-r));
+                        return EXIT_FAILED;
+                }
+                engine_capabilities_from_features(&caps, features, n_features, 0);
+        }
+
         n = (size_t) (argc - optind);
         results = calloc(n, sizeof(FileResult));
         if (!results) {
@@ -172,7 +280,7 @@ int verb_validate(int argc, char *argv[]) {
         }
         for (size_t i = 0; i < n && r >= 0; i++) {
                 results[i].path = argv[optind + (int) i];
-                r = validate_one(&results[i]);
+                r = validate_one(&results[i], with_kernel ? &caps : NULL);
         }
         if (r >= 0)
                 r = check_across_files(results, n);
@@ -183,7 +291,8 @@ int verb_validate(int argc, char *argv[]) {
         }
 
         for (size_t i = 0; i < n; i++) {
-                if (diagnostic_list_has_errors(&results[i].diags))
+                if (diagnostic_list_has_errors(&results[i].diags) ||
+                    !all_plans_loadable(&results[i]))
                         all_valid = false;
                 if (output == OUTPUT_JSON)
                         continue;
@@ -191,8 +300,10 @@ int verb_validate(int argc, char *argv[]) {
                 (void) diagnostic_list_write(&results[i].diags, stderr);
                 fflush(stderr);
                 print_verdict(&results[i]);
+                if (results[i].kernel)
+                        print_kernel_plans(&results[i]);
         }
-        if (output == OUTPUT_JSON && print_json(results, n) < 0) {
+        if (output == OUTPUT_JSON && print_json(results, n, with_kernel) < 0) {
                 fprintf(stderr, "Failed to write JSON.\n");
                 all_valid = false;
         }
