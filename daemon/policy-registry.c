@@ -735,22 +735,24 @@ static int version_install(PolicyRegistry *r, PolicyEntry *e, Version *v, char *
 }
 
 /* Policy names (metadata.name) are unique across the folder: events carry them. */
-static int version_check_names(PolicyRegistry *r, PolicyEntry *e, Version *v,
-                               DiagnosticList *diags) {
+static int version_check_names(PolicyRegistry *r, const PolicyEntry *self, const char *path,
+                               const Version *v, DiagnosticList *diags) {
+        size_t errors_before = diags->n_errors; /* diags may hold older messages */
+
         for (size_t i = 0; i < v->file->n_policies; i++) {
                 const Policy *p = &v->file->policies[i];
 
                 for (size_t k = 0; k < r->n_entries; k++) {
                         PolicyEntry *other = r->entries[k];
 
-                        if (other == e)
+                        if (other == self)
                                 continue;
                         for (size_t j = 0; j < other->n_policy_names; j++) {
                                 int q;
 
                                 if (!streq_ptr(other->policy_names[j], p->name))
                                         continue;
-                                q = diagnostic_list_add(diags, DIAGNOSTIC_ERROR, e->path,
+                                q = diagnostic_list_add(diags, DIAGNOSTIC_ERROR, path,
                                                         p->name_pos.line, p->name_pos.column,
                                                         NULL,
                                                         "policy name \"%s\" is already used by %s",
@@ -760,7 +762,7 @@ static int version_check_names(PolicyRegistry *r, PolicyEntry *e, Version *v,
                         }
                 }
         }
-        return diagnostic_list_has_errors(diags) ? -EINVAL : 0;
+        return diags->n_errors > errors_before ? -EINVAL : 0;
 }
 
 static void entry_fail(PolicyEntry *e, const char *message_id, const char *error) {
@@ -791,7 +793,7 @@ static int entry_load(PolicyRegistry *r, PolicyEntry *e, const char *text, size_
 
         k = version_build(e->path, text, size, &diags, &v);
         if (k >= 0)
-                k = version_check_names(r, e, v, &diags);
+                k = version_check_names(r, e, e->path, v, &diags);
         /* An entry holds the names of its last valid version: those are taken. */
         if (k >= 0)
                 k = entry_set_names(e, v->file);
@@ -1074,6 +1076,20 @@ int policy_registry_validate(const char *file, const char *text, size_t size,
         return k;
 }
 
+static int registry_check_new_names(PolicyRegistry *r, const PolicyEntry *replaced,
+                                    const char *path, const char *text, size_t size,
+                                    DiagnosticList *diags) {
+        static const PolicyBackend none = {};
+        Version *v = NULL;
+        int k;
+
+        k = version_build(path, text, size, diags, &v);
+        if (k >= 0)
+                k = version_check_names(r, replaced, path, v, diags);
+        version_free(v, &none);
+        return k;
+}
+
 static int write_file_atomically(const char *dir, const char *filename, const char *text,
                                  size_t size, bool replace) {
         _cleanup_free_ char *tmp = NULL, *path = NULL;
@@ -1132,7 +1148,8 @@ int policy_registry_add(PolicyRegistry *r, const char *name, const char *text, s
         if (!filename || asprintf(&path, "%s/%s", r->dir, filename) < 0)
                 return -ENOMEM;
 
-        k = policy_registry_validate(path, text, size, diags);
+        /* Refuse before writing anything: the text, and its names against the folder's. */
+        k = registry_check_new_names(r, e, path, text, size, diags);
         if (k < 0)
                 return k;
 
@@ -1256,8 +1273,13 @@ int policy_registry_set_mode(PolicyRegistry *r, PolicyEntry *e, PolicyMode mode,
         }
 
         registry_remember(r, e);
-        log_policy(LOG_NOTICE, MESSAGE_ID_POLICY_STATE, e->name, e->path,
-                   "Policy %s switched to %s mode.", e->name, policy_mode_to_string(mode));
+        if (v)
+                log_policy(LOG_NOTICE, MESSAGE_ID_POLICY_STATE, e->name, e->path,
+                           "Policy %s switched to %s mode.", e->name, policy_mode_to_string(mode));
+        else
+                /* Nothing installed (failed or disabled): the choice waits for the next load. */
+                log_policy(LOG_NOTICE, MESSAGE_ID_POLICY_STATE, e->name, e->path,
+                           "Policy %s will load in %s mode.", e->name, policy_mode_to_string(mode));
         notify_changed(r, e);
         return 0;
 }

@@ -150,6 +150,11 @@ run 1 "$T" add "$TESTENV_DIR/gamma.yml"
 has "add of a taken name" "$err" 'A policy named "gamma" exists already.'
 run 0 "$T" add --replace --name gamma -o json "$TESTENV_DIR/gamma.yml"
 is "add --replace --name -o json" "$(jq -c '[.name, .state]' <<<"$out")" '["gamma","loaded"]'
+# The same metadata.name under another file name: refused before anything is written.
+run 1 "$T" add --name gammacopy "$TESTENV_DIR/gamma.yml"
+has "add of a metadata.name another file uses" "$err" \
+        "^$policies/gammacopy.yaml:4:9: error: policy name \"gamma-policy\" is already used by $policies/gamma.yaml$"
+[ -e "$policies/gammacopy.yaml" ] && fail "an add with a taken metadata.name wrote a file"
 pods_text pods2-policy >"$TESTENV_DIR/pods2.yaml"
 run 1 "$T" add "$TESTENV_DIR/pods2.yaml"
 is "add of a policy the engine refuses: exit 1, and why" "$out" \
