@@ -106,6 +106,26 @@ enum tg_policy_arg_type {
         TG_ARG_MODULE = 48,
 };
 
+/* The integer family: read from a register, compared as numbers, sent as 8 bytes. */
+static inline int tg_arg_type_is_integer(__u8 t) {
+        switch (t) {
+        case TG_ARG_INT:
+        case TG_ARG_INT8:
+        case TG_ARG_UINT8:
+        case TG_ARG_INT16:
+        case TG_ARG_UINT16:
+        case TG_ARG_INT32:
+        case TG_ARG_UINT32:
+        case TG_ARG_INT64:
+        case TG_ARG_UINT64:
+        case TG_ARG_LONG:
+        case TG_ARG_ULONG:
+        case TG_ARG_SIZE_T:
+                return 1;
+        }
+        return 0;
+}
+
 enum tg_policy_arg_flags {
         TG_POLICY_ARG_RETURN_COPY = 1 << 0,
         TG_POLICY_ARG_MAX_DATA = 1 << 1,

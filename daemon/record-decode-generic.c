@@ -6,25 +6,6 @@
 
 #include "record-decode.h"
 
-static bool arg_type_is_integer(uint8_t t) {
-        switch (t) {
-        case TG_ARG_INT:
-        case TG_ARG_INT8:
-        case TG_ARG_UINT8:
-        case TG_ARG_INT16:
-        case TG_ARG_UINT16:
-        case TG_ARG_INT32:
-        case TG_ARG_UINT32:
-        case TG_ARG_INT64:
-        case TG_ARG_UINT64:
-        case TG_ARG_LONG:
-        case TG_ARG_ULONG:
-        case TG_ARG_SIZE_T:
-                return true;
-        }
-        return false;
-}
-
 /* Text: empty (unreadable), or terminated by its only NUL. */
 static bool text_valid(const char *s, size_t len) {
         return len == 0 || memchr(s, '\0', len) == s + len - 1;
@@ -33,7 +14,7 @@ static bool text_valid(const char *s, size_t len) {
 static int decode_arg(const struct tg_generic_arg *arg, const char *data) {
         if (arg->flags & ~(TG_GENERIC_ARG_TRUNCATED | TG_GENERIC_ARG_UNREADABLE) || arg->pad)
                 return -EBADMSG;
-        if (arg_type_is_integer(arg->type))
+        if (tg_arg_type_is_integer(arg->type))
                 return arg->size == 0 ? 0 : -EBADMSG;
         switch (arg->type) {
         case TG_ARG_FD:

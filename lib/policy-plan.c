@@ -272,25 +272,6 @@ static int choose_mechanism(Planner *p, HookClass class, HookMechanism *ret) {
 
 /* ---- What the engine implements ---- */
 
-static bool arg_type_is_int(uint8_t t) {
-        switch (t) {
-        case TG_ARG_INT:
-        case TG_ARG_INT8:
-        case TG_ARG_UINT8:
-        case TG_ARG_INT16:
-        case TG_ARG_UINT16:
-        case TG_ARG_INT32:
-        case TG_ARG_UINT32:
-        case TG_ARG_INT64:
-        case TG_ARG_UINT64:
-        case TG_ARG_LONG:
-        case TG_ARG_ULONG:
-        case TG_ARG_SIZE_T:
-                return true;
-        }
-        return false;
-}
-
 static bool arg_type_is_string(uint8_t t) {
         return t == TG_ARG_STRING || t == TG_ARG_CHAR_BUF;
 }
@@ -301,7 +282,7 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
         for (size_t i = 0; i < h->n_args && i < TG_POLICY_MAX_ARGS; i++) {
                 uint8_t t = h->arg_type[i];
 
-                if (!arg_type_is_int(t) && t != TG_ARG_FD && !arg_type_is_string(t))
+                if (!tg_arg_type_is_integer(t) && t != TG_ARG_FD && !arg_type_is_string(t))
                         return refuse(p,
                                       "argument %zu (index %u): type %s is not implemented by "
                                       "this engine yet",
@@ -390,7 +371,7 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
         case TG_FILTER_ARG: {
                 uint8_t t = f->arg < TG_POLICY_MAX_ARGS ? h->arg_type[f->arg] : TG_ARG_NONE;
 
-                if (arg_type_is_int(t)) {
+                if (tg_arg_type_is_integer(t)) {
                         if (!op_in(f->op, int_ops, ELEMENTSOF(int_ops)))
                                 break;
                         return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_RANGE);
