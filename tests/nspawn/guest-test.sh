@@ -38,27 +38,35 @@ wait_for 10 "io.tetragond1 on the bus" busctl status io.tetragond1 >/dev/null 2>
 tetractl status || fail "tetractl status exited $?"
 
 step "a policy, tetractl reload"
-cat >/etc/tetragon/policies.d/nspawn-test.yaml <<'EOT'
+trigger=/tmp/tetragond-nspawn-$$-sync
+cp /bin/sync "$trigger"
+cat >/etc/tetragon/policies.d/nspawn-test.yaml <<EOT
 apiVersion: cilium.io/v1alpha1
 kind: TracingPolicy
 metadata:
   name: nspawn-test
 spec:
-  tracepoints:
-  - subsystem: syscalls
-    event: sys_enter_write
+  kprobes:
+  - call: sys_sync
+    syscall: true
+    selectors:
+    - matchBinaries:
+      - operator: In
+        values:
+        - "$trigger"
+      matchActions:
+      - action: Post
 EOT
 chmod 0644 /etc/tetragon/policies.d/nspawn-test.yaml
-tetractl reload
-rc=$?
-if tetractl status -o json | grep -q '"engine_available":true'; then
-        [ $rc = 0 ] || fail "tetractl reload exited $rc with an engine"
-else
-        # No engine in this build: the policy is read, and fails with the engine's sentence.
-        [ $rc = 1 ] || fail "tetractl reload exited $rc, expected 1 (the policy fails without an engine)"
-fi
-tetractl list | grep -q '^nspawn-test ' || fail "tetractl list does not show the policy"
+tetractl reload || fail "tetractl reload exited $?"
+tetractl list | grep '^nspawn-test .*loaded' >/dev/null || fail "tetractl list does not show the policy loaded"
 tetractl show nspawn-test
+posted() {
+        "$trigger"
+        [ -n "$(journalctl -u tetragond -o cat TETRAGON_POLICY=nspawn-test TETRAGON_BINARY="$trigger")" ]
+}
+wait_for 20 "the policy's event under -u tetragond" posted || fail "no event from the reloaded policy"
+echo "the reloaded policy posts: ok"
 
 step "journalctl -u tetragond shows a process event"
 tag=/tmp/tetragond-nspawn-$$-true
@@ -72,13 +80,11 @@ wait_for 20 "a process_exec event of $tag under -u tetragond" has_event ||
 journalctl -u tetragond -o cat TETRAGON_BINARY="$tag" | head -2
 # With systemd as PID 1 processes have a unit: this script runs in tetragond-nspawn-run.service.
 unit=$(tetractl getevents -o json --binary "$tag" --event-type process_exec | head -1 |
-        sed -n 's/.*"unit":"\([^"]*\)".*/\1/p')
+        sed -n 's/.*"systemd_unit":"\([^"]*\)".*/\1/p')
 [ -n "$(tetractl getevents --binary "$tag" --unit tetragond-nspawn-run.service)" ] ||
         fail "tetractl getevents --unit finds nothing (the event's unit: '$unit')"
 echo "tetractl getevents --unit tetragond-nspawn-run.service: ok"
 rm -f "$tag"
-journalctl -u tetragond -x --no-pager MESSAGE_ID=7bdedb06384e4b3080d9ffa81ad3374b | grep -q 'could not be loaded' ||
-        echo "note: no catalog text for a policy failure (an engine loaded the policy?)"
 
 step "systemctl reload"
 reloads() { journalctl -u tetragond -o cat MESSAGE_ID=9b4b5c5116b944c1b827fe3a8de02c34 | wc -l; }
