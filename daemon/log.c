@@ -72,8 +72,8 @@ _printf_(4, 5) static void field_printf(struct iovec *iov, char *buf, size_t siz
         *iov = (struct iovec) { .iov_base = buf, .iov_len = n < 0 ? 0 : MIN((size_t) n, size - 1) };
 }
 
-int log_internal(int level, int error, const char *message_id, const char *file, int line,
-                 const char *func, const char *format, ...) {
+int log_internal(int level, int error, const char *message_id, const char *const *extra_fields,
+                 const char *file, int line, const char *func, const char *format, ...) {
         char message[2048];
         va_list ap;
 
@@ -90,7 +90,7 @@ int log_internal(int level, int error, const char *message_id, const char *file,
         if (log_target == LOG_TARGET_JOURNAL) {
                 char f_message[sizeof(message) + 16], f_priority[32], f_file[256], f_line[32],
                         f_func[128], f_id[64], f_errno[32];
-                struct iovec iov[9];
+                struct iovec iov[9 + LOG_EXTRA_FIELDS_MAX];
                 size_t n = 0;
 
                 iov[n++] = (struct iovec) { .iov_base = (char *) "SYSLOG_IDENTIFIER=tetragond",
@@ -104,6 +104,9 @@ int log_internal(int level, int error, const char *message_id, const char *file,
                         field_printf(&iov[n++], f_id, sizeof(f_id), "MESSAGE_ID=%s", message_id);
                 if (error)
                         field_printf(&iov[n++], f_errno, sizeof(f_errno), "ERRNO=%i", error);
+                for (size_t i = 0; extra_fields && extra_fields[i] && i < LOG_EXTRA_FIELDS_MAX; i++)
+                        iov[n++] = (struct iovec) { .iov_base = (char *) extra_fields[i],
+                                                    .iov_len = strlen(extra_fields[i]) };
                 if (sd_journal_sendv(iov, (int) n) >= 0)
                         return -error;
         }

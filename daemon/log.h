@@ -25,11 +25,15 @@ int log_get_max_level(void);
 /* "debug", "info", "notice", "warning", "err"/"error", ... or a number; -EINVAL otherwise. */
 int log_level_from_string(const char *s);
 
-int log_internal(int level, int error, const char *message_id, const char *file, int line,
-                 const char *func, const char *format, ...) _printf_(7, 8);
+/* extra_fields: NULL, or up to LOG_EXTRA_FIELDS_MAX "FIELD=value" strings ending in NULL,
+ * added to the journal entry (stderr shows the message alone). */
+#define LOG_EXTRA_FIELDS_MAX 4
+int log_internal(int level, int error, const char *message_id, const char *const *extra_fields,
+                 const char *file, int line, const char *func, const char *format, ...)
+        _printf_(8, 9);
 
 #define log_full_errno(level, error, ...) \
-        log_internal((level), (error), NULL, __FILE__, __LINE__, __func__, __VA_ARGS__)
+        log_internal((level), (error), NULL, NULL, __FILE__, __LINE__, __func__, __VA_ARGS__)
 #define log_full(level, ...) (void) log_full_errno((level), 0, __VA_ARGS__)
 
 #define log_debug(...) log_full(LOG_DEBUG, __VA_ARGS__)
@@ -45,4 +49,7 @@ int log_internal(int level, int error, const char *message_id, const char *file,
 
 /* A log line with a catalogued MESSAGE_ID (see systemd/tetragond.catalog). */
 #define log_message_id(level, id, error, ...) \
-        log_internal((level), (error), (id), __FILE__, __LINE__, __func__, __VA_ARGS__)
+        log_internal((level), (error), (id), NULL, __FILE__, __LINE__, __func__, __VA_ARGS__)
+/* The same, with extra journal fields (e.g. TETRAGON_POLICY=) for matching. */
+#define log_message_id_fields(level, id, fields, ...) \
+        log_internal((level), 0, (id), (fields), __FILE__, __LINE__, __func__, __VA_ARGS__)

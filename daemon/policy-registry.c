@@ -141,7 +141,9 @@ static int summary_add(PolicyReloadSummary *s, PolicyReloadOutcome o, const char
  * `journalctl TETRAGON_POLICY=NAME` shows its whole history. */
 _printf_(5, 6) static void log_policy(int level, const char *message_id, const char *name,
                                       const char *path, const char *format, ...) {
-        _cleanup_free_ char *message = NULL;
+        _cleanup_free_ char *message = NULL, *f_name = NULL, *f_path = NULL;
+        const char *fields[3] = {};
+        size_t n = 0;
         va_list ap;
         int r;
 
@@ -153,17 +155,16 @@ _printf_(5, 6) static void log_policy(int level, const char *message_id, const c
         if (r < 0)
                 return;
 
-        if (name)
-                r = sd_journal_send("MESSAGE=%s", message, "PRIORITY=%i", level,
-                                    "MESSAGE_ID=%s", message_id, "SYSLOG_IDENTIFIER=tetragond",
-                                    "TETRAGON_POLICY=%s", name, "TETRAGON_POLICY_FILE=%s",
-                                    strempty(path), NULL);
-        else
-                r = sd_journal_send("MESSAGE=%s", message, "PRIORITY=%i", level,
-                                    "MESSAGE_ID=%s", message_id, "SYSLOG_IDENTIFIER=tetragond",
-                                    "TETRAGON_POLICY_FILE=%s", strempty(path), NULL);
-        if (r < 0)
-                log_full(level, "%s", message);
+        /* asprintf() leaves its pointer undefined on failure: reset it. */
+        if (name && asprintf(&f_name, "TETRAGON_POLICY=%s", name) < 0)
+                f_name = NULL;
+        if (asprintf(&f_path, "TETRAGON_POLICY_FILE=%s", strempty(path)) < 0)
+                f_path = NULL;
+        if (f_name)
+                fields[n++] = f_name;
+        if (f_path)
+                fields[n++] = f_path;
+        log_message_id_fields(level, message_id, fields, "%s", message);
 }
 
 /* Versions. */
