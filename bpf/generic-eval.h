@@ -575,26 +575,26 @@ static long V(eval_hook)(__u32 i, void *data) {
 /* BPF_PROG pastes its name: V() must be expanded before it gets there. */
 #define GENERIC_PROG(name, args...) BPF_PROG(name, args)
 
-SEC("tp_btf/sys_enter")
-int GENERIC_PROG(V(tg_generic_sys_enter), struct pt_regs *regs, long id) {
+/* Both entries to a syscall's hooks: the hook list of nr, and e with the arguments set. */
+static __always_inline struct tg_generic_list *V(enter_list)(__u32 nr, struct eval **ret_e) {
+        struct tg_generic_list *list;
         struct task_struct *task;
-        struct hooks_ctx hooks;
         struct fdtable *fdt;
         struct eval *e;
-        __u32 nr = id, slot;
+        __u32 slot;
         __u8 *active;
 
         active = bpf_map_lookup_elem(&gen_syscall_active, &nr);
         if (!active || !*active)
-                return 0;
+                return NULL;
         slot = nr * 2 + (*active == 2);
         task = bpf_get_current_task_btf();
         if (task_in_compat_syscall(task))
-                return 0;
-        hooks.list = bpf_map_lookup_elem(&gen_syscall_lists, &slot);
+                return NULL;
+        list = bpf_map_lookup_elem(&gen_syscall_lists, &slot);
         e = eval();
-        if (!hooks.list || !e)
-                return 0;
+        if (!list || !e)
+                return NULL;
 
         /* Plain loads through the task: no helper calls. */
         e->tgid = task->tgid;
@@ -603,12 +603,13 @@ int GENERIC_PROG(V(tg_generic_sys_enter), struct pt_regs *regs, long id) {
         e->fds = (__u64) fdt->fd;
         e->max_fds = fdt->max_fds;
         e->nr = nr;
-        /* regs is a trusted pointer here: plain loads, no probe reads. */
-        e->args[0] = PT_REGS_PARM1_SYSCALL(regs);
-        e->args[1] = PT_REGS_PARM2_SYSCALL(regs);
-        e->args[2] = PT_REGS_PARM3_SYSCALL(regs);
-        e->args[3] = PT_REGS_PARM4_SYSCALL(regs);
-        e->args[4] = PT_REGS_PARM5_SYSCALL(regs);
+        *ret_e = e;
+        return list;
+}
+
+static __always_inline void V(enter_hooks)(struct eval *e, struct tg_generic_list *list) {
+        struct hooks_ctx hooks = { .list = list };
+
         __builtin_memset(e->file_state, 0, sizeof(e->file_state));
         __builtin_memset(e->data_state, 0, sizeof(e->data_state));
         e->root_state = MEMO_UNKNOWN;
@@ -623,16 +624,53 @@ int GENERIC_PROG(V(tg_generic_sys_enter), struct pt_regs *regs, long id) {
                 __u64 dentry;
 
                 if (reg >= N_REGS || !V(resolve_fd)(e, reg))
-                        return 0; /* no file, no path equals anything */
+                        return; /* no file, no path equals anything */
                 dentry = e->dentry[reg];
                 len = KREAD(struct dentry, dentry, d_name.len);
                 if (dentry != (__u64) KREAD(struct vfsmount, e->mnt[reg], mnt_root) &&
                     (len > TG_NAME_MAX ||
                      !(hooks.list->leaf_lengths[bounded(len >> 6, 3)] & (1ULL << (len & 63)))))
-                        return 0;
+                        return;
         }
 
         bpf_loop(hooks.list->n, V(eval_hook), &hooks, 0);
+}
+
+SEC("tp_btf/sys_enter")
+int GENERIC_PROG(V(tg_generic_sys_enter), struct pt_regs *regs, long id) {
+        struct tg_generic_list *list;
+        struct eval *e = NULL;
+
+        list = V(enter_list)((__u32) id, &e);
+        if (!list || !e)
+                return 0;
+        /* regs is a trusted pointer here: plain loads, no probe reads. */
+        e->args[0] = PT_REGS_PARM1_SYSCALL(regs);
+        e->args[1] = PT_REGS_PARM2_SYSCALL(regs);
+        e->args[2] = PT_REGS_PARM3_SYSCALL(regs);
+        e->args[3] = PT_REGS_PARM4_SYSCALL(regs);
+        e->args[4] = PT_REGS_PARM5_SYSCALL(regs);
+        V(enter_hooks)(e, list);
+        return 0;
+}
+
+/* Attached to __<arch>_sys_<name> of each syscall with hooks, its number as the attach
+ * cookie. The wrapper's only argument is the user's registers, read with probe reads. */
+SEC("kprobe")
+int V(tg_generic_kprobe)(struct pt_regs *ctx) {
+        struct pt_regs *regs = (struct pt_regs *) PT_REGS_PARM1(ctx);
+        struct tg_generic_list *list;
+        struct eval *e = NULL;
+
+        list = V(enter_list)((__u32) bpf_get_attach_cookie(ctx), &e);
+        if (!list || !e)
+                return 0;
+        e->args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+        e->args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+        e->args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+        e->args[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+        e->args[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+        V(enter_hooks)(e, list);
         return 0;
 }
 

@@ -91,6 +91,8 @@ struct PolicyEngine {
         struct generic_bpf *skel;
         struct bpf_program *prog; /* the variant of the sys_enter program this kernel takes */
         struct bpf_link *link;    /* it, attached while some hook needs it */
+        struct bpf_program *kprobe_prog; /* NULL without kprobes */
+        struct bpf_link *kprobe_links[TG_GENERIC_MAX_SYSCALLS]; /* while nr has kprobe hooks */
         EngineCapabilities caps;
         ProcessCache *process_cache;
         int n_cpus;
@@ -526,7 +528,8 @@ static int engine_new_lists(PolicyEngine *e, PolicyInstallation *i, bool add,
                 struct tg_generic_list *l;
                 uint32_t nr;
 
-                if (h->mechanism != HOOK_MECHANISM_SYS_ENTER)
+                if (h->mechanism != HOOK_MECHANISM_SYS_ENTER &&
+                    h->mechanism != HOOK_MECHANISM_KPROBE)
                         continue;
                 nr = (uint32_t) h->syscall_nr;
                 if (!ret[nr]) {
@@ -584,11 +587,44 @@ static int engine_attach(PolicyEngine *e) {
         return 0;
 }
 
+/* Before the switch: a kprobe on each syscall function i's kprobe hooks name, which
+ * finds nothing until the switch turns the syscall on. */
+static int engine_attach_kprobes(PolicyEngine *e, PolicyInstallation *i, char **ret_error) {
+        for (size_t k = 0; k < i->n_hooks; k++) {
+                InstalledHook *h = &i->hooks[k];
+                LIBBPF_OPTS(bpf_kprobe_opts, opts);
+                struct bpf_link *link;
+
+                if (h->mechanism != HOOK_MECHANISM_KPROBE || e->kprobe_links[h->syscall_nr])
+                        continue;
+                if (!e->kprobe_prog)
+                        return -EOPNOTSUPP;
+                opts.bpf_cookie = (uint64_t) h->syscall_nr;
+                link = bpf_program__attach_kprobe_opts(e->kprobe_prog, h->function, &opts);
+                if (!link) {
+                        int r = negative_errno();
+
+                        if (asprintf(ret_error, "attaching a kprobe to %s failed: %s",
+                                     h->function, strerror(-r)) < 0)
+                                *ret_error = NULL;
+                        return r;
+                }
+                e->kprobe_links[h->syscall_nr] = link;
+        }
+        return 0;
+}
+
 static void engine_detach_if_idle(PolicyEngine *e) {
         if (e->n_sys_enter_hooks == 0 && e->link) {
                 bpf_link__destroy(e->link);
                 e->link = NULL;
         }
+        /* After the switch: a syscall turned off reaches no hook through its kprobe. */
+        for (size_t nr = 0; nr < TG_GENERIC_MAX_SYSCALLS; nr++)
+                if (e->kprobe_links[nr] && !e->syscalls[nr]) {
+                        bpf_link__destroy(e->kprobe_links[nr]);
+                        e->kprobe_links[nr] = NULL;
+                }
 }
 
 /* ---- The backend ---- */
@@ -712,6 +748,8 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
                     asprintf(ret_error, "attaching tp_btf/sys_enter failed: %s", strerror(-k)) < 0)
                         *ret_error = NULL;
         }
+        if (k >= 0)
+                k = engine_attach_kprobes(e, i, ret_error);
         if (k >= 0)
                 k = engine_switch(e, lists);
         if (lists)
@@ -878,6 +916,10 @@ static void engine_describe(PolicyEngine *e) {
         n += snprintf(e->description, sizeof(e->description),
                       "tp_btf/sys_enter for syscall hooks (%s, attached while a policy needs it)",
                       bpf_program__name(e->prog));
+        if (e->kprobe_prog)
+                n += snprintf(e->description + n, sizeof(e->description) - n,
+                              "; preferred: a kprobe (%s) on the function of each hooked syscall",
+                              bpf_program__name(e->kprobe_prog));
         for (HookMechanism m = HOOK_MECHANISM_FENTRY; m < _HOOK_MECHANISM_MAX; m++) {
                 if (m == HOOK_MECHANISM_SYS_ENTER || e->caps.kernel[m] ||
                     n >= sizeof(e->description))
@@ -924,10 +966,20 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
          * attached only while an installed hook needs it. */
         if (!config->probe_read_only && kernel_has_rdonly_cast()) {
                 e->prog = e->skel->progs.tg_generic_sys_enter_cast;
+                e->kprobe_prog = e->skel->progs.tg_generic_kprobe_cast;
                 bpf_program__set_autoload(e->skel->progs.tg_generic_sys_enter_probe_read, false);
+                bpf_program__set_autoload(e->skel->progs.tg_generic_kprobe_probe_read, false);
         } else {
                 e->prog = e->skel->progs.tg_generic_sys_enter_probe_read;
+                e->kprobe_prog = e->skel->progs.tg_generic_kprobe_probe_read;
                 bpf_program__set_autoload(e->skel->progs.tg_generic_sys_enter_cast, false);
+                bpf_program__set_autoload(e->skel->progs.tg_generic_kprobe_cast, false);
+        }
+        /* Without kprobes no syscall hook plans for them: the program need not load. */
+        if (!e->caps.kernel[HOOK_MECHANISM_KPROBE] ||
+            (e->caps.disabled & (1U << HOOK_MECHANISM_KPROBE))) {
+                bpf_program__set_autoload(e->kprobe_prog, false);
+                e->kprobe_prog = NULL;
         }
         k = generic_bpf__load(e->skel);
         if (k < 0)
@@ -944,6 +996,8 @@ PolicyEngine *policy_engine_free(PolicyEngine *e) {
         /* The registry uninstalls before the engine goes; whatever is left goes with the
          * maps. */
         bpf_link__destroy(e->link);
+        for (size_t nr = 0; nr < TG_GENERIC_MAX_SYSCALLS; nr++)
+                bpf_link__destroy(e->kprobe_links[nr]);
         generic_bpf__destroy(e->skel);
         for (size_t k = 0; k < e->n_installations; k++)
                 installation_free(e->installations[k]);
@@ -964,7 +1018,12 @@ const char *policy_engine_describe(PolicyEngine *e) {
 }
 
 bool policy_engine_is_attached(PolicyEngine *e) {
-        return e->link;
+        if (e->link)
+                return true;
+        for (size_t nr = 0; nr < TG_GENERIC_MAX_SYSCALLS; nr++)
+                if (e->kprobe_links[nr])
+                        return true;
+        return false;
 }
 
 int policy_engine_read_counters(PolicyEngine *e, uint64_t ret[_TG_COUNTER_MAX]) {

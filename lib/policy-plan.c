@@ -19,7 +19,7 @@ typedef struct MechanismInfo {
 static const MechanismInfo mechanisms[_HOOK_MECHANISM_MAX] = {
         [HOOK_MECHANISM_NONE] = { "none", NULL, NULL, true },
         [HOOK_MECHANISM_FENTRY] = { "fentry", "fentry", "fentry", false },
-        [HOOK_MECHANISM_KPROBE] = { "kprobe", "kprobe", "kprobe", false },
+        [HOOK_MECHANISM_KPROBE] = { "kprobe", "kprobe", "kprobe", true },
         [HOOK_MECHANISM_SYS_ENTER] = { "tp_btf/sys_enter", "sys_enter", "tp_btf", true },
         [HOOK_MECHANISM_TRACEPOINT] = { "tracepoint", "tracepoint", "tracepoint", false },
         [HOOK_MECHANISM_RAW_TRACEPOINT] = { "raw_tp", "raw_tracepoint", "raw_tracepoint", false },
@@ -256,13 +256,19 @@ static int choose_mechanism(Planner *p, HookClass class, HookMechanism *ret) {
 
         for (size_t i = 0; i < candidates[class].n; i++) {
                 HookMechanism m = candidates[class].m[i];
+                /* The kprobe program reads a syscall's arguments from its user registers. */
+                bool for_class = m != HOOK_MECHANISM_KPROBE || class == HOOK_CLASS_SYSCALL;
                 char why[ENGINE_DETAIL_MAX + 64];
 
-                if (mechanism_usable(p->caps, m)) {
+                if (mechanism_usable(p->caps, m) && for_class) {
                         *ret = m;
                         return 0;
                 }
-                mechanism_why_not(p->caps, m, why, sizeof(why));
+                if (mechanism_usable(p->caps, m))
+                        snprintf(why, sizeof(why), "%s: implemented by this engine for syscalls "
+                                 "only", mechanisms[m].name);
+                else
+                        mechanism_why_not(p->caps, m, why, sizeof(why));
                 len += snprintf(reasons + len, sizeof(reasons) - MIN(len, sizeof(reasons)), "%s%s",
                                 i > 0 ? "; " : "", why);
                 len = MIN(len, sizeof(reasons) - 1);
@@ -557,8 +563,9 @@ static int plan_hook(Planner *p, HookPlan *out) {
                 return r;
         out->mechanism = m;
 
-        /* Only tp_btf/sys_enter is implemented; each mechanism adds its checks here. */
-        if (m == HOOK_MECHANISM_SYS_ENTER) {
+        /* Syscalls only, by tp_btf/sys_enter or a kprobe on the syscall's function; each
+         * mechanism adds its checks here. */
+        if (m == HOOK_MECHANISM_SYS_ENTER || m == HOOK_MECHANISM_KPROBE) {
                 int nr = syscall_from_name(info->call);
 
                 if (nr < 0 || nr >= 1024)

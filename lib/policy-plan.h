@@ -59,7 +59,7 @@ void engine_capabilities_from_features(EngineCapabilities *ret, const KernelFeat
 
 typedef struct HookPlan {
         HookMechanism mechanism;
-        int syscall_nr; /* HOOK_MECHANISM_SYS_ENTER; -1 otherwise */
+        int syscall_nr; /* HOOK_MECHANISM_SYS_ENTER or KPROBE on a syscall; -1 otherwise */
         char *name;     /* "kprobes[0] sys_write" */
         char *function; /* what its events name: "__x64_sys_write" */
         char *status;   /* the mechanism, or why none is needed */

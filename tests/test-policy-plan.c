@@ -113,7 +113,8 @@ static const char *const seed = "  kprobes:\n"
                                 "      matchActions:\n"
                                 "      - action: Sigkill\n";
 
-static void check_seed_plan(const EngineCapabilities *caps) {
+static void check_seed_plan(const EngineCapabilities *caps, HookMechanism syscall_mechanism,
+                            const char *syscall_status) {
         _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
         _cleanup_free_ char *error = NULL, *function = NULL;
 
@@ -123,19 +124,22 @@ static void check_seed_plan(const EngineCapabilities *caps) {
         assert_int_equal(p->hooks[0].mechanism, HOOK_MECHANISM_NONE);
         assert_true(startswith(p->hooks[0].status, "none: its only actions track fds"));
         assert_string_equal(p->hooks[1].name, "kprobes[1] sys_write");
-        assert_int_equal(p->hooks[1].mechanism, HOOK_MECHANISM_SYS_ENTER);
-        assert_string_equal(p->hooks[1].status, "tp_btf/sys_enter");
+        assert_int_equal(p->hooks[1].mechanism, syscall_mechanism);
+        assert_string_equal(p->hooks[1].status, syscall_status);
         assert_int_equal(p->hooks[1].syscall_nr, SYS_write);
         assert_true(asprintf(&function, "%ssys_write", syscall_function_prefix()) >= 0);
         assert_string_equal(p->hooks[1].function, function);
 }
 
 static void test_seed(void **state) {
-        EngineCapabilities minimal = caps_minimal(), full = caps_full();
+        EngineCapabilities minimal = caps_minimal(), full = caps_full(), no_kprobes = caps_full();
 
-        check_seed_plan(&minimal);
-        /* fentry and kprobes exist there, and the engine does not implement them yet. */
-        check_seed_plan(&full);
+        check_seed_plan(&minimal, HOOK_MECHANISM_SYS_ENTER, "tp_btf/sys_enter");
+        /* fentry is not implemented yet: the kprobe on the syscall's function is preferred
+         * to sys_enter, which runs for every syscall. */
+        check_seed_plan(&full, HOOK_MECHANISM_KPROBE, "kprobe");
+        no_kprobes.disabled = 1U << HOOK_MECHANISM_KPROBE;
+        check_seed_plan(&no_kprobes, HOOK_MECHANISM_SYS_ENTER, "tp_btf/sys_enter");
 }
 
 static const char *const kernel_function = "  kprobes:\n"
@@ -152,7 +156,8 @@ static void test_kernel_function(void **state) {
         assert_refused(
                 kernel_function, &full,
                 "kprobes[0] security_file_open: no mechanism can attach it: fentry: not "
-                "implemented by this engine yet; kprobe: not implemented by this engine yet");
+                "implemented by this engine yet; kprobe: implemented by this engine for syscalls "
+                "only");
         assert_refused("  fentries:\n"
                        "  - call: security_file_open\n"
                        "    syscall: false\n",
