@@ -31,27 +31,7 @@ finish() {
 }
 trap 'finish $?' EXIT
 
-cat > "$policy_file" << EOF
-apiVersion: cilium.io/v1alpha1
-kind: TracingPolicy
-metadata:
-  name: $policy
-spec:
-  kprobes:
-  - call: "sys_write"
-    syscall: true
-    args:
-    - index: 0
-      type: "fd"
-    selectors:
-    - matchArgs:
-      - index: 0
-        operator: "Equal"
-        values:
-        - "$target"
-      matchActions:
-      - action: Sigkill
-EOF
+write_policy_text "$policy" "$target" Sigkill > "$policy_file"
 
 # policy_state STATE [NAME]
 policy_state() {
@@ -72,13 +52,7 @@ echo "ok: hook $hooks"
 kprobe_attached || fail "no kprobe on $function in bpftool perf"
 echo "ok: a kprobe on $function"
 
-: > "$target"
-status=0
-sh -c "echo hello > $target" 2> /dev/null || status=$?
-[ "$status" -eq 137 ] || fail "sh -c 'echo hello > $target' exited $status, expected 137 (SIGKILL)"
-size=$(stat -c %s "$target")
-[ "$size" -eq 0 ] || fail "$target has $size bytes after the killed write, expected 0"
-echo "ok: the writer was killed (exit 137), $target stays empty"
+expect_write_killed "$target"
 
 bounded 20 tetractl disable "$policy" > /dev/null || fail "tetractl disable $policy failed"
 wait_until 30 policy_state disabled || fail "$policy is not disabled within 30s"

@@ -27,29 +27,9 @@ finish() {
 }
 trap 'finish $?' EXIT
 
-# policy_text MARKER [ACTION]: a policy posting writes to /tmp/MARKER.
+# policy_text MARKER [ACTION]: a policy posting (or ACTION on) writes to /tmp/MARKER.
 policy_text() {
-        cat << EOF
-apiVersion: cilium.io/v1alpha1
-kind: TracingPolicy
-metadata:
-  name: $policy
-spec:
-  kprobes:
-  - call: "sys_write"
-    syscall: true
-    args:
-    - index: 0
-      type: "fd"
-    selectors:
-    - matchArgs:
-      - index: 0
-        operator: "Equal"
-        values:
-        - "/tmp/$1"
-      matchActions:
-      - action: ${2:-Post}
-EOF
+        write_policy_text "$policy" "/tmp/$1" "${2:-Post}"
 }
 
 # write_policy MARKER [ACTION]: replaces the file at once; the folder watch applies it.

@@ -60,13 +60,7 @@ fentry | kprobe | tp_btf/sys_enter) echo "ok: hook $hooks (mechanism $mechanism)
 esac
 
 rm -f "$target"
-: > "$target"
-status=0
-sh -c "echo hello > $target" 2> /dev/null || status=$?
-[ "$status" -eq 137 ] || fail "sh -c 'echo hello > $target' exited $status, expected 137 (SIGKILL)"
-size=$(stat -c %s "$target")
-[ "$size" -eq 0 ] || fail "$target has $size bytes after the killed write, expected 0"
-echo "ok: the writer was killed (exit 137), $target stays empty"
+expect_write_killed "$target"
 
 wait_until 30 kprobe_event_logged ||
         fail "no process_kprobe entry with TETRAGON_POLICY=$policy, TETRAGON_ACTION=SIGKILL and" \
