@@ -149,7 +149,7 @@ tests/vm/probe.skel.h: tests/vm/probe.bpf.o
 VM_HARNESS = tests/vm/build-image.sh tests/vm/run.sh tests/vm/stage-product.sh \
 	tests/vm/guest-runner.sh tests/vm/guest/kernel-features.sh tests/vm/guest/service.sh \
 	tests/vm/guest/control-plane.sh tests/vm/guest/reload.sh tests/vm/guest/seed-demo.sh \
-	tests/vm/guest/engine-kprobe.sh
+	tests/vm/guest/engine-kprobe.sh tests/vm/guest/engine.sh
 dist_noinst_SCRIPTS += $(VM_HARNESS)
 dist_noinst_DATA += tests/vm/README.md tests/vm/guest-lib.sh tests/vm/tetragond-vm-suite.service
 EXTRA_DIST += tests/vm/probe.bpf.c
@@ -158,7 +158,12 @@ EXTRA_DIST += tests/vm/probe.bpf.c
 # distribution-path build (tests/vm/product-build). Exit 77 from build-image.sh: this host
 # cannot build the guest, a skip outside CI (build-image.sh fails instead under CI=true).
 VM_ENV = TETRAGOND_VM_CACHE="$${TETRAGOND_VM_CACHE:-$(abs_top_builddir)/tests/vm/cache}"
-check-vm: tests/vm/tetragond-vm-probe
+# The engine's own test binary runs in the guest too (guest/engine.sh), where cmocka was found.
+if HAVE_CMOCKA
+VM_ENGINE_TEST = tests/test-policy-engine$(EXEEXT)
+VM_ENGINE_HELPER = --helper $(abs_top_builddir)/$(VM_ENGINE_TEST)
+endif
+check-vm: tests/vm/tetragond-vm-probe $(VM_ENGINE_TEST)
 	$(AM_V_at)MAKE="$(MAKE)" bash $(abs_top_srcdir)/tests/vm/stage-product.sh \
 		$(abs_top_srcdir) $(abs_top_builddir) $(abs_top_builddir)/tests/vm/product-root
 	$(AM_V_at)$(VM_ENV) bash $(abs_top_srcdir)/tests/vm/build-image.sh; status=$$?; \
@@ -166,7 +171,7 @@ check-vm: tests/vm/tetragond-vm-probe
 	[ $$status -eq 0 ] || exit $$status; \
 	$(VM_ENV) bash $(abs_top_srcdir)/tests/vm/run.sh \
 		--product $(abs_top_builddir)/tests/vm/product-root \
-		--helper $(abs_top_builddir)/tests/vm/tetragond-vm-probe
+		--helper $(abs_top_builddir)/tests/vm/tetragond-vm-probe $(VM_ENGINE_HELPER)
 .PHONY: check-vm
 
 # The policy engine (issue 4): planning (pure), then the engine with real BPF (root; exit 77
