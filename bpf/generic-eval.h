@@ -24,28 +24,54 @@
         })
 #endif
 
-/* The struct file of fd argument register reg, through the task's file table. */
-static __always_inline bool V(resolve_fd)(struct eval *e, __u32 reg) {
-        struct file *file = NULL;
-        __u64 fd;
+/* The file an argument names, as (dentry, mnt) for path filters and paths: an fd through
+ * the task's file table, a struct file *, a struct path * or a struct linux_binprm *. */
+static __always_inline bool V(resolve_file)(struct eval *e, __u32 reg, __u8 type) {
+        __u64 file = 0, p;
 
         if (reg >= N_REGS)
                 return false;
-        if (e->file_state[reg] != MEMO_UNKNOWN)
+        if (e->file_state[reg] != MEMO_UNKNOWN && e->file_kind[reg] == type)
                 return e->file_state[reg] == MEMO_OK;
         e->file_state[reg] = MEMO_INVALID;
+        e->file_kind[reg] = type;
+        p = e->args[reg];
 
-        fd = e->args[reg] & 0xffffffff; /* an int */
-        if (fd >= e->max_fds)
+        switch (type) {
+        case TG_ARG_FD: {
+                __u64 fd = p & 0xffffffff; /* an int */
+
+                if (fd >= e->max_fds)
+                        return false;
+                /* fdtable.fd is an array of pointers: this one read is a call in both variants. */
+                if (bpf_probe_read_kernel(&file, sizeof(file), (void *) (e->fds + fd * 8)) < 0)
+                        return false;
+                break;
+        }
+        case TG_ARG_FILE:
+                file = p;
+                break;
+        case TG_ARG_LINUX_BINPRM:
+                if (!p)
+                        return false;
+                file = (__u64) KREAD(struct linux_binprm, p, file);
+                break;
+        case TG_ARG_PATH:
+                if (!p)
+                        return false;
+                e->dentry[reg] = (__u64) KREAD(struct path, p, dentry);
+                e->mnt[reg] = (__u64) KREAD(struct path, p, mnt);
+                break;
+        default:
                 return false;
-        /* fdtable.fd is an array of pointers: this one read is a call in both variants. */
-        if (bpf_probe_read_kernel(&file, sizeof(file), (void *) (e->fds + fd * sizeof(file))) < 0 ||
-            !file)
-                return false;
-        e->file[reg] = (__u64) file;
-        e->dentry[reg] = (__u64) KREAD(struct file, file, f_path.dentry);
-        e->mnt[reg] = (__u64) KREAD(struct file, file, f_path.mnt);
-        if (!e->dentry[reg])
+        }
+        if (type != TG_ARG_PATH) {
+                if (!file)
+                        return false;
+                e->dentry[reg] = (__u64) KREAD(struct file, file, f_path.dentry);
+                e->mnt[reg] = (__u64) KREAD(struct file, file, f_path.mnt);
+        }
+        if (!e->dentry[reg] || !e->mnt[reg])
                 return false;
         e->file_state[reg] = MEMO_OK;
         return true;
@@ -243,7 +269,10 @@ static __always_inline bool V(arg_filter)(struct eval *e, struct tg_policy_filte
 
         switch (type) {
         case TG_ARG_FD:
-                if (!V(resolve_fd)(e, reg))
+        case TG_ARG_FILE:
+        case TG_ARG_PATH:
+        case TG_ARG_LINUX_BINPRM:
+                if (!V(resolve_file)(e, reg, type))
                         return op_is_negated(f->op); /* no file: no path equals anything */
                 return V(path_filter)(e, f, e->dentry[reg], e->mnt[reg]);
         case TG_ARG_STRING:
@@ -362,8 +391,14 @@ static long V(emit_arg)(__u32 i, void *unused) {
         arg->value = int_value(type, v);
 
         switch (type) {
+        case TG_ARG_FILE:
+        case TG_ARG_PATH:
+        case TG_ARG_LINUX_BINPRM:
+                arg->value = 0; /* a kernel address says nothing to anyone */
+                /* fall through */
         case TG_ARG_FD:
-                if (!V(resolve_fd)(e, reg) || !build_path(e, e->dentry[reg], e->mnt[reg])) {
+                if (!V(resolve_file)(e, reg, type) ||
+                    !build_path(e, e->dentry[reg], e->mnt[reg])) {
                         arg->flags |= TG_GENERIC_ARG_UNREADABLE;
                         break;
                 }
@@ -386,10 +421,10 @@ static long V(emit_arg)(__u32 i, void *unused) {
                 }
                 break;
         case TG_ARG_STRING: {
-                long n = bpf_probe_read_user_str(&out->data[off + sizeof(*arg)],
-                                                 TG_GENERIC_STRING_MAX, (void *) v);
+                long n = read_str(&out->data[off + sizeof(*arg)], TG_GENERIC_STRING_MAX, v,
+                                  e->user_memory);
 
-                arg->value = 0; /* a user address says nothing to anyone */
+                arg->value = 0; /* an address says nothing to anyone */
                 if (n <= 0)
                         arg->flags |= TG_GENERIC_ARG_UNREADABLE;
                 else
@@ -411,7 +446,7 @@ static long V(emit_arg)(__u32 i, void *unused) {
                 if (want > TG_GENERIC_BUF_MAX)
                         arg->flags |= TG_GENERIC_ARG_TRUNCATED;
                 if (size > 0 &&
-                    bpf_probe_read_user(&out->data[off + sizeof(*arg)], size, (void *) v) < 0) {
+                    read_bytes(&out->data[off + sizeof(*arg)], size, v, e->user_memory) < 0) {
                         arg->flags |= TG_GENERIC_ARG_UNREADABLE;
                         size = 0;
                 }
@@ -432,63 +467,98 @@ static long V(emit_arg)(__u32 i, void *unused) {
         return 0;
 }
 
+/* Action i of the matched selector. A callback of its own, with what it decides kept in e
+ * (map memory): the verifier checks it once, not once per combination of the actions
+ * before it, which older verifiers (6.1) cannot afford. */
+static long V(run_action)(__u32 i, void *unused) {
+        struct eval *e = eval();
+        struct tg_policy_action *a;
+        __u32 slot;
+
+        if (!e)
+                return 1;
+        slot = e->act_first + i;
+        a = bpf_map_lookup_elem(&gen_actions, &slot);
+        if (!a)
+                return 0;
+        switch (a->type) {
+        case TG_ACTION_NO_POST:
+                e->act_post = 0;
+                break;
+        case TG_ACTION_POST:
+                if (a->rate_limit_ms)
+                        e->act_limit_slot = slot;
+                break;
+        case TG_ACTION_SIGKILL:
+        case TG_ACTION_SIGNAL: {
+                __u32 sig = a->type == TG_ACTION_SIGKILL ? SIGKILL : a->arg_sig;
+
+                /* The event names the strongest action: a kill, then an override. */
+                if (e->act_type != TG_ACTION_SIGKILL &&
+                    (a->type == TG_ACTION_SIGKILL || e->act_type != TG_ACTION_OVERRIDE)) {
+                        e->act_type = a->type;
+                        e->act_signal = sig;
+                }
+                if (e->policy_flags & TG_GENERIC_POLICY_MONITOR) {
+                        e->act_flags |= TG_GENERIC_RECORD_MONITOR;
+                        counters_add(e, true, C_MONITORED);
+                } else if (bpf_send_signal(sig) < 0) {
+                        e->act_flags |= TG_GENERIC_RECORD_ACTION_FAILED;
+                } else {
+                        counters_add(e, true, C_ACTIONS);
+                }
+                break;
+        }
+        case TG_ACTION_OVERRIDE:
+                if (e->act_type != TG_ACTION_SIGKILL)
+                        e->act_type = TG_ACTION_OVERRIDE;
+                e->act_override_error = a->arg_error;
+                e->act_flags |= TG_GENERIC_RECORD_OVERRIDE;
+                if (e->policy_flags & TG_GENERIC_POLICY_MONITOR) {
+                        e->act_flags |= TG_GENERIC_RECORD_MONITOR;
+                        counters_add(e, true, C_MONITORED);
+                } else if (!e->has_override) {
+                        /* The first hook that overrides decides the return. */
+                        e->has_override = 1;
+                        e->override_error = a->arg_error;
+                        counters_add(e, true, C_ACTIONS);
+                }
+                break;
+        default: /* FollowFD, UnfollowFD, CopyFD: fds are resolved in the kernel */
+                break;
+        }
+        return 0;
+}
+
 /* The matched selector's actions (or Post, for a hook without selectors). */
 static __always_inline void V(run_actions)(struct eval *e, struct tg_policy_hook *hook) {
         struct tg_policy_action *limit = NULL;
-        struct tg_policy_selector *sel = NULL;
         struct tg_generic_record *r;
         struct event_scratch *out;
-        bool post = true, has_selector = e->matched_selector != TG_GENERIC_NO_SELECTOR;
-        __u32 zero = 0, slot = e->selector_slot, signal = 0, flags = 0;
-        __u8 action = TG_ACTION_POST;
+        bool has_selector = e->matched_selector != TG_GENERIC_NO_SELECTOR;
+        __u32 zero = 0, slot = e->selector_slot;
 
         counters_add(e, has_selector, C_MATCHED);
+        e->act_post = 1;
+        e->act_type = TG_ACTION_POST;
+        e->act_signal = 0;
+        e->act_flags = 0;
+        e->act_override_error = 0;
+        e->act_limit_slot = TG_GENERIC_NO_ACTION;
         if (has_selector) {
-                sel = bpf_map_lookup_elem(&gen_selectors, &slot);
+                struct tg_policy_selector *sel = bpf_map_lookup_elem(&gen_selectors, &slot);
+
                 if (!sel)
                         return;
+                e->act_first = sel->action_first;
+                bpf_loop(sel->n_actions, V(run_action), NULL, 0);
         }
-        for (__u32 i = 0; sel && i < TG_POLICY_MAX_ACTIONS_PER_SELECTOR; i++) {
-                struct tg_policy_action *a;
-                __u32 aslot = sel->action_first + i;
-
-                if (i >= sel->n_actions)
-                        break;
-                a = bpf_map_lookup_elem(&gen_actions, &aslot);
-                if (!a)
-                        continue;
-                switch (a->type) {
-                case TG_ACTION_NO_POST:
-                        post = false;
-                        break;
-                case TG_ACTION_POST:
-                        if (a->rate_limit_ms)
-                                limit = a;
-                        break;
-                case TG_ACTION_SIGKILL:
-                case TG_ACTION_SIGNAL: {
-                        __u32 sig = a->type == TG_ACTION_SIGKILL ? SIGKILL : a->arg_sig;
-
-                        if (action != TG_ACTION_SIGKILL) {
-                                action = a->type;
-                                signal = sig;
-                        }
-                        if (e->policy_flags & TG_GENERIC_POLICY_MONITOR) {
-                                flags |= TG_GENERIC_RECORD_MONITOR;
-                                counters_add(e, has_selector, C_MONITORED);
-                        } else if (bpf_send_signal(sig) < 0) {
-                                flags |= TG_GENERIC_RECORD_ACTION_FAILED;
-                        } else {
-                                counters_add(e, has_selector, C_ACTIONS);
-                        }
-                        break;
-                }
-                default: /* FollowFD, UnfollowFD, CopyFD: fds are resolved in the kernel */
-                        break;
-                }
-        }
-        if (!post)
+        if (!e->act_post)
                 return;
+        if (e->act_limit_slot != TG_GENERIC_NO_ACTION) {
+                slot = e->act_limit_slot;
+                limit = bpf_map_lookup_elem(&gen_actions, &slot);
+        }
 
         out = bpf_map_lookup_elem(&gen_event, &zero);
         if (!out)
@@ -503,17 +573,17 @@ static __always_inline void V(run_actions)(struct eval *e, struct tg_policy_hook
         r->hook = e->hook_slot - e->hook_first;
         r->selector = has_selector ? e->matched_selector : TG_GENERIC_NO_SELECTOR;
         r->n_args = hook->n_args > TG_POLICY_MAX_ARGS ? TG_POLICY_MAX_ARGS : hook->n_args;
-        r->action = action;
+        r->action = e->act_type;
         r->pad = 0;
-        r->signal = signal;
-        r->syscall_nr = e->nr;
-        r->pad2 = 0;
+        r->signal = e->act_signal;
+        r->point = e->point;
+        r->override_error = e->act_override_error;
 
         e->out_off = sizeof(*r);
         e->out_flags = 0;
         e->digest = 0xcbf29ce484222325ULL;
         bpf_loop(r->n_args, V(emit_arg), NULL, 0);
-        r->flags = flags | e->out_flags;
+        r->flags = e->act_flags | e->out_flags;
 
         if (limit && rate_limited(e, limit)) {
                 counters_add(e, has_selector, C_RATE_LIMITED);
@@ -547,8 +617,8 @@ static long V(eval_hook)(__u32 i, void *data) {
 
         if (!e)
                 return 1;
-        hslot = ctx->list->refs[bounded(i, TG_GENERIC_MAX_HOOKS_PER_SYSCALL - 1)].hook;
-        pslot = ctx->list->refs[bounded(i, TG_GENERIC_MAX_HOOKS_PER_SYSCALL - 1)].policy;
+        hslot = ctx->list->refs[bounded(i, TG_GENERIC_MAX_HOOKS_PER_POINT - 1)].hook;
+        pslot = ctx->list->refs[bounded(i, TG_GENERIC_MAX_HOOKS_PER_POINT - 1)].policy;
         hook = bpf_map_lookup_elem(&gen_hooks, &hslot);
         policy = bpf_map_lookup_elem(&gen_policies, &pslot);
         if (!hook || !policy)
@@ -575,8 +645,8 @@ static long V(eval_hook)(__u32 i, void *data) {
 /* BPF_PROG pastes its name: V() must be expanded before it gets there. */
 #define GENERIC_PROG(name, args...) BPF_PROG(name, args)
 
-/* Both entries to a syscall's hooks: the hook list of nr, and e with the arguments set. */
-static __always_inline struct tg_generic_list *V(enter_list)(__u32 nr, struct eval **ret_e) {
+/* Every entry: the hook list of point, and e set up for it (arguments still to set). */
+static __always_inline struct tg_generic_list *V(enter_list)(__u32 point, struct eval **ret_e) {
         struct tg_generic_list *list;
         struct task_struct *task;
         struct fdtable *fdt;
@@ -584,14 +654,15 @@ static __always_inline struct tg_generic_list *V(enter_list)(__u32 nr, struct ev
         __u32 slot;
         __u8 *active;
 
-        active = bpf_map_lookup_elem(&gen_syscall_active, &nr);
+        active = bpf_map_lookup_elem(&gen_point_active, &point);
         if (!active || !*active)
                 return NULL;
-        slot = nr * 2 + (*active == 2);
+        slot = point * 2 + (*active == 2);
         task = bpf_get_current_task_btf();
-        if (task_in_compat_syscall(task))
+        /* A 32-bit task's syscall numbers are another table's. */
+        if (point < TG_GENERIC_MAX_SYSCALLS && task_in_compat_syscall(task))
                 return NULL;
-        list = bpf_map_lookup_elem(&gen_syscall_lists, &slot);
+        list = bpf_map_lookup_elem(&gen_point_lists, &slot);
         e = eval();
         if (!list || !e)
                 return NULL;
@@ -602,7 +673,10 @@ static __always_inline struct tg_generic_list *V(enter_list)(__u32 nr, struct ev
         fdt = task->files->fdt;
         e->fds = (__u64) fdt->fd;
         e->max_fds = fdt->max_fds;
-        e->nr = nr;
+        e->point = point;
+        e->user_memory = 1;
+        e->has_override = 0;
+        e->override_error = 0;
         *ret_e = e;
         return list;
 }
@@ -623,7 +697,7 @@ static __always_inline void V(enter_hooks)(struct eval *e, struct tg_generic_lis
                 __u32 reg = bounded(hooks.list->prefilter_reg, 7), len;
                 __u64 dentry;
 
-                if (reg >= N_REGS || !V(resolve_fd)(e, reg))
+                if (reg >= N_REGS || !V(resolve_file)(e, reg, TG_ARG_FD))
                         return; /* no file, no path equals anything */
                 dentry = e->dentry[reg];
                 len = KREAD(struct dentry, dentry, d_name.len);
@@ -634,6 +708,15 @@ static __always_inline void V(enter_hooks)(struct eval *e, struct tg_generic_lis
         }
 
         bpf_loop(hooks.list->n, V(eval_hook), &hooks, 0);
+}
+
+/* The syscall's arguments, from the user's registers the syscall function was given. */
+static __always_inline void V(args_from_user_regs)(struct eval *e, struct pt_regs *regs) {
+        e->args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+        e->args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+        e->args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+        e->args[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+        e->args[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
 }
 
 SEC("tp_btf/sys_enter")
@@ -658,20 +741,81 @@ int GENERIC_PROG(V(tg_generic_sys_enter), struct pt_regs *regs, long id) {
  * cookie. The wrapper's only argument is the user's registers, read with probe reads. */
 SEC("kprobe")
 int V(tg_generic_kprobe)(struct pt_regs *ctx) {
-        struct pt_regs *regs = (struct pt_regs *) PT_REGS_PARM1(ctx);
         struct tg_generic_list *list;
         struct eval *e = NULL;
 
         list = V(enter_list)((__u32) bpf_get_attach_cookie(ctx), &e);
         if (!list || !e)
                 return 0;
-        e->args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
-        e->args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
-        e->args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
-        e->args[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
-        e->args[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+        V(args_from_user_regs)(e, (struct pt_regs *) PT_REGS_PARM1(ctx));
         V(enter_hooks)(e, list);
         return 0;
+}
+
+/* Attached to a kernel function, its point as the attach cookie: the function's own
+ * arguments, pointers into kernel memory. */
+SEC("kprobe")
+int V(tg_generic_kprobe_function)(struct pt_regs *ctx) {
+        struct tg_generic_list *list;
+        struct eval *e = NULL;
+
+        list = V(enter_list)((__u32) bpf_get_attach_cookie(ctx), &e);
+        if (!list || !e)
+                return 0;
+        e->user_memory = 0;
+        e->args[0] = PT_REGS_PARM1(ctx);
+        e->args[1] = PT_REGS_PARM2(ctx);
+        e->args[2] = PT_REGS_PARM3(ctx);
+        e->args[3] = PT_REGS_PARM4(ctx);
+        e->args[4] = PT_REGS_PARM5(ctx);
+        V(enter_hooks)(e, list);
+        return 0;
+}
+
+/* fentry, fmod_ret and LSM programs: function_point's hooks, with the function's arguments
+ * (past its last, zeros). Returns what an Override asked for, or 0. */
+static __always_inline int V(enter_function)(void *ctx) {
+        struct tg_generic_list *list;
+        struct eval *e = NULL;
+        __u64 first = 0;
+
+        list = V(enter_list)(function_point, &e);
+        if (!list || !e)
+                return 0;
+        bpf_get_func_arg(ctx, 0, &first);
+        if (function_is_syscall) {
+                V(args_from_user_regs)(e, (struct pt_regs *) first);
+        } else {
+                e->user_memory = 0;
+                e->args[0] = first;
+                for (__u32 i = 1; i < N_REGS; i++) {
+                        __u64 v = 0;
+
+                        bpf_get_func_arg(ctx, i, &v);
+                        e->args[i] = v;
+                }
+        }
+        V(enter_hooks)(e, list);
+        return e->has_override ? e->override_error : 0;
+}
+
+SEC("fentry")
+int V(tg_generic_fentry)(void *ctx) {
+        V(enter_function)(ctx);
+        return 0;
+}
+
+/* Override on a function the kernel lets BPF change the return of (security_* and those
+ * marked for error injection): a non-zero return skips the function and is its result. */
+SEC("fmod_ret")
+int V(tg_generic_fmod_ret)(void *ctx) {
+        return V(enter_function)(ctx);
+}
+
+/* A BPF LSM hook: its result is the program's (0: allowed). */
+SEC("lsm")
+int V(tg_generic_lsm)(void *ctx) {
+        return V(enter_function)(ctx);
 }
 
 #undef GENERIC_PROG

@@ -1,26 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The policy engine: one tp_btf program on sys_enter serves every syscall
- * hook of every installed policy. The syscall number leads to the hooks
- * installed on it; each hook's selectors are evaluated with Tetragon's
- * semantics (filters AND, selectors OR, the first matching selector's actions
- * run), and only what matched reaches user space.
+ * The policy engine. Programs enter at attach points: one tp_btf program on
+ * sys_enter serves every syscall hook where nothing better exists; a kprobe
+ * or an fentry on a syscall's function, a kprobe, fentry, fmod_ret or BPF
+ * LSM program on a kernel function serve the rest, each knowing its point.
+ * The point leads to the hooks installed on it; each hook's selectors are
+ * evaluated with Tetragon's semantics (filters AND, selectors OR, the first
+ * matching selector's actions run), and only what matched reaches user space.
+ * fmod_ret and LSM programs return what an Override action asked for.
  *
- * Cheap before thorough: a syscall with no hook costs one array lookup, and a
+ * Cheap before thorough: a point with no hook costs one array lookup, and a
  * path filter compares the last component of the file's path first and walks
  * up only while it still matches, so a write to an unrelated file never
  * builds a path string.
  *
  * State of the evaluation of one event lives in a per-CPU map, not on the
  * stack: the bpf_loop() callbacks (hooks, selectors, filters, values, path
- * components) each look it up. Tracepoint programs do not nest on one CPU.
+ * components) each look it up. The engine's programs do not nest on one CPU:
+ * a program that fires while another runs on the CPU is skipped by the kernel
+ * (bpf_prog_active / the trampoline's recursion check), so the state is never
+ * shared by two evaluations.
  *
  * Calls are what costs (each helper and subprogram call pays the kernel's
  * return-thunk mitigations), so the hot path makes few: inlined array lookups
  * only, plain loads where the verifier allows them. The code that follows
  * pointers it read itself is in generic-eval.h, built twice: user space loads
- * the program that uses bpf_rdonly_cast() where the kernel has it (6.2+),
- * tg_generic_sys_enter_probe_read elsewhere.
+ * the programs that use bpf_rdonly_cast() where the kernel has it (6.2+),
+ * the *_probe_read ones elsewhere.
  */
 
 #include "vmlinux.h"
@@ -46,26 +52,32 @@ char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_read_*, bpf_send_signal */
 /* The host's user namespace, for matchCapabilities isNamespaceCapability. Set before load. */
 const volatile __u32 host_user_ns_inum = 0;
 
+/* fentry, fmod_ret and LSM programs are loaded once per function, in an object of their
+ * own that shares this one's maps: which point each serves, and whether the function is a
+ * syscall's (its one argument is the user's registers), is set before that load. */
+const volatile __u32 function_point = 0;
+const volatile __u8 function_is_syscall = 0;
+
 /* ---- Maps ---- */
 
-/* Per syscall number: which of its two list slots is in force (1 or 2), or 0.
+/* Per attach point: which of its two list slots is in force (1 or 2), or 0.
  * One byte, so the flip that switches a reload in cannot be seen half done,
  * and one inlined array lookup is all a syscall without hooks costs. */
 struct {
         __uint(type, BPF_MAP_TYPE_ARRAY);
-        __uint(max_entries, TG_GENERIC_MAX_SYSCALLS);
+        __uint(max_entries, TG_GENERIC_MAX_POINTS);
         __type(key, __u32);
         __type(value, __u8);
-} gen_syscall_active SEC(".maps");
+} gen_point_active SEC(".maps");
 
-/* Two list slots per syscall (2 * nr, 2 * nr + 1). Arrays, not a hash map:
+/* Two list slots per point (2 * point, 2 * point + 1). Arrays, not a hash map:
  * their lookups are inlined, no call and no hashing on every syscall. */
 struct {
         __uint(type, BPF_MAP_TYPE_ARRAY);
-        __uint(max_entries, 2 * TG_GENERIC_MAX_SYSCALLS);
+        __uint(max_entries, 2 * TG_GENERIC_MAX_POINTS);
         __type(key, __u32);
         __type(value, struct tg_generic_list);
-} gen_syscall_lists SEC(".maps");
+} gen_point_lists SEC(".maps");
 
 struct {
         __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -181,7 +193,10 @@ struct eval {
         __u8 file_state[N_REGS];
         __u8 data_state[N_REGS];
         __u8 data_kind[N_REGS]; /* TG_ARG_STRING or TG_ARG_CHAR_BUF: how it was read */
-        __u8 pad0[6];
+        __u8 file_kind[N_REGS]; /* TG_ARG_FD, FILE, PATH or LINUX_BINPRM: how it was found */
+        __u8 user_memory;       /* pointer arguments point into the caller's memory (syscalls) */
+        __u8 has_override;      /* an Override action ran: the function returns override_error */
+        __s32 override_error;
         /* The task's file table, read once per event. */
         __u64 fds; /* fdtable.fd: an array of struct file * */
         __u64 max_fds;
@@ -189,7 +204,7 @@ struct eval {
         __u64 root_dentry;
         __u64 root_mnt;
         __u32 root_state;
-        __u32 nr;
+        __u32 point;
         __u32 tgid;
         __u32 tid;
         /* The hook being evaluated. */
@@ -219,11 +234,22 @@ struct eval {
         __u32 data_reg;  /* register whose user data a string filter compares */
         __u32 path_op;
         struct walk walk;
+        /* What the matched selector's actions decided (run_action). */
+        __u32 act_first; /* the selector's first action slot */
+        __u32 act_limit_slot; /* the Post with a rateLimit, or TG_GENERIC_NO_ACTION */
+        __u32 act_signal;
+        __s32 act_override_error;
+        __u8 act_post;
+        __u8 act_type; /* enum tg_policy_action_type: the strongest taken */
+        __u8 act_flags; /* enum tg_generic_record_flags */
+        __u8 pad1[5];
         /* The event being built. */
         __u32 out_off;
         __u32 out_flags;
         __u64 digest;
 };
+
+#define TG_GENERIC_NO_ACTION 0xffffffffU
 
 struct {
         __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -387,9 +413,19 @@ static __always_inline bool path_has_prefix(struct eval *e, __u64 dentry, __u64 
                            length);
 }
 
-/* ---- User strings and buffers ---- */
+/* ---- Strings and buffers: user memory for syscalls, kernel memory for functions ---- */
 
-/* Read register reg's user data once: a NUL-terminated string, or a buffer
+static __always_inline long read_str(void *dst, __u32 size, __u64 src, bool user) {
+        return user ? bpf_probe_read_user_str(dst, size, (void *) src)
+                    : bpf_probe_read_kernel_str(dst, size, (void *) src);
+}
+
+static __always_inline long read_bytes(void *dst, __u32 size, __u64 src, bool user) {
+        return user ? bpf_probe_read_user(dst, size, (void *) src)
+                    : bpf_probe_read_kernel(dst, size, (void *) src);
+}
+
+/* Read register reg's data once: a NUL-terminated string, or a buffer
  * whose size is in register size_reg. Returns the length, or -1. */
 static __always_inline long read_user_data(struct eval *e, __u32 reg, __u8 kind, __u32 size_reg) {
         struct user_data *d;
@@ -410,7 +446,7 @@ static __always_inline long read_user_data(struct eval *e, __u32 reg, __u8 kind,
         e->data_state[reg] = MEMO_INVALID;
         e->data_kind[reg] = kind;
         if (kind == TG_ARG_STRING) {
-                n = bpf_probe_read_user_str(d->data, TG_GENERIC_STRING_MAX, (void *) e->args[reg]);
+                n = read_str(d->data, TG_GENERIC_STRING_MAX, e->args[reg], e->user_memory);
                 if (n <= 0)
                         return -1;
                 n--; /* the NUL */
@@ -422,7 +458,7 @@ static __always_inline long read_user_data(struct eval *e, __u32 reg, __u8 kind,
                         return -1;
                 size = e->args[size_reg];
                 n = size > TG_GENERIC_BUF_MAX ? TG_GENERIC_BUF_MAX : size;
-                if (n > 0 && bpf_probe_read_user(d->data, n, (void *) e->args[reg]) < 0)
+                if (n > 0 && read_bytes(d->data, n, e->args[reg], e->user_memory) < 0)
                         return -1;
         }
         e->data_len[reg] = n;

@@ -8,17 +8,21 @@
  *
  * The compiled records of bpf/policy.h live in array maps, each installation
  * in its own ranges; indexes inside them are rebased by the installer, so the
- * BPF side follows them as they are. A syscall number leads to its hook list:
- * each syscall has two list slots, and one byte per syscall says which is in
- * force (0: none). A reload writes the new records and the new list beside the
- * running ones, then flips the byte: one map update per syscall, which no
- * reader can see half done, so an enforced hook is never absent. Slots and
- * ranges a program may still read are reused only after an RCU grace period
+ * BPF side follows them as they are. Hooks are reached through attach points:
+ * points below TG_GENERIC_MAX_SYSCALLS are syscall numbers (whatever program
+ * serves them: sys_enter, a kprobe or an fentry on the syscall's function),
+ * the others are kernel functions and LSM hooks, one attached program each,
+ * which knows its point. A point leads to its hook list: each point has two
+ * list slots, and one byte per point says which is in force (0: none). A
+ * reload writes the new records and the new list beside the running ones,
+ * then flips the byte: one map update per point, which no reader can see half
+ * done, so an enforced hook is never absent. Slots and ranges a program may
+ * still read are reused only after an RCU grace period
  * (membarrier(MEMBARRIER_CMD_GLOBAL) from user space).
  *
  * An event record, after its fixed part, holds n_args arguments, each a
  * struct tg_generic_arg followed by its data (size bytes), padded to 8 bytes:
- *     fd:       the path of the file, NUL-terminated
+ *     fd, file, path, linux_binprm: the path of the file, NUL-terminated
  *     string:   the user string, NUL-terminated
  *     char_buf: the bytes (at most TG_GENERIC_BUF_MAX), value = the size passed
  *     integers: no data, value = the argument (sign-extended for signed types)
@@ -39,8 +43,10 @@
 
 /* Syscall numbers the engine can hook: x86_64 and arm64 stay below 512. */
 #define TG_GENERIC_MAX_SYSCALLS 1024
-/* Hooks on one syscall, all policies together (a reload holds old and new). */
-#define TG_GENERIC_MAX_HOOKS_PER_SYSCALL 128
+/* Attach points: the syscalls, then kernel functions and LSM hooks. */
+#define TG_GENERIC_MAX_POINTS (TG_GENERIC_MAX_SYSCALLS + 512)
+/* Hooks on one point, all policies together (a reload holds old and new). */
+#define TG_GENERIC_MAX_HOOKS_PER_POINT 128
 
 /* Bytes of a user string or buffer the engine copies or compares. Powers of two. */
 #define TG_GENERIC_STRING_MAX 4096
@@ -56,8 +62,8 @@ struct tg_generic_hook_ref {
         __u32 policy; /* slot in the policies map */
 };
 
-/* A list slot: every hook installed on one syscall. Slots 2 * nr and 2 * nr + 1
- * belong to syscall nr; its byte in the active map is 1 or 2 for the one in force. */
+/* A list slot: every hook installed on one point. Slots 2 * point and 2 * point + 1
+ * belong to it; its byte in the active map is 1 or 2 for the one in force. */
 struct tg_generic_list {
         __u32 n;
         /* When every hook here needs (in each selector) the file of the fd in register
@@ -67,7 +73,7 @@ struct tg_generic_list {
         __u8 prefilter_reg;
         __u8 pad[3];
         __u64 leaf_lengths[4]; /* bit L: some path's last component is L bytes */
-        struct tg_generic_hook_ref refs[TG_GENERIC_MAX_HOOKS_PER_SYSCALL];
+        struct tg_generic_hook_ref refs[TG_GENERIC_MAX_HOOKS_PER_POINT];
 };
 
 #define TG_GENERIC_NO_PREFILTER 0xff
@@ -95,7 +101,7 @@ struct tg_generic_string {
 struct tg_generic_counters {
         __u64 matched;      /* the selector matched (its actions ran) */
         __u64 posted;       /* events written to the ring buffer */
-        __u64 actions;      /* enforcement actions taken (signals sent) */
+        __u64 actions;      /* enforcement actions taken (signals sent, returns overridden) */
         __u64 rate_limited; /* events not posted because of rateLimit */
         __u64 lost;         /* events the ring buffer had no room for */
         __u64 monitored;    /* enforcement actions not taken: monitor mode */
@@ -105,6 +111,7 @@ enum tg_generic_record_flags {
         TG_GENERIC_RECORD_MONITOR = 1 << 0,        /* the action was not taken: monitor mode */
         TG_GENERIC_RECORD_ACTION_FAILED = 1 << 1,  /* the kernel refused the signal */
         TG_GENERIC_RECORD_ARGS_TRUNCATED = 1 << 2, /* not every argument fitted */
+        TG_GENERIC_RECORD_OVERRIDE = 1 << 3,       /* the function returned override_error */
 };
 
 struct tg_generic_record {
@@ -115,12 +122,12 @@ struct tg_generic_record {
         __u16 hook;      /* position of the hook in its policy */
         __u8 selector;   /* position of the matching selector in its hook; 0xff: none */
         __u8 n_args;
-        __u8 action; /* enum tg_policy_action_type: SIGKILL, SIGNAL or POST */
+        __u8 action; /* enum tg_policy_action_type: SIGKILL, OVERRIDE, SIGNAL or POST */
         __u8 flags;  /* enum tg_generic_record_flags */
         __u16 pad;
         __u32 signal; /* sent (or, in monitor mode, not sent) by SIGKILL or SIGNAL */
-        __u32 syscall_nr;
-        __u32 pad2;
+        __u32 point;          /* the attach point that fired (a syscall number below 1024) */
+        __s32 override_error; /* TG_GENERIC_RECORD_OVERRIDE: what the function returned */
         /* then the arguments */
 };
 _Static_assert(sizeof(struct tg_generic_record) == 48, "tg_generic_record layout");

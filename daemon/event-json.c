@@ -20,6 +20,8 @@ const char *event_type_to_string(EventType t) {
                 return "process_exit";
         case EVENT_PROCESS_KPROBE:
                 return "process_kprobe";
+        case EVENT_PROCESS_LSM:
+                return "process_lsm";
         case _EVENT_TYPE_MAX:
                 break;
         }
@@ -34,6 +36,8 @@ const char *event_action_to_string(EventAction a) {
                 return "KPROBE_ACTION_SIGKILL";
         case EVENT_ACTION_SIGNAL:
                 return "KPROBE_ACTION_SIGNAL";
+        case EVENT_ACTION_OVERRIDE:
+                return "KPROBE_ACTION_OVERRIDE";
         case _EVENT_ACTION_MAX:
                 break;
         }
@@ -360,7 +364,11 @@ static int kprobe_arg_to_json(const EventArg *a, json_t **ret) {
                 }
                 break;
         case EVENT_ARG_FILE:
-                key = "file_arg";
+        case EVENT_ARG_PATH:
+        case EVENT_ARG_BINPRM:
+                key = a->type == EVENT_ARG_FILE   ? "file_arg"
+                      : a->type == EVENT_ARG_PATH ? "path_arg"
+                                                  : "linux_binprm_arg";
                 v = json_object();
                 if (v && a->size > 0 &&
                     json_object_set_new_nocheck(v, "path", json_string_lossy(a->data, a->size)) <
@@ -380,8 +388,9 @@ static int kprobe_arg_to_json(const EventArg *a, json_t **ret) {
         return 0;
 }
 
-/* ProcessKprobe's keys after process and parent, in its order; "policy_mode" is ours:
- * "monitor" when the action was only reported, not taken. */
+/* ProcessKprobe's (and ProcessLsm's) keys after process and parent, in its order;
+ * "policy_mode" and "override_error" are ours: "monitor" when the action was only
+ * reported, not taken, and the errno an Override made the function return. */
 static int kprobe_to_json(const Event *e, json_t *body) {
         const char *action = event_action_to_string(e->kprobe.action);
         json_t *args, *tags;
@@ -417,6 +426,10 @@ static int kprobe_to_json(const Event *e, json_t *body) {
         if (e->kprobe.monitor &&
             json_object_set_new_nocheck(body, "policy_mode", json_string_nocheck("monitor")) < 0)
                 return -ENOMEM;
+        if (e->kprobe.action == EVENT_ACTION_OVERRIDE &&
+            json_object_set_new_nocheck(body, "override_error",
+                                        json_integer(e->kprobe.override_error)) < 0)
+                return -ENOMEM;
         return 0;
 }
 
@@ -448,6 +461,7 @@ static int event_body_to_json(const Event *e, uint64_t boot_time_ns, json_t **re
         case EVENT_PROCESS_EXEC:
                 break;
         case EVENT_PROCESS_KPROBE:
+        case EVENT_PROCESS_LSM:
                 r = kprobe_to_json(e, body);
                 if (r < 0)
                         return r;

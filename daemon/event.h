@@ -48,6 +48,7 @@ typedef enum EventType {
         EVENT_PROCESS_EXEC,
         EVENT_PROCESS_EXIT,
         EVENT_PROCESS_KPROBE, /* a policy's hook matched (syscalls and kernel functions) */
+        EVENT_PROCESS_LSM,    /* a policy's LSM hook matched: same fields as a kprobe's */
         _EVENT_TYPE_MAX,
 } EventType;
 
@@ -60,6 +61,8 @@ typedef enum EventArgType {
         EVENT_ARG_STRING, /* string_arg: data */
         EVENT_ARG_BYTES,  /* bytes_arg (truncated_bytes_arg when size < orig_size): data */
         EVENT_ARG_FILE,   /* file_arg: data is its path; unreadable when the fd was bad */
+        EVENT_ARG_PATH,   /* path_arg: data is the path */
+        EVENT_ARG_BINPRM, /* linux_binprm_arg: data is the path of the program executed */
         _EVENT_ARG_TYPE_MAX,
 } EventArgType;
 
@@ -82,6 +85,7 @@ typedef enum EventAction {
         EVENT_ACTION_POST,
         EVENT_ACTION_SIGKILL,
         EVENT_ACTION_SIGNAL,
+        EVENT_ACTION_OVERRIDE,
         _EVENT_ACTION_MAX,
 } EventAction;
 
@@ -95,8 +99,9 @@ typedef struct Event {
                         uint32_t status; /* exit code when signal == 0 */
                         uint32_t signal; /* terminating signal, 0 for a normal exit */
                 } exit;
-                /* Strings are borrowed from the policy engine and the ring buffer
-                 * record: valid while the event is dispatched, not after. */
+                /* EVENT_PROCESS_KPROBE and EVENT_PROCESS_LSM. Strings are borrowed from
+                 * the policy engine and the ring buffer record: valid while the event is
+                 * dispatched, not after. */
                 struct {
                         const char *function_name; /* "__x64_sys_write", "fd_install" */
                         const char *policy_name;
@@ -107,6 +112,7 @@ typedef struct Event {
                         size_t n_args;
                         EventAction action;
                         uint32_t signal;     /* SIGKILL or SIGNAL: the signal */
+                        int32_t override_error; /* OVERRIDE: what the function returned */
                         bool monitor;        /* monitor mode: the action was not taken */
                         bool action_failed;  /* the kernel refused to send the signal */
                 } kprobe;

@@ -61,7 +61,7 @@ typedef struct Table {
 
 typedef struct InstalledHook {
         HookMechanism mechanism;
-        int syscall_nr;
+        int point; /* the attach point its list is on; -1: none */
         /* Every selector needs the file of the fd in this register (-1: none) to equal a
          * path whose last component's length is in leaf_lengths. */
         int prefilter_reg;
@@ -87,12 +87,25 @@ struct PolicyInstallation {
         uint64_t retired_ns;
 };
 
+/* A kernel function (a syscall's, or any other) with one program attached, serving one
+ * point above the syscall numbers. Kept while some installed hook is on it. */
+typedef struct FunctionPoint {
+        HookMechanism mechanism; /* HOOK_MECHANISM_NONE: the slot is free */
+        char *function;
+        bool syscall; /* a syscall's function: its one argument is the user's registers */
+        struct bpf_link *link;
+} FunctionPoint;
+
+#define ENGINE_FUNCTION_POINTS (TG_GENERIC_MAX_POINTS - TG_GENERIC_MAX_SYSCALLS)
+
 struct PolicyEngine {
         struct generic_bpf *skel;
+        bool cast; /* the program variants using bpf_rdonly_cast() load here */
         struct bpf_program *prog; /* the variant of the sys_enter program this kernel takes */
         struct bpf_link *link;    /* it, attached while some hook needs it */
-        struct bpf_program *kprobe_prog; /* NULL without kprobes */
-        struct bpf_link *kprobe_links[TG_GENERIC_MAX_SYSCALLS]; /* while nr has kprobe hooks */
+        struct bpf_program *kprobe_prog;          /* on syscall functions; NULL without kprobes */
+        struct bpf_program *kprobe_function_prog; /* on other functions; likewise */
+        FunctionPoint functions[ENGINE_FUNCTION_POINTS];
         EngineCapabilities caps;
         ProcessCache *process_cache;
         int n_cpus;
@@ -102,10 +115,10 @@ struct PolicyEngine {
         PolicyInstallation **installations; /* installed and retired */
         size_t n_installations;
 
-        /* What each syscall's hook list in the kernel holds (NULL when empty), and which
+        /* What each point's hook list in the kernel holds (NULL when empty), and which
          * of its two slots is in force (1, 2; 0: none). */
-        struct tg_generic_list *syscalls[TG_GENERIC_MAX_SYSCALLS];
-        uint8_t active[TG_GENERIC_MAX_SYSCALLS];
+        struct tg_generic_list *lists[TG_GENERIC_MAX_POINTS];
+        uint8_t active[TG_GENERIC_MAX_POINTS];
         size_t n_sys_enter_hooks;
 
         uint32_t host_ns[_POLICY_NS_MAX]; /* inode of each namespace of pid 1 */
@@ -298,7 +311,7 @@ static int installation_new(const CompiledPolicy *c, PolicyPlan *plan, PolicyIns
 
                 i->n_hooks++;
                 h->mechanism = p->mechanism;
-                h->syscall_nr = p->syscall_nr;
+                h->point = p->mechanism == HOOK_MECHANISM_SYS_ENTER ? p->syscall_nr : -1;
                 h->name = TAKE_PTR(p->name);
                 h->function = TAKE_PTR(p->function);
                 h->status = TAKE_PTR(p->status);
@@ -463,24 +476,24 @@ static void engine_synchronize(void) {
                 (void) nanosleep(&quiet, NULL); /* kernels without it: long enough in practice */
 }
 
-/* Step 1 of switching syscall nr to list: write it into the slot not in force. */
-static int engine_stage_syscall(PolicyEngine *e, uint32_t nr, const struct tg_generic_list *list) {
-        uint32_t slot = nr * 2 + (e->active[nr] == 2 ? 0 : 1);
+/* Step 1 of switching a point to list: write it into the slot not in force. */
+static int engine_stage_point(PolicyEngine *e, uint32_t point, const struct tg_generic_list *list) {
+        uint32_t slot = point * 2 + (e->active[point] == 2 ? 0 : 1);
 
         if (list->n == 0)
-                return 0; /* nothing to write: the switch turns the syscall off */
-        return map_write(e->skel->maps.gen_syscall_lists, slot, list);
+                return 0; /* nothing to write: the switch turns the point off */
+        return map_write(e->skel->maps.gen_point_lists, slot, list);
 }
 
 /* Step 2, after a grace period: one byte, which a program sees old or new, never half. */
-static int engine_flip_syscall(PolicyEngine *e, uint32_t nr, const struct tg_generic_list *list) {
-        uint8_t next = list->n == 0 ? 0 : e->active[nr] == 2 ? 1 : 2;
+static int engine_flip_point(PolicyEngine *e, uint32_t point, const struct tg_generic_list *list) {
+        uint8_t next = list->n == 0 ? 0 : e->active[point] == 2 ? 1 : 2;
         int k;
 
-        k = map_write(e->skel->maps.gen_syscall_active, nr, &next);
+        k = map_write(e->skel->maps.gen_point_active, point, &next);
         if (k < 0)
                 return k;
-        e->active[nr] = next;
+        e->active[point] = next;
         return 0;
 }
 
@@ -520,24 +533,23 @@ static void list_set_prefilter(PolicyEngine *e, PolicyInstallation *extra,
                 l->prefilter_reg = (uint8_t) reg;
 }
 
-/* The lists of every syscall installation i hooks, with its hooks added (or removed). */
+/* The lists of every point installation i hooks, with its hooks added (or removed). */
 static int engine_new_lists(PolicyEngine *e, PolicyInstallation *i, bool add,
-                            struct tg_generic_list **ret /* TG_GENERIC_MAX_SYSCALLS */) {
+                            struct tg_generic_list **ret /* TG_GENERIC_MAX_POINTS */) {
         for (size_t k = 0; k < i->n_hooks; k++) {
                 InstalledHook *h = &i->hooks[k];
                 struct tg_generic_list *l;
                 uint32_t nr;
 
-                if (h->mechanism != HOOK_MECHANISM_SYS_ENTER &&
-                    h->mechanism != HOOK_MECHANISM_KPROBE)
+                if (h->point < 0)
                         continue;
-                nr = (uint32_t) h->syscall_nr;
+                nr = (uint32_t) h->point;
                 if (!ret[nr]) {
                         ret[nr] = calloc(1, sizeof(struct tg_generic_list));
                         if (!ret[nr])
                                 return -ENOMEM;
-                        if (e->syscalls[nr])
-                                *ret[nr] = *e->syscalls[nr];
+                        if (e->lists[nr])
+                                *ret[nr] = *e->lists[nr];
                         if (!add) {
                                 /* Every ref of this installation goes at once. */
                                 size_t n = 0;
@@ -552,21 +564,21 @@ static int engine_new_lists(PolicyEngine *e, PolicyInstallation *i, bool add,
                 if (!add)
                         continue;
                 l = ret[nr];
-                if (l->n >= TG_GENERIC_MAX_HOOKS_PER_SYSCALL)
+                if (l->n >= TG_GENERIC_MAX_HOOKS_PER_POINT)
                         return -E2BIG;
                 l->refs[l->n++] = (struct tg_generic_hook_ref){
                         .hook = i->ranges[TABLE_HOOKS].first + (uint32_t) k,
                         .policy = i->ranges[TABLE_POLICIES].first,
                 };
         }
-        for (uint32_t nr = 0; nr < TG_GENERIC_MAX_SYSCALLS; nr++)
+        for (uint32_t nr = 0; nr < TG_GENERIC_MAX_POINTS; nr++)
                 if (ret[nr])
                         list_set_prefilter(e, add ? i : NULL, ret[nr]);
         return 0;
 }
 
 static void lists_free(struct tg_generic_list **lists) {
-        for (size_t nr = 0; nr < TG_GENERIC_MAX_SYSCALLS; nr++)
+        for (size_t nr = 0; nr < TG_GENERIC_MAX_POINTS; nr++)
                 lists[nr] = mfree(lists[nr]);
 }
 
@@ -587,29 +599,205 @@ static int engine_attach(PolicyEngine *e) {
         return 0;
 }
 
-/* Before the switch: a kprobe on each syscall function i's kprobe hooks name, which
- * finds nothing until the switch turns the syscall on. */
-static int engine_attach_kprobes(PolicyEngine *e, PolicyInstallation *i, char **ret_error) {
+/* ---- Function points ---- */
+
+static void generic_bpf_destroyp(struct generic_bpf **obj) {
+        generic_bpf__destroy(*obj); /* accepts NULL */
+}
+
+static bool mechanism_is_per_function(HookMechanism m) {
+        return m == HOOK_MECHANISM_KPROBE || m == HOOK_MECHANISM_FENTRY ||
+               m == HOOK_MECHANISM_FMOD_RET || m == HOOK_MECHANISM_LSM;
+}
+
+/* The point of (mechanism, function): the one already attached there, or a new one, not
+ * attached yet. Points nothing lists are given back by engine_detach_if_idle(). */
+static int engine_function_point(PolicyEngine *e, HookMechanism m, const char *function,
+                                 bool syscall) {
+        size_t free_slot = ENGINE_FUNCTION_POINTS;
+
+        for (size_t k = 0; k < ENGINE_FUNCTION_POINTS; k++) {
+                FunctionPoint *fp = &e->functions[k];
+
+                if (fp->mechanism == m && streq(fp->function, function))
+                        return (int) (TG_GENERIC_MAX_SYSCALLS + k);
+                if (fp->mechanism == HOOK_MECHANISM_NONE && free_slot == ENGINE_FUNCTION_POINTS)
+                        free_slot = k;
+        }
+        if (free_slot == ENGINE_FUNCTION_POINTS)
+                return -ENOSPC;
+        e->functions[free_slot] = (FunctionPoint){
+                .mechanism = m,
+                .function = strdup(function),
+                .syscall = syscall,
+        };
+        if (!e->functions[free_slot].function) {
+                e->functions[free_slot].mechanism = HOOK_MECHANISM_NONE;
+                return -ENOMEM;
+        }
+        return (int) (TG_GENERIC_MAX_SYSCALLS + free_slot);
+}
+
+static void function_point_release(FunctionPoint *fp) {
+        bpf_link__destroy(fp->link);
+        free(fp->function);
+        *fp = (FunctionPoint){};
+}
+
+static struct bpf_program *function_program(struct generic_bpf *obj, HookMechanism m, bool cast) {
+        switch (m) {
+        case HOOK_MECHANISM_FENTRY:
+                return cast ? obj->progs.tg_generic_fentry_cast
+                            : obj->progs.tg_generic_fentry_probe_read;
+        case HOOK_MECHANISM_FMOD_RET:
+                return cast ? obj->progs.tg_generic_fmod_ret_cast
+                            : obj->progs.tg_generic_fmod_ret_probe_read;
+        case HOOK_MECHANISM_LSM:
+                return cast ? obj->progs.tg_generic_lsm_cast : obj->progs.tg_generic_lsm_probe_read;
+        case HOOK_MECHANISM_NONE:
+        case HOOK_MECHANISM_KPROBE:
+        case HOOK_MECHANISM_SYS_ENTER:
+        case HOOK_MECHANISM_TRACEPOINT:
+        case HOOK_MECHANISM_RAW_TRACEPOINT:
+        case HOOK_MECHANISM_UPROBE:
+        case _HOOK_MECHANISM_MAX:
+                break;
+        }
+        return NULL;
+}
+
+/* Every map of obj (but its own .rodata, .bss) becomes from's map in the same place: obj is
+ * another instance of from's object, whose maps come in the same order. Not by name: a map
+ * that reuses another's fd (the process monitor's ring buffer) takes that one's name. */
+static int object_share_maps(struct bpf_object *obj, struct bpf_object *from) {
+        struct bpf_map *map, *shared = NULL;
+
+        bpf_object__for_each_map(map, obj) {
+                int k;
+
+                shared = bpf_object__next_map(from, shared);
+                if (!shared)
+                        return -ENOENT;
+                if (bpf_map__is_internal(map))
+                        continue;
+                k = bpf_map__reuse_fd(map, bpf_map__fd(shared));
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+/* fentry, fmod_ret and LSM programs name their function at load: each point loads its
+ * own copy of the one program it needs, from a second instance of the object whose maps
+ * are the engine's, and keeps only the link. */
+static int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionPoint *fp,
+                                      char **ret_error) {
+        _cleanup_(generic_bpf_destroyp) struct generic_bpf *obj = NULL;
+        struct bpf_program *prog = NULL, *p;
+        const char *step;
+        int k;
+
+        step = "opening";
+        obj = generic_bpf__open();
+        if (!obj) {
+                k = negative_errno();
+                goto fail;
+        }
+        step = "sharing the engine's maps with";
+        k = object_share_maps(obj->obj, e->skel->obj);
+        if (k < 0)
+                goto fail;
+        obj->rodata->host_user_ns_inum = e->host_ns[POLICY_NS_USER];
+        obj->rodata->function_point = point;
+        obj->rodata->function_is_syscall = fp->syscall;
+        prog = function_program(obj, fp->mechanism, e->cast);
+        bpf_object__for_each_program(p, obj->obj)
+                bpf_program__set_autoload(p, p == prog);
+
+        step = "finding";
+        k = prog ? bpf_program__set_attach_target(prog, 0, fp->function) : -EINVAL;
+        if (k < 0)
+                goto fail;
+        step = "loading";
+        k = generic_bpf__load(obj);
+        if (k < 0)
+                goto fail;
+        step = "attaching";
+        fp->link = bpf_program__attach(prog);
+        if (!fp->link) {
+                k = negative_errno();
+                goto fail;
+        }
+        return 0;
+
+fail:
+        /* fmod_ret is refused with EINVAL on functions that do not allow it. */
+        if (asprintf(ret_error, "%s %s on %s failed: %s%s", step,
+                     hook_mechanism_to_string(fp->mechanism), fp->function, strerror(-k),
+                     fp->mechanism == HOOK_MECHANISM_FMOD_RET && k == -EINVAL
+                             ? " (the kernel allows fmod_ret only on security_* functions, and "
+                               "on others only with function error injection)"
+                             : "") < 0)
+                *ret_error = NULL;
+        return k;
+}
+
+/* Before the switch: a program on each function i's hooks name that has none yet, which
+ * finds nothing until the switch lists the hooks on its point. */
+static int engine_attach_functions(PolicyEngine *e, PolicyInstallation *i, char **ret_error) {
         for (size_t k = 0; k < i->n_hooks; k++) {
                 InstalledHook *h = &i->hooks[k];
-                LIBBPF_OPTS(bpf_kprobe_opts, opts);
-                struct bpf_link *link;
+                FunctionPoint *fp;
+                int r;
 
-                if (h->mechanism != HOOK_MECHANISM_KPROBE || e->kprobe_links[h->syscall_nr])
+                if (h->point < TG_GENERIC_MAX_SYSCALLS)
                         continue;
-                if (!e->kprobe_prog)
-                        return -EOPNOTSUPP;
-                opts.bpf_cookie = (uint64_t) h->syscall_nr;
-                link = bpf_program__attach_kprobe_opts(e->kprobe_prog, h->function, &opts);
-                if (!link) {
-                        int r = negative_errno();
+                fp = &e->functions[h->point - TG_GENERIC_MAX_SYSCALLS];
+                if (fp->link)
+                        continue;
+                if (fp->mechanism == HOOK_MECHANISM_KPROBE) {
+                        LIBBPF_OPTS(bpf_kprobe_opts, opts, .bpf_cookie = (uint64_t) h->point);
+                        struct bpf_program *prog =
+                                fp->syscall ? e->kprobe_prog : e->kprobe_function_prog;
 
-                        if (asprintf(ret_error, "attaching a kprobe to %s failed: %s",
-                                     h->function, strerror(-r)) < 0)
-                                *ret_error = NULL;
-                        return r;
+                        if (!prog)
+                                return -EOPNOTSUPP;
+                        fp->link = bpf_program__attach_kprobe_opts(prog, fp->function, &opts);
+                        if (!fp->link) {
+                                r = negative_errno();
+                                if (asprintf(ret_error, "attaching a kprobe to %s failed: %s",
+                                             fp->function, strerror(-r)) < 0)
+                                        *ret_error = NULL;
+                                return r;
+                        }
+                        continue;
                 }
-                e->kprobe_links[h->syscall_nr] = link;
+                r = engine_attach_btf_function(e, (uint32_t) h->point, fp, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Points of i's hooks that run through a program of their own. */
+static int engine_assign_points(PolicyEngine *e, PolicyInstallation *i, const PolicyPlan *plan,
+                                char **ret_error) {
+        for (size_t k = 0; k < i->n_hooks; k++) {
+                InstalledHook *h = &i->hooks[k];
+                int point;
+
+                if (!mechanism_is_per_function(h->mechanism))
+                        continue;
+                point = engine_function_point(e, h->mechanism, h->function,
+                                              plan->hooks[k].syscall_nr >= 0);
+                if (point < 0) {
+                        if (point == -ENOSPC &&
+                            asprintf(ret_error, "more than %u functions hooked at once",
+                                     ENGINE_FUNCTION_POINTS) < 0)
+                                *ret_error = NULL;
+                        return point;
+                }
+                h->point = point;
         }
         return 0;
 }
@@ -619,12 +807,11 @@ static void engine_detach_if_idle(PolicyEngine *e) {
                 bpf_link__destroy(e->link);
                 e->link = NULL;
         }
-        /* After the switch: a syscall turned off reaches no hook through its kprobe. */
-        for (size_t nr = 0; nr < TG_GENERIC_MAX_SYSCALLS; nr++)
-                if (e->kprobe_links[nr] && !e->syscalls[nr]) {
-                        bpf_link__destroy(e->kprobe_links[nr]);
-                        e->kprobe_links[nr] = NULL;
-                }
+        /* After the switch: a point turned off reaches no hook through its program. */
+        for (size_t k = 0; k < ENGINE_FUNCTION_POINTS; k++)
+                if (e->functions[k].mechanism != HOOK_MECHANISM_NONE &&
+                    !e->lists[TG_GENERIC_MAX_SYSCALLS + k])
+                        function_point_release(&e->functions[k]);
 }
 
 /* ---- The backend ---- */
@@ -641,28 +828,28 @@ static void installation_release_ranges(PolicyEngine *e, PolicyInstallation *i) 
  * their slots (and anything only they reached) free. Only a failing map update can stop
  * it half way: then every flip done is undone. */
 static int engine_switch(PolicyEngine *e, struct tg_generic_list **lists) {
-        uint8_t before[TG_GENERIC_MAX_SYSCALLS];
+        uint8_t before[TG_GENERIC_MAX_POINTS];
         uint32_t nr;
         int k = 0;
 
-        for (nr = 0; nr < TG_GENERIC_MAX_SYSCALLS && k >= 0; nr++)
+        for (nr = 0; nr < TG_GENERIC_MAX_POINTS && k >= 0; nr++)
                 if (lists[nr])
-                        k = engine_stage_syscall(e, nr, lists[nr]);
+                        k = engine_stage_point(e, nr, lists[nr]);
         if (k < 0)
                 return k;
         engine_synchronize();
         memcpy(before, e->active, sizeof(before));
-        for (nr = 0; nr < TG_GENERIC_MAX_SYSCALLS; nr++) {
+        for (nr = 0; nr < TG_GENERIC_MAX_POINTS; nr++) {
                 if (!lists[nr])
                         continue;
-                k = engine_flip_syscall(e, nr, lists[nr]);
+                k = engine_flip_point(e, nr, lists[nr]);
                 if (k < 0)
                         break;
         }
         if (k < 0) {
                 for (uint32_t back = 0; back < nr; back++)
                         if (lists[back] && before[back] != e->active[back]) {
-                                (void) map_write(e->skel->maps.gen_syscall_active, back,
+                                (void) map_write(e->skel->maps.gen_point_active, back,
                                                  &before[back]);
                                 e->active[back] = before[back];
                         }
@@ -671,12 +858,12 @@ static int engine_switch(PolicyEngine *e, struct tg_generic_list **lists) {
         if (k < 0)
                 return k;
 
-        for (nr = 0; nr < TG_GENERIC_MAX_SYSCALLS; nr++)
+        for (nr = 0; nr < TG_GENERIC_MAX_POINTS; nr++)
                 if (lists[nr]) {
-                        free(e->syscalls[nr]);
-                        e->syscalls[nr] = TAKE_PTR(lists[nr]);
-                        if (e->syscalls[nr]->n == 0)
-                                e->syscalls[nr] = mfree(e->syscalls[nr]);
+                        free(e->lists[nr]);
+                        e->lists[nr] = TAKE_PTR(lists[nr]);
+                        if (e->lists[nr]->n == 0)
+                                e->lists[nr] = mfree(e->lists[nr]);
                 }
         return 0;
 }
@@ -728,9 +915,11 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
         }
 
         /* Nothing written so far is reachable: the lists do not name it yet. */
-        lists = calloc(TG_GENERIC_MAX_SYSCALLS, sizeof(*lists));
+        lists = calloc(TG_GENERIC_MAX_POINTS, sizeof(*lists));
         if (!lists)
                 k = -ENOMEM;
+        if (k >= 0)
+                k = engine_assign_points(e, i, plan, ret_error);
         if (k >= 0)
                 k = engine_write_records(e, c, i);
         if (k >= 0)
@@ -738,8 +927,8 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
         if (k >= 0) {
                 k = engine_new_lists(e, i, true, lists);
                 if (k == -E2BIG &&
-                    asprintf(ret_error, "more than %u hooks of all policies on one syscall",
-                             TG_GENERIC_MAX_HOOKS_PER_SYSCALL) < 0)
+                    asprintf(ret_error, "more than %u hooks of all policies on one point",
+                             TG_GENERIC_MAX_HOOKS_PER_POINT) < 0)
                         *ret_error = NULL;
         }
         if (k >= 0 && installation_sys_enter_hooks(i) > 0) {
@@ -749,7 +938,7 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
                         *ret_error = NULL;
         }
         if (k >= 0)
-                k = engine_attach_kprobes(e, i, ret_error);
+                k = engine_attach_functions(e, i, ret_error);
         if (k >= 0)
                 k = engine_switch(e, lists);
         if (lists)
@@ -776,7 +965,7 @@ static void engine_uninstall(void *userdata, PolicyInstallation *i) {
 
         if (!i || !i->installed)
                 return;
-        lists = calloc(TG_GENERIC_MAX_SYSCALLS, sizeof(*lists));
+        lists = calloc(TG_GENERIC_MAX_POINTS, sizeof(*lists));
         k = lists ? engine_new_lists(e, i, false, lists) : -ENOMEM;
         if (k >= 0)
                 k = engine_switch(e, lists);
@@ -914,12 +1103,22 @@ static void engine_describe(PolicyEngine *e) {
         size_t n = 0;
 
         n += snprintf(e->description, sizeof(e->description),
-                      "tp_btf/sys_enter for syscall hooks (%s, attached while a policy needs it)",
-                      bpf_program__name(e->prog));
-        if (e->kprobe_prog)
-                n += snprintf(e->description + n, sizeof(e->description) - n,
-                              "; preferred: a kprobe (%s) on the function of each hooked syscall",
-                              bpf_program__name(e->kprobe_prog));
+                      "syscall hooks: %s%s, else tp_btf/sys_enter (%s); kernel functions: "
+                      "%s%s%s; LSM hooks: %s; Override: %s",
+                      e->caps.kernel[HOOK_MECHANISM_FENTRY] ? "fentry, " : "",
+                      e->kprobe_prog ? "a kprobe on the syscall's function" : "no kprobes",
+                      bpf_program__name(e->prog),
+                      e->caps.kernel[HOOK_MECHANISM_FENTRY] ? "fentry" : "no fentry",
+                      e->kprobe_function_prog ? ", kprobe" : ", no kprobes",
+                      e->caps.kernel[HOOK_MECHANISM_FENTRY] || e->kprobe_function_prog
+                              ? ""
+                              : " (refused)",
+                      e->caps.kernel[HOOK_MECHANISM_LSM] ? "BPF LSM" : "none (refused)",
+                      e->caps.kernel[HOOK_MECHANISM_LSM] && e->caps.kernel[HOOK_MECHANISM_FMOD_RET]
+                              ? "LSM hooks and fmod_ret"
+                      : e->caps.kernel[HOOK_MECHANISM_LSM]      ? "LSM hooks"
+                      : e->caps.kernel[HOOK_MECHANISM_FMOD_RET] ? "fmod_ret"
+                                                                : "none (refused)");
         for (HookMechanism m = HOOK_MECHANISM_FENTRY; m < _HOOK_MECHANISM_MAX; m++) {
                 if (m == HOOK_MECHANISM_SYS_ENTER || e->caps.kernel[m] ||
                     n >= sizeof(e->description))
@@ -964,22 +1163,26 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
                 return k;
         /* One variant loads (the other calls a kfunc the kernel may not have); it is
          * attached only while an installed hook needs it. */
-        if (!config->probe_read_only && kernel_has_rdonly_cast()) {
-                e->prog = e->skel->progs.tg_generic_sys_enter_cast;
-                e->kprobe_prog = e->skel->progs.tg_generic_kprobe_cast;
-                bpf_program__set_autoload(e->skel->progs.tg_generic_sys_enter_probe_read, false);
-                bpf_program__set_autoload(e->skel->progs.tg_generic_kprobe_probe_read, false);
-        } else {
-                e->prog = e->skel->progs.tg_generic_sys_enter_probe_read;
-                e->kprobe_prog = e->skel->progs.tg_generic_kprobe_probe_read;
-                bpf_program__set_autoload(e->skel->progs.tg_generic_sys_enter_cast, false);
-                bpf_program__set_autoload(e->skel->progs.tg_generic_kprobe_cast, false);
-        }
-        /* Without kprobes no syscall hook plans for them: the program need not load. */
+        e->cast = !config->probe_read_only && kernel_has_rdonly_cast();
+        e->prog = e->cast ? e->skel->progs.tg_generic_sys_enter_cast
+                          : e->skel->progs.tg_generic_sys_enter_probe_read;
+        e->kprobe_prog = e->cast ? e->skel->progs.tg_generic_kprobe_cast
+                                 : e->skel->progs.tg_generic_kprobe_probe_read;
+        e->kprobe_function_prog = e->cast ? e->skel->progs.tg_generic_kprobe_function_cast
+                                          : e->skel->progs.tg_generic_kprobe_function_probe_read;
+        /* Without kprobes no hook plans for them: the programs need not load. */
         if (!e->caps.kernel[HOOK_MECHANISM_KPROBE] ||
             (e->caps.disabled & (1U << HOOK_MECHANISM_KPROBE))) {
-                bpf_program__set_autoload(e->kprobe_prog, false);
                 e->kprobe_prog = NULL;
+                e->kprobe_function_prog = NULL;
+        }
+        /* The rest load per function (engine_attach_btf_function()). */
+        {
+                struct bpf_program *p;
+
+                bpf_object__for_each_program(p, e->skel->obj)
+                        bpf_program__set_autoload(p, p == e->prog || p == e->kprobe_prog ||
+                                                             p == e->kprobe_function_prog);
         }
         k = generic_bpf__load(e->skel);
         if (k < 0)
@@ -996,14 +1199,14 @@ PolicyEngine *policy_engine_free(PolicyEngine *e) {
         /* The registry uninstalls before the engine goes; whatever is left goes with the
          * maps. */
         bpf_link__destroy(e->link);
-        for (size_t nr = 0; nr < TG_GENERIC_MAX_SYSCALLS; nr++)
-                bpf_link__destroy(e->kprobe_links[nr]);
+        for (size_t k = 0; k < ENGINE_FUNCTION_POINTS; k++)
+                function_point_release(&e->functions[k]);
         generic_bpf__destroy(e->skel);
         for (size_t k = 0; k < e->n_installations; k++)
                 installation_free(e->installations[k]);
         free(e->installations);
-        for (size_t nr = 0; nr < TG_GENERIC_MAX_SYSCALLS; nr++)
-                free(e->syscalls[nr]);
+        for (size_t nr = 0; nr < TG_GENERIC_MAX_POINTS; nr++)
+                free(e->lists[nr]);
         for (TableId t = 0; t < _TABLE_MAX; t++)
                 free(e->tables[t].free);
         return mfree(e);
@@ -1020,8 +1223,8 @@ const char *policy_engine_describe(PolicyEngine *e) {
 bool policy_engine_is_attached(PolicyEngine *e) {
         if (e->link)
                 return true;
-        for (size_t nr = 0; nr < TG_GENERIC_MAX_SYSCALLS; nr++)
-                if (e->kprobe_links[nr])
+        for (size_t k = 0; k < ENGINE_FUNCTION_POINTS; k++)
+                if (e->functions[k].link)
                         return true;
         return false;
 }
@@ -1060,7 +1263,12 @@ static EventArgType event_arg_type(uint8_t t) {
         case TG_ARG_LONG:
                 return EVENT_ARG_LONG;
         case TG_ARG_FD:
+        case TG_ARG_FILE:
                 return EVENT_ARG_FILE;
+        case TG_ARG_PATH:
+                return EVENT_ARG_PATH;
+        case TG_ARG_LINUX_BINPRM:
+                return EVENT_ARG_BINPRM;
         case TG_ARG_STRING:
                 return EVENT_ARG_STRING;
         case TG_ARG_CHAR_BUF:
@@ -1084,6 +1292,8 @@ static void event_arg_fill(EventArg *out, const struct tg_generic_arg *raw, cons
         };
         switch (out->type) {
         case EVENT_ARG_FILE:
+        case EVENT_ARG_PATH:
+        case EVENT_ARG_BINPRM:
         case EVENT_ARG_STRING:
                 if (out->size > 0)
                         out->size--; /* the NUL */
@@ -1140,7 +1350,8 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) 
         }
 
         *ret = (Event){
-                .type = EVENT_PROCESS_KPROBE,
+                .type = h->mechanism == HOOK_MECHANISM_LSM ? EVENT_PROCESS_LSM
+                                                           : EVENT_PROCESS_KPROBE,
                 .ktime = raw->header.ktime,
                 .process = process,
                 .parent = parent,
@@ -1150,10 +1361,12 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) 
         ret->kprobe.message = h->message;
         ret->kprobe.tags = (const char *const *) h->tags;
         ret->kprobe.n_tags = h->n_tags;
-        ret->kprobe.action = raw->action == TG_ACTION_SIGKILL  ? EVENT_ACTION_SIGKILL
-                             : raw->action == TG_ACTION_SIGNAL ? EVENT_ACTION_SIGNAL
-                                                               : EVENT_ACTION_POST;
+        ret->kprobe.action = raw->action == TG_ACTION_SIGKILL    ? EVENT_ACTION_SIGKILL
+                             : raw->action == TG_ACTION_OVERRIDE ? EVENT_ACTION_OVERRIDE
+                             : raw->action == TG_ACTION_SIGNAL   ? EVENT_ACTION_SIGNAL
+                                                                 : EVENT_ACTION_POST;
         ret->kprobe.signal = raw->signal;
+        ret->kprobe.override_error = raw->override_error;
         ret->kprobe.monitor = raw->flags & TG_GENERIC_RECORD_MONITOR;
         ret->kprobe.action_failed = raw->flags & TG_GENERIC_RECORD_ACTION_FAILED;
         for (size_t a = 0; a < record->generic.n_args && a < EVENT_ARGS_MAX; a++)

@@ -18,6 +18,9 @@ static int decode_arg(const struct tg_generic_arg *arg, const char *data) {
                 return arg->size == 0 ? 0 : -EBADMSG;
         switch (arg->type) {
         case TG_ARG_FD:
+        case TG_ARG_FILE:
+        case TG_ARG_PATH:
+        case TG_ARG_LINUX_BINPRM:
                 return arg->size <= TG_PATH_MAX && text_valid(data, arg->size) ? 0 : -EBADMSG;
         case TG_ARG_STRING:
                 return arg->size <= TG_GENERIC_STRING_MAX && text_valid(data, arg->size) ? 0
@@ -39,10 +42,10 @@ int record_decode_generic(const void *data, size_t size, Record *ret) {
         if (raw->n_args > TG_POLICY_MAX_ARGS)
                 return -EBADMSG;
         if (raw->action != TG_ACTION_POST && raw->action != TG_ACTION_SIGKILL &&
-            raw->action != TG_ACTION_SIGNAL)
+            raw->action != TG_ACTION_SIGNAL && raw->action != TG_ACTION_OVERRIDE)
                 return -EBADMSG;
         if (raw->flags & ~(TG_GENERIC_RECORD_MONITOR | TG_GENERIC_RECORD_ACTION_FAILED |
-                           TG_GENERIC_RECORD_ARGS_TRUNCATED))
+                           TG_GENERIC_RECORD_ARGS_TRUNCATED | TG_GENERIC_RECORD_OVERRIDE))
                 return -EBADMSG;
 
         ret->generic.raw = raw;

@@ -9,6 +9,7 @@
 
 #include "kernel-features.h"
 #include "macro.h"
+#include "syscall-table.h"
 
 /* "return 0": enough for the verifier to say whether the kind of program is allowed. */
 static const struct bpf_insn return_zero[] = {
@@ -106,6 +107,8 @@ enum {
         F_LSM,
         F_SEND_SIGNAL,
         F_OVERRIDE_RETURN,
+        F_FMOD_RET,
+        F_FMOD_RET_SYSCALL,
         _F_MAX,
 };
 
@@ -122,7 +125,10 @@ int kernel_features_probe(KernelFeature **ret, size_t *ret_n) {
                 [F_LSM] = "lsm",
                 [F_SEND_SIGNAL] = "send_signal",
                 [F_OVERRIDE_RETURN] = "override_return",
+                [F_FMOD_RET] = "fmod_ret",
+                [F_FMOD_RET_SYSCALL] = "fmod_ret_syscall",
         };
+        char syscall_function[64];
         KernelFeature *f;
         struct btf *vmlinux;
         char lsms[256];
@@ -178,6 +184,15 @@ int kernel_features_probe(KernelFeature **ret, size_t *ret_n) {
                              libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
                                                      BPF_FUNC_override_return, NULL),
                              "bpf_override_return() from a kprobe");
+
+        /* fmod_ret: security_* functions always allow it, others only with function error
+         * injection, which the load checks. Both return 0 here: nothing is changed. */
+        probe_btf_program(&f[F_FMOD_RET], vmlinux, BPF_PROG_TYPE_TRACING, BPF_MODIFY_RETURN,
+                          "security_file_open", BTF_KIND_FUNC, "fmod_ret");
+        snprintf(syscall_function, sizeof(syscall_function), "%ssys_getppid",
+                 syscall_function_prefix());
+        probe_btf_program(&f[F_FMOD_RET_SYSCALL], vmlinux, BPF_PROG_TYPE_TRACING,
+                          BPF_MODIFY_RETURN, syscall_function, BTF_KIND_FUNC, "fmod_ret");
 
         btf__free(vmlinux);
         *ret = f;

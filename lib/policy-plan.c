@@ -18,13 +18,14 @@ typedef struct MechanismInfo {
 
 static const MechanismInfo mechanisms[_HOOK_MECHANISM_MAX] = {
         [HOOK_MECHANISM_NONE] = { "none", NULL, NULL, true },
-        [HOOK_MECHANISM_FENTRY] = { "fentry", "fentry", "fentry", false },
+        [HOOK_MECHANISM_FENTRY] = { "fentry", "fentry", "fentry", true },
         [HOOK_MECHANISM_KPROBE] = { "kprobe", "kprobe", "kprobe", true },
         [HOOK_MECHANISM_SYS_ENTER] = { "tp_btf/sys_enter", "sys_enter", "tp_btf", true },
         [HOOK_MECHANISM_TRACEPOINT] = { "tracepoint", "tracepoint", "tracepoint", false },
         [HOOK_MECHANISM_RAW_TRACEPOINT] = { "raw_tp", "raw_tracepoint", "raw_tracepoint", false },
-        [HOOK_MECHANISM_LSM] = { "lsm", "lsm", "lsm", false },
+        [HOOK_MECHANISM_LSM] = { "lsm", "lsm", "lsm", true },
         [HOOK_MECHANISM_UPROBE] = { "uprobe", "uprobe", "uprobe", false },
+        [HOOK_MECHANISM_FMOD_RET] = { "fmod_ret", "fmod_ret", "fmod_ret", true },
 };
 
 typedef enum HookClass {
@@ -129,6 +130,11 @@ void engine_capabilities_from_features(EngineCapabilities *ret, const KernelFeat
                         ret->send_signal = f->available;
                 else if (streq(f->name, "override_return"))
                         ret->override_return = f->available;
+                else if (streq(f->name, "fmod_ret_syscall")) {
+                        ret->fmod_ret_syscall = f->available;
+                        snprintf(ret->fmod_ret_syscall_detail, ENGINE_DETAIL_MAX, "%s",
+                                 f->detail);
+                }
         }
 }
 
@@ -208,6 +214,7 @@ typedef struct Planner {
         const EngineCapabilities *caps;
         PolicyPlan *plan;
         size_t hook;       /* the hook being planned */
+        bool syscall;      /* its arguments are a syscall's: numbers and user pointers */
         const char *where; /* "kprobes[0] sys_write" */
         char *error;
         bool oom;
@@ -256,19 +263,13 @@ static int choose_mechanism(Planner *p, HookClass class, HookMechanism *ret) {
 
         for (size_t i = 0; i < candidates[class].n; i++) {
                 HookMechanism m = candidates[class].m[i];
-                /* The kprobe program reads a syscall's arguments from its user registers. */
-                bool for_class = m != HOOK_MECHANISM_KPROBE || class == HOOK_CLASS_SYSCALL;
                 char why[ENGINE_DETAIL_MAX + 64];
 
-                if (mechanism_usable(p->caps, m) && for_class) {
+                if (mechanism_usable(p->caps, m)) {
                         *ret = m;
                         return 0;
                 }
-                if (mechanism_usable(p->caps, m))
-                        snprintf(why, sizeof(why), "%s: implemented by this engine for syscalls "
-                                 "only", mechanisms[m].name);
-                else
-                        mechanism_why_not(p->caps, m, why, sizeof(why));
+                mechanism_why_not(p->caps, m, why, sizeof(why));
                 len += snprintf(reasons + len, sizeof(reasons) - MIN(len, sizeof(reasons)), "%s%s",
                                 i > 0 ? "; " : "", why);
                 len = MIN(len, sizeof(reasons) - 1);
@@ -282,21 +283,35 @@ static bool arg_type_is_string(uint8_t t) {
         return t == TG_ARG_STRING || t == TG_ARG_CHAR_BUF;
 }
 
+/* Kernel pointers to something with a path: compared and shown as that path. */
+static bool arg_type_is_kernel_file(uint8_t t) {
+        return t == TG_ARG_FILE || t == TG_ARG_PATH || t == TG_ARG_LINUX_BINPRM;
+}
+
+static bool arg_type_is_path(uint8_t t) {
+        return t == TG_ARG_FD || arg_type_is_kernel_file(t);
+}
+
 static int check_args(Planner *p, const struct tg_policy_hook *h) {
         const CompiledHookInfo *info = &p->policy->hook_info[p->hook];
 
         for (size_t i = 0; i < h->n_args && i < TG_POLICY_MAX_ARGS; i++) {
                 uint8_t t = h->arg_type[i];
 
-                if (!tg_arg_type_is_integer(t) && t != TG_ARG_FD && !arg_type_is_string(t))
+                if (!tg_arg_type_is_integer(t) && !arg_type_is_path(t) && !arg_type_is_string(t))
                         return refuse(p,
                                       "argument %zu (index %u): type %s is not implemented by "
                                       "this engine yet",
                                       i, h->arg_index[i], arg_type_name(t));
+                if (p->syscall && arg_type_is_kernel_file(t))
+                        return refuse(p,
+                                      "argument %zu (index %u): type %s is a kernel pointer, "
+                                      "which a system call's arguments never are",
+                                      i, h->arg_index[i], arg_type_name(t));
                 if (h->arg_index[i] >= 5)
                         return refuse(p,
-                                      "argument %zu: index %u, but a syscall hook reads "
-                                      "arguments 0 to 4",
+                                      "argument %zu: index %u, but this engine reads a "
+                                      "function's arguments 0 to 4",
                                       i, h->arg_index[i]);
                 if (h->arg_flags[i] & TG_POLICY_ARG_RETURN_COPY)
                         return refuse(p,
@@ -382,7 +397,7 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                                 break;
                         return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_RANGE);
                 }
-                if (t == TG_ARG_FD || arg_type_is_string(t)) {
+                if (arg_type_is_path(t) || arg_type_is_string(t)) {
                         if (!op_in(f->op, string_ops, ELEMENTSOF(string_ops)))
                                 break;
                         return check_values(p, f, where, TG_VALUE_STRING, TG_VALUE_STRING);
@@ -424,26 +439,6 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                       operator_name(f->op));
 }
 
-static int check_override(Planner *p, const char *where) {
-        const EngineCapabilities *c = p->caps;
-        char kprobe[ENGINE_DETAIL_MAX + 64], fentry[ENGINE_DETAIL_MAX + 64],
-                lsm[ENGINE_DETAIL_MAX + 64];
-
-        /* bpf_override_return needs kprobes; fmod_ret needs fentry's trampolines. */
-        if ((c->kernel[HOOK_MECHANISM_KPROBE] && c->override_return) ||
-            c->kernel[HOOK_MECHANISM_FENTRY] || c->kernel[HOOK_MECHANISM_LSM])
-                return refuse(p, "%s: action Override is not implemented by this engine yet",
-                              where);
-        mechanism_why_not(c, HOOK_MECHANISM_KPROBE, kprobe, sizeof(kprobe));
-        mechanism_why_not(c, HOOK_MECHANISM_FENTRY, fentry, sizeof(fentry));
-        mechanism_why_not(c, HOOK_MECHANISM_LSM, lsm, sizeof(lsm));
-        return refuse(p,
-                      "%s: action Override needs kprobes with bpf_override_return, fmod_ret "
-                      "(fentry) or the BPF LSM, and this kernel offers none of them (%s; %s; "
-                      "%s)",
-                      where, kprobe, fentry, lsm);
-}
-
 static int check_action(Planner *p, size_t selector, const struct tg_policy_action *a) {
         char where[64];
 
@@ -477,7 +472,14 @@ static int check_action(Planner *p, size_t selector, const struct tg_policy_acti
                                       where, action_name(a->type));
                 return 0;
         case TG_ACTION_OVERRIDE:
-                return check_override(p, where);
+                /* The mechanism was chosen for it (choose_override_mechanism). */
+                if (a->arg_error >= 0)
+                        return refuse(p,
+                                      "%s: action Override with argError %d: the function "
+                                      "returns it as an error, so it must be a negative errno "
+                                      "(-1 is EPERM)",
+                                      where, a->arg_error);
+                return 0;
         case TG_ACTION_GET_URL:
         case TG_ACTION_DNS_LOOKUP:
         case TG_ACTION_TRACK_SOCK:
@@ -511,6 +513,69 @@ static bool hook_only_tracks_fds(const CompiledPolicy *c, const struct tg_policy
                                 return false;
         }
         return true;
+}
+
+static bool hook_overrides(const CompiledPolicy *c, const struct tg_policy_hook *h) {
+        for (uint32_t s = 0; s < h->n_selectors; s++) {
+                const struct tg_policy_selector *sel = &c->selectors[h->selector_first + s];
+
+                for (uint32_t a = 0; a < (uint32_t) sel->n_actions + sel->n_return_actions; a++)
+                        if (c->actions[sel->action_first + a].type == TG_ACTION_OVERRIDE)
+                                return true;
+        }
+        return false;
+}
+
+/* A hook that overrides needs a mechanism whose program's result is the function's. */
+static int choose_override_mechanism(Planner *p, HookClass class, HookMechanism *ret) {
+        const EngineCapabilities *c = p->caps;
+        char why[ENGINE_DETAIL_MAX + 64];
+
+        switch (class) {
+        case HOOK_CLASS_LSM:
+                return choose_mechanism(p, class, ret);
+        case HOOK_CLASS_SYSCALL:
+                if (mechanism_usable(c, HOOK_MECHANISM_FMOD_RET) && c->fmod_ret_syscall) {
+                        *ret = HOOK_MECHANISM_FMOD_RET;
+                        return 0;
+                }
+                if (!mechanism_usable(c, HOOK_MECHANISM_FMOD_RET))
+                        mechanism_why_not(c, HOOK_MECHANISM_FMOD_RET, why, sizeof(why));
+                else
+                        snprintf(why, sizeof(why), "fmod_ret on a syscall: %s",
+                                 c->fmod_ret_syscall_detail);
+                return refuse(p,
+                              "action Override on a system call needs fmod_ret on the "
+                              "syscall's function, which the kernel allows only with function "
+                              "error injection (CONFIG_FUNCTION_ERROR_INJECTION): %s; %s. Hook "
+                              "the LSM hook that guards the operation instead (lsmhooks, "
+                              "e.g. file_permission or file_open)",
+                              why,
+                              c->override_return ? "bpf_override_return() is not used by this "
+                                                   "engine yet"
+                                                 : "nor is there bpf_override_return()");
+        case HOOK_CLASS_KERNEL_FUNCTION:
+        case HOOK_CLASS_FENTRY:
+                /* Whether the function allows it only the load can tell (security_*
+                 * functions do; others need error injection): the attach reports it. */
+                if (mechanism_usable(c, HOOK_MECHANISM_FMOD_RET)) {
+                        *ret = HOOK_MECHANISM_FMOD_RET;
+                        return 0;
+                }
+                mechanism_why_not(c, HOOK_MECHANISM_FMOD_RET, why, sizeof(why));
+                return refuse(p,
+                              "action Override on a kernel function needs fmod_ret: %s%s", why,
+                              c->override_return ? "; bpf_override_return() is not used by "
+                                                   "this engine yet"
+                                                 : "");
+        case HOOK_CLASS_TRACEPOINT:
+        case HOOK_CLASS_RAW_TRACEPOINT:
+        case HOOK_CLASS_UPROBE:
+        case _HOOK_CLASS_MAX:
+                break;
+        }
+        return refuse(p, "action Override: a %s has no return value BPF can change",
+                      class == HOOK_CLASS_UPROBE ? "uprobe" : "tracepoint");
 }
 
 static HookClass hook_class(const struct tg_policy_hook *h) {
@@ -558,14 +623,16 @@ static int plan_hook(Planner *p, HookPlan *out) {
                 return refuse(p, "return probes (return: true) are not implemented by this engine "
                                  "yet");
 
-        r = choose_mechanism(p, class, &m);
+        if (hook_overrides(c, h))
+                r = choose_override_mechanism(p, class, &m);
+        else
+                r = choose_mechanism(p, class, &m);
         if (r < 0)
                 return r;
         out->mechanism = m;
 
-        /* Syscalls only, by tp_btf/sys_enter or a kprobe on the syscall's function; each
-         * mechanism adds its checks here. */
-        if (m == HOOK_MECHANISM_SYS_ENTER || m == HOOK_MECHANISM_KPROBE) {
+        p->syscall = class == HOOK_CLASS_SYSCALL;
+        if (p->syscall) {
                 int nr = syscall_from_name(info->call);
 
                 if (nr < 0 || nr >= 1024)
@@ -577,6 +644,10 @@ static int plan_hook(Planner *p, HookPlan *out) {
                         out->function = NULL;
                         return -ENOMEM;
                 }
+        } else {
+                out->function = strdup(strempty(class == HOOK_CLASS_LSM ? info->hook : info->call));
+                if (!out->function)
+                        return -ENOMEM;
         }
 
         r = check_args(p, h);

@@ -15,6 +15,10 @@
  *     tracepoints:                tracepoint (raw: raw_tp)
  *     lsmhooks:                   lsm
  *     uprobes, usdts:             uprobe
+ * A hook with an Override action needs a mechanism that can change what the
+ * function returns: lsm for lsmhooks, else fmod_ret (an fentry whose result
+ * replaces the function's: the kernel allows it on security_* functions, and
+ * on syscalls and other functions only where it has function error injection).
  * A later mechanism is added by implementing it and marking it implemented
  * in the table of policy-plan.c; the choice itself does not change.
  * Hooks whose only actions are FollowFD/UnfollowFD/CopyFD need none: fd
@@ -39,6 +43,7 @@ typedef enum HookMechanism {
         HOOK_MECHANISM_RAW_TRACEPOINT,
         HOOK_MECHANISM_LSM,
         HOOK_MECHANISM_UPROBE,
+        HOOK_MECHANISM_FMOD_RET, /* fentry that can replace the return: Override */
         _HOOK_MECHANISM_MAX,
 } HookMechanism;
 
@@ -50,6 +55,8 @@ typedef struct EngineCapabilities {
         char kernel_detail[_HOOK_MECHANISM_MAX][ENGINE_DETAIL_MAX]; /* why it does not */
         bool send_signal;     /* bpf_send_signal() from the engine's programs */
         bool override_return; /* bpf_override_return() from kprobes */
+        bool fmod_ret_syscall; /* fmod_ret on syscall functions (function error injection) */
+        char fmod_ret_syscall_detail[ENGINE_DETAIL_MAX];
         unsigned disabled;    /* 1U << HookMechanism, by --disable-mechanism */
 } EngineCapabilities;
 
@@ -59,9 +66,10 @@ void engine_capabilities_from_features(EngineCapabilities *ret, const KernelFeat
 
 typedef struct HookPlan {
         HookMechanism mechanism;
-        int syscall_nr; /* HOOK_MECHANISM_SYS_ENTER or KPROBE on a syscall; -1 otherwise */
+        int syscall_nr; /* a syscall hook's number; -1 otherwise */
         char *name;     /* "kprobes[0] sys_write" */
-        char *function; /* what its events name: "__x64_sys_write" */
+        char *function; /* what its events name, and what is attached to: "__x64_sys_write",
+                           "security_file_permission", "file_open" (an LSM hook) */
         char *status;   /* the mechanism, or why none is needed */
 } HookPlan;
 
@@ -80,7 +88,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyPlan *, policy_plan_free);
 /* "fentry", "kprobe", "tp_btf/sys_enter", ... and back. */
 const char *hook_mechanism_to_string(HookMechanism m);
 /* The names --disable-mechanism takes: "fentry", "kprobe", "sys_enter", "tracepoint",
- * "raw_tracepoint", "lsm", "uprobe". */
+ * "raw_tracepoint", "lsm", "uprobe", "fmod_ret". */
 const char *hook_mechanism_option_name(HookMechanism m);
 int hook_mechanism_from_option_name(const char *s);
 /* A comma-separated list of option names into a mask; -EINVAL names nothing, so the

@@ -34,6 +34,7 @@
 #include <cmocka.h>
 
 #include "event-json.h"
+#include "kernel-features.h"
 #include "policy-compile.h"
 #include "policy-engine.h"
 #include "policy-plan.h"
@@ -54,6 +55,9 @@ typedef struct Fixture {
         char dir[PATH_MAX];
         char self_exe[PATH_MAX];
         char function_write[64]; /* "__x64_sys_write" */
+        bool probe_read_only;    /* the engine's variant, for engines a test makes */
+        KernelFeature *features;
+        size_t n_features;
 } Fixture;
 
 static Fixture *fixture;
@@ -93,14 +97,16 @@ static void events_clear(Fixture *f) {
         f->n_events = 0;
 }
 
-/* The process_kprobe body of the first event of pid, polling until deadline. */
+/* The process_kprobe (or process_lsm) body of the first event of pid, polling until
+ * deadline. */
 static json_t *event_wait(Fixture *f, pid_t pid) {
         uint64_t deadline = now_ns() + DEADLINE_NS;
 
         for (;;) {
                 for (size_t i = 0; i < f->n_events; i++)
                         if (f->event_pids[i] == (uint32_t) pid)
-                                return json_object_get(f->events[i], "process_kprobe");
+                                return json_object_get(f->events[i], "process_kprobe")
+                                               ?: json_object_get(f->events[i], "process_lsm");
                 if (now_ns() > deadline)
                         return NULL;
                 (void) ring_buffer__poll(f->ringbuf, 100);
@@ -379,7 +385,10 @@ static int group_setup_variant(void **state, bool probe_read_only) {
         ssize_t n;
         int r;
 
-        f = (Fixture){};
+        f = (Fixture){ .probe_read_only = probe_read_only };
+        r = kernel_features_probe(&f.features, &f.n_features);
+        if (r < 0)
+                return -1;
         r = policy_engine_new(&f.engine, &(PolicyEngineConfig){
                                                  .probe_read_only = probe_read_only,
                                          });
@@ -424,6 +433,7 @@ static int group_teardown(void **state) {
         events_clear(f);
         ring_buffer__free(f->ringbuf);
         policy_engine_free(f->engine);
+        free(f->features);
         snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
         (void) system(cmd);
         return 0;
@@ -431,6 +441,60 @@ static int group_teardown(void **state) {
 
 static int test_setup(void **state) {
         events_clear(*state);
+        return 0;
+}
+
+static bool kernel_has(Fixture *f, const char *feature) {
+        for (size_t i = 0; i < f->n_features; i++)
+                if (streq(f->features[i].name, feature))
+                        return f->features[i].available;
+        return false;
+}
+
+/* A test's own engine, without fentry and fmod_ret, in place of the fixture's from its
+ * setup to its teardown (which cmocka runs even when the test fails). */
+static struct {
+        PolicyEngine *engine;
+        PolicyBackend backend;
+        struct ring_buffer *ringbuf;
+} saved_engine;
+
+static int setup_engine_without_fentry(void **state) {
+        Fixture *f = *state;
+        PolicyEngine *e = NULL;
+        struct ring_buffer *rb;
+
+        events_clear(f);
+        if (policy_engine_new(&e, &(PolicyEngineConfig){
+                                          .disabled_mechanisms =
+                                                  (1U << HOOK_MECHANISM_FENTRY) |
+                                                  (1U << HOOK_MECHANISM_FMOD_RET),
+                                          .probe_read_only = f->probe_read_only,
+                                  }) < 0)
+                return -1;
+        rb = ring_buffer__new(policy_engine_ringbuf_fd(e), on_record, f, NULL);
+        if (!rb) {
+                policy_engine_free(e);
+                return -1;
+        }
+        saved_engine.engine = f->engine;
+        saved_engine.backend = f->backend;
+        saved_engine.ringbuf = f->ringbuf;
+        f->engine = e;
+        policy_engine_get_backend(e, &f->backend);
+        f->ringbuf = rb;
+        return 0;
+}
+
+static int teardown_engine_restore(void **state) {
+        Fixture *f = *state;
+
+        events_clear(f);
+        ring_buffer__free(f->ringbuf);
+        policy_engine_free(f->engine); /* detaches what a failed test left */
+        f->engine = saved_engine.engine;
+        f->backend = saved_engine.backend;
+        f->ringbuf = saved_engine.ringbuf;
         return 0;
 }
 
@@ -653,9 +717,10 @@ static void test_hook_status(void **state) {
         assert_string_equal(hooks[2].hook, "kprobes[2] sys_close");
         assert_true(startswith(hooks[2].mechanism, "none: "));
         assert_string_equal(hooks[3].hook, "kprobes[3] sys_write");
-        /* A kprobe on the syscall's function where the kernel has kprobes. */
-        assert_true(streq(hooks[3].mechanism, "tp_btf/sys_enter") ||
-                    streq(hooks[3].mechanism, "kprobe"));
+        /* fentry or a kprobe on the syscall's function where the kernel has them. */
+        assert_string_equal(hooks[3].mechanism, kernel_has(f, "fentry")   ? "fentry"
+                                                : kernel_has(f, "kprobe") ? "kprobe"
+                                                                          : "tp_btf/sys_enter");
         policy_hook_status_free_many(hooks, n);
         uninstall(f, i);
         /* Nothing needs it any more: every syscall is free of it again. */
@@ -1314,6 +1379,340 @@ static void test_no_post_and_signal(void **state) {
         uninstall(f, i);
 }
 
+/* ---- Kernel functions and LSM hooks (kernels that have them: the qemu guest) ---- */
+
+static const char *hook_mechanism(Fixture *f, PolicyInstallation *i, size_t hook) {
+        static char mechanism[64];
+        PolicyHookStatus *hooks = NULL;
+        size_t n = 0;
+
+        assert_int_equal(f->backend.get_hooks(f->backend.userdata, i, &hooks, &n), 0);
+        assert_true(hook < n);
+        snprintf(mechanism, sizeof(mechanism), "%s", hooks[hook].mechanism);
+        policy_hook_status_free_many(hooks, n);
+        return mechanism;
+}
+
+/* security_file_permission(file, MAY_WRITE) on path: Sigkill, with the file and the mask. */
+static void kernel_function_kill(Fixture *f, const char *mechanism) {
+        _cleanup_free_ char *path = temp_path(f, "kfn"), *other = temp_path(f, "kfn-other");
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        json_t *e, *args;
+
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: kernel-function\n"
+                      "spec:\n"
+                      "  kprobes:\n"
+                      "  - call: security_file_permission\n"
+                      "    syscall: false\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: file\n"
+                      "    - index: 1\n"
+                      "      type: int\n"
+                      "    selectors:\n"
+                      "    - matchArgs:\n"
+                      "      - index: 0\n"
+                      "        operator: Equal\n"
+                      "        values: [\"%s\"]\n"
+                      "      - index: 1\n"
+                      "        operator: Mask\n"
+                      "        values: [\"2\"]\n" /* MAY_WRITE */
+                      "      matchActions:\n"
+                      "      - action: Sigkill\n",
+                      path);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_string_equal(hook_mechanism(f, i, 0), mechanism);
+
+        child = child_spawn(child_write_path, path);
+        assert_killed(child_run(&child));
+        assert_int_equal(file_size(path), 0); /* created by open, never written */
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        assert_string_equal(json_string_value(json_object_get(e, "function_name")),
+                            "security_file_permission");
+        assert_string_equal(json_string_value(json_object_get(e, "action")),
+                            "KPROBE_ACTION_SIGKILL");
+        args = json_object_get(e, "args");
+        assert_string_equal(
+                json_string_value(json_object_get(
+                        json_object_get(json_array_get(args, 0), "file_arg"), "path")),
+                path);
+        assert_true(json_integer_value(json_object_get(json_array_get(args, 1), "int_arg")) & 2);
+
+        /* Another file: written, no event. */
+        child = child_spawn(child_write_path, other);
+        assert_exited_ok(child_run(&child));
+        assert_int_equal(file_size(other), 1);
+        assert_int_equal(events_of(f, child.pid), 0);
+        uninstall(f, i);
+}
+
+static void test_kernel_function_fentry(void **state) {
+        Fixture *f = *state;
+
+        if (!kernel_has(f, "fentry"))
+                skip();
+        kernel_function_kill(f, "fentry");
+}
+
+static void test_kernel_function_kprobe(void **state) {
+        Fixture *f = *state;
+
+        if (!kernel_has(f, "kprobe"))
+                skip();
+        kernel_function_kill(f, "kprobe");
+}
+
+/* Exits with the errno of opening the file for reading (0: it opened). */
+static void child_open_read(const void *arg) {
+        char path[PATH_MAX];
+        int fd;
+
+        snprintf(path, sizeof(path), "%s", (const char *) arg); /* resident: see write_or_die() */
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        _exit(fd < 0 ? errno : 0);
+}
+
+static void assert_exit_status(int status, int expected) {
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != expected)
+                fail_msg("expected exit %d, got %s %d", expected,
+                         WIFSIGNALED(status) ? "signal" : "exit",
+                         WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+/* A hook (section and name given) that overrides opening path with argError. */
+static char *open_override_policy(const char *section, const char *path, int error) {
+        bool lsm = streq(section, "lsmhooks");
+
+        return format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: open-override\n"
+                      "spec:\n"
+                      "  %s:\n"
+                      "  - %s\n"
+                      "%s"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: file\n"
+                      "    selectors:\n"
+                      "    - matchArgs:\n"
+                      "      - index: 0\n"
+                      "        operator: Equal\n"
+                      "        values: [\"%s\"]\n"
+                      "      matchActions:\n"
+                      "      - action: Override\n"
+                      "        argError: %d\n",
+                      section, lsm ? "hook: file_open" : "call: security_file_open",
+                      lsm ? "" : "    syscall: false\n", path, error);
+}
+
+/* Opening path fails with errno expected_errno, and the event says so; another file opens. */
+static void assert_open_overridden(Fixture *f, const char *path, int expected_errno,
+                                   const char *event_type, const char *function) {
+        _cleanup_free_ char *other = temp_path(f, "open-other");
+        Child child;
+        json_t *e;
+        size_t k;
+
+        child = child_spawn(child_open_read, path);
+        assert_exit_status(child_run(&child), expected_errno);
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        for (k = 0; k < f->n_events && f->event_pids[k] != (uint32_t) child.pid; k++)
+                ;
+        assert_non_null(json_object_get(f->events[k], event_type));
+        assert_string_equal(json_string_value(json_object_get(e, "function_name")), function);
+        assert_string_equal(json_string_value(json_object_get(e, "action")),
+                            "KPROBE_ACTION_OVERRIDE");
+        assert_int_equal(json_integer_value(json_object_get(e, "override_error")),
+                         -expected_errno);
+        assert_string_equal(
+                json_string_value(json_object_get(
+                        json_object_get(json_array_get(json_object_get(e, "args"), 0),
+                                        "file_arg"),
+                        "path")),
+                path);
+
+        assert_int_equal(close(open(other, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)), 0);
+        child = child_spawn(child_open_read, other);
+        assert_exit_status(child_run(&child), 0);
+        assert_int_equal(events_of(f, child.pid), 0);
+}
+
+static void test_lsm_override(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "lsm"), *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        json_t *e;
+
+        if (!kernel_has(f, "lsm"))
+                skip();
+        assert_int_equal(close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)), 0);
+        yaml = open_override_policy("lsmhooks", path, -EPERM);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_string_equal(hook_mechanism(f, i, 0), "lsm");
+        assert_open_overridden(f, path, EPERM, "process_lsm", "file_open");
+
+        /* Monitor mode: the open goes through, the event says what would have been done. */
+        assert_int_equal(f->backend.set_mode(f->backend.userdata, i, POLICY_MODE_MONITOR), 0);
+        child = child_spawn(child_open_read, path);
+        assert_exit_status(child_run(&child), 0);
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        assert_string_equal(json_string_value(json_object_get(e, "action")),
+                            "KPROBE_ACTION_OVERRIDE");
+        assert_string_equal(json_string_value(json_object_get(e, "policy_mode")), "monitor");
+        uninstall(f, i);
+
+        /* Gone with the policy. */
+        child = child_spawn(child_open_read, path);
+        assert_exit_status(child_run(&child), 0);
+}
+
+static void test_fmod_ret_override(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "fmod-ret"), *yaml = NULL, *error = NULL;
+        PolicyInstallation *i = NULL;
+
+        if (!kernel_has(f, "fmod_ret"))
+                skip();
+        assert_int_equal(close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)), 0);
+        yaml = open_override_policy("kprobes", path, -EACCES);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_string_equal(hook_mechanism(f, i, 0), "fmod_ret");
+        assert_open_overridden(f, path, EACCES, "process_kprobe", "security_file_open");
+        uninstall(f, i);
+
+        /* A function the kernel does not let BPF change the return of. */
+        free(yaml);
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: vfs-open-override\n"
+                      "spec:\n"
+                      "  kprobes:\n"
+                      "  - call: vfs_open\n"
+                      "    syscall: false\n"
+                      "    selectors:\n"
+                      "    - matchActions:\n"
+                      "      - action: Override\n"
+                      "        argError: -1\n");
+        i = NULL;
+        assert_true(install(f, yaml, POLICY_MODE_ENFORCE, &i, &error) < 0);
+        assert_null(i);
+        assert_non_null(error);
+        if (!startswith(error, "loading fmod_ret on vfs_open failed: ") ||
+            !strstr(error, "the kernel allows fmod_ret only on security_* functions"))
+                fail_msg("refused with \"%s\"", error);
+}
+
+/* Exits with the errno of executing the program (its own status if it runs). */
+static void child_exec(const void *arg) {
+        char path[PATH_MAX];
+        char *argv[] = { path, NULL };
+
+        snprintf(path, sizeof(path), "%s", (const char *) arg);
+        execv(path, argv);
+        _exit(errno);
+}
+
+/* An exec refused by bprm_check_security, matched on the linux_binprm's file. */
+static void test_lsm_exec_denied(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *program = temp_path(f, "denied-true"), *yaml = NULL, *cmd = NULL;
+        PolicyInstallation *i;
+        Child child;
+        json_t *e;
+
+        if (!kernel_has(f, "lsm"))
+                skip();
+        cmd = format("cp /bin/true %s", program);
+        assert_int_equal(system(cmd), 0);
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: exec-denied\n"
+                      "spec:\n"
+                      "  lsmhooks:\n"
+                      "  - hook: bprm_check_security\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: linux_binprm\n"
+                      "    selectors:\n"
+                      "    - matchArgs:\n"
+                      "      - index: 0\n"
+                      "        operator: Postfix\n"
+                      "        values: [\"/denied-true\"]\n"
+                      "      matchActions:\n"
+                      "      - action: Override\n"
+                      "        argError: -1\n");
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        child = child_spawn(child_exec, program);
+        assert_exit_status(child_run(&child), EPERM);
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        assert_string_equal(json_string_value(json_object_get(e, "function_name")),
+                            "bprm_check_security");
+        assert_string_equal(
+                json_string_value(json_object_get(
+                        json_object_get(json_array_get(json_object_get(e, "args"), 0),
+                                        "linux_binprm_arg"),
+                        "path")),
+                program);
+        child = child_spawn(child_exec, "/bin/true");
+        assert_exit_status(child_run(&child), 0);
+        uninstall(f, i);
+}
+
+/* Override on a syscall: where the kernel allows fmod_ret on syscall functions it is
+ * done, elsewhere (Debian's kernel, this machine's) refused with the reason. */
+static void test_syscall_override(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "sys-override"), *yaml = NULL, *error = NULL;
+        PolicyInstallation *i = NULL;
+        Child child;
+
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: syscall-override\n"
+                      "spec:\n"
+                      "  kprobes:\n"
+                      "  - call: sys_write\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: fd\n"
+                      "    selectors:\n"
+                      "    - matchArgs:\n"
+                      "      - index: 0\n"
+                      "        operator: Equal\n"
+                      "        values: [\"%s\"]\n"
+                      "      matchActions:\n"
+                      "      - action: Override\n"
+                      "        argError: -1\n",
+                      path);
+        if (!kernel_has(f, "fmod_ret_syscall")) {
+                assert_int_equal(install(f, yaml, POLICY_MODE_ENFORCE, &i, &error), -EOPNOTSUPP);
+                if (!startswith(error, "kprobes[0] sys_write: action Override on a system call "
+                                       "needs fmod_ret on the syscall's function"))
+                        fail_msg("refused with \"%s\"", error);
+                return;
+        }
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_string_equal(hook_mechanism(f, i, 0), "fmod_ret");
+        child = child_spawn(child_write_path, path);
+        assert_exit_status(child_run(&child), 4); /* write_or_die(): the write failed */
+        assert_int_equal(file_size(path), 0);
+        uninstall(f, i);
+}
+
 /* ---- Refusals ---- */
 
 static const char *policy_header = "apiVersion: cilium.io/v1alpha1\n"
@@ -1338,15 +1737,16 @@ static void assert_refused(Fixture *f, const char *spec, const char *expected_pr
 static void test_refused(void **state) {
         Fixture *f = *state;
 
-        /* A kernel function with Post needs fentry or kprobes: none here. */
-        assert_refused(f,
-                       "  kprobes:\n"
-                       "  - call: fd_install\n"
-                       "    syscall: false\n"
-                       "    args:\n"
-                       "    - index: 1\n"
-                       "      type: file\n",
-                       "kprobes[0] fd_install: no mechanism can attach it: fentry: ");
+        /* A kernel function with Post needs fentry or kprobes. */
+        if (!kernel_has(f, "fentry") && !kernel_has(f, "kprobe"))
+                assert_refused(f,
+                               "  kprobes:\n"
+                               "  - call: fd_install\n"
+                               "    syscall: false\n"
+                               "    args:\n"
+                               "    - index: 1\n"
+                               "      type: file\n",
+                               "kprobes[0] fd_install: no mechanism can attach it: fentry: ");
         assert_refused(f,
                        "  kprobes:\n"
                        "  - call: sys_openat\n"
@@ -1370,7 +1770,18 @@ static void test_refused(void **state) {
                        "    - matchActions:\n"
                        "      - action: Override\n"
                        "        argError: -1\n",
-                       "kprobes[0] sys_openat: selector 0: action Override ");
+                       "kprobes[0] sys_openat: action Override on a system call needs fmod_ret "
+                       "on the syscall's function");
+        if (!kernel_has(f, "lsm"))
+                assert_refused(f,
+                               "  lsmhooks:\n"
+                               "  - hook: file_open\n"
+                               "    selectors:\n"
+                               "    - matchActions:\n"
+                               "      - action: Override\n"
+                               "        argError: -1\n",
+                               "lsmhooks[0] file_open: no mechanism can attach it: lsm: not "
+                               "available on this kernel");
         assert_refused(f,
                        "  kprobes:\n"
                        "  - call: sys_connect\n"
@@ -1428,17 +1839,17 @@ static void test_refused_whole(void **state) {
                       "        values: [\"%s\"]\n"
                       "      matchActions:\n"
                       "      - action: Sigkill\n"
-                      "  - call: security_file_open\n"
-                      "    syscall: false\n",
+                      "  - call: sys_no_such_call\n",
                       path);
-        assert_refused(f, spec, "kprobes[1] security_file_open: no mechanism can attach it: ");
+        assert_refused(f, spec, "kprobes[1] sys_no_such_call: no system call named");
         assert_false(policy_engine_is_attached(f->engine));
         child = child_spawn(child_write_path, path);
         assert_exited_ok(child_run(&child));
         assert_int_equal(file_size(path), 1);
 }
 
-/* --disable-mechanism: with sys_enter disabled nothing can attach syscall hooks here. */
+/* --disable-mechanism: with fentry, kprobes and sys_enter disabled nothing can attach
+ * syscall hooks. */
 static void test_disabled_mechanism(void **state) {
         _cleanup_(policy_engine_freep) PolicyEngine *e = NULL;
         _cleanup_(diagnostic_list_clear) DiagnosticList diags = DIAGNOSTIC_LIST_INIT;
@@ -1453,7 +1864,8 @@ static void test_disabled_mechanism(void **state) {
                                   &(PolicyEngineConfig){
                                           .disabled_mechanisms =
                                                   (1U << HOOK_MECHANISM_SYS_ENTER) |
-                                                  (1U << HOOK_MECHANISM_KPROBE),
+                                                  (1U << HOOK_MECHANISM_KPROBE) |
+                                                  (1U << HOOK_MECHANISM_FENTRY),
                                   }),
                 0);
         policy_engine_get_backend(e, &b);
@@ -1493,6 +1905,14 @@ int main(void) {
                 cmocka_unit_test_setup(test_match_namespaces, test_setup),
                 cmocka_unit_test_setup(test_selector_semantics, test_setup),
                 cmocka_unit_test_setup(test_no_post_and_signal, test_setup),
+                cmocka_unit_test_setup(test_kernel_function_fentry, test_setup),
+                cmocka_unit_test_setup_teardown(test_kernel_function_kprobe,
+                                                setup_engine_without_fentry,
+                                                teardown_engine_restore),
+                cmocka_unit_test_setup(test_lsm_override, test_setup),
+                cmocka_unit_test_setup(test_fmod_ret_override, test_setup),
+                cmocka_unit_test_setup(test_lsm_exec_denied, test_setup),
+                cmocka_unit_test_setup(test_syscall_override, test_setup),
                 cmocka_unit_test_setup(test_refused, test_setup),
                 cmocka_unit_test_setup(test_refused_whole, test_setup),
                 cmocka_unit_test_setup(test_disabled_mechanism, test_setup),

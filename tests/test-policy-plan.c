@@ -40,14 +40,30 @@ static EngineCapabilities caps_minimal(void) {
         snprintf(c.kernel_detail[HOOK_MECHANISM_KPROBE], ENGINE_DETAIL_MAX, "no kprobe PMU");
         snprintf(c.kernel_detail[HOOK_MECHANISM_LSM], ENGINE_DETAIL_MAX,
                  "bpf is not an active LSM");
+        snprintf(c.kernel_detail[HOOK_MECHANISM_FMOD_RET], ENGINE_DETAIL_MAX,
+                 "ftrace is blocked");
+        snprintf(c.fmod_ret_syscall_detail, ENGINE_DETAIL_MAX, "ftrace is blocked");
         return c;
 }
 
 static EngineCapabilities caps_full(void) {
-        EngineCapabilities c = { .send_signal = true, .override_return = true };
+        EngineCapabilities c = { .send_signal = true, .override_return = true,
+                                 .fmod_ret_syscall = true };
 
         for (unsigned m = 0; m < _HOOK_MECHANISM_MAX; m++)
                 c.kernel[m] = true;
+        return c;
+}
+
+/* Debian 12's kernel: everything, but no function error injection, so neither
+ * bpf_override_return() nor fmod_ret on syscalls. */
+static EngineCapabilities caps_debian(void) {
+        EngineCapabilities c = caps_full();
+
+        c.override_return = false;
+        c.fmod_ret_syscall = false;
+        snprintf(c.fmod_ret_syscall_detail, ENGINE_DETAIL_MAX,
+                 "fmod_ret on __x64_sys_getppid does not load: Invalid argument");
         return c;
 }
 
@@ -135,16 +151,32 @@ static void test_seed(void **state) {
         EngineCapabilities minimal = caps_minimal(), full = caps_full(), no_kprobes = caps_full();
 
         check_seed_plan(&minimal, HOOK_MECHANISM_SYS_ENTER, "tp_btf/sys_enter");
-        /* fentry is not implemented yet: the kprobe on the syscall's function is preferred
-         * to sys_enter, which runs for every syscall. */
+        /* Anything on the syscall's function is preferred to sys_enter, which runs for
+         * every syscall. */
+        check_seed_plan(&full, HOOK_MECHANISM_FENTRY, "fentry");
+        full.disabled = 1U << HOOK_MECHANISM_FENTRY;
         check_seed_plan(&full, HOOK_MECHANISM_KPROBE, "kprobe");
-        no_kprobes.disabled = 1U << HOOK_MECHANISM_KPROBE;
+        no_kprobes.disabled = (1U << HOOK_MECHANISM_KPROBE) | (1U << HOOK_MECHANISM_FENTRY);
         check_seed_plan(&no_kprobes, HOOK_MECHANISM_SYS_ENTER, "tp_btf/sys_enter");
 }
 
 static const char *const kernel_function = "  kprobes:\n"
                                            "  - call: security_file_open\n"
                                            "    syscall: false\n";
+
+/* One hook, planned with mechanism m on function. */
+static void assert_planned(const char *spec, const EngineCapabilities *caps, HookMechanism m,
+                           const char *function) {
+        _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
+        _cleanup_free_ char *error = NULL;
+
+        if (plan(spec, caps, &p, &error) < 0)
+                fail_msg("refused: %s", error);
+        assert_int_equal(p->n_hooks, 1);
+        assert_int_equal(p->hooks[0].mechanism, m);
+        assert_string_equal(p->hooks[0].function, function);
+        assert_string_equal(p->hooks[0].status, hook_mechanism_to_string(m));
+}
 
 static void test_kernel_function(void **state) {
         EngineCapabilities minimal = caps_minimal(), full = caps_full();
@@ -153,11 +185,9 @@ static void test_kernel_function(void **state) {
                        "kprobes[0] security_file_open: no mechanism can attach it: fentry: not "
                        "available on this kernel (ftrace is blocked); kprobe: not available on "
                        "this kernel (no kprobe PMU)");
-        assert_refused(
-                kernel_function, &full,
-                "kprobes[0] security_file_open: no mechanism can attach it: fentry: not "
-                "implemented by this engine yet; kprobe: implemented by this engine for syscalls "
-                "only");
+        assert_planned(kernel_function, &full, HOOK_MECHANISM_FENTRY, "security_file_open");
+        full.disabled = 1U << HOOK_MECHANISM_FENTRY;
+        assert_planned(kernel_function, &full, HOOK_MECHANISM_KPROBE, "security_file_open");
         assert_refused("  fentries:\n"
                        "  - call: security_file_open\n"
                        "    syscall: false\n",
@@ -191,17 +221,67 @@ static const char *const override = "  kprobes:\n"
                                     "        argError: -1\n";
 
 static void test_actions(void **state) {
-        EngineCapabilities minimal = caps_minimal(), full = caps_full(), no_signal = caps_minimal();
+        EngineCapabilities minimal = caps_minimal(), full = caps_full(), no_signal = caps_minimal(),
+                           debian = caps_debian();
 
         assert_refused(override, &minimal,
-                       "kprobes[0] sys_openat: selector 0: action Override needs kprobes with "
-                       "bpf_override_return, fmod_ret (fentry) or the BPF LSM, and this kernel "
-                       "offers none of them (kprobe: not available on this kernel (no kprobe PMU); "
-                       "fentry: not available on this kernel (ftrace is blocked); lsm: not "
-                       "available on this kernel (bpf is not an active LSM))");
-        assert_refused(override, &full,
-                       "kprobes[0] sys_openat: selector 0: action Override is not implemented by "
-                       "this engine yet");
+                       "kprobes[0] sys_openat: action Override on a system call needs fmod_ret "
+                       "on the syscall's function, which the kernel allows only with function "
+                       "error injection (CONFIG_FUNCTION_ERROR_INJECTION): fmod_ret: not "
+                       "available on this kernel (ftrace is blocked); nor is there "
+                       "bpf_override_return(). Hook the LSM hook that guards the operation "
+                       "instead (lsmhooks, e.g. file_permission or file_open)");
+        assert_refused(override, &debian,
+                       "kprobes[0] sys_openat: action Override on a system call needs fmod_ret "
+                       "on the syscall's function, which the kernel allows only with function "
+                       "error injection (CONFIG_FUNCTION_ERROR_INJECTION): fmod_ret on a "
+                       "syscall: fmod_ret on __x64_sys_getppid does not load: Invalid argument; "
+                       "nor is there bpf_override_return(). Hook the LSM hook that guards the "
+                       "operation instead (lsmhooks, e.g. file_permission or file_open)");
+        {
+                _cleanup_free_ char *function = NULL;
+
+                assert_true(asprintf(&function, "%ssys_openat", syscall_function_prefix()) >= 0);
+                assert_planned(override, &full, HOOK_MECHANISM_FMOD_RET, function);
+        }
+        /* Kernel functions: fmod_ret (the kernel says at load whether the function allows
+         * it); LSM hooks: the program's result. */
+        assert_planned("  kprobes:\n"
+                       "  - call: security_file_open\n"
+                       "    syscall: false\n"
+                       "    selectors:\n"
+                       "    - matchActions:\n"
+                       "      - action: Override\n"
+                       "        argError: -13\n",
+                       &debian, HOOK_MECHANISM_FMOD_RET, "security_file_open");
+        assert_planned("  lsmhooks:\n"
+                       "  - hook: file_open\n"
+                       "    selectors:\n"
+                       "    - matchActions:\n"
+                       "      - action: Override\n"
+                       "        argError: -1\n",
+                       &debian, HOOK_MECHANISM_LSM, "file_open");
+        assert_refused("  lsmhooks:\n"
+                       "  - hook: file_open\n"
+                       "    selectors:\n"
+                       "    - matchActions:\n"
+                       "      - action: Override\n"
+                       "        argError: 1\n",
+                       &debian,
+                       "lsmhooks[0] file_open: selector 0: action Override with argError 1: the "
+                       "function returns it as an error, so it must be a negative errno (-1 is "
+                       "EPERM)");
+        debian.disabled = 1U << HOOK_MECHANISM_FMOD_RET;
+        assert_refused("  fentries:\n"
+                       "  - call: security_file_open\n"
+                       "    syscall: false\n"
+                       "    selectors:\n"
+                       "    - matchActions:\n"
+                       "      - action: Override\n"
+                       "        argError: -1\n",
+                       &debian,
+                       "fentries[0] security_file_open: action Override on a kernel function "
+                       "needs fmod_ret: fmod_ret: disabled by --disable-mechanism");
         no_signal.send_signal = false;
         assert_refused("  kprobes:\n"
                        "  - call: sys_openat\n"
@@ -276,6 +356,43 @@ static void test_selectors(void **state) {
                        "implemented by this engine yet");
 }
 
+/* Kernel pointers are arguments of kernel functions and LSM hooks, never of syscalls. */
+static void test_kernel_arguments(void **state) {
+        EngineCapabilities debian = caps_debian();
+
+        assert_planned("  lsmhooks:\n"
+                       "  - hook: bprm_check_security\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: linux_binprm\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 0\n"
+                       "        operator: Postfix\n"
+                       "        values: [\"/true\"]\n",
+                       &debian, HOOK_MECHANISM_LSM, "bprm_check_security");
+        assert_planned("  kprobes:\n"
+                       "  - call: security_path_truncate\n"
+                       "    syscall: false\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: path\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 0\n"
+                       "        operator: Prefix\n"
+                       "        values: [\"/etc/\"]\n",
+                       &debian, HOOK_MECHANISM_FENTRY, "security_path_truncate");
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_openat\n"
+                       "    args:\n"
+                       "    - index: 1\n"
+                       "      type: file\n",
+                       &debian,
+                       "kprobes[0] sys_openat: argument 0 (index 1): type file is a kernel "
+                       "pointer, which a system call's arguments never are");
+}
+
 static void test_hook_kinds(void **state) {
         EngineCapabilities minimal = caps_minimal();
 
@@ -341,6 +458,7 @@ int main(void) {
                 cmocka_unit_test(test_disabled),  cmocka_unit_test(test_actions),
                 cmocka_unit_test(test_selectors), cmocka_unit_test(test_hook_kinds),
                 cmocka_unit_test(test_option),    cmocka_unit_test(test_syscall_table),
+                cmocka_unit_test(test_kernel_arguments),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

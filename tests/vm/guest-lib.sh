@@ -72,3 +72,43 @@ expect_write_killed() {
         [ "$size" -eq 0 ] || fail "$1 has $size bytes after the killed write, expected 0"
         echo "ok: the writer was killed (exit 137), $1 stays empty"
 }
+
+# disable_mechanisms LIST: the unit runs tetragond --disable-mechanism=LIST from its next start
+# (a drop-in, as an administrator would write one); no LIST: the shipped command line again.
+disable_mechanisms() {
+        local dropin=/run/systemd/system/tetragond.service.d/mechanisms.conf
+
+        if [ -n "$1" ]; then
+                mkdir -p "${dropin%/*}"
+                printf '[Service]\nExecStart=\nExecStart=%s --disable-mechanism=%s\n' \
+                        "$(command -v tetragond)" "$1" > "$dropin"
+        else
+                rm -f "$dropin"
+        fi
+        bounded 60 systemctl daemon-reload
+}
+
+# policy_state STATE NAME: tetractl show says the policy is in STATE.
+policy_state() {
+        bounded 10 tetractl show "$2" | grep -q "^ *State: $1"
+}
+
+# hook_mechanism NAME: what tetractl show reports for the policy's (first) hook.
+hook_mechanism() {
+        local hooks
+
+        hooks=$(bounded 10 tetractl show "$1" | sed -n 's/^ *Hooks: *//p' | head -n 1)
+        echo "${hooks#*: }"
+}
+
+# journal_has UNIT FIELD=VALUE...: an entry of UNIT has every field given.
+journal_has() {
+        local unit=$1
+
+        shift
+        journalctl --no-pager -o export -u "$unit" "$1" |
+                awk -v want="$(printf '%s\n' "$@")" 'BEGIN { RS = ""; n = split(want, w, "\n") }
+                        { ok = 1; for (i = 1; i <= n; i++) if (!index($0, "\n" w[i] "\n")) ok = 0;
+                          if (ok) found = 1 }
+                        END { exit !found }'
+}

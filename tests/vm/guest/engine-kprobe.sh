@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# Syscall hooks by kprobe on a kernel that has kprobes: `tetractl show` reports the hook's
+# Syscall hooks by kprobe, the fallback where fentry is missing, forced by the daemon's
+# --disable-mechanism=fentry on this kernel that has both: `tetractl show` reports the hook's
 # mechanism as "kprobe", a kprobe sits on the syscall's function (bpftool perf) while the policy
 # is loaded and is gone once it is disabled, and the Sigkill of a write to the watched file
 # kills the writer before the data reaches it.
@@ -27,23 +28,20 @@ finish() {
         [ "$seed_loaded" = true ] && bounded 20 tetractl enable "$seed" > /dev/null 2>&1
         rm -f "$policy_file" "$target"
         bounded 60 systemctl disable --now "$unit" > /dev/null 2>&1
+        disable_mechanisms ""
         exit "$status"
 }
 trap 'finish $?' EXIT
 
 write_policy_text "$policy" "$target" Sigkill > "$policy_file"
 
-# policy_state STATE [NAME]
-policy_state() {
-        bounded 10 tetractl show "${2:-$policy}" | grep -q "^ *State: $1"
-}
-
 kprobe_attached() {
         bounded 10 bpftool perf | grep -q "kprobe .*func $function"
 }
 
+disable_mechanisms fentry || fail "systemctl daemon-reload failed"
 bounded 150 systemctl enable --now "$unit" || fail "systemctl enable --now $unit failed"
-wait_until 30 policy_state loaded || fail "$policy is not loaded within 30s"
+wait_until 30 policy_state loaded "$policy" || fail "$policy is not loaded within 30s"
 echo "ok: $policy loaded"
 
 hooks=$(bounded 10 tetractl show "$policy" | sed -n 's/^ *Hooks: *//p')
@@ -55,7 +53,7 @@ echo "ok: a kprobe on $function"
 expect_write_killed "$target"
 
 bounded 20 tetractl disable "$policy" > /dev/null || fail "tetractl disable $policy failed"
-wait_until 30 policy_state disabled || fail "$policy is not disabled within 30s"
+wait_until 30 policy_state disabled "$policy" || fail "$policy is not disabled within 30s"
 # The seed demo's policy, installed by make install, also hooks write: out of the way while
 # the kprobe's absence is checked, and back for the tests after this one.
 seed=protect-tmp-passwd
