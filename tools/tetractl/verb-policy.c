@@ -115,9 +115,9 @@ static int read_counters(sd_bus_message *m, json_t **ret) {
         return 0;
 }
 
-/* The policy object's SelectorCounters, as "selectors" (one counters object per selector, in
- * order) of each element of hooks, which lists the hooks as the Hooks property does. Returns
- * 0, or the exit code after saying why. */
+/* The policy object's SelectorCounters into the "selectors" array (one counters object per
+ * selector, in order) of each element of hooks, which lists the hooks as the Hooks property
+ * does. Returns 0, or the exit code after saying why. */
 static int read_selector_counters(sd_bus *bus, const char *name, json_t *hooks) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -152,11 +152,7 @@ static int read_selector_counters(sd_bus *bus, const char *name, json_t *hooks) 
                         continue;
                 }
                 selectors = json_object_get(h, "selectors");
-                if (!selectors) {
-                        selectors = json_array();
-                        json_object_set_new(h, "selectors", selectors);
-                }
-                if (!selectors || json_array_size(selectors) != selector_index) {
+                if (json_array_size(selectors) != selector_index) {
                         json_decref(counters);
                         continue;
                 }
@@ -245,7 +241,8 @@ int verb_show(int argc, char *argv[]) {
         if (r >= 0)
                 r = sd_bus_message_enter_container(reply, 'a', "(ss)");
         while (r >= 0 && (r = sd_bus_message_read(reply, "(ss)", &s, &t)) > 0)
-                json_array_append_new(hooks, json_pack("{s:s, s:s}", "hook", s, "mechanism", t));
+                json_array_append_new(hooks, json_pack("{s:s, s:s, s:[]}", "hook", s, "mechanism",
+                                                       t, "selectors"));
         if (r >= 0)
                 r = sd_bus_message_exit_container(reply);
         if (r >= 0)
