@@ -38,7 +38,16 @@ typedef struct PolicyCounters {
         uint64_t actions;
         uint64_t rate_limited;
         uint64_t lost;
+        uint64_t monitored; /* enforcement actions not taken: monitor mode */
 } PolicyCounters;
+
+/* The counters of one selector: the one that matched first counts the call. */
+typedef struct PolicySelectorCounters {
+        char *hook;              /* as PolicyHookStatus.hook: "kprobes[0] sys_write" */
+        uint32_t hook_index;     /* its hook's position in get_hooks()' list */
+        uint32_t selector_index; /* its position among the hook's selectors */
+        PolicyCounters counters;
+} PolicySelectorCounters;
 
 typedef struct PolicyBackend PolicyBackend;
 struct PolicyBackend {
@@ -55,6 +64,14 @@ struct PolicyBackend {
                          PolicyHookStatus **ret, size_t *ret_n);
         int (*get_counters)(void *userdata, PolicyInstallation *installation,
                             PolicyCounters *ret);
+        /* Every selector of every hook, by hook then selector (a hook without selectors has
+         * none); ret_n_hooks: how many hooks there are, so that positions of several
+         * installations can follow each other. Frees with
+         * policy_selector_counters_free_many(). May be NULL. */
+        int (*get_selector_counters)(void *userdata, PolicyInstallation *installation,
+                                     PolicySelectorCounters **ret, size_t *ret_n,
+                                     size_t *ret_n_hooks);
 };
 
 void policy_hook_status_free_many(PolicyHookStatus *hooks, size_t n);
+void policy_selector_counters_free_many(PolicySelectorCounters *selectors, size_t n);

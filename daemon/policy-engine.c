@@ -66,6 +66,8 @@ typedef struct InstalledHook {
          * path whose last component's length is in leaf_lengths. */
         int prefilter_reg;
         uint64_t leaf_lengths[4];
+        uint32_t selector_first; /* in the compiled policy: add ranges[TABLE_SELECTORS].first */
+        uint32_t n_selectors;
         char *name;
         char *function;
         char *status;
@@ -315,6 +317,8 @@ static int installation_new(const CompiledPolicy *c, PolicyPlan *plan, PolicyIns
                 h->name = TAKE_PTR(p->name);
                 h->function = TAKE_PTR(p->function);
                 h->status = TAKE_PTR(p->status);
+                h->selector_first = c->hooks[k].selector_first;
+                h->n_selectors = c->hooks[k].n_selectors;
                 hook_prefilter(c, k, h);
                 h->message = strdup_or_null(info->message, &oom);
                 if (info->n_tags > 0) {
@@ -1039,6 +1043,7 @@ static int engine_get_counters(void *userdata, PolicyInstallation *i, PolicyCoun
                 ret->actions += values[cpu].actions;
                 ret->rate_limited += values[cpu].rate_limited;
                 ret->lost += values[cpu].lost;
+                ret->monitored += values[cpu].monitored;
         }
         return 0;
 }
@@ -1051,6 +1056,7 @@ void policy_engine_get_backend(PolicyEngine *e, PolicyBackend *ret) {
                 .set_mode = engine_set_mode,
                 .get_hooks = engine_get_hooks,
                 .get_counters = engine_get_counters,
+                .get_selector_counters = policy_engine_get_selector_counters,
         };
 }
 
@@ -1373,4 +1379,70 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) 
                 event_arg_fill(&ret->kprobe.args[ret->kprobe.n_args++], record->generic.args[a].raw,
                                record->generic.args[a].data, h->labels[a]);
         return 1;
+}
+
+/* ---- Per-selector counters ---- */
+
+static int selector_counters_read(PolicyEngine *e, uint32_t slot,
+                                  struct tg_generic_counters *values, PolicyCounters *ret) {
+        int k;
+
+        k = bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.gen_selector_counters), &slot, values);
+        if (k < 0)
+                return k;
+        *ret = (PolicyCounters){};
+        for (int cpu = 0; cpu < e->n_cpus; cpu++) {
+                ret->matched += values[cpu].matched;
+                ret->posted += values[cpu].posted;
+                ret->actions += values[cpu].actions;
+                ret->rate_limited += values[cpu].rate_limited;
+                ret->lost += values[cpu].lost;
+                ret->monitored += values[cpu].monitored;
+        }
+        return 0;
+}
+
+int policy_engine_get_selector_counters(void *userdata, PolicyInstallation *i,
+                                        PolicySelectorCounters **ret, size_t *ret_n,
+                                        size_t *ret_n_hooks) {
+        PolicyEngine *e = userdata;
+        _cleanup_free_ struct tg_generic_counters *values = NULL;
+        PolicySelectorCounters *all;
+        size_t n_all = 0, n = 0;
+        int k;
+
+        *ret = NULL;
+        *ret_n = 0;
+        *ret_n_hooks = i->n_hooks;
+        if (!i->installed)
+                return 0; /* its slots may belong to another policy by now */
+        for (size_t h = 0; h < i->n_hooks; h++)
+                n_all += i->hooks[h].n_selectors;
+        values = calloc(e->n_cpus, sizeof(*values));
+        all = calloc(MAX(n_all, (size_t) 1), sizeof(PolicySelectorCounters));
+        if (!values || !all) {
+                free(all);
+                return -ENOMEM;
+        }
+        for (size_t h = 0; h < i->n_hooks; h++) {
+                const InstalledHook *hook = &i->hooks[h];
+                uint32_t first = i->ranges[TABLE_SELECTORS].first + hook->selector_first;
+
+                for (uint32_t s = 0; s < hook->n_selectors; s++) {
+                        PolicySelectorCounters *out = &all[n++];
+
+                        out->hook_index = h;
+                        out->selector_index = s;
+                        out->hook = strdup(hook->name);
+                        k = out->hook ? selector_counters_read(e, first + s, values, &out->counters)
+                                      : -ENOMEM;
+                        if (k < 0) {
+                                policy_selector_counters_free_many(all, n);
+                                return k;
+                        }
+                }
+        }
+        *ret = all;
+        *ret_n = n;
+        return 0;
 }

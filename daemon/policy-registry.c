@@ -396,7 +396,59 @@ int policy_entry_get_counters(PolicyEntry *e, PolicyCounters *ret) {
                 ret->actions += c.actions;
                 ret->rate_limited += c.rate_limited;
                 ret->lost += c.lost;
+                ret->monitored += c.monitored;
         }
+        return 0;
+}
+
+void policy_selector_counters_free_many(PolicySelectorCounters *selectors, size_t n) {
+        for (size_t i = 0; selectors && i < n; i++)
+                free(selectors[i].hook);
+        free(selectors);
+}
+
+int policy_entry_get_selector_counters(PolicyEntry *e, PolicySelectorCounters **ret,
+                                       size_t *ret_n) {
+        const PolicyBackend *b = &e->registry->backend;
+        PolicySelectorCounters *all = NULL;
+        size_t n_all = 0, hooks_before = 0;
+
+        *ret = NULL;
+        *ret_n = 0;
+        if (!e->installed || !b->get_selector_counters)
+                return 0;
+        for (size_t i = 0; i < e->installed->n; i++) {
+                PolicySelectorCounters *selectors = NULL, *grown;
+                size_t n = 0, n_hooks = 0;
+                int r;
+
+                r = b->get_selector_counters(b->userdata, e->installed->installations[i],
+                                             &selectors, &n, &n_hooks);
+                if (r < 0) {
+                        policy_selector_counters_free_many(all, n_all);
+                        return r;
+                }
+                /* Positions as in policy_entry_get_hooks(): the documents' hooks in a row. */
+                for (size_t k = 0; k < n; k++)
+                        selectors[k].hook_index += hooks_before;
+                hooks_before += n_hooks;
+                if (n == 0) {
+                        free(selectors);
+                        continue;
+                }
+                grown = reallocarray(all, n_all + n, sizeof(PolicySelectorCounters));
+                if (!grown) {
+                        policy_selector_counters_free_many(selectors, n);
+                        policy_selector_counters_free_many(all, n_all);
+                        return -ENOMEM;
+                }
+                all = grown;
+                memcpy(all + n_all, selectors, n * sizeof(PolicySelectorCounters));
+                n_all += n;
+                free(selectors); /* its strings now belong to all */
+        }
+        *ret = all;
+        *ret_n = n_all;
         return 0;
 }
 

@@ -127,6 +127,9 @@ const char *policy_entry_name(PolicyEntry *e);
 /* Per hook mechanism and counters of what is installed; 0 entries when nothing is. */
 int policy_entry_get_hooks(PolicyEntry *e, PolicyHookStatus **ret, size_t *ret_n);
 int policy_entry_get_counters(PolicyEntry *e, PolicyCounters *ret);
+/* Per selector of each hook, hooks numbered as policy_entry_get_hooks() lists them. */
+int policy_entry_get_selector_counters(PolicyEntry *e, PolicySelectorCounters **ret,
+                                       size_t *ret_n);
 
 /* Counts of entries per state. */
 void policy_registry_count(PolicyRegistry *r, unsigned ret_counts[_POLICY_STATE_MAX]);

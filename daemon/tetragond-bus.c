@@ -369,13 +369,43 @@ static int append_hooks(sd_bus_message *m, PolicyEntry *e) {
         return r;
 }
 
+static int append_counter_dict(sd_bus_message *m, const PolicyCounters *c) {
+        return sd_bus_message_append(m, "a{st}", 6, "matched", c->matched, "posted", c->posted,
+                                     "actions", c->actions, "rate_limited", c->rate_limited,
+                                     "lost", c->lost, "monitored", c->monitored);
+}
+
 static int append_counters(sd_bus_message *m, PolicyEntry *e) {
         PolicyCounters c = {};
 
         (void) policy_entry_get_counters(e, &c);
-        return sd_bus_message_append(m, "a{st}", 5, "matched", c.matched, "posted", c.posted,
-                                     "actions", c.actions, "rate_limited", c.rate_limited, "lost",
-                                     c.lost);
+        return append_counter_dict(m, &c);
+}
+
+static int append_selector_counters(sd_bus_message *m, PolicyEntry *e) {
+        PolicySelectorCounters *selectors = NULL;
+        size_t n = 0;
+        int r;
+
+        r = policy_entry_get_selector_counters(e, &selectors, &n);
+        if (r < 0)
+                n = 0; /* as for Hooks: not the caller's error */
+        r = sd_bus_message_open_container(m, 'a', "(suua{st})");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = sd_bus_message_open_container(m, 'r', "suua{st}");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "suu", selectors[i].hook,
+                                                  selectors[i].hook_index,
+                                                  selectors[i].selector_index);
+                if (r >= 0)
+                        r = append_counter_dict(m, &selectors[i].counters);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        policy_selector_counters_free_many(selectors, n);
+        return r;
 }
 
 static int append_strv(sd_bus_message *m, char *const *v, size_t n) {
@@ -853,6 +883,8 @@ static int property_get_entry(sd_bus *bus, const char *path, const char *interfa
                 return append_hooks(reply, e);
         if (streq(property, "Counters"))
                 return append_counters(reply, e);
+        if (streq(property, "SelectorCounters"))
+                return append_selector_counters(reply, e);
         return -EINVAL;
 }
 
@@ -873,6 +905,7 @@ static const sd_bus_vtable policy_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         SD_BUS_PROPERTY("Hooks", "a(ss)", property_get_entry, 0, 0),
         SD_BUS_PROPERTY("Counters", "a{st}", property_get_entry, 0, 0),
+        SD_BUS_PROPERTY("SelectorCounters", "a(suua{st})", property_get_entry, 0, 0),
         SD_BUS_VTABLE_END,
 };
 

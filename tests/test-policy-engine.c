@@ -753,6 +753,7 @@ static void test_monitor_mode_and_switch(void **state) {
         assert_int_equal(f->backend.get_counters(f->backend.userdata, i, &counters), 0);
         assert_int_equal(counters.matched, 2);
         assert_int_equal(counters.actions, 1); /* the monitored one was not taken */
+        assert_int_equal(counters.monitored, 1);
         assert_int_equal(counters.posted, 2);
         assert_int_equal(counters.rate_limited, 0);
         assert_int_equal(counters.lost, 0);
@@ -1283,11 +1284,17 @@ static void test_match_namespaces(void **state) {
 static void test_selector_semantics(void **state) {
         Fixture *f = *state;
         _cleanup_free_ char *path = temp_path(f, "sel.log");
-        _cleanup_free_ char *yaml = NULL;
-        PolicyInstallation *i;
+        _cleanup_free_ char *unused = temp_path(f, "sel-unused");
+        _cleanup_free_ char *yaml = NULL, *before_yaml = seed_policy(unused, 0);
+        PolicyInstallation *i, *before;
+        PolicySelectorCounters *sel = NULL;
+        size_t n = 0, n_hooks = 0;
         Child child;
         json_t *e;
 
+        /* Installed first, so that the selectors below are not at the start of the table:
+         * the counters are read where the installer put them. */
+        before = install_ok(f, before_yaml, POLICY_MODE_ENFORCE);
         child = child_spawn(child_write_path, path);
         yaml = format("apiVersion: cilium.io/v1alpha1\n"
                       "kind: TracingPolicy\n"
@@ -1335,7 +1342,39 @@ static void test_selector_semantics(void **state) {
         assert_non_null(e);
         assert_string_equal(json_string_value(json_object_get(e, "action")), "KPROBE_ACTION_POST");
         assert_int_equal(events_of(f, child.pid), 1);
+
+        /* Only the selector that decided counts the write. */
+        assert_int_equal(
+                f->backend.get_selector_counters(f->backend.userdata, i, &sel, &n, &n_hooks), 0);
+        assert_int_equal(n_hooks, 1);
+        assert_int_equal(n, 3);
+        for (size_t k = 0; k < n; k++) {
+                assert_string_equal(sel[k].hook, "kprobes[0] sys_write");
+                assert_int_equal(sel[k].hook_index, 0);
+                assert_int_equal(sel[k].selector_index, k);
+                assert_int_equal(sel[k].counters.matched, k == 1);
+                assert_int_equal(sel[k].counters.posted, k == 1);
+                assert_int_equal(sel[k].counters.actions, 0);
+                assert_int_equal(sel[k].counters.monitored, 0);
+        }
+        policy_selector_counters_free_many(sel, n);
+        /* The policy installed before saw none of it. */
+        assert_int_equal(
+                f->backend.get_selector_counters(f->backend.userdata, before, &sel, &n, &n_hooks),
+                0);
+        assert_int_equal(n_hooks, 4);
+        assert_true(n > 0);
+        for (size_t k = 0; k < n; k++)
+                assert_int_equal(sel[k].counters.matched, 0);
+        policy_selector_counters_free_many(sel, n);
         uninstall(f, i);
+        uninstall(f, before);
+
+        /* Uninstalled (the engine keeps it a while for late records): its slots may be
+         * someone else's by now, nothing is read. */
+        assert_int_equal(
+                f->backend.get_selector_counters(f->backend.userdata, i, &sel, &n, &n_hooks), 0);
+        assert_int_equal(n, 0);
 }
 
 static void test_no_post_and_signal(void **state) {

@@ -102,6 +102,27 @@ static int fake_get_counters(void *userdata, PolicyInstallation *i, PolicyCounte
         return 0;
 }
 
+/* Two hooks per installation; the second has two selectors, whose matched counts tell the
+ * installation and the selector apart. */
+static int fake_get_selector_counters(void *userdata, PolicyInstallation *i,
+                                      PolicySelectorCounters **ret, size_t *ret_n,
+                                      size_t *ret_n_hooks) {
+        PolicySelectorCounters *c = calloc(2, sizeof(*c));
+
+        assert_non_null(c);
+        for (uint32_t k = 0; k < 2; k++) {
+                c[k].hook = strdup("kprobes[1] sys_read");
+                assert_non_null(c[k].hook);
+                c[k].hook_index = 1;
+                c[k].selector_index = k;
+                c[k].counters = (PolicyCounters) { .matched = i->id * 10 + k, .monitored = 1 };
+        }
+        *ret = c;
+        *ret_n = 2;
+        *ret_n_hooks = 2;
+        return 0;
+}
+
 /* The fixture: a folder, a state file, an engine, a registry. */
 
 typedef struct Fixture {
@@ -155,6 +176,7 @@ static int setup(void **state) {
                 .set_mode = fake_set_mode,
                 .get_hooks = fake_get_hooks,
                 .get_counters = fake_get_counters,
+                .get_selector_counters = fake_get_selector_counters,
         };
         fixture_open(x, true);
         *state = x;
@@ -643,6 +665,45 @@ static void test_hooks_and_counters(void **state) {
         assert_int_equal(c.matched, 3);
 }
 
+/* A file of two documents: the second installation's hooks come after the first's. */
+static void test_selector_counters(void **state) {
+        _cleanup_(policy_reload_summary_clear) PolicyReloadSummary s = {};
+        _cleanup_free_ char *one = NULL, *text = NULL;
+        Fixture *x = *state;
+        PolicySelectorCounters *sel = NULL;
+        uint32_t first_id;
+        size_t n;
+
+        one = strdup(policy_yaml("doc-one", NULL));
+        assert_non_null(one);
+        assert_true(asprintf(&text, "%s---\n%s", one, policy_yaml("doc-two", NULL)) > 0);
+        write_policy(x, "two.yaml", text, 0644);
+        reload(x, &s);
+        assert_int_equal(info_of(x, "two").state, POLICY_STATE_LOADED);
+        assert_int_equal(policy_entry_get_selector_counters(
+                                 policy_registry_find(x->registry, "two"), &sel, &n),
+                         0);
+        assert_int_equal(n, 4);
+        first_id = sel[0].counters.matched / 10;
+        for (size_t k = 0; k < n; k++) {
+                assert_string_equal(sel[k].hook, "kprobes[1] sys_read");
+                assert_int_equal(sel[k].hook_index, k < 2 ? 1 : 3);
+                assert_int_equal(sel[k].selector_index, k % 2);
+                assert_int_equal(sel[k].counters.matched, (first_id + k / 2) * 10 + k % 2);
+                assert_int_equal(sel[k].counters.monitored, 1);
+        }
+        policy_selector_counters_free_many(sel, n);
+
+        /* Nothing installed: nothing to count. */
+        write_policy(x, "bad.yaml", "kind: [", 0644);
+        reload(x, &s);
+        assert_int_equal(policy_entry_get_selector_counters(
+                                 policy_registry_find(x->registry, "bad"), &sel, &n),
+                         0);
+        assert_int_equal(n, 0);
+        assert_null(sel);
+}
+
 static void test_validate(void **state) {
         _cleanup_(diagnostic_list_clear) DiagnosticList diags = DIAGNOSTIC_LIST_INIT;
         const char *good = policy_yaml("v", NULL);
@@ -666,6 +727,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_disable_enable_mode_persist, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_add_and_remove_commands, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_hooks_and_counters, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_selector_counters, setup, teardown),
                 cmocka_unit_test(test_validate),
         };
 

@@ -115,13 +115,17 @@ for who in root nobody; do
         expect_match "$who reads Policy.Hooks: the hook and its mechanism" "$(pget Hooks)" \
                 "^a\(ss\) 1 \"kprobes\[0\] sys_sync\" \"$SYSCALL_MECHANISM\"$"
         expect "$who reads Policy.Counters" "$(pget Counters)" \
-                'a{st} 5 "matched" 0 "posted" 0 "actions" 0 "rate_limited" 0 "lost" 0'
+                'a{st} 6 "matched" 0 "posted" 0 "actions" 0 "rate_limited" 0 "lost" 0 "monitored" 0'
+        expect "$who reads Policy.SelectorCounters" "$(pget SelectorCounters)" \
+                'a(suua{st}) 1 "kprobes[0] sys_sync" 0 0 6 "matched" 0 "posted" 0 "actions" 0 "rate_limited" 0 "lost" 0 "monitored" 0'
         path=$(policy_path pods)
         expect "$who reads a refused policy's State" "$(pget State)" 's "failed"'
         expect "$who reads a refused policy's Installed" "$(pget Installed)" 'b false'
         expect "$who reads a refused policy's Error: the engine's sentence" "$(pget Error)" \
                 "s \"$PODS_ERROR\""
         expect "$who reads a refused policy's Hooks" "$(pget Hooks)" 'a(ss) 0'
+        expect "$who reads a refused policy's SelectorCounters" "$(pget SelectorCounters)" \
+                'a(suua{st}) 0'
 done
 expect_match "an invalid file's error has file:line:col" "$(policy_get broken Error)" \
         "^s \"$policies/broken.yaml:[0-9]+:[0-9]+: error: "
@@ -130,9 +134,69 @@ expect "an invalid file installs nothing" "$(policy_get broken Installed)" 'b fa
 # --- Counters: the engine's, per policy, read through the bus.
 "$trigger"
 expect "Counters after the trigger ran once" "$(policy_get alpha Counters)" \
-        'a{st} 5 "matched" 1 "posted" 1 "actions" 0 "rate_limited" 0 "lost" 0'
+        'a{st} 6 "matched" 1 "posted" 1 "actions" 0 "rate_limited" 0 "lost" 0 "monitored" 0'
 expect "GetPolicy's counters" \
-        "$(bus_call GetPolicy s alpha | jq -c '.data[10] | [.matched, .posted]')" '[1,1]'
+        "$(bus_call GetPolicy s alpha | jq -c '.data[10] | [.matched, .posted, .monitored]')" '[1,1,0]'
+expect "SelectorCounters after the trigger ran once" "$(policy_get alpha SelectorCounters)" \
+        'a(suua{st}) 1 "kprobes[0] sys_sync" 0 0 6 "matched" 1 "posted" 1 "actions" 0 "rate_limited" 0 "lost" 0 "monitored" 0'
+
+# --- Per-selector counters. Two documents in one file, each with a hook named
+# "kprobes[0] sys_sync": the hook position tells them apart. Only the second selector of the
+# second document matches (the binary sel_trigger); sel_other matches no selector. Its Sigkill
+# counts as monitored in monitor mode, as an action in enforce mode.
+sel_trigger=$TESTENV_DIR/sync-selector
+sel_other=$TESTENV_DIR/sync-other
+cp /bin/sync "$sel_trigger"
+cp /bin/sync "$sel_other"
+sync_doc() { # sync_doc METADATA-NAME: a sys_sync hook; its selectors follow
+        printf 'apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata:\n  name: %s\nspec:\n  kprobes:\n  - call: sys_sync\n    syscall: true\n    selectors:\n' "$1"
+}
+binary_selector() { # binary_selector BINARY ACTION
+        printf '    - matchBinaries:\n      - operator: In\n        values:\n        - "%s"\n      matchActions:\n      - action: %s\n' "$1" "$2"
+}
+selectors_text=$(sync_doc selectors-first
+        binary_selector "$TESTENV_DIR/never-runs" Post
+        echo ---
+        sync_doc selectors-second
+        binary_selector "$TESTENV_DIR/never-runs" Post
+        binary_selector "$sel_trigger" Sigkill)
+out=$(bus_send AddPolicy string:selectors "string:$selectors_text" boolean:false)
+expect_match "AddPolicy of the two documents: loaded" "$out" 'string "loaded"[[:space:]]+string ""'
+bus_send SetPolicyMode string:selectors string:monitor >/dev/null
+# [hook, hook position, selector position, matched, posted, actions, monitored] per selector.
+selector_counters() {
+        busctl --system --json=short get-property io.tetragond1 "$(policy_path selectors)" \
+                io.tetragond1.Policy SelectorCounters |
+                jq -c '[.data[] | [.[0], .[1], .[2], .[3].matched, .[3].posted, .[3].actions, .[3].monitored]]'
+}
+selector_matched() { # selector_matched HOOK-POSITION SELECTOR-POSITION N
+        [ "$(selector_counters | jq --argjson h "$1" --argjson s "$2" \
+                '.[] | select(.[1] == $h and .[2] == $s) | .[3]')" = "$3" ]
+}
+expect "SelectorCounters before any call" "$(selector_counters)" \
+        '[["kprobes[0] sys_sync",0,0,0,0,0,0],["kprobes[0] sys_sync",1,0,0,0,0,0],["kprobes[0] sys_sync",1,1,0,0,0,0]]'
+for _ in 1 2 3; do
+        "$sel_trigger" || fail "monitor mode killed $sel_trigger"
+        "$sel_other"
+done
+wait_for 10 "selector 1 of hook 1 to count 3 calls" selector_matched 1 1 3 ||
+        fail "SelectorCounters: $(selector_counters)"
+expect "SelectorCounters after 3 matching and 3 other calls, in monitor mode" "$(selector_counters)" \
+        '[["kprobes[0] sys_sync",0,0,0,0,0,0],["kprobes[0] sys_sync",1,0,0,0,0,0],["kprobes[0] sys_sync",1,1,3,3,0,3]]'
+expect "Counters: the sum of the selectors'" "$(policy_get selectors Counters)" \
+        'a{st} 6 "matched" 3 "posted" 3 "actions" 0 "rate_limited" 0 "lost" 0 "monitored" 3'
+bus_send SetPolicyMode string:selectors string:enforce >/dev/null
+"$sel_trigger" && rc=0 || rc=$?
+[ "$rc" = 137 ] || fail "$sel_trigger exited $rc in enforce mode, not 137 (SIGKILL)"
+"$sel_other"
+wait_for 10 "selector 1 of hook 1 to count 4 calls" selector_matched 1 1 4 ||
+        fail "SelectorCounters: $(selector_counters)"
+expect "SelectorCounters after one more call, in enforce mode: the action is taken" \
+        "$(selector_counters)" \
+        '[["kprobes[0] sys_sync",0,0,0,0,0,0],["kprobes[0] sys_sync",1,0,0,0,0,0],["kprobes[0] sys_sync",1,1,4,4,1,3]]'
+expect "Hooks: the two hooks the positions count" "$(policy_get selectors Hooks | cut -d' ' -f1-2)" \
+        'a(ss) 2'
+bus_send RemovePolicy string:selectors >/dev/null
 
 # --- Reading methods, as root and as nobody.
 for who in root nobody; do

@@ -115,7 +115,9 @@ has "show: state" "$out" $'\n *State: loaded\n'
 has "show: policy names" "$out" 'Policies: alpha-policy'
 has "show: the hook and the mechanism the engine chose" "$out" \
         $'\n *Hooks: kprobes\\[0\\] sys_sync: (fentry|kprobe|tp_btf/sys_enter)\n'
-has "show: counters" "$out" 'Counters: matched 0, posted 0, actions 0, rate-limited 0, lost 0'
+has "show: the hook's selector and its counters" "$out" \
+        $'\n *Hooks: kprobes\\[0\\] sys_sync: [^\n]*\n +selector 0: matched 0, posted 0, actions 0, rate-limited 0, lost 0, monitored 0\n'
+has "show: counters" "$out" $'\n *Counters: matched 0, posted 0, actions 0, rate-limited 0, lost 0, monitored 0$'
 [[ "$out" =~ Error: ]] && fail "show of a loaded policy shows an error: $out"
 run 0 "$T" show pods
 has "show of a refused policy: state" "$out" 'State: failed \(nothing installed\)'
@@ -127,8 +129,35 @@ run 0 "$T" show -o json alpha
 is "show -o json" \
         "$(jq -c '[.state, .installed, .policies[0], .hooks[0].hook, .counters.matched, .counters.posted]' <<<"$out")" \
         '["loaded",true,"alpha-policy","kprobes[0] sys_sync",1,1]'
+is "show -o json: the selector's counters" "$(jq -c '.hooks[0].selectors' <<<"$out")" \
+        '[{"matched":1,"posted":1,"actions":0,"rate_limited":0,"lost":0,"monitored":0}]'
 run 1 "$T" show nope
 has "show of an unknown policy: exit 1, the daemon's words" "$err" '^No policy named "nope".$'
+
+# Per selector: of two, only the second matches pair_trigger; pair_other matches neither.
+pair_trigger=$TESTENV_DIR/sync-pair
+pair_other=$TESTENV_DIR/sync-other
+cp /bin/sync "$pair_trigger"
+cp /bin/sync "$pair_other"
+policy_text pair-policy | sed "s|$trigger|$TESTENV_DIR/never-runs|" >"$TESTENV_DIR/pair.yaml"
+printf '    - matchBinaries:\n      - operator: In\n        values:\n        - "%s"\n      matchActions:\n      - action: Post\n' \
+        "$pair_trigger" >>"$TESTENV_DIR/pair.yaml"
+run 0 "$T" add "$TESTENV_DIR/pair.yaml"
+is "add: the policy of two selectors" "$out" "Policy pair added, loaded."
+for _ in 1 2; do
+        "$pair_trigger"
+        "$pair_other"
+done
+pair_matched() { [ "$("$T" show -o json pair | jq -c '[.hooks[0].selectors[].matched]')" = '[0,2]' ]; }
+wait_for 10 "the second selector to count 2 calls" pair_matched ||
+        fail "selector counters: $("$T" show -o json pair)"
+run 0 "$T" show pair
+has "show: each selector's counters" "$out" \
+        $'\n *Hooks: kprobes\\[0\\] sys_sync: [^\n]*\n +selector 0: matched 0, posted 0, actions 0, rate-limited 0, lost 0, monitored 0\n +selector 1: matched 2, posted 2, actions 0, rate-limited 0, lost 0, monitored 0\n *Counters: matched 2, posted 2, actions 0, rate-limited 0, lost 0, monitored 0$'
+run 0 "$T" show -o json pair
+is "show -o json: each selector's counters" "$(jq -c '[.hooks[0].selectors[] | [.matched, .posted]], .counters.matched' <<<"$out" | tr '\n' ' ')" \
+        '[[0,0],[2,2]] 2 '
+run 0 "$T" remove pair
 
 run 1 "$T" reload
 has "reload: summary" "$out" '^Reloaded: 0 added, 0 changed, 0 removed, 1 unchanged, 2 failed.'

@@ -93,6 +93,90 @@ int verb_list(int argc, char *argv[]) {
 
 /* show */
 
+/* An a{st} of counters into a JSON object. */
+static int read_counters(sd_bus_message *m, json_t **ret) {
+        json_t *counters = json_object();
+        const char *s;
+        uint64_t v;
+        int r;
+
+        if (!counters)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(m, 'a', "{st}");
+        while (r >= 0 && (r = sd_bus_message_read(m, "{st}", &s, &v)) > 0)
+                json_object_set_new(counters, s, json_integer((json_int_t) v));
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0) {
+                json_decref(counters);
+                return r;
+        }
+        *ret = counters;
+        return 0;
+}
+
+/* The policy object's SelectorCounters into the "selectors" array (one counters object per
+ * selector, in order) of each element of hooks, which lists the hooks as the Hooks property
+ * does. Returns 0, or the exit code after saying why. */
+static int read_selector_counters(sd_bus *bus, const char *name, json_t *hooks) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *path = NULL;
+        const char *hook;
+        uint32_t hook_index, selector_index;
+        int r;
+
+        r = sd_bus_path_encode(BUS_POLICY_PATH_PREFIX, name, &path);
+        if (r < 0)
+                return bus_report_error(NULL, r);
+        r = sd_bus_get_property(bus, BUS_NAME, path, BUS_POLICY_INTERFACE, "SelectorCounters",
+                                &error, &reply, "a(suua{st})");
+        if (r < 0)
+                return bus_report_error(&error, r);
+        r = sd_bus_message_enter_container(reply, 'a', "(suua{st})");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'r', "suua{st}")) > 0) {
+                json_t *h, *selectors, *counters = NULL;
+
+                r = sd_bus_message_read(reply, "suu", &hook, &hook_index, &selector_index);
+                if (r >= 0)
+                        r = read_counters(reply, &counters);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        break;
+                /* A reload between the two calls may have changed the hooks: only what
+                 * still lines up is shown. */
+                h = json_array_get(hooks, hook_index);
+                if (!h || !streq(json_string_value(json_object_get(h, "hook")), hook)) {
+                        json_decref(counters);
+                        continue;
+                }
+                selectors = json_object_get(h, "selectors");
+                if (json_array_size(selectors) != selector_index) {
+                        json_decref(counters);
+                        continue;
+                }
+                json_array_append_new(selectors, counters);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        if (r < 0)
+                return bus_report_error(NULL, r);
+        return 0;
+}
+
+static void print_counters(json_t *c) {
+        printf("matched %" JSON_INTEGER_FORMAT ", posted %" JSON_INTEGER_FORMAT
+               ", actions %" JSON_INTEGER_FORMAT ", rate-limited %" JSON_INTEGER_FORMAT
+               ", lost %" JSON_INTEGER_FORMAT ", monitored %" JSON_INTEGER_FORMAT "\n",
+               json_integer_value(json_object_get(c, "matched")),
+               json_integer_value(json_object_get(c, "posted")),
+               json_integer_value(json_object_get(c, "actions")),
+               json_integer_value(json_object_get(c, "rate_limited")),
+               json_integer_value(json_object_get(c, "lost")),
+               json_integer_value(json_object_get(c, "monitored")));
+}
+
 int verb_show(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -105,8 +189,7 @@ int verb_show(int argc, char *argv[]) {
         const char *name, *file, *source, *state, *mode, *error, *s, *t;
         int overridden, installed, r, c;
         bool show_source = false;
-        json_t *names, *hooks, *counters, *j;
-        uint64_t v;
+        json_t *names, *hooks, *counters = NULL, *j;
 
         while ((c = getopt_long(argc, argv, "ho:s", options, NULL)) >= 0)
                 switch (c) {
@@ -145,9 +228,11 @@ int verb_show(int argc, char *argv[]) {
                 return bus_report_error(NULL, r);
         names = json_array();
         hooks = json_array();
-        counters = json_object();
-        if (!names || !hooks || !counters)
+        if (!names || !hooks) {
+                json_decref(names);
+                json_decref(hooks);
                 return EXIT_FAILED;
+        }
         r = sd_bus_message_enter_container(reply, 'a', "s");
         while (r >= 0 && (r = sd_bus_message_read(reply, "s", &s)) > 0)
                 json_array_append_new(names, json_string(s));
@@ -156,18 +241,23 @@ int verb_show(int argc, char *argv[]) {
         if (r >= 0)
                 r = sd_bus_message_enter_container(reply, 'a', "(ss)");
         while (r >= 0 && (r = sd_bus_message_read(reply, "(ss)", &s, &t)) > 0)
-                json_array_append_new(hooks, json_pack("{s:s, s:s}", "hook", s, "mechanism", t));
+                json_array_append_new(hooks, json_pack("{s:s, s:s, s:[]}", "hook", s, "mechanism",
+                                                       t, "selectors"));
         if (r >= 0)
                 r = sd_bus_message_exit_container(reply);
         if (r >= 0)
-                r = sd_bus_message_enter_container(reply, 'a', "{st}");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "{st}", &s, &v)) > 0)
-                json_object_set_new(counters, s, json_integer((json_int_t) v));
+                r = read_counters(reply, &counters);
         if (r < 0) {
                 json_decref(names);
                 json_decref(hooks);
-                json_decref(counters);
                 return bus_report_error(NULL, r);
+        }
+        r = read_selector_counters(bus, name, hooks);
+        if (r != 0) {
+                json_decref(names);
+                json_decref(hooks);
+                json_decref(counters);
+                return r;
         }
 
         j = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s*, s:o, s:o, s:o, s:s}", "name", name,
@@ -200,20 +290,18 @@ int verb_show(int argc, char *argv[]) {
                 putchar('\n');
         }
         for (size_t i = 0; i < json_array_size(hooks); i++) {
-                json_t *h = json_array_get(hooks, i);
+                json_t *h = json_array_get(hooks, i), *selectors = json_object_get(h, "selectors");
 
                 printf("%s %s: %s\n", i == 0 ? "     Hooks:" : "           ",
                        json_string_value(json_object_get(h, "hook")),
                        json_string_value(json_object_get(h, "mechanism")));
+                for (size_t k = 0; k < json_array_size(selectors); k++) {
+                        printf("             selector %zu: ", k);
+                        print_counters(json_array_get(selectors, k));
+                }
         }
-        printf("  Counters: matched %" JSON_INTEGER_FORMAT ", posted %" JSON_INTEGER_FORMAT
-               ", actions %" JSON_INTEGER_FORMAT ", rate-limited %" JSON_INTEGER_FORMAT
-               ", lost %" JSON_INTEGER_FORMAT "\n",
-               json_integer_value(json_object_get(counters, "matched")),
-               json_integer_value(json_object_get(counters, "posted")),
-               json_integer_value(json_object_get(counters, "actions")),
-               json_integer_value(json_object_get(counters, "rate_limited")),
-               json_integer_value(json_object_get(counters, "lost")));
+        printf("  Counters: ");
+        print_counters(counters);
         if (show_source)
                 printf("\n%s", source);
         json_decref(j);
