@@ -1022,19 +1022,14 @@ static int engine_get_hooks(void *userdata, PolicyInstallation *i, PolicyHookSta
         return 0;
 }
 
-static int engine_get_counters(void *userdata, PolicyInstallation *i, PolicyCounters *ret) {
-        PolicyEngine *e = userdata;
-        _cleanup_free_ struct tg_generic_counters *values = NULL;
-        uint32_t slot = i->ranges[TABLE_POLICIES].first;
+/* Slot of a per-CPU counters map (per policy or per selector), summed over the CPUs.
+ * values: room for one struct per CPU. */
+static int counters_read(PolicyEngine *e, struct bpf_map *map, uint32_t slot,
+                         struct tg_generic_counters *values, PolicyCounters *ret) {
         int k;
 
         *ret = (PolicyCounters){};
-        if (!i->installed)
-                return 0;
-        values = calloc(e->n_cpus, sizeof(*values));
-        if (!values)
-                return -ENOMEM;
-        k = bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.gen_policy_counters), &slot, values);
+        k = bpf_map_lookup_elem(bpf_map__fd(map), &slot, values);
         if (k < 0)
                 return k;
         for (int cpu = 0; cpu < e->n_cpus; cpu++) {
@@ -1048,6 +1043,66 @@ static int engine_get_counters(void *userdata, PolicyInstallation *i, PolicyCoun
         return 0;
 }
 
+static int engine_get_counters(void *userdata, PolicyInstallation *i, PolicyCounters *ret) {
+        PolicyEngine *e = userdata;
+        _cleanup_free_ struct tg_generic_counters *values = NULL;
+
+        *ret = (PolicyCounters){};
+        if (!i->installed)
+                return 0;
+        values = calloc(e->n_cpus, sizeof(*values));
+        if (!values)
+                return -ENOMEM;
+        return counters_read(e, e->skel->maps.gen_policy_counters,
+                             i->ranges[TABLE_POLICIES].first, values, ret);
+}
+
+static int engine_get_selector_counters(void *userdata, PolicyInstallation *i,
+                                       PolicySelectorCounters **ret, size_t *ret_n,
+                                       size_t *ret_n_hooks) {
+        PolicyEngine *e = userdata;
+        _cleanup_free_ struct tg_generic_counters *values = NULL;
+        PolicySelectorCounters *all;
+        size_t n_all = 0, n = 0;
+        int k;
+
+        *ret = NULL;
+        *ret_n = 0;
+        *ret_n_hooks = i->n_hooks;
+        if (!i->installed)
+                return 0; /* its slots may belong to another policy by now */
+        for (size_t h = 0; h < i->n_hooks; h++)
+                n_all += i->hooks[h].n_selectors;
+        values = calloc(e->n_cpus, sizeof(*values));
+        all = calloc(MAX(n_all, (size_t) 1), sizeof(PolicySelectorCounters));
+        if (!values || !all) {
+                free(all);
+                return -ENOMEM;
+        }
+        for (size_t h = 0; h < i->n_hooks; h++) {
+                const InstalledHook *hook = &i->hooks[h];
+                uint32_t first = i->ranges[TABLE_SELECTORS].first + hook->selector_first;
+
+                for (uint32_t s = 0; s < hook->n_selectors; s++) {
+                        PolicySelectorCounters *out = &all[n++];
+
+                        out->hook_index = h;
+                        out->selector_index = s;
+                        out->hook = strdup(hook->name);
+                        k = out->hook ? counters_read(e, e->skel->maps.gen_selector_counters,
+                                                      first + s, values, &out->counters)
+                                      : -ENOMEM;
+                        if (k < 0) {
+                                policy_selector_counters_free_many(all, n);
+                                return k;
+                        }
+                }
+        }
+        *ret = all;
+        *ret_n = n;
+        return 0;
+}
+
 void policy_engine_get_backend(PolicyEngine *e, PolicyBackend *ret) {
         *ret = (PolicyBackend){
                 .userdata = e,
@@ -1056,7 +1111,7 @@ void policy_engine_get_backend(PolicyEngine *e, PolicyBackend *ret) {
                 .set_mode = engine_set_mode,
                 .get_hooks = engine_get_hooks,
                 .get_counters = engine_get_counters,
-                .get_selector_counters = policy_engine_get_selector_counters,
+                .get_selector_counters = engine_get_selector_counters,
         };
 }
 
@@ -1379,70 +1434,4 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) 
                 event_arg_fill(&ret->kprobe.args[ret->kprobe.n_args++], record->generic.args[a].raw,
                                record->generic.args[a].data, h->labels[a]);
         return 1;
-}
-
-/* ---- Per-selector counters ---- */
-
-static int selector_counters_read(PolicyEngine *e, uint32_t slot,
-                                  struct tg_generic_counters *values, PolicyCounters *ret) {
-        int k;
-
-        k = bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.gen_selector_counters), &slot, values);
-        if (k < 0)
-                return k;
-        *ret = (PolicyCounters){};
-        for (int cpu = 0; cpu < e->n_cpus; cpu++) {
-                ret->matched += values[cpu].matched;
-                ret->posted += values[cpu].posted;
-                ret->actions += values[cpu].actions;
-                ret->rate_limited += values[cpu].rate_limited;
-                ret->lost += values[cpu].lost;
-                ret->monitored += values[cpu].monitored;
-        }
-        return 0;
-}
-
-int policy_engine_get_selector_counters(void *userdata, PolicyInstallation *i,
-                                        PolicySelectorCounters **ret, size_t *ret_n,
-                                        size_t *ret_n_hooks) {
-        PolicyEngine *e = userdata;
-        _cleanup_free_ struct tg_generic_counters *values = NULL;
-        PolicySelectorCounters *all;
-        size_t n_all = 0, n = 0;
-        int k;
-
-        *ret = NULL;
-        *ret_n = 0;
-        *ret_n_hooks = i->n_hooks;
-        if (!i->installed)
-                return 0; /* its slots may belong to another policy by now */
-        for (size_t h = 0; h < i->n_hooks; h++)
-                n_all += i->hooks[h].n_selectors;
-        values = calloc(e->n_cpus, sizeof(*values));
-        all = calloc(MAX(n_all, (size_t) 1), sizeof(PolicySelectorCounters));
-        if (!values || !all) {
-                free(all);
-                return -ENOMEM;
-        }
-        for (size_t h = 0; h < i->n_hooks; h++) {
-                const InstalledHook *hook = &i->hooks[h];
-                uint32_t first = i->ranges[TABLE_SELECTORS].first + hook->selector_first;
-
-                for (uint32_t s = 0; s < hook->n_selectors; s++) {
-                        PolicySelectorCounters *out = &all[n++];
-
-                        out->hook_index = h;
-                        out->selector_index = s;
-                        out->hook = strdup(hook->name);
-                        k = out->hook ? selector_counters_read(e, first + s, values, &out->counters)
-                                      : -ENOMEM;
-                        if (k < 0) {
-                                policy_selector_counters_free_many(all, n);
-                                return k;
-                        }
-                }
-        }
-        *ret = all;
-        *ret_n = n;
-        return 0;
 }

@@ -59,12 +59,6 @@ int policy_engine_ringbuf_fd(PolicyEngine *e);
  * dispatch it before the next call. */
 int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret_event);
 
-/* PolicyBackend.get_selector_counters: the per-CPU counters of each selector of the
- * installation, summed. */
-int policy_engine_get_selector_counters(void *userdata, PolicyInstallation *installation,
-                                        PolicySelectorCounters **ret, size_t *ret_n,
-                                        size_t *ret_n_hooks);
-
 /* Sum of the per-CPU counters (enum tg_counter) of the engine's programs. */
 int policy_engine_read_counters(PolicyEngine *e, uint64_t ret[_TG_COUNTER_MAX]);
 
