@@ -147,9 +147,11 @@ tests/vm/probe.skel.h: tests/vm/probe.bpf.o
 	$(AM_V_SKEL)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
 VM_HARNESS = tests/vm/build-image.sh tests/vm/run.sh tests/vm/stage-product.sh \
-	tests/vm/guest-runner.sh tests/vm/guest/kernel-features.sh tests/vm/guest/service.sh \
-	tests/vm/guest/control-plane.sh tests/vm/guest/reload.sh tests/vm/guest/seed-demo.sh \
-	tests/vm/guest/engine-kprobe.sh tests/vm/guest/engine.sh tests/vm/guest/engine-functions.sh
+	tests/vm/stage-tree.sh tests/vm/guest-runner.sh tests/vm/guest/kernel-features.sh \
+	tests/vm/guest/service.sh tests/vm/guest/control-plane.sh tests/vm/guest/reload.sh \
+	tests/vm/guest/seed-demo.sh tests/vm/guest/engine-kprobe.sh tests/vm/guest/engine.sh \
+	tests/vm/guest/engine-functions.sh tests/vm/guest/integration.sh \
+	tests/vm/guest/corpus-load.sh
 dist_noinst_SCRIPTS += $(VM_HARNESS)
 dist_noinst_DATA += tests/vm/README.md tests/vm/guest-lib.sh tests/vm/tetragond-vm-suite.service
 EXTRA_DIST += tests/vm/probe.bpf.c
@@ -158,19 +160,25 @@ EXTRA_DIST += tests/vm/probe.bpf.c
 # distribution-path build (tests/vm/product-build). Exit 77 from build-image.sh: this host
 # cannot build the guest, a skip outside CI (build-image.sh fails instead under CI=true).
 VM_ENV = TETRAGOND_VM_CACHE="$${TETRAGOND_VM_CACHE:-$(abs_top_builddir)/tests/vm/cache}"
-# The engine's own test binary runs in the guest too (guest/engine.sh), where cmocka was found.
+# The engine's own test binaries run in the guest too (guest/engine.sh, guest/corpus-load.sh),
+# where cmocka was found; so does the integration suite (guest/integration.sh), with the build's
+# daemon and tetractl, staged with its inputs and the corpus by stage-tree.sh.
 if HAVE_CMOCKA
-VM_ENGINE_TEST = tests/test-policy-engine$(EXEEXT)
-VM_ENGINE_HELPER = --helper $(abs_top_builddir)/$(VM_ENGINE_TEST)
+VM_ENGINE_TEST = tests/test-policy-engine$(EXEEXT) tests/test-policy-corpus-load$(EXEEXT)
+VM_ENGINE_HELPER = --helper $(abs_top_builddir)/tests/test-policy-engine$(EXEEXT) \
+	--helper $(abs_top_builddir)/tests/test-policy-corpus-load$(EXEEXT)
 endif
-check-vm: tests/vm/tetragond-vm-probe $(VM_ENGINE_TEST)
+check-vm: tests/vm/tetragond-vm-probe $(VM_ENGINE_TEST) tetragond tetractl systemd/tetragond.service
 	$(AM_V_at)MAKE="$(MAKE)" bash $(abs_top_srcdir)/tests/vm/stage-product.sh \
 		$(abs_top_srcdir) $(abs_top_builddir) $(abs_top_builddir)/tests/vm/product-root
+	$(AM_V_at)bash $(abs_top_srcdir)/tests/vm/stage-tree.sh \
+		$(abs_top_srcdir) $(abs_top_builddir) $(abs_top_builddir)/tests/vm/tree
 	$(AM_V_at)$(VM_ENV) bash $(abs_top_srcdir)/tests/vm/build-image.sh; status=$$?; \
 	if [ $$status -eq 77 ]; then echo "SKIP: vm (this host cannot build the guest)"; exit 0; fi; \
 	[ $$status -eq 0 ] || exit $$status; \
 	$(VM_ENV) bash $(abs_top_srcdir)/tests/vm/run.sh \
 		--product $(abs_top_builddir)/tests/vm/product-root \
+		--tree $(abs_top_builddir)/tests/vm/tree \
 		--helper $(abs_top_builddir)/tests/vm/tetragond-vm-probe $(VM_ENGINE_HELPER)
 .PHONY: check-vm
 

@@ -17,9 +17,14 @@ case "$mechanism" in
 fentry | kprobe | tp_btf/sys_enter) echo "ok: sys_write would use $mechanism" ;;
 *) fail "unexpected mechanism '$mechanism'" ;;
 esac
-# The kernel side agrees with what the daemon's probe says.
-if ! "$T" probe 2>/dev/null | grep -E '^ *(fentry|kprobe) +yes' >/dev/null; then
-        [ "$mechanism" = tp_btf/sys_enter ] || fail "no fentry/kprobe here, yet $mechanism chosen"
+# The kernel side agrees with what the daemon's probe says. tetractl probe asks a running
+# daemon; without one, the kprobe PMU says whether this kernel has kprobes.
+if probe=$("$T" probe 2>/dev/null); then
+        if ! grep -E '^ *(fentry|kprobe) +yes' <<<"$probe" >/dev/null; then
+                [ "$mechanism" = tp_btf/sys_enter ] || fail "no fentry/kprobe here, yet $mechanism chosen"
+        fi
+elif [ ! -e /sys/bus/event_source/devices/kprobe ]; then
+        [ "$mechanism" != kprobe ] || fail "no kprobe PMU here, yet kprobe chosen"
 fi
 
 # An LSM hook: refused where the BPF LSM is missing, with the reason; planned otherwise.

@@ -74,7 +74,8 @@ journal() {
 }
 
 # Start the daemon under test; returns once it is running, i.e. once its
-# "is running" line is in the journal.
+# "is running" line is in the journal. Its own line: after a restart, the
+# previous process's line is there already.
 testenv_start_daemon() {
         "$top_builddir/tetragond" "$@" >"$TESTENV_DIR/daemon.out" 2>&1 &
         TESTENV_DAEMON_PID=$!
@@ -87,7 +88,7 @@ testenv_start_daemon() {
 
 daemon_is_running() {
         kill -0 "$TESTENV_DAEMON_PID" 2>/dev/null || fail "tetragond exited: $(cat "$TESTENV_DIR/daemon.out")"
-        journal -t tetragond -o cat | grep 'is running' >/dev/null
+        journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o cat | grep 'is running' >/dev/null
 }
 
 # The export JSON of the journal entries matching FIELD=VALUE..., one per line.

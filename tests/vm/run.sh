@@ -1,15 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# run.sh --product DIR [--helper FILE]... [TEST]...
+# run.sh --product DIR [--helper FILE]... [--tree DIR] [TEST]...
 # Boots the guest that build-image.sh cached (Debian's kernel under qemu, systemd as PID 1),
 # with the product that `make install DESTDIR=DIR` staged copied into its root before systemd
 # starts, runs the guest tests (tests/vm/guest/TEST.sh; all of them by default) as a transient
 # unit that powers the guest off when done, and reports per test. Writes to the root image are
-# discarded (snapshot=on): every run starts from the same system.
+# discarded (snapshot=on): every run starts from the same system. --tree DIR (what
+# stage-tree.sh staged: the project's own tests, their inputs, the build's binaries) is found
+# in the guest at $VMTEST_SUITE/tree.
+#
+# A test runs for at most 240 s, unless its script says otherwise on a line of its own:
+# "# vmtest-timeout: SECONDS"; the whole boot's bound grows by what such tests take beyond 240 s.
 #
 # Environment: TETRAGOND_VM_CACHE (default ./tests/vm/cache), TETRAGOND_VM_TIMEOUT (seconds for
-# the whole boot, 600), TETRAGOND_VM_MEM (MiB, 2048), TETRAGOND_VM_SMP (2), TETRAGOND_VM_APPEND
+# the whole boot, 600 plus the longer tests' extra), TETRAGOND_VM_MEM (MiB, 2048), TETRAGOND_VM_SMP (2), TETRAGOND_VM_APPEND
 # (more kernel arguments), TETRAGOND_VM_ACCEL (kvm or tcg; default: kvm only where the CPU
 # offers vmx/svm), TETRAGOND_VM_VERBOSE=1 (stream the console to stderr),
 # TETRAGOND_VM_KEEP=1 (keep the run folder after a success too).
@@ -18,7 +23,6 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${TETRAGOND_VM_CACHE:-$PWD/tests/vm/cache}
-timeout=${TETRAGOND_VM_TIMEOUT:-600}
 
 log() { echo "vm: $*" >&2; }
 die() {
@@ -27,12 +31,14 @@ die() {
 }
 
 product=
+tree=
 helpers=()
 tests=()
 while [ $# -gt 0 ]; do
         case $1 in
         --product) product=$2; shift 2 ;;
         --helper) helpers+=("$2"); shift 2 ;;
+        --tree) tree=$2; shift 2 ;;
         -*) die "unknown option $1" ;;
         *) tests+=("$1"); shift ;;
         esac
@@ -49,6 +55,28 @@ fi
 for t in "${tests[@]}"; do
         [ -f "$here/guest/$t.sh" ] || die "no guest test $t in $here/guest"
 done
+[ -z "$tree" ] || [ -d "$tree" ] || die "--tree $tree: not a folder (stage-tree.sh makes it)"
+
+# The bound of one test: 240 s, or what its "# vmtest-timeout: SECONDS" line says.
+# guest-runner.sh reads the same line.
+test_bound() {
+        local seconds
+
+        seconds=$(sed -n 's/^# vmtest-timeout: *\([0-9][0-9]*\)$/\1/p' "$here/guest/$1.sh" |
+                head -n 1)
+        echo "${seconds:-240}"
+}
+
+default_timeout() {
+        local t bound total=600
+
+        for t in "${tests[@]}"; do
+                bound=$(test_bound "$t")
+                [ "$bound" -le 240 ] || total=$((total + bound - 240))
+        done
+        echo "$total"
+}
+timeout=${TETRAGOND_VM_TIMEOUT:-$(default_timeout)}
 kernel_version=$(cat "$cache/kernel.version")
 
 # The product as installed, with /bin, /sbin and /lib folded into /usr: the guest's root is
@@ -78,6 +106,7 @@ stage_suite() {
         for f in "${helpers[@]}"; do
                 cp "$f" "$dest/bin/"
         done
+        [ -z "$tree" ] || cp -a "$tree" "$dest/tree"
 }
 
 # KVM only where the CPU offers virtualisation to this machine: here /dev/kvm exists but a

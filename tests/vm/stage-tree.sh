@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# stage-tree.sh SRCDIR BUILDDIR DEST: what the guest needs to run the project's own tests the
+# way `make check` runs them on the host, laid out like the host's folders so that the tests'
+# own paths hold unchanged:
+#   DEST/src            top_srcdir: the integration scripts, their libraries and fixtures, and
+#                       the shipped files they read (D-Bus and polkit policy, interface XML,
+#                       unit, catalog, message ids, the example policy)
+#   DEST/build          top_builddir: tetragond, tetractl, the built unit, config.log (whose
+#                       PACKAGE_VERSION line test-daemon-basics compares --version with)
+#   DEST/shared/corpus  the policy corpus, found by the tests at $top_srcdir/../shared/corpus,
+#                       copied from SRCDIR/../shared/corpus when it is there
+# run.sh --tree DEST puts it into the guest at $VMTEST_SUITE/tree.
+set -euo pipefail
+
+srcdir=$1
+builddir=$2
+dest=$3
+
+log() { echo "stage-tree: $*" >&2; }
+
+rm -rf "$dest"
+mkdir -p "$dest/src/tests" "$dest/src/daemon" "$dest/build/systemd"
+cp -r "$srcdir/tests/integration" "$srcdir/tests/lib" "$srcdir/tests/data" "$dest/src/tests/"
+cp -r "$srcdir/dbus" "$srcdir/systemd" "$srcdir/conf" "$dest/src/"
+cp "$srcdir"/daemon/*.h "$dest/src/daemon/"
+cp "$builddir/tetragond" "$builddir/tetractl" "$builddir/config.log" "$dest/build/"
+cp "$builddir/systemd/tetragond.service" "$dest/build/systemd/"
+if [ -d "$srcdir/../shared/corpus" ]; then
+        mkdir -p "$dest/shared"
+        cp -rL "$srcdir/../shared/corpus" "$dest/shared/"
+else
+        log "no policy corpus at $srcdir/../shared/corpus: the guest's corpus-load test skips"
+fi
+log "staged into $dest"
