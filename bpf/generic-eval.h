@@ -772,6 +772,25 @@ int V(tg_generic_kprobe_function)(struct pt_regs *ctx) {
         return 0;
 }
 
+/* Attached to a function of a binary, its point as the attach cookie: the function's
+ * arguments, values and pointers of the process that called it. */
+SEC("uprobe")
+int V(tg_generic_uprobe)(struct pt_regs *ctx) {
+        struct tg_generic_list *list;
+        struct eval *e = NULL;
+
+        list = V(enter_list)((__u32) bpf_get_attach_cookie(ctx), &e);
+        if (!list || !e)
+                return 0;
+        e->args[0] = PT_REGS_PARM1(ctx);
+        e->args[1] = PT_REGS_PARM2(ctx);
+        e->args[2] = PT_REGS_PARM3(ctx);
+        e->args[3] = PT_REGS_PARM4(ctx);
+        e->args[4] = PT_REGS_PARM5(ctx);
+        V(enter_hooks)(e, list);
+        return 0;
+}
+
 /* fentry, fmod_ret and LSM programs: function_point's hooks, with the function's arguments
  * (past its last, zeros). Returns what an Override asked for, or 0. */
 static __always_inline int V(enter_function)(void *ctx) {

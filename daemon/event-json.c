@@ -22,6 +22,8 @@ const char *event_type_to_string(EventType t) {
                 return "process_kprobe";
         case EVENT_PROCESS_LSM:
                 return "process_lsm";
+        case EVENT_PROCESS_UPROBE:
+                return "process_uprobe";
         case _EVENT_TYPE_MAX:
                 break;
         }
@@ -395,7 +397,11 @@ static int kprobe_to_json(const Event *e, json_t *body) {
         const char *action = event_action_to_string(e->kprobe.action);
         json_t *args, *tags;
 
-        if (json_set_string(body, "function_name", e->kprobe.function_name) < 0)
+        /* ProcessUprobe names the binary and the symbol instead. */
+        if (e->type == EVENT_PROCESS_UPROBE
+                    ? json_set_string(body, "path", e->kprobe.path) < 0 ||
+                              json_set_string(body, "symbol", e->kprobe.function_name) < 0
+                    : json_set_string(body, "function_name", e->kprobe.function_name) < 0)
                 return -ENOMEM;
         args = json_array();
         if (!args || json_object_set_new_nocheck(body, "args", args) < 0)
@@ -462,6 +468,7 @@ static int event_body_to_json(const Event *e, uint64_t boot_time_ns, json_t **re
                 break;
         case EVENT_PROCESS_KPROBE:
         case EVENT_PROCESS_LSM:
+        case EVENT_PROCESS_UPROBE:
                 r = kprobe_to_json(e, body);
                 if (r < 0)
                         return r;

@@ -49,6 +49,7 @@ typedef enum EventType {
         EVENT_PROCESS_EXIT,
         EVENT_PROCESS_KPROBE, /* a policy's hook matched (syscalls and kernel functions) */
         EVENT_PROCESS_LSM,    /* a policy's LSM hook matched: same fields as a kprobe's */
+        EVENT_PROCESS_UPROBE, /* a policy's uprobe matched: likewise, with its binary */
         _EVENT_TYPE_MAX,
 } EventType;
 
@@ -99,11 +100,13 @@ typedef struct Event {
                         uint32_t status; /* exit code when signal == 0 */
                         uint32_t signal; /* terminating signal, 0 for a normal exit */
                 } exit;
-                /* EVENT_PROCESS_KPROBE and EVENT_PROCESS_LSM. Strings are borrowed from
+                /* EVENT_PROCESS_KPROBE, _LSM and _UPROBE. Strings are borrowed from
                  * the policy engine and the ring buffer record: valid while the event is
                  * dispatched, not after. */
                 struct {
-                        const char *function_name; /* "__x64_sys_write", "fd_install" */
+                        const char *function_name; /* "__x64_sys_write", "fd_install"; a
+                                                      uprobe's symbol */
+                        const char *path;          /* a uprobe's binary */
                         const char *policy_name;
                         const char *message;       /* the hook's message; NULL when none */
                         const char *const *tags;

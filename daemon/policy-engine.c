@@ -70,6 +70,7 @@ typedef struct InstalledHook {
         uint32_t n_selectors;
         char *name;
         char *function;
+        char *path; /* a uprobe's binary */
         char *status;
         char *message;
         char **tags;
@@ -94,6 +95,7 @@ struct PolicyInstallation {
 typedef struct FunctionPoint {
         HookMechanism mechanism; /* HOOK_MECHANISM_NONE: the slot is free */
         char *function;
+        char *path; /* a uprobe's binary, NULL for kernel functions */
         bool syscall; /* a syscall's function: its one argument is the user's registers */
         struct bpf_link *link;
 } FunctionPoint;
@@ -107,6 +109,7 @@ struct PolicyEngine {
         struct bpf_link *link;    /* it, attached while some hook needs it */
         struct bpf_program *kprobe_prog;          /* on syscall functions; NULL without kprobes */
         struct bpf_program *kprobe_function_prog; /* on other functions; likewise */
+        struct bpf_program *uprobe_prog;          /* NULL without uprobes */
         FunctionPoint functions[ENGINE_FUNCTION_POINTS];
         EngineCapabilities caps;
         ProcessCache *process_cache;
@@ -207,6 +210,7 @@ static int table_release(Table *t, Range r) {
 static void installed_hook_done(InstalledHook *h) {
         free(h->name);
         free(h->function);
+        free(h->path);
         free(h->status);
         free(h->message);
         for (size_t i = 0; i < h->n_tags; i++)
@@ -316,6 +320,7 @@ static int installation_new(const CompiledPolicy *c, PolicyPlan *plan, PolicyIns
                 h->point = p->mechanism == HOOK_MECHANISM_SYS_ENTER ? p->syscall_nr : -1;
                 h->name = TAKE_PTR(p->name);
                 h->function = TAKE_PTR(p->function);
+                h->path = TAKE_PTR(p->path);
                 h->status = TAKE_PTR(p->status);
                 h->selector_first = c->hooks[k].selector_first;
                 h->n_selectors = c->hooks[k].n_selectors;
@@ -609,21 +614,30 @@ static void generic_bpf_destroyp(struct generic_bpf **obj) {
         generic_bpf__destroy(*obj); /* accepts NULL */
 }
 
-static bool mechanism_is_per_function(HookMechanism m) {
-        return m == HOOK_MECHANISM_KPROBE || m == HOOK_MECHANISM_FENTRY ||
-               m == HOOK_MECHANISM_FMOD_RET || m == HOOK_MECHANISM_LSM;
+static void function_point_release(FunctionPoint *fp) {
+        bpf_link__destroy(fp->link);
+        free(fp->function);
+        free(fp->path);
+        *fp = (FunctionPoint){};
 }
 
-/* The point of (mechanism, function): the one already attached there, or a new one, not
- * attached yet. Points nothing lists are given back by engine_detach_if_idle(). */
+static bool mechanism_is_per_function(HookMechanism m) {
+        return m == HOOK_MECHANISM_KPROBE || m == HOOK_MECHANISM_FENTRY ||
+               m == HOOK_MECHANISM_FMOD_RET || m == HOOK_MECHANISM_LSM ||
+               m == HOOK_MECHANISM_UPROBE;
+}
+
+/* The point of (mechanism, function, path): the one already attached there, or a new one,
+ * not attached yet. Points nothing lists are given back by engine_detach_if_idle(). */
 static int engine_function_point(PolicyEngine *e, HookMechanism m, const char *function,
-                                 bool syscall) {
+                                 const char *path, bool syscall) {
         size_t free_slot = ENGINE_FUNCTION_POINTS;
 
         for (size_t k = 0; k < ENGINE_FUNCTION_POINTS; k++) {
                 FunctionPoint *fp = &e->functions[k];
 
-                if (fp->mechanism == m && streq(fp->function, function))
+                if (fp->mechanism == m && streq(fp->function, function) &&
+                    streq_ptr(fp->path, path))
                         return (int) (TG_GENERIC_MAX_SYSCALLS + k);
                 if (fp->mechanism == HOOK_MECHANISM_NONE && free_slot == ENGINE_FUNCTION_POINTS)
                         free_slot = k;
@@ -633,19 +647,14 @@ static int engine_function_point(PolicyEngine *e, HookMechanism m, const char *f
         e->functions[free_slot] = (FunctionPoint){
                 .mechanism = m,
                 .function = strdup(function),
+                .path = path ? strdup(path) : NULL,
                 .syscall = syscall,
         };
-        if (!e->functions[free_slot].function) {
-                e->functions[free_slot].mechanism = HOOK_MECHANISM_NONE;
+        if (!e->functions[free_slot].function || (path && !e->functions[free_slot].path)) {
+                function_point_release(&e->functions[free_slot]);
                 return -ENOMEM;
         }
         return (int) (TG_GENERIC_MAX_SYSCALLS + free_slot);
-}
-
-static void function_point_release(FunctionPoint *fp) {
-        bpf_link__destroy(fp->link);
-        free(fp->function);
-        *fp = (FunctionPoint){};
 }
 
 static struct bpf_program *function_program(struct generic_bpf *obj, HookMechanism m, bool cast) {
@@ -776,6 +785,24 @@ static int engine_attach_functions(PolicyEngine *e, PolicyInstallation *i, char 
                         }
                         continue;
                 }
+                if (fp->mechanism == HOOK_MECHANISM_UPROBE) {
+                        LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = fp->function,
+                                    .bpf_cookie = (uint64_t) h->point);
+
+                        if (!e->uprobe_prog)
+                                return -EOPNOTSUPP;
+                        /* Every process that runs the binary: pid -1. */
+                        fp->link = bpf_program__attach_uprobe_opts(e->uprobe_prog, -1, fp->path,
+                                                                   0, &opts);
+                        if (!fp->link) {
+                                r = negative_errno();
+                                if (asprintf(ret_error, "attaching a uprobe to %s in %s failed: %s",
+                                             fp->function, fp->path, strerror(-r)) < 0)
+                                        *ret_error = NULL;
+                                return r;
+                        }
+                        continue;
+                }
                 r = engine_attach_btf_function(e, (uint32_t) h->point, fp, ret_error);
                 if (r < 0)
                         return r;
@@ -792,7 +819,7 @@ static int engine_assign_points(PolicyEngine *e, PolicyInstallation *i, const Po
 
                 if (!mechanism_is_per_function(h->mechanism))
                         continue;
-                point = engine_function_point(e, h->mechanism, h->function,
+                point = engine_function_point(e, h->mechanism, h->function, h->path,
                                               plan->hooks[k].syscall_nr >= 0);
                 if (point < 0) {
                         if (point == -ENOSPC &&
@@ -1165,7 +1192,7 @@ static void engine_describe(PolicyEngine *e) {
 
         n += snprintf(e->description, sizeof(e->description),
                       "syscall hooks: %s%s, else tp_btf/sys_enter (%s); kernel functions: "
-                      "%s%s%s; LSM hooks: %s; Override: %s",
+                      "%s%s%s; LSM hooks: %s; uprobes: %s; Override: %s",
                       e->caps.kernel[HOOK_MECHANISM_FENTRY] ? "fentry, " : "",
                       e->kprobe_prog ? "a kprobe on the syscall's function" : "no kprobes",
                       bpf_program__name(e->prog),
@@ -1175,6 +1202,7 @@ static void engine_describe(PolicyEngine *e) {
                               ? ""
                               : " (refused)",
                       e->caps.kernel[HOOK_MECHANISM_LSM] ? "BPF LSM" : "none (refused)",
+                      e->uprobe_prog ? "uprobe" : "none (refused)",
                       e->caps.kernel[HOOK_MECHANISM_LSM] && e->caps.kernel[HOOK_MECHANISM_FMOD_RET]
                               ? "LSM hooks and fmod_ret"
                       : e->caps.kernel[HOOK_MECHANISM_LSM]      ? "LSM hooks"
@@ -1231,6 +1259,11 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
                                  : e->skel->progs.tg_generic_kprobe_probe_read;
         e->kprobe_function_prog = e->cast ? e->skel->progs.tg_generic_kprobe_function_cast
                                           : e->skel->progs.tg_generic_kprobe_function_probe_read;
+        e->uprobe_prog = e->cast ? e->skel->progs.tg_generic_uprobe_cast
+                                 : e->skel->progs.tg_generic_uprobe_probe_read;
+        if (!e->caps.kernel[HOOK_MECHANISM_UPROBE] ||
+            (e->caps.disabled & (1U << HOOK_MECHANISM_UPROBE)))
+                e->uprobe_prog = NULL;
         /* Without kprobes no hook plans for them: the programs need not load. */
         if (!e->caps.kernel[HOOK_MECHANISM_KPROBE] ||
             (e->caps.disabled & (1U << HOOK_MECHANISM_KPROBE))) {
@@ -1243,7 +1276,8 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
 
                 bpf_object__for_each_program(p, e->skel->obj)
                         bpf_program__set_autoload(p, p == e->prog || p == e->kprobe_prog ||
-                                                             p == e->kprobe_function_prog);
+                                                             p == e->kprobe_function_prog ||
+                                                             p == e->uprobe_prog);
         }
         k = generic_bpf__load(e->skel);
         if (k < 0)
@@ -1411,13 +1445,15 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) 
         }
 
         *ret = (Event){
-                .type = h->mechanism == HOOK_MECHANISM_LSM ? EVENT_PROCESS_LSM
-                                                           : EVENT_PROCESS_KPROBE,
+                .type = h->mechanism == HOOK_MECHANISM_LSM      ? EVENT_PROCESS_LSM
+                        : h->mechanism == HOOK_MECHANISM_UPROBE ? EVENT_PROCESS_UPROBE
+                                                                : EVENT_PROCESS_KPROBE,
                 .ktime = raw->header.ktime,
                 .process = process,
                 .parent = parent,
         };
         ret->kprobe.function_name = h->function;
+        ret->kprobe.path = h->path;
         ret->kprobe.policy_name = i->policy_name;
         ret->kprobe.message = h->message;
         ret->kprobe.tags = (const char *const *) h->tags;

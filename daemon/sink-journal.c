@@ -24,6 +24,8 @@ static const char *message_id_field(EventType t) {
                 return "MESSAGE_ID=" TETRAGON_MESSAGE_PROCESS_KPROBE_STR;
         case EVENT_PROCESS_LSM:
                 return "MESSAGE_ID=" TETRAGON_MESSAGE_PROCESS_LSM_STR;
+        case EVENT_PROCESS_UPROBE:
+                return "MESSAGE_ID=" TETRAGON_MESSAGE_PROCESS_UPROBE_STR;
         case _EVENT_TYPE_MAX:
                 break;
         }
@@ -39,6 +41,7 @@ static const char *priority_field(const Event *e) {
                 return "PRIORITY=6"; /* LOG_INFO */
         case EVENT_PROCESS_KPROBE:
         case EVENT_PROCESS_LSM:
+        case EVENT_PROCESS_UPROBE:
                 if (e->kprobe.action == EVENT_ACTION_POST)
                         return "PRIORITY=6";
                 return e->kprobe.monitor ? "PRIORITY=5" /* LOG_NOTICE */
@@ -229,6 +232,7 @@ int journal_fields_build(JournalFields *f, const Event *e, json_t *json, const c
                 break;
         case EVENT_PROCESS_KPROBE:
         case EVENT_PROCESS_LSM:
+        case EVENT_PROCESS_UPROBE:
                 if (fields_add_string(f, "TETRAGON_POLICY", e->kprobe.policy_name) < 0 ||
                     fields_add_string(f, "TETRAGON_FUNCTION", e->kprobe.function_name) < 0 ||
                     fields_add_string(f, "TETRAGON_ACTION", action_field_value(e->kprobe.action)) <

@@ -470,9 +470,10 @@ int event_format_compact(json_t *event, char **ret) {
                 r = format_kprobe(&l, body);
         else if (streq(type, "process_tracepoint"))
                 r = format_tracepoint(&l, body);
-        else if (streq(type, "process_uprobe"))
+        else if (streq(type, "process_uprobe")) {
                 r = format_with_parts(&l, "🕵" VS16 " uprobe", body, "path", "symbol", NULL);
-        else if (streq(type, "process_lsm")) {
+                line_append_action(&l, body);
+        } else if (streq(type, "process_lsm")) {
                 r = format_with_parts(&l, "🔒 LSM", body, "function_name", NULL);
                 line_append_action(&l, body);
         } else if (streq(type, "process_usdt"))

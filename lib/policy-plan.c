@@ -24,7 +24,7 @@ static const MechanismInfo mechanisms[_HOOK_MECHANISM_MAX] = {
         [HOOK_MECHANISM_TRACEPOINT] = { "tracepoint", "tracepoint", "tracepoint", false },
         [HOOK_MECHANISM_RAW_TRACEPOINT] = { "raw_tp", "raw_tracepoint", "raw_tracepoint", false },
         [HOOK_MECHANISM_LSM] = { "lsm", "lsm", "lsm", true },
-        [HOOK_MECHANISM_UPROBE] = { "uprobe", "uprobe", "uprobe", false },
+        [HOOK_MECHANISM_UPROBE] = { "uprobe", "uprobe", "uprobe", true },
         [HOOK_MECHANISM_FMOD_RET] = { "fmod_ret", "fmod_ret", "fmod_ret", true },
 };
 
@@ -215,6 +215,7 @@ typedef struct Planner {
         PolicyPlan *plan;
         size_t hook;       /* the hook being planned */
         bool syscall;      /* its arguments are a syscall's: numbers and user pointers */
+        bool user;         /* its arguments are a user-space function's, likewise */
         const char *where; /* "kprobes[0] sys_write" */
         char *error;
         bool oom;
@@ -303,11 +304,12 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
                                       "argument %zu (index %u): type %s is not implemented by "
                                       "this engine yet",
                                       i, h->arg_index[i], arg_type_name(t));
-                if (p->syscall && arg_type_is_kernel_file(t))
+                if ((p->syscall || p->user) && arg_type_is_kernel_file(t))
                         return refuse(p,
                                       "argument %zu (index %u): type %s is a kernel pointer, "
-                                      "which a system call's arguments never are",
-                                      i, h->arg_index[i], arg_type_name(t));
+                                      "which the arguments of a %s never are",
+                                      i, h->arg_index[i], arg_type_name(t),
+                                      p->syscall ? "system call" : "user-space function");
                 if (h->arg_index[i] >= 5)
                         return refuse(p,
                                       "argument %zu: index %u, but this engine reads a "
@@ -597,6 +599,25 @@ static HookClass hook_class(const struct tg_policy_hook *h) {
         return HOOK_CLASS_UPROBE;
 }
 
+/* One symbol of one binary: a point of its own. */
+static int plan_uprobe(Planner *p, const CompiledHookInfo *info, HookPlan *out) {
+        if (info->kind == POLICY_HOOK_USDT)
+                return refuse(p, "usdts are not implemented by this engine yet");
+        if (info->n_offsets > 0 || info->n_addrs > 0)
+                return refuse(p, "uprobes on offsets or addresses are not implemented by this "
+                                 "engine yet: name the function in symbols");
+        if (info->n_symbols != 1)
+                return refuse(p,
+                              "a uprobe on %zu symbols is not implemented by this engine yet: "
+                              "write one hook per symbol",
+                              info->n_symbols);
+        if (!info->path || info->path[0] != '/')
+                return refuse(p, "the uprobe's path must be absolute");
+        out->function = strdup(info->symbols[0]);
+        out->path = strdup(info->path);
+        return out->function && out->path ? 0 : -ENOMEM;
+}
+
 static int plan_hook(Planner *p, HookPlan *out) {
         const CompiledPolicy *c = p->policy;
         const struct tg_policy_hook *h = &c->hooks[p->hook];
@@ -632,7 +653,12 @@ static int plan_hook(Planner *p, HookPlan *out) {
         out->mechanism = m;
 
         p->syscall = class == HOOK_CLASS_SYSCALL;
-        if (p->syscall) {
+        p->user = class == HOOK_CLASS_UPROBE;
+        if (p->user) {
+                r = plan_uprobe(p, info, out);
+                if (r < 0)
+                        return r;
+        } else if (p->syscall) {
                 int nr = syscall_from_name(info->call);
 
                 if (nr < 0 || nr >= 1024)
@@ -678,6 +704,7 @@ PolicyPlan *policy_plan_free(PolicyPlan *p) {
         for (size_t i = 0; i < p->n_hooks; i++) {
                 free(p->hooks[i].name);
                 free(p->hooks[i].function);
+                free(p->hooks[i].path);
                 free(p->hooks[i].status);
         }
         free(p->hooks);

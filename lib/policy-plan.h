@@ -69,7 +69,9 @@ typedef struct HookPlan {
         int syscall_nr; /* a syscall hook's number; -1 otherwise */
         char *name;     /* "kprobes[0] sys_write" */
         char *function; /* what its events name, and what is attached to: "__x64_sys_write",
-                           "security_file_permission", "file_open" (an LSM hook) */
+                           "security_file_permission", "file_open" (an LSM hook), or a
+                           uprobe's symbol */
+        char *path;     /* a uprobe's binary; NULL otherwise */
         char *status;   /* the mechanism, or why none is needed */
 } HookPlan;
 

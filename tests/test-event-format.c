@@ -135,6 +135,13 @@ static void test_lsm_uprobe(void **state) {
         assert_compact("{\"process_uprobe\":{\"process\":{\"binary\":\"/usr/bin/bash\"},"
                        "\"path\":\"/usr/bin/bash\",\"symbol\":\"readline\"}}",
                        "🕵️ uprobe /usr/bin/bash /usr/bin/bash readline");
+        assert_compact("{\"process_uprobe\":{\"process\":{\"binary\":\"/usr/bin/bash\"},"
+                       "\"path\":\"/usr/bin/bash\",\"symbol\":\"readline\","
+                       "\"action\":\"KPROBE_ACTION_SIGKILL\"}}",
+                       "🕵️ uprobe /usr/bin/bash /usr/bin/bash readline [SIGKILL]");
+        assert_compact("{\"process_lsm\":{\"process\":{\"binary\":\"/usr/bin/cat\"},"
+                       "\"function_name\":\"file_open\",\"action\":\"KPROBE_ACTION_OVERRIDE\"}}",
+                       "🔒 LSM /usr/bin/cat file_open [OVERRIDE]");
 }
 
 static void test_arguments_spaces_quotes(void **state) {

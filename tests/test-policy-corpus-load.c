@@ -122,7 +122,9 @@ static void load_file(PolicyBackend *b, const char *path, const char *shown, Cou
                         print_row(shown, name, "installed", strempty(summary));
                         b->uninstall(b->userdata, i);
                         c->installed++;
-                } else if (r == -EOPNOTSUPP && error && *error) {
+                } else if ((r == -EOPNOTSUPP || r == -ENOENT) && error && *error) {
+                        /* Something the kernel cannot do, or what the policy hooks (a
+                         * binary, a symbol) is not on this host. */
                         print_row(shown, name, "refused", error);
                         c->refused++;
                 } else {

@@ -97,8 +97,8 @@ static void events_clear(Fixture *f) {
         f->n_events = 0;
 }
 
-/* The process_kprobe (or process_lsm) body of the first event of pid, polling until
- * deadline. */
+/* The process_kprobe (or process_lsm, process_uprobe) body of the first event of pid,
+ * polling until deadline. */
 static json_t *event_wait(Fixture *f, pid_t pid) {
         uint64_t deadline = now_ns() + DEADLINE_NS;
 
@@ -106,7 +106,8 @@ static json_t *event_wait(Fixture *f, pid_t pid) {
                 for (size_t i = 0; i < f->n_events; i++)
                         if (f->event_pids[i] == (uint32_t) pid)
                                 return json_object_get(f->events[i], "process_kprobe")
-                                               ?: json_object_get(f->events[i], "process_lsm");
+                                               ?: json_object_get(f->events[i], "process_lsm")
+                                               ?: json_object_get(f->events[i], "process_uprobe");
                 if (now_ns() > deadline)
                         return NULL;
                 (void) ring_buffer__poll(f->ringbuf, 100);
@@ -1752,6 +1753,103 @@ static void test_syscall_override(void **state) {
         uninstall(f, i);
 }
 
+/* ---- Uprobes ---- */
+
+/* A function of this binary for the uprobe tests. Called through a volatile pointer, so the
+ * compiler cannot specialise the call into a clone the probe would miss. */
+int tg_uprobe_target(int number, const char *text);
+__attribute__((noinline)) int tg_uprobe_target(int number, const char *text) {
+        return number + (int) strlen(text);
+}
+
+static void child_call_uprobe_target(const void *arg) {
+        int (*volatile fn)(int, const char *) = tg_uprobe_target;
+        char text[16];
+
+        snprintf(text, sizeof(text), "hello");
+        (void) fn(*(const int *) arg, text);
+}
+
+static char *uprobe_policy(Fixture *f, const char *action) {
+        return format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: uprobe\n"
+                      "spec:\n"
+                      "  uprobes:\n"
+                      "  - path: \"%s\"\n"
+                      "    symbols: [tg_uprobe_target]\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: int\n"
+                      "    - index: 1\n"
+                      "      type: string\n"
+                      "    selectors:\n"
+                      "    - matchArgs:\n"
+                      "      - index: 0\n"
+                      "        operator: Equal\n"
+                      "        values: [\"42\"]\n"
+                      "      matchActions:\n"
+                      "      - action: %s\n",
+                      f->self_exe, action);
+}
+
+static void test_uprobe(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *yaml = uprobe_policy(f, "Post");
+        static const int matching = 42, other = 7;
+        PolicyInstallation *i;
+        Child child;
+        json_t *e, *args;
+
+        if (!kernel_has(f, "uprobe"))
+                skip();
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_string_equal(hook_mechanism(f, i, 0), "uprobe");
+
+        child = child_spawn(child_call_uprobe_target, &matching);
+        assert_exited_ok(child_run(&child));
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        assert_non_null(json_object_get(f->events[f->n_events - 1], "process_uprobe"));
+        assert_string_equal(json_string_value(json_object_get(e, "path")), f->self_exe);
+        assert_string_equal(json_string_value(json_object_get(e, "symbol")), "tg_uprobe_target");
+        assert_string_equal(json_string_value(json_object_get(e, "policy_name")), "uprobe");
+        args = json_object_get(e, "args");
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(args, 0), "int_arg")),
+                         42);
+        assert_string_equal(
+                json_string_value(json_object_get(json_array_get(args, 1), "string_arg")),
+                "hello");
+
+        child = child_spawn(child_call_uprobe_target, &other);
+        assert_exited_ok(child_run(&child));
+        assert_int_equal(events_of(f, child.pid), 0);
+        uninstall(f, i);
+
+        /* Gone with the policy. */
+        child = child_spawn(child_call_uprobe_target, &matching);
+        assert_exited_ok(child_run(&child));
+        assert_int_equal(events_of(f, child.pid), 0);
+}
+
+static void test_uprobe_sigkill(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *yaml = uprobe_policy(f, "Sigkill");
+        static const int matching = 42, other = 7;
+        PolicyInstallation *i;
+        Child child;
+
+        if (!kernel_has(f, "uprobe"))
+                skip();
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        child = child_spawn(child_call_uprobe_target, &matching);
+        assert_killed(child_run(&child));
+        child = child_spawn(child_call_uprobe_target, &other);
+        assert_exited_ok(child_run(&child));
+        uninstall(f, i);
+}
+
 /* ---- Refusals ---- */
 
 static const char *policy_header = "apiVersion: cilium.io/v1alpha1\n"
@@ -1952,6 +2050,8 @@ int main(void) {
                 cmocka_unit_test_setup(test_fmod_ret_override, test_setup),
                 cmocka_unit_test_setup(test_lsm_exec_denied, test_setup),
                 cmocka_unit_test_setup(test_syscall_override, test_setup),
+                cmocka_unit_test_setup(test_uprobe, test_setup),
+                cmocka_unit_test_setup(test_uprobe_sigkill, test_setup),
                 cmocka_unit_test_setup(test_refused, test_setup),
                 cmocka_unit_test_setup(test_refused_whole, test_setup),
                 cmocka_unit_test_setup(test_disabled_mechanism, test_setup),

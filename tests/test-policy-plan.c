@@ -390,7 +390,7 @@ static void test_kernel_arguments(void **state) {
                        "      type: file\n",
                        &debian,
                        "kprobes[0] sys_openat: argument 0 (index 1): type file is a kernel "
-                       "pointer, which a system call's arguments never are");
+                       "pointer, which the arguments of a system call never are");
 }
 
 static void test_hook_kinds(void **state) {
@@ -415,12 +415,32 @@ static void test_hook_kinds(void **state) {
                        &minimal,
                        "lsmhooks[0] file_open: no mechanism can attach it: lsm: not available on "
                        "this kernel (bpf is not an active LSM)");
+        assert_planned("  uprobes:\n"
+                       "  - path: /bin/bash\n"
+                       "    symbols: [readline]\n",
+                       &minimal, HOOK_MECHANISM_UPROBE, "readline");
+        assert_refused("  uprobes:\n"
+                       "  - path: /bin/bash\n"
+                       "    symbols: [readline, rl_getc]\n",
+                       &minimal,
+                       "uprobes[0] /bin/bash: a uprobe on 2 symbols is not implemented by this "
+                       "engine yet: write one hook per symbol");
+        assert_refused("  uprobes:\n"
+                       "  - path: /bin/bash\n"
+                       "    symbols: [readline]\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: file\n",
+                       &minimal,
+                       "uprobes[0] /bin/bash: argument 0 (index 0): type file is a kernel "
+                       "pointer, which the arguments of a user-space function never are");
+        minimal.disabled = 1U << HOOK_MECHANISM_UPROBE;
         assert_refused("  uprobes:\n"
                        "  - path: /bin/bash\n"
                        "    symbols: [readline]\n",
                        &minimal,
-                       "uprobes[0] /bin/bash: no mechanism can attach it: uprobe: not implemented "
-                       "by this engine yet");
+                       "uprobes[0] /bin/bash: no mechanism can attach it: uprobe: disabled by "
+                       "--disable-mechanism");
 }
 
 static void test_option(void **state) {
