@@ -397,8 +397,7 @@ static long V(emit_arg)(__u32 i, void *unused) {
                 arg->value = 0; /* a kernel address says nothing to anyone */
                 /* fall through */
         case TG_ARG_FD:
-                if (!V(resolve_file)(e, reg, type) ||
-                    !build_path(e, e->dentry[reg], e->mnt[reg])) {
+                if (!V(resolve_file)(e, reg, type) || !build_path(e, e->dentry[reg], e->mnt[reg])) {
                         arg->flags |= TG_GENERIC_ARG_UNREADABLE;
                         break;
                 }
@@ -422,7 +421,7 @@ static long V(emit_arg)(__u32 i, void *unused) {
                 break;
         case TG_ARG_STRING: {
                 long n = read_str(&out->data[off + sizeof(*arg)], TG_GENERIC_STRING_MAX, v,
-                                  e->user_memory);
+                                  e->user_regs & (1U << reg));
 
                 arg->value = 0; /* an address says nothing to anyone */
                 if (n <= 0)
@@ -445,8 +444,8 @@ static long V(emit_arg)(__u32 i, void *unused) {
                 size = want > TG_GENERIC_BUF_MAX ? TG_GENERIC_BUF_MAX : want;
                 if (want > TG_GENERIC_BUF_MAX)
                         arg->flags |= TG_GENERIC_ARG_TRUNCATED;
-                if (size > 0 &&
-                    read_bytes(&out->data[off + sizeof(*arg)], size, v, e->user_memory) < 0) {
+                if (size > 0 && read_bytes(&out->data[off + sizeof(*arg)], size, v,
+                                           e->user_regs & (1U << reg)) < 0) {
                         arg->flags |= TG_GENERIC_ARG_UNREADABLE;
                         size = 0;
                 }
@@ -674,7 +673,7 @@ static __always_inline struct tg_generic_list *V(enter_list)(__u32 point, struct
         e->fds = (__u64) fdt->fd;
         e->max_fds = fdt->max_fds;
         e->point = point;
-        e->user_memory = 1;
+        e->user_regs = (1U << N_REGS) - 1;
         e->has_override = 0;
         e->override_error = 0;
         *ret_e = e;
@@ -762,7 +761,7 @@ int V(tg_generic_kprobe_function)(struct pt_regs *ctx) {
         list = V(enter_list)((__u32) bpf_get_attach_cookie(ctx), &e);
         if (!list || !e)
                 return 0;
-        e->user_memory = 0;
+        e->user_regs = 0;
         e->args[0] = PT_REGS_PARM1(ctx);
         e->args[1] = PT_REGS_PARM2(ctx);
         e->args[2] = PT_REGS_PARM3(ctx);
@@ -791,6 +790,55 @@ int V(tg_generic_uprobe)(struct pt_regs *ctx) {
         return 0;
 }
 
+/* Field reg of a tracepoint's record, as its hooks read it. */
+static __always_inline void V(tracepoint_field)(struct eval *e, __u64 record,
+                                                struct tg_generic_fields *fields, __u32 reg) {
+        __u64 v = 0;
+        __u32 loc = 0, size = fields->size[reg];
+        __u64 at = record + fields->offset[reg];
+
+        switch (fields->kind[reg]) {
+        case TG_FIELD_INTEGER:
+                bpf_probe_read_kernel(&v, size > 8 ? 8 : size, (void *) at);
+                if (fields->is_signed[reg] && size > 0 && size < 8)
+                        v = (__u64) ((__s64) (v << (64 - size * 8)) >> (64 - size * 8));
+                break;
+        case TG_FIELD_POINTER:
+                bpf_probe_read_kernel(&v, sizeof(v), (void *) at);
+                break;
+        case TG_FIELD_ARRAY:
+                v = at;
+                break;
+        case TG_FIELD_DATA_LOC:
+                bpf_probe_read_kernel(&loc, sizeof(loc), (void *) at);
+                v = record + (loc & 0xffff);
+                break;
+        }
+        e->args[reg] = v;
+}
+
+/* Attached to a tracepoint, its point as the attach cookie: the fields its hooks read. */
+SEC("tracepoint")
+int V(tg_generic_tracepoint)(void *ctx) {
+        struct tg_generic_fields *fields;
+        struct tg_generic_list *list;
+        struct eval *e = NULL;
+        __u32 point = (__u32) bpf_get_attach_cookie(ctx);
+        __u64 record;
+
+        list = V(enter_list)(point, &e);
+        fields = bpf_map_lookup_elem(&gen_point_fields, &point);
+        if (!list || !e || !fields)
+                return 0;
+        /* An address, not a pointer the verifier would keep from helpers. */
+        bpf_probe_read_kernel(&record, sizeof(record), &ctx);
+        e->user_regs = fields->user_regs;
+        for (__u32 reg = 0; reg < N_REGS; reg++)
+                V(tracepoint_field)(e, record, fields, reg);
+        V(enter_hooks)(e, list);
+        return 0;
+}
+
 /* fentry, fmod_ret and LSM programs: function_point's hooks, with the function's arguments
  * (past its last, zeros). Returns what an Override asked for, or 0. */
 static __always_inline int V(enter_function)(void *ctx) {
@@ -805,7 +853,7 @@ static __always_inline int V(enter_function)(void *ctx) {
         if (function_is_syscall) {
                 V(args_from_user_regs)(e, (struct pt_regs *) first);
         } else {
-                e->user_memory = 0;
+                e->user_regs = 0;
                 e->args[0] = first;
                 for (__u32 i = 1; i < N_REGS; i++) {
                         __u64 v = 0;

@@ -128,6 +128,15 @@ struct {
         __type(value, struct tg_policy_action);
 } gen_actions SEC(".maps");
 
+/* Per tracepoint point: where its fields that hooks read are in its record, in the order
+ * of the registers they are read into. */
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, TG_GENERIC_MAX_POINTS);
+        __type(key, __u32);
+        __type(value, struct tg_generic_fields);
+} gen_point_fields SEC(".maps");
+
 /* Per selector slot, and per policy slot (hooks without selectors count there only). */
 struct {
         __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -194,8 +203,8 @@ struct eval {
         __u8 data_state[N_REGS];
         __u8 data_kind[N_REGS]; /* TG_ARG_STRING or TG_ARG_CHAR_BUF: how it was read */
         __u8 file_kind[N_REGS]; /* TG_ARG_FD, FILE, PATH or LINUX_BINPRM: how it was found */
-        __u8 user_memory;       /* pointer arguments point into the caller's memory (syscalls) */
-        __u8 has_override;      /* an Override action ran: the function returns override_error */
+        __u8 user_regs;    /* bit per register: it points into the caller's memory (syscalls) */
+        __u8 has_override; /* an Override action ran: the function returns override_error */
         __s32 override_error;
         /* The task's file table, read once per event. */
         __u64 fds; /* fdtable.fd: an array of struct file * */
@@ -235,12 +244,12 @@ struct eval {
         __u32 path_op;
         struct walk walk;
         /* What the matched selector's actions decided (run_action). */
-        __u32 act_first; /* the selector's first action slot */
+        __u32 act_first;      /* the selector's first action slot */
         __u32 act_limit_slot; /* the Post with a rateLimit, or TG_GENERIC_NO_ACTION */
         __u32 act_signal;
         __s32 act_override_error;
         __u8 act_post;
-        __u8 act_type; /* enum tg_policy_action_type: the strongest taken */
+        __u8 act_type;  /* enum tg_policy_action_type: the strongest taken */
         __u8 act_flags; /* enum tg_generic_record_flags */
         __u8 pad1[5];
         /* The event being built. */
@@ -446,7 +455,8 @@ static __always_inline long read_user_data(struct eval *e, __u32 reg, __u8 kind,
         e->data_state[reg] = MEMO_INVALID;
         e->data_kind[reg] = kind;
         if (kind == TG_ARG_STRING) {
-                n = read_str(d->data, TG_GENERIC_STRING_MAX, e->args[reg], e->user_memory);
+                n = read_str(d->data, TG_GENERIC_STRING_MAX, e->args[reg],
+                             e->user_regs & (1U << reg));
                 if (n <= 0)
                         return -1;
                 n--; /* the NUL */
@@ -458,7 +468,7 @@ static __always_inline long read_user_data(struct eval *e, __u32 reg, __u8 kind,
                         return -1;
                 size = e->args[size_reg];
                 n = size > TG_GENERIC_BUF_MAX ? TG_GENERIC_BUF_MAX : size;
-                if (n > 0 && read_bytes(d->data, n, e->args[reg], e->user_memory) < 0)
+                if (n > 0 && read_bytes(d->data, n, e->args[reg], e->user_regs & (1U << reg)) < 0)
                         return -1;
         }
         e->data_len[reg] = n;

@@ -78,6 +78,26 @@ struct tg_generic_list {
 
 #define TG_GENERIC_NO_PREFILTER 0xff
 
+/* How a tracepoint's field becomes a register. */
+enum tg_generic_field_kind {
+        TG_FIELD_NONE = 0,
+        TG_FIELD_INTEGER = 1,  /* size bytes, sign-extended when is_signed */
+        TG_FIELD_POINTER = 2,  /* its value */
+        TG_FIELD_ARRAY = 3,    /* an array inside the record: its address */
+        TG_FIELD_DATA_LOC = 4, /* __data_loc: the address of the data it locates */
+};
+
+/* The fields of one tracepoint that its hooks read, one per register: hooks of every
+ * policy on it share them, so a register's field never changes while the point lives. */
+struct tg_generic_fields {
+        __u16 offset[5];
+        __u8 size[5];
+        __u8 kind[5]; /* enum tg_generic_field_kind */
+        __u8 is_signed[5];
+        __u8 user_regs; /* bit per register: a pointer into user memory (syscalls/...) */
+        __u16 pad;
+};
+
 enum tg_generic_policy_flags {
         TG_GENERIC_POLICY_MONITOR = 1
                                     << 0, /* enforcement becomes events saying what would be done */
@@ -125,7 +145,7 @@ struct tg_generic_record {
         __u8 action; /* enum tg_policy_action_type: SIGKILL, OVERRIDE, SIGNAL or POST */
         __u8 flags;  /* enum tg_generic_record_flags */
         __u16 pad;
-        __u32 signal; /* sent (or, in monitor mode, not sent) by SIGKILL or SIGNAL */
+        __u32 signal;         /* sent (or, in monitor mode, not sent) by SIGKILL or SIGNAL */
         __u32 point;          /* the attach point that fired (a syscall number below 1024) */
         __s32 override_error; /* TG_GENERIC_RECORD_OVERRIDE: what the function returned */
         /* then the arguments */

@@ -24,6 +24,8 @@ const char *event_type_to_string(EventType t) {
                 return "process_lsm";
         case EVENT_PROCESS_UPROBE:
                 return "process_uprobe";
+        case EVENT_PROCESS_TRACEPOINT:
+                return "process_tracepoint";
         case _EVENT_TYPE_MAX:
                 break;
         }
@@ -397,11 +399,23 @@ static int kprobe_to_json(const Event *e, json_t *body) {
         const char *action = event_action_to_string(e->kprobe.action);
         json_t *args, *tags;
 
-        /* ProcessUprobe names the binary and the symbol instead. */
-        if (e->type == EVENT_PROCESS_UPROBE
-                    ? json_set_string(body, "path", e->kprobe.path) < 0 ||
-                              json_set_string(body, "symbol", e->kprobe.function_name) < 0
-                    : json_set_string(body, "function_name", e->kprobe.function_name) < 0)
+        /* ProcessUprobe names the binary and the symbol instead, ProcessTracepoint the
+         * subsystem and the event. */
+        if (e->type == EVENT_PROCESS_UPROBE) {
+                if (json_set_string(body, "path", e->kprobe.path) < 0 ||
+                    json_set_string(body, "symbol", e->kprobe.function_name) < 0)
+                        return -ENOMEM;
+        } else if (e->type == EVENT_PROCESS_TRACEPOINT) {
+                const char *name = strempty(e->kprobe.function_name);
+                const char *slash = strchr(name, '/');
+
+                if (!slash ||
+                    json_object_set_new_nocheck(
+                            body, "subsys", json_string_lossy(name, (size_t) (slash - name))) < 0 ||
+                    json_object_set_new_nocheck(
+                            body, "event", json_string_lossy(slash + 1, strlen(slash + 1))) < 0)
+                        return -ENOMEM;
+        } else if (json_set_string(body, "function_name", e->kprobe.function_name) < 0)
                 return -ENOMEM;
         args = json_array();
         if (!args || json_object_set_new_nocheck(body, "args", args) < 0)
@@ -425,8 +439,9 @@ static int kprobe_to_json(const Event *e, json_t *body) {
                 if (!tags || json_object_set_new_nocheck(body, "tags", tags) < 0)
                         return -ENOMEM;
                 for (size_t i = 0; i < e->kprobe.n_tags; i++)
-                        if (json_array_append_new(tags, json_string_lossy(e->kprobe.tags[i],
-                                                                          strlen(e->kprobe.tags[i]))) < 0)
+                        if (json_array_append_new(tags,
+                                                  json_string_lossy(e->kprobe.tags[i],
+                                                                    strlen(e->kprobe.tags[i]))) < 0)
                                 return -ENOMEM;
         }
         if (e->kprobe.monitor &&
@@ -469,6 +484,7 @@ static int event_body_to_json(const Event *e, uint64_t boot_time_ns, json_t **re
         case EVENT_PROCESS_KPROBE:
         case EVENT_PROCESS_LSM:
         case EVENT_PROCESS_UPROBE:
+        case EVENT_PROCESS_TRACEPOINT:
                 r = kprobe_to_json(e, body);
                 if (r < 0)
                         return r;

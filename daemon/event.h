@@ -29,27 +29,29 @@ typedef struct Process {
         char *exec_id;        /* unique across pid reuse and stable for the daemon's life */
         char *parent_exec_id; /* NULL for pid 1 and kernel threads' roots */
 
-        char *binary;         /* absolute path of the executable */
-        char *args;           /* arguments after argv[0], each NUL-terminated, back to back */
-        size_t args_size;     /* bytes in args, terminators included */
-        bool args_truncated;  /* the kernel cut the argument list */
+        char *binary;        /* absolute path of the executable */
+        char *args;          /* arguments after argv[0], each NUL-terminated, back to back */
+        size_t args_size;    /* bytes in args, terminators included */
+        bool args_truncated; /* the kernel cut the argument list */
         char *cwd;
         bool cwd_truncated;
 
-        uint64_t cgroup_id;   /* cgroup v2 id (inode of the cgroup directory) */
-        char *cgroup_path;    /* path below the cgroup2 root, e.g. /system.slice/foo.service */
-        char *unit;           /* systemd unit derived from cgroup_path, or NULL */
+        uint64_t cgroup_id; /* cgroup v2 id (inode of the cgroup directory) */
+        char *cgroup_path;  /* path below the cgroup2 root, e.g. /system.slice/foo.service */
+        char *unit;         /* systemd unit derived from cgroup_path, or NULL */
 
-        bool procfs;          /* already running when the daemon started: read from /proc */
+        bool procfs; /* already running when the daemon started: read from /proc */
         bool exited;
 } Process;
 
 typedef enum EventType {
         EVENT_PROCESS_EXEC,
         EVENT_PROCESS_EXIT,
-        EVENT_PROCESS_KPROBE, /* a policy's hook matched (syscalls and kernel functions) */
-        EVENT_PROCESS_LSM,    /* a policy's LSM hook matched: same fields as a kprobe's */
-        EVENT_PROCESS_UPROBE, /* a policy's uprobe matched: likewise, with its binary */
+        EVENT_PROCESS_KPROBE,     /* a policy's hook matched (syscalls and kernel functions) */
+        EVENT_PROCESS_LSM,        /* a policy's LSM hook matched: same fields as a kprobe's */
+        EVENT_PROCESS_UPROBE,     /* a policy's uprobe matched: likewise, with its binary */
+        EVENT_PROCESS_TRACEPOINT, /* a policy's tracepoint matched: function_name is
+                                     "subsystem/event" */
         _EVENT_TYPE_MAX,
 } EventType;
 
@@ -72,7 +74,7 @@ typedef struct EventArg {
         const char *label; /* from the policy; NULL when none */
         int64_t i;
         uint64_t u;
-        const char *data;   /* size bytes; text is NUL-terminated beyond them */
+        const char *data; /* size bytes; text is NUL-terminated beyond them */
         size_t size;
         uint64_t orig_size; /* bytes: what the caller passed */
         bool truncated;     /* bytes cut, or a path of which only the end is known */
@@ -92,15 +94,15 @@ typedef enum EventAction {
 
 typedef struct Event {
         EventType type;
-        uint64_t ktime;    /* CLOCK_BOOTTIME ns when it happened */
-        Process *process;  /* never NULL */
-        Process *parent;   /* NULL when unknown (e.g. pid 1) */
+        uint64_t ktime;   /* CLOCK_BOOTTIME ns when it happened */
+        Process *process; /* never NULL */
+        Process *parent;  /* NULL when unknown (e.g. pid 1) */
         union {
                 struct {
                         uint32_t status; /* exit code when signal == 0 */
                         uint32_t signal; /* terminating signal, 0 for a normal exit */
                 } exit;
-                /* EVENT_PROCESS_KPROBE, _LSM and _UPROBE. Strings are borrowed from
+                /* EVENT_PROCESS_KPROBE, _LSM, _UPROBE, _TRACEPOINT. Strings are borrowed from
                  * the policy engine and the ring buffer record: valid while the event is
                  * dispatched, not after. */
                 struct {
@@ -108,16 +110,16 @@ typedef struct Event {
                                                       uprobe's symbol */
                         const char *path;          /* a uprobe's binary */
                         const char *policy_name;
-                        const char *message;       /* the hook's message; NULL when none */
+                        const char *message; /* the hook's message; NULL when none */
                         const char *const *tags;
                         size_t n_tags;
                         EventArg args[EVENT_ARGS_MAX];
                         size_t n_args;
                         EventAction action;
-                        uint32_t signal;     /* SIGKILL or SIGNAL: the signal */
+                        uint32_t signal;        /* SIGKILL or SIGNAL: the signal */
                         int32_t override_error; /* OVERRIDE: what the function returned */
-                        bool monitor;        /* monitor mode: the action was not taken */
-                        bool action_failed;  /* the kernel refused to send the signal */
+                        bool monitor;           /* monitor mode: the action was not taken */
+                        bool action_failed;     /* the kernel refused to send the signal */
                 } kprobe;
         };
 } Event;

@@ -13,6 +13,7 @@
 #include "policy-compile.h"
 #include "policy-engine.h"
 #include "policy-plan.h"
+#include "tracepoint-format.h"
 
 /* Room for bursts of matches; a power of two, as the kernel requires. */
 #define ENGINE_RINGBUF_SIZE (4U * 1024 * 1024)
@@ -70,7 +71,8 @@ typedef struct InstalledHook {
         uint32_t n_selectors;
         char *name;
         char *function;
-        char *path; /* a uprobe's binary */
+        char *path;                           /* a uprobe's binary */
+        uint8_t arg_slot[TG_POLICY_MAX_ARGS]; /* a tracepoint's: the register of each argument */
         char *status;
         char *message;
         char **tags;
@@ -95,23 +97,29 @@ struct PolicyInstallation {
 typedef struct FunctionPoint {
         HookMechanism mechanism; /* HOOK_MECHANISM_NONE: the slot is free */
         char *function;
-        char *path; /* a uprobe's binary, NULL for kernel functions */
+        char *path;   /* a uprobe's binary, NULL for kernel functions */
         bool syscall; /* a syscall's function: its one argument is the user's registers */
         struct bpf_link *link;
+        /* A tracepoint: the fields its hooks read, one per register, and their indexes. */
+        struct tg_generic_fields fields;
+        uint32_t field_index[TG_POLICY_MAX_ARGS];
+        size_t n_fields;
 } FunctionPoint;
 
 #define ENGINE_FUNCTION_POINTS (TG_GENERIC_MAX_POINTS - TG_GENERIC_MAX_SYSCALLS)
 
 struct PolicyEngine {
         struct generic_bpf *skel;
-        bool cast; /* the program variants using bpf_rdonly_cast() load here */
+        bool cast;                /* the program variants using bpf_rdonly_cast() load here */
         struct bpf_program *prog; /* the variant of the sys_enter program this kernel takes */
         struct bpf_link *link;    /* it, attached while some hook needs it */
         struct bpf_program *kprobe_prog;          /* on syscall functions; NULL without kprobes */
         struct bpf_program *kprobe_function_prog; /* on other functions; likewise */
         struct bpf_program *uprobe_prog;          /* NULL without uprobes */
+        struct bpf_program *tracepoint_prog;      /* NULL without tracepoints */
         FunctionPoint functions[ENGINE_FUNCTION_POINTS];
         EngineCapabilities caps;
+        struct btf *vmlinux_btf; /* for caps.function_in_btf; NULL without kernel BTF */
         ProcessCache *process_cache;
         int n_cpus;
 
@@ -325,6 +333,8 @@ static int installation_new(const CompiledPolicy *c, PolicyPlan *plan, PolicyIns
                 h->selector_first = c->hooks[k].selector_first;
                 h->n_selectors = c->hooks[k].n_selectors;
                 hook_prefilter(c, k, h);
+                if (h->mechanism == HOOK_MECHANISM_TRACEPOINT)
+                        h->prefilter_reg = -1; /* its registers are not its indexes */
                 h->message = strdup_or_null(info->message, &oom);
                 if (info->n_tags > 0) {
                         h->tags = calloc(info->n_tags, sizeof(char *));
@@ -395,6 +405,9 @@ static int engine_write_records(PolicyEngine *e, const CompiledPolicy *c, Policy
                 struct tg_policy_hook h = c->hooks[n];
 
                 h.selector_first += r[TABLE_SELECTORS].first;
+                if (i->hooks[n].mechanism == HOOK_MECHANISM_TRACEPOINT)
+                        for (size_t a = 0; a < TG_POLICY_MAX_ARGS; a++)
+                                h.arg_index[a] = i->hooks[n].arg_slot[a];
                 k = map_write(maps->gen_hooks, r[TABLE_HOOKS].first + n, &h);
                 if (k < 0)
                         return k;
@@ -624,7 +637,7 @@ static void function_point_release(FunctionPoint *fp) {
 static bool mechanism_is_per_function(HookMechanism m) {
         return m == HOOK_MECHANISM_KPROBE || m == HOOK_MECHANISM_FENTRY ||
                m == HOOK_MECHANISM_FMOD_RET || m == HOOK_MECHANISM_LSM ||
-               m == HOOK_MECHANISM_UPROBE;
+               m == HOOK_MECHANISM_UPROBE || m == HOOK_MECHANISM_TRACEPOINT;
 }
 
 /* The point of (mechanism, function, path): the one already attached there, or a new one,
@@ -724,8 +737,7 @@ static int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionP
         obj->rodata->function_point = point;
         obj->rodata->function_is_syscall = fp->syscall;
         prog = function_program(obj, fp->mechanism, e->cast);
-        bpf_object__for_each_program(p, obj->obj)
-                bpf_program__set_autoload(p, p == prog);
+        bpf_object__for_each_program(p, obj->obj) bpf_program__set_autoload(p, p == prog);
 
         step = "finding";
         k = prog ? bpf_program__set_attach_target(prog, 0, fp->function) : -EINVAL;
@@ -785,6 +797,27 @@ static int engine_attach_functions(PolicyEngine *e, PolicyInstallation *i, char 
                         }
                         continue;
                 }
+                if (fp->mechanism == HOOK_MECHANISM_TRACEPOINT) {
+                        LIBBPF_OPTS(bpf_tracepoint_opts, opts, .bpf_cookie = (uint64_t) h->point);
+                        _cleanup_free_ char *subsystem = strdup(fp->function);
+                        char *event = subsystem ? strchr(subsystem, '/') : NULL;
+
+                        if (!e->tracepoint_prog)
+                                return -EOPNOTSUPP;
+                        if (!event)
+                                return -ENOMEM;
+                        *event++ = '\0';
+                        fp->link = bpf_program__attach_tracepoint_opts(e->tracepoint_prog,
+                                                                       subsystem, event, &opts);
+                        if (!fp->link) {
+                                r = negative_errno();
+                                if (asprintf(ret_error, "attaching to tracepoint %s failed: %s",
+                                             fp->function, strerror(-r)) < 0)
+                                        *ret_error = NULL;
+                                return r;
+                        }
+                        continue;
+                }
                 if (fp->mechanism == HOOK_MECHANISM_UPROBE) {
                         LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = fp->function,
                                     .bpf_cookie = (uint64_t) h->point);
@@ -792,8 +825,8 @@ static int engine_attach_functions(PolicyEngine *e, PolicyInstallation *i, char 
                         if (!e->uprobe_prog)
                                 return -EOPNOTSUPP;
                         /* Every process that runs the binary: pid -1. */
-                        fp->link = bpf_program__attach_uprobe_opts(e->uprobe_prog, -1, fp->path,
-                                                                   0, &opts);
+                        fp->link = bpf_program__attach_uprobe_opts(e->uprobe_prog, -1, fp->path, 0,
+                                                                   &opts);
                         if (!fp->link) {
                                 r = negative_errno();
                                 if (asprintf(ret_error, "attaching a uprobe to %s in %s failed: %s",
@@ -810,9 +843,91 @@ static int engine_attach_functions(PolicyEngine *e, PolicyInstallation *i, char 
         return 0;
 }
 
+/* The registers hook k of c reads its tracepoint's fields into: the point's, with the fields
+ * it needs and no register has yet added, written to the kernel at once (a register in use
+ * never changes, so programs running meanwhile see nothing move). */
+static int engine_tracepoint_fields(PolicyEngine *e, uint32_t point, const CompiledPolicy *c,
+                                    size_t k, InstalledHook *h, char **ret_error) {
+        _cleanup_(tracepoint_format_freep) TracepointFormat *format = NULL;
+        FunctionPoint *fp = &e->functions[point - TG_GENERIC_MAX_SYSCALLS];
+        const struct tg_policy_hook *hook = &c->hooks[k];
+        _cleanup_free_ char *subsystem = strdup(fp->function);
+        char *event = subsystem ? strchr(subsystem, '/') : NULL;
+        int r;
+
+        if (!subsystem)
+                return -ENOMEM;
+        if (!event)
+                return -EINVAL;
+        *event++ = '\0';
+        r = tracepoint_format_read(subsystem, event, &format);
+        if (r < 0) {
+                if (asprintf(ret_error, "tracepoint %s: %s", fp->function,
+                             r == -ENOENT ? "no such tracepoint on this kernel (or no tracefs)"
+                                          : strerror(-r)) < 0)
+                        *ret_error = NULL;
+                return r;
+        }
+        for (size_t a = 0; a < hook->n_args && a < TG_POLICY_MAX_ARGS; a++) {
+                uint32_t index = hook->arg_index[a];
+                const TracepointField *field;
+                size_t slot;
+
+                if (index >= format->n_fields) {
+                        if (asprintf(ret_error,
+                                     "tracepoint %s has %zu fields: argument %zu reads index %u",
+                                     fp->function, format->n_fields, a, index) < 0)
+                                *ret_error = NULL;
+                        return -EINVAL;
+                }
+                for (slot = 0; slot < fp->n_fields && fp->field_index[slot] != index; slot++)
+                        ;
+                if (slot == fp->n_fields) {
+                        if (slot >= TG_POLICY_MAX_ARGS) {
+                                if (asprintf(ret_error,
+                                             "tracepoint %s: the policies on it read more than "
+                                             "%u different fields",
+                                             fp->function, TG_POLICY_MAX_ARGS) < 0)
+                                        *ret_error = NULL;
+                                return -E2BIG;
+                        }
+                        field = &format->fields[index];
+                        fp->field_index[slot] = index;
+                        fp->fields.offset[slot] = (uint16_t) field->offset;
+                        fp->fields.size[slot] = (uint8_t) MIN(field->size, 255U);
+                        fp->fields.is_signed[slot] = field->is_signed;
+                        switch (field->kind) {
+                        case TRACEPOINT_FIELD_INTEGER:
+                                fp->fields.kind[slot] = TG_FIELD_INTEGER;
+                                break;
+                        case TRACEPOINT_FIELD_POINTER:
+                                fp->fields.kind[slot] = TG_FIELD_POINTER;
+                                /* The syscalls' tracepoints have the caller's pointers. */
+                                if (streq(subsystem, "syscalls"))
+                                        fp->fields.user_regs |= 1U << slot;
+                                break;
+                        case TRACEPOINT_FIELD_ARRAY:
+                                fp->fields.kind[slot] = TG_FIELD_ARRAY;
+                                break;
+                        case TRACEPOINT_FIELD_DATA_LOC:
+                                fp->fields.kind[slot] = TG_FIELD_DATA_LOC;
+                                break;
+                        case _TRACEPOINT_FIELD_KIND_MAX:
+                                return -EINVAL;
+                        }
+                        fp->n_fields++;
+                        r = map_write(e->skel->maps.gen_point_fields, point, &fp->fields);
+                        if (r < 0)
+                                return r;
+                }
+                h->arg_slot[a] = (uint8_t) slot;
+        }
+        return 0;
+}
+
 /* Points of i's hooks that run through a program of their own. */
-static int engine_assign_points(PolicyEngine *e, PolicyInstallation *i, const PolicyPlan *plan,
-                                char **ret_error) {
+static int engine_assign_points(PolicyEngine *e, PolicyInstallation *i, const CompiledPolicy *c,
+                                const PolicyPlan *plan, char **ret_error) {
         for (size_t k = 0; k < i->n_hooks; k++) {
                 InstalledHook *h = &i->hooks[k];
                 int point;
@@ -829,6 +944,12 @@ static int engine_assign_points(PolicyEngine *e, PolicyInstallation *i, const Po
                         return point;
                 }
                 h->point = point;
+                if (h->mechanism == HOOK_MECHANISM_TRACEPOINT) {
+                        int r = engine_tracepoint_fields(e, (uint32_t) point, c, k, h, ret_error);
+
+                        if (r < 0)
+                                return r;
+                }
         }
         return 0;
 }
@@ -950,7 +1071,7 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
         if (!lists)
                 k = -ENOMEM;
         if (k >= 0)
-                k = engine_assign_points(e, i, plan, ret_error);
+                k = engine_assign_points(e, i, c, plan, ret_error);
         if (k >= 0)
                 k = engine_write_records(e, c, i);
         if (k >= 0)
@@ -1080,13 +1201,13 @@ static int engine_get_counters(void *userdata, PolicyInstallation *i, PolicyCoun
         values = calloc(e->n_cpus, sizeof(*values));
         if (!values)
                 return -ENOMEM;
-        return counters_read(e, e->skel->maps.gen_policy_counters,
-                             i->ranges[TABLE_POLICIES].first, values, ret);
+        return counters_read(e, e->skel->maps.gen_policy_counters, i->ranges[TABLE_POLICIES].first,
+                             values, ret);
 }
 
 static int engine_get_selector_counters(void *userdata, PolicyInstallation *i,
-                                       PolicySelectorCounters **ret, size_t *ret_n,
-                                       size_t *ret_n_hooks) {
+                                        PolicySelectorCounters **ret, size_t *ret_n,
+                                        size_t *ret_n_hooks) {
         PolicyEngine *e = userdata;
         _cleanup_free_ struct tg_generic_counters *values = NULL;
         PolicySelectorCounters *all;
@@ -1175,16 +1296,20 @@ static void engine_read_host_namespaces(PolicyEngine *e) {
                 e->host_ns[t] = namespace_inode(names[t]);
 }
 
-/* bpf_rdonly_cast() (6.2+) lets the program follow pointers with plain loads. */
-static bool kernel_has_rdonly_cast(void) {
-        struct btf *vmlinux = btf__load_vmlinux_btf();
-        bool found;
+static bool engine_function_in_btf(HookMechanism m, const char *function, void *userdata) {
+        PolicyEngine *e = userdata;
+        char name[128];
 
-        if (!vmlinux)
-                return false;
-        found = btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
-        btf__free(vmlinux);
-        return found;
+        if (!e->vmlinux_btf)
+                return true; /* the load will say */
+        /* An LSM program attaches to the hook's bpf_lsm_ stub. */
+        snprintf(name, sizeof(name), "%s%s", m == HOOK_MECHANISM_LSM ? "bpf_lsm_" : "", function);
+        return btf__find_by_name_kind(e->vmlinux_btf, name, BTF_KIND_FUNC) > 0;
+}
+
+/* bpf_rdonly_cast() (6.2+) lets the program follow pointers with plain loads. */
+static bool kernel_has_rdonly_cast(const struct btf *vmlinux) {
+        return vmlinux && btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
 }
 
 static void engine_describe(PolicyEngine *e) {
@@ -1238,6 +1363,9 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
                 return k;
         engine_capabilities_from_features(&e->caps, features, n_features,
                                           config->disabled_mechanisms);
+        e->vmlinux_btf = btf__load_vmlinux_btf();
+        e->caps.function_in_btf = engine_function_in_btf;
+        e->caps.userdata = e;
         engine_read_host_namespaces(e);
 
         e->skel = generic_bpf__open();
@@ -1252,7 +1380,7 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
                 return k;
         /* One variant loads (the other calls a kfunc the kernel may not have); it is
          * attached only while an installed hook needs it. */
-        e->cast = !config->probe_read_only && kernel_has_rdonly_cast();
+        e->cast = !config->probe_read_only && kernel_has_rdonly_cast(e->vmlinux_btf);
         e->prog = e->cast ? e->skel->progs.tg_generic_sys_enter_cast
                           : e->skel->progs.tg_generic_sys_enter_probe_read;
         e->kprobe_prog = e->cast ? e->skel->progs.tg_generic_kprobe_cast
@@ -1264,6 +1392,11 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         if (!e->caps.kernel[HOOK_MECHANISM_UPROBE] ||
             (e->caps.disabled & (1U << HOOK_MECHANISM_UPROBE)))
                 e->uprobe_prog = NULL;
+        e->tracepoint_prog = e->cast ? e->skel->progs.tg_generic_tracepoint_cast
+                                     : e->skel->progs.tg_generic_tracepoint_probe_read;
+        if (!e->caps.kernel[HOOK_MECHANISM_TRACEPOINT] ||
+            (e->caps.disabled & (1U << HOOK_MECHANISM_TRACEPOINT)))
+                e->tracepoint_prog = NULL;
         /* Without kprobes no hook plans for them: the programs need not load. */
         if (!e->caps.kernel[HOOK_MECHANISM_KPROBE] ||
             (e->caps.disabled & (1U << HOOK_MECHANISM_KPROBE))) {
@@ -1274,10 +1407,9 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         {
                 struct bpf_program *p;
 
-                bpf_object__for_each_program(p, e->skel->obj)
-                        bpf_program__set_autoload(p, p == e->prog || p == e->kprobe_prog ||
-                                                             p == e->kprobe_function_prog ||
-                                                             p == e->uprobe_prog);
+                bpf_object__for_each_program(p, e->skel->obj) bpf_program__set_autoload(
+                        p, p == e->prog || p == e->kprobe_prog || p == e->kprobe_function_prog ||
+                                   p == e->uprobe_prog || p == e->tracepoint_prog);
         }
         k = generic_bpf__load(e->skel);
         if (k < 0)
@@ -1297,6 +1429,7 @@ PolicyEngine *policy_engine_free(PolicyEngine *e) {
         for (size_t k = 0; k < ENGINE_FUNCTION_POINTS; k++)
                 function_point_release(&e->functions[k]);
         generic_bpf__destroy(e->skel);
+        btf__free(e->vmlinux_btf);
         for (size_t k = 0; k < e->n_installations; k++)
                 installation_free(e->installations[k]);
         free(e->installations);
@@ -1445,9 +1578,10 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) 
         }
 
         *ret = (Event){
-                .type = h->mechanism == HOOK_MECHANISM_LSM      ? EVENT_PROCESS_LSM
-                        : h->mechanism == HOOK_MECHANISM_UPROBE ? EVENT_PROCESS_UPROBE
-                                                                : EVENT_PROCESS_KPROBE,
+                .type = h->mechanism == HOOK_MECHANISM_LSM          ? EVENT_PROCESS_LSM
+                        : h->mechanism == HOOK_MECHANISM_UPROBE     ? EVENT_PROCESS_UPROBE
+                        : h->mechanism == HOOK_MECHANISM_TRACEPOINT ? EVENT_PROCESS_TRACEPOINT
+                                                                    : EVENT_PROCESS_KPROBE,
                 .ktime = raw->header.ktime,
                 .process = process,
                 .parent = parent,

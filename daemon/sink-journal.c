@@ -26,6 +26,8 @@ static const char *message_id_field(EventType t) {
                 return "MESSAGE_ID=" TETRAGON_MESSAGE_PROCESS_LSM_STR;
         case EVENT_PROCESS_UPROBE:
                 return "MESSAGE_ID=" TETRAGON_MESSAGE_PROCESS_UPROBE_STR;
+        case EVENT_PROCESS_TRACEPOINT:
+                return "MESSAGE_ID=" TETRAGON_MESSAGE_PROCESS_TRACEPOINT_STR;
         case _EVENT_TYPE_MAX:
                 break;
         }
@@ -42,9 +44,10 @@ static const char *priority_field(const Event *e) {
         case EVENT_PROCESS_KPROBE:
         case EVENT_PROCESS_LSM:
         case EVENT_PROCESS_UPROBE:
+        case EVENT_PROCESS_TRACEPOINT:
                 if (e->kprobe.action == EVENT_ACTION_POST)
                         return "PRIORITY=6";
-                return e->kprobe.monitor ? "PRIORITY=5" /* LOG_NOTICE */
+                return e->kprobe.monitor ? "PRIORITY=5"  /* LOG_NOTICE */
                                          : "PRIORITY=4"; /* LOG_WARNING */
         case _EVENT_TYPE_MAX:
                 break;
@@ -233,12 +236,14 @@ int journal_fields_build(JournalFields *f, const Event *e, json_t *json, const c
         case EVENT_PROCESS_KPROBE:
         case EVENT_PROCESS_LSM:
         case EVENT_PROCESS_UPROBE:
+        case EVENT_PROCESS_TRACEPOINT:
                 if (fields_add_string(f, "TETRAGON_POLICY", e->kprobe.policy_name) < 0 ||
                     fields_add_string(f, "TETRAGON_FUNCTION", e->kprobe.function_name) < 0 ||
                     fields_add_string(f, "TETRAGON_ACTION", action_field_value(e->kprobe.action)) <
                             0)
                         return -ENOMEM;
-                if (e->kprobe.monitor && fields_add_string(f, "TETRAGON_POLICY_MODE", "monitor") < 0)
+                if (e->kprobe.monitor &&
+                    fields_add_string(f, "TETRAGON_POLICY_MODE", "monitor") < 0)
                         return -ENOMEM;
                 break;
         case _EVENT_TYPE_MAX:

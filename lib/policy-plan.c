@@ -21,7 +21,7 @@ static const MechanismInfo mechanisms[_HOOK_MECHANISM_MAX] = {
         [HOOK_MECHANISM_FENTRY] = { "fentry", "fentry", "fentry", true },
         [HOOK_MECHANISM_KPROBE] = { "kprobe", "kprobe", "kprobe", true },
         [HOOK_MECHANISM_SYS_ENTER] = { "tp_btf/sys_enter", "sys_enter", "tp_btf", true },
-        [HOOK_MECHANISM_TRACEPOINT] = { "tracepoint", "tracepoint", "tracepoint", false },
+        [HOOK_MECHANISM_TRACEPOINT] = { "tracepoint", "tracepoint", "tracepoint", true },
         [HOOK_MECHANISM_RAW_TRACEPOINT] = { "raw_tp", "raw_tracepoint", "raw_tracepoint", false },
         [HOOK_MECHANISM_LSM] = { "lsm", "lsm", "lsm", true },
         [HOOK_MECHANISM_UPROBE] = { "uprobe", "uprobe", "uprobe", true },
@@ -132,8 +132,7 @@ void engine_capabilities_from_features(EngineCapabilities *ret, const KernelFeat
                         ret->override_return = f->available;
                 else if (streq(f->name, "fmod_ret_syscall")) {
                         ret->fmod_ret_syscall = f->available;
-                        snprintf(ret->fmod_ret_syscall_detail, ENGINE_DETAIL_MAX, "%s",
-                                 f->detail);
+                        snprintf(ret->fmod_ret_syscall_detail, ENGINE_DETAIL_MAX, "%s", f->detail);
                 }
         }
 }
@@ -216,6 +215,7 @@ typedef struct Planner {
         size_t hook;       /* the hook being planned */
         bool syscall;      /* its arguments are a syscall's: numbers and user pointers */
         bool user;         /* its arguments are a user-space function's, likewise */
+        bool tracepoint;   /* its arguments are fields of a tracepoint's record */
         const char *where; /* "kprobes[0] sys_write" */
         char *error;
         bool oom;
@@ -246,6 +246,18 @@ static bool mechanism_usable(const EngineCapabilities *caps, HookMechanism m) {
         return !(caps->disabled & (1U << m)) && caps->kernel[m] && mechanisms[m].implemented;
 }
 
+/* fentry, fmod_ret and LSM programs attach to the function's BTF: a function the kernel's
+ * BTF lacks (e.g. syscalls without arguments on some kernels) needs another mechanism. */
+static bool mechanism_needs_btf(HookMechanism m) {
+        return m == HOOK_MECHANISM_FENTRY || m == HOOK_MECHANISM_FMOD_RET ||
+               m == HOOK_MECHANISM_LSM;
+}
+
+static bool function_usable(const EngineCapabilities *caps, HookMechanism m, const char *function) {
+        return !mechanism_needs_btf(m) || !caps->function_in_btf ||
+               caps->function_in_btf(m, function, caps->userdata);
+}
+
 /* "fentry: not available on this kernel (...)". */
 static void mechanism_why_not(const EngineCapabilities *caps, HookMechanism m, char *buf,
                               size_t size) {
@@ -258,7 +270,7 @@ static void mechanism_why_not(const EngineCapabilities *caps, HookMechanism m, c
                 snprintf(buf, size, "%s: not implemented by this engine yet", mechanisms[m].name);
 }
 
-static int choose_mechanism(Planner *p, HookClass class, HookMechanism *ret) {
+static int choose_mechanism(Planner *p, HookClass class, const char *function, HookMechanism *ret) {
         char reasons[3 * (ENGINE_DETAIL_MAX + 64)] = "";
         size_t len = 0;
 
@@ -266,11 +278,15 @@ static int choose_mechanism(Planner *p, HookClass class, HookMechanism *ret) {
                 HookMechanism m = candidates[class].m[i];
                 char why[ENGINE_DETAIL_MAX + 64];
 
-                if (mechanism_usable(p->caps, m)) {
+                if (mechanism_usable(p->caps, m) && function_usable(p->caps, m, function)) {
                         *ret = m;
                         return 0;
                 }
-                mechanism_why_not(p->caps, m, why, sizeof(why));
+                if (mechanism_usable(p->caps, m))
+                        snprintf(why, sizeof(why), "%s: %s is not in the kernel's BTF",
+                                 mechanisms[m].name, function);
+                else
+                        mechanism_why_not(p->caps, m, why, sizeof(why));
                 len += snprintf(reasons + len, sizeof(reasons) - MIN(len, sizeof(reasons)), "%s%s",
                                 i > 0 ? "; " : "", why);
                 len = MIN(len, sizeof(reasons) - 1);
@@ -299,6 +315,12 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
         for (size_t i = 0; i < h->n_args && i < TG_POLICY_MAX_ARGS; i++) {
                 uint8_t t = h->arg_type[i];
 
+                if (p->tracepoint && !tg_arg_type_is_integer(t) && t != TG_ARG_STRING &&
+                    t != TG_ARG_FD)
+                        return refuse(p,
+                                      "argument %zu (index %u): type %s is not implemented by "
+                                      "this engine for tracepoints yet",
+                                      i, h->arg_index[i], arg_type_name(t));
                 if (!tg_arg_type_is_integer(t) && !arg_type_is_path(t) && !arg_type_is_string(t))
                         return refuse(p,
                                       "argument %zu (index %u): type %s is not implemented by "
@@ -310,7 +332,8 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
                                       "which the arguments of a %s never are",
                                       i, h->arg_index[i], arg_type_name(t),
                                       p->syscall ? "system call" : "user-space function");
-                if (h->arg_index[i] >= 5)
+                /* A tracepoint's index is a field's: the installer checks it. */
+                if (h->arg_index[i] >= 5 && !p->tracepoint)
                         return refuse(p,
                                       "argument %zu: index %u, but this engine reads a "
                                       "function's arguments 0 to 4",
@@ -529,15 +552,17 @@ static bool hook_overrides(const CompiledPolicy *c, const struct tg_policy_hook 
 }
 
 /* A hook that overrides needs a mechanism whose program's result is the function's. */
-static int choose_override_mechanism(Planner *p, HookClass class, HookMechanism *ret) {
+static int choose_override_mechanism(Planner *p, HookClass class, const char *function,
+                                     HookMechanism *ret) {
         const EngineCapabilities *c = p->caps;
         char why[ENGINE_DETAIL_MAX + 64];
 
         switch (class) {
         case HOOK_CLASS_LSM:
-                return choose_mechanism(p, class, ret);
+                return choose_mechanism(p, class, function, ret);
         case HOOK_CLASS_SYSCALL:
-                if (mechanism_usable(c, HOOK_MECHANISM_FMOD_RET) && c->fmod_ret_syscall) {
+                if (mechanism_usable(c, HOOK_MECHANISM_FMOD_RET) && c->fmod_ret_syscall &&
+                    function_usable(c, HOOK_MECHANISM_FMOD_RET, function)) {
                         *ret = HOOK_MECHANISM_FMOD_RET;
                         return 0;
                 }
@@ -560,13 +585,16 @@ static int choose_override_mechanism(Planner *p, HookClass class, HookMechanism 
         case HOOK_CLASS_FENTRY:
                 /* Whether the function allows it only the load can tell (security_*
                  * functions do; others need error injection): the attach reports it. */
-                if (mechanism_usable(c, HOOK_MECHANISM_FMOD_RET)) {
+                if (mechanism_usable(c, HOOK_MECHANISM_FMOD_RET) &&
+                    function_usable(c, HOOK_MECHANISM_FMOD_RET, function)) {
                         *ret = HOOK_MECHANISM_FMOD_RET;
                         return 0;
                 }
-                mechanism_why_not(c, HOOK_MECHANISM_FMOD_RET, why, sizeof(why));
-                return refuse(p,
-                              "action Override on a kernel function needs fmod_ret: %s%s", why,
+                if (mechanism_usable(c, HOOK_MECHANISM_FMOD_RET))
+                        snprintf(why, sizeof(why), "%s is not in the kernel's BTF", function);
+                else
+                        mechanism_why_not(c, HOOK_MECHANISM_FMOD_RET, why, sizeof(why));
+                return refuse(p, "action Override on a kernel function needs fmod_ret: %s%s", why,
                               c->override_return ? "; bpf_override_return() is not used by "
                                                    "this engine yet"
                                                  : "");
@@ -644,17 +672,16 @@ static int plan_hook(Planner *p, HookPlan *out) {
                 return refuse(p, "return probes (return: true) are not implemented by this engine "
                                  "yet");
 
-        if (hook_overrides(c, h))
-                r = choose_override_mechanism(p, class, &m);
-        else
-                r = choose_mechanism(p, class, &m);
-        if (r < 0)
-                return r;
-        out->mechanism = m;
-
         p->syscall = class == HOOK_CLASS_SYSCALL;
         p->user = class == HOOK_CLASS_UPROBE;
-        if (p->user) {
+        p->tracepoint = class == HOOK_CLASS_TRACEPOINT;
+        if (p->tracepoint) {
+                if (asprintf(&out->function, "%s/%s", strempty(info->subsystem),
+                             strempty(info->event)) < 0) {
+                        out->function = NULL;
+                        return -ENOMEM;
+                }
+        } else if (p->user) {
                 r = plan_uprobe(p, info, out);
                 if (r < 0)
                         return r;
@@ -675,6 +702,14 @@ static int plan_hook(Planner *p, HookPlan *out) {
                 if (!out->function)
                         return -ENOMEM;
         }
+
+        if (hook_overrides(c, h))
+                r = choose_override_mechanism(p, class, out->function, &m);
+        else
+                r = choose_mechanism(p, class, out->function, &m);
+        if (r < 0)
+                return r;
+        out->mechanism = m;
 
         r = check_args(p, h);
         if (r < 0)

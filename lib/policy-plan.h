@@ -53,11 +53,15 @@ typedef enum HookMechanism {
 typedef struct EngineCapabilities {
         bool kernel[_HOOK_MECHANISM_MAX];                           /* the kernel offers it */
         char kernel_detail[_HOOK_MECHANISM_MAX][ENGINE_DETAIL_MAX]; /* why it does not */
-        bool send_signal;     /* bpf_send_signal() from the engine's programs */
-        bool override_return; /* bpf_override_return() from kprobes */
+        bool send_signal;      /* bpf_send_signal() from the engine's programs */
+        bool override_return;  /* bpf_override_return() from kprobes */
         bool fmod_ret_syscall; /* fmod_ret on syscall functions (function error injection) */
         char fmod_ret_syscall_detail[ENGINE_DETAIL_MAX];
-        unsigned disabled;    /* 1U << HookMechanism, by --disable-mechanism */
+        unsigned disabled; /* 1U << HookMechanism, by --disable-mechanism */
+        /* Whether the kernel's BTF has the function (an LSM hook's name for lsm) that an
+         * fentry, fmod_ret or LSM program would attach to; NULL: assume it has. */
+        bool (*function_in_btf)(HookMechanism m, const char *function, void *userdata);
+        void *userdata;
 } EngineCapabilities;
 
 /* From kernel_features_probe()'s results. */

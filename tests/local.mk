@@ -203,3 +203,12 @@ endif
 tests_test_policy_corpus_load_SOURCES = tests/test-policy-corpus-load.c
 tests_test_policy_corpus_load_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
 tests_test_policy_corpus_load_LDADD = $(TETRAGOND_LIBS)
+
+# The tracepoint format parser: literal format files, and this machine's tracefs when mounted.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-tracepoint-format
+TESTS += tests/test-tracepoint-format
+endif
+tests_test_tracepoint_format_SOURCES = tests/test-tracepoint-format.c
+tests_test_tracepoint_format_CFLAGS = $(TEST_CFLAGS)
+tests_test_tracepoint_format_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS)

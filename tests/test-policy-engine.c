@@ -97,7 +97,7 @@ static void events_clear(Fixture *f) {
         f->n_events = 0;
 }
 
-/* The process_kprobe (or process_lsm, process_uprobe) body of the first event of pid,
+/* The body of the first event of pid (process_kprobe, _lsm, _uprobe or _tracepoint),
  * polling until deadline. */
 static json_t *event_wait(Fixture *f, pid_t pid) {
         uint64_t deadline = now_ns() + DEADLINE_NS;
@@ -107,7 +107,9 @@ static json_t *event_wait(Fixture *f, pid_t pid) {
                         if (f->event_pids[i] == (uint32_t) pid)
                                 return json_object_get(f->events[i], "process_kprobe")
                                                ?: json_object_get(f->events[i], "process_lsm")
-                                               ?: json_object_get(f->events[i], "process_uprobe");
+                                               ?: json_object_get(f->events[i], "process_uprobe")
+                                               ?: json_object_get(f->events[i],
+                                                                  "process_tracepoint");
                 if (now_ns() > deadline)
                         return NULL;
                 (void) ring_buffer__poll(f->ringbuf, 100);
@@ -467,9 +469,8 @@ static int setup_engine_without_fentry(void **state) {
 
         events_clear(f);
         if (policy_engine_new(&e, &(PolicyEngineConfig){
-                                          .disabled_mechanisms =
-                                                  (1U << HOOK_MECHANISM_FENTRY) |
-                                                  (1U << HOOK_MECHANISM_FMOD_RET),
+                                          .disabled_mechanisms = (1U << HOOK_MECHANISM_FENTRY) |
+                                                                 (1U << HOOK_MECHANISM_FMOD_RET),
                                           .probe_read_only = f->probe_read_only,
                                   }) < 0)
                 return -1;
@@ -1478,10 +1479,9 @@ static void kernel_function_kill(Fixture *f, const char *mechanism) {
         assert_string_equal(json_string_value(json_object_get(e, "action")),
                             "KPROBE_ACTION_SIGKILL");
         args = json_object_get(e, "args");
-        assert_string_equal(
-                json_string_value(json_object_get(
-                        json_object_get(json_array_get(args, 0), "file_arg"), "path")),
-                path);
+        assert_string_equal(json_string_value(json_object_get(
+                                    json_object_get(json_array_get(args, 0), "file_arg"), "path")),
+                            path);
         assert_true(json_integer_value(json_object_get(json_array_get(args, 1), "int_arg")) & 2);
 
         /* Another file: written, no event. */
@@ -1570,12 +1570,10 @@ static void assert_open_overridden(Fixture *f, const char *path, int expected_er
         assert_string_equal(json_string_value(json_object_get(e, "function_name")), function);
         assert_string_equal(json_string_value(json_object_get(e, "action")),
                             "KPROBE_ACTION_OVERRIDE");
-        assert_int_equal(json_integer_value(json_object_get(e, "override_error")),
-                         -expected_errno);
+        assert_int_equal(json_integer_value(json_object_get(e, "override_error")), -expected_errno);
         assert_string_equal(
                 json_string_value(json_object_get(
-                        json_object_get(json_array_get(json_object_get(e, "args"), 0),
-                                        "file_arg"),
+                        json_object_get(json_array_get(json_object_get(e, "args"), 0), "file_arg"),
                         "path")),
                 path);
 
@@ -1700,12 +1698,11 @@ static void test_lsm_exec_denied(void **state) {
         assert_non_null(e);
         assert_string_equal(json_string_value(json_object_get(e, "function_name")),
                             "bprm_check_security");
-        assert_string_equal(
-                json_string_value(json_object_get(
-                        json_object_get(json_array_get(json_object_get(e, "args"), 0),
-                                        "linux_binprm_arg"),
-                        "path")),
-                program);
+        assert_string_equal(json_string_value(json_object_get(
+                                    json_object_get(json_array_get(json_object_get(e, "args"), 0),
+                                                    "linux_binprm_arg"),
+                                    "path")),
+                            program);
         child = child_spawn(child_exec, "/bin/true");
         assert_exit_status(child_run(&child), 0);
         uninstall(f, i);
@@ -1819,8 +1816,7 @@ static void test_uprobe(void **state) {
         assert_int_equal(json_integer_value(json_object_get(json_array_get(args, 0), "int_arg")),
                          42);
         assert_string_equal(
-                json_string_value(json_object_get(json_array_get(args, 1), "string_arg")),
-                "hello");
+                json_string_value(json_object_get(json_array_get(args, 1), "string_arg")), "hello");
 
         child = child_spawn(child_call_uprobe_target, &other);
         assert_exited_ok(child_run(&child));
@@ -1850,6 +1846,134 @@ static void test_uprobe_sigkill(void **state) {
         uninstall(f, i);
 }
 
+/* ---- Tracepoints ---- */
+
+/* Exits with the errno of creating the file (0: created). */
+static void child_open_create(const void *arg) {
+        char path[PATH_MAX];
+        int fd;
+
+        snprintf(path, sizeof(path), "%s", (const char *) arg); /* resident: see write_or_die() */
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        _exit(fd < 0 ? errno : 0);
+}
+
+/* syscalls/sys_enter_openat: its filename (index 6, a pointer into the caller's memory) and
+ * flags (index 7), matched on the filename. */
+static char *openat_tracepoint_policy(const char *path, const char *action) {
+        return format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: tracepoint\n"
+                      "spec:\n"
+                      "  tracepoints:\n"
+                      "  - subsystem: syscalls\n"
+                      "    event: sys_enter_openat\n"
+                      "    args:\n"
+                      "    - index: 6\n"
+                      "      type: string\n"
+                      "    - index: 7\n"
+                      "      type: int\n"
+                      "    selectors:\n"
+                      "    - matchArgs:\n"
+                      "      - index: 0\n"
+                      "        operator: Equal\n"
+                      "        values: [\"%s\"]\n"
+                      "      matchActions:\n"
+                      "      - action: %s\n",
+                      path, action);
+}
+
+static void test_tracepoint(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "tp"), *other = temp_path(f, "tp-other");
+        _cleanup_free_ char *yaml = openat_tracepoint_policy(path, "Post");
+        PolicyInstallation *i;
+        Child child;
+        json_t *e, *args;
+
+        if (!kernel_has(f, "tracepoint"))
+                skip();
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_string_equal(hook_mechanism(f, i, 0), "tracepoint");
+
+        child = child_spawn(child_open_create, path);
+        assert_exit_status(child_run(&child), 0);
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        assert_string_equal(json_string_value(json_object_get(e, "subsys")), "syscalls");
+        assert_string_equal(json_string_value(json_object_get(e, "event")), "sys_enter_openat");
+        args = json_object_get(e, "args");
+        assert_string_equal(
+                json_string_value(json_object_get(json_array_get(args, 0), "string_arg")), path);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(args, 1), "int_arg")),
+                         O_WRONLY | O_CREAT | O_CLOEXEC);
+
+        child = child_spawn(child_open_create, other);
+        assert_exit_status(child_run(&child), 0);
+        assert_int_equal(events_of(f, child.pid), 0);
+        uninstall(f, i);
+}
+
+/* Sigkill at the syscall's entry tracepoint kills the caller (the open itself goes on: a
+ * kill takes effect on the way back to user space; Override is what stops a call). And a
+ * second policy on another field of the same tracepoint reads its own. */
+static void test_tracepoint_sigkill(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "tp-kill"), *yaml = NULL, *flags = NULL;
+        PolicyInstallation *i, *j;
+        Child child;
+
+        if (!kernel_has(f, "tracepoint"))
+                skip();
+        yaml = openat_tracepoint_policy(path, "Sigkill");
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        flags = format("apiVersion: cilium.io/v1alpha1\n"
+                       "kind: TracingPolicy\n"
+                       "metadata:\n"
+                       "  name: tracepoint-flags\n"
+                       "spec:\n"
+                       "  tracepoints:\n"
+                       "  - subsystem: syscalls\n"
+                       "    event: sys_enter_openat\n"
+                       "    args:\n"
+                       "    - index: 8\n"
+                       "      type: uint32\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 0\n"
+                       "        operator: Equal\n"
+                       "        values: [\"384\"]\n" /* 0600 */
+                       "      matchPIDs:\n"
+                       "      - operator: NotIn\n"
+                       "        values: [1]\n");
+        j = install_ok(f, flags, POLICY_MODE_ENFORCE);
+
+        child = child_spawn(child_open_create, path);
+        assert_killed(child_run(&child));
+        /* One event of each policy: the kill, and the mode read by the other. */
+        assert_non_null(event_wait(f, child.pid));
+        assert_int_equal(events_of(f, child.pid), 2);
+        for (size_t k = 0; k < f->n_events; k++) {
+                json_t *body = json_object_get(f->events[k], "process_tracepoint");
+                const char *policy = json_string_value(json_object_get(body, "policy_name"));
+                json_t *arg0 = json_array_get(json_object_get(body, "args"), 0);
+
+                if (f->event_pids[k] != (uint32_t) child.pid)
+                        continue;
+                if (streq(policy, "tracepoint"))
+                        assert_string_equal(json_string_value(json_object_get(body, "action")),
+                                            "KPROBE_ACTION_SIGKILL");
+                else {
+                        assert_string_equal(policy, "tracepoint-flags");
+                        assert_int_equal(json_integer_value(json_object_get(arg0, "uint_arg")),
+                                         0600);
+                }
+        }
+        uninstall(f, i);
+        uninstall(f, j);
+}
+
 /* ---- Refusals ---- */
 
 static const char *policy_header = "apiVersion: cilium.io/v1alpha1\n"
@@ -1865,6 +1989,18 @@ static void assert_refused(Fixture *f, const char *spec, const char *expected_pr
 
         r = install(f, yaml, POLICY_MODE_ENFORCE, &i, &error);
         assert_int_equal(r, -EOPNOTSUPP);
+        assert_null(i);
+        assert_non_null(error);
+        if (!startswith(error, expected_prefix))
+                fail_msg("refused with \"%s\", expected \"%s...\"", error, expected_prefix);
+}
+
+/* Refused at install, after planning (what the kernel has, the tracepoint's fields). */
+static void assert_install_fails(Fixture *f, const char *spec, const char *expected_prefix) {
+        _cleanup_free_ char *yaml = format("%s%s", policy_header, spec), *error = NULL;
+        PolicyInstallation *i = NULL;
+
+        assert_true(install(f, yaml, POLICY_MODE_ENFORCE, &i, &error) < 0);
         assert_null(i);
         assert_non_null(error);
         if (!startswith(error, expected_prefix))
@@ -1931,12 +2067,22 @@ static void test_refused(void **state) {
                        "  kprobes:\n"
                        "  - call: sys_no_such_call\n",
                        "kprobes[0] sys_no_such_call: no system call named \"sys_no_such_call\"");
-        assert_refused(f,
-                       "  tracepoints:\n"
-                       "  - subsystem: syscalls\n"
-                       "    event: sys_enter_write\n",
-                       "tracepoints[0] syscalls/sys_enter_write: no mechanism can attach it: "
-                       "tracepoint: not implemented by this engine yet");
+        assert_install_fails(
+                f,
+                "  tracepoints:\n"
+                "  - subsystem: syscalls\n"
+                "    event: sys_enter_no_such_call\n",
+                "tracepoint syscalls/sys_enter_no_such_call: no such tracepoint on this "
+                "kernel");
+        assert_install_fails(
+                f,
+                "  tracepoints:\n"
+                "  - subsystem: raw_syscalls\n"
+                "    event: sys_enter\n"
+                "    args:\n"
+                "    - index: 40\n"
+                "      type: int\n",
+                "tracepoint raw_syscalls/sys_enter has 6 fields: argument 0 reads index 40");
         assert_refused(f,
                        "  kprobes:\n"
                        "  - call: sys_write\n"
@@ -1999,10 +2145,9 @@ static void test_disabled_mechanism(void **state) {
         assert_int_equal(
                 policy_engine_new(&e,
                                   &(PolicyEngineConfig){
-                                          .disabled_mechanisms =
-                                                  (1U << HOOK_MECHANISM_SYS_ENTER) |
-                                                  (1U << HOOK_MECHANISM_KPROBE) |
-                                                  (1U << HOOK_MECHANISM_FENTRY),
+                                          .disabled_mechanisms = (1U << HOOK_MECHANISM_SYS_ENTER) |
+                                                                 (1U << HOOK_MECHANISM_KPROBE) |
+                                                                 (1U << HOOK_MECHANISM_FENTRY),
                                   }),
                 0);
         policy_engine_get_backend(e, &b);
@@ -2052,6 +2197,8 @@ int main(void) {
                 cmocka_unit_test_setup(test_syscall_override, test_setup),
                 cmocka_unit_test_setup(test_uprobe, test_setup),
                 cmocka_unit_test_setup(test_uprobe_sigkill, test_setup),
+                cmocka_unit_test_setup(test_tracepoint, test_setup),
+                cmocka_unit_test_setup(test_tracepoint_sigkill, test_setup),
                 cmocka_unit_test_setup(test_refused, test_setup),
                 cmocka_unit_test_setup(test_refused_whole, test_setup),
                 cmocka_unit_test_setup(test_disabled_mechanism, test_setup),
@@ -2063,6 +2210,9 @@ int main(void) {
                 printf("SKIP: needs root to load BPF programs\n");
                 return 77;
         }
+        /* TEST_FILTER=test_uprobe* runs only those (cmocka's wildcards). */
+        if (getenv("TEST_FILTER"))
+                cmocka_set_test_filter(getenv("TEST_FILTER"));
         r = cmocka_run_group_tests_name("engine", tests, group_setup, group_teardown);
         r += cmocka_run_group_tests_name("engine, probe-read variant", tests,
                                          group_setup_probe_read, group_teardown);

@@ -178,6 +178,35 @@ static void assert_planned(const char *spec, const EngineCapabilities *caps, Hoo
         assert_string_equal(p->hooks[0].status, hook_mechanism_to_string(m));
 }
 
+/* Debian 6.1's BTF has no functions for syscalls without arguments. */
+static bool btf_without_sync(HookMechanism m, const char *function, void *userdata) {
+        return !endswith(function, "sys_sync");
+}
+
+static void test_function_not_in_btf(void **state) {
+        EngineCapabilities debian = caps_debian();
+        _cleanup_free_ char *function = NULL, *expected = NULL;
+
+        debian.function_in_btf = btf_without_sync;
+        assert_true(asprintf(&function, "%ssys_sync", syscall_function_prefix()) >= 0);
+        /* fentry cannot, the kprobe on the same function can. */
+        assert_planned("  kprobes:\n"
+                       "  - call: sys_sync\n",
+                       &debian, HOOK_MECHANISM_KPROBE, function);
+        debian.disabled = (1U << HOOK_MECHANISM_KPROBE) | (1U << HOOK_MECHANISM_SYS_ENTER);
+        assert_true(asprintf(&expected,
+                             "kprobes[0] sys_sync: no mechanism can attach it: fentry: %s is not "
+                             "in the kernel's BTF; kprobe: disabled by --disable-mechanism; "
+                             "tp_btf/sys_enter: disabled by --disable-mechanism",
+                             function) >= 0);
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_sync\n",
+                       &debian, expected);
+        /* Others are still on fentry. */
+        debian.disabled = 0;
+        assert_planned(kernel_function, &debian, HOOK_MECHANISM_FENTRY, "security_file_open");
+}
+
 static void test_kernel_function(void **state) {
         EngineCapabilities minimal = caps_minimal(), full = caps_full();
 
@@ -434,6 +463,23 @@ static void test_hook_kinds(void **state) {
                        &minimal,
                        "uprobes[0] /bin/bash: argument 0 (index 0): type file is a kernel "
                        "pointer, which the arguments of a user-space function never are");
+        /* Tracepoints: index names a field of the record, which the installer checks. */
+        assert_planned("  tracepoints:\n"
+                       "  - subsystem: syscalls\n"
+                       "    event: sys_enter_openat\n"
+                       "    args:\n"
+                       "    - index: 6\n"
+                       "      type: string\n",
+                       &minimal, HOOK_MECHANISM_TRACEPOINT, "syscalls/sys_enter_openat");
+        assert_refused("  tracepoints:\n"
+                       "  - subsystem: sched\n"
+                       "    event: sched_process_exec\n"
+                       "    args:\n"
+                       "    - index: 4\n"
+                       "      type: linux_binprm\n",
+                       &minimal,
+                       "tracepoints[0] sched/sched_process_exec: argument 0 (index 4): type "
+                       "linux_binprm is not implemented by this engine for tracepoints yet");
         minimal.disabled = 1U << HOOK_MECHANISM_UPROBE;
         assert_refused("  uprobes:\n"
                        "  - path: /bin/bash\n"
@@ -479,6 +525,7 @@ int main(void) {
                 cmocka_unit_test(test_selectors), cmocka_unit_test(test_hook_kinds),
                 cmocka_unit_test(test_option),    cmocka_unit_test(test_syscall_table),
                 cmocka_unit_test(test_kernel_arguments),
+                cmocka_unit_test(test_function_not_in_btf),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
