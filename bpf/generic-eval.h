@@ -866,6 +866,26 @@ static __always_inline int V(enter_function)(void *ctx) {
         return e->has_override ? e->override_error : 0;
 }
 
+/* A raw tracepoint (tp_btf), loaded per tracepoint like fentry: its arguments. The reads
+ * past function_nargs are known dead at load, so the verifier never checks them. */
+SEC("tp_btf")
+int V(tg_generic_raw_tracepoint)(__u64 *ctx) {
+        struct tg_generic_list *list;
+        struct eval *e = NULL;
+
+        list = V(enter_list)(function_point, &e);
+        if (!list || !e)
+                return 0;
+        e->user_regs = 0;
+        e->args[0] = function_nargs > 0 ? ctx[0] : 0;
+        e->args[1] = function_nargs > 1 ? ctx[1] : 0;
+        e->args[2] = function_nargs > 2 ? ctx[2] : 0;
+        e->args[3] = function_nargs > 3 ? ctx[3] : 0;
+        e->args[4] = function_nargs > 4 ? ctx[4] : 0;
+        V(enter_hooks)(e, list);
+        return 0;
+}
+
 SEC("fentry")
 int V(tg_generic_fentry)(void *ctx) {
         V(enter_function)(ctx);

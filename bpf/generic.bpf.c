@@ -57,6 +57,8 @@ const volatile __u32 host_user_ns_inum = 0;
  * syscall's (its one argument is the user's registers), is set before that load. */
 const volatile __u32 function_point = 0;
 const volatile __u8 function_is_syscall = 0;
+/* A raw tracepoint's: how many arguments it has (the program reads no more). */
+const volatile __u32 function_nargs = 0;
 
 /* ---- Maps ---- */
 

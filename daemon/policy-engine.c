@@ -623,6 +623,39 @@ static int engine_attach(PolicyEngine *e) {
 
 /* ---- Function points ---- */
 
+/* The name in the kernel's BTF a program of mechanism m attaches to for function, and its
+ * kind: an LSM program to the hook's bpf_lsm_ stub, a raw tracepoint to btf_trace_EVENT. */
+static int btf_attach_name(HookMechanism m, const char *function, char *buf, size_t size) {
+        if (m == HOOK_MECHANISM_RAW_TRACEPOINT) {
+                const char *event = strchr(function, '/');
+
+                snprintf(buf, size, "btf_trace_%s", event ? event + 1 : function);
+                return BTF_KIND_TYPEDEF;
+        }
+        snprintf(buf, size, "%s%s", m == HOOK_MECHANISM_LSM ? "bpf_lsm_" : "", function);
+        return BTF_KIND_FUNC;
+}
+
+/* A raw tracepoint's arguments: its btf_trace_ typedef is a pointer to a prototype whose
+ * first parameter is the tracepoint's private data. */
+static uint32_t raw_tracepoint_nargs(const struct btf *vmlinux, const char *function) {
+        const struct btf_type *t;
+        char name[160];
+        int id;
+
+        if (!vmlinux)
+                return 0;
+        (void) btf_attach_name(HOOK_MECHANISM_RAW_TRACEPOINT, function, name, sizeof(name));
+        id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
+        if (id <= 0)
+                return 0;
+        t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type); /* the pointer */
+        t = t && btf_is_ptr(t) ? btf__type_by_id(vmlinux, t->type) : NULL;
+        if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 1)
+                return 0;
+        return btf_vlen(t) - 1;
+}
+
 static void generic_bpf_destroyp(struct generic_bpf **obj) {
         generic_bpf__destroy(*obj); /* accepts NULL */
 }
@@ -637,7 +670,8 @@ static void function_point_release(FunctionPoint *fp) {
 static bool mechanism_is_per_function(HookMechanism m) {
         return m == HOOK_MECHANISM_KPROBE || m == HOOK_MECHANISM_FENTRY ||
                m == HOOK_MECHANISM_FMOD_RET || m == HOOK_MECHANISM_LSM ||
-               m == HOOK_MECHANISM_UPROBE || m == HOOK_MECHANISM_TRACEPOINT;
+               m == HOOK_MECHANISM_UPROBE || m == HOOK_MECHANISM_TRACEPOINT ||
+               m == HOOK_MECHANISM_RAW_TRACEPOINT;
 }
 
 /* The point of (mechanism, function, path): the one already attached there, or a new one,
@@ -680,11 +714,13 @@ static struct bpf_program *function_program(struct generic_bpf *obj, HookMechani
                             : obj->progs.tg_generic_fmod_ret_probe_read;
         case HOOK_MECHANISM_LSM:
                 return cast ? obj->progs.tg_generic_lsm_cast : obj->progs.tg_generic_lsm_probe_read;
+        case HOOK_MECHANISM_RAW_TRACEPOINT:
+                return cast ? obj->progs.tg_generic_raw_tracepoint_cast
+                            : obj->progs.tg_generic_raw_tracepoint_probe_read;
         case HOOK_MECHANISM_NONE:
         case HOOK_MECHANISM_KPROBE:
         case HOOK_MECHANISM_SYS_ENTER:
         case HOOK_MECHANISM_TRACEPOINT:
-        case HOOK_MECHANISM_RAW_TRACEPOINT:
         case HOOK_MECHANISM_UPROBE:
         case _HOOK_MECHANISM_MAX:
                 break;
@@ -720,7 +756,7 @@ static int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionP
                                       char **ret_error) {
         _cleanup_(generic_bpf_destroyp) struct generic_bpf *obj = NULL;
         struct bpf_program *prog = NULL, *p;
-        const char *step;
+        const char *step, *target = fp->function;
         int k;
 
         step = "opening";
@@ -736,11 +772,18 @@ static int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionP
         obj->rodata->host_user_ns_inum = e->host_ns[POLICY_NS_USER];
         obj->rodata->function_point = point;
         obj->rodata->function_is_syscall = fp->syscall;
+        if (fp->mechanism == HOOK_MECHANISM_RAW_TRACEPOINT) {
+                /* "subsystem/event": libbpf finds btf_trace_EVENT. */
+                obj->rodata->function_nargs = raw_tracepoint_nargs(e->vmlinux_btf, fp->function);
+                if (strchr(fp->function, '/'))
+                        target = strchr(fp->function, '/') + 1;
+        }
         prog = function_program(obj, fp->mechanism, e->cast);
-        bpf_object__for_each_program(p, obj->obj) bpf_program__set_autoload(p, p == prog);
+        bpf_object__for_each_program(p, obj->obj)
+                bpf_program__set_autoload(p, p == prog);
 
         step = "finding";
-        k = prog ? bpf_program__set_attach_target(prog, 0, fp->function) : -EINVAL;
+        k = prog ? bpf_program__set_attach_target(prog, 0, target) : -EINVAL;
         if (k < 0)
                 goto fail;
         step = "loading";
@@ -1298,13 +1341,13 @@ static void engine_read_host_namespaces(PolicyEngine *e) {
 
 static bool engine_function_in_btf(HookMechanism m, const char *function, void *userdata) {
         PolicyEngine *e = userdata;
-        char name[128];
+        char name[160];
+        int kind;
 
         if (!e->vmlinux_btf)
                 return true; /* the load will say */
-        /* An LSM program attaches to the hook's bpf_lsm_ stub. */
-        snprintf(name, sizeof(name), "%s%s", m == HOOK_MECHANISM_LSM ? "bpf_lsm_" : "", function);
-        return btf__find_by_name_kind(e->vmlinux_btf, name, BTF_KIND_FUNC) > 0;
+        kind = btf_attach_name(m, function, name, sizeof(name));
+        return btf__find_by_name_kind(e->vmlinux_btf, name, kind) > 0;
 }
 
 /* bpf_rdonly_cast() (6.2+) lets the program follow pointers with plain loads. */
@@ -1407,9 +1450,11 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         {
                 struct bpf_program *p;
 
-                bpf_object__for_each_program(p, e->skel->obj) bpf_program__set_autoload(
-                        p, p == e->prog || p == e->kprobe_prog || p == e->kprobe_function_prog ||
-                                   p == e->uprobe_prog || p == e->tracepoint_prog);
+                bpf_object__for_each_program(p, e->skel->obj)
+                        bpf_program__set_autoload(p, p == e->prog || p == e->kprobe_prog ||
+                                                             p == e->kprobe_function_prog ||
+                                                             p == e->uprobe_prog ||
+                                                             p == e->tracepoint_prog);
         }
         k = generic_bpf__load(e->skel);
         if (k < 0)
@@ -1578,10 +1623,12 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) 
         }
 
         *ret = (Event){
-                .type = h->mechanism == HOOK_MECHANISM_LSM          ? EVENT_PROCESS_LSM
-                        : h->mechanism == HOOK_MECHANISM_UPROBE     ? EVENT_PROCESS_UPROBE
-                        : h->mechanism == HOOK_MECHANISM_TRACEPOINT ? EVENT_PROCESS_TRACEPOINT
-                                                                    : EVENT_PROCESS_KPROBE,
+                .type = h->mechanism == HOOK_MECHANISM_LSM      ? EVENT_PROCESS_LSM
+                        : h->mechanism == HOOK_MECHANISM_UPROBE ? EVENT_PROCESS_UPROBE
+                        : h->mechanism == HOOK_MECHANISM_TRACEPOINT ||
+                                        h->mechanism == HOOK_MECHANISM_RAW_TRACEPOINT
+                                ? EVENT_PROCESS_TRACEPOINT
+                                : EVENT_PROCESS_KPROBE,
                 .ktime = raw->header.ktime,
                 .process = process,
                 .parent = parent,

@@ -22,7 +22,8 @@ static const MechanismInfo mechanisms[_HOOK_MECHANISM_MAX] = {
         [HOOK_MECHANISM_KPROBE] = { "kprobe", "kprobe", "kprobe", true },
         [HOOK_MECHANISM_SYS_ENTER] = { "tp_btf/sys_enter", "sys_enter", "tp_btf", true },
         [HOOK_MECHANISM_TRACEPOINT] = { "tracepoint", "tracepoint", "tracepoint", true },
-        [HOOK_MECHANISM_RAW_TRACEPOINT] = { "raw_tp", "raw_tracepoint", "raw_tracepoint", false },
+        /* Raw tracepoints through BTF: typed arguments, like fentry's. */
+        [HOOK_MECHANISM_RAW_TRACEPOINT] = { "tp_btf", "raw_tracepoint", "tp_btf", true },
         [HOOK_MECHANISM_LSM] = { "lsm", "lsm", "lsm", true },
         [HOOK_MECHANISM_UPROBE] = { "uprobe", "uprobe", "uprobe", true },
         [HOOK_MECHANISM_FMOD_RET] = { "fmod_ret", "fmod_ret", "fmod_ret", true },
@@ -250,7 +251,7 @@ static bool mechanism_usable(const EngineCapabilities *caps, HookMechanism m) {
  * BTF lacks (e.g. syscalls without arguments on some kernels) needs another mechanism. */
 static bool mechanism_needs_btf(HookMechanism m) {
         return m == HOOK_MECHANISM_FENTRY || m == HOOK_MECHANISM_FMOD_RET ||
-               m == HOOK_MECHANISM_LSM;
+               m == HOOK_MECHANISM_LSM || m == HOOK_MECHANISM_RAW_TRACEPOINT;
 }
 
 static bool function_usable(const EngineCapabilities *caps, HookMechanism m, const char *function) {
@@ -675,7 +676,7 @@ static int plan_hook(Planner *p, HookPlan *out) {
         p->syscall = class == HOOK_CLASS_SYSCALL;
         p->user = class == HOOK_CLASS_UPROBE;
         p->tracepoint = class == HOOK_CLASS_TRACEPOINT;
-        if (p->tracepoint) {
+        if (p->tracepoint || class == HOOK_CLASS_RAW_TRACEPOINT) {
                 if (asprintf(&out->function, "%s/%s", strempty(info->subsystem),
                              strempty(info->event)) < 0) {
                         out->function = NULL;

@@ -58,8 +58,9 @@ typedef struct EngineCapabilities {
         bool fmod_ret_syscall; /* fmod_ret on syscall functions (function error injection) */
         char fmod_ret_syscall_detail[ENGINE_DETAIL_MAX];
         unsigned disabled; /* 1U << HookMechanism, by --disable-mechanism */
-        /* Whether the kernel's BTF has the function (an LSM hook's name for lsm) that an
-         * fentry, fmod_ret or LSM program would attach to; NULL: assume it has. */
+        /* Whether the kernel's BTF has the function (an LSM hook's name for lsm,
+         * "subsystem/event" for a raw tracepoint) that an fentry, fmod_ret, LSM or tp_btf
+         * program would attach to; NULL: assume it has. */
         bool (*function_in_btf)(HookMechanism m, const char *function, void *userdata);
         void *userdata;
 } EngineCapabilities;

@@ -1974,6 +1974,57 @@ static void test_tracepoint_sigkill(void **state) {
         uninstall(f, j);
 }
 
+/* A raw tracepoint (raw: true): sched_process_exec's arguments, the linux_binprm third. */
+static void test_raw_tracepoint(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *program = temp_path(f, "raw-tp-true"), *yaml = NULL, *cmd = NULL;
+        PolicyInstallation *i;
+        Child child;
+        json_t *e;
+
+        if (!kernel_has(f, "tp_btf"))
+                skip();
+        cmd = format("cp /bin/true %s", program);
+        assert_int_equal(system(cmd), 0);
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: raw-tracepoint\n"
+                      "spec:\n"
+                      "  tracepoints:\n"
+                      "  - subsystem: sched\n"
+                      "    event: sched_process_exec\n"
+                      "    raw: true\n"
+                      "    args:\n"
+                      "    - index: 2\n"
+                      "      type: linux_binprm\n"
+                      "    selectors:\n"
+                      "    - matchArgs:\n"
+                      "      - index: 0\n"
+                      "        operator: Postfix\n"
+                      "        values: [\"/raw-tp-true\"]\n");
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_string_equal(hook_mechanism(f, i, 0), "tp_btf");
+
+        child = child_spawn(child_exec, program);
+        assert_exit_status(child_run(&child), 0);
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        assert_string_equal(json_string_value(json_object_get(e, "subsys")), "sched");
+        assert_string_equal(json_string_value(json_object_get(e, "event")), "sched_process_exec");
+        assert_string_equal(
+                json_string_value(json_object_get(
+                        json_object_get(json_array_get(json_object_get(e, "args"), 0),
+                                        "linux_binprm_arg"),
+                        "path")),
+                program);
+
+        child = child_spawn(child_exec, "/bin/true");
+        assert_exit_status(child_run(&child), 0);
+        assert_int_equal(events_of(f, child.pid), 0);
+        uninstall(f, i);
+}
+
 /* ---- Refusals ---- */
 
 static const char *policy_header = "apiVersion: cilium.io/v1alpha1\n"
@@ -2199,6 +2250,7 @@ int main(void) {
                 cmocka_unit_test_setup(test_uprobe_sigkill, test_setup),
                 cmocka_unit_test_setup(test_tracepoint, test_setup),
                 cmocka_unit_test_setup(test_tracepoint_sigkill, test_setup),
+                cmocka_unit_test_setup(test_raw_tracepoint, test_setup),
                 cmocka_unit_test_setup(test_refused, test_setup),
                 cmocka_unit_test_setup(test_refused_whole, test_setup),
                 cmocka_unit_test_setup(test_disabled_mechanism, test_setup),
