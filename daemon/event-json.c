@@ -5,6 +5,7 @@
 
 #include "event-json.h"
 #include "macro.h"
+#include "syscall-table.h"
 #include "utf8.h"
 
 #define NSEC_PER_SEC UINT64_C(1000000000)
@@ -346,6 +347,10 @@ static int kprobe_arg_to_json(const EventArg *a, json_t **ret) {
         case EVENT_ARG_SIZE:
                 key = "size_arg";
                 v = json_u64_string(a->u);
+                break;
+        case EVENT_ARG_SYSCALL_ID:
+                key = "syscall_id";
+                v = json_pack("{s:I, s:s}", "id", (json_int_t) a->u, "abi", syscall_abi_name());
                 break;
         case EVENT_ARG_STRING:
                 key = "string_arg";

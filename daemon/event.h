@@ -66,6 +66,7 @@ typedef enum EventArgType {
         EVENT_ARG_FILE,   /* file_arg: data is its path; unreadable when the fd was bad */
         EVENT_ARG_PATH,   /* path_arg: data is the path */
         EVENT_ARG_BINPRM, /* linux_binprm_arg: data is the path of the program executed */
+        EVENT_ARG_SYSCALL_ID, /* syscall_id: u is the number, with this machine's abi */
         _EVENT_ARG_TYPE_MAX,
 } EventArgType;
 

@@ -1542,6 +1542,8 @@ static EventArgType event_arg_type(uint8_t t) {
                 return EVENT_ARG_PATH;
         case TG_ARG_LINUX_BINPRM:
                 return EVENT_ARG_BINPRM;
+        case TG_ARG_SYSCALL64:
+                return EVENT_ARG_SYSCALL_ID;
         case TG_ARG_STRING:
                 return EVENT_ARG_STRING;
         case TG_ARG_CHAR_BUF:
@@ -1580,6 +1582,7 @@ static void event_arg_fill(EventArg *out, const struct tg_generic_arg *raw, cons
         case EVENT_ARG_UINT:
         case EVENT_ARG_LONG:
         case EVENT_ARG_SIZE:
+        case EVENT_ARG_SYSCALL_ID:
         case _EVENT_ARG_TYPE_MAX:
                 out->data = NULL;
                 out->size = 0;

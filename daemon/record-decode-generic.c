@@ -14,7 +14,7 @@ static bool text_valid(const char *s, size_t len) {
 static int decode_arg(const struct tg_generic_arg *arg, const char *data) {
         if (arg->flags & ~(TG_GENERIC_ARG_TRUNCATED | TG_GENERIC_ARG_UNREADABLE) || arg->pad)
                 return -EBADMSG;
-        if (tg_arg_type_is_integer(arg->type))
+        if (tg_arg_type_is_integer(arg->type) || arg->type == TG_ARG_SYSCALL64)
                 return arg->size == 0 ? 0 : -EBADMSG;
         switch (arg->type) {
         case TG_ARG_FD:

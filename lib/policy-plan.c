@@ -306,6 +306,11 @@ static bool arg_type_is_kernel_file(uint8_t t) {
         return t == TG_ARG_FILE || t == TG_ARG_PATH || t == TG_ARG_LINUX_BINPRM;
 }
 
+/* Compared as a number: the integers, and a syscall number (syscall64). */
+static bool arg_type_is_number(uint8_t t) {
+        return tg_arg_type_is_integer(t) || t == TG_ARG_SYSCALL64;
+}
+
 static bool arg_type_is_path(uint8_t t) {
         return t == TG_ARG_FD || arg_type_is_kernel_file(t);
 }
@@ -316,13 +321,12 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
         for (size_t i = 0; i < h->n_args && i < TG_POLICY_MAX_ARGS; i++) {
                 uint8_t t = h->arg_type[i];
 
-                if (p->tracepoint && !tg_arg_type_is_integer(t) && t != TG_ARG_STRING &&
-                    t != TG_ARG_FD)
+                if (p->tracepoint && !arg_type_is_number(t) && t != TG_ARG_STRING && t != TG_ARG_FD)
                         return refuse(p,
                                       "argument %zu (index %u): type %s is not implemented by "
                                       "this engine for tracepoints yet",
                                       i, h->arg_index[i], arg_type_name(t));
-                if (!tg_arg_type_is_integer(t) && !arg_type_is_path(t) && !arg_type_is_string(t))
+                if (!arg_type_is_number(t) && !arg_type_is_path(t) && !arg_type_is_string(t))
                         return refuse(p,
                                       "argument %zu (index %u): type %s is not implemented by "
                                       "this engine yet",
@@ -418,7 +422,7 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
         case TG_FILTER_ARG: {
                 uint8_t t = f->arg < TG_POLICY_MAX_ARGS ? h->arg_type[f->arg] : TG_ARG_NONE;
 
-                if (tg_arg_type_is_integer(t)) {
+                if (arg_type_is_number(t)) {
                         if (!op_in(f->op, int_ops, ELEMENTSOF(int_ops)))
                                 break;
                         return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_RANGE);

@@ -33,6 +33,16 @@ const char *syscall_function_prefix(void) {
 #endif
 }
 
+const char *syscall_abi_name(void) {
+#if defined(__x86_64__)
+        return "x86_64";
+#elif defined(__aarch64__)
+        return "arm64";
+#else
+#error "syscall_abi_name() does not know this architecture"
+#endif
+}
+
 int syscall_from_name(const char *name) {
         const SyscallName *found;
         const char *s;

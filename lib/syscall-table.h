@@ -15,5 +15,7 @@ int syscall_from_name(const char *name);
 const char *syscall_to_name(unsigned nr);
 /* The kernel function of the syscall, as Tetragon reports it: "__x64_sys_write". */
 const char *syscall_function_prefix(void);
+/* The syscall ABI of this build's architecture as Tetragon names it: "x86_64", "arm64". */
+const char *syscall_abi_name(void);
 /* Highest number known, plus one. */
 unsigned syscall_max(void);

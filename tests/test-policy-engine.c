@@ -1974,6 +1974,52 @@ static void test_tracepoint_sigkill(void **state) {
         uninstall(f, j);
 }
 
+static void child_getppid(const void *arg) {
+        (void) syscall(SYS_getppid);
+}
+
+/* raw_syscalls/sys_enter's id (index 4) as syscall64: Tetragon's syscall_id. */
+static void test_tracepoint_syscall_id(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        json_t *e, *id;
+
+        if (!kernel_has(f, "tracepoint"))
+                skip();
+        child = child_spawn(child_getppid, NULL);
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: syscall-id\n"
+                      "spec:\n"
+                      "  tracepoints:\n"
+                      "  - subsystem: raw_syscalls\n"
+                      "    event: sys_enter\n"
+                      "    args:\n"
+                      "    - index: 4\n"
+                      "      type: syscall64\n"
+                      "    selectors:\n"
+                      "    - matchArgs:\n"
+                      "      - index: 0\n"
+                      "        operator: Equal\n"
+                      "        values: [\"%d\"]\n"
+                      "      matchPIDs:\n"
+                      "      - operator: In\n"
+                      "        values: [%d]\n",
+                      (int) SYS_getppid, (int) child.pid);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        assert_int_equal(events_of(f, child.pid), 1); /* getppid only, not exit_group */
+        id = json_object_get(json_array_get(json_object_get(e, "args"), 0), "syscall_id");
+        assert_int_equal(json_integer_value(json_object_get(id, "id")), SYS_getppid);
+        assert_string_equal(json_string_value(json_object_get(id, "abi")), syscall_abi_name());
+        uninstall(f, i);
+}
+
 /* A raw tracepoint (raw: true): sched_process_exec's arguments, the linux_binprm third. */
 static void test_raw_tracepoint(void **state) {
         Fixture *f = *state;
@@ -2012,12 +2058,11 @@ static void test_raw_tracepoint(void **state) {
         assert_non_null(e);
         assert_string_equal(json_string_value(json_object_get(e, "subsys")), "sched");
         assert_string_equal(json_string_value(json_object_get(e, "event")), "sched_process_exec");
-        assert_string_equal(
-                json_string_value(json_object_get(
-                        json_object_get(json_array_get(json_object_get(e, "args"), 0),
-                                        "linux_binprm_arg"),
-                        "path")),
-                program);
+        assert_string_equal(json_string_value(json_object_get(
+                                    json_object_get(json_array_get(json_object_get(e, "args"), 0),
+                                                    "linux_binprm_arg"),
+                                    "path")),
+                            program);
 
         child = child_spawn(child_exec, "/bin/true");
         assert_exit_status(child_run(&child), 0);
@@ -2251,6 +2296,7 @@ int main(void) {
                 cmocka_unit_test_setup(test_tracepoint, test_setup),
                 cmocka_unit_test_setup(test_tracepoint_sigkill, test_setup),
                 cmocka_unit_test_setup(test_raw_tracepoint, test_setup),
+                cmocka_unit_test_setup(test_tracepoint_syscall_id, test_setup),
                 cmocka_unit_test_setup(test_refused, test_setup),
                 cmocka_unit_test_setup(test_refused_whole, test_setup),
                 cmocka_unit_test_setup(test_disabled_mechanism, test_setup),
