@@ -228,6 +228,18 @@ static __always_inline bool V(binary_filter)(struct eval *e, struct tg_policy_fi
         return V(path_filter)(e, f, (__u64) exe->f_path.dentry, (__u64) exe->f_path.mnt);
 }
 
+/* matchParentBinaries: the binary of the real parent (its mm's exe_file). */
+static __always_inline bool V(parent_binary_filter)(struct eval *e, struct tg_policy_filter *f) {
+        struct task_struct *task = bpf_get_current_task_btf();
+        struct task_struct *parent = task->real_parent; /* BTF loads: faults read as 0 */
+        struct mm_struct *mm = parent ? parent->mm : NULL;
+        struct file *exe = mm ? mm->exe_file : NULL;
+
+        if (!exe)
+                return op_is_negated(f->op); /* a kernel thread's child: no binary */
+        return V(path_filter)(e, f, (__u64) exe->f_path.dentry, (__u64) exe->f_path.mnt);
+}
+
 static __always_inline bool V(arg_filter)(struct eval *e, struct tg_policy_filter *f) {
         struct tg_policy_hook *hook;
         __u32 pos = f->arg, reg, slot = e->hook_slot;
@@ -260,6 +272,8 @@ static __always_inline bool V(arg_filter)(struct eval *e, struct tg_policy_filte
                 bpf_loop(f->n_values, string_value, NULL, 0);
                 return op_is_negated(f->op) ? !e->any : e->any;
         }
+        case TG_ARG_SOCKADDR:
+                return sockaddr_filter(e, f, reg);
         default:
                 return int_filter(e, f, int_value(type, e->args[reg]));
         }
@@ -288,6 +302,9 @@ static long V(eval_filter)(__u32 i, void *unused) {
                 break;
         case TG_FILTER_BINARY:
                 ok = V(binary_filter)(e, f);
+                break;
+        case TG_FILTER_PARENT_BINARY:
+                ok = V(parent_binary_filter)(e, f);
                 break;
         case TG_FILTER_CAPABILITY:
                 ok = capability_filter(e, f);
@@ -415,6 +432,18 @@ static long V(emit_arg)(__u32 i, void *unused) {
                         arg->flags |= TG_GENERIC_ARG_UNREADABLE;
                         size = 0;
                 }
+                break;
+        }
+        case TG_ARG_SOCKADDR: {
+                struct tg_generic_sockaddr *sa = read_sockaddr(e, reg);
+
+                arg->value = 0; /* a user address says nothing to anyone */
+                if (!sa) {
+                        arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                        break;
+                }
+                bpf_probe_read_kernel(&out->data[off + sizeof(*arg)], sizeof(*sa), sa);
+                size = sizeof(*sa);
                 break;
         }
         default:

@@ -288,7 +288,8 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
         for (size_t i = 0; i < h->n_args && i < TG_POLICY_MAX_ARGS; i++) {
                 uint8_t t = h->arg_type[i];
 
-                if (!tg_arg_type_is_integer(t) && t != TG_ARG_FD && !arg_type_is_string(t))
+                if (!tg_arg_type_is_integer(t) && t != TG_ARG_FD && !arg_type_is_string(t) &&
+                    t != TG_ARG_SOCKADDR)
                         return refuse(p,
                                       "argument %zu (index %u): type %s is not implemented by "
                                       "this engine yet",
@@ -335,12 +336,20 @@ static bool op_in(uint8_t op, const uint8_t *ops, size_t n) {
 static const uint8_t int_ops[] = {
         TG_POLICY_OP_EQUAL,        TG_POLICY_OP_NOT_EQUAL, TG_POLICY_OP_GREATER_THAN,
         TG_POLICY_OP_LESS_THAN,    TG_POLICY_OP_MASK,      TG_POLICY_OP_IN_RANGE,
-        TG_POLICY_OP_NOT_IN_RANGE,
+        TG_POLICY_OP_NOT_IN_RANGE, TG_POLICY_OP_IN_MAP,    TG_POLICY_OP_NOT_IN_MAP,
 };
 static const uint8_t string_ops[] = {
         TG_POLICY_OP_EQUAL,      TG_POLICY_OP_NOT_EQUAL, TG_POLICY_OP_PREFIX,
         TG_POLICY_OP_NOT_PREFIX, TG_POLICY_OP_POSTFIX,   TG_POLICY_OP_NOT_POSTFIX,
 };
+/* On user strings and buffers only, not on paths. */
+static const uint8_t substring_ops[] = {
+        TG_POLICY_OP_SUBSTRING,
+        TG_POLICY_OP_SUBSTRING_IGNORE_CASE,
+};
+static const uint8_t sockaddr_address_ops[] = { TG_POLICY_OP_SADDR, TG_POLICY_OP_NOT_SADDR };
+static const uint8_t sockaddr_port_ops[] = { TG_POLICY_OP_SPORT, TG_POLICY_OP_NOT_SPORT };
+static const uint8_t sockaddr_priv_ops[] = { TG_POLICY_OP_SPORT_PRIV, TG_POLICY_OP_NOT_SPORT_PRIV };
 static const uint8_t binary_ops[] = {
         TG_POLICY_OP_IN,         TG_POLICY_OP_NOT_IN,  TG_POLICY_OP_PREFIX,
         TG_POLICY_OP_NOT_PREFIX, TG_POLICY_OP_POSTFIX, TG_POLICY_OP_NOT_POSTFIX,
@@ -383,9 +392,23 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                         return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_RANGE);
                 }
                 if (t == TG_ARG_FD || arg_type_is_string(t)) {
-                        if (!op_in(f->op, string_ops, ELEMENTSOF(string_ops)))
+                        if (!op_in(f->op, string_ops, ELEMENTSOF(string_ops)) &&
+                            !(arg_type_is_string(t) &&
+                              op_in(f->op, substring_ops, ELEMENTSOF(substring_ops))))
                                 break;
                         return check_values(p, f, where, TG_VALUE_STRING, TG_VALUE_STRING);
+                }
+                if (t == TG_ARG_SOCKADDR) {
+                        if (f->op == TG_POLICY_OP_FAMILY)
+                                return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_NUMBER);
+                        if (op_in(f->op, sockaddr_address_ops, ELEMENTSOF(sockaddr_address_ops)))
+                                return check_values(p, f, where, TG_VALUE_ADDRESS,
+                                                    TG_VALUE_ADDRESS);
+                        if (op_in(f->op, sockaddr_port_ops, ELEMENTSOF(sockaddr_port_ops)))
+                                return check_values(p, f, where, TG_VALUE_RANGE, TG_VALUE_NUMBER);
+                        if (op_in(f->op, sockaddr_priv_ops, ELEMENTSOF(sockaddr_priv_ops)))
+                                return 0;
+                        break;
                 }
                 return refuse(p,
                               "%s on argument %u of type %s is not implemented by this "
@@ -396,6 +419,15 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                 if (!op_in(f->op, set_ops, ELEMENTSOF(set_ops)))
                         break;
                 return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_NUMBER);
+        case TG_FILTER_PARENT_BINARY:
+                if (f->flags & TG_FILTER_FOLLOW_CHILDREN)
+                        return refuse(p,
+                                      "%s: followChildren is not implemented by this engine "
+                                      "yet",
+                                      where);
+                if (!op_in(f->op, binary_ops, ELEMENTSOF(binary_ops)))
+                        break;
+                return check_values(p, f, where, TG_VALUE_STRING, TG_VALUE_STRING);
         case TG_FILTER_BINARY:
                 if (f->flags & TG_FILTER_FOLLOW_CHILDREN)
                         return refuse(p,
@@ -415,7 +447,6 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                 return 0;
         case TG_FILTER_DATA:
         case TG_FILTER_RETURN_ARG:
-        case TG_FILTER_PARENT_BINARY:
         case TG_FILTER_NAMESPACE_CHANGE:
         case TG_FILTER_CAPABILITY_CHANGE:
                 return refuse(p, "%s is not implemented by this engine yet", where);
