@@ -219,9 +219,50 @@ static __always_inline bool V(path_filter)(struct eval *e, struct tg_policy_filt
         return op_is_negated(f->op) ? !e->any : e->any;
 }
 
+static long V(ancestor_binary)(__u32 i, void *data) {
+        struct ancestors *a = data;
+        struct eval *e = eval();
+        __u64 task = a->task, mm, exe, parent;
+
+        if (!e || !task)
+                return 1;
+        mm = (__u64) KREAD(struct task_struct, task, mm);
+        exe = mm ? (__u64) KREAD(struct mm_struct, mm, exe_file) : 0;
+        if (exe) {
+                /* e->any: some value matched, whatever the operator's sense. */
+                V(path_filter)
+                (e, &a->filter, (__u64) KREAD(struct file, exe, f_path.dentry),
+                 (__u64) KREAD(struct file, exe, f_path.mnt));
+                if (e->any) {
+                        a->found = 1;
+                        return 1;
+                }
+        }
+        parent = (__u64) KREAD(struct task_struct, task, real_parent);
+        if (!parent || parent == task)
+                return 1;
+        a->task = parent;
+        return 0;
+}
+
+/* followChildren: task or one of its ancestors, FOLLOW_FORKS_DEPTH tasks in all (as
+ * matchPIDs followForks), runs a binary of the values; NotIn: none of them does. Each
+ * task's binary is its binary now, not at its fork, and an orphan's ancestors are its
+ * reaper's. */
+static __always_inline bool V(binary_filter_follow)(struct eval *e, struct tg_policy_filter *f,
+                                                    __u64 task) {
+        struct ancestors a = { .task = task, .filter = *f };
+
+        bpf_loop(FOLLOW_FORKS_DEPTH, V(ancestor_binary), &a, 0);
+        return op_is_negated(f->op) ? !a.found : a.found;
+}
+
 static __always_inline bool V(binary_filter)(struct eval *e, struct tg_policy_filter *f) {
         struct task_struct *task = bpf_get_current_task_btf();
         struct file *exe = task->mm->exe_file; /* trusted task: plain loads, both variants */
+
+        if (f->flags & TG_FILTER_FOLLOW_CHILDREN)
+                return V(binary_filter_follow)(e, f, (__u64) task);
 
         if (!exe)
                 return op_is_negated(f->op); /* kernel threads run no binary */
@@ -235,6 +276,8 @@ static __always_inline bool V(parent_binary_filter)(struct eval *e, struct tg_po
         struct mm_struct *mm = parent ? parent->mm : NULL;
         struct file *exe = mm ? mm->exe_file : NULL;
 
+        if (f->flags & TG_FILTER_FOLLOW_CHILDREN)
+                return V(binary_filter_follow)(e, f, (__u64) parent);
         if (!exe)
                 return op_is_negated(f->op); /* a kernel thread's child: no binary */
         return V(path_filter)(e, f, (__u64) exe->f_path.dentry, (__u64) exe->f_path.mnt);

@@ -840,6 +840,15 @@ static __always_inline __u32 task_ns_tgid(struct task_struct *task) {
 #define PID_VALUES_MAX 4      /* POLICY_MAX_PID_VALUES */
 #define FOLLOW_FORKS_DEPTH 10 /* ancestors followForks looks at, as Tetragon */
 
+/* matchBinaries followChildren (generic-eval.h): a walk up real_parent, comparing each
+ * task's binary. */
+struct ancestors {
+        __u64 task;
+        struct tg_policy_filter filter; /* a copy: a pointer into a map does not cross frames */
+        __u8 found;
+        __u8 pad[7];
+};
+
 static __always_inline bool pid_in_values(struct tg_policy_filter *f, __u32 pid) {
         for (__u32 i = 0; i < PID_VALUES_MAX; i++) {
                 struct tg_policy_value *val;

@@ -420,20 +420,10 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                         break;
                 return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_NUMBER);
         case TG_FILTER_PARENT_BINARY:
-                if (f->flags & TG_FILTER_FOLLOW_CHILDREN)
-                        return refuse(p,
-                                      "%s: followChildren is not implemented by this engine "
-                                      "yet",
-                                      where);
                 if (!op_in(f->op, binary_ops, ELEMENTSOF(binary_ops)))
                         break;
                 return check_values(p, f, where, TG_VALUE_STRING, TG_VALUE_STRING);
         case TG_FILTER_BINARY:
-                if (f->flags & TG_FILTER_FOLLOW_CHILDREN)
-                        return refuse(p,
-                                      "%s: followChildren is not implemented by this engine "
-                                      "yet",
-                                      where);
                 if (!op_in(f->op, binary_ops, ELEMENTSOF(binary_ops)))
                         break;
                 return check_values(p, f, where, TG_VALUE_STRING, TG_VALUE_STRING);

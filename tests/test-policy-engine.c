@@ -1135,6 +1135,119 @@ static void test_match_parent_binaries(void **state) {
         }
 }
 
+/* The child becomes a shell that appends "x" to the path: its binary is not this test's,
+ * its parent's is. */
+static void child_sh_write(const void *arg) {
+        char script[PATH_MAX + 32];
+
+        snprintf(script, sizeof(script), "printf x >> '%s'", (const char *) arg);
+        execl("/bin/sh", "sh", "-c", script, (char *) NULL);
+        _exit(6);
+}
+
+static bool sh_write_matches(Fixture *f, const char *path, const char *filters) {
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        size_t n;
+
+        events_clear(f);
+        child = child_spawn(child_sh_write, path);
+        yaml = write_policy(child.pid, filters, NULL);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        n = events_of(f, child.pid);
+        uninstall(f, i);
+        assert_true(n <= 1);
+        return n == 1;
+}
+
+/* followChildren (In and NotIn only, as Tetragon): the shell matches by its parent, this
+ * test binary. */
+static void test_follow_children(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "follow-children");
+        static const struct {
+                const char *op;
+                bool self; /* the value: this test binary, or vim */
+                bool follow;
+                bool matches;
+        } cases[] = {
+                { "In", true, true, true },     { "In", true, false, false },
+                { "In", false, true, false },   { "NotIn", true, true, false },
+                { "NotIn", true, false, true }, { "NotIn", false, true, true },
+        };
+
+        for (size_t c = 0; c < ELEMENTSOF(cases); c++) {
+                const char *value = cases[c].self ? f->self_exe : "/usr/bin/vim";
+                _cleanup_free_ char *filters = NULL;
+
+                filters = format("      matchBinaries:\n"
+                                 "      - operator: %s\n"
+                                 "        followChildren: %s\n"
+                                 "        values: [\"%s\"]\n",
+                                 cases[c].op, cases[c].follow ? "true" : "false", value);
+                if (sh_write_matches(f, path, filters) != cases[c].matches)
+                        fail_msg("matchBinaries %s %s followChildren %s: expected %s", cases[c].op,
+                                 value, cases[c].follow ? "true" : "false",
+                                 cases[c].matches ? "a match" : "no match");
+        }
+}
+
+/* A shell that runs a shell that appends "x" to the path: the writer's parent is a shell,
+ * its grandparent this test binary. */
+static void child_sh_sh_write(const void *arg) {
+        char script[PATH_MAX + 64];
+
+        /* "; true": the outer shell forks for the inner one instead of becoming it. */
+        snprintf(script, sizeof(script), "sh -c \"printf x >> '%s'\"; true", (const char *) arg);
+        execl("/bin/sh", "sh", "-c", script, (char *) NULL);
+        _exit(6);
+}
+
+/* Events of the child and its descendants (write_policy follows forks). */
+static size_t nested_sh_events(Fixture *f, const char *path, const char *filters) {
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        size_t n;
+
+        events_clear(f);
+        child = child_spawn(child_sh_sh_write, path);
+        yaml = write_policy(child.pid, filters, NULL);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        (void) ring_buffer__consume(f->ringbuf);
+        n = f->n_events;
+        uninstall(f, i);
+        return n;
+}
+
+/* matchParentBinaries followChildren: the parent or one of its ancestors. */
+static void test_parent_follow_children(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "parent-follow");
+        _cleanup_free_ char *follow = NULL, *no_follow = NULL, *not_in = NULL;
+
+        follow = format("      matchParentBinaries:\n"
+                        "      - operator: In\n"
+                        "        followChildren: true\n"
+                        "        values: [\"%s\"]\n",
+                        f->self_exe);
+        no_follow = format("      matchParentBinaries:\n"
+                           "      - operator: In\n"
+                           "        values: [\"%s\"]\n",
+                           f->self_exe);
+        not_in = format("      matchParentBinaries:\n"
+                        "      - operator: NotIn\n"
+                        "        followChildren: true\n"
+                        "        values: [\"%s\"]\n",
+                        f->self_exe);
+        assert_int_equal(nested_sh_events(f, path, follow), 1);
+        assert_int_equal(nested_sh_events(f, path, no_follow), 0);
+        assert_int_equal(nested_sh_events(f, path, not_in), 0);
+}
+
 /* ---- sockaddr ---- */
 
 typedef struct ConnectCase {
@@ -1623,12 +1736,11 @@ static void test_refused(void **state) {
                        "    - index: 1\n"
                        "      type: string\n"
                        "    selectors:\n"
-                       "    - matchParentBinaries:\n"
+                       "    - matchNamespaceChanges:\n"
                        "      - operator: In\n"
-                       "        followChildren: true\n"
-                       "        values: [\"/usr/bin/sh\"]\n",
-                       "kprobes[0] sys_openat: selector 0: matchParentBinaries: followChildren is "
-                       "not implemented by this engine yet");
+                       "        values: [Mnt]\n",
+                       "kprobes[0] sys_openat: selector 0: matchNamespaceChanges is not "
+                       "implemented by this engine yet");
         assert_refused(f,
                        "  kprobes:\n"
                        "  - call: sys_openat\n"
@@ -1759,6 +1871,8 @@ int main(void) {
                 cmocka_unit_test_setup(test_in_map, test_setup),
                 cmocka_unit_test_setup(test_match_binaries, test_setup),
                 cmocka_unit_test_setup(test_match_parent_binaries, test_setup),
+                cmocka_unit_test_setup(test_follow_children, test_setup),
+                cmocka_unit_test_setup(test_parent_follow_children, test_setup),
                 cmocka_unit_test_setup(test_sockaddr_event, test_setup),
                 cmocka_unit_test_setup(test_sockaddr_operators, test_setup),
                 cmocka_unit_test_setup(test_match_pids, test_setup),

@@ -237,27 +237,13 @@ static void test_selectors(void **state) {
 
         assert_refused("  kprobes:\n"
                        "  - call: sys_write\n"
-                       "    args:\n"
-                       "    - index: 0\n"
-                       "      type: fd\n"
                        "    selectors:\n"
-                       "    - matchBinaries:\n"
+                       "    - matchNamespaceChanges:\n"
                        "      - operator: In\n"
-                       "        followChildren: true\n"
-                       "        values: [\"/usr/bin/sh\"]\n",
+                       "        values: [Mnt]\n",
                        &minimal,
-                       "kprobes[0] sys_write: selector 0: matchBinaries: followChildren is not "
+                       "kprobes[0] sys_write: selector 0: matchNamespaceChanges is not "
                        "implemented by this engine yet");
-        assert_refused("  kprobes:\n"
-                       "  - call: sys_write\n"
-                       "    selectors:\n"
-                       "    - matchParentBinaries:\n"
-                       "      - operator: In\n"
-                       "        followChildren: true\n"
-                       "        values: [\"/usr/bin/sh\"]\n",
-                       &minimal,
-                       "kprobes[0] sys_write: selector 0: matchParentBinaries: followChildren is "
-                       "not implemented by this engine yet");
 }
 
 static void assert_planned(const char *spec) {
@@ -287,6 +273,24 @@ static void test_parent_binaries(void **state) {
                                      ops[i]) >= 0);
                 assert_planned(spec);
         }
+}
+
+static void test_follow_children(void **state) {
+        assert_planned("  kprobes:\n"
+                       "  - call: sys_write\n"
+                       "    selectors:\n"
+                       "    - matchBinaries:\n"
+                       "      - operator: In\n"
+                       "        followChildren: true\n"
+                       "        values: [\"/usr/bin/sh\"]\n"
+                       "    - matchBinaries:\n"
+                       "      - operator: NotIn\n"
+                       "        followChildren: true\n"
+                       "        values: [\"/usr/bin/bash\"]\n"
+                       "    - matchParentBinaries:\n"
+                       "      - operator: In\n"
+                       "        followChildren: true\n"
+                       "        values: [\"/usr/bin/sh\"]\n");
 }
 
 static void test_in_map(void **state) {
@@ -468,6 +472,7 @@ int main(void) {
                 cmocka_unit_test(test_in_map),
                 cmocka_unit_test(test_substring),
                 cmocka_unit_test(test_sockaddr),
+                cmocka_unit_test(test_follow_children),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
