@@ -479,6 +479,7 @@ static long V(emit_arg)(__u32 i, void *unused) {
         }
         case TG_ARG_SOCKADDR: {
                 struct tg_generic_sockaddr *sa = read_sockaddr(e, reg);
+                __u64 lo, hi;
 
                 arg->value = 0; /* a user address says nothing to anyone */
                 if (!sa) {
@@ -487,6 +488,10 @@ static long V(emit_arg)(__u32 i, void *unused) {
                 }
                 bpf_probe_read_kernel(&out->data[off + sizeof(*arg)], sizeof(*sa), sa);
                 size = sizeof(*sa);
+                /* The digest sees the first 8 bytes of the data: family and port only. */
+                __builtin_memcpy(&lo, sa->addr, 8);
+                __builtin_memcpy(&hi, sa->addr + 8, 8);
+                arg->value = lo ^ hi;
                 break;
         }
         default:

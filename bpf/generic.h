@@ -21,7 +21,8 @@
  *     fd:       the path of the file, NUL-terminated
  *     string:   the user string, NUL-terminated
  *     char_buf: the bytes (at most TG_GENERIC_BUF_MAX), value = the size passed
- *     sockaddr: a struct tg_generic_sockaddr (none when unreadable), value = 0
+ *     sockaddr: a struct tg_generic_sockaddr (none when unreadable), value = its address's
+ *               two halves XORed (what tells addresses apart in rateLimit's digest)
  *     integers: no data, value = the argument (sign-extended for signed types)
  * and header.size is the end of the last one.
  */

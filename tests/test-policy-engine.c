@@ -1251,7 +1251,7 @@ static void test_parent_follow_children(void **state) {
 /* ---- sockaddr ---- */
 
 typedef struct ConnectCase {
-        int family; /* AF_INET, AF_INET6 or AF_UNIX */
+        int family; /* AF_INET, AF_INET6 or AF_UNIX; AF_UNSPEC: a NULL address */
         uint16_t port;
         const char *unix_path;
 } ConnectCase;
@@ -1285,6 +1285,12 @@ static void child_connect(const void *arg) {
                 fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
                 break;
         }
+        case AF_UNSPEC:
+                fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                if (fd < 0)
+                        _exit(10);
+                (void) connect(fd, NULL, sizeof(struct sockaddr_in)); /* EFAULT */
+                return;
         default: {
                 struct sockaddr_un *un = (struct sockaddr_un *) &ss;
 
@@ -1389,6 +1395,22 @@ static void test_sockaddr_event(void **state) {
         assert_sockaddr_json(arg, "AF_INET6", "::1", 4243);
         assert_true(connect_matches(f, &un, "", &arg));
         assert_sockaddr_json(arg, "AF_UNIX", NULL, 0);
+}
+
+/* An address the kernel cannot read: {} in the event, and only the Not forms match. */
+static void test_sockaddr_unreadable(void **state) {
+        Fixture *f = *state;
+        ConnectCase null = { AF_UNSPEC, 0, NULL };
+        json_t *arg = NULL;
+
+        assert_true(connect_matches(f, &null, "", &arg));
+        assert_non_null(arg);
+        assert_int_equal(json_object_size(arg), 0);
+        json_decref(arg);
+        assert_false(connect_op(f, &null, "Family", "AF_UNSPEC, AF_INET"));
+        assert_false(connect_op(f, &null, "SAddr", "\"0.0.0.0/0\""));
+        assert_true(connect_op(f, &null, "NotSAddr", "\"0.0.0.0/0\""));
+        assert_true(connect_op(f, &null, "NotSPortPriv", NULL));
 }
 
 static void test_sockaddr_operators(void **state) {
@@ -1875,6 +1897,7 @@ int main(void) {
                 cmocka_unit_test_setup(test_parent_follow_children, test_setup),
                 cmocka_unit_test_setup(test_sockaddr_event, test_setup),
                 cmocka_unit_test_setup(test_sockaddr_operators, test_setup),
+                cmocka_unit_test_setup(test_sockaddr_unreadable, test_setup),
                 cmocka_unit_test_setup(test_match_pids, test_setup),
                 cmocka_unit_test_setup(test_namespace_pid, test_setup),
                 cmocka_unit_test_setup(test_match_capabilities, test_setup),
