@@ -229,10 +229,11 @@ static long V(ancestor_binary)(__u32 i, void *data) {
         mm = (__u64) KREAD(struct task_struct, task, mm);
         exe = mm ? (__u64) KREAD(struct mm_struct, mm, exe_file) : 0;
         if (exe) {
-                /* e->any: some value matched, whatever the operator's sense. */
-                V(path_filter)
-                (e, &a->filter, (__u64) KREAD(struct file, exe, f_path.dentry),
-                 (__u64) KREAD(struct file, exe, f_path.mnt));
+                __u64 dentry = (__u64) KREAD(struct file, exe, f_path.dentry);
+                __u64 mnt = (__u64) KREAD(struct file, exe, f_path.mnt);
+
+                /* Then e->any: some value matched, whatever the operator's sense. */
+                (void) V(path_filter)(e, &a->filter, dentry, mnt);
                 if (e->any) {
                         a->found = 1;
                         return 1;
@@ -481,7 +482,7 @@ static long V(emit_arg)(__u32 i, void *unused) {
                 struct tg_generic_sockaddr *sa = read_sockaddr(e, reg);
                 __u64 lo, hi;
 
-                arg->value = 0; /* a user address says nothing to anyone */
+                arg->value = 0; /* not the user pointer, which says nothing to anyone */
                 if (!sa) {
                         arg->flags |= TG_GENERIC_ARG_UNREADABLE;
                         break;
