@@ -840,14 +840,26 @@ static __always_inline __u32 task_ns_tgid(struct task_struct *task) {
 #define PID_VALUES_MAX 4      /* POLICY_MAX_PID_VALUES */
 #define FOLLOW_FORKS_DEPTH 10 /* ancestors followForks looks at, as Tetragon */
 
-/* matchBinaries followChildren (generic-eval.h): a walk up real_parent, comparing each
- * task's binary. */
+/* followChildren (generic-eval.h): a walk up real_parent, comparing each task's binary.
+ * Its state is in a map, not on the stack: the verifier tracks what a loop callback
+ * changes on the stack, and each change is one more pass over the whole walk. */
 struct ancestors {
-        __u64 task;
-        struct tg_policy_filter filter; /* a copy: a pointer into a map does not cross frames */
+        __u64 task; /* the task whose binary is in e->path_dentry, e->path_mnt */
+        __u32 value_first;
+        __u32 n_values;
+        __u8 has_exe;
         __u8 found;
-        __u8 pad[7];
+        __u8 pad[6];
 };
+
+#define FOLLOW_CHILDREN_VALUES_MAX 64 /* POLICY_MAX_VALUES */
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, struct ancestors);
+} gen_ancestors SEC(".maps");
 
 static __always_inline bool pid_in_values(struct tg_policy_filter *f, __u32 pid) {
         for (__u32 i = 0; i < PID_VALUES_MAX; i++) {
