@@ -377,6 +377,12 @@ static int check_values(Planner *p, const struct tg_policy_filter *f, const char
         return 0;
 }
 
+/* The followChildren walk compares paths for equality only (the parser takes no more). */
+static bool follow_children_ok(const struct tg_policy_filter *f) {
+        return !(f->flags & TG_FILTER_FOLLOW_CHILDREN) ||
+               op_in(f->op, set_ops, ELEMENTSOF(set_ops));
+}
+
 static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selector,
                         const struct tg_policy_filter *f) {
         char where[96];
@@ -420,10 +426,12 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                         break;
                 return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_NUMBER);
         case TG_FILTER_PARENT_BINARY:
-                if (!op_in(f->op, binary_ops, ELEMENTSOF(binary_ops)))
-                        break;
-                return check_values(p, f, where, TG_VALUE_STRING, TG_VALUE_STRING);
         case TG_FILTER_BINARY:
+                if (!follow_children_ok(f))
+                        return refuse(p,
+                                      "%s: followChildren with operator %s is not implemented "
+                                      "by this engine yet",
+                                      where, operator_name(f->op));
                 if (!op_in(f->op, binary_ops, ELEMENTSOF(binary_ops)))
                         break;
                 return check_values(p, f, where, TG_VALUE_STRING, TG_VALUE_STRING);
