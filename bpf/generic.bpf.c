@@ -464,6 +464,9 @@ static __always_inline bool bytes_equal_nocase(const __u8 *a, __u32 a_off, __u32
         return true;
 }
 
+/* The state of the loops below (substrings, socket addresses, InMap), in a map and not on
+ * the stack: the verifier tracks what a loop callback changes on the stack, and each
+ * change costs it one more pass over the callback. */
 struct substring_ctx {
         __u32 str;  /* slot of the value in gen_strings */
         __u32 vlen; /* its length, at least 1 */
@@ -473,15 +476,55 @@ struct substring_ctx {
         __u8 pad[2];
 };
 
+struct sockaddr_ctx {
+        __u32 reg;
+        __u32 value_first;
+        __u8 op;
+        __u8 any;
+        __u8 pad[6];
+};
+
+struct int_map_ctx {
+        __u64 v;
+        __u32 value_first;
+        __u8 is_signed;
+        __u8 any;
+        __u8 pad[2];
+};
+
+struct loop_state {
+        struct substring_ctx substring;
+        struct sockaddr_ctx sockaddr;
+        struct int_map_ctx int_map;
+};
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, struct loop_state);
+} gen_loop_state SEC(".maps");
+
+static __always_inline struct loop_state *loop_state(void) {
+        __u32 zero = 0;
+
+        return bpf_map_lookup_elem(&gen_loop_state, &zero);
+}
+
 /* Does the value start at byte i of the data? */
-static long substring_at(__u32 i, void *data) {
-        struct substring_ctx *c = data;
+static long substring_at(__u32 i, void *unused) {
+        struct loop_state *ls = loop_state();
+        struct substring_ctx *c;
         struct tg_generic_string *s;
         struct user_data *d;
         struct eval *e = eval();
-        __u32 key, str = c->str;
+        __u32 key, str;
 
-        if (!e || i + c->vlen > c->len)
+        if (!e || !ls)
+                return 1;
+        c = &ls->substring;
+        str = c->str;
+        if (i + c->vlen > c->len)
                 return 1;
         key = e->data_reg;
         d = bpf_map_lookup_elem(&gen_data, &key);
@@ -500,14 +543,16 @@ static long substring_at(__u32 i, void *data) {
 /* SubString, SubStringIgnoreCase: string slot str (vlen bytes) somewhere in the len bytes
  * of e->data_reg's data. An empty value is in every string. */
 static __always_inline bool substring_found(__u32 str, __u32 vlen, __u32 len, bool nocase) {
-        struct substring_ctx c = { .str = str, .vlen = vlen, .len = len, .nocase = nocase };
+        struct loop_state *ls = loop_state();
 
         if (vlen == 0)
                 return true;
-        if (vlen > len)
+        if (vlen > len || !ls)
                 return false;
-        bpf_loop(len - vlen + 1, substring_at, &c, 0);
-        return c.found;
+        ls->substring =
+                (struct substring_ctx){ .str = str, .vlen = vlen, .len = len, .nocase = nocase };
+        bpf_loop(len - vlen + 1, substring_at, NULL, 0);
+        return ls->substring.found;
 }
 
 static long string_value(__u32 i, void *unused) {
@@ -643,22 +688,20 @@ static __always_inline bool sockaddr_has_port(const struct tg_generic_sockaddr *
         return sa->family == TG_GENERIC_AF_INET || sa->family == TG_GENERIC_AF_INET6;
 }
 
-struct sockaddr_ctx {
-        __u32 reg;
-        __u32 value_first;
-        __u8 op;
-        __u8 any;
-        __u8 pad[2];
-};
-
-static long sockaddr_value(__u32 i, void *data) {
-        struct sockaddr_ctx *c = data;
+static long sockaddr_value(__u32 i, void *unused) {
+        struct loop_state *ls = loop_state();
+        struct sockaddr_ctx *c;
         struct tg_generic_sockaddr *sa;
         struct tg_policy_value *v;
         struct user_data *d;
-        __u32 slot = c->value_first + i, key = c->reg;
+        __u32 slot, key;
         bool hit = false;
 
+        if (!ls)
+                return 1;
+        c = &ls->sockaddr;
+        slot = c->value_first + i;
+        key = c->reg;
         v = bpf_map_lookup_elem(&gen_values, &slot);
         d = bpf_map_lookup_elem(&gen_data, &key);
         if (!v || !d)
@@ -694,10 +737,10 @@ static __always_inline bool sockaddr_op_negated(__u8 op) {
  * range, and NotSAddr or NotSPort match it. An unreadable address matches only Not*. */
 static __always_inline bool sockaddr_filter(struct eval *e, struct tg_policy_filter *f, __u32 reg) {
         struct tg_generic_sockaddr *sa = read_sockaddr(e, reg);
-        struct sockaddr_ctx c = { .reg = reg, .value_first = f->value_first, .op = f->op };
+        struct loop_state *ls = loop_state();
         bool hit;
 
-        if (!sa)
+        if (!sa || !ls)
                 return sockaddr_op_negated(f->op);
         switch (f->op) {
         case TG_POLICY_OP_SPORT_PRIV:
@@ -705,8 +748,11 @@ static __always_inline bool sockaddr_filter(struct eval *e, struct tg_policy_fil
                 hit = sockaddr_has_port(sa) && sa->port < 1024;
                 break;
         default:
-                bpf_loop(f->n_values, sockaddr_value, &c, 0);
-                hit = c.any;
+                ls->sockaddr = (struct sockaddr_ctx){ .reg = reg,
+                                                      .value_first = f->value_first,
+                                                      .op = f->op };
+                bpf_loop(f->n_values, sockaddr_value, NULL, 0);
+                hit = ls->sockaddr.any;
         }
         return sockaddr_op_negated(f->op) ? !hit : hit;
 }
@@ -763,19 +809,16 @@ static __always_inline bool int_value_matches(__u8 op, bool is_signed, __u64 v,
         return false;
 }
 
-struct int_map_ctx {
-        __u64 v;
-        __u32 value_first;
-        __u8 is_signed;
-        __u8 any;
-        __u8 pad[2];
-};
-
-static long int_map_value(__u32 i, void *data) {
-        struct int_map_ctx *c = data;
+static long int_map_value(__u32 i, void *unused) {
+        struct loop_state *ls = loop_state();
+        struct int_map_ctx *c;
         struct tg_policy_value *val;
-        __u32 slot = c->value_first + i;
+        __u32 slot;
 
+        if (!ls)
+                return 1;
+        c = &ls->int_map;
+        slot = c->value_first + i;
         val = bpf_map_lookup_elem(&gen_values, &slot);
         if (!val)
                 return 1;
@@ -789,10 +832,15 @@ static long int_map_value(__u32 i, void *data) {
 /* InMap, NotInMap: numbers and ranges, as many as the parser allows (POLICY_MAX_VALUES),
  * in a loop bounded by the filter's count. */
 static __always_inline bool int_map_filter(struct tg_policy_filter *f, bool is_signed, __u64 v) {
-        struct int_map_ctx c = { .v = v, .value_first = f->value_first, .is_signed = is_signed };
+        struct loop_state *ls = loop_state();
 
-        bpf_loop(f->n_values, int_map_value, &c, 0);
-        return f->op == TG_POLICY_OP_NOT_IN_MAP ? !c.any : c.any;
+        if (!ls)
+                return f->op == TG_POLICY_OP_NOT_IN_MAP;
+        ls->int_map = (struct int_map_ctx){ .v = v,
+                                            .value_first = f->value_first,
+                                            .is_signed = is_signed };
+        bpf_loop(f->n_values, int_map_value, NULL, 0);
+        return f->op == TG_POLICY_OP_NOT_IN_MAP ? !ls->int_map.any : ls->int_map.any;
 }
 
 /* Other integer filters have at most POLICY_MAX_NUMERIC_VALUES (4) values. */
