@@ -1397,6 +1397,60 @@ static void test_sockaddr_event(void **state) {
         assert_sockaddr_json(arg, "AF_UNIX", NULL, 0);
 }
 
+/* sendto()'s address is its fifth argument: the last register a hook reads. */
+static void child_sendto(const void *arg) {
+        struct sockaddr_in in = {
+                .sin_family = AF_INET,
+                .sin_port = htons(4244),
+                .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+        };
+        char x = 'x';
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0)
+                _exit(10);
+        (void) sendto(fd, &x, 1, 0, (struct sockaddr *) &in, sizeof(in));
+}
+
+static void test_sockaddr_sendto(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        json_t *e;
+
+        events_clear(f);
+        child = child_spawn(child_sendto, NULL);
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: sendto-test\n"
+                      "spec:\n"
+                      "  kprobes:\n"
+                      "  - call: sys_sendto\n"
+                      "    args:\n"
+                      "    - index: 4\n"
+                      "      type: sockaddr\n"
+                      "    selectors:\n"
+                      "    - matchPIDs:\n"
+                      "      - operator: In\n"
+                      "        values: [%d]\n"
+                      "      matchArgs:\n"
+                      "      - index: 4\n"
+                      "        operator: SPort\n"
+                      "        values: [\"4244\"]\n",
+                      (int) child.pid);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        assert_sockaddr_json(
+                json_incref(json_object_get(json_array_get(json_object_get(e, "args"), 0),
+                                            "sockaddr_arg")),
+                "AF_INET", "127.0.0.1", 4244);
+        uninstall(f, i);
+}
+
 /* An address the kernel cannot read: {} in the event, and only the Not forms match. */
 static void test_sockaddr_unreadable(void **state) {
         Fixture *f = *state;
@@ -1898,6 +1952,7 @@ int main(void) {
                 cmocka_unit_test_setup(test_sockaddr_event, test_setup),
                 cmocka_unit_test_setup(test_sockaddr_operators, test_setup),
                 cmocka_unit_test_setup(test_sockaddr_unreadable, test_setup),
+                cmocka_unit_test_setup(test_sockaddr_sendto, test_setup),
                 cmocka_unit_test_setup(test_match_pids, test_setup),
                 cmocka_unit_test_setup(test_namespace_pid, test_setup),
                 cmocka_unit_test_setup(test_match_capabilities, test_setup),
