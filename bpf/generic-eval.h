@@ -245,12 +245,107 @@ static __always_inline bool V(path_filter)(struct eval *e, struct tg_policy_filt
         return op_is_negated(f->op) ? !e->any : e->any;
 }
 
+/* Step i of a followChildren walk: value i % n_values against task i / n_values, which is
+ * the first task's ancestor at that distance. Values and tasks in one loop, and equality
+ * only (In, NotIn: all followChildren takes), keep what the verifier explores small. */
+static long V(ancestor_value)(__u32 i, void *unused) {
+        struct tg_generic_string *s;
+        struct tg_policy_value *v;
+        struct ancestors *a;
+        struct eval *e = eval();
+        __u32 zero = 0, at, slot, str;
+
+        a = bpf_map_lookup_elem(&gen_ancestors, &zero);
+        if (!e || !a || a->n_values == 0)
+                return 1;
+        at = i % a->n_values;
+        if (at == 0) { /* the next task: its binary's path, where path_value's are */
+                __u64 mm, exe = 0, dentry, mnt;
+
+                if (i > 0) {
+                        __u64 parent = (__u64) KREAD(struct task_struct, a->task, real_parent);
+
+                        if (!parent || parent == a->task)
+                                return 1;
+                        a->task = parent;
+                }
+                mm = (__u64) KREAD(struct task_struct, a->task, mm);
+                if (mm)
+                        exe = (__u64) KREAD(struct mm_struct, mm, exe_file);
+                a->has_exe = exe != 0;
+                if (!exe)
+                        return 0;
+                dentry = (__u64) KREAD(struct file, exe, f_path.dentry);
+                mnt = (__u64) KREAD(struct file, exe, f_path.mnt);
+                e->path_dentry = dentry;
+                e->path_mnt = mnt;
+                e->leaf_len = KREAD(struct dentry, dentry, d_name.len);
+                e->leaf_is_mount_root = dentry == (__u64) KREAD(struct vfsmount, mnt, mnt_root);
+        }
+        if (!a->has_exe)
+                return 0; /* a kernel thread: on to its parent */
+        slot = a->value_first + at;
+        v = bpf_map_lookup_elem(&gen_values, &slot);
+        if (!v || v->kind != TG_VALUE_STRING)
+                return 1;
+        str = v->lo;
+        s = bpf_map_lookup_elem(&gen_strings, &str);
+        if (!s || (!e->leaf_is_mount_root && s->last_len != e->leaf_len))
+                return 0;
+        if (V(path_matches_end)(e, e->path_dentry, e->path_mnt, str, v->aux, false)) {
+                a->found = 1;
+                return 1;
+        }
+        return 0;
+}
+
+/* followChildren (In, NotIn): the current task (or its real parent) or one of their
+ * ancestors, FOLLOW_FORKS_DEPTH tasks in all (as matchPIDs followForks), runs a binary of
+ * the values; NotIn: none of them does. Each task's binary is its binary now, not at its
+ * fork, and an orphan's ancestors are its reaper's.
+ *
+ * A global function, of scalars only: the verifier checks it once, not at each call. */
+__noinline int V(binary_filter_follow)(__u32 from_parent, __u32 value_first, __u32 n_values,
+                                       __u32 op) {
+        struct task_struct *task = bpf_get_current_task_btf();
+        struct ancestors *a;
+        __u32 zero = 0;
+
+        if (from_parent)
+                task = task->real_parent; /* BTF loads: faults read as 0 */
+        a = bpf_map_lookup_elem(&gen_ancestors, &zero);
+        if (!a || !task || n_values == 0 || n_values > FOLLOW_CHILDREN_VALUES_MAX)
+                return op_is_negated(op);
+        *a = (struct ancestors){ .task = (__u64) task,
+                                 .value_first = value_first,
+                                 .n_values = n_values };
+        bpf_loop(FOLLOW_FORKS_DEPTH * n_values, V(ancestor_value), NULL, 0);
+        return op_is_negated(op) ? !a->found : a->found;
+}
+
 static __always_inline bool V(binary_filter)(struct eval *e, struct tg_policy_filter *f) {
         struct task_struct *task = bpf_get_current_task_btf();
         struct file *exe = task->mm->exe_file; /* trusted task: plain loads, both variants */
 
+        if (f->flags & TG_FILTER_FOLLOW_CHILDREN)
+                return V(binary_filter_follow)(0, f->value_first, f->n_values, f->op);
+
         if (!exe)
                 return op_is_negated(f->op); /* kernel threads run no binary */
+        return V(path_filter)(e, f, (__u64) exe->f_path.dentry, (__u64) exe->f_path.mnt);
+}
+
+/* matchParentBinaries: the binary of the real parent (its mm's exe_file). */
+static __always_inline bool V(parent_binary_filter)(struct eval *e, struct tg_policy_filter *f) {
+        struct task_struct *task = bpf_get_current_task_btf();
+        struct task_struct *parent = task->real_parent; /* BTF loads: faults read as 0 */
+        struct mm_struct *mm = parent ? parent->mm : NULL;
+        struct file *exe = mm ? mm->exe_file : NULL;
+
+        if (f->flags & TG_FILTER_FOLLOW_CHILDREN)
+                return V(binary_filter_follow)(1, f->value_first, f->n_values, f->op);
+        if (!exe)
+                return op_is_negated(f->op); /* a kernel thread's child: no binary */
         return V(path_filter)(e, f, (__u64) exe->f_path.dentry, (__u64) exe->f_path.mnt);
 }
 
@@ -289,6 +384,8 @@ static __always_inline bool V(arg_filter)(struct eval *e, struct tg_policy_filte
                 bpf_loop(f->n_values, string_value, NULL, 0);
                 return op_is_negated(f->op) ? !e->any : e->any;
         }
+        case TG_ARG_SOCKADDR:
+                return sockaddr_filter(e, f, reg);
         default:
                 return int_filter(e, f, int_value(type, e->args[reg]));
         }
@@ -317,6 +414,9 @@ static long V(eval_filter)(__u32 i, void *unused) {
                 break;
         case TG_FILTER_BINARY:
                 ok = V(binary_filter)(e, f);
+                break;
+        case TG_FILTER_PARENT_BINARY:
+                ok = V(parent_binary_filter)(e, f);
                 break;
         case TG_FILTER_CAPABILITY:
                 ok = capability_filter(e, f);
@@ -449,6 +549,23 @@ static long V(emit_arg)(__u32 i, void *unused) {
                         arg->flags |= TG_GENERIC_ARG_UNREADABLE;
                         size = 0;
                 }
+                break;
+        }
+        case TG_ARG_SOCKADDR: {
+                struct tg_generic_sockaddr *sa = read_sockaddr(e, reg);
+                __u64 lo, hi;
+
+                arg->value = 0; /* not the user pointer, which says nothing to anyone */
+                if (!sa) {
+                        arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                        break;
+                }
+                bpf_probe_read_kernel(&out->data[off + sizeof(*arg)], sizeof(*sa), sa);
+                size = sizeof(*sa);
+                /* The digest sees the first 8 bytes of the data: family and port only. */
+                __builtin_memcpy(&lo, sa->addr, 8);
+                __builtin_memcpy(&hi, sa->addr + 8, 8);
+                arg->value = lo ^ hi;
                 break;
         }
         default:

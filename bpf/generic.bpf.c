@@ -478,6 +478,131 @@ static __always_inline long read_user_data(struct eval *e, __u32 reg, __u8 kind,
         return n;
 }
 
+/* ---- Substrings ---- */
+
+/* ASCII upper case letters of the 8 bytes in x, lowered. A byte is upper case when,
+ * without its top bit, it is at least 'A' and not above 'Z', and its top bit is clear. */
+static __always_inline __u64 ascii_lower8(__u64 x) {
+        const __u64 high = 0x8080808080808080ULL;
+        __u64 low7 = x & ~high;
+        __u64 from_a = low7 + 0x3f3f3f3f3f3f3f3fULL; /* 0x80 - 'A': top bit from 'A' on */
+        __u64 past_z = low7 + 0x2525252525252525ULL; /* 0x80 - 'Z' - 1: top bit past 'Z' */
+        __u64 upper = from_a & ~past_z & ~x & high;
+
+        return x | (upper >> 2); /* 0x80 >> 2 is 0x20, the case bit */
+}
+
+/* bytes_equal(), ASCII letters compared without case. */
+static __always_inline bool bytes_equal_nocase(const __u8 *a, __u32 a_off, __u32 a_mask,
+                                               const __u8 *b, __u32 b_off, __u32 n) {
+        for (__u32 i = 0; i < TG_POLICY_STRING_MAX / 8; i++) {
+                __u32 k = i * 8;
+                __u64 x, y, diff;
+
+                if (k >= n)
+                        break;
+                x = ascii_lower8(*(const __u64 *) (a + ((a_off + k) & a_mask)));
+                y = ascii_lower8(*(const __u64 *) (b + ((b_off + k) & (TG_POLICY_STRING_MAX - 1))));
+                diff = x ^ y;
+                if (n - k < 8)
+                        diff &= (1ULL << ((n - k) * 8)) - 1;
+                if (diff)
+                        return false;
+        }
+        return true;
+}
+
+/* The state of the loops below (substrings, socket addresses, InMap), in a map and not on
+ * the stack: the verifier tracks what a loop callback changes on the stack, and each
+ * change costs it one more pass over the callback. */
+struct substring_ctx {
+        __u32 str;  /* slot of the value in gen_strings */
+        __u32 vlen; /* its length, at least 1 */
+        __u32 len;  /* of the data */
+        __u8 nocase;
+        __u8 found;
+        __u8 pad[2];
+};
+
+struct sockaddr_ctx {
+        __u32 reg;
+        __u32 value_first;
+        __u8 op;
+        __u8 any;
+        __u8 pad[6];
+};
+
+struct int_map_ctx {
+        __u64 v;
+        __u32 value_first;
+        __u8 is_signed;
+        __u8 any;
+        __u8 pad[2];
+};
+
+struct loop_state {
+        struct substring_ctx substring;
+        struct sockaddr_ctx sockaddr;
+        struct int_map_ctx int_map;
+};
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, struct loop_state);
+} gen_loop_state SEC(".maps");
+
+static __always_inline struct loop_state *loop_state(void) {
+        __u32 zero = 0;
+
+        return bpf_map_lookup_elem(&gen_loop_state, &zero);
+}
+
+/* Does the value start at byte i of the data? */
+static long substring_at(__u32 i, void *unused) {
+        struct loop_state *ls = loop_state();
+        struct substring_ctx *c;
+        struct tg_generic_string *s;
+        struct user_data *d;
+        struct eval *e = eval();
+        __u32 key, str;
+
+        if (!e || !ls)
+                return 1;
+        c = &ls->substring;
+        str = c->str;
+        if (i + c->vlen > c->len)
+                return 1;
+        key = e->data_reg;
+        d = bpf_map_lookup_elem(&gen_data, &key);
+        s = bpf_map_lookup_elem(&gen_strings, &str);
+        if (!d || !s || c->vlen > TG_POLICY_STRING_MAX)
+                return 1;
+        if (c->nocase
+                    ? bytes_equal_nocase(d->data, i, TG_GENERIC_STRING_MAX - 1, s->data, 0, c->vlen)
+                    : bytes_equal(d->data, i, TG_GENERIC_STRING_MAX - 1, s->data, 0, c->vlen)) {
+                c->found = 1;
+                return 1;
+        }
+        return 0;
+}
+
+/* SubString, SubStringIgnoreCase: string slot str (vlen bytes) somewhere in the len bytes
+ * of e->data_reg's data. An empty value is in every string. */
+static __always_inline bool substring_found(__u32 str, __u32 vlen, __u32 len, bool nocase) {
+        struct loop_state *ls = loop_state();
+
+        if (vlen == 0)
+                return true;
+        if (vlen > len || !ls)
+                return false;
+        ls->substring =
+                (struct substring_ctx){ .str = str, .vlen = vlen, .len = len, .nocase = nocase };
+        bpf_loop(len - vlen + 1, substring_at, NULL, 0);
+        return ls->substring.found;
+}
+
 static long string_value(__u32 i, void *unused) {
         struct eval *e = eval();
         struct tg_generic_string *s;
@@ -519,12 +644,165 @@ static long string_value(__u32 i, void *unused) {
                 hit = len >= vlen &&
                       bytes_equal(d->data, len - vlen, TG_GENERIC_STRING_MAX - 1, s->data, 0, vlen);
                 break;
+        case TG_POLICY_OP_SUBSTRING:
+        case TG_POLICY_OP_SUBSTRING_IGNORE_CASE:
+                hit = substring_found(str, vlen, len,
+                                      e->path_op == TG_POLICY_OP_SUBSTRING_IGNORE_CASE);
+                break;
         }
         if (hit) {
                 e->any = 1;
                 return 1;
         }
         return 0;
+}
+
+/* ---- Socket addresses ---- */
+
+/* Register reg's struct sockaddr, read once per event into gen_data[reg]; NULL when
+ * unreadable. Only the bytes its family has are read: a sockaddr_in at the end of a
+ * page is readable, 28 bytes from its start may not be. */
+static __always_inline struct tg_generic_sockaddr *read_sockaddr(struct eval *e, __u32 reg) {
+        struct tg_generic_sockaddr *sa;
+        struct user_data *d;
+        __u8 raw[24]; /* family, port, then the address (AF_INET6: after flowinfo) */
+        __u32 key = reg;
+        const void *p;
+
+        if (reg >= N_REGS)
+                return NULL;
+        d = bpf_map_lookup_elem(&gen_data, &key);
+        if (!d)
+                return NULL;
+        sa = (void *) d->data;
+        reg = bounded(reg, 7);
+        if (reg >= N_REGS)
+                return NULL;
+        if (e->data_state[reg] != MEMO_UNKNOWN && e->data_kind[reg] == TG_ARG_SOCKADDR)
+                return e->data_state[reg] == MEMO_OK ? sa : NULL;
+        e->data_state[reg] = MEMO_INVALID;
+        e->data_kind[reg] = TG_ARG_SOCKADDR;
+        p = (const void *) e->args[reg];
+        if (bpf_probe_read_user(raw, 2, p) < 0)
+                return NULL;
+        __builtin_memset(sa, 0, sizeof(*sa));
+        sa->family = raw[0] | (raw[1] << 8);
+        switch (sa->family) {
+        case TG_GENERIC_AF_INET:
+                if (bpf_probe_read_user(raw, 8, p) < 0)
+                        return NULL;
+                __builtin_memcpy(sa->addr, raw + 4, 4);
+                sa->port = (raw[2] << 8) | raw[3];
+                break;
+        case TG_GENERIC_AF_INET6:
+                if (bpf_probe_read_user(raw, 24, p) < 0)
+                        return NULL;
+                __builtin_memcpy(sa->addr, raw + 8, 16);
+                sa->port = (raw[2] << 8) | raw[3];
+                break;
+        }
+        e->data_len[reg] = sizeof(*sa);
+        e->data_state[reg] = MEMO_OK;
+        return sa;
+}
+
+/* The first prefix_len bits of 8 network-order bytes loaded little endian. */
+static __always_inline __u64 prefix_mask(__u32 prefix_len) {
+        if (prefix_len == 0)
+                return 0;
+        if (prefix_len >= 64)
+                return ~0ULL;
+        return __builtin_bswap64(~0ULL << (64 - prefix_len));
+}
+
+static __always_inline bool address_in(const struct tg_generic_sockaddr *sa,
+                                       const struct tg_policy_value *v) {
+        __u64 lo, hi;
+        __u32 plen = v->prefix_len;
+
+        if (v->kind != TG_VALUE_ADDRESS)
+                return false;
+        __builtin_memcpy(&lo, sa->addr, 8);
+        __builtin_memcpy(&hi, sa->addr + 8, 8);
+        if (v->family == TG_GENERIC_AF_INET && sa->family == TG_GENERIC_AF_INET)
+                return !((lo ^ v->lo) & prefix_mask(plen > 32 ? 32 : plen));
+        if (v->family == TG_GENERIC_AF_INET6 && sa->family == TG_GENERIC_AF_INET6)
+                return !((lo ^ v->lo) & prefix_mask(plen)) &&
+                       !((hi ^ v->hi) & prefix_mask(plen > 64 ? plen - 64 : 0));
+        return false;
+}
+
+static __always_inline bool sockaddr_has_port(const struct tg_generic_sockaddr *sa) {
+        return sa->family == TG_GENERIC_AF_INET || sa->family == TG_GENERIC_AF_INET6;
+}
+
+static long sockaddr_value(__u32 i, void *unused) {
+        struct loop_state *ls = loop_state();
+        struct sockaddr_ctx *c;
+        struct tg_generic_sockaddr *sa;
+        struct tg_policy_value *v;
+        struct user_data *d;
+        __u32 slot, key;
+        bool hit = false;
+
+        if (!ls)
+                return 1;
+        c = &ls->sockaddr;
+        slot = c->value_first + i;
+        key = c->reg;
+        v = bpf_map_lookup_elem(&gen_values, &slot);
+        d = bpf_map_lookup_elem(&gen_data, &key);
+        if (!v || !d)
+                return 1;
+        sa = (void *) d->data;
+        switch (c->op) {
+        case TG_POLICY_OP_FAMILY:
+                hit = v->lo == sa->family;
+                break;
+        case TG_POLICY_OP_SADDR:
+        case TG_POLICY_OP_NOT_SADDR:
+                hit = address_in(sa, v);
+                break;
+        case TG_POLICY_OP_SPORT:
+        case TG_POLICY_OP_NOT_SPORT:
+                hit = sockaddr_has_port(sa) && sa->port >= v->lo && sa->port <= v->hi;
+                break;
+        }
+        if (hit) {
+                c->any = 1;
+                return 1;
+        }
+        return 0;
+}
+
+static __always_inline bool sockaddr_op_negated(__u8 op) {
+        return op == TG_POLICY_OP_NOT_SADDR || op == TG_POLICY_OP_NOT_SPORT ||
+               op == TG_POLICY_OP_NOT_SPORT_PRIV;
+}
+
+/* Family, SAddr, SPort, SPortPriv and their Not forms, each the negation of the other:
+ * an AF_UNIX address has no IP address and no port, so it is in no CIDR and no port
+ * range, and NotSAddr or NotSPort match it. An unreadable address matches only Not*. */
+static __always_inline bool sockaddr_filter(struct eval *e, struct tg_policy_filter *f, __u32 reg) {
+        struct tg_generic_sockaddr *sa = read_sockaddr(e, reg);
+        struct loop_state *ls = loop_state();
+        bool hit;
+
+        if (!sa || !ls)
+                return sockaddr_op_negated(f->op);
+        switch (f->op) {
+        case TG_POLICY_OP_SPORT_PRIV:
+        case TG_POLICY_OP_NOT_SPORT_PRIV:
+                hit = sockaddr_has_port(sa) && sa->port < 1024;
+                break;
+        default:
+                ls->sockaddr = (struct sockaddr_ctx){ .reg = reg,
+                                                      .value_first = f->value_first,
+                                                      .op = f->op };
+                bpf_loop(f->n_values, sockaddr_value, NULL, 0);
+                hit = ls->sockaddr.any;
+        }
+        return sockaddr_op_negated(f->op) ? !hit : hit;
 }
 
 /* ---- Integers ---- */
@@ -579,11 +857,48 @@ static __always_inline bool int_value_matches(__u8 op, bool is_signed, __u64 v,
         return false;
 }
 
-/* Integer filters have at most POLICY_MAX_NUMERIC_VALUES (4) values. */
+static long int_map_value(__u32 i, void *unused) {
+        struct loop_state *ls = loop_state();
+        struct int_map_ctx *c;
+        struct tg_policy_value *val;
+        __u32 slot;
+
+        if (!ls)
+                return 1;
+        c = &ls->int_map;
+        slot = c->value_first + i;
+        val = bpf_map_lookup_elem(&gen_values, &slot);
+        if (!val)
+                return 1;
+        if (int_value_matches(TG_POLICY_OP_IN_RANGE, c->is_signed, c->v, val)) {
+                c->any = 1;
+                return 1;
+        }
+        return 0;
+}
+
+/* InMap, NotInMap: numbers and ranges, as many as the parser allows (POLICY_MAX_VALUES),
+ * in a loop bounded by the filter's count. */
+static __always_inline bool int_map_filter(struct tg_policy_filter *f, bool is_signed, __u64 v) {
+        struct loop_state *ls = loop_state();
+
+        if (!ls)
+                return f->op == TG_POLICY_OP_NOT_IN_MAP;
+        ls->int_map = (struct int_map_ctx){ .v = v,
+                                            .value_first = f->value_first,
+                                            .is_signed = is_signed };
+        bpf_loop(f->n_values, int_map_value, NULL, 0);
+        return f->op == TG_POLICY_OP_NOT_IN_MAP ? !ls->int_map.any : ls->int_map.any;
+}
+
+/* Other integer filters have at most POLICY_MAX_NUMERIC_VALUES (4) values. */
 #define INT_VALUES_MAX 4
 
 static __always_inline bool int_filter(struct eval *e, struct tg_policy_filter *f, __u64 v) {
         bool is_signed = type_is_signed(f->arg_type), any = false;
+
+        if (f->op == TG_POLICY_OP_IN_MAP || f->op == TG_POLICY_OP_NOT_IN_MAP)
+                return int_map_filter(f, is_signed, v);
 
         for (__u32 i = 0; i < INT_VALUES_MAX; i++) {
                 struct tg_policy_value *val;
@@ -620,6 +935,27 @@ static __always_inline __u32 task_ns_tgid(struct task_struct *task) {
 
 #define PID_VALUES_MAX 4      /* POLICY_MAX_PID_VALUES */
 #define FOLLOW_FORKS_DEPTH 10 /* ancestors followForks looks at, as Tetragon */
+
+/* followChildren (generic-eval.h): a walk up real_parent, comparing each task's binary.
+ * Its state is in a map, not on the stack: the verifier tracks what a loop callback
+ * changes on the stack, and each change is one more pass over the whole walk. */
+struct ancestors {
+        __u64 task; /* the task whose binary is in e->path_dentry, e->path_mnt */
+        __u32 value_first;
+        __u32 n_values;
+        __u8 has_exe;
+        __u8 found;
+        __u8 pad[6];
+};
+
+#define FOLLOW_CHILDREN_VALUES_MAX 64 /* POLICY_MAX_VALUES */
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, struct ancestors);
+} gen_ancestors SEC(".maps");
 
 static __always_inline bool pid_in_values(struct tg_policy_filter *f, __u32 pid) {
         for (__u32 i = 0; i < PID_VALUES_MAX; i++) {

@@ -25,6 +25,8 @@
  *     fd, file, path, linux_binprm: the path of the file, NUL-terminated
  *     string:   the user string, NUL-terminated
  *     char_buf: the bytes (at most TG_GENERIC_BUF_MAX), value = the size passed
+ *     sockaddr: a struct tg_generic_sockaddr (none when unreadable), value = its address's
+ *               two halves XORed (what tells addresses apart in rateLimit's digest)
  *     integers: no data, value = the argument (sign-extended for signed types)
  * and header.size is the end of the last one.
  */
@@ -167,6 +169,20 @@ struct tg_generic_arg {
         __u64 value;
 };
 _Static_assert(sizeof(struct tg_generic_arg) == 16, "tg_generic_arg layout");
+
+/* A sockaddr argument (a user struct sockaddr *) as recorded and compared: its family,
+ * and for AF_INET and AF_INET6 the port and the address; zero elsewhere. */
+struct tg_generic_sockaddr {
+        __u16 family;
+        __u16 port; /* host order */
+        __u32 pad;
+        __u8 addr[16]; /* network order; AF_INET in the first 4 bytes */
+};
+_Static_assert(sizeof(struct tg_generic_sockaddr) == 24, "tg_generic_sockaddr layout");
+
+#define TG_GENERIC_AF_UNIX 1
+#define TG_GENERIC_AF_INET 2
+#define TG_GENERIC_AF_INET6 10
 
 /* Keys of the rate limit map: one per selector, scope and argument digest. */
 struct tg_generic_rate_key {

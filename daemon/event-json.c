@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <time.h>
@@ -322,6 +323,51 @@ static json_t *json_i64_string(int64_t v) {
         return json_string_nocheck(buf);
 }
 
+static const char *address_family_name(uint16_t family, char *buf, size_t size) {
+        switch (family) {
+        case AF_UNSPEC:
+                return "AF_UNSPEC";
+        case AF_UNIX:
+                return "AF_UNIX";
+        case AF_INET:
+                return "AF_INET";
+        case AF_INET6:
+                return "AF_INET6";
+        case AF_NETLINK:
+                return "AF_NETLINK";
+        case AF_PACKET:
+                return "AF_PACKET";
+        }
+        snprintf(buf, size, "%u", family);
+        return buf;
+}
+
+/* KprobeSockaddr: family, then addr and port for AF_INET and AF_INET6 (protojson leaves
+ * out what is empty or zero); {} when the kernel could not read it. */
+static json_t *sockaddr_to_json(const EventArg *a) {
+        _cleanup_(json_decrefp) json_t *o = json_object();
+        char family[8], addr[INET6_ADDRSTRLEN];
+        uint16_t f = a->sockaddr.family;
+
+        if (!o)
+                return NULL;
+        if (a->unreadable)
+                return TAKE_PTR(o);
+        if (json_object_set_new_nocheck(
+                    o, "family",
+                    json_string_nocheck(address_family_name(f, family, sizeof(family)))) < 0)
+                return NULL;
+        if (f != AF_INET && f != AF_INET6)
+                return TAKE_PTR(o);
+        if (!inet_ntop(f, a->sockaddr.addr, addr, sizeof(addr)) ||
+            json_object_set_new_nocheck(o, "addr", json_string_nocheck(addr)) < 0)
+                return NULL;
+        if (a->sockaddr.port > 0 &&
+            json_object_set_new_nocheck(o, "port", json_integer(a->sockaddr.port)) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
 /* One KprobeArgument: {"<type>_arg": value, "label": "..."}. */
 static int kprobe_arg_to_json(const EventArg *a, json_t **ret) {
         _cleanup_(json_decrefp) json_t *o = NULL;
@@ -385,6 +431,10 @@ static int kprobe_arg_to_json(const EventArg *a, json_t **ret) {
                         json_decref(v);
                         return -ENOMEM;
                 }
+                break;
+        case EVENT_ARG_SOCKADDR:
+                key = "sockaddr_arg";
+                v = sockaddr_to_json(a);
                 break;
         case _EVENT_ARG_TYPE_MAX:
                 return -EINVAL;

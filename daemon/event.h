@@ -57,16 +57,18 @@ typedef enum EventType {
 
 /* An argument of a hook, typed as Tetragon's KprobeArgument is. */
 typedef enum EventArgType {
-        EVENT_ARG_INT,    /* int_arg: i (32-bit) */
-        EVENT_ARG_UINT,   /* uint_arg: u (32-bit) */
-        EVENT_ARG_LONG,   /* long_arg: i */
-        EVENT_ARG_SIZE,   /* size_arg: u */
-        EVENT_ARG_STRING, /* string_arg: data */
-        EVENT_ARG_BYTES,  /* bytes_arg (truncated_bytes_arg when size < orig_size): data */
-        EVENT_ARG_FILE,   /* file_arg: data is its path; unreadable when the fd was bad */
-        EVENT_ARG_PATH,   /* path_arg: data is the path */
-        EVENT_ARG_BINPRM, /* linux_binprm_arg: data is the path of the program executed */
+        EVENT_ARG_INT,        /* int_arg: i (32-bit) */
+        EVENT_ARG_UINT,       /* uint_arg: u (32-bit) */
+        EVENT_ARG_LONG,       /* long_arg: i */
+        EVENT_ARG_SIZE,       /* size_arg: u */
+        EVENT_ARG_STRING,     /* string_arg: data */
+        EVENT_ARG_BYTES,      /* bytes_arg (truncated_bytes_arg when size < orig_size): data */
+        EVENT_ARG_FILE,       /* file_arg: data is its path; unreadable when the fd was bad */
+        EVENT_ARG_PATH,       /* path_arg: data is the path */
+        EVENT_ARG_BINPRM,     /* linux_binprm_arg: data is the path of the program executed */
         EVENT_ARG_SYSCALL_ID, /* syscall_id: u is the number, with this machine's abi */
+        /* sockaddr_arg: the sockaddr member below */
+        EVENT_ARG_SOCKADDR,
         _EVENT_ARG_TYPE_MAX,
 } EventArgType;
 
@@ -80,6 +82,11 @@ typedef struct EventArg {
         uint64_t orig_size; /* bytes: what the caller passed */
         bool truncated;     /* bytes cut, or a path of which only the end is known */
         bool unreadable;    /* the kernel could not read it: data is empty */
+        struct {
+                uint16_t family;  /* AF_* */
+                uint16_t port;    /* AF_INET, AF_INET6 */
+                uint8_t addr[16]; /* network order; AF_INET: the first 4 bytes */
+        } sockaddr;
 } EventArg;
 
 #define EVENT_ARGS_MAX 5

@@ -1548,6 +1548,8 @@ static EventArgType event_arg_type(uint8_t t) {
                 return EVENT_ARG_STRING;
         case TG_ARG_CHAR_BUF:
                 return EVENT_ARG_BYTES;
+        case TG_ARG_SOCKADDR:
+                return EVENT_ARG_SOCKADDR;
         default: /* uint64, ulong, size_t */
                 return EVENT_ARG_SIZE;
         }
@@ -1577,6 +1579,17 @@ static void event_arg_fill(EventArg *out, const struct tg_generic_arg *raw, cons
                 break;
         case EVENT_ARG_BYTES:
                 out->orig_size = raw->value;
+                break;
+        case EVENT_ARG_SOCKADDR:
+                if (out->size == sizeof(struct tg_generic_sockaddr)) {
+                        const struct tg_generic_sockaddr *sa = (const void *) data;
+
+                        out->sockaddr.family = sa->family;
+                        out->sockaddr.port = sa->port;
+                        memcpy(out->sockaddr.addr, sa->addr, sizeof(sa->addr));
+                }
+                out->data = NULL;
+                out->size = 0;
                 break;
         case EVENT_ARG_INT:
         case EVENT_ARG_UINT:

@@ -28,6 +28,9 @@ static int decode_arg(const struct tg_generic_arg *arg, const char *data) {
         case TG_ARG_CHAR_BUF:
                 /* No more than the caller passed, and no more than the engine copies. */
                 return arg->size <= TG_GENERIC_BUF_MAX && arg->size <= arg->value ? 0 : -EBADMSG;
+        case TG_ARG_SOCKADDR:
+                return arg->size == 0 || arg->size == sizeof(struct tg_generic_sockaddr) ? 0
+                                                                                         : -EBADMSG;
         }
         return -EBADMSG; /* a type the engine never records */
 }

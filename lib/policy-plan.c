@@ -326,7 +326,13 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
                                       "argument %zu (index %u): type %s is not implemented by "
                                       "this engine for tracepoints yet",
                                       i, h->arg_index[i], arg_type_name(t));
-                if (!arg_type_is_number(t) && !arg_type_is_path(t) && !arg_type_is_string(t))
+                if (t == TG_ARG_SOCKADDR && !p->syscall)
+                        return refuse(p,
+                                      "argument %zu (index %u): type sockaddr is implemented by "
+                                      "this engine for system calls only (a user address) yet",
+                                      i, h->arg_index[i]);
+                if (!arg_type_is_number(t) && !arg_type_is_path(t) && !arg_type_is_string(t) &&
+                    t != TG_ARG_SOCKADDR)
                         return refuse(p,
                                       "argument %zu (index %u): type %s is not implemented by "
                                       "this engine yet",
@@ -380,12 +386,20 @@ static bool op_in(uint8_t op, const uint8_t *ops, size_t n) {
 static const uint8_t int_ops[] = {
         TG_POLICY_OP_EQUAL,        TG_POLICY_OP_NOT_EQUAL, TG_POLICY_OP_GREATER_THAN,
         TG_POLICY_OP_LESS_THAN,    TG_POLICY_OP_MASK,      TG_POLICY_OP_IN_RANGE,
-        TG_POLICY_OP_NOT_IN_RANGE,
+        TG_POLICY_OP_NOT_IN_RANGE, TG_POLICY_OP_IN_MAP,    TG_POLICY_OP_NOT_IN_MAP,
 };
 static const uint8_t string_ops[] = {
         TG_POLICY_OP_EQUAL,      TG_POLICY_OP_NOT_EQUAL, TG_POLICY_OP_PREFIX,
         TG_POLICY_OP_NOT_PREFIX, TG_POLICY_OP_POSTFIX,   TG_POLICY_OP_NOT_POSTFIX,
 };
+/* On user strings and buffers only, not on paths. */
+static const uint8_t substring_ops[] = {
+        TG_POLICY_OP_SUBSTRING,
+        TG_POLICY_OP_SUBSTRING_IGNORE_CASE,
+};
+static const uint8_t sockaddr_address_ops[] = { TG_POLICY_OP_SADDR, TG_POLICY_OP_NOT_SADDR };
+static const uint8_t sockaddr_port_ops[] = { TG_POLICY_OP_SPORT, TG_POLICY_OP_NOT_SPORT };
+static const uint8_t sockaddr_priv_ops[] = { TG_POLICY_OP_SPORT_PRIV, TG_POLICY_OP_NOT_SPORT_PRIV };
 static const uint8_t binary_ops[] = {
         TG_POLICY_OP_IN,         TG_POLICY_OP_NOT_IN,  TG_POLICY_OP_PREFIX,
         TG_POLICY_OP_NOT_PREFIX, TG_POLICY_OP_POSTFIX, TG_POLICY_OP_NOT_POSTFIX,
@@ -413,6 +427,12 @@ static int check_values(Planner *p, const struct tg_policy_filter *f, const char
         return 0;
 }
 
+/* The followChildren walk compares paths for equality only (the parser takes no more). */
+static bool follow_children_ok(const struct tg_policy_filter *f) {
+        return !(f->flags & TG_FILTER_FOLLOW_CHILDREN) ||
+               op_in(f->op, set_ops, ELEMENTSOF(set_ops));
+}
+
 static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selector,
                         const struct tg_policy_filter *f) {
         char where[96];
@@ -428,9 +448,23 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                         return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_RANGE);
                 }
                 if (arg_type_is_path(t) || arg_type_is_string(t)) {
-                        if (!op_in(f->op, string_ops, ELEMENTSOF(string_ops)))
+                        if (!op_in(f->op, string_ops, ELEMENTSOF(string_ops)) &&
+                            !(arg_type_is_string(t) &&
+                              op_in(f->op, substring_ops, ELEMENTSOF(substring_ops))))
                                 break;
                         return check_values(p, f, where, TG_VALUE_STRING, TG_VALUE_STRING);
+                }
+                if (t == TG_ARG_SOCKADDR) {
+                        if (f->op == TG_POLICY_OP_FAMILY)
+                                return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_NUMBER);
+                        if (op_in(f->op, sockaddr_address_ops, ELEMENTSOF(sockaddr_address_ops)))
+                                return check_values(p, f, where, TG_VALUE_ADDRESS,
+                                                    TG_VALUE_ADDRESS);
+                        if (op_in(f->op, sockaddr_port_ops, ELEMENTSOF(sockaddr_port_ops)))
+                                return check_values(p, f, where, TG_VALUE_RANGE, TG_VALUE_NUMBER);
+                        if (op_in(f->op, sockaddr_priv_ops, ELEMENTSOF(sockaddr_priv_ops)))
+                                return 0;
+                        break;
                 }
                 return refuse(p,
                               "%s on argument %u of type %s is not implemented by this "
@@ -441,12 +475,13 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                 if (!op_in(f->op, set_ops, ELEMENTSOF(set_ops)))
                         break;
                 return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_NUMBER);
+        case TG_FILTER_PARENT_BINARY:
         case TG_FILTER_BINARY:
-                if (f->flags & TG_FILTER_FOLLOW_CHILDREN)
+                if (!follow_children_ok(f))
                         return refuse(p,
-                                      "%s: followChildren is not implemented by this engine "
-                                      "yet",
-                                      where);
+                                      "%s: followChildren with operator %s is not implemented "
+                                      "by this engine yet",
+                                      where, operator_name(f->op));
                 if (!op_in(f->op, binary_ops, ELEMENTSOF(binary_ops)))
                         break;
                 return check_values(p, f, where, TG_VALUE_STRING, TG_VALUE_STRING);
@@ -460,7 +495,6 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                 return 0;
         case TG_FILTER_DATA:
         case TG_FILTER_RETURN_ARG:
-        case TG_FILTER_PARENT_BINARY:
         case TG_FILTER_NAMESPACE_CHANGE:
         case TG_FILTER_CAPABILITY_CHANGE:
                 return refuse(p, "%s is not implemented by this engine yet", where);

@@ -328,6 +328,50 @@ static void test_long_arguments(void **state) {
         json_decref(j);
 }
 
+/* KprobeSockaddr: family, addr and port, with protojson's omissions. */
+static void test_sockaddr_arg(void **state) {
+        Process p = make_curl();
+        Event e = { .type = EVENT_PROCESS_KPROBE, .process = &p };
+        json_t *j, *args, *a;
+
+        e.kprobe.function_name = "__x64_sys_connect";
+        e.kprobe.n_args = 5;
+        for (size_t i = 0; i < e.kprobe.n_args; i++)
+                e.kprobe.args[i].type = EVENT_ARG_SOCKADDR;
+        e.kprobe.args[0].label = "address";
+        e.kprobe.args[0].sockaddr.family = 2;
+        e.kprobe.args[0].sockaddr.port = 443;
+        memcpy(e.kprobe.args[0].sockaddr.addr, "\x0a\x00\x00\x01", 4);
+        e.kprobe.args[1].sockaddr.family = 10;
+        e.kprobe.args[1].sockaddr.addr[15] = 1; /* ::1, port 0 */
+        e.kprobe.args[2].sockaddr.family = 1;
+        e.kprobe.args[3].sockaddr.family = 99;
+        e.kprobe.args[4].unreadable = true;
+
+        j = to_json(&e);
+        args = json_object_get(json_object_get(j, "process_kprobe"), "args");
+        a = json_array_get(args, 0);
+        assert_str_key(a, "label", "address");
+        a = json_object_get(a, "sockaddr_arg");
+        assert_str_key(a, "family", "AF_INET");
+        assert_str_key(a, "addr", "10.0.0.1");
+        assert_int_key(a, "port", 443);
+        a = json_object_get(json_array_get(args, 1), "sockaddr_arg");
+        assert_str_key(a, "family", "AF_INET6");
+        assert_str_key(a, "addr", "::1");
+        assert_null(json_object_get(a, "port"));
+        a = json_object_get(json_array_get(args, 2), "sockaddr_arg");
+        assert_int_equal(json_object_size(a), 1);
+        assert_str_key(a, "family", "AF_UNIX");
+        a = json_object_get(json_array_get(args, 3), "sockaddr_arg");
+        assert_int_equal(json_object_size(a), 1);
+        assert_str_key(a, "family", "99");
+        a = json_object_get(json_array_get(args, 4), "sockaddr_arg");
+        assert_true(json_is_object(a));
+        assert_int_equal(json_object_size(a), 0);
+        json_decref(j);
+}
+
 static void test_invalid(void **state) {
         Process p = make_curl();
         Event e = { .type = _EVENT_TYPE_MAX, .process = &p };
@@ -344,17 +388,12 @@ static void test_invalid(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_exec_every_field),
-                cmocka_unit_test(test_auid_unset),
-                cmocka_unit_test(test_missing_parent),
-                cmocka_unit_test(test_flags),
-                cmocka_unit_test(test_exit_status),
-                cmocka_unit_test(test_exit_signal),
-                cmocka_unit_test(test_signal_names),
-                cmocka_unit_test(test_join_arguments),
-                cmocka_unit_test(test_arguments_not_utf8),
-                cmocka_unit_test(test_long_arguments),
-                cmocka_unit_test(test_invalid),
+                cmocka_unit_test(test_exec_every_field),   cmocka_unit_test(test_auid_unset),
+                cmocka_unit_test(test_missing_parent),     cmocka_unit_test(test_flags),
+                cmocka_unit_test(test_exit_status),        cmocka_unit_test(test_exit_signal),
+                cmocka_unit_test(test_signal_names),       cmocka_unit_test(test_join_arguments),
+                cmocka_unit_test(test_arguments_not_utf8), cmocka_unit_test(test_long_arguments),
+                cmocka_unit_test(test_sockaddr_arg),       cmocka_unit_test(test_invalid),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

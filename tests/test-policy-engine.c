@@ -9,12 +9,14 @@
  * before it exits: after waitpid(), expected events are polled for with a
  * deadline, and "no event" is one consume of everything there is.
  */
+#include <arpa/inet.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -25,8 +27,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1083,6 +1087,44 @@ static void test_string_operators(void **state) {
         assert_false(openat_op(f, p, "NotPostfix", "conf"));
 }
 
+static void test_substring_operators(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "substring");
+        const char *p = "/nonexistent/Engine-Test/file.conf";
+
+        assert_true(openat_op(f, p, "SubString", "Engine-Test"));
+        assert_true(openat_op(f, p, "SubString", "/non"));  /* at the start */
+        assert_true(openat_op(f, p, "SubString", ".conf")); /* at the end */
+        assert_true(openat_op(f, p, "SubString", p));
+        assert_false(openat_op(f, p, "SubString", "engine-test"));
+        assert_false(openat_op(f, p, "SubString", "file.conf.d"));
+        assert_true(openat_op(f, p, "SubStringIgnCase", "engine-TEST/FILE"));
+        assert_false(openat_op(f, p, "SubStringIgnCase", "engine-test/files"));
+        /* char_buf: the child writes "x". */
+        assert_true(buf_op(f, path, "SubString", "x"));
+        assert_false(buf_op(f, path, "SubString", "y"));
+        assert_true(buf_op(f, path, "SubStringIgnCase", "X"));
+        assert_false(buf_op(f, path, "SubStringIgnCase", "xx"));
+}
+
+/* InMap: more values than the other integer operators take, numbers and ranges. */
+static void test_in_map(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "inmap");
+
+        /* The child writes 1 byte: size_t 1. */
+        assert_true(size_op(f, path, "InMap", "\"1\""));
+        assert_true(size_op(f, path, "InMap", "\"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"0:1\""));
+        assert_false(
+                size_op(f, path, "InMap", "\"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8:9\""));
+        assert_true(size_op(f, path, "NotInMap", "\"0\", \"2:100\""));
+        assert_false(size_op(f, path, "NotInMap", "\"0\", \"2\", \"3\", \"4\", \"5\", \"1:1\""));
+        /* Signed: close(-1). */
+        assert_true(close_op(f, "InMap", "-5:-1"));
+        assert_false(close_op(f, "InMap", "0:5"));
+        assert_true(close_op(f, "NotInMap", "0:5"));
+}
+
 static void test_match_binaries(void **state) {
         Fixture *f = *state;
         _cleanup_free_ char *path = temp_path(f, "bin");
@@ -1118,6 +1160,422 @@ static void test_match_binaries(void **state) {
         assert_true(write_matches(f, path, prefix));
         assert_true(write_matches(f, path, postfix));
         assert_false(write_matches(f, path, bad_postfix));
+}
+
+/* matchParentBinaries: the writer's parent is this test binary. */
+static void test_match_parent_binaries(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "parent-bin");
+        const char *base = strrchr(f->self_exe, '/');
+        static const struct {
+                const char *op;
+                int value; /* 0: the test binary, 1: its directory, 2: its name, 3: vim */
+                bool matches;
+        } cases[] = {
+                { "In", 0, true },      { "In", 3, false },      { "NotIn", 0, false },
+                { "NotIn", 3, true },   { "Prefix", 1, true },   { "NotPrefix", 1, false },
+                { "Postfix", 2, true }, { "Postfix", 3, false }, { "NotPostfix", 3, true },
+        };
+
+        for (size_t c = 0; c < ELEMENTSOF(cases); c++) {
+                _cleanup_free_ char *value = NULL, *filters = NULL;
+
+                switch (cases[c].value) {
+                case 0:
+                        value = format("%s", f->self_exe);
+                        break;
+                case 1:
+                        value = format("%.*s", (int) (base - f->self_exe + 1), f->self_exe);
+                        break;
+                case 2:
+                        value = format("%s", base);
+                        break;
+                default:
+                        value = format("/usr/bin/vim");
+                }
+                filters = format("      matchParentBinaries:\n"
+                                 "      - operator: %s\n"
+                                 "        values: [\"%s\"]\n",
+                                 cases[c].op, value);
+                if (write_matches(f, path, filters) != cases[c].matches)
+                        fail_msg("matchParentBinaries %s %s: expected %s", cases[c].op, value,
+                                 cases[c].matches ? "a match" : "no match");
+        }
+}
+
+/* The child becomes a shell that appends "x" to the path: its binary is not this test's,
+ * its parent's is. */
+static void child_sh_write(const void *arg) {
+        char script[PATH_MAX + 32];
+
+        snprintf(script, sizeof(script), "printf x >> '%s'", (const char *) arg);
+        execl("/bin/sh", "sh", "-c", script, (char *) NULL);
+        _exit(6);
+}
+
+static bool sh_write_matches(Fixture *f, const char *path, const char *filters) {
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        size_t n;
+
+        events_clear(f);
+        child = child_spawn(child_sh_write, path);
+        yaml = write_policy(child.pid, filters, NULL);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        n = events_of(f, child.pid);
+        uninstall(f, i);
+        assert_true(n <= 1);
+        return n == 1;
+}
+
+/* followChildren (In and NotIn only, as Tetragon): the shell matches by its parent, this
+ * test binary. */
+static void test_follow_children(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "follow-children");
+        static const struct {
+                const char *op;
+                bool self; /* the value: this test binary, or vim */
+                bool follow;
+                bool matches;
+        } cases[] = {
+                { "In", true, true, true },     { "In", true, false, false },
+                { "In", false, true, false },   { "NotIn", true, true, false },
+                { "NotIn", true, false, true }, { "NotIn", false, true, true },
+        };
+
+        for (size_t c = 0; c < ELEMENTSOF(cases); c++) {
+                const char *value = cases[c].self ? f->self_exe : "/usr/bin/vim";
+                _cleanup_free_ char *filters = NULL;
+
+                filters = format("      matchBinaries:\n"
+                                 "      - operator: %s\n"
+                                 "        followChildren: %s\n"
+                                 "        values: [\"%s\"]\n",
+                                 cases[c].op, cases[c].follow ? "true" : "false", value);
+                if (sh_write_matches(f, path, filters) != cases[c].matches)
+                        fail_msg("matchBinaries %s %s followChildren %s: expected %s", cases[c].op,
+                                 value, cases[c].follow ? "true" : "false",
+                                 cases[c].matches ? "a match" : "no match");
+        }
+}
+
+/* A shell that runs a shell that appends "x" to the path: the writer's parent is a shell,
+ * its grandparent this test binary. */
+static void child_sh_sh_write(const void *arg) {
+        char script[PATH_MAX + 64];
+
+        /* "; true": the outer shell forks for the inner one instead of becoming it. */
+        snprintf(script, sizeof(script), "sh -c \"printf x >> '%s'\"; true", (const char *) arg);
+        execl("/bin/sh", "sh", "-c", script, (char *) NULL);
+        _exit(6);
+}
+
+/* Events of the child and its descendants (write_policy follows forks). */
+static size_t nested_sh_events(Fixture *f, const char *path, const char *filters) {
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        size_t n;
+
+        events_clear(f);
+        child = child_spawn(child_sh_sh_write, path);
+        yaml = write_policy(child.pid, filters, NULL);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        (void) ring_buffer__consume(f->ringbuf);
+        n = f->n_events;
+        uninstall(f, i);
+        return n;
+}
+
+/* matchParentBinaries followChildren: the parent or one of its ancestors. */
+static void test_parent_follow_children(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "parent-follow");
+        _cleanup_free_ char *follow = NULL, *no_follow = NULL, *not_in = NULL;
+
+        follow = format("      matchParentBinaries:\n"
+                        "      - operator: In\n"
+                        "        followChildren: true\n"
+                        "        values: [\"%s\"]\n",
+                        f->self_exe);
+        no_follow = format("      matchParentBinaries:\n"
+                           "      - operator: In\n"
+                           "        values: [\"%s\"]\n",
+                           f->self_exe);
+        not_in = format("      matchParentBinaries:\n"
+                        "      - operator: NotIn\n"
+                        "        followChildren: true\n"
+                        "        values: [\"%s\"]\n",
+                        f->self_exe);
+        assert_int_equal(nested_sh_events(f, path, follow), 1);
+        assert_int_equal(nested_sh_events(f, path, no_follow), 0);
+        assert_int_equal(nested_sh_events(f, path, not_in), 0);
+}
+
+/* ---- sockaddr ---- */
+
+typedef struct ConnectCase {
+        int family; /* AF_INET, AF_INET6 or AF_UNIX; AF_UNSPEC: a NULL address */
+        uint16_t port;
+        const char *unix_path;
+} ConnectCase;
+
+/* A UDP connect() (no packet is sent) or an AF_UNIX one (to a path that does not exist);
+ * the address on the stack: see write_or_die(). */
+static void child_connect(const void *arg) {
+        const ConnectCase *c = arg;
+        struct sockaddr_storage ss = {};
+        socklen_t len;
+        int fd;
+
+        switch (c->family) {
+        case AF_INET: {
+                struct sockaddr_in *in = (struct sockaddr_in *) &ss;
+
+                in->sin_family = AF_INET;
+                in->sin_port = htons(c->port);
+                in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                len = sizeof(*in);
+                fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                break;
+        }
+        case AF_INET6: {
+                struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) &ss;
+
+                in6->sin6_family = AF_INET6;
+                in6->sin6_port = htons(c->port);
+                in6->sin6_addr = in6addr_loopback;
+                len = sizeof(*in6);
+                fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                break;
+        }
+        case AF_UNSPEC:
+                fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                if (fd < 0)
+                        _exit(10);
+                (void) connect(fd, NULL, sizeof(struct sockaddr_in)); /* EFAULT */
+                return;
+        default: {
+                struct sockaddr_un *un = (struct sockaddr_un *) &ss;
+
+                un->sun_family = AF_UNIX;
+                snprintf(un->sun_path, sizeof(un->sun_path), "%s", c->unix_path);
+                len = sizeof(*un);
+                fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        }
+        }
+        if (fd < 0)
+                _exit(10);
+        (void) connect(fd, (struct sockaddr *) &ss, len); /* the hook sees it either way */
+}
+
+/* Does a connect() of the case match a selector of filters on argument 1 (the sockaddr)?
+ * When it does, *ret_arg is its sockaddr_arg (a new reference). */
+static bool connect_matches(Fixture *f, const ConnectCase *c, const char *filters,
+                            json_t **ret_arg) {
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        size_t n;
+
+        events_clear(f);
+        child = child_spawn(child_connect, c);
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: connect-test\n"
+                      "spec:\n"
+                      "  kprobes:\n"
+                      "  - call: sys_connect\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: int\n"
+                      "    - index: 1\n"
+                      "      type: sockaddr\n"
+                      "      label: address\n"
+                      "    - index: 2\n"
+                      "      type: int\n"
+                      "    selectors:\n"
+                      "    - matchPIDs:\n"
+                      "      - operator: In\n"
+                      "        values: [%d]\n"
+                      "%s",
+                      (int) child.pid, filters);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        n = events_of(f, child.pid);
+        if (n > 0 && ret_arg) {
+                json_t *arg = json_array_get(json_object_get(event_wait(f, child.pid), "args"), 1);
+
+                assert_string_equal(json_string_value(json_object_get(arg, "label")), "address");
+                *ret_arg = json_incref(json_object_get(arg, "sockaddr_arg"));
+        }
+        uninstall(f, i);
+        assert_true(n <= 1);
+        return n == 1;
+}
+
+static bool connect_op(Fixture *f, const ConnectCase *c, const char *op, const char *values) {
+        _cleanup_free_ char *filters = NULL;
+
+        if (values)
+                filters = format("      matchArgs:\n"
+                                 "      - index: 1\n"
+                                 "        operator: %s\n"
+                                 "        values: [%s]\n",
+                                 op, values);
+        else
+                filters = format("      matchArgs:\n"
+                                 "      - index: 1\n"
+                                 "        operator: %s\n",
+                                 op);
+        return connect_matches(f, c, filters, NULL);
+}
+
+static void assert_sockaddr_json(json_t *arg, const char *family, const char *addr, int port) {
+        assert_non_null(arg);
+        assert_string_equal(json_string_value(json_object_get(arg, "family")), family);
+        if (addr)
+                assert_string_equal(json_string_value(json_object_get(arg, "addr")), addr);
+        else
+                assert_null(json_object_get(arg, "addr"));
+        if (port)
+                assert_int_equal(json_integer_value(json_object_get(arg, "port")), port);
+        else
+                assert_null(json_object_get(arg, "port"));
+        json_decref(arg);
+}
+
+static void test_sockaddr_event(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *sock = temp_path(f, "no-such.sock");
+        ConnectCase v4 = { AF_INET, 4242, NULL }, v6 = { AF_INET6, 4243, NULL },
+                    un = { AF_UNIX, 0, sock };
+        json_t *arg = NULL;
+
+        assert_true(connect_matches(f, &v4, "", &arg));
+        assert_sockaddr_json(arg, "AF_INET", "127.0.0.1", 4242);
+        assert_true(connect_matches(f, &v6, "", &arg));
+        assert_sockaddr_json(arg, "AF_INET6", "::1", 4243);
+        assert_true(connect_matches(f, &un, "", &arg));
+        assert_sockaddr_json(arg, "AF_UNIX", NULL, 0);
+}
+
+/* sendto()'s address is its fifth argument: the last register a hook reads. */
+static void child_sendto(const void *arg) {
+        struct sockaddr_in in = {
+                .sin_family = AF_INET,
+                .sin_port = htons(4244),
+                .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+        };
+        char x = 'x';
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0)
+                _exit(10);
+        (void) sendto(fd, &x, 1, 0, (struct sockaddr *) &in, sizeof(in));
+}
+
+static void test_sockaddr_sendto(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        json_t *e;
+
+        events_clear(f);
+        child = child_spawn(child_sendto, NULL);
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: sendto-test\n"
+                      "spec:\n"
+                      "  kprobes:\n"
+                      "  - call: sys_sendto\n"
+                      "    args:\n"
+                      "    - index: 4\n"
+                      "      type: sockaddr\n"
+                      "    selectors:\n"
+                      "    - matchPIDs:\n"
+                      "      - operator: In\n"
+                      "        values: [%d]\n"
+                      "      matchArgs:\n"
+                      "      - index: 4\n"
+                      "        operator: SPort\n"
+                      "        values: [\"4244\"]\n",
+                      (int) child.pid);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        assert_sockaddr_json(
+                json_incref(json_object_get(json_array_get(json_object_get(e, "args"), 0),
+                                            "sockaddr_arg")),
+                "AF_INET", "127.0.0.1", 4244);
+        uninstall(f, i);
+}
+
+/* An address the kernel cannot read: {} in the event, and only the Not forms match. */
+static void test_sockaddr_unreadable(void **state) {
+        Fixture *f = *state;
+        ConnectCase null = { AF_UNSPEC, 0, NULL };
+        json_t *arg = NULL;
+
+        assert_true(connect_matches(f, &null, "", &arg));
+        assert_non_null(arg);
+        assert_int_equal(json_object_size(arg), 0);
+        json_decref(arg);
+        assert_false(connect_op(f, &null, "Family", "AF_UNSPEC, AF_INET"));
+        assert_false(connect_op(f, &null, "SAddr", "\"0.0.0.0/0\""));
+        assert_true(connect_op(f, &null, "NotSAddr", "\"0.0.0.0/0\""));
+        assert_true(connect_op(f, &null, "NotSPortPriv", NULL));
+}
+
+static void test_sockaddr_operators(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *sock = temp_path(f, "no-such.sock");
+        ConnectCase v4 = { AF_INET, 4242, NULL }, v6 = { AF_INET6, 4243, NULL },
+                    priv = { AF_INET, 80, NULL }, un = { AF_UNIX, 0, sock };
+
+        assert_true(connect_op(f, &v4, "Family", "AF_INET"));
+        assert_false(connect_op(f, &v4, "Family", "AF_INET6, AF_UNIX"));
+        assert_true(connect_op(f, &v6, "Family", "AF_UNIX, AF_INET6"));
+        assert_true(connect_op(f, &un, "Family", "AF_UNIX"));
+
+        assert_true(connect_op(f, &v4, "SAddr", "\"10.0.0.0/8\", \"127.0.0.0/8\""));
+        assert_true(connect_op(f, &v4, "SAddr", "\"127.0.0.1\""));
+        assert_false(connect_op(f, &v4, "SAddr", "\"10.0.0.0/8\", \"127.0.0.2/32\""));
+        assert_true(connect_op(f, &v4, "SAddr", "\"0.0.0.0/0\""));
+        assert_false(connect_op(f, &v4, "SAddr", "\"::/0\"")); /* another family */
+        assert_true(connect_op(f, &v4, "NotSAddr", "\"10.0.0.0/8\""));
+        assert_false(connect_op(f, &v4, "NotSAddr", "\"127.0.0.0/31\""));
+
+        assert_true(connect_op(f, &v6, "SAddr", "\"::1/128\""));
+        assert_true(connect_op(f, &v6, "SAddr", "\"::/64\""));
+        assert_false(connect_op(f, &v6, "SAddr", "\"::2/127\", \"fe80::/10\""));
+        assert_false(connect_op(f, &v6, "SAddr", "\"127.0.0.0/8\""));
+        assert_true(connect_op(f, &v6, "NotSAddr", "\"fe80::/10\""));
+        assert_false(connect_op(f, &v6, "NotSAddr", "\"::0/127\""));
+
+        assert_true(connect_op(f, &v4, "SPort", "\"22\", \"4242\""));
+        assert_true(connect_op(f, &v6, "SPort", "\"4000:4999\""));
+        assert_false(connect_op(f, &v4, "SPort", "\"1:1023\""));
+        assert_true(connect_op(f, &v4, "NotSPort", "\"1:1023\""));
+        assert_false(connect_op(f, &v4, "NotSPort", "\"4242\""));
+
+        assert_true(connect_op(f, &priv, "SPortPriv", NULL));
+        assert_false(connect_op(f, &v4, "SPortPriv", NULL));
+        assert_true(connect_op(f, &v4, "NotSPortPriv", NULL));
+        assert_false(connect_op(f, &priv, "NotSPortPriv", NULL));
+
+        /* AF_UNIX has no address and no port: only the Not forms match it. */
+        assert_false(connect_op(f, &un, "SAddr", "\"0.0.0.0/0\""));
+        assert_true(connect_op(f, &un, "NotSAddr", "\"0.0.0.0/0\""));
+        assert_false(connect_op(f, &un, "SPortPriv", NULL));
 }
 
 /* followForks: the grandchild of a pid in the list matches too. */
@@ -2123,11 +2581,10 @@ static void test_refused(void **state) {
                        "    - index: 1\n"
                        "      type: string\n"
                        "    selectors:\n"
-                       "    - matchArgs:\n"
-                       "      - index: 1\n"
-                       "        operator: SubString\n"
-                       "        values: [\"etc\"]\n",
-                       "kprobes[0] sys_openat: selector 0: matchArgs: operator SubString is not "
+                       "    - matchNamespaceChanges:\n"
+                       "      - operator: In\n"
+                       "        values: [Mnt]\n",
+                       "kprobes[0] sys_openat: selector 0: matchNamespaceChanges is not "
                        "implemented by this engine yet");
         assert_refused(f,
                        "  kprobes:\n"
@@ -2156,8 +2613,8 @@ static void test_refused(void **state) {
                        "  - call: sys_connect\n"
                        "    args:\n"
                        "    - index: 1\n"
-                       "      type: sockaddr\n",
-                       "kprobes[0] sys_connect: argument 0 (index 1): type sockaddr is not "
+                       "      type: sockaddr_un\n",
+                       "kprobes[0] sys_connect: argument 0 (index 1): type sockaddr_un is not "
                        "implemented by this engine yet");
         assert_refused(f,
                        "  kprobes:\n"
@@ -2276,7 +2733,16 @@ int main(void) {
                 cmocka_unit_test_setup(test_int_operators, test_setup),
                 cmocka_unit_test_setup(test_signed_int, test_setup),
                 cmocka_unit_test_setup(test_string_operators, test_setup),
+                cmocka_unit_test_setup(test_substring_operators, test_setup),
+                cmocka_unit_test_setup(test_in_map, test_setup),
                 cmocka_unit_test_setup(test_match_binaries, test_setup),
+                cmocka_unit_test_setup(test_match_parent_binaries, test_setup),
+                cmocka_unit_test_setup(test_follow_children, test_setup),
+                cmocka_unit_test_setup(test_parent_follow_children, test_setup),
+                cmocka_unit_test_setup(test_sockaddr_event, test_setup),
+                cmocka_unit_test_setup(test_sockaddr_operators, test_setup),
+                cmocka_unit_test_setup(test_sockaddr_unreadable, test_setup),
+                cmocka_unit_test_setup(test_sockaddr_sendto, test_setup),
                 cmocka_unit_test_setup(test_match_pids, test_setup),
                 cmocka_unit_test_setup(test_namespace_pid, test_setup),
                 cmocka_unit_test_setup(test_match_capabilities, test_setup),

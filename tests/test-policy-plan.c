@@ -40,14 +40,14 @@ static EngineCapabilities caps_minimal(void) {
         snprintf(c.kernel_detail[HOOK_MECHANISM_KPROBE], ENGINE_DETAIL_MAX, "no kprobe PMU");
         snprintf(c.kernel_detail[HOOK_MECHANISM_LSM], ENGINE_DETAIL_MAX,
                  "bpf is not an active LSM");
-        snprintf(c.kernel_detail[HOOK_MECHANISM_FMOD_RET], ENGINE_DETAIL_MAX,
-                 "ftrace is blocked");
+        snprintf(c.kernel_detail[HOOK_MECHANISM_FMOD_RET], ENGINE_DETAIL_MAX, "ftrace is blocked");
         snprintf(c.fmod_ret_syscall_detail, ENGINE_DETAIL_MAX, "ftrace is blocked");
         return c;
 }
 
 static EngineCapabilities caps_full(void) {
-        EngineCapabilities c = { .send_signal = true, .override_return = true,
+        EngineCapabilities c = { .send_signal = true,
+                                 .override_return = true,
                                  .fmod_ret_syscall = true };
 
         for (unsigned m = 0; m < _HOOK_MECHANISM_MAX; m++)
@@ -346,42 +346,167 @@ static void test_selectors(void **state) {
 
         assert_refused("  kprobes:\n"
                        "  - call: sys_write\n"
-                       "    args:\n"
-                       "    - index: 0\n"
-                       "      type: fd\n"
                        "    selectors:\n"
-                       "    - matchBinaries:\n"
+                       "    - matchNamespaceChanges:\n"
                        "      - operator: In\n"
-                       "        followChildren: true\n"
-                       "        values: [\"/usr/bin/sh\"]\n",
+                       "        values: [Mnt]\n",
                        &minimal,
-                       "kprobes[0] sys_write: selector 0: matchBinaries: followChildren is not "
+                       "kprobes[0] sys_write: selector 0: matchNamespaceChanges is not "
                        "implemented by this engine yet");
-        assert_refused(
+}
+
+/* Planned on this machine's kind of kernel, on tp_btf/sys_enter. */
+static void assert_planned_on_sys_enter(const char *spec) {
+        EngineCapabilities minimal = caps_minimal();
+        _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
+        _cleanup_free_ char *error = NULL;
+
+        if (plan(spec, &minimal, &p, &error) < 0)
+                fail_msg("refused: %s\n%s", strempty(error), spec);
+        assert_int_equal(p->hooks[0].mechanism, HOOK_MECHANISM_SYS_ENTER);
+}
+
+static void test_parent_binaries(void **state) {
+        static const char *const ops[] = { "In",        "NotIn",   "Prefix",
+                                           "NotPrefix", "Postfix", "NotPostfix" };
+
+        for (size_t i = 0; i < ELEMENTSOF(ops); i++) {
+                _cleanup_free_ char *spec = NULL;
+
+                assert_true(asprintf(&spec,
+                                     "  kprobes:\n"
+                                     "  - call: sys_write\n"
+                                     "    selectors:\n"
+                                     "    - matchParentBinaries:\n"
+                                     "      - operator: %s\n"
+                                     "        values: [\"/usr/bin/sh\"]\n",
+                                     ops[i]) >= 0);
+                assert_planned_on_sys_enter(spec);
+        }
+}
+
+static void test_follow_children(void **state) {
+        assert_planned_on_sys_enter("  kprobes:\n"
+                                    "  - call: sys_write\n"
+                                    "    selectors:\n"
+                                    "    - matchBinaries:\n"
+                                    "      - operator: In\n"
+                                    "        followChildren: true\n"
+                                    "        values: [\"/usr/bin/sh\"]\n"
+                                    "    - matchBinaries:\n"
+                                    "      - operator: NotIn\n"
+                                    "        followChildren: true\n"
+                                    "        values: [\"/usr/bin/bash\"]\n"
+                                    "    - matchParentBinaries:\n"
+                                    "      - operator: In\n"
+                                    "        followChildren: true\n"
+                                    "        values: [\"/usr/bin/sh\"]\n");
+}
+
+static void test_in_map(void **state) {
+        EngineCapabilities minimal = caps_minimal();
+
+        assert_planned_on_sys_enter(
                 "  kprobes:\n"
                 "  - call: sys_write\n"
                 "    args:\n"
-                "    - index: 0\n"
-                "      type: fd\n"
+                "    - index: 2\n"
+                "      type: size_t\n"
                 "    selectors:\n"
-                "    - matchParentBinaries:\n"
-                "      - operator: In\n"
-                "        values: [\"/usr/bin/sh\"]\n",
-                &minimal,
-                "kprobes[0] sys_write: selector 0: matchParentBinaries is not implemented by "
-                "this engine yet");
-        assert_refused("  kprobes:\n"
+                "    - matchArgs:\n"
+                "      - index: 2\n"
+                "        operator: InMap\n"
+                "        values: [\"1\", \"3:5\", \"7\", \"9\", \"11\", \"13:20\"]\n"
+                "    - matchArgs:\n"
+                "      - index: 2\n"
+                "        operator: NotInMap\n"
+                "        values: [\"100:200\"]\n");
+        /* A list of syscalls: the type is what is refused, before its values. */
+        assert_refused("  lists:\n"
+                       "  - name: dups\n"
+                       "    type: syscalls\n"
+                       "    values: [\"sys_dup\"]\n"
+                       "  kprobes:\n"
                        "  - call: sys_write\n"
                        "    args:\n"
-                       "    - index: 2\n"
-                       "      type: size_t\n"
+                       "    - index: 0\n"
+                       "      type: syscall64\n"
                        "    selectors:\n"
                        "    - matchArgs:\n"
-                       "      - index: 2\n"
+                       "      - index: 0\n"
                        "        operator: InMap\n"
-                       "        values: [\"1\"]\n",
+                       "        values: [\"list:dups\"]\n",
                        &minimal,
-                       "kprobes[0] sys_write: selector 0: matchArgs: operator InMap is not "
+                       "kprobes[0] sys_write: selector 0: matchArgs: values from spec.lists are not "
+                       "implemented by this engine yet");
+}
+
+static void test_substring(void **state) {
+        static const char *const types[] = { "string", "char_buf\n      sizeArgIndex: 3" };
+
+        for (size_t i = 0; i < ELEMENTSOF(types); i++) {
+                _cleanup_free_ char *spec = NULL;
+
+                assert_true(asprintf(&spec,
+                                     "  kprobes:\n"
+                                     "  - call: sys_write\n"
+                                     "    args:\n"
+                                     "    - index: 1\n"
+                                     "      type: %s\n"
+                                     "    selectors:\n"
+                                     "    - matchArgs:\n"
+                                     "      - index: 1\n"
+                                     "        operator: SubString\n"
+                                     "        values: [\"etc\", \"passwd\"]\n"
+                                     "    - matchArgs:\n"
+                                     "      - index: 1\n"
+                                     "        operator: SubStringIgnCase\n"
+                                     "        values: [\"ETC\"]\n",
+                                     types[i]) >= 0);
+                assert_planned_on_sys_enter(spec);
+        }
+}
+
+static void test_sockaddr(void **state) {
+        EngineCapabilities minimal = caps_minimal();
+
+        assert_planned_on_sys_enter("  kprobes:\n"
+                                    "  - call: sys_connect\n"
+                                    "    args:\n"
+                                    "    - index: 0\n"
+                                    "      type: int\n"
+                                    "    - index: 1\n"
+                                    "      type: sockaddr\n"
+                                    "    selectors:\n"
+                                    "    - matchArgs:\n"
+                                    "      - index: 1\n"
+                                    "        operator: Family\n"
+                                    "        values: [AF_INET, AF_INET6]\n"
+                                    "      - index: 1\n"
+                                    "        operator: SAddr\n"
+                                    "        values: [\"127.0.0.0/8\", \"::1\"]\n"
+                                    "      - index: 1\n"
+                                    "        operator: NotSAddr\n"
+                                    "        values: [\"10.0.0.0/8\", \"fd00::/8\"]\n"
+                                    "      - index: 1\n"
+                                    "        operator: SPort\n"
+                                    "        values: [\"80\", \"8000:8999\"]\n"
+                                    "      - index: 1\n"
+                                    "        operator: NotSPort\n"
+                                    "        values: [\"22\"]\n"
+                                    "    - matchArgs:\n"
+                                    "      - index: 1\n"
+                                    "        operator: SPortPriv\n"
+                                    "    - matchArgs:\n"
+                                    "      - index: 1\n"
+                                    "        operator: NotSPortPriv\n");
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_connect\n"
+                       "    args:\n"
+                       "    - index: 1\n"
+                       "      type: sockaddr_un\n",
+                       &minimal,
+                       "kprobes[0] sys_connect: argument 0 (index 1): type sockaddr_un is not "
                        "implemented by this engine yet");
 }
 
@@ -520,12 +645,21 @@ static void test_syscall_table(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_seed),      cmocka_unit_test(test_kernel_function),
-                cmocka_unit_test(test_disabled),  cmocka_unit_test(test_actions),
-                cmocka_unit_test(test_selectors), cmocka_unit_test(test_hook_kinds),
-                cmocka_unit_test(test_option),    cmocka_unit_test(test_syscall_table),
+                cmocka_unit_test(test_seed),
+                cmocka_unit_test(test_kernel_function),
+                cmocka_unit_test(test_disabled),
+                cmocka_unit_test(test_actions),
+                cmocka_unit_test(test_selectors),
+                cmocka_unit_test(test_hook_kinds),
+                cmocka_unit_test(test_option),
+                cmocka_unit_test(test_syscall_table),
                 cmocka_unit_test(test_kernel_arguments),
                 cmocka_unit_test(test_function_not_in_btf),
+                cmocka_unit_test(test_parent_binaries),
+                cmocka_unit_test(test_in_map),
+                cmocka_unit_test(test_substring),
+                cmocka_unit_test(test_sockaddr),
+                cmocka_unit_test(test_follow_children),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
