@@ -41,11 +41,12 @@ static void probe_result(KernelFeature *f, int r, const char *what) {
                 set(f, false, "probing %s failed: %s", what, strerror(-r));
 }
 
-/* Load a BTF-attached program (fentry, tp_btf, lsm) and attach it for a moment: on some
- * kernels the load works and only the attach tells (ftrace blocked, LSM not active). */
+/* Load a BTF-attached program (fentry, tp_btf, lsm) and, with attach, attach it for a
+ * moment: on some kernels the load works and only the attach tells (ftrace blocked, LSM
+ * not active). */
 static void probe_btf_program(KernelFeature *f, struct btf *vmlinux, enum bpf_prog_type type,
                               enum bpf_attach_type attach, const char *target, int kind,
-                              const char *what) {
+                              const char *what, bool do_attach) {
         LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach);
         int id, prog, link;
 
@@ -62,6 +63,11 @@ static void probe_btf_program(KernelFeature *f, struct btf *vmlinux, enum bpf_pr
         prog = bpf_prog_load(type, "tg_probe", "GPL", return_zero, ELEMENTSOF(return_zero), &opts);
         if (prog < 0) {
                 set(f, false, "%s on %s does not load: %s", what, target, strerror(-prog));
+                return;
+        }
+        if (!do_attach) {
+                set(f, true, "%s on %s loads", what, target);
+                close(prog);
                 return;
         }
         link = bpf_raw_tracepoint_open(NULL, prog);
@@ -154,7 +160,7 @@ int kernel_features_probe(KernelFeature **ret, size_t *ret_n) {
                      libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL),
                      "a raw tracepoint program");
         probe_btf_program(&f[F_TP_BTF], vmlinux, BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP,
-                          "btf_trace_sched_process_exec", BTF_KIND_TYPEDEF, "tp_btf");
+                          "btf_trace_sched_process_exec", BTF_KIND_TYPEDEF, "tp_btf", true);
 
         if (!path_exists("/sys/bus/event_source/devices/kprobe"))
                 set(&f[F_KPROBE], false, "no kprobe PMU: CONFIG_KPROBES is off");
@@ -162,7 +168,7 @@ int kernel_features_probe(KernelFeature **ret, size_t *ret_n) {
                 probe_result(&f[F_KPROBE], libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, NULL),
                              "a kprobe program");
         probe_btf_program(&f[F_FENTRY], vmlinux, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY,
-                          "vfs_read", BTF_KIND_FUNC, "fentry");
+                          "vfs_read", BTF_KIND_FUNC, "fentry", true);
         if (path_exists("/sys/bus/event_source/devices/uprobe"))
                 set(&f[F_UPROBE], true, "uprobe PMU present");
         else
@@ -173,7 +179,7 @@ int kernel_features_probe(KernelFeature **ret, size_t *ret_n) {
                 set(&f[F_LSM], false, "the bpf LSM is not active (lsm=%s)", lsms);
         else
                 probe_btf_program(&f[F_LSM], vmlinux, BPF_PROG_TYPE_LSM, BPF_LSM_MAC,
-                                  "bpf_lsm_file_open", BTF_KIND_FUNC, "BPF LSM");
+                                  "bpf_lsm_file_open", BTF_KIND_FUNC, "BPF LSM", true);
 
         r = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_send_signal, NULL);
         probe_result(&f[F_SEND_SIGNAL], r, "bpf_send_signal() from a tracepoint");
@@ -181,18 +187,28 @@ int kernel_features_probe(KernelFeature **ret, size_t *ret_n) {
                 set(&f[F_OVERRIDE_RETURN], false, "needs kprobes");
         else
                 probe_result(&f[F_OVERRIDE_RETURN],
-                             libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
-                                                     BPF_FUNC_override_return, NULL),
+                             libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_override_return,
+                                                     NULL),
                              "bpf_override_return() from a kprobe");
 
         /* fmod_ret: security_* functions always allow it, others only with function error
-         * injection, which the load checks. Both return 0 here: nothing is changed. */
-        probe_btf_program(&f[F_FMOD_RET], vmlinux, BPF_PROG_TYPE_TRACING, BPF_MODIFY_RETURN,
-                          "security_file_open", BTF_KIND_FUNC, "fmod_ret");
+         * injection, which the load checks. No attach: trampolines are what fentry's probe
+         * tried, and patching a function every open goes through at every start is a risk
+         * (a Debian 6.1 guest under TCG locked up in it). */
+        if (!f[F_FENTRY].available)
+                set(&f[F_FMOD_RET], false, "needs fentry's trampolines: %s", f[F_FENTRY].detail);
+        else
+                probe_btf_program(&f[F_FMOD_RET], vmlinux, BPF_PROG_TYPE_TRACING, BPF_MODIFY_RETURN,
+                                  "security_file_open", BTF_KIND_FUNC, "fmod_ret", false);
         snprintf(syscall_function, sizeof(syscall_function), "%ssys_getppid",
                  syscall_function_prefix());
-        probe_btf_program(&f[F_FMOD_RET_SYSCALL], vmlinux, BPF_PROG_TYPE_TRACING,
-                          BPF_MODIFY_RETURN, syscall_function, BTF_KIND_FUNC, "fmod_ret");
+        if (!f[F_FENTRY].available)
+                set(&f[F_FMOD_RET_SYSCALL], false, "needs fentry's trampolines: %s",
+                    f[F_FENTRY].detail);
+        else
+                probe_btf_program(&f[F_FMOD_RET_SYSCALL], vmlinux, BPF_PROG_TYPE_TRACING,
+                                  BPF_MODIFY_RETURN, syscall_function, BTF_KIND_FUNC, "fmod_ret",
+                                  false);
 
         btf__free(vmlinux);
         *ret = f;

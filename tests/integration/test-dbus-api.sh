@@ -289,15 +289,16 @@ ok "the file of a valid policy the engine refused stays"
 
 # A kernel function (not a syscall): on this machine's kernel neither fentry nor kprobes
 # exist, and the engine says so with what the probe found; elsewhere it attaches.
-kfunc_text=$(printf 'apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata:\n  name: kfunc-policy\nspec:\n  kprobes:\n  - call: security_file_open\n    syscall: false\n    selectors:\n    - matchBinaries:\n      - operator: In\n        values:\n        - "%s"\n      matchActions:\n      - action: Post\n' "$trigger")
+kfunc_text=$(printf 'apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata:\n  name: kfunc-policy\nspec:\n  kprobes:\n  - call: security_settime64\n    syscall: false\n    selectors:\n    - matchBinaries:\n      - operator: In\n        values:\n        - "%s"\n      matchActions:\n      - action: Post\n' "$trigger")
 out=$(bus_call AddPolicy ssb kfunc "$kfunc_text" false)
 if [ "$(feature fentry)" = false ] && [ "$(feature kprobe)" = false ]; then
         expect "AddPolicy of a kernel function hook this kernel cannot attach" \
                 "$(jq -c '.data[1:]' <<<"$out")" \
-                "$(jq -cn --arg e "$policies/kfunc.yaml: kprobes[0] security_file_open: no mechanism can attach it: fentry: not available on this kernel ($(feature_detail fentry)); kprobe: not available on this kernel ($(feature_detail kprobe))" '["failed", $e]')"
+                "$(jq -cn --arg e "$policies/kfunc.yaml: kprobes[0] security_settime64: no mechanism can attach it: fentry: not available on this kernel ($(feature_detail fentry)); kprobe: not available on this kernel ($(feature_detail kprobe))" '["failed", $e]')"
 else
         expect "AddPolicy of a kernel function hook: attached by fentry or kprobe" \
                 "$(jq -c '.data[1:]' <<<"$out")" '["loaded",""]'
+        bus_send RemovePolicy string:kfunc >/dev/null # the counts below are of the others
 fi
 
 out=$(bus_send SetPolicyMode string:alpha string:sideways || true)
