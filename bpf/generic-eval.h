@@ -868,17 +868,16 @@ int V(tg_generic_kprobe)(struct pt_regs *ctx) {
         return 0;
 }
 
-/* Attached to a kernel function, its point as the attach cookie: the function's own
- * arguments, pointers into kernel memory. */
-SEC("kprobe")
-int V(tg_generic_kprobe_function)(struct pt_regs *ctx) {
+/* A kprobe or uprobe on a function, its point as the attach cookie: the function's own
+ * arguments, from its registers; user_regs says which point into the caller's memory. */
+static __always_inline int V(enter_probed_function)(struct pt_regs *ctx, __u8 user_regs) {
         struct tg_generic_list *list;
         struct eval *e = NULL;
 
         list = V(enter_list)((__u32) bpf_get_attach_cookie(ctx), &e);
         if (!list || !e)
                 return 0;
-        e->user_regs = 0;
+        e->user_regs = user_regs;
         e->args[0] = PT_REGS_PARM1(ctx);
         e->args[1] = PT_REGS_PARM2(ctx);
         e->args[2] = PT_REGS_PARM3(ctx);
@@ -888,23 +887,16 @@ int V(tg_generic_kprobe_function)(struct pt_regs *ctx) {
         return 0;
 }
 
-/* Attached to a function of a binary, its point as the attach cookie: the function's
- * arguments, values and pointers of the process that called it. */
+/* A kernel function: pointers into kernel memory. */
+SEC("kprobe")
+int V(tg_generic_kprobe_function)(struct pt_regs *ctx) {
+        return V(enter_probed_function)(ctx, 0);
+}
+
+/* A function of a binary: values and pointers of the process that called it. */
 SEC("uprobe")
 int V(tg_generic_uprobe)(struct pt_regs *ctx) {
-        struct tg_generic_list *list;
-        struct eval *e = NULL;
-
-        list = V(enter_list)((__u32) bpf_get_attach_cookie(ctx), &e);
-        if (!list || !e)
-                return 0;
-        e->args[0] = PT_REGS_PARM1(ctx);
-        e->args[1] = PT_REGS_PARM2(ctx);
-        e->args[2] = PT_REGS_PARM3(ctx);
-        e->args[3] = PT_REGS_PARM4(ctx);
-        e->args[4] = PT_REGS_PARM5(ctx);
-        V(enter_hooks)(e, list);
-        return 0;
+        return V(enter_probed_function)(ctx, (1U << N_REGS) - 1);
 }
 
 /* Field reg of a tracepoint's record, as its hooks read it. */
