@@ -8,10 +8,11 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 
+#include "file-util.h"
 #include "policy-dir.h"
 
-#define FOLDER_EVENTS                                                                    \
-        (IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | \
+#define FOLDER_EVENTS                                                                              \
+        (IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |        \
          IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 #define PARENT_EVENTS (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR)
 
@@ -214,45 +215,6 @@ static int check_symlink_target(int fd, uid_t owner, char **ret_reason) {
         return check_trusted("folder", folder, &st, owner, ret_reason);
 }
 
-static int read_all(int fd, size_t max, char **ret_text, size_t *ret_size) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, allocated = 4096;
-
-        buf = malloc(allocated);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k;
-
-                if (size + 1 >= allocated) {
-                        char *grown;
-
-                        if (allocated > max + 1)
-                                return -EFBIG;
-                        grown = realloc(buf, allocated * 2);
-                        if (!grown)
-                                return -ENOMEM;
-                        buf = grown;
-                        allocated *= 2;
-                }
-                k = read(fd, buf + size, allocated - size - 1);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (k == 0)
-                        break;
-                size += (size_t) k;
-                if (size > max)
-                        return -EFBIG;
-        }
-        buf[size] = '\0';
-        *ret_text = TAKE_PTR(buf);
-        *ret_size = size;
-        return 0;
-}
-
 int policy_dir_read(const char *path, const char *filename, uid_t owner, char **ret_text,
                     size_t *ret_size, char **ret_reason) {
         _cleanup_free_ char *file = NULL, *reason = NULL, *text = NULL;
@@ -317,7 +279,7 @@ int policy_dir_read(const char *path, const char *filename, uid_t owner, char **
                 return r < 0 ? r : -EFBIG;
         }
 
-        r = read_all(fd, POLICY_FILE_MAX_SIZE, &text, &size);
+        r = read_full_fd(fd, POLICY_FILE_MAX_SIZE, &text, &size);
         if (r == -EFBIG) {
                 r = strdup_printf(ret_reason, "%s is larger than %u bytes", file,
                                   POLICY_FILE_MAX_SIZE);
@@ -417,7 +379,7 @@ static int pending_add(PolicyDirWatch *w, const char *filename, uint32_t mask, u
                         return -ENOMEM;
                 w->pending = grown;
                 p = &w->pending[w->n_pending];
-                *p = (PendingFile) { .filename = strdup(filename) };
+                *p = (PendingFile){ .filename = strdup(filename) };
                 if (!p->filename)
                         return -ENOMEM;
                 w->n_pending++;

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file-util.h"
 #include "tracepoint-format.h"
 
 /* Format files of events with long "print fmt" lines run to a few KiB; this is far beyond. */
@@ -256,39 +257,6 @@ static bool name_is_valid(const char *name) {
         return name && *name && !strchr(name, '/') && !streq(name, ".") && !streq(name, "..");
 }
 
-static int read_file(int fd, char **ret) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, allocated = 0;
-
-        /* tracefs reports st_size 0: read until EOF. */
-        for (;;) {
-                if (allocated - size < 4096) {
-                        size_t n = allocated ? allocated * 2 : 8192;
-                        if (n > FORMAT_FILE_MAX)
-                                return -EFBIG;
-                        char *p = realloc(buf, n);
-                        if (!p)
-                                return -ENOMEM;
-                        buf = p;
-                        allocated = n;
-                }
-
-                ssize_t k = read(fd, buf + size, allocated - size - 1);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (k == 0)
-                        break;
-                size += (size_t) k;
-        }
-
-        buf[size] = '\0';
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
 int tracepoint_format_read(const char *subsystem, const char *event, TracepointFormat **ret) {
         static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
 
@@ -317,7 +285,8 @@ int tracepoint_format_read(const char *subsystem, const char *event, TracepointF
                 }
 
                 _cleanup_free_ char *text = NULL;
-                int r = read_file(fd, &text);
+                /* tracefs reports st_size 0: read until the end. */
+                int r = read_full_fd(fd, FORMAT_FILE_MAX, &text, NULL);
                 if (r < 0)
                         return r;
                 return tracepoint_format_parse(text, ret);

@@ -42,7 +42,7 @@ TESTS += $(CONTROL_TESTS)
 endif
 tests_test_policy_dir_SOURCES = tests/test-policy-dir.c daemon/policy-dir.c
 tests_test_policy_dir_CFLAGS = $(TEST_CFLAGS)
-tests_test_policy_dir_LDADD = $(CMOCKA_LIBS) $(LIBSYSTEMD_LIBS)
+tests_test_policy_dir_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(LIBSYSTEMD_LIBS)
 tests_test_policy_registry_SOURCES = tests/test-policy-registry.c daemon/policy-registry.c \
 	daemon/policy-dir.c daemon/log.c
 tests_test_policy_registry_CFLAGS = $(TEST_CFLAGS)
