@@ -1,10 +1,11 @@
 #!/bin/bash
 # One-byte write() calls to /dev/null without tetragond and with it, the
 # seed's policy loaded (tp_btf/sys_enter on this kernel), interleaved round by
-# round so that drift in the machine's speed hits every side alike. A third
-# side, the daemon with a policy on another syscall only, shows the floor: the
-# cost of the attached program on a syscall it does not hook. Then 1 against
-# 50 policies on the same hook. Prints per-round and median ratios.
+# round so that drift in the machine's speed hits every side alike. Two more
+# sides show the floors: an empty program on tp_btf/sys_enter (what the kernel
+# charges any syscall hook there), and the daemon with a policy on another
+# syscall only (its program on a syscall it does not hook). Then 1 against 50
+# policies on the same hook. Prints per-round and median ratios.
 set -euo pipefail
 . "$top_srcdir/tests/lib/testenv.sh"
 testenv_enter_namespace "$@"
@@ -13,6 +14,7 @@ testenv_start_journald
 rounds=${BENCH_ROUNDS:-7}
 n=${BENCH_WRITES:-2000000}
 loop=$top_builddir/bench/loop
+with_empty=$top_builddir/bench/with-empty-sys-enter
 seed=$top_srcdir/tests/data/engine/sys_write_sigkill.yaml
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -83,9 +85,10 @@ mkdir -p "$one_dir" "$many_dir"
 seed_copy 1 "$one_dir"
 for i in $(seq 1 50); do seed_copy "$i" "$many_dir"; done
 
-seed_ratios=() floor_ratios=() many_ratios=()
+seed_ratios=() floor_ratios=() empty_ratios=() many_ratios=()
 for ((i = 1; i <= rounds; i++)); do
         base=$("$loop" write "$n" /dev/null)
+        with_empty_program=$("$with_empty" "$loop" write "$n" /dev/null)
         with_daemon "$seed_dir"
         with_seed=$bench_result
         with_daemon "$floor_dir"
@@ -96,9 +99,12 @@ for ((i = 1; i <= rounds; i++)); do
         with_many=$bench_result
         seed_ratios+=("$(ratio "$with_seed" "$base")")
         floor_ratios+=("$(ratio "$with_floor" "$base")")
+        empty_ratios+=("$(ratio "$with_empty_program" "$base")")
         many_ratios+=("$(ratio "$with_many" "$with_one")")
-        printf 'round %d: without %6.1f ns  seed %6.1f ns (%s)  floor %6.1f ns (%s)' \
-                "$i" "$base" "$with_seed" "${seed_ratios[-1]}" "$with_floor" "${floor_ratios[-1]}"
+        printf 'round %d: without %6.1f ns  seed %6.1f ns (%s)  empty program %6.1f ns (%s)' \
+                "$i" "$base" "$with_seed" "${seed_ratios[-1]}" "$with_empty_program" \
+                "${empty_ratios[-1]}"
+        printf '  floor %6.1f ns (%s)' "$with_floor" "${floor_ratios[-1]}"
         printf '  1 policy %6.1f ns  50 policies %6.1f ns (%s)\n' \
                 "$with_one" "$with_many" "${many_ratios[-1]}"
 done
@@ -106,6 +112,8 @@ done
 echo "1-byte writes to /dev/null, $n per side per round, $rounds rounds"
 echo "median ratio with the seed's policy / without tetragond:" \
         "$(printf '%s\n' "${seed_ratios[@]}" | median) (target <= 1.25)"
+echo "median ratio with an empty program on tp_btf/sys_enter / without:" \
+        "$(printf '%s\n' "${empty_ratios[@]}" | median) (the kernel's floor for syscall hooks here)"
 echo "median ratio with a policy on another syscall only / without:" \
         "$(printf '%s\n' "${floor_ratios[@]}" | median) (the attached program's floor)"
 echo "median ratio 50 policies / 1 policy on sys_write:" \

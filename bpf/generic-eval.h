@@ -24,6 +24,23 @@
         })
 #endif
 
+/* The struct file * at address slot of a file table. */
+static __always_inline __u64 V(fd_table_entry)(__u64 slot) {
+        __u64 file = 0;
+
+#if TG_EVAL_CAST
+        /* bpf_rdonly_cast() only takes a struct, and fdtable.fd is an array of pointers: read
+         * the slot as a kiocb, whose first member is a struct file *. A plain load where
+         * bpf_probe_read_kernel() is a call, which costs this path, run on every write with
+         * the seed's policy, about 30 ns. */
+        if (bpf_core_field_offset(struct kiocb, ki_filp) == 0)
+                return (__u64) KREAD(struct kiocb, slot, ki_filp);
+#endif
+        if (bpf_probe_read_kernel(&file, sizeof(file), (void *) slot) < 0)
+                return 0;
+        return file;
+}
+
 /* The file an argument names, as (dentry, mnt) for path filters and paths: an fd through
  * the task's file table, a struct file *, a struct path * or a struct linux_binprm *. */
 static __always_inline bool V(resolve_file)(struct eval *e, __u32 reg, __u8 type) {
@@ -43,9 +60,7 @@ static __always_inline bool V(resolve_file)(struct eval *e, __u32 reg, __u8 type
 
                 if (fd >= e->max_fds)
                         return false;
-                /* fdtable.fd is an array of pointers: this one read is a call in both variants. */
-                if (bpf_probe_read_kernel(&file, sizeof(file), (void *) (e->fds + fd * 8)) < 0)
-                        return false;
+                file = V(fd_table_entry)(e->fds + fd * 8);
                 break;
         }
         case TG_ARG_FILE:
