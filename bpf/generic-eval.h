@@ -439,6 +439,12 @@ static long V(eval_filter)(__u32 i, void *unused) {
         case TG_FILTER_NAMESPACE:
                 ok = namespace_filter(e, f);
                 break;
+        case TG_FILTER_CAPABILITY_CHANGE:
+                ok = capability_change_filter(e, f);
+                break;
+        case TG_FILTER_NAMESPACE_CHANGE:
+                ok = namespace_change_filter(e, f);
+                break;
         default: /* the installer refuses what is not here */
                 ok = false;
         }

@@ -999,17 +999,11 @@ static __always_inline bool pid_filter(struct eval *e, struct tg_policy_filter *
         return f->op == TG_POLICY_OP_NOT_IN ? !found : found;
 }
 
-static __always_inline bool capability_filter(struct eval *e, struct tg_policy_filter *f) {
-        struct task_struct *task = bpf_get_current_task_btf();
-        const struct cred *cred = BPF_CORE_READ(task, cred);
+/* One of the task's capability sets, by PolicyCapabilitySet. */
+static __always_inline __u64 cred_caps(const struct cred *cred, __u8 set) {
         __u64 caps = 0;
 
-        if (f->flags & TG_FILTER_NAMESPACE_CAPABILITY) {
-                /* Only outside the host's user namespace. */
-                if (BPF_CORE_READ(cred, user_ns, ns.inum) == host_user_ns_inum)
-                        return false;
-        }
-        switch (f->subtype) {
+        switch (set) {
         case 0: /* POLICY_CAPS_EFFECTIVE */
                 bpf_core_read(&caps, sizeof(caps), &cred->cap_effective);
                 break;
@@ -1019,9 +1013,25 @@ static __always_inline bool capability_filter(struct eval *e, struct tg_policy_f
         case 2: /* POLICY_CAPS_PERMITTED */
                 bpf_core_read(&caps, sizeof(caps), &cred->cap_permitted);
                 break;
-        default:
-                return false;
         }
+        return caps;
+}
+
+/* isNamespaceCapability: only outside the host's user namespace. */
+static __always_inline bool capability_scope_ok(struct tg_policy_filter *f,
+                                                const struct cred *cred) {
+        return !(f->flags & TG_FILTER_NAMESPACE_CAPABILITY) ||
+               BPF_CORE_READ(cred, user_ns, ns.inum) != host_user_ns_inum;
+}
+
+static __always_inline bool capability_filter(struct eval *e, struct tg_policy_filter *f) {
+        struct task_struct *task = bpf_get_current_task_btf();
+        const struct cred *cred = BPF_CORE_READ(task, cred);
+        __u64 caps;
+
+        if (!capability_scope_ok(f, cred) || f->subtype > 2)
+                return false;
+        caps = cred_caps(cred, f->subtype);
         return f->op == TG_POLICY_OP_NOT_IN ? !(caps & f->mask) : !!(caps & f->mask);
 }
 
@@ -1062,6 +1072,99 @@ static __always_inline bool namespace_filter(struct eval *e, struct tg_policy_fi
         __u32 inum = namespace_inum(task, f->subtype);
 
         return f->op == TG_POLICY_OP_NOT_IN ? !pid_in_values(f, inum) : pid_in_values(f, inum);
+}
+
+/* ---- Changes since exec: matchCapabilityChanges, matchNamespaceChanges ---- */
+
+#define NAMESPACE_TYPES 10 /* PolicyNamespaceType, as namespace_inum() takes them */
+
+/* A process's capabilities and namespaces when it last executed a program: what its
+ * current ones are compared with. Kept from exec to the leader's exit, inherited by a
+ * child process at fork. Processes that executed before the daemon started have none,
+ * and no change selector matches them. */
+struct exec_baseline {
+        __u64 caps[4]; /* by PolicyCapabilitySet (3); the fourth keeps a masked index in */
+        __u32 namespaces[NAMESPACE_TYPES];
+};
+
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 32768);
+        __type(key, __u32); /* tgid */
+        __type(value, struct exec_baseline);
+} gen_exec_baselines SEC(".maps");
+
+static __always_inline void baseline_record(struct task_struct *task) {
+        const struct cred *cred = BPF_CORE_READ(task, cred);
+        struct exec_baseline b = {};
+        __u32 tgid = BPF_CORE_READ(task, tgid);
+
+        for (__u8 set = 0; set < 3; set++)
+                b.caps[set] = cred_caps(cred, set);
+        for (__u8 type = 0; type < NAMESPACE_TYPES; type++)
+                b.namespaces[type] = namespace_inum(task, type);
+        bpf_map_update_elem(&gen_exec_baselines, &tgid, &b, BPF_ANY);
+}
+
+/* After the new program's credentials are committed. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(tg_generic_baseline_exec, struct task_struct *task, pid_t old_pid,
+             struct linux_binprm *bprm) {
+        baseline_record(task);
+        return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(tg_generic_baseline_fork, struct task_struct *parent, struct task_struct *child) {
+        __u32 parent_tgid = BPF_CORE_READ(parent, tgid), child_tgid = BPF_CORE_READ(child, tgid);
+        struct exec_baseline *b;
+
+        if (child_tgid == parent_tgid) /* a thread: its process's baseline is already there */
+                return 0;
+        b = bpf_map_lookup_elem(&gen_exec_baselines, &parent_tgid);
+        if (b)
+                bpf_map_update_elem(&gen_exec_baselines, &child_tgid, b, BPF_ANY);
+        return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tg_generic_baseline_exit, struct task_struct *task) {
+        __u32 tgid = BPF_CORE_READ(task, tgid);
+
+        if (BPF_CORE_READ(task, pid) == tgid)
+                bpf_map_delete_elem(&gen_exec_baselines, &tgid);
+        return 0;
+}
+
+/* In: one of the capabilities in f->mask was gained or lost since exec; NotIn: none. */
+static __always_inline bool capability_change_filter(struct eval *e, struct tg_policy_filter *f) {
+        struct task_struct *task = bpf_get_current_task_btf();
+        const struct cred *cred = BPF_CORE_READ(task, cred);
+        __u32 tgid = e->tgid;
+        struct exec_baseline *b;
+        __u64 changed;
+
+        b = bpf_map_lookup_elem(&gen_exec_baselines, &tgid);
+        if (!b || !capability_scope_ok(f, cred) || f->subtype > 2)
+                return false;
+        changed = (cred_caps(cred, f->subtype) ^ b->caps[f->subtype & 3]) & f->mask;
+        return f->op == TG_POLICY_OP_NOT_IN ? !changed : !!changed;
+}
+
+/* In: one of the namespace types in f->mask is another one than at exec; NotIn: none. */
+static __always_inline bool namespace_change_filter(struct eval *e, struct tg_policy_filter *f) {
+        struct task_struct *task = bpf_get_current_task_btf();
+        __u32 tgid = e->tgid;
+        struct exec_baseline *b;
+        bool changed = false;
+
+        b = bpf_map_lookup_elem(&gen_exec_baselines, &tgid);
+        if (!b)
+                return false;
+        for (__u8 type = 0; type < NAMESPACE_TYPES; type++)
+                if ((f->mask & (1U << type)) && namespace_inum(task, type) != b->namespaces[type])
+                        changed = true;
+        return f->op == TG_POLICY_OP_NOT_IN ? !changed : changed;
 }
 
 /* ---- Events ---- */

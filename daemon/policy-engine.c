@@ -117,6 +117,9 @@ struct PolicyEngine {
         struct bpf_program *kprobe_function_prog; /* on other functions; likewise */
         struct bpf_program *uprobe_prog;          /* NULL without uprobes */
         struct bpf_program *tracepoint_prog;      /* NULL without tracepoints */
+        /* Exec, fork and exit: each process's capabilities and namespaces at exec, which
+         * matchCapabilityChanges and matchNamespaceChanges compare with. */
+        struct bpf_link *baseline_links[3];
         FunctionPoint functions[ENGINE_FUNCTION_POINTS];
         EngineCapabilities caps;
         struct btf *vmlinux_btf; /* for caps.function_in_btf; NULL without kernel BTF */
@@ -1385,6 +1388,30 @@ static void engine_describe(PolicyEngine *e) {
         }
 }
 
+static bool engine_is_baseline_program(PolicyEngine *e, const struct bpf_program *p) {
+        return p == e->skel->progs.tg_generic_baseline_exec ||
+               p == e->skel->progs.tg_generic_baseline_fork ||
+               p == e->skel->progs.tg_generic_baseline_exit;
+}
+
+/* Attached for the engine's life, not per hook: a baseline must be taken at exec, before
+ * any policy asks for it. */
+static int engine_attach_baselines(PolicyEngine *e) {
+        struct bpf_program *programs[] = {
+                e->skel->progs.tg_generic_baseline_exec,
+                e->skel->progs.tg_generic_baseline_fork,
+                e->skel->progs.tg_generic_baseline_exit,
+        };
+
+        _Static_assert(ELEMENTSOF(programs) == ELEMENTSOF(e->baseline_links), "one link each");
+        for (size_t k = 0; k < ELEMENTSOF(programs); k++) {
+                e->baseline_links[k] = bpf_program__attach(programs[k]);
+                if (!e->baseline_links[k])
+                        return negative_errno();
+        }
+        return 0;
+}
+
 int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         _cleanup_(policy_engine_freep) PolicyEngine *e = NULL;
         _cleanup_free_ KernelFeature *features = NULL;
@@ -1454,9 +1481,13 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
                         bpf_program__set_autoload(p, p == e->prog || p == e->kprobe_prog ||
                                                              p == e->kprobe_function_prog ||
                                                              p == e->uprobe_prog ||
-                                                             p == e->tracepoint_prog);
+                                                             p == e->tracepoint_prog ||
+                                                             engine_is_baseline_program(e, p));
         }
         k = generic_bpf__load(e->skel);
+        if (k < 0)
+                return k;
+        k = engine_attach_baselines(e);
         if (k < 0)
                 return k;
 
@@ -1471,6 +1502,8 @@ PolicyEngine *policy_engine_free(PolicyEngine *e) {
         /* The registry uninstalls before the engine goes; whatever is left goes with the
          * maps. */
         bpf_link__destroy(e->link);
+        for (size_t k = 0; k < ELEMENTSOF(e->baseline_links); k++)
+                bpf_link__destroy(e->baseline_links[k]);
         for (size_t k = 0; k < ENGINE_FUNCTION_POINTS; k++)
                 function_point_release(&e->functions[k]);
         generic_bpf__destroy(e->skel);

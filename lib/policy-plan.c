@@ -490,13 +490,13 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                         break;
                 return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_NUMBER);
         case TG_FILTER_CAPABILITY:
+        case TG_FILTER_CAPABILITY_CHANGE:
+        case TG_FILTER_NAMESPACE_CHANGE:
                 if (!op_in(f->op, set_ops, ELEMENTSOF(set_ops)))
                         break;
                 return 0;
         case TG_FILTER_DATA:
         case TG_FILTER_RETURN_ARG:
-        case TG_FILTER_NAMESPACE_CHANGE:
-        case TG_FILTER_CAPABILITY_CHANGE:
                 return refuse(p, "%s is not implemented by this engine yet", where);
         }
         return refuse(p, "%s: operator %s is not implemented by this engine yet", where,

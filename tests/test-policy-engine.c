@@ -846,14 +846,15 @@ static void test_two_policies_one_hook(void **state) {
 
 /* Install the write policy with these filters for a child writing "x" to path; whether
  * the child's write was posted. */
-static bool write_matches(Fixture *f, const char *path, const char *filters) {
+/* Does the write policy with these filters post the write of a child running fn(arg)? */
+static bool child_write_matches(Fixture *f, ChildFn fn, const void *arg, const char *filters) {
         _cleanup_free_ char *yaml = NULL;
         PolicyInstallation *i;
         Child child;
         size_t n;
 
         events_clear(f);
-        child = child_spawn(child_write_path, path);
+        child = child_spawn(fn, arg);
         yaml = write_policy(child.pid, filters, NULL);
         i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
         assert_exited_ok(child_run(&child));
@@ -861,6 +862,10 @@ static bool write_matches(Fixture *f, const char *path, const char *filters) {
         uninstall(f, i);
         assert_true(n <= 1);
         return n == 1;
+}
+
+static bool write_matches(Fixture *f, const char *path, const char *filters) {
+        return child_write_matches(f, child_write_path, path, filters);
 }
 
 static bool fd_op(Fixture *f, const char *path, const char *op, const char *value) {
@@ -1214,20 +1219,7 @@ static void child_sh_write(const void *arg) {
 }
 
 static bool sh_write_matches(Fixture *f, const char *path, const char *filters) {
-        _cleanup_free_ char *yaml = NULL;
-        PolicyInstallation *i;
-        Child child;
-        size_t n;
-
-        events_clear(f);
-        child = child_spawn(child_sh_write, path);
-        yaml = write_policy(child.pid, filters, NULL);
-        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
-        assert_exited_ok(child_run(&child));
-        n = events_of(f, child.pid);
-        uninstall(f, i);
-        assert_true(n <= 1);
-        return n == 1;
+        return child_write_matches(f, child_sh_write, path, filters);
 }
 
 /* followChildren (In and NotIn only, as Tetragon): the shell matches by its parent, this
@@ -1738,6 +1730,91 @@ static void test_match_namespaces(void **state) {
         assert_exited_ok(child_run(&child));
         assert_int_equal(events_of(f, child.pid), 1);
         uninstall(f, i);
+}
+
+/* ---- Changes since exec ---- */
+
+/* `test-policy-engine --after-exec CHANGE PATH`, in a child that executed it once the
+ * engine was running: CHANGE (drop-caps, new-mntns or none), then one write to PATH. */
+static int after_exec_main(const char *change, const char *path) {
+        if (streq(change, "drop-caps")) {
+                struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+                struct __user_cap_data_struct data[2] = {};
+
+                if (syscall(SYS_capset, &header, data) < 0)
+                        return 10;
+        } else if (streq(change, "new-mntns")) {
+                if (unshare(CLONE_NEWNS) < 0)
+                        return 11;
+        } else if (!streq(change, "none"))
+                return 12;
+        child_write_path(path);
+        return 0;
+}
+
+typedef struct AfterExec {
+        const char *change;
+        const char *path;
+} AfterExec;
+
+static void child_exec_then_change(const void *arg) {
+        const AfterExec *a = arg;
+        char *argv[] = { "test-policy-engine", "--after-exec", (char *) a->change, (char *) a->path,
+                         NULL };
+
+        execv("/proc/self/exe", argv);
+        _exit(13);
+}
+
+static bool change_matches(Fixture *f, const char *change, const char *path, const char *filters) {
+        return child_write_matches(f, child_exec_then_change, &(AfterExec){ change, path },
+                                   filters);
+}
+
+/* Against the capabilities the process had when it executed: dropping CAP_SYS_ADMIN after
+ * exec is a change; keeping it, or having it at exec and now, is none. */
+static void test_match_capability_changes(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "cap-changes");
+        const char *in = "      matchCapabilityChanges:\n"
+                         "      - type: Effective\n"
+                         "        operator: In\n"
+                         "        values: [\"CAP_SYS_ADMIN\"]\n";
+        const char *not_in = "      matchCapabilityChanges:\n"
+                             "      - type: Effective\n"
+                             "        operator: NotIn\n"
+                             "        values: [\"CAP_SYS_ADMIN\"]\n";
+        const char *other = "      matchCapabilityChanges:\n"
+                            "      - type: Permitted\n"
+                            "        operator: In\n"
+                            "        values: [\"CAP_SYS_ADMIN\"]\n";
+
+        assert_true(change_matches(f, "drop-caps", path, in));
+        assert_false(change_matches(f, "none", path, in));
+        assert_false(change_matches(f, "drop-caps", path, not_in));
+        assert_true(change_matches(f, "none", path, not_in));
+        /* capset() to nothing also empties the permitted set. */
+        assert_true(change_matches(f, "drop-caps", path, other));
+}
+
+static void test_match_namespace_changes(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "ns-changes");
+        const char *mnt = "      matchNamespaceChanges:\n"
+                          "      - operator: In\n"
+                          "        values: [\"Mnt\"]\n";
+        const char *net = "      matchNamespaceChanges:\n"
+                          "      - operator: In\n"
+                          "        values: [\"Net\", \"Uts\"]\n";
+        const char *not_mnt = "      matchNamespaceChanges:\n"
+                              "      - operator: NotIn\n"
+                              "        values: [\"Mnt\"]\n";
+
+        assert_true(change_matches(f, "new-mntns", path, mnt));
+        assert_false(change_matches(f, "none", path, mnt));
+        assert_false(change_matches(f, "new-mntns", path, net));
+        assert_false(change_matches(f, "new-mntns", path, not_mnt));
+        assert_true(change_matches(f, "none", path, not_mnt));
 }
 
 /* Selectors OR, first match decides; filters AND. */
@@ -2580,11 +2657,15 @@ static void test_refused(void **state) {
                        "    args:\n"
                        "    - index: 1\n"
                        "      type: string\n"
+                       "    data:\n"
+                       "    - index: 0\n"
+                       "      type: int\n"
                        "    selectors:\n"
-                       "    - matchNamespaceChanges:\n"
-                       "      - operator: In\n"
-                       "        values: [Mnt]\n",
-                       "kprobes[0] sys_openat: selector 0: matchNamespaceChanges is not "
+                       "    - matchData:\n"
+                       "      - index: 0\n"
+                       "        operator: Equal\n"
+                       "        values: [\"1\"]\n",
+                       "kprobes[0] sys_openat: selector 0: matchData is not "
                        "implemented by this engine yet");
         assert_refused(f,
                        "  kprobes:\n"
@@ -2712,7 +2793,7 @@ static void test_disabled_mechanism(void **state) {
         assert_non_null(strstr(error, "tp_btf/sys_enter: disabled by --disable-mechanism"));
 }
 
-int main(void) {
+int main(int argc, char *argv[]) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup(test_hook_status, test_setup),
                 cmocka_unit_test_setup(test_kill_fd_opened_before, test_setup),
@@ -2736,6 +2817,8 @@ int main(void) {
                 cmocka_unit_test_setup(test_substring_operators, test_setup),
                 cmocka_unit_test_setup(test_in_map, test_setup),
                 cmocka_unit_test_setup(test_match_binaries, test_setup),
+                cmocka_unit_test_setup(test_match_capability_changes, test_setup),
+                cmocka_unit_test_setup(test_match_namespace_changes, test_setup),
                 cmocka_unit_test_setup(test_match_parent_binaries, test_setup),
                 cmocka_unit_test_setup(test_follow_children, test_setup),
                 cmocka_unit_test_setup(test_parent_follow_children, test_setup),
@@ -2770,6 +2853,8 @@ int main(void) {
 
         int r;
 
+        if (argc == 4 && streq(argv[1], "--after-exec"))
+                return after_exec_main(argv[2], argv[3]);
         if (geteuid() != 0) {
                 printf("SKIP: needs root to load BPF programs\n");
                 return 77;

@@ -341,18 +341,37 @@ static void test_actions(void **state) {
                        "implemented by this engine yet");
 }
 
+static void assert_planned_on_sys_enter(const char *spec);
+
 static void test_selectors(void **state) {
         EngineCapabilities minimal = caps_minimal();
 
         assert_refused("  kprobes:\n"
                        "  - call: sys_write\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: int\n"
+                       "    data:\n"
+                       "    - index: 0\n"
+                       "      type: int\n"
                        "    selectors:\n"
-                       "    - matchNamespaceChanges:\n"
-                       "      - operator: In\n"
-                       "        values: [Mnt]\n",
+                       "    - matchData:\n"
+                       "      - index: 0\n"
+                       "        operator: Equal\n"
+                       "        values: [\"1\"]\n",
                        &minimal,
-                       "kprobes[0] sys_write: selector 0: matchNamespaceChanges is not "
+                       "kprobes[0] sys_write: selector 0: matchData is not "
                        "implemented by this engine yet");
+        assert_planned_on_sys_enter("  kprobes:\n"
+                                    "  - call: sys_write\n"
+                                    "    selectors:\n"
+                                    "    - matchNamespaceChanges:\n"
+                                    "      - operator: In\n"
+                                    "        values: [Mnt]\n"
+                                    "      matchCapabilityChanges:\n"
+                                    "      - type: Effective\n"
+                                    "        operator: NotIn\n"
+                                    "        values: [CAP_SYS_ADMIN]\n");
 }
 
 /* Planned on this machine's kind of kernel, on tp_btf/sys_enter. */
