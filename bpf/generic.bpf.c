@@ -1080,8 +1080,8 @@ static __always_inline bool namespace_filter(struct eval *e, struct tg_policy_fi
 
 /* A process's capabilities and namespaces when it last executed a program: what its
  * current ones are compared with. Kept from exec to the leader's exit, inherited by a
- * child process at fork. Processes that executed before the daemon started have none,
- * and no change selector matches them. */
+ * child process at fork. For a process already running when the engine starts: what it
+ * had then. */
 struct exec_baseline {
         __u64 caps[4]; /* by PolicyCapabilitySet (3); the fourth keeps a masked index in */
         __u32 namespaces[NAMESPACE_TYPES];
@@ -1104,6 +1104,21 @@ static __always_inline void baseline_record(struct task_struct *task) {
         for (__u8 type = 0; type < NAMESPACE_TYPES; type++)
                 b.namespaces[type] = namespace_inum(task, type);
         bpf_map_update_elem(&gen_exec_baselines, &tgid, &b, BPF_ANY);
+}
+
+/* Processes already running when the engine starts: their baseline is what they have
+ * then, so a change from that moment on is seen. Run once, by reading the iterator. */
+SEC("iter/task")
+int tg_generic_baseline_existing(struct bpf_iter__task *ctx) {
+        struct task_struct *task = ctx->task;
+        __u32 tgid;
+
+        if (!task || task->pid != task->tgid)
+                return 0;
+        tgid = task->tgid;
+        if (!bpf_map_lookup_elem(&gen_exec_baselines, &tgid))
+                baseline_record(task);
+        return 0;
 }
 
 /* After the new program's credentials are committed. */

@@ -1389,9 +1389,33 @@ static void engine_describe(PolicyEngine *e) {
 }
 
 static bool engine_is_baseline_program(PolicyEngine *e, const struct bpf_program *p) {
-        return p == e->skel->progs.tg_generic_baseline_exec ||
+        return p == e->skel->progs.tg_generic_baseline_existing ||
+               p == e->skel->progs.tg_generic_baseline_exec ||
                p == e->skel->progs.tg_generic_baseline_fork ||
                p == e->skel->progs.tg_generic_baseline_exit;
+}
+
+static void bpf_link_destroyp(struct bpf_link **link) {
+        bpf_link__destroy(*link); /* accepts NULL */
+}
+
+/* Runs the task iterator once: reading it to the end visits every task. */
+static int engine_baseline_existing(PolicyEngine *e) {
+        _cleanup_(bpf_link_destroyp) struct bpf_link *link = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char buf[64];
+        ssize_t n;
+
+        link = bpf_program__attach_iter(e->skel->progs.tg_generic_baseline_existing, NULL);
+        if (!link)
+                return negative_errno();
+        fd = bpf_iter_create(bpf_link__fd(link));
+        if (fd < 0)
+                return negative_errno();
+        do
+                n = read(fd, buf, sizeof(buf));
+        while (n > 0 || (n < 0 && errno == EINTR));
+        return n < 0 ? negative_errno() : 0;
 }
 
 /* Attached for the engine's life, not per hook: a baseline must be taken at exec, before
@@ -1409,7 +1433,8 @@ static int engine_attach_baselines(PolicyEngine *e) {
                 if (!e->baseline_links[k])
                         return negative_errno();
         }
-        return 0;
+        /* After exec and fork are watched: no process falls between the two. */
+        return engine_baseline_existing(e);
 }
 
 int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {

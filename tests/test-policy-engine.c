@@ -1795,6 +1795,10 @@ static void test_match_capability_changes(void **state) {
         assert_true(change_matches(f, "none", path, not_in));
         /* capset() to nothing also empties the permitted set. */
         assert_true(change_matches(f, "drop-caps", path, other));
+        /* This test was running before the engine: its baseline is from the engine's start,
+         * and a forked child inherits it. */
+        assert_true(child_write_matches(f, child_drop_caps_write, path, in));
+        assert_false(child_write_matches(f, child_write_path, path, in));
 }
 
 static void test_match_namespace_changes(void **state) {
