@@ -20,7 +20,7 @@ typedef struct Version {
         char *source;
         size_t source_size;
         PolicyFile *file;
-        CompiledPolicy **compiled; /* one per document */
+        CompiledPolicy **compiled;          /* one per document */
         PolicyInstallation **installations; /* one per document once installed */
         size_t n;
         bool installed;
@@ -33,7 +33,7 @@ struct PolicyEntry {
         char *path;
         char *source; /* the file as last read */
         size_t source_size;
-        Version *installed; /* in force, or NULL */
+        Version *installed;  /* in force, or NULL */
         char **policy_names; /* of the last version parsed */
         size_t n_policy_names;
         PolicyMode file_mode; /* what the file's first document asks for */
@@ -92,10 +92,8 @@ int policy_mode_from_string(const char *s) {
 }
 
 static const char *const outcome_names[_POLICY_RELOAD_OUTCOME_MAX] = {
-        [POLICY_RELOAD_ADDED] = "added",
-        [POLICY_RELOAD_CHANGED] = "changed",
-        [POLICY_RELOAD_REMOVED] = "removed",
-        [POLICY_RELOAD_UNCHANGED] = "unchanged",
+        [POLICY_RELOAD_ADDED] = "added",     [POLICY_RELOAD_CHANGED] = "changed",
+        [POLICY_RELOAD_REMOVED] = "removed", [POLICY_RELOAD_UNCHANGED] = "unchanged",
         [POLICY_RELOAD_FAILED] = "failed",
 };
 
@@ -113,7 +111,7 @@ void policy_reload_summary_clear(PolicyReloadSummary *s) {
                 }
                 free(s->items[o]);
         }
-        *s = (PolicyReloadSummary) {};
+        *s = (PolicyReloadSummary){};
 }
 
 static int summary_add(PolicyReloadSummary *s, PolicyReloadOutcome o, const char *name,
@@ -320,7 +318,7 @@ const char *policy_entry_name(PolicyEntry *e) {
 }
 
 void policy_entry_get_info(PolicyEntry *e, PolicyEntryInfo *ret) {
-        *ret = (PolicyEntryInfo) {
+        *ret = (PolicyEntryInfo){
                 .name = e->name,
                 .filename = e->filename,
                 .path = e->path,
@@ -343,6 +341,23 @@ void policy_hook_status_free_many(PolicyHookStatus *hooks, size_t n) {
         free(hooks);
 }
 
+/* Moves n items of size bytes to the end of *all (n_all of them), and frees the array
+ * they were in: what they point to now belongs to *all. On failure nothing moved. */
+static int append_moved(void **all, size_t *n_all, void *items, size_t n, size_t size) {
+        uint8_t *grown;
+
+        if (n > 0) {
+                grown = reallocarray(*all, *n_all + n, size);
+                if (!grown)
+                        return -ENOMEM;
+                memcpy(grown + *n_all * size, items, n * size);
+                *all = grown;
+                *n_all += n;
+        }
+        free(items);
+        return 0;
+}
+
 int policy_entry_get_hooks(PolicyEntry *e, PolicyHookStatus **ret, size_t *ret_n) {
         const PolicyBackend *b = &e->registry->backend;
         PolicyHookStatus *all = NULL;
@@ -353,7 +368,7 @@ int policy_entry_get_hooks(PolicyEntry *e, PolicyHookStatus **ret, size_t *ret_n
         if (!e->installed || !b->get_hooks)
                 return 0;
         for (size_t i = 0; i < e->installed->n; i++) {
-                PolicyHookStatus *hooks = NULL, *grown;
+                PolicyHookStatus *hooks = NULL;
                 size_t n = 0;
                 int r;
 
@@ -362,16 +377,12 @@ int policy_entry_get_hooks(PolicyEntry *e, PolicyHookStatus **ret, size_t *ret_n
                         policy_hook_status_free_many(all, n_all);
                         return r;
                 }
-                grown = reallocarray(all, n_all + n, sizeof(PolicyHookStatus));
-                if (!grown) {
+                r = append_moved((void **) &all, &n_all, hooks, n, sizeof(*hooks));
+                if (r < 0) {
                         policy_hook_status_free_many(hooks, n);
                         policy_hook_status_free_many(all, n_all);
-                        return -ENOMEM;
+                        return r;
                 }
-                all = grown;
-                memcpy(all + n_all, hooks, n * sizeof(PolicyHookStatus));
-                n_all += n;
-                free(hooks); /* its strings now belong to all */
         }
         *ret = all;
         *ret_n = n_all;
@@ -381,7 +392,7 @@ int policy_entry_get_hooks(PolicyEntry *e, PolicyHookStatus **ret, size_t *ret_n
 int policy_entry_get_counters(PolicyEntry *e, PolicyCounters *ret) {
         const PolicyBackend *b = &e->registry->backend;
 
-        *ret = (PolicyCounters) {};
+        *ret = (PolicyCounters){};
         if (!e->installed || !b->get_counters)
                 return 0;
         for (size_t i = 0; i < e->installed->n; i++) {
@@ -418,7 +429,7 @@ int policy_entry_get_selector_counters(PolicyEntry *e, PolicySelectorCounters **
         if (!e->installed || !b->get_selector_counters)
                 return 0;
         for (size_t i = 0; i < e->installed->n; i++) {
-                PolicySelectorCounters *selectors = NULL, *grown;
+                PolicySelectorCounters *selectors = NULL;
                 size_t n = 0, n_hooks = 0;
                 int r;
 
@@ -432,20 +443,12 @@ int policy_entry_get_selector_counters(PolicyEntry *e, PolicySelectorCounters **
                 for (size_t k = 0; k < n; k++)
                         selectors[k].hook_index += hooks_before;
                 hooks_before += n_hooks;
-                if (n == 0) {
-                        free(selectors);
-                        continue;
-                }
-                grown = reallocarray(all, n_all + n, sizeof(PolicySelectorCounters));
-                if (!grown) {
+                r = append_moved((void **) &all, &n_all, selectors, n, sizeof(*selectors));
+                if (r < 0) {
                         policy_selector_counters_free_many(selectors, n);
                         policy_selector_counters_free_many(all, n_all);
-                        return -ENOMEM;
+                        return r;
                 }
-                all = grown;
-                memcpy(all + n_all, selectors, n * sizeof(PolicySelectorCounters));
-                n_all += n;
-                free(selectors); /* its strings now belong to all */
         }
         *ret = all;
         *ret_n = n_all;
@@ -758,8 +761,7 @@ static int version_install(PolicyRegistry *r, PolicyEntry *e, Version *v, char *
 
         *ret_error = NULL;
         if (!r->has_backend)
-                return (*ret_error = strdup(POLICY_BACKEND_MISSING_ERROR)) ? -EOPNOTSUPP
-                                                                            : -ENOMEM;
+                return (*ret_error = strdup(POLICY_BACKEND_MISSING_ERROR)) ? -EOPNOTSUPP : -ENOMEM;
         for (size_t i = 0; i < v->n; i++) {
                 _cleanup_free_ char *why = NULL;
                 int k;
@@ -806,8 +808,7 @@ static int version_check_names(PolicyRegistry *r, const PolicyEntry *self, const
                                 if (!streq_ptr(other->policy_names[j], p->name))
                                         continue;
                                 q = diagnostic_list_add(diags, DIAGNOSTIC_ERROR, path,
-                                                        p->name_pos.line, p->name_pos.column,
-                                                        NULL,
+                                                        p->name_pos.line, p->name_pos.column, NULL,
                                                         "policy name \"%s\" is already used by %s",
                                                         p->name, other->path);
                                 if (q < 0)
@@ -824,9 +825,7 @@ static void entry_fail(PolicyEntry *e, const char *message_id, const char *error
         e->state = POLICY_STATE_FAILED;
         (void) entry_set_error(e, error);
         log_policy(LOG_ERR, message_id, e->name, e->path, "Policy %s failed: %s; %s", e->name,
-                   error,
-                   kept ? "the previous version stays in force."
-                        : "it is not loaded.");
+                   error, kept ? "the previous version stays in force." : "it is not loaded.");
 }
 
 /*
@@ -930,8 +929,8 @@ static int registry_reload_one(PolicyRegistry *r, const char *filename, bool for
                 return k;
         }
         if (k < 0 && !reason && k != -ENOMEM) {
-                if (asprintf(&reason, "%s/%s cannot be read: %s", r->dir, filename,
-                             strerror(-k)) < 0)
+                if (asprintf(&reason, "%s/%s cannot be read: %s", r->dir, filename, strerror(-k)) <
+                    0)
                         return -ENOMEM;
         } else if (k == -ENOMEM)
                 return k;
@@ -942,8 +941,8 @@ static int registry_reload_one(PolicyRegistry *r, const char *filename, bool for
                         /* foo.yaml and foo.yml: the first in lexical order keeps the name. */
                         _cleanup_free_ char *error = NULL;
 
-                        if (asprintf(&error, "%s/%s: policy name %s is already used by %s",
-                                     r->dir, filename, name, other->path) < 0)
+                        if (asprintf(&error, "%s/%s: policy name %s is already used by %s", r->dir,
+                                     filename, name, other->path) < 0)
                                 return -ENOMEM;
                         log_policy(LOG_ERR, MESSAGE_ID_POLICY_FAILED, name, filename,
                                    "Policy file %s/%s ignored: %s", r->dir, filename, error);
@@ -976,9 +975,9 @@ static int registry_reload_one(PolicyRegistry *r, const char *filename, bool for
         if (k < 0)
                 k = summary_add(summary, POLICY_RELOAD_FAILED, e->name, e->error);
         else
-                k = summary_add(summary, created || (!had_installed && e->installed)
-                                                 ? POLICY_RELOAD_ADDED
-                                                 : POLICY_RELOAD_CHANGED,
+                k = summary_add(summary,
+                                created || (!had_installed && e->installed) ? POLICY_RELOAD_ADDED
+                                                                            : POLICY_RELOAD_CHANGED,
                                 e->name, NULL);
 done:
         if (created && r->callbacks.entry_added)
@@ -1271,8 +1270,7 @@ int policy_registry_disable(PolicyRegistry *r, PolicyEntry *e) {
         return 0;
 }
 
-int policy_registry_set_mode(PolicyRegistry *r, PolicyEntry *e, PolicyMode mode,
-                             char **ret_error) {
+int policy_registry_set_mode(PolicyRegistry *r, PolicyEntry *e, PolicyMode mode, char **ret_error) {
         const PolicyBackend *b = &r->backend;
         bool old_overridden = e->mode_overridden;
         PolicyMode old_mode = e->mode_override;
@@ -1339,8 +1337,8 @@ int policy_registry_set_mode(PolicyRegistry *r, PolicyEntry *e, PolicyMode mode,
 
 /* Life cycle. */
 
-int policy_registry_new(PolicyRegistry **ret, const char *dir, const char *state_file,
-                        uid_t owner, const PolicyBackend *backend) {
+int policy_registry_new(PolicyRegistry **ret, const char *dir, const char *state_file, uid_t owner,
+                        const PolicyBackend *backend) {
         _cleanup_(policy_registry_freep) PolicyRegistry *r = NULL;
         int k;
 
@@ -1383,6 +1381,6 @@ PolicyRegistry *policy_registry_free(PolicyRegistry *r) {
 
 void policy_registry_set_callbacks(PolicyRegistry *r, const PolicyRegistryCallbacks *callbacks,
                                    void *userdata) {
-        r->callbacks = callbacks ? *callbacks : (PolicyRegistryCallbacks) {};
+        r->callbacks = callbacks ? *callbacks : (PolicyRegistryCallbacks){};
         r->userdata = userdata;
 }
