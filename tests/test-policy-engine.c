@@ -2518,6 +2518,16 @@ static void child_fire_usdt(const void *arg) {
         (void) fn(*(const int *) arg, text);
 }
 
+/* The text copied to the stack first: a probe reads only pages already present, and the
+ * literal's page of .rodata may not be yet. */
+static void child_fire_usdt_text(const void *arg) {
+        int (*volatile fn)(int, const char *) = tg_usdt_site;
+        char text[32];
+
+        snprintf(text, sizeof(text), "%s", (const char *) arg);
+        (void) fn(1, text);
+}
+
 static char *usdt_policy(Fixture *f, const char *action) {
         return format("apiVersion: cilium.io/v1alpha1\n"
                       "kind: TracingPolicy\n"
@@ -2602,6 +2612,52 @@ static void test_usdt_sigkill(void **state) {
                             "KPROBE_ACTION_SIGKILL");
         child = child_spawn(child_fire_usdt, &other);
         assert_exited_ok(child_run(&child));
+        uninstall(f, i);
+#else
+        skip(); /* no <sys/sdt.h> (systemtap-sdt-dev) at build time */
+#endif
+}
+
+/* matchArgs on a usdt's string argument: read from the process's memory. */
+static void test_usdt_string_filter(void **state) {
+#if HAVE_SYS_SDT_H
+        Fixture *f = *state;
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        json_t *e;
+
+        if (!kernel_has(f, "uprobe"))
+                skip();
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: usdt-string\n"
+                      "spec:\n"
+                      "  usdts:\n"
+                      "  - path: \"%s\"\n"
+                      "    provider: tgtest\n"
+                      "    name: site\n"
+                      "    args:\n"
+                      "    - index: 1\n"
+                      "      type: string\n"
+                      "    selectors:\n"
+                      "    - matchArgs:\n"
+                      "      - index: 1\n"
+                      "        operator: Prefix\n"
+                      "        values: [\"/tmp/tg-usdt\"]\n",
+                      f->self_exe);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        child = child_spawn(child_fire_usdt_text, "/tmp/tg-usdt-file");
+        assert_exited_ok(child_run(&child));
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        assert_string_equal(json_string_value(json_object_get(
+                                    json_array_get(json_object_get(e, "args"), 0), "string_arg")),
+                            "/tmp/tg-usdt-file");
+        child = child_spawn(child_fire_usdt_text, "/tmp/other");
+        assert_exited_ok(child_run(&child));
+        assert_int_equal(events_of(f, child.pid), 0);
         uninstall(f, i);
 #else
         skip(); /* no <sys/sdt.h> (systemtap-sdt-dev) at build time */
@@ -3094,6 +3150,7 @@ int main(void) {
                 cmocka_unit_test_setup(test_uprobe_missing_symbol, test_setup),
                 cmocka_unit_test_setup(test_usdt, test_setup),
                 cmocka_unit_test_setup(test_usdt_sigkill, test_setup),
+                cmocka_unit_test_setup(test_usdt_string_filter, test_setup),
                 cmocka_unit_test_setup(test_usdt_missing, test_setup),
                 cmocka_unit_test_setup(test_tracepoint, test_setup),
                 cmocka_unit_test_setup(test_tracepoint_sigkill, test_setup),
