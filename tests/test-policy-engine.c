@@ -2683,11 +2683,17 @@ static void test_usdt_missing(void **state) {
                       "    name: no_such_probe\n",
                       f->self_exe);
         assert_true(install(f, yaml, POLICY_MODE_ENFORCE, &i, &error) < 0);
+        assert_non_null(error);
+#if HAVE_SYS_SDT_H
         expected = format("usdt: tgtest:no_such_probe in %s: no such USDT probe in the binary's "
                           "notes",
                           f->self_exe);
-        assert_non_null(error);
         assert_string_equal(error, expected);
+#else
+        /* No notes at all: whatever libbpf says of that. */
+        expected = format("usdt: tgtest:no_such_probe in %s: ", f->self_exe);
+        assert_true(startswith(error, expected));
+#endif
 }
 
 /* ---- Tracepoints ---- */
