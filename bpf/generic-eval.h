@@ -920,6 +920,30 @@ int V(tg_generic_uprobe)(struct pt_regs *ctx) {
         return V(enter_probed_function)(ctx, (1U << N_REGS) - 1);
 }
 
+/* A USDT probe: argument i of the probe in register i, as the probe's spec (libbpf's
+ * bpf_usdt_arg()) says where it is; values and pointers of the process. libbpf takes the
+ * attach cookie for the spec: the point comes as the USDT cookie. */
+SEC("usdt")
+int V(tg_generic_usdt)(struct pt_regs *ctx) {
+        struct tg_generic_list *list;
+        struct eval *e = NULL;
+        int n;
+
+        list = V(enter_list)((__u32) bpf_usdt_cookie(ctx), &e);
+        if (!list || !e)
+                return 0;
+        n = bpf_usdt_arg_cnt(ctx);
+        for (__u32 i = 0; i < N_REGS; i++) {
+                long v = 0;
+
+                if ((int) i < n)
+                        bpf_usdt_arg(ctx, i, &v);
+                e->args[i] = (__u64) v;
+        }
+        V(enter_hooks)(e, list);
+        return 0;
+}
+
 /* Field reg of a tracepoint's record, as its hooks read it. */
 static __always_inline void V(tracepoint_field)(struct eval *e, __u64 record,
                                                 struct tg_generic_fields *fields, __u32 reg) {

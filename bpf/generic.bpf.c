@@ -34,6 +34,10 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+/* libbpf's USDT support: its attach parses the probe's ELF note and writes each argument's
+ * spec (register, memory, constant) into these maps; bpf_usdt_arg() reads them. Ours would
+ * be a second note parser for no gain. */
+#include <bpf/usdt.bpf.h>
 
 #include "common.h"
 #include "generic.h"

@@ -2,7 +2,7 @@
 # skeleton per hook family. CO-RE against the committed vmlinux.h, so the
 # build does not depend on the build machine's kernel.
 BPF_CFLAGS = -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_TARGET_ARCH) \
-	-I$(top_srcdir)/bpf -I$(top_builddir)/bpf \
+	-I$(top_srcdir)/bpf -I$(top_builddir)/bpf $(BPF_SYS_INCLUDES) \
 	-Wall -Wno-unused-function -Wno-compare-distinct-pointer-types
 
 BPF_INCLUDES = \

@@ -28,6 +28,8 @@ const char *event_type_to_string(EventType t) {
                 return "process_uprobe";
         case EVENT_PROCESS_TRACEPOINT:
                 return "process_tracepoint";
+        case EVENT_PROCESS_USDT:
+                return "process_usdt";
         case _EVENT_TYPE_MAX:
                 break;
         }
@@ -457,8 +459,30 @@ static int kprobe_to_json(const Event *e, json_t *body) {
         /* ProcessUprobe names the binary and the symbol instead, ProcessTracepoint the
          * subsystem and the event. */
         if (e->type == EVENT_PROCESS_UPROBE) {
-                if (json_set_string(body, "path", e->kprobe.path) < 0 ||
-                    json_set_string(body, "symbol", e->kprobe.function_name) < 0)
+                if (json_set_string(body, "path", e->kprobe.path) < 0)
+                        return -ENOMEM;
+                /* An offset instead of a symbol (an address: the one written); uint64s are
+                 * strings in protojson. */
+                if (e->kprobe.has_offset
+                            ? json_object_set_new_nocheck(body, "offset",
+                                                          json_u64_string(e->kprobe.offset)) < 0
+                            : json_set_string(body, "symbol", e->kprobe.function_name) < 0)
+                        return -ENOMEM;
+                if (e->kprobe.ref_ctr_offset != 0 &&
+                    json_object_set_new_nocheck(body, "ref_ctr_offset",
+                                                json_u64_string(e->kprobe.ref_ctr_offset)) < 0)
+                        return -ENOMEM;
+        } else if (e->type == EVENT_PROCESS_USDT) {
+                /* ProcessUsdt: the binary, the provider and the probe's name. */
+                const char *name = strempty(e->kprobe.function_name);
+                const char *colon = strchr(name, ':');
+
+                if (!colon || json_set_string(body, "path", e->kprobe.path) < 0 ||
+                    json_object_set_new_nocheck(body, "provider",
+                                                json_string_lossy(name, (size_t) (colon - name))) <
+                            0 ||
+                    json_object_set_new_nocheck(
+                            body, "name", json_string_lossy(colon + 1, strlen(colon + 1))) < 0)
                         return -ENOMEM;
         } else if (e->type == EVENT_PROCESS_TRACEPOINT) {
                 const char *name = strempty(e->kprobe.function_name);
@@ -540,6 +564,7 @@ static int event_body_to_json(const Event *e, uint64_t boot_time_ns, json_t **re
         case EVENT_PROCESS_LSM:
         case EVENT_PROCESS_UPROBE:
         case EVENT_PROCESS_TRACEPOINT:
+        case EVENT_PROCESS_USDT:
                 r = kprobe_to_json(e, body);
                 if (r < 0)
                         return r;

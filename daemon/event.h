@@ -52,6 +52,8 @@ typedef enum EventType {
         EVENT_PROCESS_UPROBE,     /* a policy's uprobe matched: likewise, with its binary */
         EVENT_PROCESS_TRACEPOINT, /* a policy's tracepoint matched: function_name is
                                      "subsystem/event" */
+        EVENT_PROCESS_USDT,       /* a policy's usdt matched: function_name is
+                                     "provider:name", path its binary */
         _EVENT_TYPE_MAX,
 } EventType;
 
@@ -110,13 +112,18 @@ typedef struct Event {
                         uint32_t status; /* exit code when signal == 0 */
                         uint32_t signal; /* terminating signal, 0 for a normal exit */
                 } exit;
-                /* EVENT_PROCESS_KPROBE, _LSM, _UPROBE, _TRACEPOINT. Strings are borrowed from
-                 * the policy engine and the ring buffer record: valid while the event is
+                /* EVENT_PROCESS_KPROBE, _LSM, _UPROBE, _TRACEPOINT, _USDT. Strings are borrowed
+                 * from the policy engine and the ring buffer record: valid while the event is
                  * dispatched, not after. */
                 struct {
                         const char *function_name; /* "__x64_sys_write", "fd_install"; a
                                                       uprobe's symbol */
                         const char *path;          /* a uprobe's binary */
+                        /* A uprobe on an offset (or an address): it, instead of a symbol;
+                         * ref_ctr_offset: its semaphore's (refCtrOffsets), 0 when none. */
+                        bool has_offset;
+                        uint64_t offset;
+                        uint64_t ref_ctr_offset;
                         const char *policy_name;
                         const char *message; /* the hook's message; NULL when none */
                         const char *const *tags;

@@ -39,3 +39,8 @@
         SD_ID128_MAKE(cc, 87, de, 23, ea, 48, 4b, d9, b4, cb, b3, e8, 26, 9f, e9, 82)
 #define TETRAGON_MESSAGE_PROCESS_LSM_STR                                                           \
         SD_ID128_MAKE_STR(cc, 87, de, 23, ea, 48, 4b, d9, b4, cb, b3, e8, 26, 9f, e9, 82)
+
+#define TETRAGON_MESSAGE_PROCESS_USDT                                                              \
+        SD_ID128_MAKE(d9, 86, cf, c7, 6d, 96, 40, 73, be, 20, db, 97, 94, b5, c7, 8f)
+#define TETRAGON_MESSAGE_PROCESS_USDT_STR                                                          \
+        SD_ID128_MAKE_STR(d9, 86, cf, c7, 6d, 96, 40, 73, be, 20, db, 97, 94, b5, c7, 8f)

@@ -2,11 +2,15 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <linux/membarrier.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "generic.skel.h"
 #include "kernel-features.h"
@@ -78,6 +82,11 @@ typedef struct InstalledHook {
         char **tags;
         size_t n_tags;
         char *labels[TG_POLICY_MAX_ARGS];
+        /* A uprobe on an offset or an address: HookPlan's numbers. */
+        bool has_offset;
+        bool offset_is_address;
+        uint64_t offset;
+        uint64_t ref_ctr_offset;
 } InstalledHook;
 
 struct PolicyInstallation {
@@ -116,6 +125,7 @@ struct PolicyEngine {
         struct bpf_program *kprobe_prog;          /* on syscall functions; NULL without kprobes */
         struct bpf_program *kprobe_function_prog; /* on other functions; likewise */
         struct bpf_program *uprobe_prog;          /* NULL without uprobes */
+        struct bpf_program *usdt_prog;            /* likewise */
         struct bpf_program *tracepoint_prog;      /* NULL without tracepoints */
         /* Exec, fork and exit: each process's capabilities and namespaces at exec, which
          * matchCapabilityChanges and matchNamespaceChanges compare with. */
@@ -333,6 +343,10 @@ static int installation_new(const CompiledPolicy *c, PolicyPlan *plan, PolicyIns
                 h->function = TAKE_PTR(p->function);
                 h->path = TAKE_PTR(p->path);
                 h->status = TAKE_PTR(p->status);
+                h->has_offset = p->has_offset;
+                h->offset_is_address = p->offset_is_address;
+                h->offset = p->offset;
+                h->ref_ctr_offset = p->ref_ctr_offset;
                 h->selector_first = c->hooks[k].selector_first;
                 h->n_selectors = c->hooks[k].n_selectors;
                 hook_prefilter(c, k, h);
@@ -673,8 +687,8 @@ static void function_point_release(FunctionPoint *fp) {
 static bool mechanism_is_per_function(HookMechanism m) {
         return m == HOOK_MECHANISM_KPROBE || m == HOOK_MECHANISM_FENTRY ||
                m == HOOK_MECHANISM_FMOD_RET || m == HOOK_MECHANISM_LSM ||
-               m == HOOK_MECHANISM_UPROBE || m == HOOK_MECHANISM_TRACEPOINT ||
-               m == HOOK_MECHANISM_RAW_TRACEPOINT;
+               m == HOOK_MECHANISM_UPROBE || m == HOOK_MECHANISM_USDT ||
+               m == HOOK_MECHANISM_TRACEPOINT || m == HOOK_MECHANISM_RAW_TRACEPOINT;
 }
 
 /* The point of (mechanism, function, path): the one already attached there, or a new one,
@@ -725,6 +739,7 @@ static struct bpf_program *function_program(struct generic_bpf *obj, HookMechani
         case HOOK_MECHANISM_SYS_ENTER:
         case HOOK_MECHANISM_TRACEPOINT:
         case HOOK_MECHANISM_UPROBE:
+        case HOOK_MECHANISM_USDT:
         case _HOOK_MECHANISM_MAX:
                 break;
         }
@@ -813,6 +828,106 @@ fail:
         return k;
 }
 
+/* The file offset of address in the 64-bit ELF binary at path: inside the loaded segment
+ * that holds it. -ENXIO: in none. The program headers are all it takes: no libelf. */
+static int elf_address_to_offset(const char *path, uint64_t address, uint64_t *ret) {
+        _cleanup_close_ int fd = -EBADF;
+        Elf64_Ehdr eh;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t) sizeof(eh) ||
+            memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+            eh.e_phentsize != sizeof(Elf64_Phdr))
+                return -ENOEXEC;
+        for (unsigned i = 0; i < eh.e_phnum; i++) {
+                Elf64_Phdr ph;
+
+                if (pread(fd, &ph, sizeof(ph), (off_t) (eh.e_phoff + i * sizeof(ph))) !=
+                    (ssize_t) sizeof(ph))
+                        return -ENOEXEC;
+                if (ph.p_type == PT_LOAD && address >= ph.p_vaddr &&
+                    address - ph.p_vaddr < ph.p_filesz) {
+                        *ret = address - ph.p_vaddr + ph.p_offset;
+                        return 0;
+                }
+        }
+        return -ENXIO;
+}
+
+/* A uprobe on hook h's symbol, offset or address, or a usdt, in every process that runs
+ * the binary (pid -1). The hook's point comes as the attach cookie, a usdt's as the USDT
+ * cookie (libbpf keeps the attach cookie for the probe's argument specs). */
+static int engine_attach_user(PolicyEngine *e, InstalledHook *h, FunctionPoint *fp,
+                              char **ret_error) {
+        const char *what = fp->mechanism == HOOK_MECHANISM_USDT ? "usdt" : "uprobe";
+        uint64_t offset = h->offset;
+        int r;
+
+        if ((fp->mechanism == HOOK_MECHANISM_USDT ? e->usdt_prog : e->uprobe_prog) == NULL)
+                return -EOPNOTSUPP;
+        if (access(fp->path, R_OK) < 0) {
+                r = negative_errno();
+                if ((r == -ENOENT ? asprintf(ret_error, "%s on %s: no file %s", what, fp->function,
+                                             fp->path)
+                                  : asprintf(ret_error, "%s on %s: cannot read %s: %s", what,
+                                             fp->function, fp->path, strerror(-r))) < 0)
+                        *ret_error = NULL;
+                return r;
+        }
+        if (fp->mechanism == HOOK_MECHANISM_USDT) {
+                LIBBPF_OPTS(bpf_usdt_opts, opts, .usdt_cookie = (uint64_t) h->point);
+                _cleanup_free_ char *provider = strdup(fp->function);
+                char *name = provider ? strchr(provider, ':') : NULL;
+
+                if (!name)
+                        return -ENOMEM;
+                *name++ = '\0';
+                fp->link =
+                        bpf_program__attach_usdt(e->usdt_prog, -1, fp->path, provider, name, &opts);
+                if (!fp->link) {
+                        r = negative_errno();
+                        if (asprintf(ret_error, "usdt: %s in %s: %s", fp->function, fp->path,
+                                     r == -ENOENT ? "no such USDT probe in the binary's notes"
+                                                  : strerror(-r)) < 0)
+                                *ret_error = NULL;
+                        return r;
+                }
+                return 0;
+        }
+        if (h->offset_is_address) {
+                r = elf_address_to_offset(fp->path, h->offset, &offset);
+                if (r < 0) {
+                        if (asprintf(ret_error, "uprobe on address 0x%" PRIx64 " in %s: %s",
+                                     h->offset, fp->path,
+                                     r == -ENXIO ? "in no loaded segment of the binary"
+                                                 : strerror(-r)) < 0)
+                                *ret_error = NULL;
+                        return r;
+                }
+        }
+        {
+                LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = h->has_offset ? NULL : fp->function,
+                            .ref_ctr_offset = h->ref_ctr_offset, .bpf_cookie = (uint64_t) h->point);
+
+                fp->link = bpf_program__attach_uprobe_opts(e->uprobe_prog, -1, fp->path,
+                                                           h->has_offset ? offset : 0, &opts);
+        }
+        if (!fp->link) {
+                r = negative_errno();
+                /* libbpf says ENOENT for a symbol the binary does not have. */
+                if (r == -ENOENT && !h->has_offset
+                            ? asprintf(ret_error, "uprobe: no symbol \"%s\" in %s", fp->function,
+                                       fp->path) < 0
+                            : asprintf(ret_error, "attaching a uprobe to %s in %s failed: %s",
+                                       fp->function, fp->path, strerror(-r)) < 0)
+                        *ret_error = NULL;
+                return r;
+        }
+        return 0;
+}
+
 /* Before the switch: a program on each function i's hooks name that has none yet, which
  * finds nothing until the switch lists the hooks on its point. */
 static int engine_attach_functions(PolicyEngine *e, PolicyInstallation *i, char **ret_error) {
@@ -864,22 +979,11 @@ static int engine_attach_functions(PolicyEngine *e, PolicyInstallation *i, char 
                         }
                         continue;
                 }
-                if (fp->mechanism == HOOK_MECHANISM_UPROBE) {
-                        LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = fp->function,
-                                    .bpf_cookie = (uint64_t) h->point);
-
-                        if (!e->uprobe_prog)
-                                return -EOPNOTSUPP;
-                        /* Every process that runs the binary: pid -1. */
-                        fp->link = bpf_program__attach_uprobe_opts(e->uprobe_prog, -1, fp->path, 0,
-                                                                   &opts);
-                        if (!fp->link) {
-                                r = negative_errno();
-                                if (asprintf(ret_error, "attaching a uprobe to %s in %s failed: %s",
-                                             fp->function, fp->path, strerror(-r)) < 0)
-                                        *ret_error = NULL;
+                if (fp->mechanism == HOOK_MECHANISM_UPROBE ||
+                    fp->mechanism == HOOK_MECHANISM_USDT) {
+                        r = engine_attach_user(e, h, fp, ret_error);
+                        if (r < 0)
                                 return r;
-                        }
                         continue;
                 }
                 r = engine_attach_btf_function(e, (uint32_t) h->point, fp, ret_error);
@@ -1363,7 +1467,7 @@ static void engine_describe(PolicyEngine *e) {
 
         n += snprintf(e->description, sizeof(e->description),
                       "syscall hooks: %s%s, else tp_btf/sys_enter (%s); kernel functions: "
-                      "%s%s%s; LSM hooks: %s; uprobes: %s; Override: %s",
+                      "%s%s%s; LSM hooks: %s; uprobes: %s; usdts: %s; Override: %s",
                       e->caps.kernel[HOOK_MECHANISM_FENTRY] ? "fentry, " : "",
                       e->kprobe_prog ? "a kprobe on the syscall's function" : "no kprobes",
                       bpf_program__name(e->prog),
@@ -1374,6 +1478,7 @@ static void engine_describe(PolicyEngine *e) {
                               : " (refused)",
                       e->caps.kernel[HOOK_MECHANISM_LSM] ? "BPF LSM" : "none (refused)",
                       e->uprobe_prog ? "uprobe" : "none (refused)",
+                      e->usdt_prog ? "usdt" : "none (refused)",
                       e->caps.kernel[HOOK_MECHANISM_LSM] && e->caps.kernel[HOOK_MECHANISM_FMOD_RET]
                               ? "LSM hooks and fmod_ret"
                       : e->caps.kernel[HOOK_MECHANISM_LSM]      ? "LSM hooks"
@@ -1388,8 +1493,12 @@ static void engine_describe(PolicyEngine *e) {
         }
 }
 
-static bool engine_is_baseline_program(PolicyEngine *e, const struct bpf_program *p) {
-        return p == e->skel->progs.tg_generic_baseline_existing ||
+/* What the engine's own instance of the object loads: the entry programs this kernel
+ * takes, and the exec baselines. The rest load per function (engine_attach_btf_function()). */
+static bool engine_loads_program(PolicyEngine *e, const struct bpf_program *p) {
+        return p == e->prog || p == e->kprobe_prog || p == e->kprobe_function_prog ||
+               p == e->uprobe_prog || p == e->usdt_prog || p == e->tracepoint_prog ||
+               p == e->skel->progs.tg_generic_baseline_existing ||
                p == e->skel->progs.tg_generic_baseline_exec ||
                p == e->skel->progs.tg_generic_baseline_fork ||
                p == e->skel->progs.tg_generic_baseline_exit;
@@ -1487,6 +1596,11 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         if (!e->caps.kernel[HOOK_MECHANISM_UPROBE] ||
             (e->caps.disabled & (1U << HOOK_MECHANISM_UPROBE)))
                 e->uprobe_prog = NULL;
+        e->usdt_prog = e->cast ? e->skel->progs.tg_generic_usdt_cast
+                               : e->skel->progs.tg_generic_usdt_probe_read;
+        if (!e->caps.kernel[HOOK_MECHANISM_USDT] ||
+            (e->caps.disabled & (1U << HOOK_MECHANISM_USDT)))
+                e->usdt_prog = NULL;
         e->tracepoint_prog = e->cast ? e->skel->progs.tg_generic_tracepoint_cast
                                      : e->skel->progs.tg_generic_tracepoint_probe_read;
         if (!e->caps.kernel[HOOK_MECHANISM_TRACEPOINT] ||
@@ -1498,16 +1612,11 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
                 e->kprobe_prog = NULL;
                 e->kprobe_function_prog = NULL;
         }
-        /* The rest load per function (engine_attach_btf_function()). */
         {
                 struct bpf_program *p;
 
                 bpf_object__for_each_program(p, e->skel->obj)
-                        bpf_program__set_autoload(p, p == e->prog || p == e->kprobe_prog ||
-                                                             p == e->kprobe_function_prog ||
-                                                             p == e->uprobe_prog ||
-                                                             p == e->tracepoint_prog ||
-                                                             engine_is_baseline_program(e, p));
+                        bpf_program__set_autoload(p, engine_loads_program(e, p));
         }
         k = generic_bpf__load(e->skel);
         if (k < 0)
@@ -1699,6 +1808,7 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) 
         *ret = (Event){
                 .type = h->mechanism == HOOK_MECHANISM_LSM      ? EVENT_PROCESS_LSM
                         : h->mechanism == HOOK_MECHANISM_UPROBE ? EVENT_PROCESS_UPROBE
+                        : h->mechanism == HOOK_MECHANISM_USDT   ? EVENT_PROCESS_USDT
                         : h->mechanism == HOOK_MECHANISM_TRACEPOINT ||
                                         h->mechanism == HOOK_MECHANISM_RAW_TRACEPOINT
                                 ? EVENT_PROCESS_TRACEPOINT
@@ -1709,6 +1819,9 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) 
         };
         ret->kprobe.function_name = h->function;
         ret->kprobe.path = h->path;
+        ret->kprobe.has_offset = h->has_offset;
+        ret->kprobe.offset = h->offset;
+        ret->kprobe.ref_ctr_offset = h->ref_ctr_offset;
         ret->kprobe.policy_name = i->policy_name;
         ret->kprobe.message = h->message;
         ret->kprobe.tags = (const char *const *) h->tags;

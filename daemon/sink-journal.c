@@ -28,6 +28,8 @@ static const char *message_id_field(EventType t) {
                 return "MESSAGE_ID=" TETRAGON_MESSAGE_PROCESS_UPROBE_STR;
         case EVENT_PROCESS_TRACEPOINT:
                 return "MESSAGE_ID=" TETRAGON_MESSAGE_PROCESS_TRACEPOINT_STR;
+        case EVENT_PROCESS_USDT:
+                return "MESSAGE_ID=" TETRAGON_MESSAGE_PROCESS_USDT_STR;
         case _EVENT_TYPE_MAX:
                 break;
         }
@@ -45,6 +47,7 @@ static const char *priority_field(const Event *e) {
         case EVENT_PROCESS_LSM:
         case EVENT_PROCESS_UPROBE:
         case EVENT_PROCESS_TRACEPOINT:
+        case EVENT_PROCESS_USDT:
                 if (e->kprobe.action == EVENT_ACTION_POST)
                         return "PRIORITY=6";
                 return e->kprobe.monitor ? "PRIORITY=5"  /* LOG_NOTICE */
@@ -237,6 +240,7 @@ int journal_fields_build(JournalFields *f, const Event *e, json_t *json, const c
         case EVENT_PROCESS_LSM:
         case EVENT_PROCESS_UPROBE:
         case EVENT_PROCESS_TRACEPOINT:
+        case EVENT_PROCESS_USDT:
                 if (fields_add_string(f, "TETRAGON_POLICY", e->kprobe.policy_name) < 0 ||
                     fields_add_string(f, "TETRAGON_FUNCTION", e->kprobe.function_name) < 0 ||
                     fields_add_string(f, "TETRAGON_ACTION", action_field_value(e->kprobe.action)) <

@@ -31,7 +31,7 @@ static void help(void) {
                "                                 (default: info)\n"
                "     --disable-mechanism=LIST    Hook mechanisms the policy engine may not use,\n"
                "                                 comma-separated: fentry, kprobe, sys_enter,\n"
-               "                                 tracepoint, raw_tracepoint, lsm, uprobe\n",
+               "                                 tracepoint, raw_tracepoint, lsm, uprobe, usdt\n",
                POLICY_DIR, DEFAULT_STATE_DIR, DEFAULT_EXPORT_MAX_SIZE, DEFAULT_EXPORT_MAX_BACKUPS);
 }
 
@@ -140,7 +140,7 @@ static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
                         if (r < 0)
                                 return log_error_errno(r, "Invalid --disable-mechanism: \"%.*s\" "
                                                           "(fentry, kprobe, sys_enter, tracepoint, "
-                                                          "raw_tracepoint, lsm, uprobe)",
+                                                          "raw_tracepoint, lsm, uprobe, usdt)",
                                                        (int) bad_len, strempty(bad));
                         config->disabled_mechanisms |= mask;
                         break;

@@ -471,15 +471,17 @@ int event_format_compact(json_t *event, char **ret) {
         else if (streq(type, "process_tracepoint"))
                 r = format_tracepoint(&l, body);
         else if (streq(type, "process_uprobe")) {
-                r = format_with_parts(&l, "🕵" VS16 " uprobe", body, "path", "symbol", NULL);
+                r = format_with_parts(&l, "🕵" VS16 " uprobe", body, "path", "symbol", "offset",
+                                      NULL);
                 line_append_action(&l, body);
         } else if (streq(type, "process_lsm")) {
                 r = format_with_parts(&l, "🔒 LSM", body, "function_name", NULL);
                 line_append_action(&l, body);
-        } else if (streq(type, "process_usdt"))
+        } else if (streq(type, "process_usdt")) {
                 r = format_with_parts(&l, "🕵" VS16 " usdt", body, "path", "provider", "name",
                                       NULL);
-        else
+                line_append_action(&l, body);
+        } else
                 r = -EINVAL;
 
         buf = l.buf;

@@ -598,6 +598,17 @@ static void add_hook(Compiler *k, const PolicyHook *h) {
                         memcpy(o, h->offsets, h->n_offsets * sizeof(uint64_t));
                 info->offsets = o;
         }
+        if (h->n_ref_ctr_offsets > 0) {
+                uint64_t *o =
+                        arena_alloc_array(k->c->arena, h->n_ref_ctr_offsets, sizeof(uint64_t));
+
+                if (!o)
+                        k->oom = true;
+                else
+                        memcpy(o, h->ref_ctr_offsets, h->n_ref_ctr_offsets * sizeof(uint64_t));
+                info->ref_ctr_offsets = o;
+                info->n_ref_ctr_offsets = h->n_ref_ctr_offsets;
+        }
         if (h->n_addrs > 0) {
                 uint64_t *o = arena_alloc_array(k->c->arena, h->n_addrs, sizeof(uint64_t));
 
@@ -610,6 +621,29 @@ static void add_hook(Compiler *k, const PolicyHook *h) {
 
         for (size_t i = 0; i < h->n_selectors; i++)
                 add_selector(k, &h->selectors[i]);
+}
+
+/* The attach points of a hook: a uprobe's symbols, offsets and addresses, else one. */
+static size_t hook_targets(const PolicyHook *h) {
+        if (h->kind != POLICY_HOOK_UPROBE)
+                return 1;
+        return MAX(h->n_symbols + h->n_offsets + h->n_addrs, (size_t) 1);
+}
+
+/* A uprobe on N targets becomes N hooks, the first compiled and the others its copies:
+ * same arguments, same selectors (their counters count every target's calls). */
+static void add_hook_targets(Compiler *k, const PolicyHook *h) {
+        size_t first = k->c->n_hooks, n = hook_targets(h);
+
+        add_hook(k, h);
+        if (k->oom)
+                return;
+        for (size_t t = 1; t < n; t++) {
+                k->c->hooks[k->c->n_hooks] = k->c->hooks[first];
+                k->c->hook_info[k->c->n_hooks] = k->c->hook_info[first];
+                k->c->hook_info[k->c->n_hooks].target = t;
+                k->c->n_hooks++;
+        }
 }
 
 static int too_big(DiagnosticList *diags, const Policy *pol, const char *what, size_t n,
@@ -626,6 +660,7 @@ int policy_compile(const Policy *pol, DiagnosticList *diags, CompiledPolicy **re
         _cleanup_(compiled_policy_freep) CompiledPolicy *c = NULL;
         Compiler k = {};
         Totals t = {};
+        size_t n_hooks = 0;
         int r;
 
         for (size_t i = 0; i < pol->n_hooks; i++) {
@@ -645,8 +680,13 @@ int policy_compile(const Policy *pol, DiagnosticList *diags, CompiledPolicy **re
                         count_selector(s, &t);
                 }
         }
-        if (pol->n_hooks > TG_POLICY_MAX_HOOKS)
-                return too_big(diags, pol, "hooks", pol->n_hooks, TG_POLICY_MAX_HOOKS);
+        for (size_t i = 0; i < pol->n_hooks; i++)
+                n_hooks += hook_targets(&pol->hooks[i]);
+        if (n_hooks > TG_POLICY_MAX_HOOKS)
+                return too_big(diags, pol,
+                               "hooks (a uprobe's symbols, offsets and addresses "
+                               "count one each)",
+                               n_hooks, TG_POLICY_MAX_HOOKS);
         if (t.selectors > TG_POLICY_MAX_SELECTORS)
                 return too_big(diags, pol, "selectors", t.selectors, TG_POLICY_MAX_SELECTORS);
         if (t.filters > TG_POLICY_MAX_FILTERS)
@@ -667,8 +707,8 @@ int policy_compile(const Policy *pol, DiagnosticList *diags, CompiledPolicy **re
         k.c = c;
 
         /* One extra slot each, so nothing is a zero-size allocation. */
-        c->hooks = arena_alloc_array(c->arena, pol->n_hooks + 1, sizeof(*c->hooks));
-        c->hook_info = arena_alloc_array(c->arena, pol->n_hooks + 1, sizeof(*c->hook_info));
+        c->hooks = arena_alloc_array(c->arena, n_hooks + 1, sizeof(*c->hooks));
+        c->hook_info = arena_alloc_array(c->arena, n_hooks + 1, sizeof(*c->hook_info));
         c->selectors = arena_alloc_array(c->arena, t.selectors + 1, sizeof(*c->selectors));
         c->filters = arena_alloc_array(c->arena, t.filters + 1, sizeof(*c->filters));
         c->values = arena_alloc_array(c->arena, t.values + 1, sizeof(*c->values));
@@ -713,7 +753,7 @@ int policy_compile(const Policy *pol, DiagnosticList *diags, CompiledPolicy **re
         }
 
         for (size_t i = 0; i < pol->n_hooks; i++)
-                add_hook(&k, &pol->hooks[i]);
+                add_hook_targets(&k, &pol->hooks[i]);
         if (k.oom)
                 return -ENOMEM;
 

@@ -32,6 +32,12 @@ typedef struct CompiledHookInfo {
         size_t n_offsets;
         const uint64_t *addrs;
         size_t n_addrs;
+        const uint64_t *ref_ctr_offsets; /* one per symbol or offset, or none */
+        size_t n_ref_ctr_offsets;
+        /* A uprobe on N symbols, offsets and addresses compiles to N hooks, one per attach
+         * point, that share the selectors: this is the point's position in that order
+         * (symbols, then offsets, then addresses). 0 for every other hook. */
+        size_t target;
         const char *provider; /* usdts */
         const char *usdt_name;
         const char *message;

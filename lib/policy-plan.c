@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,8 @@ static const MechanismInfo mechanisms[_HOOK_MECHANISM_MAX] = {
         [HOOK_MECHANISM_LSM] = { "lsm", "lsm", "lsm", true },
         [HOOK_MECHANISM_UPROBE] = { "uprobe", "uprobe", "uprobe", true },
         [HOOK_MECHANISM_FMOD_RET] = { "fmod_ret", "fmod_ret", "fmod_ret", true },
+        /* libbpf's USDT support: a uprobe whose program reads the note's argument specs. */
+        [HOOK_MECHANISM_USDT] = { "usdt", "usdt", "uprobe", true },
 };
 
 typedef enum HookClass {
@@ -37,6 +40,7 @@ typedef enum HookClass {
         HOOK_CLASS_RAW_TRACEPOINT,
         HOOK_CLASS_LSM,
         HOOK_CLASS_UPROBE,
+        HOOK_CLASS_USDT,
         _HOOK_CLASS_MAX,
 } HookClass;
 
@@ -56,6 +60,7 @@ static const struct {
         [HOOK_CLASS_RAW_TRACEPOINT] = { 1, { HOOK_MECHANISM_RAW_TRACEPOINT } },
         [HOOK_CLASS_LSM] = { 1, { HOOK_MECHANISM_LSM } },
         [HOOK_CLASS_UPROBE] = { 1, { HOOK_MECHANISM_UPROBE } },
+        [HOOK_CLASS_USDT] = { 1, { HOOK_MECHANISM_USDT } },
 };
 
 const char *hook_mechanism_to_string(HookMechanism m) {
@@ -217,6 +222,7 @@ typedef struct Planner {
         bool syscall;      /* its arguments are a syscall's: numbers and user pointers */
         bool user;         /* its arguments are a user-space function's, likewise */
         bool tracepoint;   /* its arguments are fields of a tracepoint's record */
+        bool usdt;         /* its arguments are a USDT probe's, by their specs */
         const char *where; /* "kprobes[0] sys_write" */
         char *error;
         bool oom;
@@ -343,6 +349,12 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
                                       "which the arguments of a %s never are",
                                       i, h->arg_index[i], arg_type_name(t),
                                       p->syscall ? "system call" : "user-space function");
+                /* The engine has 5 registers, a usdt's argument i goes in register i. */
+                if (h->arg_index[i] >= 5 && p->usdt)
+                        return refuse(p,
+                                      "argument %zu: index %u, but this engine reads a usdt's "
+                                      "arguments 0 to 4",
+                                      i, h->arg_index[i]);
                 /* A tracepoint's index is a field's: the installer checks it. */
                 if (h->arg_index[i] >= 5 && !p->tracepoint)
                         return refuse(p,
@@ -550,8 +562,12 @@ static int check_action(Planner *p, size_t selector, const struct tg_policy_acti
         case TG_ACTION_UNTRACK_SOCK:
         case TG_ACTION_NOTIFY_ENFORCER:
         case TG_ACTION_CLEANUP_ENFORCER_NOTIFICATION:
-        case TG_ACTION_SET:
                 break;
+        case TG_ACTION_SET:
+                return refuse(p,
+                              "%s: action Set (writing argValue into the probed process's "
+                              "argument argIndex) is not implemented by this engine yet",
+                              where);
         }
         return refuse(p, "%s: action %s is not implemented by this engine yet", where,
                       action_name(a->type));
@@ -640,11 +656,14 @@ static int choose_override_mechanism(Planner *p, HookClass class, const char *fu
         case HOOK_CLASS_TRACEPOINT:
         case HOOK_CLASS_RAW_TRACEPOINT:
         case HOOK_CLASS_UPROBE:
+        case HOOK_CLASS_USDT:
         case _HOOK_CLASS_MAX:
                 break;
         }
         return refuse(p, "action Override: a %s has no return value BPF can change",
-                      class == HOOK_CLASS_UPROBE ? "uprobe" : "tracepoint");
+                      class == HOOK_CLASS_UPROBE ? "uprobe"
+                      : class == HOOK_CLASS_USDT ? "usdt"
+                                                 : "tracepoint");
 }
 
 static HookClass hook_class(const struct tg_policy_hook *h) {
@@ -660,29 +679,56 @@ static HookClass hook_class(const struct tg_policy_hook *h) {
         case TG_POLICY_HOOK_LSM:
                 return HOOK_CLASS_LSM;
         case TG_POLICY_HOOK_UPROBE:
-        case TG_POLICY_HOOK_USDT:
                 return HOOK_CLASS_UPROBE;
+        case TG_POLICY_HOOK_USDT:
+                return HOOK_CLASS_USDT;
         }
         return HOOK_CLASS_UPROBE;
 }
 
-/* One symbol of one binary: a point of its own. */
+/* One attach point of a binary: the hook's symbol, offset or address number
+ * info->target (the compiler made one hook of each). */
 static int plan_uprobe(Planner *p, const CompiledHookInfo *info, HookPlan *out) {
-        if (info->kind == POLICY_HOOK_USDT)
-                return refuse(p, "usdts are not implemented by this engine yet");
-        if (info->n_offsets > 0 || info->n_addrs > 0)
-                return refuse(p, "uprobes on offsets or addresses are not implemented by this "
-                                 "engine yet: name the function in symbols");
-        if (info->n_symbols != 1)
-                return refuse(p,
-                              "a uprobe on %zu symbols is not implemented by this engine yet: "
-                              "write one hook per symbol",
-                              info->n_symbols);
+        size_t t = info->target;
+        int r;
+
         if (!info->path || info->path[0] != '/')
                 return refuse(p, "the uprobe's path must be absolute");
-        out->function = strdup(info->symbols[0]);
+        if (t < info->n_ref_ctr_offsets)
+                out->ref_ctr_offset = info->ref_ctr_offsets[t];
+        if (t < info->n_symbols)
+                out->function = strdup(info->symbols[t]);
+        else if (t - info->n_symbols < info->n_offsets) {
+                out->has_offset = true;
+                out->offset = info->offsets[t - info->n_symbols];
+                r = asprintf(&out->function, "0x%" PRIx64, out->offset);
+                if (r < 0)
+                        out->function = NULL;
+        } else if (t - info->n_symbols - info->n_offsets < info->n_addrs) {
+                out->has_offset = true;
+                out->offset_is_address = true;
+                out->offset = info->addrs[t - info->n_symbols - info->n_offsets];
+                r = asprintf(&out->function, "@0x%" PRIx64, out->offset);
+                if (r < 0)
+                        out->function = NULL;
+        } else
+                return refuse(p, "a uprobe needs symbols, offsets or addrs");
         out->path = strdup(info->path);
         return out->function && out->path ? 0 : -ENOMEM;
+}
+
+/* A USDT probe of a binary, found by libbpf in the binary's notes at attach. */
+static int plan_usdt(Planner *p, const CompiledHookInfo *info, HookPlan *out) {
+        if (!info->path || info->path[0] != '/')
+                return refuse(p, "the usdt's path must be absolute");
+        if (!info->provider || !info->usdt_name || strchr(info->provider, ':'))
+                return refuse(p, "a usdt needs a provider and a name");
+        if (asprintf(&out->function, "%s:%s", info->provider, info->usdt_name) < 0) {
+                out->function = NULL;
+                return -ENOMEM;
+        }
+        out->path = strdup(info->path);
+        return out->path ? 0 : -ENOMEM;
 }
 
 static int plan_hook(Planner *p, HookPlan *out) {
@@ -712,7 +758,8 @@ static int plan_hook(Planner *p, HookPlan *out) {
                                  "yet");
 
         p->syscall = class == HOOK_CLASS_SYSCALL;
-        p->user = class == HOOK_CLASS_UPROBE;
+        p->user = class == HOOK_CLASS_UPROBE || class == HOOK_CLASS_USDT;
+        p->usdt = class == HOOK_CLASS_USDT;
         p->tracepoint = class == HOOK_CLASS_TRACEPOINT;
         if (p->tracepoint || class == HOOK_CLASS_RAW_TRACEPOINT) {
                 if (asprintf(&out->function, "%s/%s", strempty(info->subsystem),
@@ -721,7 +768,7 @@ static int plan_hook(Planner *p, HookPlan *out) {
                         return -ENOMEM;
                 }
         } else if (p->user) {
-                r = plan_uprobe(p, info, out);
+                r = p->usdt ? plan_usdt(p, info, out) : plan_uprobe(p, info, out);
                 if (r < 0)
                         return r;
         } else if (p->syscall) {
@@ -825,7 +872,11 @@ int policy_plan_build(const CompiledPolicy *policy, const EngineCapabilities *ca
                         info->kind < _POLICY_HOOK_KIND_MAX ? info->kind : POLICY_HOOK_KPROBE;
 
                 plan->n_hooks++;
-                if (asprintf(&out->name, "%s[%zu] %s", section_name(kind), per_kind[kind]++,
+                /* The copies of a uprobe on several targets keep its number. */
+                if (info->target == 0)
+                        per_kind[kind]++;
+                if (asprintf(&out->name, "%s[%zu] %s", section_name(kind),
+                             per_kind[kind] > 0 ? per_kind[kind] - 1 : 0,
                              strempty(info->name)) < 0) {
                         out->name = NULL;
                         return -ENOMEM;

@@ -14,7 +14,8 @@
  *     fentries:                   fentry, kprobe
  *     tracepoints:                tracepoint (raw: raw_tp)
  *     lsmhooks:                   lsm
- *     uprobes, usdts:             uprobe
+ *     uprobes:                    uprobe (one hook per symbol, offset or address)
+ *     usdts:                      usdt
  * A hook with an Override action needs a mechanism that can change what the
  * function returns: lsm for lsmhooks, else fmod_ret (an fentry whose result
  * replaces the function's: the kernel allows it on security_* functions, and
@@ -44,6 +45,7 @@ typedef enum HookMechanism {
         HOOK_MECHANISM_LSM,
         HOOK_MECHANISM_UPROBE,
         HOOK_MECHANISM_FMOD_RET, /* fentry that can replace the return: Override */
+        HOOK_MECHANISM_USDT,     /* a uprobe on a USDT note, reading its argument specs */
         _HOOK_MECHANISM_MAX,
 } HookMechanism;
 
@@ -78,6 +80,13 @@ typedef struct HookPlan {
                            uprobe's symbol */
         char *path;     /* a uprobe's binary; NULL otherwise */
         char *status;   /* the mechanism, or why none is needed */
+        /* A uprobe on an offset (function is "0x1f0") or on an address (function is
+         * "@0x401000"): the number; ref_ctr_offset: the USDT semaphore refCtrOffsets
+         * names for it (0: none). A usdt's function is "provider:name". */
+        bool has_offset;
+        bool offset_is_address;
+        uint64_t offset;
+        uint64_t ref_ctr_offset;
 } HookPlan;
 
 typedef struct PolicyPlan {
@@ -95,7 +104,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyPlan *, policy_plan_free);
 /* "fentry", "kprobe", "tp_btf/sys_enter", ... and back. */
 const char *hook_mechanism_to_string(HookMechanism m);
 /* The names --disable-mechanism takes: "fentry", "kprobe", "sys_enter", "tracepoint",
- * "raw_tracepoint", "lsm", "uprobe", "fmod_ret". */
+ * "raw_tracepoint", "lsm", "uprobe", "fmod_ret", "usdt". */
 const char *hook_mechanism_option_name(HookMechanism m);
 int hook_mechanism_from_option_name(const char *s);
 /* A comma-separated list of option names into a mask; -EINVAL names nothing, so the

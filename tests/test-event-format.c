@@ -142,6 +142,13 @@ static void test_lsm_uprobe(void **state) {
         assert_compact("{\"process_lsm\":{\"process\":{\"binary\":\"/usr/bin/cat\"},"
                        "\"function_name\":\"file_open\",\"action\":\"KPROBE_ACTION_OVERRIDE\"}}",
                        "🔒 LSM /usr/bin/cat file_open [OVERRIDE]");
+        assert_compact("{\"process_uprobe\":{\"process\":{\"binary\":\"/usr/bin/app\"},"
+                       "\"path\":\"/usr/bin/app\",\"offset\":\"496\"}}",
+                       "🕵️ uprobe /usr/bin/app /usr/bin/app 496");
+        assert_compact("{\"process_usdt\":{\"process\":{\"binary\":\"/usr/bin/app\"},"
+                       "\"path\":\"/usr/bin/app\",\"provider\":\"test\",\"name\":\"usdt3\","
+                       "\"action\":\"KPROBE_ACTION_SIGKILL\"}}",
+                       "🕵️ usdt /usr/bin/app /usr/bin/app test usdt3 [SIGKILL]");
 }
 
 static void test_arguments_spaces_quotes(void **state) {

@@ -372,6 +372,41 @@ static void test_sockaddr_arg(void **state) {
         json_decref(j);
 }
 
+/* ProcessUprobe on an offset, ProcessUsdt: their own keys instead of function_name. */
+static void test_uprobe_offset_usdt(void **state) {
+        Process p = make_curl();
+        Event e = { .type = EVENT_PROCESS_UPROBE, .process = &p };
+        json_t *j, *body;
+
+        e.kprobe.function_name = "0x1f0";
+        e.kprobe.path = "/usr/bin/app";
+        e.kprobe.has_offset = true;
+        e.kprobe.offset = 0x1f0;
+        e.kprobe.ref_ctr_offset = 0x4010;
+        j = to_json(&e);
+        body = json_object_get(j, "process_uprobe");
+        assert_str_key(body, "path", "/usr/bin/app");
+        assert_str_key(body, "offset", "496");
+        assert_str_key(body, "ref_ctr_offset", "16400");
+        assert_null(json_object_get(body, "symbol"));
+        assert_null(json_object_get(body, "function_name"));
+        json_decref(j);
+
+        e = (Event){ .type = EVENT_PROCESS_USDT, .process = &p };
+        e.kprobe.function_name = "test:usdt3";
+        e.kprobe.path = "/usr/bin/app";
+        e.kprobe.action = EVENT_ACTION_SIGKILL;
+        j = to_json(&e);
+        body = json_object_get(j, "process_usdt");
+        assert_non_null(body);
+        assert_str_key(body, "path", "/usr/bin/app");
+        assert_str_key(body, "provider", "test");
+        assert_str_key(body, "name", "usdt3");
+        assert_str_key(body, "action", "KPROBE_ACTION_SIGKILL");
+        assert_null(json_object_get(body, "function_name"));
+        json_decref(j);
+}
+
 static void test_invalid(void **state) {
         Process p = make_curl();
         Event e = { .type = _EVENT_TYPE_MAX, .process = &p };
@@ -394,6 +429,7 @@ int main(void) {
                 cmocka_unit_test(test_signal_names),       cmocka_unit_test(test_join_arguments),
                 cmocka_unit_test(test_arguments_not_utf8), cmocka_unit_test(test_long_arguments),
                 cmocka_unit_test(test_sockaddr_arg),       cmocka_unit_test(test_invalid),
+                cmocka_unit_test(test_uprobe_offset_usdt),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

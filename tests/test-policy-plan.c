@@ -36,6 +36,7 @@ static EngineCapabilities caps_minimal(void) {
         c.kernel[HOOK_MECHANISM_TRACEPOINT] = true;
         c.kernel[HOOK_MECHANISM_RAW_TRACEPOINT] = true;
         c.kernel[HOOK_MECHANISM_UPROBE] = true;
+        c.kernel[HOOK_MECHANISM_USDT] = true;
         snprintf(c.kernel_detail[HOOK_MECHANISM_FENTRY], ENGINE_DETAIL_MAX, "ftrace is blocked");
         snprintf(c.kernel_detail[HOOK_MECHANISM_KPROBE], ENGINE_DETAIL_MAX, "no kprobe PMU");
         snprintf(c.kernel_detail[HOOK_MECHANISM_LSM], ENGINE_DETAIL_MAX,
@@ -594,12 +595,6 @@ static void test_hook_kinds(void **state) {
                        &minimal, HOOK_MECHANISM_UPROBE, "readline");
         assert_refused("  uprobes:\n"
                        "  - path: /bin/bash\n"
-                       "    symbols: [readline, rl_getc]\n",
-                       &minimal,
-                       "uprobes[0] /bin/bash: a uprobe on 2 symbols is not implemented by this "
-                       "engine yet: write one hook per symbol");
-        assert_refused("  uprobes:\n"
-                       "  - path: /bin/bash\n"
                        "    symbols: [readline]\n"
                        "    args:\n"
                        "    - index: 0\n"
@@ -630,6 +625,107 @@ static void test_hook_kinds(void **state) {
                        "    symbols: [readline]\n",
                        &minimal,
                        "uprobes[0] /bin/bash: no mechanism can attach it: uprobe: disabled by "
+                       "--disable-mechanism");
+}
+
+/* A uprobe on N symbols, offsets and addresses: N hooks with one name, in that order. */
+static void test_uprobe_targets(void **state) {
+        EngineCapabilities minimal = caps_minimal();
+        _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
+        _cleanup_free_ char *error = NULL;
+        static const char *const functions[] = { "readline", "main", "0x1f0", "@0x401000" };
+
+        assert_int_equal(plan("  uprobes:\n"
+                              "  - path: /bin/bash\n"
+                              "    symbols: [readline, main]\n"
+                              "    offsets: [0x1f0]\n"
+                              "    refCtrOffsets: [0, 0, 0x4010]\n"
+                              "    addrs: [0x401000]\n"
+                              "    args:\n"
+                              "    - index: 0\n"
+                              "      type: int\n"
+                              "  - path: /bin/true\n"
+                              "    symbols: [main]\n",
+                              &minimal, &p, &error),
+                         0);
+        assert_int_equal(p->n_hooks, 5);
+        for (size_t i = 0; i < 4; i++) {
+                assert_int_equal(p->hooks[i].mechanism, HOOK_MECHANISM_UPROBE);
+                assert_string_equal(p->hooks[i].name, "uprobes[0] /bin/bash");
+                assert_string_equal(p->hooks[i].function, functions[i]);
+                assert_string_equal(p->hooks[i].path, "/bin/bash");
+                assert_int_equal(p->hooks[i].has_offset, i >= 2);
+        }
+        assert_int_equal(p->hooks[2].offset, 0x1f0);
+        assert_int_equal(p->hooks[2].ref_ctr_offset, 0x4010);
+        assert_false(p->hooks[2].offset_is_address);
+        assert_true(p->hooks[3].offset_is_address);
+        assert_int_equal(p->hooks[3].offset, 0x401000);
+        assert_string_equal(p->hooks[4].name, "uprobes[1] /bin/true");
+}
+
+static void test_usdt(void **state) {
+        EngineCapabilities minimal = caps_minimal();
+        _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
+        _cleanup_free_ char *error = NULL;
+
+        assert_int_equal(plan("  usdts:\n"
+                              "  - path: /usr/bin/app\n"
+                              "    provider: test\n"
+                              "    name: usdt3\n"
+                              "    args:\n"
+                              "    - index: 0\n"
+                              "      type: int32\n"
+                              "    - index: 1\n"
+                              "      type: string\n"
+                              "    selectors:\n"
+                              "    - matchArgs:\n"
+                              "      - index: 1\n"
+                              "        operator: Prefix\n"
+                              "        values: [\"/tmp/\"]\n"
+                              "      matchActions:\n"
+                              "      - action: Sigkill\n",
+                              &minimal, &p, &error),
+                         0);
+        assert_int_equal(p->n_hooks, 1);
+        assert_int_equal(p->hooks[0].mechanism, HOOK_MECHANISM_USDT);
+        assert_string_equal(p->hooks[0].function, "test:usdt3");
+        assert_string_equal(p->hooks[0].path, "/usr/bin/app");
+        assert_string_equal(p->hooks[0].status, "usdt");
+
+        assert_refused("  usdts:\n"
+                       "  - path: /usr/bin/app\n"
+                       "    provider: test\n"
+                       "    name: usdt3\n"
+                       "    args:\n"
+                       "    - index: 5\n"
+                       "      type: int64\n",
+                       &minimal,
+                       "usdts[0] /usr/bin/app: argument 0: index 5, but this engine reads a "
+                       "usdt's arguments 0 to 4");
+        assert_refused("  usdts:\n"
+                       "  - path: /usr/bin/app\n"
+                       "    provider: tetragon\n"
+                       "    name: test_4B\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: int32\n"
+                       "    selectors:\n"
+                       "    - matchActions:\n"
+                       "      - action: Set\n"
+                       "        argIndex: 0\n"
+                       "        argValue: 32\n",
+                       &minimal,
+                       "usdts[0] /usr/bin/app: selector 0: action Set (writing argValue into the "
+                       "probed process's argument argIndex) is not implemented by this engine "
+                       "yet");
+        minimal.disabled = 1U << HOOK_MECHANISM_USDT;
+        assert_refused("  usdts:\n"
+                       "  - path: /usr/bin/app\n"
+                       "    provider: test\n"
+                       "    name: usdt3\n",
+                       &minimal,
+                       "usdts[0] /usr/bin/app: no mechanism can attach it: usdt: disabled by "
                        "--disable-mechanism");
 }
 
@@ -670,6 +766,8 @@ int main(void) {
                 cmocka_unit_test(test_actions),
                 cmocka_unit_test(test_selectors),
                 cmocka_unit_test(test_hook_kinds),
+                cmocka_unit_test(test_uprobe_targets),
+                cmocka_unit_test(test_usdt),
                 cmocka_unit_test(test_option),
                 cmocka_unit_test(test_syscall_table),
                 cmocka_unit_test(test_kernel_arguments),

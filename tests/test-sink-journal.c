@@ -154,6 +154,7 @@ static void test_message_ids(void **state) {
         assert_int_equal(strlen(TETRAGON_MESSAGE_PROCESS_TRACEPOINT_STR), 32);
         assert_int_equal(strlen(TETRAGON_MESSAGE_PROCESS_UPROBE_STR), 32);
         assert_int_equal(strlen(TETRAGON_MESSAGE_PROCESS_LSM_STR), 32);
+        assert_int_equal(strlen(TETRAGON_MESSAGE_PROCESS_USDT_STR), 32);
 }
 
 static void test_any_byte(void **state) {

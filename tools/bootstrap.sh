@@ -22,6 +22,7 @@ packages=(
         autoconf automake pkg-config make gcc clang llvm bpftool
         libbpf-dev libelf-dev zlib1g-dev libsystemd-dev libyaml-dev libjansson-dev libcmocka-dev
         libclang-rt-14-dev systemd systemd-container dbus policykit-1 util-linux jq valgrind
+        systemtap-sdt-dev
 )
 missing=()
 for p in "${packages[@]}"; do
