@@ -629,6 +629,9 @@ static long V(emit_arg)(__u32 i, void *unused) {
                 arg->value = s_lo ^ (d_lo << 1) ^ ((__u64) sk->sport << 32) ^ sk->dport;
                 break;
         }
+        case TG_ARG_NOP:
+                arg->value = 0; /* recorded as nothing, shown as nothing */
+                break;
         case TG_ARG_CRED: {
                 arg->value = 0;
                 if (!read_cred((void *) &out->data[off + sizeof(*arg)], v)) {

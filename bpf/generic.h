@@ -34,6 +34,7 @@
  *     sock, socket: a struct tg_generic_sock (none when unreadable)
  *     cred:     a struct tg_generic_cred (none when unreadable)
  *     capability: no data, value = the capability's number
+ *     nop:      no data, value 0 (user space shows no argument for it)
  * and header.size is the end of the last one.
  */
 

@@ -1725,8 +1725,11 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) 
         ret->kprobe.override_error = raw->override_error;
         ret->kprobe.monitor = raw->flags & TG_GENERIC_RECORD_MONITOR;
         ret->kprobe.action_failed = raw->flags & TG_GENERIC_RECORD_ACTION_FAILED;
-        for (size_t a = 0; a < record->generic.n_args && a < EVENT_ARGS_MAX; a++)
+        for (size_t a = 0; a < record->generic.n_args && a < EVENT_ARGS_MAX; a++) {
+                if (record->generic.args[a].raw->type == TG_ARG_NOP)
+                        continue; /* read for nothing: Tetragon shows no argument for it */
                 event_arg_fill(&ret->kprobe.args[ret->kprobe.n_args++], record->generic.args[a].raw,
                                record->generic.args[a].data, h->labels[a]);
+        }
         return 1;
 }

@@ -43,6 +43,7 @@ static int decode_arg(const struct tg_generic_arg *arg, const char *data) {
         case TG_ARG_CRED:
                 return arg->size == 0 || arg->size == sizeof(struct tg_generic_cred) ? 0 : -EBADMSG;
         case TG_ARG_CAPABILITY:
+        case TG_ARG_NOP:
                 return arg->size == 0 ? 0 : -EBADMSG;
         }
         return -EBADMSG; /* a type the engine never records */

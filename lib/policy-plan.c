@@ -324,7 +324,7 @@ static bool arg_type_is_kernel_pointer(uint8_t t) {
 /* Types the engine records (and perhaps compares) beyond numbers, paths and strings. */
 static bool arg_type_is_other_implemented(uint8_t t) {
         return t == TG_ARG_SOCKADDR || t == TG_ARG_CHAR_IOVEC || t == TG_ARG_FILENAME ||
-               t == TG_ARG_CRED || arg_type_is_socket(t);
+               t == TG_ARG_CRED || t == TG_ARG_NOP || arg_type_is_socket(t);
 }
 
 static bool arg_type_is_path(uint8_t t) {

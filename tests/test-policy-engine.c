@@ -2789,6 +2789,58 @@ static void test_sock_raw_tracepoint(void **state) {
         assert_false(sock_op(f, listener, port, "NotSAddr", "\"0.0.0.0/0\""));
 }
 
+/* nop: read for nothing, and no argument in the event for it. */
+static void test_nop_argument(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *yaml = NULL;
+        _cleanup_close_ int listener = -1;
+        PolicyInstallation *i;
+        uint16_t port;
+        Child child;
+        json_t *e, *args;
+
+        if (!kernel_has(f, "tp_btf"))
+                skip();
+        listener = tcp_listener(&port);
+        events_clear(f);
+        child = child_spawn(child_tcp_connect, &port);
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: nop-test\n"
+                      "spec:\n"
+                      "  tracepoints:\n"
+                      "  - subsystem: sock\n"
+                      "    event: inet_sock_set_state\n"
+                      "    raw: true\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: nop\n"
+                      "    - index: 2\n"
+                      "      type: int\n"
+                      "      label: newstate\n"
+                      "    selectors:\n"
+                      "    - matchPIDs:\n"
+                      "      - operator: In\n"
+                      "        values: [%d]\n"
+                      "      matchArgs:\n"
+                      "      - index: 1\n"
+                      "        operator: Equal\n"
+                      "        values: [\"4\"]\n",
+                      (int) child.pid);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        args = json_object_get(e, "args");
+        assert_int_equal(json_array_size(args), 1);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(args, 0), "label")),
+                            "newstate");
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(args, 0), "int_arg")),
+                         4);
+        uninstall(f, i);
+}
+
 /* Kernel functions (fentry or kprobes; the guest): hook the function with args, the
  * child's calls only, and the filters; run fn(arg) in the child. Returns how many events it
  * had, and in *ret_args the first one's args (a new reference). */
@@ -3257,6 +3309,7 @@ int main(void) {
                 cmocka_unit_test_setup(test_raw_tracepoint, test_setup),
                 cmocka_unit_test_setup(test_char_iovec, test_setup),
                 cmocka_unit_test_setup(test_sock_raw_tracepoint, test_setup),
+                cmocka_unit_test_setup(test_nop_argument, test_setup),
                 cmocka_unit_test_setup(test_kernel_arg_cred, test_setup),
                 cmocka_unit_test_setup(test_kernel_arg_capability, test_setup),
                 cmocka_unit_test_setup(test_kernel_arg_filename, test_setup),

@@ -684,6 +684,14 @@ static void test_argument_types(void **state) {
                        &debian,
                        "kprobes[0] sys_openat: argument 0 (index 1): type filename is a kernel "
                        "pointer, which the arguments of a system call never are");
+        /* nop: read for nothing, so that a hook can have no argument shown. */
+        assert_planned("  kprobes:\n"
+                       "  - call: create_user_ns\n"
+                       "    syscall: false\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: nop\n",
+                       &debian, HOOK_MECHANISM_FENTRY, "create_user_ns");
         assert_refused("  kprobes:\n"
                        "  - call: security_sk_clone\n"
                        "    syscall: false\n"
