@@ -623,7 +623,8 @@ static long V(emit_arg)(__u32 i, void *unused) {
                 }
                 bpf_probe_read_kernel(&out->data[off + sizeof(*arg)], sizeof(*sk), sk);
                 size = sizeof(*sk);
-                /* The digest sees the first 8 bytes of the data: the ports and addresses here. */
+                /* The digest sees only the first 8 bytes of the data (family, type, protocol,
+                 * state): the value brings in the ports and addresses. */
                 __builtin_memcpy(&s_lo, sk->saddr, 8);
                 __builtin_memcpy(&d_lo, sk->daddr, 8);
                 arg->value = s_lo ^ (d_lo << 1) ^ ((__u64) sk->sport << 32) ^ sk->dport;
