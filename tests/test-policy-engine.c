@@ -2717,19 +2717,83 @@ static bool sock_matches(Fixture *f, int listener, uint16_t port, const char *fi
         return n == 1;
 }
 
-static bool sock_op(Fixture *f, int listener, uint16_t port, const char *op, const char *values) {
-        _cleanup_free_ char *filters = NULL;
+typedef struct SockCase {
+        const char *op;
+        const char *values; /* NULL: none (SPortPriv...) */
+        bool match;
+} SockCase;
 
-        if (values)
-                filters = format("      - index: 0\n"
-                                 "        operator: %s\n"
-                                 "        values: [%s]\n",
-                                 op, values);
-        else
-                filters = format("      - index: 0\n"
-                                 "        operator: %s\n",
-                                 op);
-        return sock_matches(f, listener, port, filters, NULL);
+/* Every case at once, one hook each (the hook's message names it) in one policy: one
+ * connection, one install, however many operators. */
+static void check_sock_cases(Fixture *f, int listener, uint16_t port, const SockCase *cases,
+                             size_t n) {
+        _cleanup_free_ char *yaml = NULL;
+        bool matched[64] = {};
+        PolicyInstallation *i;
+        size_t len = 0;
+        Child child;
+        FILE *y;
+
+        assert_true(n <= ELEMENTSOF(matched));
+        events_clear(f);
+        child = child_spawn(child_tcp_connect, &port);
+        y = open_memstream(&yaml, &len);
+        assert_non_null(y);
+        fprintf(y, "apiVersion: cilium.io/v1alpha1\n"
+                   "kind: TracingPolicy\n"
+                   "metadata:\n"
+                   "  name: sock-operators\n"
+                   "spec:\n"
+                   "  tracepoints:\n");
+        for (size_t k = 0; k < n; k++) {
+                fprintf(y,
+                        "  - subsystem: sock\n"
+                        "    event: inet_sock_set_state\n"
+                        "    raw: true\n"
+                        "    message: \"case %zu\"\n"
+                        "    args:\n"
+                        "    - index: 0\n"
+                        "      type: sock\n"
+                        "    - index: 2\n"
+                        "      type: int\n"
+                        "    selectors:\n"
+                        "    - matchPIDs:\n"
+                        "      - operator: In\n"
+                        "        values: [%d]\n"
+                        "      matchArgs:\n"
+                        "      - index: 1\n"
+                        "        operator: Equal\n"
+                        "        values: [\"4\"]\n" /* TCP_FIN_WAIT1 */
+                        "      - index: 0\n"
+                        "        operator: %s\n",
+                        k, (int) child.pid, cases[k].op);
+                if (cases[k].values)
+                        fprintf(y, "        values: [%s]\n", cases[k].values);
+        }
+        assert_int_equal(fclose(y), 0);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        for (int fd; (fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC)) >= 0;)
+                close(fd);
+        (void) events_of(f, child.pid);
+        for (size_t k = 0; k < f->n_events; k++) {
+                json_t *e = json_object_get(f->events[k], "process_tracepoint");
+                unsigned c;
+
+                if (f->event_pids[k] != (uint32_t) child.pid ||
+                    sscanf(json_string_value(json_object_get(e, "message")) ?: "", "case %u", &c) !=
+                            1 ||
+                    c >= n)
+                        continue;
+                assert_false(matched[c]); /* one event per hook */
+                matched[c] = true;
+        }
+        uninstall(f, i);
+        for (size_t k = 0; k < n; k++)
+                if (matched[k] != cases[k].match)
+                        fail_msg("%s [%s]: %s, expected %s", cases[k].op, strempty(cases[k].values),
+                                 matched[k] ? "matched" : "no match",
+                                 cases[k].match ? "a match" : "none");
 }
 
 static void test_sock_raw_tracepoint(void **state) {
@@ -2758,35 +2822,40 @@ static void test_sock_raw_tracepoint(void **state) {
         assert_string_equal(json_string_value(json_object_get(arg, "state")), "TCP_ESTABLISHED");
         json_decref(arg);
 
-        assert_true(sock_op(f, listener, port, "Family", "AF_INET"));
-        assert_false(sock_op(f, listener, port, "Family", "AF_INET6, AF_UNIX"));
-        assert_true(sock_op(f, listener, port, "Protocol", "IPPROTO_TCP"));
-        assert_false(sock_op(f, listener, port, "Protocol", "IPPROTO_UDP"));
-        assert_true(sock_op(f, listener, port, "State", "TCP_ESTABLISHED"));
-        assert_false(sock_op(f, listener, port, "State", "TCP_LISTEN"));
+        {
+                const SockCase cases[] = {
+                        { "Family", "AF_INET", true },
+                        { "Family", "AF_INET6, AF_UNIX", false },
+                        { "Protocol", "IPPROTO_TCP", true },
+                        { "Protocol", "IPPROTO_UDP", false },
+                        { "State", "TCP_ESTABLISHED", true },
+                        { "State", "TCP_LISTEN", false },
+                        { "DPort", port_value, true },
+                        { "DPort", other_port, false },
+                        { "DPort", range, true },
+                        { "NotDPort", other_port, true },
+                        { "NotDPort", port_value, false },
+                        { "DPortPriv", NULL, false },
+                        { "NotDPortPriv", NULL, true },
+                        { "SPort", "\"1024:65535\"", true },
+                        { "SPort", "\"0:1023\"", false },
+                        { "NotSPort", "\"0:1023\"", true },
+                        { "SPortPriv", NULL, false },
+                        { "NotSPortPriv", NULL, true },
+                        { "DAddr", "\"127.0.0.1\"", true },
+                        { "DAddr", "\"10.0.0.0/8\", \"127.0.0.0/8\"", true },
+                        { "DAddr", "\"10.0.0.0/8\"", false },
+                        { "DAddr", "\"::/0\"", false }, /* another family */
+                        { "NotDAddr", "\"10.0.0.0/8\"", true },
+                        { "NotDAddr", "\"127.0.0.1/32\"", false },
+                        { "SAddr", "\"127.0.0.0/8\"", true },
+                        { "SAddr", "\"127.0.0.2\"", false },
+                        { "NotSAddr", "\"127.0.0.2\"", true },
+                        { "NotSAddr", "\"0.0.0.0/0\"", false },
+                };
 
-        assert_true(sock_op(f, listener, port, "DPort", port_value));
-        assert_false(sock_op(f, listener, port, "DPort", other_port));
-        assert_true(sock_op(f, listener, port, "DPort", range));
-        assert_true(sock_op(f, listener, port, "NotDPort", other_port));
-        assert_false(sock_op(f, listener, port, "NotDPort", port_value));
-        assert_false(sock_op(f, listener, port, "DPortPriv", NULL));
-        assert_true(sock_op(f, listener, port, "NotDPortPriv", NULL));
-        assert_true(sock_op(f, listener, port, "SPort", "\"1024:65535\""));
-        assert_false(sock_op(f, listener, port, "SPort", "\"0:1023\""));
-        assert_false(sock_op(f, listener, port, "SPortPriv", NULL));
-        assert_true(sock_op(f, listener, port, "NotSPortPriv", NULL));
-
-        assert_true(sock_op(f, listener, port, "DAddr", "\"127.0.0.1\""));
-        assert_true(sock_op(f, listener, port, "DAddr", "\"10.0.0.0/8\", \"127.0.0.0/8\""));
-        assert_false(sock_op(f, listener, port, "DAddr", "\"10.0.0.0/8\""));
-        assert_false(sock_op(f, listener, port, "DAddr", "\"::/0\"")); /* another family */
-        assert_true(sock_op(f, listener, port, "NotDAddr", "\"10.0.0.0/8\""));
-        assert_false(sock_op(f, listener, port, "NotDAddr", "\"127.0.0.1/32\""));
-        assert_true(sock_op(f, listener, port, "SAddr", "\"127.0.0.0/8\""));
-        assert_false(sock_op(f, listener, port, "SAddr", "\"127.0.0.2\""));
-        assert_true(sock_op(f, listener, port, "NotSAddr", "\"127.0.0.2\""));
-        assert_false(sock_op(f, listener, port, "NotSAddr", "\"0.0.0.0/0\""));
+                check_sock_cases(f, listener, port, cases, ELEMENTSOF(cases));
+        }
 }
 
 /* nop: read for nothing, and no argument in the event for it. */
