@@ -388,6 +388,7 @@ static __always_inline bool V(arg_filter)(struct eval *e, struct tg_policy_filte
                 return sockaddr_filter(e, f, reg);
         case TG_ARG_SOCK:
         case TG_ARG_SOCKET:
+        case TG_ARG_SKB:
                 return sock_filter(e, f, reg, type);
         case TG_ARG_FILENAME:
                 if (read_filename(e, reg) < 0)
@@ -633,6 +634,27 @@ static long V(emit_arg)(__u32 i, void *unused) {
         case TG_ARG_NOP:
                 arg->value = 0; /* recorded as nothing, shown as nothing */
                 break;
+        case TG_ARG_SKB: {
+                struct tg_generic_sock *flow = read_skb(e, reg);
+                struct tg_generic_skb *skb = (void *) (flow + 1);
+
+                arg->value = 0;
+                if (!flow) {
+                        arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                        break;
+                }
+                bpf_probe_read_kernel(&out->data[off + sizeof(*arg)], sizeof(*skb), skb);
+                size = sizeof(*skb);
+                /* The data's first 8 bytes are hash and length: the value brings in the flow. */
+                {
+                        __u64 s_lo, d_lo;
+
+                        __builtin_memcpy(&s_lo, skb->saddr, 8);
+                        __builtin_memcpy(&d_lo, skb->daddr, 8);
+                        arg->value = s_lo ^ (d_lo << 1) ^ ((__u64) skb->sport << 32) ^ skb->dport;
+                }
+                break;
+        }
         case TG_ARG_CRED: {
                 arg->value = 0;
                 if (!read_cred((void *) &out->data[off + sizeof(*arg)], v)) {

@@ -868,6 +868,86 @@ static __always_inline struct tg_generic_sock *read_sock(struct eval *e, __u32 r
         return sk;
 }
 
+/* Register reg's sk_buff, read once per event into gen_data[reg] as a struct tg_generic_sock
+ * (family, protocol, addresses and ports: what the filters compare), its struct
+ * tg_generic_skb right after. NULL when there is no skb. */
+static __always_inline struct tg_generic_sock *read_skb(struct eval *e, __u32 reg) {
+        struct tg_generic_sock *flow;
+        struct tg_generic_skb *skb;
+        struct user_data *d;
+        struct sk_buff *p;
+        __u8 ip[40];
+        __u64 head, l4 = 0;
+        __u32 key = reg;
+        __u16 nh, ports[2];
+
+        if (reg >= N_REGS)
+                return NULL;
+        d = bpf_map_lookup_elem(&gen_data, &key);
+        if (!d)
+                return NULL;
+        flow = (void *) d->data;
+        skb = (void *) (d->data + sizeof(*flow));
+        reg = bounded(reg, 7);
+        if (reg >= N_REGS)
+                return NULL;
+        if (e->data_state[reg] != MEMO_UNKNOWN && e->data_kind[reg] == TG_ARG_SKB)
+                return e->data_state[reg] == MEMO_OK ? flow : NULL;
+        e->data_state[reg] = MEMO_INVALID;
+        e->data_kind[reg] = TG_ARG_SKB;
+        p = (struct sk_buff *) e->args[reg];
+        if (!p)
+                return NULL;
+        __builtin_memset(flow, 0, sizeof(*flow));
+        __builtin_memset(skb, 0, sizeof(*skb));
+        skb->len = BPF_CORE_READ(p, len);
+        skb->hash = BPF_CORE_READ(p, hash);
+        skb->priority = BPF_CORE_READ(p, priority);
+        skb->mark = BPF_CORE_READ(p, mark);
+        head = (__u64) BPF_CORE_READ(p, head);
+        nh = BPF_CORE_READ(p, network_header);
+        /* No network header yet (0xffff), or not an IP one: length and marks only. */
+        if (head && nh != 0xffff && bpf_probe_read_kernel(ip, 20, (void *) (head + nh)) == 0) {
+                switch (ip[0] >> 4) {
+                case 4:
+                        skb->family = TG_GENERIC_AF_INET;
+                        skb->protocol = ip[9];
+                        __builtin_memcpy(skb->saddr, ip + 12, 4);
+                        __builtin_memcpy(skb->daddr, ip + 16, 4);
+                        l4 = head + nh + (ip[0] & 0xf) * 4;
+                        break;
+                case 6:
+                        if (bpf_probe_read_kernel(ip, 40, (void *) (head + nh)) < 0)
+                                break;
+                        skb->family = TG_GENERIC_AF_INET6;
+                        skb->protocol = ip[6]; /* extension headers are not followed */
+                        __builtin_memcpy(skb->saddr, ip + 8, 16);
+                        __builtin_memcpy(skb->daddr, ip + 24, 16);
+                        l4 = head + nh + 40;
+                        break;
+                }
+        }
+        /* TCP, UDP, SCTP and UDP-Lite start with the two ports. */
+        if (l4 &&
+            (skb->protocol == 6 || skb->protocol == 17 || skb->protocol == 132 ||
+             skb->protocol == 136) &&
+            bpf_probe_read_kernel(ports, sizeof(ports), (void *) l4) == 0) {
+                skb->sport = __builtin_bswap16(ports[0]);
+                skb->dport = __builtin_bswap16(ports[1]);
+        }
+        flow->family = skb->family;
+        flow->protocol = skb->protocol;
+        flow->sport = skb->sport;
+        flow->dport = skb->dport;
+        flow->mark = skb->mark;
+        flow->priority = skb->priority;
+        __builtin_memcpy(flow->saddr, skb->saddr, 16);
+        __builtin_memcpy(flow->daddr, skb->daddr, 16);
+        e->data_len[reg] = sizeof(*flow) + sizeof(*skb);
+        e->data_state[reg] = MEMO_OK;
+        return flow;
+}
+
 static __always_inline bool sock_has_ports(const struct tg_generic_sock *sk) {
         return sk->family == TG_GENERIC_AF_INET || sk->family == TG_GENERIC_AF_INET6;
 }
@@ -933,10 +1013,12 @@ static __always_inline bool sock_op_negated(__u8 op) {
 
 /* Family, Protocol, State, SAddr, DAddr, SPort, DPort, SPortPriv, DPortPriv and the Not
  * forms: as for sockaddr, a socket that is not AF_INET or AF_INET6 has no address and no
- * port, and only the Not forms match it; no socket at all matches only them too. */
+ * port, and only the Not forms match it; no socket at all matches only them too. An skb is
+ * compared as the flow its headers name (a packet with ports only for TCP, UDP, SCTP). */
 static __always_inline bool sock_filter(struct eval *e, struct tg_policy_filter *f, __u32 reg,
                                         __u8 type) {
-        struct tg_generic_sock *sk = read_sock(e, reg, type);
+        struct tg_generic_sock *sk =
+                type == TG_ARG_SKB ? read_skb(e, reg) : read_sock(e, reg, type);
         struct loop_state *ls = loop_state();
         bool hit;
 

@@ -32,6 +32,7 @@
  *               value = the bytes of all vectors read
  *     filename: its name, NUL-terminated
  *     sock, socket: a struct tg_generic_sock (none when unreadable)
+ *     skb:      a struct tg_generic_skb (none when unreadable)
  *     cred:     a struct tg_generic_cred (none when unreadable)
  *     capability: no data, value = the capability's number
  *     nop:      no data, value 0 (user space shows no argument for it)
@@ -204,6 +205,22 @@ struct tg_generic_sock {
         __u8 daddr[16];
 };
 _Static_assert(sizeof(struct tg_generic_sock) == 56, "tg_generic_sock layout");
+
+/* An skb argument (a struct sk_buff *): its length, hash, priority and mark, and what its
+ * IPv4 or IPv6 header and its TCP, UDP or SCTP header say (zero when it has none). */
+struct tg_generic_skb {
+        __u32 hash;
+        __u32 len;
+        __u32 priority;
+        __u32 mark;
+        __u16 family; /* AF_INET or AF_INET6, from the IP version */
+        __u16 protocol;
+        __u16 sport; /* host order */
+        __u16 dport;
+        __u8 saddr[16]; /* network order; AF_INET in the first 4 bytes */
+        __u8 daddr[16];
+};
+_Static_assert(sizeof(struct tg_generic_skb) == 56, "tg_generic_skb layout");
 
 /* A cred argument (a struct cred *): the ids, the capability sets and the user namespace. */
 struct tg_generic_cred {

@@ -462,6 +462,45 @@ static json_t *sock_to_json(const EventArg *a) {
         return TAKE_PTR(o);
 }
 
+/* KprobeSkb: what the packet's headers say; protojson leaves out what is empty or zero,
+ * and {} when the kernel could not read it. */
+static json_t *skb_to_json(const EventArg *a) {
+        _cleanup_(json_decrefp) json_t *o = json_object();
+        char family[8], protocol[8], saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN];
+        uint16_t f = a->skb.family;
+        const struct {
+                const char *key;
+                uint32_t value;
+        } numbers[] = {
+                { "hash", a->skb.hash },
+                { "len", a->skb.len },
+                { "priority", a->skb.priority },
+                { "mark", a->skb.mark },
+        };
+
+        if (!o)
+                return NULL;
+        if (a->unreadable)
+                return TAKE_PTR(o);
+        for (size_t i = 0; i < ELEMENTSOF(numbers); i++)
+                if (numbers[i].value > 0 && json_set_u32(o, numbers[i].key, numbers[i].value) < 0)
+                        return NULL;
+        if (f != AF_INET && f != AF_INET6)
+                return TAKE_PTR(o);
+        if (!inet_ntop(f, a->skb.saddr, saddr, sizeof(saddr)) ||
+            !inet_ntop(f, a->skb.daddr, daddr, sizeof(daddr)) ||
+            json_set_string(o, "saddr", saddr) < 0 || json_set_string(o, "daddr", daddr) < 0)
+                return NULL;
+        if ((a->skb.sport > 0 && json_set_u32(o, "sport", a->skb.sport) < 0) ||
+            (a->skb.dport > 0 && json_set_u32(o, "dport", a->skb.dport) < 0) ||
+            (a->skb.protocol > 0 && json_set_u32(o, "proto", a->skb.protocol) < 0) ||
+            json_set_string(o, "protocol",
+                            protocol_name(a->skb.protocol, protocol, sizeof(protocol))) < 0 ||
+            json_set_string(o, "family", address_family_name(f, family, sizeof(family))) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
 /* Tetragon's CapabilitiesType names of the bits set; NULL when none (protojson leaves the
  * empty list out). */
 static int capabilities_to_json(uint64_t caps, json_t **ret) {
@@ -629,6 +668,10 @@ static int kprobe_arg_to_json(const EventArg *a, json_t **ret) {
         case EVENT_ARG_SOCK:
                 key = "sock_arg";
                 v = sock_to_json(a);
+                break;
+        case EVENT_ARG_SKB:
+                key = "skb_arg";
+                v = skb_to_json(a);
                 break;
         case EVENT_ARG_CRED:
                 key = "process_credentials_arg";

@@ -70,6 +70,7 @@ typedef enum EventArgType {
         /* sockaddr_arg: the sockaddr member below */
         EVENT_ARG_SOCKADDR,
         EVENT_ARG_SOCK,       /* sock_arg: the sock member below */
+        EVENT_ARG_SKB,        /* skb_arg: the skb member below */
         EVENT_ARG_CRED,       /* process_credentials_arg: the cred member below */
         EVENT_ARG_CAPABILITY, /* capability_arg: i is the capability's number */
         _EVENT_ARG_TYPE_MAX,
@@ -99,6 +100,12 @@ typedef struct EventArg {
                 uint32_t mark, priority;
                 uint8_t saddr[16], daddr[16]; /* network order; AF_INET: the first 4 bytes */
         } sock;
+        struct {
+                uint32_t hash, len, priority, mark;
+                uint16_t family, protocol; /* AF_INET or AF_INET6; IPPROTO_* */
+                uint16_t sport, dport;
+                uint8_t saddr[16], daddr[16];
+        } skb;
         struct {
                 uint32_t uid, gid, euid, egid, suid, sgid, fsuid, fsgid;
                 uint32_t securebits;

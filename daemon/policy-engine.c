@@ -1557,6 +1557,8 @@ static EventArgType event_arg_type(uint8_t t) {
         case TG_ARG_SOCK:
         case TG_ARG_SOCKET:
                 return EVENT_ARG_SOCK;
+        case TG_ARG_SKB:
+                return EVENT_ARG_SKB;
         case TG_ARG_CRED:
                 return EVENT_ARG_CRED;
         case TG_ARG_CAPABILITY:
@@ -1580,6 +1582,25 @@ static void event_arg_fill_sock(EventArg *out, const char *data) {
                 out->sock.priority = sk->priority;
                 memcpy(out->sock.saddr, sk->saddr, sizeof(sk->saddr));
                 memcpy(out->sock.daddr, sk->daddr, sizeof(sk->daddr));
+        }
+        out->data = NULL;
+        out->size = 0;
+}
+
+static void event_arg_fill_skb(EventArg *out, const char *data) {
+        if (out->size == sizeof(struct tg_generic_skb)) {
+                const struct tg_generic_skb *skb = (const void *) data;
+
+                out->skb.hash = skb->hash;
+                out->skb.len = skb->len;
+                out->skb.priority = skb->priority;
+                out->skb.mark = skb->mark;
+                out->skb.family = skb->family;
+                out->skb.protocol = skb->protocol;
+                out->skb.sport = skb->sport;
+                out->skb.dport = skb->dport;
+                memcpy(out->skb.saddr, skb->saddr, sizeof(skb->saddr));
+                memcpy(out->skb.daddr, skb->daddr, sizeof(skb->daddr));
         }
         out->data = NULL;
         out->size = 0;
@@ -1648,6 +1669,9 @@ static void event_arg_fill(EventArg *out, const struct tg_generic_arg *raw, cons
                 break;
         case EVENT_ARG_SOCK:
                 event_arg_fill_sock(out, data);
+                break;
+        case EVENT_ARG_SKB:
+                event_arg_fill_skb(out, data);
                 break;
         case EVENT_ARG_CRED:
                 event_arg_fill_cred(out, data);

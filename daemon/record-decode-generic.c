@@ -40,6 +40,8 @@ static int decode_arg(const struct tg_generic_arg *arg, const char *data) {
         case TG_ARG_SOCK:
         case TG_ARG_SOCKET:
                 return arg->size == 0 || arg->size == sizeof(struct tg_generic_sock) ? 0 : -EBADMSG;
+        case TG_ARG_SKB:
+                return arg->size == 0 || arg->size == sizeof(struct tg_generic_skb) ? 0 : -EBADMSG;
         case TG_ARG_CRED:
                 return arg->size == 0 || arg->size == sizeof(struct tg_generic_cred) ? 0 : -EBADMSG;
         case TG_ARG_CAPABILITY:

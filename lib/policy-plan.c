@@ -317,14 +317,14 @@ static bool arg_type_is_socket(uint8_t t) {
 
 /* Kernel pointers read through CO-RE, which no system call or user function passes. */
 static bool arg_type_is_kernel_pointer(uint8_t t) {
-        return arg_type_is_kernel_file(t) || arg_type_is_socket(t) || t == TG_ARG_CRED ||
-               t == TG_ARG_FILENAME;
+        return arg_type_is_kernel_file(t) || arg_type_is_socket(t) || t == TG_ARG_SKB ||
+               t == TG_ARG_CRED || t == TG_ARG_FILENAME;
 }
 
 /* Types the engine records (and perhaps compares) beyond numbers, paths and strings. */
 static bool arg_type_is_other_implemented(uint8_t t) {
         return t == TG_ARG_SOCKADDR || t == TG_ARG_CHAR_IOVEC || t == TG_ARG_FILENAME ||
-               t == TG_ARG_CRED || t == TG_ARG_NOP || arg_type_is_socket(t);
+               t == TG_ARG_CRED || t == TG_ARG_NOP || t == TG_ARG_SKB || arg_type_is_socket(t);
 }
 
 static bool arg_type_is_path(uint8_t t) {
@@ -459,7 +459,13 @@ static bool follow_children_ok(const struct tg_policy_filter *f) {
                op_in(f->op, set_ops, ELEMENTSOF(set_ops));
 }
 
-static int check_sock_filter(Planner *p, const struct tg_policy_filter *f, const char *where) {
+static int check_sock_filter(Planner *p, const struct tg_policy_filter *f, uint8_t t,
+                             const char *where) {
+        if (t == TG_ARG_SKB && f->op == TG_POLICY_OP_STATE)
+                return refuse(p,
+                              "%s: operator State compares a socket's TCP state, which a packet "
+                              "(skb) does not have",
+                              where);
         if (op_in(f->op, sock_named_ops, ELEMENTSOF(sock_named_ops)))
                 return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_NUMBER);
         if (op_in(f->op, sock_address_ops, ELEMENTSOF(sock_address_ops)))
@@ -505,8 +511,8 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                                 return 0;
                         break;
                 }
-                if (arg_type_is_socket(t))
-                        return check_sock_filter(p, f, where);
+                if (arg_type_is_socket(t) || t == TG_ARG_SKB)
+                        return check_sock_filter(p, f, t, where);
                 return refuse(p,
                               "%s on argument %u of type %s is not implemented by this "
                               "engine yet",

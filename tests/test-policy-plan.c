@@ -692,15 +692,46 @@ static void test_argument_types(void **state) {
                        "    - index: 0\n"
                        "      type: nop\n",
                        &debian, HOOK_MECHANISM_FENTRY, "create_user_ns");
-        assert_refused("  kprobes:\n"
-                       "  - call: security_sk_clone\n"
+        assert_planned("  kprobes:\n"
+                       "  - call: dev_queue_xmit\n"
                        "    syscall: false\n"
                        "    args:\n"
                        "    - index: 0\n"
-                       "      type: skb\n",
+                       "      type: skb\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 0\n"
+                       "        operator: DAddr\n"
+                       "        values: [\"127.0.0.1\"]\n"
+                       "      - index: 0\n"
+                       "        operator: Protocol\n"
+                       "        values: [IPPROTO_UDP]\n"
+                       "      - index: 0\n"
+                       "        operator: NotDPortPriv\n",
+                       &debian, HOOK_MECHANISM_FENTRY, "dev_queue_xmit");
+        assert_refused("  kprobes:\n"
+                       "  - call: dev_queue_xmit\n"
+                       "    syscall: false\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: skb\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 0\n"
+                       "        operator: State\n"
+                       "        values: [TCP_SYN_SENT]\n",
                        &debian,
-                       "kprobes[0] security_sk_clone: argument 0 (index 0): type skb is not "
-                       "implemented by this engine yet");
+                       "kprobes[0] dev_queue_xmit: selector 0: matchArgs: operator State compares "
+                       "a socket's TCP state, which a packet (skb) does not have");
+        assert_refused("  kprobes:\n"
+                       "  - call: security_inode_follow_link\n"
+                       "    syscall: false\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: dentry\n",
+                       &debian,
+                       "kprobes[0] security_inode_follow_link: argument 0 (index 0): type dentry "
+                       "is not implemented by this engine yet");
 }
 
 static void test_hook_kinds(void **state) {
