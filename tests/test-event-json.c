@@ -452,6 +452,45 @@ static void test_kernel_type_args(void **state) {
         json_decref(j);
 }
 
+/* KprobeSkb: the numbers that are not zero, the flow for IP packets only. */
+static void test_skb_arg(void **state) {
+        Process p = make_curl();
+        Event e = { .type = EVENT_PROCESS_KPROBE, .process = &p };
+        json_t *j, *args, *a;
+
+        e.kprobe.function_name = "dev_queue_xmit";
+        e.kprobe.n_args = 2;
+        e.kprobe.args[0].type = EVENT_ARG_SKB;
+        e.kprobe.args[0].skb.len = 60;
+        e.kprobe.args[0].skb.hash = 7;
+        e.kprobe.args[0].skb.family = 10;
+        e.kprobe.args[0].skb.protocol = 17;
+        e.kprobe.args[0].skb.sport = 5353;
+        e.kprobe.args[0].skb.dport = 53;
+        e.kprobe.args[0].skb.saddr[15] = 1;
+        e.kprobe.args[0].skb.daddr[15] = 1;
+        e.kprobe.args[1].type = EVENT_ARG_SKB;
+        e.kprobe.args[1].skb.len = 42; /* ARP: no IP header */
+
+        j = to_json(&e);
+        args = json_object_get(json_object_get(j, "process_kprobe"), "args");
+        a = json_object_get(json_array_get(args, 0), "skb_arg");
+        assert_int_key(a, "len", 60);
+        assert_int_key(a, "hash", 7);
+        assert_null(json_object_get(a, "mark"));
+        assert_str_key(a, "family", "AF_INET6");
+        assert_str_key(a, "saddr", "::1");
+        assert_str_key(a, "daddr", "::1");
+        assert_int_key(a, "sport", 5353);
+        assert_int_key(a, "dport", 53);
+        assert_int_key(a, "proto", 17);
+        assert_str_key(a, "protocol", "IPPROTO_UDP");
+        a = json_object_get(json_array_get(args, 1), "skb_arg");
+        assert_int_equal(json_object_size(a), 1);
+        assert_int_key(a, "len", 42);
+        json_decref(j);
+}
+
 static void test_invalid(void **state) {
         Process p = make_curl();
         Event e = { .type = _EVENT_TYPE_MAX, .process = &p };
@@ -474,7 +513,7 @@ int main(void) {
                 cmocka_unit_test(test_signal_names),       cmocka_unit_test(test_join_arguments),
                 cmocka_unit_test(test_arguments_not_utf8), cmocka_unit_test(test_long_arguments),
                 cmocka_unit_test(test_sockaddr_arg),       cmocka_unit_test(test_invalid),
-                cmocka_unit_test(test_kernel_type_args),
+                cmocka_unit_test(test_kernel_type_args),   cmocka_unit_test(test_skb_arg),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
