@@ -391,7 +391,8 @@ static __always_inline bool V(arg_filter)(struct eval *e, struct tg_policy_filte
         case TG_ARG_SKB:
                 return sock_filter(e, f, reg, type);
         case TG_ARG_FILENAME:
-                if (read_filename(e, reg) < 0)
+        case TG_ARG_NET_DEVICE:
+                if ((type == TG_ARG_FILENAME ? read_filename(e, reg) : read_net_device(e, reg)) < 0)
                         return op_is_negated(f->op);
                 e->data_reg = reg;
                 e->path_op = f->op;
@@ -634,6 +635,20 @@ static long V(emit_arg)(__u32 i, void *unused) {
         case TG_ARG_NOP:
                 arg->value = 0; /* recorded as nothing, shown as nothing */
                 break;
+        case TG_ARG_NET_DEVICE: {
+                long n = read_net_device(e, reg);
+                __u32 key = reg;
+                struct user_data *d = bpf_map_lookup_elem(&gen_data, &key);
+
+                arg->value = 0;
+                if (n < 0 || !d) {
+                        arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                        break;
+                }
+                size = bounded(n, 15) + 1; /* IFNAMSIZ, NUL included */
+                bpf_probe_read_kernel(&out->data[off + sizeof(*arg)], size, d->data);
+                break;
+        }
         case TG_ARG_SKB: {
                 struct tg_generic_sock *flow = read_skb(e, reg);
                 struct tg_generic_skb *skb = (void *) (flow + 1);

@@ -1108,6 +1108,38 @@ static __always_inline long read_filename(struct eval *e, __u32 reg) {
         return n - 1;
 }
 
+/* ---- struct net_device * (kernel memory): its name ---- */
+
+/* Register reg's device name, read once per event into gen_data[reg] as a string is. */
+static __always_inline long read_net_device(struct eval *e, __u32 reg) {
+        struct user_data *d;
+        __u32 key = reg;
+        long n;
+
+        if (reg >= N_REGS)
+                return -1;
+        if (e->data_state[reg] != MEMO_UNKNOWN && e->data_kind[reg] == TG_ARG_NET_DEVICE)
+                return e->data_state[reg] == MEMO_OK ? (long) e->data_len[reg] : -1;
+        d = bpf_map_lookup_elem(&gen_data, &key);
+        if (!d)
+                return -1;
+        reg = bounded(reg, 7);
+        if (reg >= N_REGS)
+                return -1;
+        e->data_state[reg] = MEMO_INVALID;
+        e->data_kind[reg] = TG_ARG_NET_DEVICE;
+        if (!e->args[reg])
+                return -1;
+        n = bpf_probe_read_kernel_str(d->data, sizeof(((struct net_device *) 0)->name),
+                                      (void *) e->args[reg] +
+                                              bpf_core_field_offset(struct net_device, name));
+        if (n <= 0)
+                return -1;
+        e->data_len[reg] = n - 1; /* the NUL */
+        e->data_state[reg] = MEMO_OK;
+        return n - 1;
+}
+
 /* ---- char_iovec: an array of struct iovec, its count in another register ---- */
 
 /* The bytes of the vectors, one after the other. Twice the limit: the verifier cannot see

@@ -33,6 +33,7 @@
  *     filename: its name, NUL-terminated
  *     sock, socket: a struct tg_generic_sock (none when unreadable)
  *     skb:      a struct tg_generic_skb (none when unreadable)
+ *     net_device: its name, NUL-terminated
  *     cred:     a struct tg_generic_cred (none when unreadable)
  *     capability: no data, value = the capability's number
  *     nop:      no data, value 0 (user space shows no argument for it)

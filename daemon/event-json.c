@@ -673,6 +673,16 @@ static int kprobe_arg_to_json(const EventArg *a, json_t **ret) {
                 key = "skb_arg";
                 v = skb_to_json(a);
                 break;
+        case EVENT_ARG_NET_DEV:
+                key = "net_dev_arg"; /* KprobeNetDev: {} when unreadable */
+                v = json_object();
+                if (v && a->size > 0 &&
+                    json_object_set_new_nocheck(v, "name", json_string_lossy(a->data, a->size)) <
+                            0) {
+                        json_decref(v);
+                        return -ENOMEM;
+                }
+                break;
         case EVENT_ARG_CRED:
                 key = "process_credentials_arg";
                 v = cred_to_json(a);

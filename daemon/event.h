@@ -71,6 +71,7 @@ typedef enum EventArgType {
         EVENT_ARG_SOCKADDR,
         EVENT_ARG_SOCK,       /* sock_arg: the sock member below */
         EVENT_ARG_SKB,        /* skb_arg: the skb member below */
+        EVENT_ARG_NET_DEV,    /* net_dev_arg: data is the device's name */
         EVENT_ARG_CRED,       /* process_credentials_arg: the cred member below */
         EVENT_ARG_CAPABILITY, /* capability_arg: i is the capability's number */
         _EVENT_ARG_TYPE_MAX,

@@ -1559,6 +1559,8 @@ static EventArgType event_arg_type(uint8_t t) {
                 return EVENT_ARG_SOCK;
         case TG_ARG_SKB:
                 return EVENT_ARG_SKB;
+        case TG_ARG_NET_DEVICE:
+                return EVENT_ARG_NET_DEV;
         case TG_ARG_CRED:
                 return EVENT_ARG_CRED;
         case TG_ARG_CAPABILITY:
@@ -1648,6 +1650,7 @@ static void event_arg_fill(EventArg *out, const struct tg_generic_arg *raw, cons
         case EVENT_ARG_PATH:
         case EVENT_ARG_BINPRM:
         case EVENT_ARG_STRING:
+        case EVENT_ARG_NET_DEV:
                 if (out->size > 0)
                         out->size--; /* the NUL */
                 else

@@ -37,6 +37,8 @@ static int decode_arg(const struct tg_generic_arg *arg, const char *data) {
         case TG_ARG_FILENAME:
                 return arg->size <= TG_GENERIC_STRING_MAX && text_valid(data, arg->size) ? 0
                                                                                          : -EBADMSG;
+        case TG_ARG_NET_DEVICE:
+                return arg->size <= 16 && text_valid(data, arg->size) ? 0 : -EBADMSG; /* IFNAMSIZ */
         case TG_ARG_SOCK:
         case TG_ARG_SOCKET:
                 return arg->size == 0 || arg->size == sizeof(struct tg_generic_sock) ? 0 : -EBADMSG;

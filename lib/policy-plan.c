@@ -318,13 +318,14 @@ static bool arg_type_is_socket(uint8_t t) {
 /* Kernel pointers read through CO-RE, which no system call or user function passes. */
 static bool arg_type_is_kernel_pointer(uint8_t t) {
         return arg_type_is_kernel_file(t) || arg_type_is_socket(t) || t == TG_ARG_SKB ||
-               t == TG_ARG_CRED || t == TG_ARG_FILENAME;
+               t == TG_ARG_CRED || t == TG_ARG_FILENAME || t == TG_ARG_NET_DEVICE;
 }
 
 /* Types the engine records (and perhaps compares) beyond numbers, paths and strings. */
 static bool arg_type_is_other_implemented(uint8_t t) {
         return t == TG_ARG_SOCKADDR || t == TG_ARG_CHAR_IOVEC || t == TG_ARG_FILENAME ||
-               t == TG_ARG_CRED || t == TG_ARG_NOP || t == TG_ARG_SKB || arg_type_is_socket(t);
+               t == TG_ARG_CRED || t == TG_ARG_NOP || t == TG_ARG_SKB || t == TG_ARG_NET_DEVICE ||
+               arg_type_is_socket(t);
 }
 
 static bool arg_type_is_path(uint8_t t) {
@@ -492,7 +493,8 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                                 break;
                         return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_RANGE);
                 }
-                if (arg_type_is_path(t) || arg_type_is_string(t) || t == TG_ARG_FILENAME) {
+                if (arg_type_is_path(t) || arg_type_is_string(t) || t == TG_ARG_FILENAME ||
+                    t == TG_ARG_NET_DEVICE) {
                         if (!op_in(f->op, string_ops, ELEMENTSOF(string_ops)) &&
                             !(arg_type_is_string(t) &&
                               op_in(f->op, substring_ops, ELEMENTSOF(substring_ops))))

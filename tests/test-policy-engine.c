@@ -2744,9 +2744,10 @@ static const SockPoint sock_fin_wait1 = {
 };
 
 /* Every case at once, one hook each (the hook's message names it) in one policy: one
- * connection, one install, however many operators. */
+ * connection, one install, however many operators. *ret_arg (when not NULL): argument 0 of
+ * the first event of case 0, a new reference. */
 static void check_sock_cases(Fixture *f, int listener, uint16_t port, const SockPoint *point,
-                             const SockCase *cases, size_t n) {
+                             const SockCase *cases, size_t n, json_t **ret_arg) {
         _cleanup_free_ char *yaml = NULL;
         bool matched[64] = {};
         PolicyInstallation *i;
@@ -2803,6 +2804,8 @@ static void check_sock_cases(Fixture *f, int listener, uint16_t port, const Sock
                         continue;
                 if (point->once)
                         assert_false(matched[c]);
+                if (c == 0 && !matched[c] && ret_arg)
+                        *ret_arg = json_incref(json_array_get(json_object_get(e, "args"), 0));
                 matched[c] = true;
         }
         uninstall(f, i);
@@ -2871,7 +2874,8 @@ static void test_sock_raw_tracepoint(void **state) {
                         { "NotSAddr", "\"0.0.0.0/0\"", false },
                 };
 
-                check_sock_cases(f, listener, port, &sock_fin_wait1, cases, ELEMENTSOF(cases));
+                check_sock_cases(f, listener, port, &sock_fin_wait1, cases, ELEMENTSOF(cases),
+                                 NULL);
         }
 }
 
@@ -2958,8 +2962,40 @@ static void test_skb_raw_tracepoint(void **state) {
                         { "SPortPriv", NULL, false },
                 };
 
-                check_sock_cases(f, listener, port, &queued, cases, ELEMENTSOF(cases));
+                check_sock_cases(f, listener, port, &queued, cases, ELEMENTSOF(cases), NULL);
         }
+}
+
+/* net_device on the raw tracepoint net/net_dev_xmit: the device the child's packets leave
+ * by (lo), compared as its name. */
+static void test_net_device_raw_tracepoint(void **state) {
+        Fixture *f = *state;
+        _cleanup_close_ int listener = -1;
+        const SockPoint xmit = {
+                "net",
+                "net_dev_xmit",
+                "    - index: 2\n"
+                "      type: net_device\n",
+                "",
+                false,
+        };
+        const SockCase cases[] = {
+                { "Equal", "\"lo\"", true },
+                { "Equal", "\"eth9\"", false },
+                { "NotEqual", "\"lo\"", false },
+        };
+        uint16_t port;
+        json_t *arg = NULL;
+
+        if (!kernel_has(f, "tp_btf"))
+                skip();
+        listener = tcp_listener(&port);
+        check_sock_cases(f, listener, port, &xmit, cases, ELEMENTSOF(cases), &arg);
+        assert_non_null(arg);
+        assert_string_equal(
+                json_string_value(json_object_get(json_object_get(arg, "net_dev_arg"), "name")),
+                "lo");
+        json_decref(arg);
 }
 
 /* nop: read for nothing, and no argument in the event for it. */
@@ -3484,6 +3520,7 @@ int main(void) {
                 cmocka_unit_test_setup(test_sock_raw_tracepoint, test_setup),
                 cmocka_unit_test_setup(test_nop_argument, test_setup),
                 cmocka_unit_test_setup(test_skb_raw_tracepoint, test_setup),
+                cmocka_unit_test_setup(test_net_device_raw_tracepoint, test_setup),
                 cmocka_unit_test_setup(test_kernel_arg_cred, test_setup),
                 cmocka_unit_test_setup(test_kernel_arg_capability, test_setup),
                 cmocka_unit_test_setup(test_kernel_arg_filename, test_setup),

@@ -723,6 +723,18 @@ static void test_argument_types(void **state) {
                        &debian,
                        "kprobes[0] dev_queue_xmit: selector 0: matchArgs: operator State compares "
                        "a socket's TCP state, which a packet (skb) does not have");
+        assert_planned("  kprobes:\n"
+                       "  - call: dev_hard_start_xmit\n"
+                       "    syscall: false\n"
+                       "    args:\n"
+                       "    - index: 1\n"
+                       "      type: net_device\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 1\n"
+                       "        operator: Equal\n"
+                       "        values: [\"lo\"]\n",
+                       &debian, HOOK_MECHANISM_FENTRY, "dev_hard_start_xmit");
         assert_refused("  kprobes:\n"
                        "  - call: security_inode_follow_link\n"
                        "    syscall: false\n"
