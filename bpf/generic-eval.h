@@ -401,6 +401,20 @@ static __always_inline bool V(arg_filter)(struct eval *e, struct tg_policy_filte
         }
         case TG_ARG_SOCKADDR:
                 return sockaddr_filter(e, f, reg);
+        case TG_ARG_SOCK:
+        case TG_ARG_SOCKET:
+        case TG_ARG_SKB:
+                return sock_filter(e, f, reg, type);
+        case TG_ARG_FILENAME:
+        case TG_ARG_NET_DEVICE:
+                if ((type == TG_ARG_FILENAME ? read_filename(e, reg) : read_net_device(e, reg)) < 0)
+                        return op_is_negated(f->op);
+                e->data_reg = reg;
+                e->path_op = f->op;
+                e->value_first = f->value_first;
+                e->any = 0;
+                bpf_loop(f->n_values, string_value, NULL, 0);
+                return op_is_negated(f->op) ? !e->any : e->any;
         default:
                 return int_filter(e, f, int_value(type, e->args[reg]));
         }
@@ -587,6 +601,103 @@ static long V(emit_arg)(__u32 i, void *unused) {
                 __builtin_memcpy(&lo, sa->addr, 8);
                 __builtin_memcpy(&hi, sa->addr + 8, 8);
                 arg->value = lo ^ hi;
+                break;
+        }
+        case TG_ARG_CHAR_IOVEC: {
+                __u32 count_reg = bounded(hook->arg_size_index[bounded(i, 7)] - 1, 7);
+                struct iovec_state *s = read_iovec(e, reg, count_reg);
+
+                arg->value = 0;
+                if (!s || s->unreadable) {
+                        arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                        break;
+                }
+                arg->value = s->total;
+                size = bounded(s->copied, 2 * TG_GENERIC_BUF_MAX - 1);
+                if (size > TG_GENERIC_BUF_MAX)
+                        size = TG_GENERIC_BUF_MAX;
+                if (s->total > size || e->args[count_reg] > TG_GENERIC_IOVEC_MAX)
+                        arg->flags |= TG_GENERIC_ARG_TRUNCATED;
+                if (size > 0)
+                        bpf_probe_read_kernel(&out->data[off + sizeof(*arg)], size, s->data);
+                break;
+        }
+        case TG_ARG_FILENAME: {
+                long n =
+                        bpf_probe_read_kernel_str(&out->data[off + sizeof(*arg)],
+                                                  TG_GENERIC_STRING_MAX, (void *) filename_name(v));
+
+                arg->value = 0;
+                if (n <= 0)
+                        arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                else
+                        size = n;
+                break;
+        }
+        case TG_ARG_SOCK:
+        case TG_ARG_SOCKET: {
+                struct tg_generic_sock *sk = read_sock(e, reg, type);
+                __u64 s_lo, d_lo;
+
+                arg->value = 0; /* a kernel address says nothing to anyone */
+                if (!sk) {
+                        arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                        break;
+                }
+                bpf_probe_read_kernel(&out->data[off + sizeof(*arg)], sizeof(*sk), sk);
+                size = sizeof(*sk);
+                /* The digest sees only the first 8 bytes of the data (family, type, protocol,
+                 * state): the value brings in the ports and addresses. */
+                __builtin_memcpy(&s_lo, sk->saddr, 8);
+                __builtin_memcpy(&d_lo, sk->daddr, 8);
+                arg->value = s_lo ^ (d_lo << 1) ^ ((__u64) sk->sport << 32) ^ sk->dport;
+                break;
+        }
+        case TG_ARG_NOP:
+                arg->value = 0; /* recorded as nothing, shown as nothing */
+                break;
+        case TG_ARG_NET_DEVICE: {
+                long n = read_net_device(e, reg);
+                __u32 key = reg;
+                struct user_data *d = bpf_map_lookup_elem(&gen_data, &key);
+
+                arg->value = 0;
+                if (n < 0 || !d) {
+                        arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                        break;
+                }
+                size = bounded(n, 15) + 1; /* IFNAMSIZ, NUL included */
+                bpf_probe_read_kernel(&out->data[off + sizeof(*arg)], size, d->data);
+                break;
+        }
+        case TG_ARG_SKB: {
+                struct tg_generic_sock *flow = read_skb(e, reg);
+                struct tg_generic_skb *skb = (void *) (flow + 1);
+
+                arg->value = 0;
+                if (!flow) {
+                        arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                        break;
+                }
+                bpf_probe_read_kernel(&out->data[off + sizeof(*arg)], sizeof(*skb), skb);
+                size = sizeof(*skb);
+                /* The data's first 8 bytes are hash and length: the value brings in the flow. */
+                {
+                        __u64 s_lo, d_lo;
+
+                        __builtin_memcpy(&s_lo, skb->saddr, 8);
+                        __builtin_memcpy(&d_lo, skb->daddr, 8);
+                        arg->value = s_lo ^ (d_lo << 1) ^ ((__u64) skb->sport << 32) ^ skb->dport;
+                }
+                break;
+        }
+        case TG_ARG_CRED: {
+                arg->value = 0;
+                if (!read_cred((void *) &out->data[off + sizeof(*arg)], v)) {
+                        arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                        break;
+                }
+                size = sizeof(struct tg_generic_cred);
                 break;
         }
         default:

@@ -663,15 +663,17 @@ static long string_value(__u32 i, void *unused) {
 
 /* ---- Socket addresses ---- */
 
-/* Register reg's struct sockaddr, read once per event into gen_data[reg]; NULL when
- * unreadable. Only the bytes its family has are read: a sockaddr_in at the end of a
- * page is readable, 28 bytes from its start may not be. */
+/* Register reg's struct sockaddr (user memory for syscalls, a kernel copy for kernel
+ * functions), read once per event into gen_data[reg]; NULL when unreadable. Only the bytes
+ * its family has are read: a sockaddr_in at the end of a page is readable, 28 bytes from
+ * its start may not be. */
 static __always_inline struct tg_generic_sockaddr *read_sockaddr(struct eval *e, __u32 reg) {
         struct tg_generic_sockaddr *sa;
         struct user_data *d;
         __u8 raw[24]; /* family, port, then the address (AF_INET6: after flowinfo) */
         __u32 key = reg;
         const void *p;
+        bool user;
 
         if (reg >= N_REGS)
                 return NULL;
@@ -687,19 +689,20 @@ static __always_inline struct tg_generic_sockaddr *read_sockaddr(struct eval *e,
         e->data_state[reg] = MEMO_INVALID;
         e->data_kind[reg] = TG_ARG_SOCKADDR;
         p = (const void *) e->args[reg];
-        if (bpf_probe_read_user(raw, 2, p) < 0)
+        user = e->user_regs & (1U << reg); /* a kernel function's: a kernel copy */
+        if (read_bytes(raw, 2, (__u64) p, user) < 0)
                 return NULL;
         __builtin_memset(sa, 0, sizeof(*sa));
         sa->family = raw[0] | (raw[1] << 8);
         switch (sa->family) {
         case TG_GENERIC_AF_INET:
-                if (bpf_probe_read_user(raw, 8, p) < 0)
+                if (read_bytes(raw, 8, (__u64) p, user) < 0)
                         return NULL;
                 __builtin_memcpy(sa->addr, raw + 4, 4);
                 sa->port = (raw[2] << 8) | raw[3];
                 break;
         case TG_GENERIC_AF_INET6:
-                if (bpf_probe_read_user(raw, 24, p) < 0)
+                if (read_bytes(raw, 24, (__u64) p, user) < 0)
                         return NULL;
                 __builtin_memcpy(sa->addr, raw + 8, 16);
                 sa->port = (raw[2] << 8) | raw[3];
@@ -719,21 +722,27 @@ static __always_inline __u64 prefix_mask(__u32 prefix_len) {
         return __builtin_bswap64(~0ULL << (64 - prefix_len));
 }
 
-static __always_inline bool address_in(const struct tg_generic_sockaddr *sa,
-                                       const struct tg_policy_value *v) {
+/* Is the address addr of family in the CIDR v? */
+static __always_inline bool family_address_in(__u16 family, const __u8 *addr,
+                                              const struct tg_policy_value *v) {
         __u64 lo, hi;
         __u32 plen = v->prefix_len;
 
         if (v->kind != TG_VALUE_ADDRESS)
                 return false;
-        __builtin_memcpy(&lo, sa->addr, 8);
-        __builtin_memcpy(&hi, sa->addr + 8, 8);
-        if (v->family == TG_GENERIC_AF_INET && sa->family == TG_GENERIC_AF_INET)
+        __builtin_memcpy(&lo, addr, 8);
+        __builtin_memcpy(&hi, addr + 8, 8);
+        if (v->family == TG_GENERIC_AF_INET && family == TG_GENERIC_AF_INET)
                 return !((lo ^ v->lo) & prefix_mask(plen > 32 ? 32 : plen));
-        if (v->family == TG_GENERIC_AF_INET6 && sa->family == TG_GENERIC_AF_INET6)
+        if (v->family == TG_GENERIC_AF_INET6 && family == TG_GENERIC_AF_INET6)
                 return !((lo ^ v->lo) & prefix_mask(plen)) &&
                        !((hi ^ v->hi) & prefix_mask(plen > 64 ? plen - 64 : 0));
         return false;
+}
+
+static __always_inline bool address_in(const struct tg_generic_sockaddr *sa,
+                                       const struct tg_policy_value *v) {
+        return family_address_in(sa->family, sa->addr, v);
 }
 
 static __always_inline bool sockaddr_has_port(const struct tg_generic_sockaddr *sa) {
@@ -809,6 +818,405 @@ static __always_inline bool sockaddr_filter(struct eval *e, struct tg_policy_fil
         return sockaddr_op_negated(f->op) ? !hit : hit;
 }
 
+/* ---- Sockets (struct sock *, struct socket *: kernel memory) ---- */
+
+/* Register reg's socket, read once per event into gen_data[reg]; NULL when there is none.
+ * A struct socket * leads to its struct sock. */
+static __always_inline struct tg_generic_sock *read_sock(struct eval *e, __u32 reg, __u8 type) {
+        struct tg_generic_sock *sk;
+        struct user_data *d;
+        struct sock *p;
+        __u32 key = reg;
+
+        if (reg >= N_REGS)
+                return NULL;
+        d = bpf_map_lookup_elem(&gen_data, &key);
+        if (!d)
+                return NULL;
+        sk = (void *) d->data;
+        reg = bounded(reg, 7);
+        if (reg >= N_REGS)
+                return NULL;
+        if (e->data_state[reg] != MEMO_UNKNOWN && e->data_kind[reg] == type)
+                return e->data_state[reg] == MEMO_OK ? sk : NULL;
+        e->data_state[reg] = MEMO_INVALID;
+        e->data_kind[reg] = type;
+        p = (struct sock *) e->args[reg];
+        if (type == TG_ARG_SOCKET)
+                p = BPF_CORE_READ((struct socket *) p, sk);
+        if (!p)
+                return NULL;
+        __builtin_memset(sk, 0, sizeof(*sk));
+        sk->family = BPF_CORE_READ(p, __sk_common.skc_family);
+        sk->state = BPF_CORE_READ(p, __sk_common.skc_state);
+        sk->type = BPF_CORE_READ(p, sk_type);
+        sk->protocol = BPF_CORE_READ(p, sk_protocol);
+        sk->mark = BPF_CORE_READ(p, sk_mark);
+        sk->priority = BPF_CORE_READ(p, sk_priority);
+        switch (sk->family) {
+        case TG_GENERIC_AF_INET:
+                BPF_CORE_READ_INTO((__u32 *) sk->saddr, p, __sk_common.skc_rcv_saddr);
+                BPF_CORE_READ_INTO((__u32 *) sk->daddr, p, __sk_common.skc_daddr);
+                break;
+        case TG_GENERIC_AF_INET6:
+                BPF_CORE_READ_INTO((struct in6_addr *) sk->saddr, p, __sk_common.skc_v6_rcv_saddr);
+                BPF_CORE_READ_INTO((struct in6_addr *) sk->daddr, p, __sk_common.skc_v6_daddr);
+                break;
+        }
+        if (sk->family == TG_GENERIC_AF_INET || sk->family == TG_GENERIC_AF_INET6) {
+                sk->sport = BPF_CORE_READ(p, __sk_common.skc_num);
+                sk->dport = __builtin_bswap16(BPF_CORE_READ(p, __sk_common.skc_dport));
+        }
+        e->data_len[reg] = sizeof(*sk);
+        e->data_state[reg] = MEMO_OK;
+        return sk;
+}
+
+/* Register reg's sk_buff, read once per event into gen_data[reg] as a struct tg_generic_sock
+ * (family, protocol, addresses and ports: what the filters compare), its struct
+ * tg_generic_skb right after. NULL when there is no skb. */
+static __always_inline struct tg_generic_sock *read_skb(struct eval *e, __u32 reg) {
+        struct tg_generic_sock *flow;
+        struct tg_generic_skb *skb;
+        struct user_data *d;
+        struct sk_buff *p;
+        __u8 ip[40];
+        __u64 head, l4 = 0;
+        __u32 key = reg;
+        __u16 nh, ports[2];
+
+        if (reg >= N_REGS)
+                return NULL;
+        d = bpf_map_lookup_elem(&gen_data, &key);
+        if (!d)
+                return NULL;
+        flow = (void *) d->data;
+        skb = (void *) (d->data + sizeof(*flow));
+        reg = bounded(reg, 7);
+        if (reg >= N_REGS)
+                return NULL;
+        if (e->data_state[reg] != MEMO_UNKNOWN && e->data_kind[reg] == TG_ARG_SKB)
+                return e->data_state[reg] == MEMO_OK ? flow : NULL;
+        e->data_state[reg] = MEMO_INVALID;
+        e->data_kind[reg] = TG_ARG_SKB;
+        p = (struct sk_buff *) e->args[reg];
+        if (!p)
+                return NULL;
+        __builtin_memset(flow, 0, sizeof(*flow));
+        __builtin_memset(skb, 0, sizeof(*skb));
+        skb->len = BPF_CORE_READ(p, len);
+        skb->hash = BPF_CORE_READ(p, hash);
+        skb->priority = BPF_CORE_READ(p, priority);
+        skb->mark = BPF_CORE_READ(p, mark);
+        head = (__u64) BPF_CORE_READ(p, head);
+        nh = BPF_CORE_READ(p, network_header);
+        /* No network header yet (0xffff), or not an IP one: length and marks only. */
+        if (head && nh != 0xffff && bpf_probe_read_kernel(ip, 20, (void *) (head + nh)) == 0) {
+                switch (ip[0] >> 4) {
+                case 4:
+                        skb->family = TG_GENERIC_AF_INET;
+                        skb->protocol = ip[9];
+                        __builtin_memcpy(skb->saddr, ip + 12, 4);
+                        __builtin_memcpy(skb->daddr, ip + 16, 4);
+                        l4 = head + nh + (ip[0] & 0xf) * 4;
+                        break;
+                case 6:
+                        if (bpf_probe_read_kernel(ip, 40, (void *) (head + nh)) < 0)
+                                break;
+                        skb->family = TG_GENERIC_AF_INET6;
+                        skb->protocol = ip[6]; /* extension headers are not followed */
+                        __builtin_memcpy(skb->saddr, ip + 8, 16);
+                        __builtin_memcpy(skb->daddr, ip + 24, 16);
+                        l4 = head + nh + 40;
+                        break;
+                }
+        }
+        /* TCP, UDP, SCTP and UDP-Lite start with the two ports. */
+        if (l4 &&
+            (skb->protocol == 6 || skb->protocol == 17 || skb->protocol == 132 ||
+             skb->protocol == 136) &&
+            bpf_probe_read_kernel(ports, sizeof(ports), (void *) l4) == 0) {
+                skb->sport = __builtin_bswap16(ports[0]);
+                skb->dport = __builtin_bswap16(ports[1]);
+        }
+        flow->family = skb->family;
+        flow->protocol = skb->protocol;
+        flow->sport = skb->sport;
+        flow->dport = skb->dport;
+        flow->mark = skb->mark;
+        flow->priority = skb->priority;
+        __builtin_memcpy(flow->saddr, skb->saddr, 16);
+        __builtin_memcpy(flow->daddr, skb->daddr, 16);
+        e->data_len[reg] = sizeof(*flow) + sizeof(*skb);
+        e->data_state[reg] = MEMO_OK;
+        return flow;
+}
+
+static __always_inline bool sock_has_ports(const struct tg_generic_sock *sk) {
+        return sk->family == TG_GENERIC_AF_INET || sk->family == TG_GENERIC_AF_INET6;
+}
+
+static long sock_value(__u32 i, void *unused) {
+        struct loop_state *ls = loop_state();
+        struct tg_generic_sock *sk;
+        struct sockaddr_ctx *c;
+        struct tg_policy_value *v;
+        struct user_data *d;
+        __u32 slot, key;
+        bool hit = false;
+
+        if (!ls)
+                return 1;
+        c = &ls->sockaddr;
+        slot = c->value_first + i;
+        key = c->reg;
+        v = bpf_map_lookup_elem(&gen_values, &slot);
+        d = bpf_map_lookup_elem(&gen_data, &key);
+        if (!v || !d)
+                return 1;
+        sk = (void *) d->data;
+        switch (c->op) {
+        case TG_POLICY_OP_FAMILY:
+                hit = v->lo == sk->family;
+                break;
+        case TG_POLICY_OP_PROTOCOL:
+                hit = v->lo == sk->protocol;
+                break;
+        case TG_POLICY_OP_STATE:
+                hit = v->lo == sk->state;
+                break;
+        case TG_POLICY_OP_SADDR:
+        case TG_POLICY_OP_NOT_SADDR:
+                hit = family_address_in(sk->family, sk->saddr, v);
+                break;
+        case TG_POLICY_OP_DADDR:
+        case TG_POLICY_OP_NOT_DADDR:
+                hit = family_address_in(sk->family, sk->daddr, v);
+                break;
+        case TG_POLICY_OP_SPORT:
+        case TG_POLICY_OP_NOT_SPORT:
+                hit = sock_has_ports(sk) && sk->sport >= v->lo && sk->sport <= v->hi;
+                break;
+        case TG_POLICY_OP_DPORT:
+        case TG_POLICY_OP_NOT_DPORT:
+                hit = sock_has_ports(sk) && sk->dport >= v->lo && sk->dport <= v->hi;
+                break;
+        }
+        if (hit) {
+                c->any = 1;
+                return 1;
+        }
+        return 0;
+}
+
+static __always_inline bool sock_op_negated(__u8 op) {
+        return op == TG_POLICY_OP_NOT_SADDR || op == TG_POLICY_OP_NOT_DADDR ||
+               op == TG_POLICY_OP_NOT_SPORT || op == TG_POLICY_OP_NOT_DPORT ||
+               op == TG_POLICY_OP_NOT_SPORT_PRIV || op == TG_POLICY_OP_NOT_DPORT_PRIV;
+}
+
+/* Family, Protocol, State, SAddr, DAddr, SPort, DPort, SPortPriv, DPortPriv and the Not
+ * forms: as for sockaddr, a socket that is not AF_INET or AF_INET6 has no address and no
+ * port, and only the Not forms match it; no socket at all matches only them too. An skb is
+ * compared as the flow its headers name (a packet with ports only for TCP, UDP, SCTP). */
+static __always_inline bool sock_filter(struct eval *e, struct tg_policy_filter *f, __u32 reg,
+                                        __u8 type) {
+        struct tg_generic_sock *sk =
+                type == TG_ARG_SKB ? read_skb(e, reg) : read_sock(e, reg, type);
+        struct loop_state *ls = loop_state();
+        bool hit;
+
+        if (!sk || !ls)
+                return sock_op_negated(f->op);
+        switch (f->op) {
+        case TG_POLICY_OP_SPORT_PRIV:
+        case TG_POLICY_OP_NOT_SPORT_PRIV:
+                hit = sock_has_ports(sk) && sk->sport < 1024;
+                break;
+        case TG_POLICY_OP_DPORT_PRIV:
+        case TG_POLICY_OP_NOT_DPORT_PRIV:
+                hit = sock_has_ports(sk) && sk->dport < 1024;
+                break;
+        default:
+                ls->sockaddr = (struct sockaddr_ctx){ .reg = reg,
+                                                      .value_first = f->value_first,
+                                                      .op = f->op };
+                bpf_loop(f->n_values, sock_value, NULL, 0);
+                hit = ls->sockaddr.any;
+        }
+        return sock_op_negated(f->op) ? !hit : hit;
+}
+
+/* ---- Credentials (struct cred *) ---- */
+
+static __always_inline bool read_cred(struct tg_generic_cred *out, __u64 p) {
+        const struct cred *c = (const struct cred *) p;
+        struct user_namespace *ns;
+
+        if (!c)
+                return false;
+        __builtin_memset(out, 0, sizeof(*out));
+        out->uid = BPF_CORE_READ(c, uid.val);
+        out->gid = BPF_CORE_READ(c, gid.val);
+        out->euid = BPF_CORE_READ(c, euid.val);
+        out->egid = BPF_CORE_READ(c, egid.val);
+        out->suid = BPF_CORE_READ(c, suid.val);
+        out->sgid = BPF_CORE_READ(c, sgid.val);
+        out->fsuid = BPF_CORE_READ(c, fsuid.val);
+        out->fsgid = BPF_CORE_READ(c, fsgid.val);
+        out->securebits = BPF_CORE_READ(c, securebits);
+        /* kernel_cap_t is 64 bits: two __u32 before 6.3, one u64 since. */
+        bpf_core_read(&out->cap_permitted, sizeof(__u64), &c->cap_permitted);
+        bpf_core_read(&out->cap_effective, sizeof(__u64), &c->cap_effective);
+        bpf_core_read(&out->cap_inheritable, sizeof(__u64), &c->cap_inheritable);
+        ns = BPF_CORE_READ(c, user_ns);
+        if (ns) {
+                out->user_ns_level = BPF_CORE_READ(ns, level);
+                out->user_ns_owner = BPF_CORE_READ(ns, owner.val);
+                out->user_ns_group = BPF_CORE_READ(ns, group.val);
+                out->user_ns_inum = BPF_CORE_READ(ns, ns.inum);
+        }
+        return true;
+}
+
+/* ---- struct filename * (kernel memory): its name ---- */
+
+static __always_inline __u64 filename_name(__u64 p) {
+        return p ? (__u64) BPF_CORE_READ((struct filename *) p, name) : 0;
+}
+
+/* Register reg's file name, read once per event into gen_data[reg] as a string is. */
+static __always_inline long read_filename(struct eval *e, __u32 reg) {
+        struct user_data *d;
+        __u32 key = reg;
+        long n;
+
+        if (reg >= N_REGS)
+                return -1;
+        if (e->data_state[reg] != MEMO_UNKNOWN && e->data_kind[reg] == TG_ARG_FILENAME)
+                return e->data_state[reg] == MEMO_OK ? (long) e->data_len[reg] : -1;
+        d = bpf_map_lookup_elem(&gen_data, &key);
+        if (!d)
+                return -1;
+        reg = bounded(reg, 7);
+        if (reg >= N_REGS)
+                return -1;
+        e->data_state[reg] = MEMO_INVALID;
+        e->data_kind[reg] = TG_ARG_FILENAME;
+        n = bpf_probe_read_kernel_str(d->data, TG_GENERIC_STRING_MAX,
+                                      (void *) filename_name(e->args[reg]));
+        if (n <= 0)
+                return -1;
+        e->data_len[reg] = n - 1; /* the NUL */
+        e->data_state[reg] = MEMO_OK;
+        return n - 1;
+}
+
+/* ---- struct net_device * (kernel memory): its name ---- */
+
+/* Register reg's device name, read once per event into gen_data[reg] as a string is. */
+static __always_inline long read_net_device(struct eval *e, __u32 reg) {
+        struct user_data *d;
+        __u32 key = reg;
+        long n;
+
+        if (reg >= N_REGS)
+                return -1;
+        if (e->data_state[reg] != MEMO_UNKNOWN && e->data_kind[reg] == TG_ARG_NET_DEVICE)
+                return e->data_state[reg] == MEMO_OK ? (long) e->data_len[reg] : -1;
+        d = bpf_map_lookup_elem(&gen_data, &key);
+        if (!d)
+                return -1;
+        reg = bounded(reg, 7);
+        if (reg >= N_REGS)
+                return -1;
+        e->data_state[reg] = MEMO_INVALID;
+        e->data_kind[reg] = TG_ARG_NET_DEVICE;
+        if (!e->args[reg])
+                return -1;
+        n = bpf_probe_read_kernel_str(d->data, sizeof(((struct net_device *) 0)->name),
+                                      (void *) e->args[reg] +
+                                              bpf_core_field_offset(struct net_device, name));
+        if (n <= 0)
+                return -1;
+        e->data_len[reg] = n - 1; /* the NUL */
+        e->data_state[reg] = MEMO_OK;
+        return n - 1;
+}
+
+/* ---- char_iovec: an array of struct iovec, its count in another register ---- */
+
+/* The bytes of the vectors, one after the other. Twice the limit: the verifier cannot see
+ * that a vector's bytes are cut to the room left. */
+struct iovec_state {
+        __u64 iov; /* the array */
+        __u64 total;
+        __u32 copied;
+        __u8 user;
+        __u8 unreadable;
+        __u8 pad[2];
+        __u8 data[2 * TG_GENERIC_BUF_MAX];
+};
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, struct iovec_state);
+} gen_iovec SEC(".maps");
+
+static __always_inline struct iovec_state *iovec_state(void) {
+        __u32 zero = 0;
+
+        return bpf_map_lookup_elem(&gen_iovec, &zero);
+}
+
+static long iovec_part(__u32 i, void *unused) {
+        struct iovec_state *s = iovec_state();
+        __u64 vec[2], n; /* iov_base, iov_len */
+        __u32 copied;
+
+        if (!s)
+                return 1;
+        if (read_bytes(vec, sizeof(vec), s->iov + (__u64) i * sizeof(vec), s->user) < 0) {
+                s->unreadable = 1;
+                return 1;
+        }
+        s->total += vec[1];
+        copied = s->copied;
+        if (copied >= TG_GENERIC_BUF_MAX)
+                return 0; /* full: only counting */
+        n = vec[1];
+        if (n > TG_GENERIC_BUF_MAX - copied)
+                n = TG_GENERIC_BUF_MAX - copied;
+        n = bounded(n, 2 * TG_GENERIC_BUF_MAX - 1);
+        if (n == 0 || n > TG_GENERIC_BUF_MAX)
+                return 0;
+        if (read_bytes(&s->data[bounded(copied, TG_GENERIC_BUF_MAX - 1)], n, vec[0], s->user) < 0) {
+                s->unreadable = 1;
+                return 1;
+        }
+        s->copied = copied + n;
+        return 0;
+}
+
+/* Read register reg's vectors (count in register count_reg) into gen_iovec. */
+static __always_inline struct iovec_state *read_iovec(struct eval *e, __u32 reg, __u32 count_reg) {
+        struct iovec_state *s = iovec_state();
+        __u64 count;
+
+        if (!s || reg >= N_REGS || count_reg >= N_REGS)
+                return NULL;
+        count = e->args[bounded(count_reg, 7)];
+        s->iov = e->args[bounded(reg, 7)];
+        s->user = !!(e->user_regs & (1U << reg));
+        s->total = 0;
+        s->copied = 0;
+        s->unreadable = 0;
+        bpf_loop(count > TG_GENERIC_IOVEC_MAX ? TG_GENERIC_IOVEC_MAX : count, iovec_part, NULL, 0);
+        return s;
+}
+
 /* ---- Integers ---- */
 
 static __always_inline bool type_is_signed(__u8 type) {
@@ -822,6 +1230,7 @@ static __always_inline __u64 int_value(__u8 type, __u64 v) {
         case TG_ARG_INT:
         case TG_ARG_INT32:
         case TG_ARG_FD:
+        case TG_ARG_CAPABILITY:
                 return (__u64) (__s64) (__s32) v;
         case TG_ARG_INT8:
                 return (__u64) (__s64) (__s8) v;

@@ -28,6 +28,15 @@
  *     sockaddr: a struct tg_generic_sockaddr (none when unreadable), value = its address's
  *               two halves XORed (what tells addresses apart in rateLimit's digest)
  *     integers: no data, value = the argument (sign-extended for signed types)
+ *     char_iovec: the bytes of the vectors one after the other (at most TG_GENERIC_BUF_MAX),
+ *               value = the bytes of all vectors read
+ *     filename: its name, NUL-terminated
+ *     sock, socket: a struct tg_generic_sock (none when unreadable)
+ *     skb:      a struct tg_generic_skb (none when unreadable)
+ *     net_device: its name, NUL-terminated
+ *     cred:     a struct tg_generic_cred (none when unreadable)
+ *     capability: no data, value = the capability's number
+ *     nop:      no data, value 0 (user space shows no argument for it)
  * and header.size is the end of the last one.
  */
 
@@ -179,6 +188,65 @@ struct tg_generic_sockaddr {
         __u8 addr[16]; /* network order; AF_INET in the first 4 bytes */
 };
 _Static_assert(sizeof(struct tg_generic_sockaddr) == 24, "tg_generic_sockaddr layout");
+
+/* A sock or socket argument (a struct sock * or struct socket *, kernel memory) as recorded
+ * and compared. Addresses and ports only for AF_INET and AF_INET6; zero elsewhere. */
+struct tg_generic_sock {
+        __u16 family;
+        __u16 type;
+        __u16 protocol;
+        __u8 state;
+        __u8 pad;
+        __u16 sport; /* host order */
+        __u16 dport; /* host order */
+        __u32 mark;
+        __u32 priority;
+        __u32 pad2;
+        __u8 saddr[16]; /* network order; AF_INET in the first 4 bytes */
+        __u8 daddr[16];
+};
+_Static_assert(sizeof(struct tg_generic_sock) == 56, "tg_generic_sock layout");
+
+/* An skb argument (a struct sk_buff *): its length, hash, priority and mark, and what its
+ * IPv4 or IPv6 header and its TCP, UDP or SCTP header say (zero when it has none). */
+struct tg_generic_skb {
+        __u32 hash;
+        __u32 len;
+        __u32 priority;
+        __u32 mark;
+        __u16 family; /* AF_INET or AF_INET6, from the IP version */
+        __u16 protocol;
+        __u16 sport; /* host order */
+        __u16 dport;
+        __u8 saddr[16]; /* network order; AF_INET in the first 4 bytes */
+        __u8 daddr[16];
+};
+_Static_assert(sizeof(struct tg_generic_skb) == 56, "tg_generic_skb layout");
+
+/* A cred argument (a struct cred *): the ids, the capability sets and the user namespace. */
+struct tg_generic_cred {
+        __u32 uid;
+        __u32 gid;
+        __u32 euid;
+        __u32 egid;
+        __u32 suid;
+        __u32 sgid;
+        __u32 fsuid;
+        __u32 fsgid;
+        __u32 securebits;
+        __s32 user_ns_level;
+        __u32 user_ns_owner;
+        __u32 user_ns_group;
+        __u32 user_ns_inum;
+        __u32 pad;
+        __u64 cap_permitted;
+        __u64 cap_effective;
+        __u64 cap_inheritable;
+};
+_Static_assert(sizeof(struct tg_generic_cred) == 80, "tg_generic_cred layout");
+
+/* Vectors of a char_iovec argument the engine reads; past them, the event says truncated. */
+#define TG_GENERIC_IOVEC_MAX 64
 
 #define TG_GENERIC_AF_UNIX 1
 #define TG_GENERIC_AF_INET 2

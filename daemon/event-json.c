@@ -6,6 +6,7 @@
 
 #include "event-json.h"
 #include "macro.h"
+#include "policy.h"
 #include "syscall-table.h"
 #include "utf8.h"
 
@@ -370,6 +371,234 @@ static json_t *sockaddr_to_json(const EventArg *a) {
         return TAKE_PTR(o);
 }
 
+static const char *socket_type_name(uint16_t type, char *buf, size_t size) {
+        switch (type) {
+        case SOCK_STREAM:
+                return "SOCK_STREAM";
+        case SOCK_DGRAM:
+                return "SOCK_DGRAM";
+        case SOCK_RAW:
+                return "SOCK_RAW";
+        case SOCK_RDM:
+                return "SOCK_RDM";
+        case SOCK_SEQPACKET:
+                return "SOCK_SEQPACKET";
+        case SOCK_DCCP:
+                return "SOCK_DCCP";
+        case SOCK_PACKET:
+                return "SOCK_PACKET";
+        }
+        snprintf(buf, size, "%u", type);
+        return buf;
+}
+
+static const char *protocol_name(uint16_t protocol, char *buf, size_t size) {
+        switch (protocol) {
+        case IPPROTO_IP:
+                return "IPPROTO_IP";
+        case IPPROTO_ICMP:
+                return "IPPROTO_ICMP";
+        case IPPROTO_TCP:
+                return "IPPROTO_TCP";
+        case IPPROTO_UDP:
+                return "IPPROTO_UDP";
+        case IPPROTO_IPV6:
+                return "IPPROTO_IPV6";
+        case IPPROTO_ICMPV6:
+                return "IPPROTO_ICMPV6";
+        case IPPROTO_SCTP:
+                return "IPPROTO_SCTP";
+        case IPPROTO_UDPLITE:
+                return "IPPROTO_UDPLITE";
+        case IPPROTO_RAW:
+                return "IPPROTO_RAW";
+        case 262: /* IPPROTO_MPTCP, which older C libraries lack */
+                return "IPPROTO_MPTCP";
+        }
+        snprintf(buf, size, "%u", protocol);
+        return buf;
+}
+
+static const char *const tcp_state_names[] = {
+        [1] = "TCP_ESTABLISHED", [2] = "TCP_SYN_SENT",   [3] = "TCP_SYN_RECV",
+        [4] = "TCP_FIN_WAIT1",   [5] = "TCP_FIN_WAIT2",  [6] = "TCP_TIME_WAIT",
+        [7] = "TCP_CLOSE",       [8] = "TCP_CLOSE_WAIT", [9] = "TCP_LAST_ACK",
+        [10] = "TCP_LISTEN",     [11] = "TCP_CLOSING",   [12] = "TCP_NEW_SYN_RECV",
+};
+
+/* KprobeSock: names for family, type, protocol and state, addresses and ports for
+ * AF_INET and AF_INET6 (protojson leaves out what is empty or zero); {} when the kernel
+ * could not read it. */
+static json_t *sock_to_json(const EventArg *a) {
+        _cleanup_(json_decrefp) json_t *o = json_object();
+        char family[8], type[8], protocol[8], saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN];
+        uint16_t f = a->sock.family;
+
+        if (!o)
+                return NULL;
+        if (a->unreadable)
+                return TAKE_PTR(o);
+        if (json_set_string(o, "family", address_family_name(f, family, sizeof(family))) < 0 ||
+            json_set_string(o, "type", socket_type_name(a->sock.type, type, sizeof(type))) < 0 ||
+            json_set_string(o, "protocol",
+                            protocol_name(a->sock.protocol, protocol, sizeof(protocol))) < 0)
+                return NULL;
+        if (a->sock.mark > 0 && json_set_u32(o, "mark", a->sock.mark) < 0)
+                return NULL;
+        if (a->sock.priority > 0 && json_set_u32(o, "priority", a->sock.priority) < 0)
+                return NULL;
+        if (f == AF_INET || f == AF_INET6) {
+                if (!inet_ntop(f, a->sock.saddr, saddr, sizeof(saddr)) ||
+                    !inet_ntop(f, a->sock.daddr, daddr, sizeof(daddr)) ||
+                    json_set_string(o, "saddr", saddr) < 0 ||
+                    json_set_string(o, "daddr", daddr) < 0)
+                        return NULL;
+                if (a->sock.sport > 0 && json_set_u32(o, "sport", a->sock.sport) < 0)
+                        return NULL;
+                if (a->sock.dport > 0 && json_set_u32(o, "dport", a->sock.dport) < 0)
+                        return NULL;
+        }
+        if (a->sock.state < ELEMENTSOF(tcp_state_names) && tcp_state_names[a->sock.state] &&
+            json_set_string(o, "state", tcp_state_names[a->sock.state]) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
+/* KprobeSkb: what the packet's headers say; protojson leaves out what is empty or zero,
+ * and {} when the kernel could not read it. */
+static json_t *skb_to_json(const EventArg *a) {
+        _cleanup_(json_decrefp) json_t *o = json_object();
+        char family[8], protocol[8], saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN];
+        uint16_t f = a->skb.family;
+        const struct {
+                const char *key;
+                uint32_t value;
+        } numbers[] = {
+                { "hash", a->skb.hash },
+                { "len", a->skb.len },
+                { "priority", a->skb.priority },
+                { "mark", a->skb.mark },
+        };
+
+        if (!o)
+                return NULL;
+        if (a->unreadable)
+                return TAKE_PTR(o);
+        for (size_t i = 0; i < ELEMENTSOF(numbers); i++)
+                if (numbers[i].value > 0 && json_set_u32(o, numbers[i].key, numbers[i].value) < 0)
+                        return NULL;
+        if (f != AF_INET && f != AF_INET6)
+                return TAKE_PTR(o);
+        if (!inet_ntop(f, a->skb.saddr, saddr, sizeof(saddr)) ||
+            !inet_ntop(f, a->skb.daddr, daddr, sizeof(daddr)) ||
+            json_set_string(o, "saddr", saddr) < 0 || json_set_string(o, "daddr", daddr) < 0)
+                return NULL;
+        if ((a->skb.sport > 0 && json_set_u32(o, "sport", a->skb.sport) < 0) ||
+            (a->skb.dport > 0 && json_set_u32(o, "dport", a->skb.dport) < 0) ||
+            (a->skb.protocol > 0 && json_set_u32(o, "proto", a->skb.protocol) < 0) ||
+            json_set_string(o, "protocol",
+                            protocol_name(a->skb.protocol, protocol, sizeof(protocol))) < 0 ||
+            json_set_string(o, "family", address_family_name(f, family, sizeof(family))) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
+/* Tetragon's CapabilitiesType names of the bits set; NULL when none (protojson leaves the
+ * empty list out). */
+static int capabilities_to_json(uint64_t caps, json_t **ret) {
+        _cleanup_(json_decrefp) json_t *list = NULL;
+
+        *ret = NULL;
+        if (caps == 0)
+                return 0;
+        list = json_array();
+        if (!list)
+                return -ENOMEM;
+        for (unsigned cap = 0; cap < 64; cap++) {
+                const char *name = policy_capability_to_string(cap);
+
+                if (!(caps & (UINT64_C(1) << cap)) || !name)
+                        continue;
+                if (json_array_append_new(list, json_string_nocheck(name)) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(list);
+        return 0;
+}
+
+static const char *const securebit_names[] = {
+        "SecBitNoRoot",
+        "SecBitNoRootLocked",
+        "SecBitNoSetUidFixup",
+        "SecBitNoSetUidFixupLocked",
+        "SecBitKeepCaps",
+        "SecBitKeepCapsLocked",
+        "SecBitNoCapAmbientRaise",
+        "SecBitNoCapAmbientRaiseLocked",
+};
+
+/* ProcessCredentials: the ids, securebits, caps and user_ns; {} when unreadable. The initial
+ * user namespace is the only one at level 0: it is the host's. */
+static json_t *cred_to_json(const EventArg *a) {
+        _cleanup_(json_decrefp) json_t *o = json_object(), *caps = NULL, *bits = NULL,
+                                       *user_ns = NULL;
+        const char *const set_names[] = { "permitted", "effective", "inheritable" };
+        const uint64_t sets[] = { a->cred.cap_permitted, a->cred.cap_effective,
+                                  a->cred.cap_inheritable };
+
+        if (!o)
+                return NULL;
+        if (a->unreadable)
+                return TAKE_PTR(o);
+        if (json_set_u32(o, "uid", a->cred.uid) < 0 || json_set_u32(o, "gid", a->cred.gid) < 0 ||
+            json_set_u32(o, "euid", a->cred.euid) < 0 ||
+            json_set_u32(o, "egid", a->cred.egid) < 0 ||
+            json_set_u32(o, "suid", a->cred.suid) < 0 ||
+            json_set_u32(o, "sgid", a->cred.sgid) < 0 ||
+            json_set_u32(o, "fsuid", a->cred.fsuid) < 0 ||
+            json_set_u32(o, "fsgid", a->cred.fsgid) < 0)
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(securebit_names); i++) {
+                if (!(a->cred.securebits & (1U << i)))
+                        continue;
+                if (!bits && !(bits = json_array()))
+                        return NULL;
+                if (json_array_append_new(bits, json_string_nocheck(securebit_names[i])) < 0)
+                        return NULL;
+        }
+        if (bits && json_object_set_new_nocheck(o, "securebits", TAKE_PTR(bits)) < 0)
+                return NULL;
+        caps = json_object();
+        if (!caps)
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(sets); i++) {
+                json_t *list;
+
+                if (capabilities_to_json(sets[i], &list) < 0)
+                        return NULL;
+                if (list && json_object_set_new_nocheck(caps, set_names[i], list) < 0)
+                        return NULL;
+        }
+        if (json_object_set_new_nocheck(o, "caps", TAKE_PTR(caps)) < 0)
+                return NULL;
+        user_ns = json_pack(
+                "{s:i, s:I, s:I, s:{s:I, s:b}}", "level", (int) a->cred.user_ns_level, "uid",
+                (json_int_t) a->cred.user_ns_owner, "gid", (json_int_t) a->cred.user_ns_group, "ns",
+                "inum", (json_int_t) a->cred.user_ns_inum, "is_host", a->cred.user_ns_level == 0);
+        if (!user_ns || json_object_set_new_nocheck(o, "user_ns", TAKE_PTR(user_ns)) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
+/* KprobeCapability: the number, and its name when it has one. */
+static json_t *capability_to_json(const EventArg *a) {
+        const char *name = a->i >= 0 ? policy_capability_to_string((unsigned) a->i) : NULL;
+
+        if (name)
+                return json_pack("{s:I, s:s}", "value", (json_int_t) a->i, "name", name);
+        return json_pack("{s:I}", "value", (json_int_t) a->i);
+}
+
 /* One KprobeArgument: {"<type>_arg": value, "label": "..."}. */
 static int kprobe_arg_to_json(const EventArg *a, json_t **ret) {
         _cleanup_(json_decrefp) json_t *o = NULL;
@@ -437,6 +666,32 @@ static int kprobe_arg_to_json(const EventArg *a, json_t **ret) {
         case EVENT_ARG_SOCKADDR:
                 key = "sockaddr_arg";
                 v = sockaddr_to_json(a);
+                break;
+        case EVENT_ARG_SOCK:
+                key = "sock_arg";
+                v = sock_to_json(a);
+                break;
+        case EVENT_ARG_SKB:
+                key = "skb_arg";
+                v = skb_to_json(a);
+                break;
+        case EVENT_ARG_NET_DEV:
+                key = "net_dev_arg"; /* KprobeNetDev: {} when unreadable */
+                v = json_object();
+                if (v && a->size > 0 &&
+                    json_object_set_new_nocheck(v, "name", json_string_lossy(a->data, a->size)) <
+                            0) {
+                        json_decref(v);
+                        return -ENOMEM;
+                }
+                break;
+        case EVENT_ARG_CRED:
+                key = "process_credentials_arg";
+                v = cred_to_json(a);
+                break;
+        case EVENT_ARG_CAPABILITY:
+                key = "capability_arg";
+                v = capability_to_json(a);
                 break;
         case _EVENT_ARG_TYPE_MAX:
                 return -EINVAL;

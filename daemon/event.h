@@ -71,6 +71,11 @@ typedef enum EventArgType {
         EVENT_ARG_SYSCALL_ID, /* syscall_id: u is the number, with this machine's abi */
         /* sockaddr_arg: the sockaddr member below */
         EVENT_ARG_SOCKADDR,
+        EVENT_ARG_SOCK,       /* sock_arg: the sock member below */
+        EVENT_ARG_SKB,        /* skb_arg: the skb member below */
+        EVENT_ARG_NET_DEV,    /* net_dev_arg: data is the device's name */
+        EVENT_ARG_CRED,       /* process_credentials_arg: the cred member below */
+        EVENT_ARG_CAPABILITY, /* capability_arg: i is the capability's number */
         _EVENT_ARG_TYPE_MAX,
 } EventArgType;
 
@@ -89,6 +94,28 @@ typedef struct EventArg {
                 uint16_t port;    /* AF_INET, AF_INET6 */
                 uint8_t addr[16]; /* network order; AF_INET: the first 4 bytes */
         } sockaddr;
+        struct {
+                uint16_t family; /* AF_* */
+                uint16_t type;   /* SOCK_* */
+                uint16_t protocol;
+                uint8_t state; /* TCP_* */
+                uint16_t sport, dport;
+                uint32_t mark, priority;
+                uint8_t saddr[16], daddr[16]; /* network order; AF_INET: the first 4 bytes */
+        } sock;
+        struct {
+                uint32_t hash, len, priority, mark;
+                uint16_t family, protocol; /* AF_INET or AF_INET6; IPPROTO_* */
+                uint16_t sport, dport;
+                uint8_t saddr[16], daddr[16];
+        } skb;
+        struct {
+                uint32_t uid, gid, euid, egid, suid, sgid, fsuid, fsgid;
+                uint32_t securebits;
+                uint64_t cap_permitted, cap_effective, cap_inheritable;
+                int32_t user_ns_level;
+                uint32_t user_ns_owner, user_ns_group, user_ns_inum;
+        } cred;
 } EventArg;
 
 #define EVENT_ARGS_MAX 5

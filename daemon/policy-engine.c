@@ -1717,9 +1717,87 @@ static EventArgType event_arg_type(uint8_t t) {
                 return EVENT_ARG_BYTES;
         case TG_ARG_SOCKADDR:
                 return EVENT_ARG_SOCKADDR;
+        case TG_ARG_CHAR_IOVEC:
+                return EVENT_ARG_BYTES;
+        case TG_ARG_FILENAME:
+                return EVENT_ARG_STRING;
+        case TG_ARG_SOCK:
+        case TG_ARG_SOCKET:
+                return EVENT_ARG_SOCK;
+        case TG_ARG_SKB:
+                return EVENT_ARG_SKB;
+        case TG_ARG_NET_DEVICE:
+                return EVENT_ARG_NET_DEV;
+        case TG_ARG_CRED:
+                return EVENT_ARG_CRED;
+        case TG_ARG_CAPABILITY:
+                return EVENT_ARG_CAPABILITY;
         default: /* uint64, ulong, size_t */
                 return EVENT_ARG_SIZE;
         }
+}
+
+static void event_arg_fill_sock(EventArg *out, const char *data) {
+        if (out->size == sizeof(struct tg_generic_sock)) {
+                const struct tg_generic_sock *sk = (const void *) data;
+
+                out->sock.family = sk->family;
+                out->sock.type = sk->type;
+                out->sock.protocol = sk->protocol;
+                out->sock.state = sk->state;
+                out->sock.sport = sk->sport;
+                out->sock.dport = sk->dport;
+                out->sock.mark = sk->mark;
+                out->sock.priority = sk->priority;
+                memcpy(out->sock.saddr, sk->saddr, sizeof(sk->saddr));
+                memcpy(out->sock.daddr, sk->daddr, sizeof(sk->daddr));
+        }
+        out->data = NULL;
+        out->size = 0;
+}
+
+static void event_arg_fill_skb(EventArg *out, const char *data) {
+        if (out->size == sizeof(struct tg_generic_skb)) {
+                const struct tg_generic_skb *skb = (const void *) data;
+
+                out->skb.hash = skb->hash;
+                out->skb.len = skb->len;
+                out->skb.priority = skb->priority;
+                out->skb.mark = skb->mark;
+                out->skb.family = skb->family;
+                out->skb.protocol = skb->protocol;
+                out->skb.sport = skb->sport;
+                out->skb.dport = skb->dport;
+                memcpy(out->skb.saddr, skb->saddr, sizeof(skb->saddr));
+                memcpy(out->skb.daddr, skb->daddr, sizeof(skb->daddr));
+        }
+        out->data = NULL;
+        out->size = 0;
+}
+
+static void event_arg_fill_cred(EventArg *out, const char *data) {
+        if (out->size == sizeof(struct tg_generic_cred)) {
+                const struct tg_generic_cred *c = (const void *) data;
+
+                out->cred.uid = c->uid;
+                out->cred.gid = c->gid;
+                out->cred.euid = c->euid;
+                out->cred.egid = c->egid;
+                out->cred.suid = c->suid;
+                out->cred.sgid = c->sgid;
+                out->cred.fsuid = c->fsuid;
+                out->cred.fsgid = c->fsgid;
+                out->cred.securebits = c->securebits;
+                out->cred.cap_permitted = c->cap_permitted;
+                out->cred.cap_effective = c->cap_effective;
+                out->cred.cap_inheritable = c->cap_inheritable;
+                out->cred.user_ns_level = c->user_ns_level;
+                out->cred.user_ns_owner = c->user_ns_owner;
+                out->cred.user_ns_group = c->user_ns_group;
+                out->cred.user_ns_inum = c->user_ns_inum;
+        }
+        out->data = NULL;
+        out->size = 0;
 }
 
 static void event_arg_fill(EventArg *out, const struct tg_generic_arg *raw, const char *data,
@@ -1739,6 +1817,7 @@ static void event_arg_fill(EventArg *out, const struct tg_generic_arg *raw, cons
         case EVENT_ARG_PATH:
         case EVENT_ARG_BINPRM:
         case EVENT_ARG_STRING:
+        case EVENT_ARG_NET_DEV:
                 if (out->size > 0)
                         out->size--; /* the NUL */
                 else
@@ -1758,6 +1837,16 @@ static void event_arg_fill(EventArg *out, const struct tg_generic_arg *raw, cons
                 out->data = NULL;
                 out->size = 0;
                 break;
+        case EVENT_ARG_SOCK:
+                event_arg_fill_sock(out, data);
+                break;
+        case EVENT_ARG_SKB:
+                event_arg_fill_skb(out, data);
+                break;
+        case EVENT_ARG_CRED:
+                event_arg_fill_cred(out, data);
+                break;
+        case EVENT_ARG_CAPABILITY:
         case EVENT_ARG_INT:
         case EVENT_ARG_UINT:
         case EVENT_ARG_LONG:
@@ -1834,8 +1923,11 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) 
         ret->kprobe.override_error = raw->override_error;
         ret->kprobe.monitor = raw->flags & TG_GENERIC_RECORD_MONITOR;
         ret->kprobe.action_failed = raw->flags & TG_GENERIC_RECORD_ACTION_FAILED;
-        for (size_t a = 0; a < record->generic.n_args && a < EVENT_ARGS_MAX; a++)
+        for (size_t a = 0; a < record->generic.n_args && a < EVENT_ARGS_MAX; a++) {
+                if (record->generic.args[a].raw->type == TG_ARG_NOP)
+                        continue; /* read for nothing: Tetragon shows no argument for it */
                 event_arg_fill(&ret->kprobe.args[ret->kprobe.n_args++], record->generic.args[a].raw,
                                record->generic.args[a].data, h->labels[a]);
+        }
         return 1;
 }

@@ -31,6 +31,24 @@ static int decode_arg(const struct tg_generic_arg *arg, const char *data) {
         case TG_ARG_SOCKADDR:
                 return arg->size == 0 || arg->size == sizeof(struct tg_generic_sockaddr) ? 0
                                                                                          : -EBADMSG;
+        case TG_ARG_CHAR_IOVEC:
+                /* value: the bytes of the vectors, of which these are the first. */
+                return arg->size <= TG_GENERIC_BUF_MAX && arg->size <= arg->value ? 0 : -EBADMSG;
+        case TG_ARG_FILENAME:
+                return arg->size <= TG_GENERIC_STRING_MAX && text_valid(data, arg->size) ? 0
+                                                                                         : -EBADMSG;
+        case TG_ARG_NET_DEVICE:
+                return arg->size <= 16 && text_valid(data, arg->size) ? 0 : -EBADMSG; /* IFNAMSIZ */
+        case TG_ARG_SOCK:
+        case TG_ARG_SOCKET:
+                return arg->size == 0 || arg->size == sizeof(struct tg_generic_sock) ? 0 : -EBADMSG;
+        case TG_ARG_SKB:
+                return arg->size == 0 || arg->size == sizeof(struct tg_generic_skb) ? 0 : -EBADMSG;
+        case TG_ARG_CRED:
+                return arg->size == 0 || arg->size == sizeof(struct tg_generic_cred) ? 0 : -EBADMSG;
+        case TG_ARG_CAPABILITY:
+        case TG_ARG_NOP:
+                return arg->size == 0 ? 0 : -EBADMSG;
         }
         return -EBADMSG; /* a type the engine never records */
 }

@@ -312,9 +312,26 @@ static bool arg_type_is_kernel_file(uint8_t t) {
         return t == TG_ARG_FILE || t == TG_ARG_PATH || t == TG_ARG_LINUX_BINPRM;
 }
 
-/* Compared as a number: the integers, and a syscall number (syscall64). */
+/* Compared as a number: the integers, a syscall number (syscall64), a capability. */
 static bool arg_type_is_number(uint8_t t) {
-        return tg_arg_type_is_integer(t) || t == TG_ARG_SYSCALL64;
+        return tg_arg_type_is_integer(t) || t == TG_ARG_SYSCALL64 || t == TG_ARG_CAPABILITY;
+}
+
+static bool arg_type_is_socket(uint8_t t) {
+        return t == TG_ARG_SOCK || t == TG_ARG_SOCKET;
+}
+
+/* Kernel pointers read through CO-RE, which no system call or user function passes. */
+static bool arg_type_is_kernel_pointer(uint8_t t) {
+        return arg_type_is_kernel_file(t) || arg_type_is_socket(t) || t == TG_ARG_SKB ||
+               t == TG_ARG_CRED || t == TG_ARG_FILENAME || t == TG_ARG_NET_DEVICE;
+}
+
+/* Types the engine records (and perhaps compares) beyond numbers, paths and strings. */
+static bool arg_type_is_other_implemented(uint8_t t) {
+        return t == TG_ARG_SOCKADDR || t == TG_ARG_CHAR_IOVEC || t == TG_ARG_FILENAME ||
+               t == TG_ARG_CRED || t == TG_ARG_NOP || t == TG_ARG_SKB || t == TG_ARG_NET_DEVICE ||
+               arg_type_is_socket(t);
 }
 
 static bool arg_type_is_path(uint8_t t) {
@@ -332,18 +349,13 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
                                       "argument %zu (index %u): type %s is not implemented by "
                                       "this engine for tracepoints yet",
                                       i, h->arg_index[i], arg_type_name(t));
-                if (t == TG_ARG_SOCKADDR && !p->syscall)
-                        return refuse(p,
-                                      "argument %zu (index %u): type sockaddr is implemented by "
-                                      "this engine for system calls only (a user address) yet",
-                                      i, h->arg_index[i]);
                 if (!arg_type_is_number(t) && !arg_type_is_path(t) && !arg_type_is_string(t) &&
-                    t != TG_ARG_SOCKADDR)
+                    !arg_type_is_other_implemented(t))
                         return refuse(p,
                                       "argument %zu (index %u): type %s is not implemented by "
                                       "this engine yet",
                                       i, h->arg_index[i], arg_type_name(t));
-                if ((p->syscall || p->user) && arg_type_is_kernel_file(t))
+                if ((p->syscall || p->user) && arg_type_is_kernel_pointer(t))
                         return refuse(p,
                                       "argument %zu (index %u): type %s is a kernel pointer, "
                                       "which the arguments of a %s never are",
@@ -375,6 +387,12 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
                         return refuse(p,
                                       "argument %zu: char_buf needs sizeArgIndex (1 to 5) to "
                                       "know how many bytes to read",
+                                      i);
+                if (t == TG_ARG_CHAR_IOVEC &&
+                    (h->arg_size_index[i] < 1 || h->arg_size_index[i] > 5))
+                        return refuse(p,
+                                      "argument %zu: char_iovec needs sizeArgIndex (1 to 5), the "
+                                      "argument that counts the vectors",
                                       i);
                 if (info->arg_resolve && info->arg_resolve[i])
                         return refuse(p,
@@ -412,6 +430,15 @@ static const uint8_t substring_ops[] = {
 static const uint8_t sockaddr_address_ops[] = { TG_POLICY_OP_SADDR, TG_POLICY_OP_NOT_SADDR };
 static const uint8_t sockaddr_port_ops[] = { TG_POLICY_OP_SPORT, TG_POLICY_OP_NOT_SPORT };
 static const uint8_t sockaddr_priv_ops[] = { TG_POLICY_OP_SPORT_PRIV, TG_POLICY_OP_NOT_SPORT_PRIV };
+/* On struct sock and struct socket: the destination too, and the protocol and state. */
+static const uint8_t sock_named_ops[] = { TG_POLICY_OP_FAMILY, TG_POLICY_OP_PROTOCOL,
+                                          TG_POLICY_OP_STATE };
+static const uint8_t sock_address_ops[] = { TG_POLICY_OP_SADDR, TG_POLICY_OP_NOT_SADDR,
+                                            TG_POLICY_OP_DADDR, TG_POLICY_OP_NOT_DADDR };
+static const uint8_t sock_port_ops[] = { TG_POLICY_OP_SPORT, TG_POLICY_OP_NOT_SPORT,
+                                         TG_POLICY_OP_DPORT, TG_POLICY_OP_NOT_DPORT };
+static const uint8_t sock_priv_ops[] = { TG_POLICY_OP_SPORT_PRIV, TG_POLICY_OP_NOT_SPORT_PRIV,
+                                         TG_POLICY_OP_DPORT_PRIV, TG_POLICY_OP_NOT_DPORT_PRIV };
 static const uint8_t binary_ops[] = {
         TG_POLICY_OP_IN,         TG_POLICY_OP_NOT_IN,  TG_POLICY_OP_PREFIX,
         TG_POLICY_OP_NOT_PREFIX, TG_POLICY_OP_POSTFIX, TG_POLICY_OP_NOT_POSTFIX,
@@ -445,6 +472,25 @@ static bool follow_children_ok(const struct tg_policy_filter *f) {
                op_in(f->op, set_ops, ELEMENTSOF(set_ops));
 }
 
+static int check_sock_filter(Planner *p, const struct tg_policy_filter *f, uint8_t t,
+                             const char *where) {
+        if (t == TG_ARG_SKB && f->op == TG_POLICY_OP_STATE)
+                return refuse(p,
+                              "%s: operator State compares a socket's TCP state, which a packet "
+                              "(skb) does not have",
+                              where);
+        if (op_in(f->op, sock_named_ops, ELEMENTSOF(sock_named_ops)))
+                return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_NUMBER);
+        if (op_in(f->op, sock_address_ops, ELEMENTSOF(sock_address_ops)))
+                return check_values(p, f, where, TG_VALUE_ADDRESS, TG_VALUE_ADDRESS);
+        if (op_in(f->op, sock_port_ops, ELEMENTSOF(sock_port_ops)))
+                return check_values(p, f, where, TG_VALUE_RANGE, TG_VALUE_NUMBER);
+        if (op_in(f->op, sock_priv_ops, ELEMENTSOF(sock_priv_ops)))
+                return 0;
+        return refuse(p, "%s: operator %s is not implemented by this engine yet", where,
+                      operator_name(f->op));
+}
+
 static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selector,
                         const struct tg_policy_filter *f) {
         char where[96];
@@ -459,7 +505,8 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                                 break;
                         return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_RANGE);
                 }
-                if (arg_type_is_path(t) || arg_type_is_string(t)) {
+                if (arg_type_is_path(t) || arg_type_is_string(t) || t == TG_ARG_FILENAME ||
+                    t == TG_ARG_NET_DEVICE) {
                         if (!op_in(f->op, string_ops, ELEMENTSOF(string_ops)) &&
                             !(arg_type_is_string(t) &&
                               op_in(f->op, substring_ops, ELEMENTSOF(substring_ops))))
@@ -478,6 +525,8 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                                 return 0;
                         break;
                 }
+                if (arg_type_is_socket(t) || t == TG_ARG_SKB)
+                        return check_sock_filter(p, f, t, where);
                 return refuse(p,
                               "%s on argument %u of type %s is not implemented by this "
                               "engine yet",

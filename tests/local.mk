@@ -19,14 +19,14 @@ check_PROGRAMS += $(SINK_TESTS)
 TESTS += $(SINK_TESTS)
 endif
 tests_test_event_json_SOURCES = tests/test-event-json.c daemon/event-json.c lib/utf8.c \
-	lib/syscall-table.c
+	lib/syscall-table.c lib/policy.c lib/arena.c
 tests_test_event_json_CFLAGS = $(TEST_CFLAGS)
 tests_test_event_json_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
 tests_test_event_format_SOURCES = tests/test-event-format.c lib/event-format.c lib/utf8.c
 tests_test_event_format_CFLAGS = $(TEST_CFLAGS)
 tests_test_event_format_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
 tests_test_sink_journal_SOURCES = tests/test-sink-journal.c daemon/sink-journal.c \
-	daemon/event-json.c lib/utf8.c lib/syscall-table.c
+	daemon/event-json.c lib/utf8.c lib/syscall-table.c lib/policy.c lib/arena.c
 tests_test_sink_journal_CFLAGS = $(TEST_CFLAGS)
 tests_test_sink_journal_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS) $(LIBSYSTEMD_LIBS)
 tests_test_export_file_SOURCES = tests/test-export-file.c daemon/export-file.c

@@ -407,6 +407,125 @@ static void test_uprobe_offset_usdt(void **state) {
         json_decref(j);
 }
 
+/* KprobeSock, ProcessCredentials and KprobeCapability, with protojson's omissions. */
+static void test_kernel_type_args(void **state) {
+        Process p = make_curl();
+        Event e = { .type = EVENT_PROCESS_KPROBE, .process = &p };
+        json_t *j, *args, *a, *caps, *ns;
+
+        e.kprobe.function_name = "tcp_connect";
+        e.kprobe.n_args = 5;
+        e.kprobe.args[0].type = EVENT_ARG_SOCK;
+        e.kprobe.args[0].sock.family = 2;
+        e.kprobe.args[0].sock.type = 1;
+        e.kprobe.args[0].sock.protocol = 6;
+        e.kprobe.args[0].sock.state = 2;
+        e.kprobe.args[0].sock.sport = 40000;
+        e.kprobe.args[0].sock.dport = 443;
+        memcpy(e.kprobe.args[0].sock.saddr, "\x0a\x00\x00\x01", 4);
+        memcpy(e.kprobe.args[0].sock.daddr, "\x7f\x00\x00\x01", 4);
+        e.kprobe.args[1].type = EVENT_ARG_SOCK;
+        e.kprobe.args[1].sock.family = 1;
+        e.kprobe.args[1].sock.type = 2;
+        e.kprobe.args[2].type = EVENT_ARG_CRED;
+        e.kprobe.args[2].cred.uid = 1000;
+        e.kprobe.args[2].cred.euid = 0;
+        e.kprobe.args[2].cred.securebits = 1U << 4; /* SECURE_KEEP_CAPS */
+        e.kprobe.args[2].cred.cap_effective = (1ULL << 21) | (1ULL << 0);
+        e.kprobe.args[2].cred.user_ns_inum = 4026531837;
+        e.kprobe.args[3].type = EVENT_ARG_CAPABILITY;
+        e.kprobe.args[3].i = 21;
+        e.kprobe.args[4].type = EVENT_ARG_CRED;
+        e.kprobe.args[4].unreadable = true;
+
+        j = to_json(&e);
+        args = json_object_get(json_object_get(j, "process_kprobe"), "args");
+        a = json_object_get(json_array_get(args, 0), "sock_arg");
+        assert_str_key(a, "family", "AF_INET");
+        assert_str_key(a, "type", "SOCK_STREAM");
+        assert_str_key(a, "protocol", "IPPROTO_TCP");
+        assert_str_key(a, "saddr", "10.0.0.1");
+        assert_str_key(a, "daddr", "127.0.0.1");
+        assert_int_key(a, "sport", 40000);
+        assert_int_key(a, "dport", 443);
+        assert_str_key(a, "state", "TCP_SYN_SENT");
+        assert_null(json_object_get(a, "mark"));
+        a = json_object_get(json_array_get(args, 1), "sock_arg");
+        assert_str_key(a, "family", "AF_UNIX");
+        assert_str_key(a, "type", "SOCK_DGRAM");
+        assert_str_key(a, "protocol", "IPPROTO_IP");
+        assert_null(json_object_get(a, "saddr"));
+        assert_null(json_object_get(a, "sport"));
+        assert_null(json_object_get(a, "state"));
+
+        a = json_object_get(json_array_get(args, 2), "process_credentials_arg");
+        assert_int_key(a, "uid", 1000);
+        assert_int_key(a, "euid", 0);
+        assert_int_equal(json_array_size(json_object_get(a, "securebits")), 1);
+        assert_string_equal(json_string_value(json_array_get(json_object_get(a, "securebits"), 0)),
+                            "SecBitKeepCaps");
+        caps = json_object_get(a, "caps");
+        assert_int_equal(json_array_size(json_object_get(caps, "effective")), 2);
+        assert_string_equal(
+                json_string_value(json_array_get(json_object_get(caps, "effective"), 0)),
+                "CAP_CHOWN");
+        assert_string_equal(
+                json_string_value(json_array_get(json_object_get(caps, "effective"), 1)),
+                "CAP_SYS_ADMIN");
+        assert_null(json_object_get(caps, "permitted"));
+        ns = json_object_get(a, "user_ns");
+        assert_int_key(ns, "level", 0);
+        assert_int_key(json_object_get(ns, "ns"), "inum", 4026531837);
+        assert_true(json_is_true(json_object_get(json_object_get(ns, "ns"), "is_host")));
+
+        a = json_object_get(json_array_get(args, 3), "capability_arg");
+        assert_int_key(a, "value", 21);
+        assert_str_key(a, "name", "CAP_SYS_ADMIN");
+        a = json_object_get(json_array_get(args, 4), "process_credentials_arg");
+        assert_true(json_is_object(a));
+        assert_int_equal(json_object_size(a), 0);
+        json_decref(j);
+}
+
+/* KprobeSkb: the numbers that are not zero, the flow for IP packets only. */
+static void test_skb_arg(void **state) {
+        Process p = make_curl();
+        Event e = { .type = EVENT_PROCESS_KPROBE, .process = &p };
+        json_t *j, *args, *a;
+
+        e.kprobe.function_name = "dev_queue_xmit";
+        e.kprobe.n_args = 2;
+        e.kprobe.args[0].type = EVENT_ARG_SKB;
+        e.kprobe.args[0].skb.len = 60;
+        e.kprobe.args[0].skb.hash = 7;
+        e.kprobe.args[0].skb.family = 10;
+        e.kprobe.args[0].skb.protocol = 17;
+        e.kprobe.args[0].skb.sport = 5353;
+        e.kprobe.args[0].skb.dport = 53;
+        e.kprobe.args[0].skb.saddr[15] = 1;
+        e.kprobe.args[0].skb.daddr[15] = 1;
+        e.kprobe.args[1].type = EVENT_ARG_SKB;
+        e.kprobe.args[1].skb.len = 42; /* ARP: no IP header */
+
+        j = to_json(&e);
+        args = json_object_get(json_object_get(j, "process_kprobe"), "args");
+        a = json_object_get(json_array_get(args, 0), "skb_arg");
+        assert_int_key(a, "len", 60);
+        assert_int_key(a, "hash", 7);
+        assert_null(json_object_get(a, "mark"));
+        assert_str_key(a, "family", "AF_INET6");
+        assert_str_key(a, "saddr", "::1");
+        assert_str_key(a, "daddr", "::1");
+        assert_int_key(a, "sport", 5353);
+        assert_int_key(a, "dport", 53);
+        assert_int_key(a, "proto", 17);
+        assert_str_key(a, "protocol", "IPPROTO_UDP");
+        a = json_object_get(json_array_get(args, 1), "skb_arg");
+        assert_int_equal(json_object_size(a), 1);
+        assert_int_key(a, "len", 42);
+        json_decref(j);
+}
+
 static void test_invalid(void **state) {
         Process p = make_curl();
         Event e = { .type = _EVENT_TYPE_MAX, .process = &p };
@@ -430,6 +549,7 @@ int main(void) {
                 cmocka_unit_test(test_arguments_not_utf8), cmocka_unit_test(test_long_arguments),
                 cmocka_unit_test(test_sockaddr_arg),       cmocka_unit_test(test_invalid),
                 cmocka_unit_test(test_uprobe_offset_usdt),
+                cmocka_unit_test(test_kernel_type_args),   cmocka_unit_test(test_skb_arg),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

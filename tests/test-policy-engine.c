@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -3001,6 +3002,759 @@ static void test_raw_tracepoint(void **state) {
         uninstall(f, i);
 }
 
+/* ---- char_iovec, sock, and the kernel's own types ---- */
+
+typedef struct WritevCase {
+        const char *path;
+        size_t len1, len2; /* of the two vectors: "hello " and "world" when 0 */
+} WritevCase;
+
+/* Two vectors from the stack (see write_or_die()): "hello world", or len1 'a's and len2
+ * 'b's. */
+static void child_writev(const void *arg) {
+        const WritevCase *c = arg;
+        char a[3000], b[3000];
+        struct iovec iov[2];
+        int fd;
+
+        fd = open(c->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || c->len1 > sizeof(a) || c->len2 > sizeof(b))
+                _exit(10);
+        if (c->len1 == 0) {
+                memcpy(a, "hello ", 6);
+                memcpy(b, "world", 5);
+                iov[0] = (struct iovec){ a, 6 };
+                iov[1] = (struct iovec){ b, 5 };
+        } else {
+                memset(a, 'a', c->len1);
+                memset(b, 'b', c->len2);
+                iov[0] = (struct iovec){ a, c->len1 };
+                iov[1] = (struct iovec){ b, c->len2 };
+        }
+        if (writev(fd, iov, 2) < 0)
+                _exit(11);
+}
+
+/* writev's char_iovec argument: the event of the child's call, args[1]. */
+static json_t *writev_arg(Fixture *f, const WritevCase *c) {
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        json_t *e, *arg;
+
+        events_clear(f);
+        child = child_spawn(child_writev, c);
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: writev-test\n"
+                      "spec:\n"
+                      "  kprobes:\n"
+                      "  - call: sys_writev\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: fd\n"
+                      "    - index: 1\n"
+                      "      type: char_iovec\n"
+                      "      sizeArgIndex: 3\n"
+                      "      label: data\n"
+                      "    - index: 2\n"
+                      "      type: int\n"
+                      "    selectors:\n"
+                      "    - matchPIDs:\n"
+                      "      - operator: In\n"
+                      "        values: [%d]\n",
+                      (int) child.pid);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        assert_int_equal(events_of(f, child.pid), 1);
+        arg = json_array_get(json_object_get(e, "args"), 1);
+        assert_string_equal(json_string_value(json_object_get(arg, "label")), "data");
+        json_incref(arg);
+        uninstall(f, i);
+        return arg;
+}
+
+static void test_char_iovec(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "writev");
+        WritevCase small = { path, 0, 0 }, big = { path, 3000, 3000 };
+        json_t *arg, *t;
+        const char *b64;
+
+        arg = writev_arg(f, &small);
+        /* "hello world", the two vectors one after the other */
+        assert_string_equal(json_string_value(json_object_get(arg, "bytes_arg")),
+                            "aGVsbG8gd29ybGQ=");
+        json_decref(arg);
+
+        /* 6000 bytes: the first 4096 (3000 'a', 1096 'b'), and the size of all. */
+        arg = writev_arg(f, &big);
+        t = json_object_get(arg, "truncated_bytes_arg");
+        assert_non_null(t);
+        assert_string_equal(json_string_value(json_object_get(t, "orig_size")), "6000");
+        b64 = json_string_value(json_object_get(t, "bytes_arg"));
+        assert_non_null(b64);
+        assert_int_equal(strlen(b64), 4 * ((4096 + 2) / 3));
+        assert_true(startswith(b64, "YWFh")); /* "aaa" */
+        /* Byte 3000 starts base64 group 1000: "aaa" before it, "bbb" from it. */
+        assert_int_equal(strncmp(b64 + 3996, "YWFhYmJi", 8), 0);
+        json_decref(arg);
+}
+
+/* A TCP listener on 127.0.0.1, its port in *ret_port: non-blocking, so that what it
+ * accepted can be closed without waiting (a full queue would make connect() time out). */
+static int tcp_listener(uint16_t *ret_port) {
+        struct sockaddr_in in = { .sin_family = AF_INET,
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof(in);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+        assert_true(fd >= 0);
+        assert_int_equal(bind(fd, (struct sockaddr *) &in, sizeof(in)), 0);
+        assert_int_equal(listen(fd, 8), 0);
+        assert_int_equal(getsockname(fd, (struct sockaddr *) &in, &len), 0);
+        *ret_port = ntohs(in.sin_port);
+        return fd;
+}
+
+/* Connect to the port, then close: the close moves the socket from TCP_ESTABLISHED to
+ * TCP_FIN_WAIT1 in the child's own context. */
+static void child_tcp_connect(const void *arg) {
+        struct sockaddr_in in = {
+                .sin_family = AF_INET,
+                .sin_port = htons(*(const uint16_t *) arg),
+                .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+        };
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0)
+                _exit(10);
+        if (connect(fd, (struct sockaddr *) &in, sizeof(in)) < 0)
+                _exit(errno);
+        close(fd);
+}
+
+/* Does the child's close of a connection to port match the filters on the socket (argument
+ * 0 of sock/inet_sock_set_state, a raw tracepoint)? When it does, *ret_arg is the sock_arg. */
+static bool sock_matches(Fixture *f, int listener, uint16_t port, const char *filters,
+                         json_t **ret_arg) {
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        size_t n;
+
+        events_clear(f);
+        child = child_spawn(child_tcp_connect, &port);
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: sock-test\n"
+                      "spec:\n"
+                      "  tracepoints:\n"
+                      "  - subsystem: sock\n"
+                      "    event: inet_sock_set_state\n"
+                      "    raw: true\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: sock\n"
+                      "      label: socket\n"
+                      "    - index: 2\n"
+                      "      type: int\n"
+                      "    selectors:\n"
+                      "    - matchPIDs:\n"
+                      "      - operator: In\n"
+                      "        values: [%d]\n"
+                      "      matchArgs:\n"
+                      "      - index: 1\n"
+                      "        operator: Equal\n"
+                      "        values: [\"4\"]\n" /* TCP_FIN_WAIT1 */
+                      "%s",
+                      (int) child.pid, filters);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_string_equal(hook_mechanism(f, i, 0), "tp_btf");
+        assert_exited_ok(child_run(&child));
+        for (int fd; (fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC)) >= 0;)
+                close(fd);
+        n = events_of(f, child.pid);
+        if (n > 0 && ret_arg) {
+                json_t *arg = json_array_get(json_object_get(event_wait(f, child.pid), "args"), 0);
+
+                assert_string_equal(json_string_value(json_object_get(arg, "label")), "socket");
+                *ret_arg = json_incref(json_object_get(arg, "sock_arg"));
+        }
+        uninstall(f, i);
+        assert_true(n <= 1);
+        return n == 1;
+}
+
+typedef struct SockCase {
+        const char *op;
+        const char *values; /* NULL: none (SPortPriv...) */
+        bool match;
+} SockCase;
+
+/* Where the cases look: a raw tracepoint, its arguments (the one compared at position 0)
+ * and filters every case has. once: one event per hook (else at least one). */
+typedef struct SockPoint {
+        const char *subsystem, *event, *args, *filters;
+        bool once;
+} SockPoint;
+
+static const SockPoint sock_fin_wait1 = {
+        "sock",
+        "inet_sock_set_state",
+        "    - index: 0\n"
+        "      type: sock\n"
+        "    - index: 2\n"
+        "      type: int\n",
+        "      - index: 1\n"
+        "        operator: Equal\n"
+        "        values: [\"4\"]\n", /* TCP_FIN_WAIT1 */
+        true,
+};
+
+/* Every case at once, one hook each (the hook's message names it) in one policy: one
+ * connection, one install, however many operators. *ret_arg (when not NULL): argument 0 of
+ * the first event of case 0, a new reference. */
+static void check_sock_cases(Fixture *f, int listener, uint16_t port, const SockPoint *point,
+                             const SockCase *cases, size_t n, json_t **ret_arg) {
+        _cleanup_free_ char *yaml = NULL;
+        bool matched[64] = {};
+        PolicyInstallation *i;
+        size_t len = 0;
+        Child child;
+        FILE *y;
+
+        assert_true(n <= ELEMENTSOF(matched));
+        events_clear(f);
+        child = child_spawn(child_tcp_connect, &port);
+        y = open_memstream(&yaml, &len);
+        assert_non_null(y);
+        fprintf(y, "apiVersion: cilium.io/v1alpha1\n"
+                   "kind: TracingPolicy\n"
+                   "metadata:\n"
+                   "  name: sock-operators\n"
+                   "spec:\n"
+                   "  tracepoints:\n");
+        for (size_t k = 0; k < n; k++) {
+                fprintf(y,
+                        "  - subsystem: %s\n"
+                        "    event: %s\n"
+                        "    raw: true\n"
+                        "    message: \"case %zu\"\n"
+                        "    args:\n"
+                        "%s"
+                        "    selectors:\n"
+                        "    - matchPIDs:\n"
+                        "      - operator: In\n"
+                        "        values: [%d]\n"
+                        "      matchArgs:\n"
+                        "%s"
+                        "      - index: 0\n"
+                        "        operator: %s\n",
+                        point->subsystem, point->event, k, point->args, (int) child.pid,
+                        point->filters, cases[k].op);
+                if (cases[k].values)
+                        fprintf(y, "        values: [%s]\n", cases[k].values);
+        }
+        assert_int_equal(fclose(y), 0);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        for (int fd; (fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC)) >= 0;)
+                close(fd);
+        (void) events_of(f, child.pid);
+        for (size_t k = 0; k < f->n_events; k++) {
+                json_t *e = json_object_get(f->events[k], "process_tracepoint");
+                unsigned c;
+
+                if (f->event_pids[k] != (uint32_t) child.pid ||
+                    sscanf(json_string_value(json_object_get(e, "message")) ?: "", "case %u", &c) !=
+                            1 ||
+                    c >= n)
+                        continue;
+                if (point->once)
+                        assert_false(matched[c]);
+                if (c == 0 && !matched[c] && ret_arg)
+                        *ret_arg = json_incref(json_array_get(json_object_get(e, "args"), 0));
+                matched[c] = true;
+        }
+        uninstall(f, i);
+        for (size_t k = 0; k < n; k++)
+                if (matched[k] != cases[k].match)
+                        fail_msg("%s [%s]: %s, expected %s", cases[k].op, strempty(cases[k].values),
+                                 matched[k] ? "matched" : "no match",
+                                 cases[k].match ? "a match" : "none");
+}
+
+static void test_sock_raw_tracepoint(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *port_value = NULL, *other_port = NULL, *range = NULL;
+        _cleanup_close_ int listener = -1;
+        uint16_t port;
+        json_t *arg = NULL;
+
+        if (!kernel_has(f, "tp_btf"))
+                skip();
+        listener = tcp_listener(&port);
+        port_value = format("\"%u\"", port);
+        other_port = format("\"%u\"", port == 65535 ? 1024 : port + 1);
+        range = format("\"%u:%u\"", port - 1, port + 1);
+
+        assert_true(sock_matches(f, listener, port, "", &arg));
+        assert_non_null(arg);
+        assert_string_equal(json_string_value(json_object_get(arg, "family")), "AF_INET");
+        assert_string_equal(json_string_value(json_object_get(arg, "type")), "SOCK_STREAM");
+        assert_string_equal(json_string_value(json_object_get(arg, "protocol")), "IPPROTO_TCP");
+        assert_string_equal(json_string_value(json_object_get(arg, "saddr")), "127.0.0.1");
+        assert_string_equal(json_string_value(json_object_get(arg, "daddr")), "127.0.0.1");
+        assert_int_equal(json_integer_value(json_object_get(arg, "dport")), port);
+        assert_true(json_integer_value(json_object_get(arg, "sport")) >= 1024);
+        assert_string_equal(json_string_value(json_object_get(arg, "state")), "TCP_ESTABLISHED");
+        json_decref(arg);
+
+        {
+                const SockCase cases[] = {
+                        { "Family", "AF_INET", true },
+                        { "Family", "AF_INET6, AF_UNIX", false },
+                        { "Protocol", "IPPROTO_TCP", true },
+                        { "Protocol", "IPPROTO_UDP", false },
+                        { "State", "TCP_ESTABLISHED", true },
+                        { "State", "TCP_LISTEN", false },
+                        { "DPort", port_value, true },
+                        { "DPort", other_port, false },
+                        { "DPort", range, true },
+                        { "NotDPort", other_port, true },
+                        { "NotDPort", port_value, false },
+                        { "DPortPriv", NULL, false },
+                        { "NotDPortPriv", NULL, true },
+                        { "SPort", "\"1024:65535\"", true },
+                        { "SPort", "\"0:1023\"", false },
+                        { "NotSPort", "\"0:1023\"", true },
+                        { "SPortPriv", NULL, false },
+                        { "NotSPortPriv", NULL, true },
+                        { "DAddr", "\"127.0.0.1\"", true },
+                        { "DAddr", "\"10.0.0.0/8\", \"127.0.0.0/8\"", true },
+                        { "DAddr", "\"10.0.0.0/8\"", false },
+                        { "DAddr", "\"::/0\"", false }, /* another family */
+                        { "NotDAddr", "\"10.0.0.0/8\"", true },
+                        { "NotDAddr", "\"127.0.0.1/32\"", false },
+                        { "SAddr", "\"127.0.0.0/8\"", true },
+                        { "SAddr", "\"127.0.0.2\"", false },
+                        { "NotSAddr", "\"127.0.0.2\"", true },
+                        { "NotSAddr", "\"0.0.0.0/0\"", false },
+                };
+
+                check_sock_cases(f, listener, port, &sock_fin_wait1, cases, ELEMENTSOF(cases),
+                                 NULL);
+        }
+}
+
+/* skb on the raw tracepoint net/net_dev_queue: the packets the child's connection sends
+ * (its SYN first), compared by what their headers say. */
+static void test_skb_raw_tracepoint(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *port_value = NULL, *filters = NULL;
+        _cleanup_close_ int listener = -1;
+        const SockPoint queued = {
+                "net",
+                "net_dev_queue",
+                "    - index: 0\n"
+                "      type: skb\n",
+                "",
+                false,
+        };
+        PolicyInstallation *i;
+        uint16_t port;
+        Child child;
+        json_t *e, *skb;
+
+        if (!kernel_has(f, "tp_btf"))
+                skip();
+        listener = tcp_listener(&port);
+        port_value = format("\"%u\"", port);
+
+        events_clear(f);
+        child = child_spawn(child_tcp_connect, &port);
+        filters = format("      matchArgs:\n"
+                         "      - index: 0\n"
+                         "        operator: DPort\n"
+                         "        values: [%s]\n",
+                         port_value);
+        {
+                _cleanup_free_ char *yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                                                   "kind: TracingPolicy\n"
+                                                   "metadata:\n"
+                                                   "  name: skb-test\n"
+                                                   "spec:\n"
+                                                   "  tracepoints:\n"
+                                                   "  - subsystem: net\n"
+                                                   "    event: net_dev_queue\n"
+                                                   "    raw: true\n"
+                                                   "    args:\n"
+                                                   "    - index: 0\n"
+                                                   "      type: skb\n"
+                                                   "    selectors:\n"
+                                                   "    - matchPIDs:\n"
+                                                   "      - operator: In\n"
+                                                   "        values: [%d]\n"
+                                                   "%s",
+                                                   (int) child.pid, filters);
+
+                i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        }
+        assert_exited_ok(child_run(&child));
+        for (int fd; (fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC)) >= 0;)
+                close(fd);
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        skb = json_object_get(json_array_get(json_object_get(e, "args"), 0), "skb_arg");
+        assert_non_null(skb);
+        assert_string_equal(json_string_value(json_object_get(skb, "family")), "AF_INET");
+        assert_string_equal(json_string_value(json_object_get(skb, "protocol")), "IPPROTO_TCP");
+        assert_int_equal(json_integer_value(json_object_get(skb, "proto")), 6);
+        assert_string_equal(json_string_value(json_object_get(skb, "saddr")), "127.0.0.1");
+        assert_string_equal(json_string_value(json_object_get(skb, "daddr")), "127.0.0.1");
+        assert_int_equal(json_integer_value(json_object_get(skb, "dport")), port);
+        assert_true(json_integer_value(json_object_get(skb, "sport")) >= 1024);
+        assert_true(json_integer_value(json_object_get(skb, "len")) >= 40); /* IP and TCP */
+        uninstall(f, i);
+
+        {
+                const SockCase cases[] = {
+                        { "DPort", port_value, true },
+                        { "Family", "AF_INET", true },
+                        { "Family", "AF_INET6", false },
+                        { "Protocol", "IPPROTO_TCP", true },
+                        { "Protocol", "IPPROTO_UDP", false },
+                        { "SAddr", "\"127.0.0.0/8\"", true },
+                        { "DAddr", "\"10.0.0.0/8\"", false },
+                        { "NotDAddr", "\"127.0.0.0/8\"", false },
+                        { "SPortPriv", NULL, false },
+                };
+
+                check_sock_cases(f, listener, port, &queued, cases, ELEMENTSOF(cases), NULL);
+        }
+}
+
+/* net_device on the raw tracepoint net/net_dev_xmit: the device the child's packets leave
+ * by (lo), compared as its name. */
+static void test_net_device_raw_tracepoint(void **state) {
+        Fixture *f = *state;
+        _cleanup_close_ int listener = -1;
+        const SockPoint xmit = {
+                "net",
+                "net_dev_xmit",
+                "    - index: 2\n"
+                "      type: net_device\n",
+                "",
+                false,
+        };
+        const SockCase cases[] = {
+                { "Equal", "\"lo\"", true },
+                { "Equal", "\"eth9\"", false },
+                { "NotEqual", "\"lo\"", false },
+        };
+        uint16_t port;
+        json_t *arg = NULL;
+
+        if (!kernel_has(f, "tp_btf"))
+                skip();
+        listener = tcp_listener(&port);
+        check_sock_cases(f, listener, port, &xmit, cases, ELEMENTSOF(cases), &arg);
+        assert_non_null(arg);
+        assert_string_equal(
+                json_string_value(json_object_get(json_object_get(arg, "net_dev_arg"), "name")),
+                "lo");
+        json_decref(arg);
+}
+
+/* nop: read for nothing, and no argument in the event for it. */
+static void test_nop_argument(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *yaml = NULL;
+        _cleanup_close_ int listener = -1;
+        PolicyInstallation *i;
+        uint16_t port;
+        Child child;
+        json_t *e, *args;
+
+        if (!kernel_has(f, "tp_btf"))
+                skip();
+        listener = tcp_listener(&port);
+        events_clear(f);
+        child = child_spawn(child_tcp_connect, &port);
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: nop-test\n"
+                      "spec:\n"
+                      "  tracepoints:\n"
+                      "  - subsystem: sock\n"
+                      "    event: inet_sock_set_state\n"
+                      "    raw: true\n"
+                      "    args:\n"
+                      "    - index: 0\n"
+                      "      type: nop\n"
+                      "    - index: 2\n"
+                      "      type: int\n"
+                      "      label: newstate\n"
+                      "    selectors:\n"
+                      "    - matchPIDs:\n"
+                      "      - operator: In\n"
+                      "        values: [%d]\n"
+                      "      matchArgs:\n"
+                      "      - index: 1\n"
+                      "        operator: Equal\n"
+                      "        values: [\"4\"]\n",
+                      (int) child.pid);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        args = json_object_get(e, "args");
+        assert_int_equal(json_array_size(args), 1);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(args, 0), "label")),
+                            "newstate");
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(args, 0), "int_arg")),
+                         4);
+        uninstall(f, i);
+}
+
+/* Kernel functions (fentry or kprobes; the guest): hook the function with args, the
+ * child's calls only, and the filters; run fn(arg) in the child. Returns how many events it
+ * had, and in *ret_args the first one's args (a new reference). */
+static size_t kernel_hook_args(Fixture *f, const char *call_and_args, const char *filters,
+                               ChildFn fn, const void *arg, json_t **ret_args) {
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        size_t n;
+
+        events_clear(f);
+        child = child_spawn(fn, arg);
+        yaml = format("apiVersion: cilium.io/v1alpha1\n"
+                      "kind: TracingPolicy\n"
+                      "metadata:\n"
+                      "  name: kernel-types\n"
+                      "spec:\n"
+                      "  kprobes:\n"
+                      "%s"
+                      "    selectors:\n"
+                      "    - matchPIDs:\n"
+                      "      - operator: In\n"
+                      "        values: [%d]\n"
+                      "%s",
+                      call_and_args, (int) child.pid, filters);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        n = events_of(f, child.pid);
+        if (ret_args)
+                *ret_args = n > 0 ? json_incref(json_object_get(event_wait(f, child.pid), "args"))
+                                  : NULL;
+        uninstall(f, i);
+        return n;
+}
+
+static void child_setgid(const void *arg) {
+        if (setgid(4242) < 0)
+                _exit(errno);
+}
+
+static void child_unshare_uts(const void *arg) {
+        if (unshare(CLONE_NEWUTS) < 0)
+                _exit(errno);
+}
+
+static void child_open_path(const void *arg) {
+        char path[PATH_MAX];
+        int fd;
+
+        snprintf(path, sizeof(path), "%s", (const char *) arg); /* resident: see write_or_die() */
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                _exit(errno);
+}
+
+static bool json_array_has_string(json_t *array, const char *s) {
+        size_t k;
+        json_t *v;
+
+        json_array_foreach(array, k, v) {
+                if (streq(json_string_value(v) ?: "", s))
+                        return true;
+        }
+        return false;
+}
+
+/* cred on commit_creds: the ids, capabilities and user namespace a setgid() installs. */
+static void test_kernel_arg_cred(void **state) {
+        Fixture *f = *state;
+        json_t *args = NULL, *c, *ns;
+
+        if (!kernel_has(f, "fentry") && !kernel_has(f, "kprobe"))
+                skip();
+        assert_true(kernel_hook_args(f,
+                                     "  - call: commit_creds\n"
+                                     "    syscall: false\n"
+                                     "    args:\n"
+                                     "    - index: 0\n"
+                                     "      type: cred\n"
+                                     "      label: new\n",
+                                     "", child_setgid, NULL, &args) >= 1);
+        c = json_object_get(json_array_get(args, 0), "process_credentials_arg");
+        assert_non_null(c);
+        assert_int_equal(json_integer_value(json_object_get(c, "gid")), 4242);
+        assert_int_equal(json_integer_value(json_object_get(c, "egid")), 4242);
+        assert_int_equal(json_integer_value(json_object_get(c, "uid")), 0);
+        assert_true(json_array_has_string(json_object_get(json_object_get(c, "caps"), "effective"),
+                                          "CAP_SYS_ADMIN"));
+        ns = json_object_get(c, "user_ns");
+        assert_int_equal(json_integer_value(json_object_get(ns, "level")), 0);
+        assert_true(json_is_true(json_object_get(json_object_get(ns, "ns"), "is_host")));
+        json_decref(args);
+}
+
+/* capability on cap_capable: unshare(CLONE_NEWUTS) asks for CAP_SYS_ADMIN. */
+static void test_kernel_arg_capability(void **state) {
+        Fixture *f = *state;
+        const char *hook = "  - call: cap_capable\n"
+                           "    syscall: false\n"
+                           "    args:\n"
+                           "    - index: 2\n"
+                           "      type: capability\n";
+        json_t *args = NULL, *c;
+
+        if (!kernel_has(f, "fentry") && !kernel_has(f, "kprobe"))
+                skip();
+        assert_true(kernel_hook_args(f, hook,
+                                     "      matchArgs:\n"
+                                     "      - index: 2\n"
+                                     "        operator: Equal\n"
+                                     "        values: [\"21\"]\n",
+                                     child_unshare_uts, NULL, &args) >= 1);
+        c = json_object_get(json_array_get(args, 0), "capability_arg");
+        assert_int_equal(json_integer_value(json_object_get(c, "value")), 21);
+        assert_string_equal(json_string_value(json_object_get(c, "name")), "CAP_SYS_ADMIN");
+        json_decref(args);
+        assert_int_equal(kernel_hook_args(f, hook,
+                                          "      matchArgs:\n"
+                                          "      - index: 2\n"
+                                          "        operator: Equal\n"
+                                          "        values: [\"12\"]\n", /* CAP_NET_ADMIN */
+                                          child_unshare_uts, NULL, NULL),
+                         0);
+}
+
+/* filename on do_filp_open: the name the caller gave, compared as a string. */
+static void test_kernel_arg_filename(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "filename-arg"), *equal = NULL;
+        const char *hook = "  - call: do_filp_open\n"
+                           "    syscall: false\n"
+                           "    args:\n"
+                           "    - index: 1\n"
+                           "      type: filename\n";
+        json_t *args = NULL;
+
+        if (!kernel_has(f, "fentry") && !kernel_has(f, "kprobe"))
+                skip();
+        close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+        equal = format("      matchArgs:\n"
+                       "      - index: 1\n"
+                       "        operator: Equal\n"
+                       "        values: [\"%s\"]\n",
+                       path);
+        assert_int_equal(kernel_hook_args(f, hook, equal, child_open_path, path, &args), 1);
+        assert_string_equal(
+                json_string_value(json_object_get(json_array_get(args, 0), "string_arg")), path);
+        json_decref(args);
+        assert_int_equal(kernel_hook_args(f, hook,
+                                          "      matchArgs:\n"
+                                          "      - index: 1\n"
+                                          "        operator: Postfix\n"
+                                          "        values: [\"/no-such-name\"]\n",
+                                          child_open_path, path, NULL),
+                         0);
+}
+
+/* sock on tcp_connect: the connection being made (TCP_SYN_SENT), and DPort. */
+static void test_kernel_arg_sock(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *dport = NULL, *other = NULL;
+        _cleanup_close_ int listener = -1;
+        const char *hook = "  - call: tcp_connect\n"
+                           "    syscall: false\n"
+                           "    args:\n"
+                           "    - index: 0\n"
+                           "      type: sock\n";
+        uint16_t port;
+        json_t *args = NULL, *s;
+
+        if (!kernel_has(f, "fentry") && !kernel_has(f, "kprobe"))
+                skip();
+        listener = tcp_listener(&port);
+        dport = format("      matchArgs:\n"
+                       "      - index: 0\n"
+                       "        operator: DPort\n"
+                       "        values: [\"%u\"]\n"
+                       "      - index: 0\n"
+                       "        operator: DAddr\n"
+                       "        values: [\"127.0.0.1\"]\n",
+                       port);
+        other = format("      matchArgs:\n"
+                       "      - index: 0\n"
+                       "        operator: DPort\n"
+                       "        values: [\"%u\"]\n",
+                       port == 65535 ? 1024 : port + 1);
+        assert_int_equal(kernel_hook_args(f, hook, dport, child_tcp_connect, &port, &args), 1);
+        s = json_object_get(json_array_get(args, 0), "sock_arg");
+        assert_string_equal(json_string_value(json_object_get(s, "family")), "AF_INET");
+        assert_string_equal(json_string_value(json_object_get(s, "protocol")), "IPPROTO_TCP");
+        assert_string_equal(json_string_value(json_object_get(s, "daddr")), "127.0.0.1");
+        assert_int_equal(json_integer_value(json_object_get(s, "dport")), port);
+        assert_string_equal(json_string_value(json_object_get(s, "state")), "TCP_SYN_SENT");
+        json_decref(args);
+        for (int fd; (fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC)) >= 0;)
+                close(fd);
+        assert_int_equal(kernel_hook_args(f, hook, other, child_tcp_connect, &port, NULL), 0);
+}
+
+/* socket and sockaddr on security_socket_connect: the address is the kernel's copy. */
+static void test_kernel_arg_socket_sockaddr(void **state) {
+        Fixture *f = *state;
+        ConnectCase v4 = { AF_INET, 4242, NULL };
+        json_t *args = NULL, *s;
+
+        if (!kernel_has(f, "fentry") && !kernel_has(f, "kprobe"))
+                skip();
+        assert_int_equal(kernel_hook_args(f,
+                                          "  - call: security_socket_connect\n"
+                                          "    syscall: false\n"
+                                          "    args:\n"
+                                          "    - index: 0\n"
+                                          "      type: socket\n"
+                                          "    - index: 1\n"
+                                          "      type: sockaddr\n",
+                                          "      matchArgs:\n"
+                                          "      - index: 1\n"
+                                          "        operator: SPort\n"
+                                          "        values: [\"4242\"]\n"
+                                          "      - index: 0\n"
+                                          "        operator: Protocol\n"
+                                          "        values: [IPPROTO_UDP]\n",
+                                          child_connect, &v4, &args),
+                         1);
+        s = json_object_get(json_array_get(args, 0), "sock_arg");
+        assert_string_equal(json_string_value(json_object_get(s, "family")), "AF_INET");
+        assert_string_equal(json_string_value(json_object_get(s, "type")), "SOCK_DGRAM");
+        assert_sockaddr_json(json_incref(json_object_get(json_array_get(args, 1), "sockaddr_arg")),
+                             "AF_INET", "127.0.0.1", 4242);
+        json_decref(args);
+}
+
 /* ---- Refusals ---- */
 
 static const char *policy_header = "apiVersion: cilium.io/v1alpha1\n"
@@ -3248,6 +4002,16 @@ int main(int argc, char *argv[]) {
                 cmocka_unit_test_setup(test_tracepoint, test_setup),
                 cmocka_unit_test_setup(test_tracepoint_sigkill, test_setup),
                 cmocka_unit_test_setup(test_raw_tracepoint, test_setup),
+                cmocka_unit_test_setup(test_char_iovec, test_setup),
+                cmocka_unit_test_setup(test_sock_raw_tracepoint, test_setup),
+                cmocka_unit_test_setup(test_nop_argument, test_setup),
+                cmocka_unit_test_setup(test_skb_raw_tracepoint, test_setup),
+                cmocka_unit_test_setup(test_net_device_raw_tracepoint, test_setup),
+                cmocka_unit_test_setup(test_kernel_arg_cred, test_setup),
+                cmocka_unit_test_setup(test_kernel_arg_capability, test_setup),
+                cmocka_unit_test_setup(test_kernel_arg_filename, test_setup),
+                cmocka_unit_test_setup(test_kernel_arg_sock, test_setup),
+                cmocka_unit_test_setup(test_kernel_arg_socket_sockaddr, test_setup),
                 cmocka_unit_test_setup(test_tracepoint_syscall_id, test_setup),
                 cmocka_unit_test_setup(test_refused, test_setup),
                 cmocka_unit_test_setup(test_refused_whole, test_setup),

@@ -567,6 +567,205 @@ static void test_kernel_arguments(void **state) {
                        "pointer, which the arguments of a system call never are");
 }
 
+/* char_iovec, sock, socket, cred, capability, filename: what is planned and what is not. */
+static void test_argument_types(void **state) {
+        EngineCapabilities debian = caps_debian(), minimal = caps_minimal();
+
+        assert_planned_on_sys_enter("  kprobes:\n"
+                                    "  - call: sys_writev\n"
+                                    "    args:\n"
+                                    "    - index: 0\n"
+                                    "      type: fd\n"
+                                    "    - index: 1\n"
+                                    "      type: char_iovec\n"
+                                    "      sizeArgIndex: 3\n");
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_writev\n"
+                       "    args:\n"
+                       "    - index: 1\n"
+                       "      type: char_iovec\n",
+                       &minimal,
+                       "kprobes[0] sys_writev: argument 0: char_iovec needs sizeArgIndex (1 to "
+                       "5), the argument that counts the vectors");
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_writev\n"
+                       "    args:\n"
+                       "    - index: 1\n"
+                       "      type: char_iovec\n"
+                       "      sizeArgIndex: 3\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 1\n"
+                       "        operator: Equal\n"
+                       "        values: [\"x\"]\n",
+                       &minimal,
+                       "kprobes[0] sys_writev: selector 0: matchArgs on argument 0 of type "
+                       "char_iovec is not implemented by this engine yet");
+
+        assert_planned("  kprobes:\n"
+                       "  - call: tcp_connect\n"
+                       "    syscall: false\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: sock\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 0\n"
+                       "        operator: Family\n"
+                       "        values: [AF_INET]\n"
+                       "      - index: 0\n"
+                       "        operator: Protocol\n"
+                       "        values: [IPPROTO_TCP]\n"
+                       "      - index: 0\n"
+                       "        operator: State\n"
+                       "        values: [TCP_SYN_SENT]\n"
+                       "    - matchArgs:\n"
+                       "      - index: 0\n"
+                       "        operator: DAddr\n"
+                       "        values: [\"127.0.0.0/8\"]\n"
+                       "      - index: 0\n"
+                       "        operator: NotSAddr\n"
+                       "        values: [\"10.0.0.0/8\"]\n"
+                       "      - index: 0\n"
+                       "        operator: DPort\n"
+                       "        values: [\"80\", \"8000:8999\"]\n"
+                       "      - index: 0\n"
+                       "        operator: NotSPort\n"
+                       "        values: [\"22\"]\n"
+                       "    - matchArgs:\n"
+                       "      - index: 0\n"
+                       "        operator: DPortPriv\n"
+                       "      - index: 0\n"
+                       "        operator: NotSPortPriv\n",
+                       &debian, HOOK_MECHANISM_FENTRY, "tcp_connect");
+        assert_planned("  kprobes:\n"
+                       "  - call: security_socket_connect\n"
+                       "    syscall: false\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: socket\n"
+                       "    - index: 1\n"
+                       "      type: sockaddr\n",
+                       &debian, HOOK_MECHANISM_FENTRY, "security_socket_connect");
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_connect\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: sock\n",
+                       &debian,
+                       "kprobes[0] sys_connect: argument 0 (index 0): type sock is a kernel "
+                       "pointer, which the arguments of a system call never are");
+        assert_refused("  tracepoints:\n"
+                       "  - subsystem: sock\n"
+                       "    event: inet_sock_set_state\n"
+                       "    args:\n"
+                       "    - index: 5\n"
+                       "      type: sock\n",
+                       &minimal,
+                       "tracepoints[0] sock/inet_sock_set_state: argument 0 (index 5): type "
+                       "sock is not implemented by this engine for tracepoints yet");
+
+        assert_planned("  kprobes:\n"
+                       "  - call: commit_creds\n"
+                       "    syscall: false\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: cred\n",
+                       &debian, HOOK_MECHANISM_FENTRY, "commit_creds");
+        assert_planned("  kprobes:\n"
+                       "  - call: cap_capable\n"
+                       "    syscall: false\n"
+                       "    args:\n"
+                       "    - index: 2\n"
+                       "      type: capability\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 2\n"
+                       "        operator: Equal\n"
+                       "        values: [\"21\"]\n",
+                       &debian, HOOK_MECHANISM_FENTRY, "cap_capable");
+        assert_planned("  kprobes:\n"
+                       "  - call: do_filp_open\n"
+                       "    syscall: false\n"
+                       "    args:\n"
+                       "    - index: 1\n"
+                       "      type: filename\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 1\n"
+                       "        operator: Prefix\n"
+                       "        values: [\"/etc/\"]\n",
+                       &debian, HOOK_MECHANISM_FENTRY, "do_filp_open");
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_openat\n"
+                       "    args:\n"
+                       "    - index: 1\n"
+                       "      type: filename\n",
+                       &debian,
+                       "kprobes[0] sys_openat: argument 0 (index 1): type filename is a kernel "
+                       "pointer, which the arguments of a system call never are");
+        /* nop: read for nothing, so that a hook can have no argument shown. */
+        assert_planned("  kprobes:\n"
+                       "  - call: create_user_ns\n"
+                       "    syscall: false\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: nop\n",
+                       &debian, HOOK_MECHANISM_FENTRY, "create_user_ns");
+        assert_planned("  kprobes:\n"
+                       "  - call: dev_queue_xmit\n"
+                       "    syscall: false\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: skb\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 0\n"
+                       "        operator: DAddr\n"
+                       "        values: [\"127.0.0.1\"]\n"
+                       "      - index: 0\n"
+                       "        operator: Protocol\n"
+                       "        values: [IPPROTO_UDP]\n"
+                       "      - index: 0\n"
+                       "        operator: NotDPortPriv\n",
+                       &debian, HOOK_MECHANISM_FENTRY, "dev_queue_xmit");
+        assert_refused("  kprobes:\n"
+                       "  - call: dev_queue_xmit\n"
+                       "    syscall: false\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: skb\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 0\n"
+                       "        operator: State\n"
+                       "        values: [TCP_SYN_SENT]\n",
+                       &debian,
+                       "kprobes[0] dev_queue_xmit: selector 0: matchArgs: operator State compares "
+                       "a socket's TCP state, which a packet (skb) does not have");
+        assert_planned("  kprobes:\n"
+                       "  - call: dev_hard_start_xmit\n"
+                       "    syscall: false\n"
+                       "    args:\n"
+                       "    - index: 1\n"
+                       "      type: net_device\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 1\n"
+                       "        operator: Equal\n"
+                       "        values: [\"lo\"]\n",
+                       &debian, HOOK_MECHANISM_FENTRY, "dev_hard_start_xmit");
+        assert_refused("  kprobes:\n"
+                       "  - call: security_inode_follow_link\n"
+                       "    syscall: false\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: dentry\n",
+                       &debian,
+                       "kprobes[0] security_inode_follow_link: argument 0 (index 0): type dentry "
+                       "is not implemented by this engine yet");
+}
+
 static void test_hook_kinds(void **state) {
         EngineCapabilities minimal = caps_minimal();
 
@@ -777,6 +976,7 @@ int main(void) {
                 cmocka_unit_test(test_substring),
                 cmocka_unit_test(test_sockaddr),
                 cmocka_unit_test(test_follow_children),
+                cmocka_unit_test(test_argument_types),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -243,6 +243,73 @@ static void test_misaligned(void **state) {
         assert_int_equal(record_decode(shifted, sizeof(struct tg_exit_record), &r), -EBADMSG);
 }
 
+/* A generic record with one argument of type and size (data zero, value as given). */
+static size_t build_generic_arg(uint64_t *buf, uint8_t type, uint32_t size, uint64_t value) {
+        struct tg_generic_record *r = (void *) buf;
+        struct tg_generic_arg *a = (void *) (r + 1);
+        size_t total = sizeof(*r) + sizeof(*a) + ((size + 7) & ~7U);
+
+        memset(buf, 0, total);
+        r->header.op = TG_OP_GENERIC;
+        r->header.version = TG_RECORD_VERSION;
+        r->header.size = total;
+        r->action = TG_ACTION_POST;
+        r->n_args = 1;
+        a->type = type;
+        a->size = size;
+        a->value = value;
+        return total;
+}
+
+/* The sizes of sock, socket, cred, char_iovec, capability and nop arguments. */
+static void test_generic_argument_sizes(void **state) {
+        uint64_t buf[(sizeof(struct tg_generic_record) + sizeof(struct tg_generic_arg) +
+                      TG_GENERIC_BUF_MAX + 8) /
+                     8];
+        Record r;
+
+        assert_int_equal(record_decode(buf,
+                                       build_generic_arg(buf, TG_ARG_SOCK,
+                                                         sizeof(struct tg_generic_sock), 0),
+                                       &r),
+                         0);
+        assert_int_equal(record_decode(buf, build_generic_arg(buf, TG_ARG_SOCKET, 0, 0), &r), 0);
+        assert_int_equal(record_decode(buf, build_generic_arg(buf, TG_ARG_SOCK, 24, 0), &r),
+                         -EBADMSG);
+        assert_int_equal(record_decode(buf,
+                                       build_generic_arg(buf, TG_ARG_CRED,
+                                                         sizeof(struct tg_generic_cred), 0),
+                                       &r),
+                         0);
+        assert_int_equal(record_decode(buf, build_generic_arg(buf, TG_ARG_CRED, 56, 0), &r),
+                         -EBADMSG);
+        assert_int_equal(record_decode(buf, build_generic_arg(buf, TG_ARG_CHAR_IOVEC, 11, 11), &r),
+                         0);
+        /* More bytes than the vectors had, or than the engine copies. */
+        assert_int_equal(record_decode(buf, build_generic_arg(buf, TG_ARG_CHAR_IOVEC, 11, 10), &r),
+                         -EBADMSG);
+        assert_int_equal(record_decode(buf,
+                                       build_generic_arg(buf, TG_ARG_CHAR_IOVEC,
+                                                         TG_GENERIC_BUF_MAX + 8, UINT64_MAX),
+                                       &r),
+                         -EBADMSG);
+        assert_int_equal(record_decode(buf, build_generic_arg(buf, TG_ARG_CAPABILITY, 0, 21), &r),
+                         0);
+        assert_int_equal(record_decode(buf, build_generic_arg(buf, TG_ARG_NOP, 8, 0), &r),
+                         -EBADMSG);
+        /* A filename is text: terminated by its only NUL. */
+        {
+                char *data = (char *) buf + sizeof(struct tg_generic_record) +
+                             sizeof(struct tg_generic_arg);
+                size_t size = build_generic_arg(buf, TG_ARG_FILENAME, 7, 0);
+
+                memcpy(data, "/etc/x", 7);
+                assert_int_equal(record_decode(buf, size, &r), 0);
+                data[6] = 'y';
+                assert_int_equal(record_decode(buf, size, &r), -EBADMSG);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_exec_good),
@@ -256,6 +323,7 @@ int main(void) {
                 cmocka_unit_test(test_lengths_past_end),
                 cmocka_unit_test(test_unterminated_strings),
                 cmocka_unit_test(test_misaligned),
+                cmocka_unit_test(test_generic_argument_sizes),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
