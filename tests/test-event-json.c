@@ -542,14 +542,21 @@ static void test_invalid(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_exec_every_field),   cmocka_unit_test(test_auid_unset),
-                cmocka_unit_test(test_missing_parent),     cmocka_unit_test(test_flags),
-                cmocka_unit_test(test_exit_status),        cmocka_unit_test(test_exit_signal),
-                cmocka_unit_test(test_signal_names),       cmocka_unit_test(test_join_arguments),
-                cmocka_unit_test(test_arguments_not_utf8), cmocka_unit_test(test_long_arguments),
-                cmocka_unit_test(test_sockaddr_arg),       cmocka_unit_test(test_invalid),
+                cmocka_unit_test(test_exec_every_field),
+                cmocka_unit_test(test_auid_unset),
+                cmocka_unit_test(test_missing_parent),
+                cmocka_unit_test(test_flags),
+                cmocka_unit_test(test_exit_status),
+                cmocka_unit_test(test_exit_signal),
+                cmocka_unit_test(test_signal_names),
+                cmocka_unit_test(test_join_arguments),
+                cmocka_unit_test(test_arguments_not_utf8),
+                cmocka_unit_test(test_long_arguments),
+                cmocka_unit_test(test_sockaddr_arg),
+                cmocka_unit_test(test_invalid),
                 cmocka_unit_test(test_uprobe_offset_usdt),
-                cmocka_unit_test(test_kernel_type_args),   cmocka_unit_test(test_skb_arg),
+                cmocka_unit_test(test_kernel_type_args),
+                cmocka_unit_test(test_skb_arg),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
