@@ -10,6 +10,7 @@
  * deadline, and "no event" is one consume of everything there is.
  */
 #include <arpa/inet.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -3943,6 +3944,15 @@ static void test_disabled_mechanism(void **state) {
         assert_non_null(strstr(error, "tp_btf/sys_enter: disabled by --disable-mechanism"));
 }
 
+static bool kernel_has_rdonly_cast(void) {
+        struct btf *vmlinux = btf__load_vmlinux_btf();
+        bool found =
+                vmlinux && btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
+
+        btf__free(vmlinux);
+        return found;
+}
+
 int main(int argc, char *argv[]) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup(test_hook_status, test_setup),
@@ -4029,7 +4039,14 @@ int main(int argc, char *argv[]) {
         /* TEST_FILTER=test_uprobe* runs only those (cmocka's wildcards). */
         if (getenv("TEST_FILTER"))
                 cmocka_set_test_filter(getenv("TEST_FILTER"));
-        r = cmocka_run_group_tests_name("engine", tests, group_setup, group_teardown);
+        /* Without the kfunc the engine takes the probe-read variant in both groups. */
+        if (kernel_has_rdonly_cast())
+                r = cmocka_run_group_tests_name("engine", tests, group_setup, group_teardown);
+        else {
+                printf("This kernel has no bpf_rdonly_cast(): only the probe-read variant "
+                       "runs.\n");
+                r = 0;
+        }
         r += cmocka_run_group_tests_name("engine, probe-read variant", tests,
                                          group_setup_probe_read, group_teardown);
         return r;
