@@ -529,6 +529,7 @@ static void add_hook(Compiler *k, const PolicyHook *h) {
         struct tg_policy_hook *out = &k->c->hooks[k->c->n_hooks];
         CompiledHookInfo *info = &k->c->hook_info[k->c->n_hooks++];
         const char **labels, **resolve;
+        size_t filter_first;
 
         out->kind = compiled_hook_kind(h->kind);
         out->flags = (h->syscall && (h->kind == POLICY_HOOK_KPROBE || h->kind == POLICY_HOOK_FENTRY)
@@ -541,6 +542,8 @@ static void add_hook(Compiler *k, const PolicyHook *h) {
         out->n_selectors = (uint8_t) h->n_selectors;
         out->selector_first = (uint32_t) k->c->n_selectors;
         out->syscall_nr = TG_POLICY_NO_SYSCALL;
+        /* Tetragon's default: an int. */
+        out->return_type = h->has_return_arg ? compiled_arg_type(h->return_arg.type) : TG_ARG_INT;
 
         labels = arena_alloc_array(k->c->arena, MAX(h->n_args, (size_t) 1), sizeof(char *));
         resolve = arena_alloc_array(k->c->arena, MAX(h->n_args, (size_t) 1), sizeof(char *));
@@ -608,8 +611,13 @@ static void add_hook(Compiler *k, const PolicyHook *h) {
                 info->addrs = o;
         }
 
+        filter_first = k->c->n_filters;
         for (size_t i = 0; i < h->n_selectors; i++)
                 add_selector(k, &h->selectors[i]);
+        /* matchReturnArgs compare the return value, as returnArg types it. */
+        for (size_t f = filter_first; f < k->c->n_filters; f++)
+                if (k->c->filters[f].kind == TG_FILTER_RETURN_ARG)
+                        k->c->filters[f].arg_type = out->return_type;
 }
 
 static int too_big(DiagnosticList *diags, const Policy *pol, const char *what, size_t n,
