@@ -716,7 +716,7 @@ static __always_inline void V(run_actions)(struct eval *e, struct tg_policy_hook
                 counters_add(e, has_selector, C_RATE_LIMITED);
                 return;
         }
-        if (hook->flags & TG_POLICY_HOOK_RETURN) {
+        if (hook->flags & TG_POLICY_HOOK_AT_RETURN) {
                 return_park(e, hook, has_selector, out);
                 return;
         }

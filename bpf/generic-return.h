@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Return probes (return: true): one event per call, posted when the function returns,
- * with the arguments it was called with and what it returned.
+ * with the arguments it was called with and what it returned. A hook with a returnCopy
+ * argument is posted at return too (as Tetragon does), without the return value.
  *
  * Entry does everything it does for other hooks (selectors, actions: a Sigkill or an
  * Override happens before the call), and builds the record; instead of posting it, it
  * parks it in gen_pending under (thread, hook slot), with one more argument at its end
- * for the return value. The return program of the point (sys_exit, fexit, kretprobe or
- * uretprobe) takes it back: it checks the matched selector's matchReturnArgs against the
- * return value, reads the returnCopy buffers (a read(2) buffer is filled only now), fills
- * the return value in, posts, and deletes the entry.
+ * for the return value (return: true). The return program of the point (sys_exit, fexit, kretprobe
+ * or uretprobe) takes it back: it checks the matched selector's matchReturnArgs against the return
+ * value, reads the returnCopy buffers (a read(2) buffer is filled only now), fills the return value
+ * in, posts, and deletes the entry.
  *
  * The key is the thread and the hook: a thread runs one call of a syscall at a time, and
  * a hook's slot is one function. A kernel function that recurses (or one a signal handler
@@ -72,14 +73,17 @@ static __always_inline void return_park(struct eval *e, struct tg_policy_hook *h
         /* emit_arg() leaves room for the largest argument: this always fits. */
         if (off > TG_GENERIC_RECORD_MAX - sizeof(*ret) || off < sizeof(*r))
                 return;
-        ret = (void *) &out->data[off];
-        ret->type = hook->return_type;
-        ret->flags = 0;
-        ret->pad = 0;
-        ret->size = 0;
-        ret->value = 0;
-        r->flags |= TG_GENERIC_RECORD_RETURN;
-        r->header.size = off + sizeof(*ret);
+        r->header.size = off;
+        if (hook->flags & TG_POLICY_HOOK_RETURN) {
+                ret = (void *) &out->data[off];
+                ret->type = hook->return_type;
+                ret->flags = 0;
+                ret->pad = 0;
+                ret->size = 0;
+                ret->value = 0;
+                r->flags |= TG_GENERIC_RECORD_RETURN;
+                r->header.size = off + sizeof(*ret);
+        }
         if (bpf_map_update_elem(&gen_pending, &key, out, BPF_ANY) < 0)
                 counters_add(e, has_selector, C_LOST);
 }
@@ -167,7 +171,7 @@ static long return_hook(__u32 i, void *data) {
         pslot = ctx->list->refs[bounded(i, TG_GENERIC_MAX_HOOKS_PER_POINT - 1)].policy;
         hook = bpf_map_lookup_elem(&gen_hooks, &hslot);
         policy = bpf_map_lookup_elem(&gen_policies, &pslot);
-        if (!hook || !policy || !(hook->flags & TG_POLICY_HOOK_RETURN))
+        if (!hook || !policy || !(hook->flags & TG_POLICY_HOOK_AT_RETURN))
                 return 0;
         key.pid_tgid = rs->pid_tgid;
         key.hook = hslot;
@@ -181,8 +185,7 @@ static long return_hook(__u32 i, void *data) {
         e->policy_slot = pslot;
         e->selector_slot = hook->selector_first + r->selector;
         /* A reload may have put another policy's hook in the slot since the entry. */
-        if (r->policy_id != policy->id || size > TG_GENERIC_RECORD_MAX ||
-            size < sizeof(*r) + sizeof(*ret))
+        if (r->policy_id != policy->id || size > TG_GENERIC_RECORD_MAX || size < sizeof(*r))
                 goto done;
         rs->ret = int_value(hook->return_type, rs->raw);
 
@@ -199,11 +202,13 @@ static long return_hook(__u32 i, void *data) {
                         goto done;
         }
 
-        off = size - sizeof(*ret);
-        if (off > TG_GENERIC_RECORD_MAX - sizeof(*ret))
-                goto done;
-        ret = (void *) &p->data[off];
-        ret->value = rs->ret;
+        if (r->flags & TG_GENERIC_RECORD_RETURN) {
+                off = size - sizeof(*ret);
+                if (off < sizeof(*r) || off > TG_GENERIC_RECORD_MAX - sizeof(*ret))
+                        goto done;
+                ret = (void *) &p->data[off];
+                ret->value = rs->ret;
+        }
         return_copy(p, r->n_args, (__s64) rs->ret,
                     hook->kind == TG_POLICY_HOOK_UPROBE || (hook->flags & TG_POLICY_HOOK_SYSCALL));
 

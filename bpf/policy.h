@@ -52,6 +52,7 @@ enum tg_policy_hook_flags {
         TG_POLICY_HOOK_RAW = 1 << 2,       /* raw tracepoint */
         TG_POLICY_HOOK_CALL_LIST = 1 << 3, /* call: list:NAME, expanded by the installer */
         TG_POLICY_HOOK_IGNORE_MISSING = 1 << 4,
+        TG_POLICY_HOOK_AT_RETURN = 1 << 5, /* posted at return: return: true, or returnCopy */
 };
 
 enum tg_policy_arg_type {

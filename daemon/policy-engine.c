@@ -330,7 +330,7 @@ static int installation_new(const CompiledPolicy *c, PolicyPlan *plan, PolicyIns
 
                 i->n_hooks++;
                 h->mechanism = p->mechanism;
-                h->ret = c->hooks[k].flags & TG_POLICY_HOOK_RETURN;
+                h->ret = c->hooks[k].flags & TG_POLICY_HOOK_AT_RETURN;
                 h->point = p->mechanism == HOOK_MECHANISM_SYS_ENTER ? p->syscall_nr : -1;
                 h->name = TAKE_PTR(p->name);
                 h->function = TAKE_PTR(p->function);

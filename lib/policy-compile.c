@@ -561,7 +561,12 @@ static void add_hook(Compiler *k, const PolicyHook *h) {
                 out->arg_size_index[i] = (uint8_t) a->size_arg_index;
                 labels[i] = copy(k, a->label);
                 resolve[i] = copy(k, a->resolve);
+                /* Tetragon reads a returnCopy buffer at return, return: true or not. */
+                if (a->return_copy)
+                        out->flags |= TG_POLICY_HOOK_AT_RETURN;
         }
+        if (h->ret)
+                out->flags |= TG_POLICY_HOOK_AT_RETURN;
 
         *info = (CompiledHookInfo){
                 .kind = h->kind,

@@ -349,12 +349,6 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
                                       "argument %zu: index %u, but this engine reads a "
                                       "function's arguments 0 to 4",
                                       i, h->arg_index[i]);
-                if ((h->arg_flags[i] & TG_POLICY_ARG_RETURN_COPY) &&
-                    !(h->flags & TG_POLICY_HOOK_RETURN))
-                        return refuse(p,
-                                      "argument %zu: returnCopy needs return: true (the buffer "
-                                      "is read when the function returns)",
-                                      i);
                 if ((h->arg_flags[i] & TG_POLICY_ARG_RETURN_COPY) && t != TG_ARG_CHAR_BUF)
                         return refuse(p,
                                       "argument %zu: returnCopy of type %s is not implemented "
@@ -387,15 +381,21 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
 static int check_return(Planner *p, const struct tg_policy_hook *h, HookClass class) {
         const CompiledHookInfo *info = &p->policy->hook_info[p->hook];
 
-        /* The parser takes returnArg and returnArgAction only with return: true. */
-        if (!(h->flags & TG_POLICY_HOOK_RETURN))
+        bool ret = h->flags & TG_POLICY_HOOK_RETURN;
+
+        /* return: true, or a returnCopy argument (read at return with or without it). */
+        if (!(h->flags & TG_POLICY_HOOK_AT_RETURN))
                 return 0;
         switch (class) {
         case HOOK_CLASS_TRACEPOINT:
         case HOOK_CLASS_RAW_TRACEPOINT:
-                return refuse(p, "return: true on a tracepoint: a tracepoint is a point, not a "
-                                 "function, and has no return");
+                return refuse(p,
+                              "%s on a tracepoint: a tracepoint is a point, not a function, "
+                              "and has no return",
+                              ret ? "return: true" : "returnCopy");
         case HOOK_CLASS_LSM:
+                if (!ret)
+                        return refuse(p, "returnCopy on an LSM hook: it has no return probe");
                 return refuse(p, "return: true on an LSM hook: its return value is the verdict "
                                  "an Override action sets, not something to probe");
         case HOOK_CLASS_SYSCALL:
@@ -405,6 +405,9 @@ static int check_return(Planner *p, const struct tg_policy_hook *h, HookClass cl
         case _HOOK_CLASS_MAX:
                 break;
         }
+        /* The parser takes returnArg and returnArgAction only with return: true. */
+        if (!ret)
+                return 0;
         switch (info->return_arg_action) {
         case 0:
         case TG_ACTION_POST:
@@ -845,7 +848,7 @@ static int plan_hook(Planner *p, HookPlan *out) {
                 }
         }
 
-        if ((h->flags & TG_POLICY_HOOK_RETURN) && return_mechanism_name(m)) {
+        if ((h->flags & TG_POLICY_HOOK_AT_RETURN) && return_mechanism_name(m)) {
                 if (asprintf(&out->status, "%s + %s", mechanisms[m].name,
                              return_mechanism_name(m)) < 0)
                         out->status = NULL;

@@ -2669,8 +2669,9 @@ static void child_read_file(const void *arg) {
         _exit((int) read(fd, buf, sizeof(buf)));
 }
 
-/* returnCopy: read(2)'s buffer as it is at return, as many bytes as read() returned. */
-static void return_copy_read(Fixture *f) {
+/* returnCopy: read(2)'s buffer as it is at return, as many bytes as read() returned; with
+ * return: true or without (the event is posted at return all the same, without "return"). */
+static void return_copy_read(Fixture *f, bool with_return) {
         static const char content[] = "read at return";
         _cleanup_free_ char *path = temp_path(f, "ret-read"), *yaml = NULL;
         PolicyInstallation *i;
@@ -2690,7 +2691,7 @@ static void return_copy_read(Fixture *f) {
                       "spec:\n"
                       "  kprobes:\n"
                       "  - call: sys_read\n"
-                      "    return: true\n"
+                      "%s"
                       "    args:\n"
                       "    - index: 0\n"
                       "      type: fd\n"
@@ -2700,9 +2701,6 @@ static void return_copy_read(Fixture *f) {
                       "      sizeArgIndex: 3\n"
                       "    - index: 2\n"
                       "      type: size_t\n"
-                      "    returnArg:\n"
-                      "      index: 0\n"
-                      "      type: int\n"
                       "    selectors:\n"
                       "    - matchPIDs:\n"
                       "      - operator: In\n"
@@ -2711,7 +2709,7 @@ static void return_copy_read(Fixture *f) {
                       "      - index: 0\n"
                       "        operator: Equal\n"
                       "        values: [\"%s\"]\n",
-                      (int) child.pid, path);
+                      with_return ? "    return: true\n" : "", (int) child.pid, path);
         i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
         status = child_run(&child);
         assert_true(WIFEXITED(status));
@@ -2726,7 +2724,10 @@ static void return_copy_read(Fixture *f) {
         assert_string_equal(
                 json_string_value(json_object_get(json_array_get(args, 1), "bytes_arg")),
                 "cmVhZCBhdCByZXR1cm4=");
-        assert_int_equal(return_int(e), strlen(content));
+        if (with_return)
+                assert_int_equal(return_int(e), strlen(content));
+        else
+                assert_null(json_object_get(e, "return"));
         assert_int_equal(events_of(f, child.pid), 1);
         uninstall(f, i);
 }
@@ -2774,7 +2775,9 @@ static void return_syscalls(Fixture *f, const char *mechanism) {
         events_clear(f);
         return_match_return_args(f);
         events_clear(f);
-        return_copy_read(f);
+        return_copy_read(f, true);
+        events_clear(f);
+        return_copy_read(f, false);
         events_clear(f);
         return_sigkill_at_entry(f);
 }
@@ -2819,7 +2822,7 @@ static PolicyInstallation *install_as_return(Fixture *f, const char *yaml) {
         assert_int_equal(policy_parse_buffer("test.yaml", yaml, strlen(yaml), &diags, &file), 0);
         assert_non_null(file);
         assert_int_equal(policy_compile(&file->policies[0], &diags, &compiled), 0);
-        compiled->hooks[0].flags |= TG_POLICY_HOOK_RETURN;
+        compiled->hooks[0].flags |= TG_POLICY_HOOK_RETURN | TG_POLICY_HOOK_AT_RETURN;
         compiled->hooks[0].return_type = TG_ARG_INT;
         if (f->backend.install(f->backend.userdata, compiled, POLICY_MODE_ENFORCE, &i, &error) < 0)
                 fail_msg("install failed: %s", strempty(error));
@@ -2974,16 +2977,6 @@ static void test_refused(void **state) {
                 "    - index: 40\n"
                 "      type: int\n",
                 "tracepoint raw_syscalls/sys_enter has 6 fields: argument 0 reads index 40");
-        assert_refused(f,
-                       "  kprobes:\n"
-                       "  - call: sys_write\n"
-                       "    args:\n"
-                       "    - index: 1\n"
-                       "      type: char_buf\n"
-                       "      returnCopy: true\n"
-                       "    - index: 2\n"
-                       "      type: size_t\n",
-                       "kprobes[0] sys_write: argument 0: returnCopy needs a return hook");
         assert_refused(
                 f,
                 "  podSelector:\n"
