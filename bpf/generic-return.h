@@ -114,7 +114,7 @@ static long return_filter(__u32 i, void *unused) {
 
 /* The returnCopy buffers of the parked record p: the bytes the function filled, as many
  * as it returned (at most the room entry left, which sizeArgIndex bounds). */
-static __always_inline void return_copy(struct event_scratch *p, __u32 n_args, __s64 ret,
+static __always_inline void return_copy(struct event_scratch *p, __u32 n_args, __u32 end, __s64 ret,
                                         bool user) {
         __u32 off = sizeof(struct tg_generic_record);
 
@@ -123,7 +123,9 @@ static __always_inline void return_copy(struct event_scratch *p, __u32 n_args, _
                 __u32 size, n;
                 __u64 buf;
 
-                if (i >= n_args || off > TG_GENERIC_RECORD_MAX - sizeof(*arg) - TG_PATH_MAX - 8)
+                /* Fewer than n_args when entry ran out of room (ARGS_TRUNCATED). */
+                if (i >= n_args || off + sizeof(*arg) > end ||
+                    off > TG_GENERIC_RECORD_MAX - sizeof(*arg) - TG_PATH_MAX - 8)
                         break;
                 arg = (void *) &p->data[off];
                 size = arg->size;
@@ -209,7 +211,8 @@ static long return_hook(__u32 i, void *data) {
                 ret = (void *) &p->data[off];
                 ret->value = rs->ret;
         }
-        return_copy(p, r->n_args, (__s64) rs->ret,
+        return_copy(p, r->n_args, r->flags & TG_GENERIC_RECORD_RETURN ? size - sizeof(*ret) : size,
+                    (__s64) rs->ret,
                     hook->kind == TG_POLICY_HOOK_UPROBE || (hook->flags & TG_POLICY_HOOK_SYSCALL));
 
         /* Two checks the compiler may not merge into one the verifier cannot follow. */
