@@ -68,7 +68,7 @@ static __always_inline void return_park(struct eval *e, struct tg_policy_hook *h
                 .hook = e->hook_slot,
         };
         struct tg_generic_arg *ret;
-        __u32 off = e->out_off;
+        __u32 off = bounded(e->out_off, 0x7fff); /* in a register the check below bounds */
 
         /* emit_arg() leaves room for the largest argument: this always fits. */
         if (off > TG_GENERIC_RECORD_MAX - sizeof(*ret) || off < sizeof(*r))
@@ -120,9 +120,11 @@ static __always_inline void return_copy(struct event_scratch *p, __u32 n_args, _
 
         for (__u32 i = 0; i < TG_POLICY_MAX_ARGS; i++) {
                 struct tg_generic_arg *arg;
-                __u32 size, n;
+                __u32 size, n, at;
                 __u64 buf;
 
+                /* Masked and compared in 32 bits, where older verifiers (6.1) follow it. */
+                off = bounded(off, 0x7fff);
                 /* Fewer than n_args when entry ran out of room (ARGS_TRUNCATED). */
                 if (i >= n_args || off + sizeof(*arg) > end ||
                     off > TG_GENERIC_RECORD_MAX - sizeof(*arg) - TG_PATH_MAX - 8)
@@ -140,7 +142,10 @@ static __always_inline void return_copy(struct event_scratch *p, __u32 n_args, _
                         n = bounded(n, 2 * TG_GENERIC_BUF_MAX - 1);
                         if (n > TG_GENERIC_BUF_MAX)
                                 n = TG_GENERIC_BUF_MAX;
-                        if (n > 0 && read_bytes(&p->data[off + sizeof(*arg)], n, buf, user) < 0) {
+                        at = bounded(off + (__u32) sizeof(*arg), 0x7fff);
+                        if (at > TG_GENERIC_RECORD_MAX - TG_GENERIC_BUF_MAX - 8)
+                                break;
+                        if (n > 0 && read_bytes(&p->data[at], n, buf, user) < 0) {
                                 arg->flags |= TG_GENERIC_ARG_UNREADABLE;
                                 arg->value = 0;
                         }
@@ -205,7 +210,7 @@ static long return_hook(__u32 i, void *data) {
         }
 
         if (r->flags & TG_GENERIC_RECORD_RETURN) {
-                off = size - sizeof(*ret);
+                off = bounded(size - (__u32) sizeof(*ret), 0x7fff);
                 if (off < sizeof(*r) || off > TG_GENERIC_RECORD_MAX - sizeof(*ret))
                         goto done;
                 ret = (void *) &p->data[off];
