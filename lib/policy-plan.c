@@ -376,11 +376,10 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
 }
 
 /* return: true, returnArg, returnArgAction. The return programs pair with the entry's
- * mechanism (hook_return_mechanism_name()): tracepoints have no return, and an LSM hook's
+ * mechanism (return_mechanism_name()): tracepoints have no return, and an LSM hook's
  * return is what Override sets. */
 static int check_return(Planner *p, const struct tg_policy_hook *h, HookClass class) {
         const CompiledHookInfo *info = &p->policy->hook_info[p->hook];
-
         bool ret = h->flags & TG_POLICY_HOOK_RETURN;
 
         /* return: true, or a returnCopy argument (read at return with or without it). */
