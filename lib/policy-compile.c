@@ -542,8 +542,6 @@ static void add_hook(Compiler *k, const PolicyHook *h) {
         out->n_selectors = (uint8_t) h->n_selectors;
         out->selector_first = (uint32_t) k->c->n_selectors;
         out->syscall_nr = TG_POLICY_NO_SYSCALL;
-        /* Tetragon's default: an int. */
-        out->return_type = h->has_return_arg ? compiled_arg_type(h->return_arg.type) : TG_ARG_INT;
 
         labels = arena_alloc_array(k->c->arena, MAX(h->n_args, (size_t) 1), sizeof(char *));
         resolve = arena_alloc_array(k->c->arena, MAX(h->n_args, (size_t) 1), sizeof(char *));
@@ -567,6 +565,10 @@ static void add_hook(Compiler *k, const PolicyHook *h) {
         }
         if (h->ret)
                 out->flags |= TG_POLICY_HOOK_AT_RETURN;
+        /* What the return programs see the return as: an int, Tetragon's default. */
+        if (out->flags & TG_POLICY_HOOK_AT_RETURN)
+                out->return_type =
+                        h->has_return_arg ? compiled_arg_type(h->return_arg.type) : TG_ARG_INT;
 
         *info = (CompiledHookInfo){
                 .kind = h->kind,
