@@ -272,7 +272,7 @@ int BPF_PROG(tg_generic_sys_exit, struct pt_regs *regs, long ret) {
 #if defined(__TARGET_ARCH_x86)
         nr = regs->orig_ax;
 #else
-        nr = TG_GENERIC_MAX_SYSCALLS; /* the installer plans no sys_enter return hooks here */
+        nr = TG_GENERIC_MAX_SYSCALLS; /* arm64 (regs->syscallno): not done, nothing posts */
 #endif
         if (nr >= TG_GENERIC_MAX_SYSCALLS)
                 return 0;
