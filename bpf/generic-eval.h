@@ -459,6 +459,9 @@ static long V(eval_filter)(__u32 i, void *unused) {
         case TG_FILTER_NAMESPACE_CHANGE:
                 ok = namespace_change_filter(e, f);
                 break;
+        case TG_FILTER_RETURN_ARG: /* judged at return (return_hook()) */
+                ok = true;
+                break;
         default: /* the installer refuses what is not here */
                 ok = false;
         }
@@ -570,6 +573,14 @@ static long V(emit_arg)(__u32 i, void *unused) {
                 __u32 size_reg = bounded(hook->arg_size_index[bounded(i, 7)] - 1, 7);
                 __u64 want;
 
+                /* returnCopy: room for the bytes, which the return reads (return_copy()). */
+                if (hook->arg_flags[bounded(i, 7)] & TG_POLICY_ARG_RETURN_COPY) {
+                        want = size_reg < N_REGS ? e->args[size_reg] : TG_GENERIC_BUF_MAX;
+                        size = want > TG_GENERIC_BUF_MAX ? TG_GENERIC_BUF_MAX : want;
+                        arg->flags = TG_GENERIC_ARG_RETURN_COPY;
+                        arg->value = v; /* the buffer, until the return puts its size here */
+                        break;
+                }
                 if (size_reg >= N_REGS) {
                         arg->flags |= TG_GENERIC_ARG_UNREADABLE;
                         break;
@@ -835,6 +846,10 @@ static __always_inline void V(run_actions)(struct eval *e, struct tg_policy_hook
 
         if (limit && rate_limited(e, limit)) {
                 counters_add(e, has_selector, C_RATE_LIMITED);
+                return;
+        }
+        if (hook->flags & TG_POLICY_HOOK_AT_RETURN) {
+                return_park(e, hook, has_selector, out);
                 return;
         }
         {

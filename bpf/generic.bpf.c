@@ -1670,6 +1670,8 @@ struct hooks_ctx {
 /* 6.2+; where it is missing, the program that calls it is not loaded. */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
+#include "generic-return.h"
+
 #define TG_EVAL_CAST 1
 #define V(name) name##_cast
 #include "generic-eval.h"

@@ -82,7 +82,8 @@ struct tg_generic_list {
          * a file whose leaf has another length matches no hook, and the program stops
          * before evaluating any. TG_GENERIC_NO_PREFILTER: no such register. */
         __u8 prefilter_reg;
-        __u8 pad[3];
+        __u8 has_return; /* some hook here has return: true: the return programs look */
+        __u8 pad[2];
         __u64 leaf_lengths[4]; /* bit L: some path's last component is L bytes */
         struct tg_generic_hook_ref refs[TG_GENERIC_MAX_HOOKS_PER_POINT];
 };
@@ -143,6 +144,7 @@ enum tg_generic_record_flags {
         TG_GENERIC_RECORD_ACTION_FAILED = 1 << 1,  /* the kernel refused the signal */
         TG_GENERIC_RECORD_ARGS_TRUNCATED = 1 << 2, /* not every argument fitted */
         TG_GENERIC_RECORD_OVERRIDE = 1 << 3,       /* the function returned override_error */
+        TG_GENERIC_RECORD_RETURN = 1 << 4, /* after the n_args arguments, one more: the return */
 };
 
 struct tg_generic_record {
@@ -168,6 +170,9 @@ _Static_assert(sizeof(struct tg_generic_record) == 48, "tg_generic_record layout
 enum tg_generic_arg_flags {
         TG_GENERIC_ARG_TRUNCATED = 1 << 0,  /* data cut (buffer) or only the last path components */
         TG_GENERIC_ARG_UNREADABLE = 1 << 1, /* no data: bad fd, bad user pointer */
+        /* char_buf with returnCopy: read at return; value is what the function returned (the
+         * bytes it filled), and the first min(value, size) bytes of the data are the buffer */
+        TG_GENERIC_ARG_RETURN_COPY = 1 << 2,
 };
 
 struct tg_generic_arg {

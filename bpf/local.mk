@@ -12,7 +12,8 @@ BPF_INCLUDES = \
 	bpf/lib-path.h \
 	bpf/policy.h \
 	bpf/generic.h \
-	bpf/generic-eval.h
+	bpf/generic-eval.h \
+	bpf/generic-return.h
 
 BPF_PROGRAM_FILES = \
 	bpf/process.bpf.c \

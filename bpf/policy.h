@@ -52,6 +52,7 @@ enum tg_policy_hook_flags {
         TG_POLICY_HOOK_RAW = 1 << 2,       /* raw tracepoint */
         TG_POLICY_HOOK_CALL_LIST = 1 << 3, /* call: list:NAME, expanded by the installer */
         TG_POLICY_HOOK_IGNORE_MISSING = 1 << 4,
+        TG_POLICY_HOOK_AT_RETURN = 1 << 5, /* posted at return: return: true, or returnCopy */
 };
 
 enum tg_policy_arg_type {
@@ -238,7 +239,8 @@ struct tg_policy_hook {
         __u8 n_selectors;
         __u32 selector_first;
         __u32 syscall_nr; /* TG_POLICY_NO_SYSCALL until the installer resolves the name */
-        __u32 pad;
+        __u8 return_type; /* return: true: enum tg_policy_arg_type of the return value */
+        __u8 pad[3];
         __u8 arg_type[8];       /* enum tg_policy_arg_type, per position in args */
         __u8 arg_index[8];      /* argument (or tracepoint field) each position reads */
         __u8 arg_flags[8];      /* enum tg_policy_arg_flags */

@@ -763,6 +763,15 @@ static int kprobe_to_json(const Event *e, json_t *body) {
                 if (json_array_append_new(args, a) < 0)
                         return -ENOMEM;
         }
+        if (e->kprobe.has_return) {
+                json_t *ret = NULL;
+                int r = kprobe_arg_to_json(&e->kprobe.ret, &ret);
+
+                if (r < 0)
+                        return r;
+                if (json_object_set_new_nocheck(body, "return", ret) < 0)
+                        return -ENOMEM;
+        }
         if (!action || json_object_set_new_nocheck(body, "action", json_string_nocheck(action)) < 0)
                 return -ENOMEM;
         if (json_set_string(body, "policy_name", e->kprobe.policy_name) < 0 ||

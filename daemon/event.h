@@ -157,6 +157,8 @@ typedef struct Event {
                         size_t n_tags;
                         EventArg args[EVENT_ARGS_MAX];
                         size_t n_args;
+                        EventArg ret; /* has_return (return: true): what the function returned */
+                        bool has_return;
                         EventAction action;
                         uint32_t signal;        /* SIGKILL or SIGNAL: the signal */
                         int32_t override_error; /* OVERRIDE: what the function returned */

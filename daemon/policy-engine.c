@@ -66,6 +66,7 @@ typedef struct Table {
 
 typedef struct InstalledHook {
         HookMechanism mechanism;
+        bool ret;  /* return: true: a return program on its point too */
         int point; /* the attach point its list is on; -1: none */
         /* Every selector needs the file of the fd in this register (-1: none) to equal a
          * path whose last component's length is in leaf_lengths. */
@@ -109,6 +110,7 @@ typedef struct FunctionPoint {
         char *path;   /* a uprobe's binary, NULL for kernel functions */
         bool syscall; /* a syscall's function: its one argument is the user's registers */
         struct bpf_link *link;
+        struct bpf_link *return_link; /* fexit, kretprobe or uretprobe: for return: true */
         /* A tracepoint: the fields its hooks read, one per register, and their indexes. */
         struct tg_generic_fields fields;
         uint32_t field_index[TG_POLICY_MAX_ARGS];
@@ -127,6 +129,9 @@ struct PolicyEngine {
         struct bpf_program *uprobe_prog;          /* NULL without uprobes */
         struct bpf_program *usdt_prog;            /* likewise */
         struct bpf_program *tracepoint_prog;      /* NULL without tracepoints */
+        struct bpf_program *exit_prog;      /* tp_btf/sys_exit: return: true on sys_enter's hooks */
+        struct bpf_link *exit_link;         /* it, attached while some such hook is installed */
+        struct bpf_program *kretprobe_prog; /* kretprobes and uretprobes; NULL without either */
         /* Exec, fork and exit: each process's capabilities and namespaces at exec, which
          * matchCapabilityChanges and matchNamespaceChanges compare with. */
         struct bpf_link *baseline_links[3];
@@ -338,6 +343,7 @@ static int installation_new(const CompiledPolicy *c, PolicyPlan *plan, PolicyIns
 
                 i->n_hooks++;
                 h->mechanism = p->mechanism;
+                h->ret = c->hooks[k].flags & TG_POLICY_HOOK_AT_RETURN;
                 h->point = p->mechanism == HOOK_MECHANISM_SYS_ENTER ? p->syscall_nr : -1;
                 h->name = TAKE_PTR(p->name);
                 h->function = TAKE_PTR(p->function);
@@ -572,6 +578,17 @@ static void list_set_prefilter(PolicyEngine *e, PolicyInstallation *extra,
                 l->prefilter_reg = (uint8_t) reg;
 }
 
+/* Whether a return program finds anything on the point. */
+static void list_set_return(PolicyEngine *e, PolicyInstallation *extra, struct tg_generic_list *l) {
+        l->has_return = 0;
+        for (uint32_t j = 0; j < l->n; j++) {
+                InstalledHook *h = engine_hook_of(e, extra, l->refs[j]);
+
+                if (!h || h->ret)
+                        l->has_return = 1; /* unknown: look */
+        }
+}
+
 /* The lists of every point installation i hooks, with its hooks added (or removed). */
 static int engine_new_lists(PolicyEngine *e, PolicyInstallation *i, bool add,
                             struct tg_generic_list **ret /* TG_GENERIC_MAX_POINTS */) {
@@ -611,8 +628,10 @@ static int engine_new_lists(PolicyEngine *e, PolicyInstallation *i, bool add,
                 };
         }
         for (uint32_t nr = 0; nr < TG_GENERIC_MAX_POINTS; nr++)
-                if (ret[nr])
+                if (ret[nr]) {
                         list_set_prefilter(e, add ? i : NULL, ret[nr]);
+                        list_set_return(e, add ? i : NULL, ret[nr]);
+                }
         return 0;
 }
 
@@ -634,6 +653,22 @@ static int engine_attach(PolicyEngine *e) {
                 return 0;
         e->link = bpf_program__attach(e->prog);
         if (!e->link)
+                return negative_errno();
+        return 0;
+}
+
+static bool installation_has_sys_exit_hooks(PolicyInstallation *i) {
+        for (size_t k = 0; k < i->n_hooks; k++)
+                if (i->hooks[k].mechanism == HOOK_MECHANISM_SYS_ENTER && i->hooks[k].ret)
+                        return true;
+        return false;
+}
+
+static int engine_attach_exit(PolicyEngine *e) {
+        if (e->exit_link)
+                return 0;
+        e->exit_link = bpf_program__attach(e->exit_prog);
+        if (!e->exit_link)
                 return negative_errno();
         return 0;
 }
@@ -678,6 +713,7 @@ static void generic_bpf_destroyp(struct generic_bpf **obj) {
 }
 
 static void function_point_release(FunctionPoint *fp) {
+        bpf_link__destroy(fp->return_link);
         bpf_link__destroy(fp->link);
         free(fp->function);
         free(fp->path);
@@ -771,7 +807,7 @@ static int object_share_maps(struct bpf_object *obj, struct bpf_object *from) {
  * own copy of the one program it needs, from a second instance of the object whose maps
  * are the engine's, and keeps only the link. */
 static int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionPoint *fp,
-                                      char **ret_error) {
+                                      bool at_return, char **ret_error) {
         _cleanup_(generic_bpf_destroyp) struct generic_bpf *obj = NULL;
         struct bpf_program *prog = NULL, *p;
         const char *step, *target = fp->function;
@@ -796,7 +832,9 @@ static int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionP
                 if (strchr(fp->function, '/'))
                         target = strchr(fp->function, '/') + 1;
         }
-        prog = function_program(obj, fp->mechanism, e->cast);
+        /* fexit, for fentry and fmod_ret: the same in both variants. */
+        prog = at_return ? obj->progs.tg_generic_fexit
+                         : function_program(obj, fp->mechanism, e->cast);
         bpf_object__for_each_program(p, obj->obj)
                 bpf_program__set_autoload(p, p == prog);
 
@@ -809,8 +847,8 @@ static int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionP
         if (k < 0)
                 goto fail;
         step = "attaching";
-        fp->link = bpf_program__attach(prog);
-        if (!fp->link) {
+        *(at_return ? &fp->return_link : &fp->link) = bpf_program__attach(prog);
+        if (!*(at_return ? &fp->return_link : &fp->link)) {
                 k = negative_errno();
                 goto fail;
         }
@@ -819,7 +857,8 @@ static int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionP
 fail:
         /* fmod_ret is refused with EINVAL on functions that do not allow it. */
         if (asprintf(ret_error, "%s %s on %s failed: %s%s", step,
-                     hook_mechanism_to_string(fp->mechanism), fp->function, strerror(-k),
+                     at_return ? "fexit" : hook_mechanism_to_string(fp->mechanism), fp->function,
+                     strerror(-k),
                      fp->mechanism == HOOK_MECHANISM_FMOD_RET && k == -EINVAL
                              ? " (the kernel allows fmod_ret only on security_* functions, and "
                                "on others only with function error injection)"
@@ -928,6 +967,51 @@ static int engine_attach_user(PolicyEngine *e, InstalledHook *h, FunctionPoint *
         return 0;
 }
 
+/* The return program of a point with return: true hooks, beside its entry program: it finds
+ * nothing parked until the entry program parks something. */
+static int engine_attach_return(PolicyEngine *e, uint32_t point, FunctionPoint *fp,
+                                char **ret_error) {
+        LIBBPF_OPTS(bpf_kprobe_opts, kopts, .bpf_cookie = point, .retprobe = true);
+        LIBBPF_OPTS(bpf_uprobe_opts, uopts, .func_name = fp->function, .bpf_cookie = point,
+                    .retprobe = true);
+        int r;
+
+        switch (fp->mechanism) {
+        case HOOK_MECHANISM_FENTRY:
+        case HOOK_MECHANISM_FMOD_RET:
+                return engine_attach_btf_function(e, point, fp, true, ret_error);
+        case HOOK_MECHANISM_KPROBE:
+                if (!e->kretprobe_prog)
+                        return -EOPNOTSUPP;
+                fp->return_link =
+                        bpf_program__attach_kprobe_opts(e->kretprobe_prog, fp->function, &kopts);
+                break;
+        case HOOK_MECHANISM_UPROBE:
+                if (!e->kretprobe_prog)
+                        return -EOPNOTSUPP;
+                fp->return_link =
+                        bpf_program__attach_uprobe_opts(e->kretprobe_prog, -1, fp->path, 0, &uopts);
+                break;
+        case HOOK_MECHANISM_NONE:
+        case HOOK_MECHANISM_SYS_ENTER:
+        case HOOK_MECHANISM_TRACEPOINT:
+        case HOOK_MECHANISM_RAW_TRACEPOINT:
+        case HOOK_MECHANISM_LSM:
+        case HOOK_MECHANISM_USDT:
+        case _HOOK_MECHANISM_MAX:
+                return -EOPNOTSUPP; /* the planner refuses return: true there */
+        }
+        if (!fp->return_link) {
+                r = negative_errno();
+                if (asprintf(ret_error, "attaching a %s to %s failed: %s",
+                             fp->mechanism == HOOK_MECHANISM_UPROBE ? "uretprobe" : "kretprobe",
+                             fp->function, strerror(-r)) < 0)
+                        *ret_error = NULL;
+                return r;
+        }
+        return 0;
+}
+
 /* Before the switch: a program on each function i's hooks name that has none yet, which
  * finds nothing until the switch lists the hooks on its point. */
 static int engine_attach_functions(PolicyEngine *e, PolicyInstallation *i, char **ret_error) {
@@ -939,6 +1023,11 @@ static int engine_attach_functions(PolicyEngine *e, PolicyInstallation *i, char 
                 if (h->point < TG_GENERIC_MAX_SYSCALLS)
                         continue;
                 fp = &e->functions[h->point - TG_GENERIC_MAX_SYSCALLS];
+                if (h->ret && !fp->return_link) {
+                        r = engine_attach_return(e, (uint32_t) h->point, fp, ret_error);
+                        if (r < 0)
+                                return r;
+                }
                 if (fp->link)
                         continue;
                 if (fp->mechanism == HOOK_MECHANISM_KPROBE) {
@@ -986,7 +1075,7 @@ static int engine_attach_functions(PolicyEngine *e, PolicyInstallation *i, char 
                                 return r;
                         continue;
                 }
-                r = engine_attach_btf_function(e, (uint32_t) h->point, fp, ret_error);
+                r = engine_attach_btf_function(e, (uint32_t) h->point, fp, false, ret_error);
                 if (r < 0)
                         return r;
         }
@@ -1108,6 +1197,10 @@ static void engine_detach_if_idle(PolicyEngine *e) {
         if (e->n_sys_enter_hooks == 0 && e->link) {
                 bpf_link__destroy(e->link);
                 e->link = NULL;
+        }
+        if (e->n_sys_enter_hooks == 0 && e->exit_link) {
+                bpf_link__destroy(e->exit_link);
+                e->exit_link = NULL;
         }
         /* After the switch: a point turned off reaches no hook through its program. */
         for (size_t k = 0; k < ENGINE_FUNCTION_POINTS; k++)
@@ -1237,6 +1330,12 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
                 k = engine_attach(e);
                 if (k < 0 &&
                     asprintf(ret_error, "attaching tp_btf/sys_enter failed: %s", strerror(-k)) < 0)
+                        *ret_error = NULL;
+        }
+        if (k >= 0 && installation_has_sys_exit_hooks(i)) {
+                k = engine_attach_exit(e);
+                if (k < 0 &&
+                    asprintf(ret_error, "attaching tp_btf/sys_exit failed: %s", strerror(-k)) < 0)
                         *ret_error = NULL;
         }
         if (k >= 0)
@@ -1498,6 +1597,7 @@ static void engine_describe(PolicyEngine *e) {
 static bool engine_loads_program(PolicyEngine *e, const struct bpf_program *p) {
         return p == e->prog || p == e->kprobe_prog || p == e->kprobe_function_prog ||
                p == e->uprobe_prog || p == e->usdt_prog || p == e->tracepoint_prog ||
+               p == e->exit_prog || p == e->kretprobe_prog ||
                p == e->skel->progs.tg_generic_baseline_existing ||
                p == e->skel->progs.tg_generic_baseline_exec ||
                p == e->skel->progs.tg_generic_baseline_fork ||
@@ -1612,6 +1712,10 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
                 e->kprobe_prog = NULL;
                 e->kprobe_function_prog = NULL;
         }
+        /* Return probes: one variant (they follow no kernel pointer). */
+        e->exit_prog = e->skel->progs.tg_generic_sys_exit;
+        e->kretprobe_prog =
+                e->kprobe_prog || e->uprobe_prog ? e->skel->progs.tg_generic_kretprobe : NULL;
         {
                 struct bpf_program *p;
 
@@ -1636,6 +1740,7 @@ PolicyEngine *policy_engine_free(PolicyEngine *e) {
         /* The registry uninstalls before the engine goes; whatever is left goes with the
          * maps. */
         bpf_link__destroy(e->link);
+        bpf_link__destroy(e->exit_link);
         for (size_t k = 0; k < ELEMENTSOF(e->baseline_links); k++)
                 bpf_link__destroy(e->baseline_links[k]);
         for (size_t k = 0; k < ENGINE_FUNCTION_POINTS; k++)
@@ -1825,6 +1930,9 @@ static void event_arg_fill(EventArg *out, const struct tg_generic_arg *raw, cons
                 break;
         case EVENT_ARG_BYTES:
                 out->orig_size = raw->value;
+                /* returnCopy: the room entry kept, of which the function filled value bytes. */
+                if ((raw->flags & TG_GENERIC_ARG_RETURN_COPY) && raw->value < out->size)
+                        out->size = raw->value;
                 break;
         case EVENT_ARG_SOCKADDR:
                 if (out->size == sizeof(struct tg_generic_sockaddr)) {
@@ -1928,6 +2036,10 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) 
                         continue; /* read for nothing: Tetragon shows no argument for it */
                 event_arg_fill(&ret->kprobe.args[ret->kprobe.n_args++], record->generic.args[a].raw,
                                record->generic.args[a].data, h->labels[a]);
+        }
+        if (record->generic.ret) {
+                event_arg_fill(&ret->kprobe.ret, record->generic.ret, NULL, NULL);
+                ret->kprobe.has_return = true;
         }
         return 1;
 }

@@ -12,7 +12,11 @@ static bool text_valid(const char *s, size_t len) {
 }
 
 static int decode_arg(const struct tg_generic_arg *arg, const char *data) {
-        if (arg->flags & ~(TG_GENERIC_ARG_TRUNCATED | TG_GENERIC_ARG_UNREADABLE) || arg->pad)
+        if (arg->flags & ~(TG_GENERIC_ARG_TRUNCATED | TG_GENERIC_ARG_UNREADABLE |
+                           TG_GENERIC_ARG_RETURN_COPY) ||
+            arg->pad)
+                return -EBADMSG;
+        if ((arg->flags & TG_GENERIC_ARG_RETURN_COPY) && arg->type != TG_ARG_CHAR_BUF)
                 return -EBADMSG;
         if (tg_arg_type_is_integer(arg->type) || arg->type == TG_ARG_SYSCALL64)
                 return arg->size == 0 ? 0 : -EBADMSG;
@@ -26,8 +30,13 @@ static int decode_arg(const struct tg_generic_arg *arg, const char *data) {
                 return arg->size <= TG_GENERIC_STRING_MAX && text_valid(data, arg->size) ? 0
                                                                                          : -EBADMSG;
         case TG_ARG_CHAR_BUF:
-                /* No more than the caller passed, and no more than the engine copies. */
-                return arg->size <= TG_GENERIC_BUF_MAX && arg->size <= arg->value ? 0 : -EBADMSG;
+                /* No more than the engine copies, and (but for returnCopy, whose size is the
+                 * room for what the function fills) no more than the caller passed. */
+                return arg->size <= TG_GENERIC_BUF_MAX &&
+                                       ((arg->flags & TG_GENERIC_ARG_RETURN_COPY) ||
+                                        arg->size <= arg->value)
+                               ? 0
+                               : -EBADMSG;
         case TG_ARG_SOCKADDR:
                 return arg->size == 0 || arg->size == sizeof(struct tg_generic_sockaddr) ? 0
                                                                                          : -EBADMSG;
@@ -56,7 +65,7 @@ static int decode_arg(const struct tg_generic_arg *arg, const char *data) {
 int record_decode_generic(const void *data, size_t size, Record *ret) {
         const struct tg_generic_record *raw = data;
         const char *bytes = data;
-        size_t off;
+        size_t off, end;
 
         if (size < sizeof(*raw) || size > TG_GENERIC_RECORD_MAX)
                 return -EBADMSG;
@@ -66,26 +75,35 @@ int record_decode_generic(const void *data, size_t size, Record *ret) {
             raw->action != TG_ACTION_SIGNAL && raw->action != TG_ACTION_OVERRIDE)
                 return -EBADMSG;
         if (raw->flags & ~(TG_GENERIC_RECORD_MONITOR | TG_GENERIC_RECORD_ACTION_FAILED |
-                           TG_GENERIC_RECORD_ARGS_TRUNCATED | TG_GENERIC_RECORD_OVERRIDE))
+                           TG_GENERIC_RECORD_ARGS_TRUNCATED | TG_GENERIC_RECORD_OVERRIDE |
+                           TG_GENERIC_RECORD_RETURN))
                 return -EBADMSG;
 
         ret->generic.raw = raw;
         ret->generic.n_args = 0;
+        ret->generic.ret = NULL;
         off = sizeof(*raw);
+        /* The return value is last: the arguments end before it. */
+        end = size;
+        if (raw->flags & TG_GENERIC_RECORD_RETURN) {
+                if (size - off < sizeof(struct tg_generic_arg))
+                        return -EBADMSG;
+                end -= sizeof(struct tg_generic_arg);
+        }
         for (size_t i = 0; i < raw->n_args; i++) {
                 const struct tg_generic_arg *arg;
                 size_t padded;
                 int r;
 
                 /* Fewer arguments than announced: the engine ran out of room. */
-                if (off == size && (raw->flags & TG_GENERIC_RECORD_ARGS_TRUNCATED))
+                if (off == end && (raw->flags & TG_GENERIC_RECORD_ARGS_TRUNCATED))
                         break;
-                if (size - off < sizeof(*arg))
+                if (end - off < sizeof(*arg))
                         return -EBADMSG;
                 arg = (const void *) (bytes + off);
                 off += sizeof(*arg);
                 padded = ((size_t) arg->size + 7) & ~(size_t) 7;
-                if (padded > size - off)
+                if (padded > end - off)
                         return -EBADMSG;
                 r = decode_arg(arg, bytes + off);
                 if (r < 0)
@@ -94,6 +112,15 @@ int record_decode_generic(const void *data, size_t size, Record *ret) {
                 ret->generic.args[i].data = bytes + off;
                 ret->generic.n_args++;
                 off += padded;
+        }
+        if (raw->flags & TG_GENERIC_RECORD_RETURN) {
+                const struct tg_generic_arg *arg = (const void *) (bytes + off);
+
+                if (off != end || !tg_arg_type_is_integer(arg->type) ||
+                    decode_arg(arg, bytes + off + sizeof(*arg)) < 0)
+                        return -EBADMSG;
+                ret->generic.ret = arg;
+                off += sizeof(*arg);
         }
         return off == size ? 0 : -EBADMSG;
 }

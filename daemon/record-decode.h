@@ -38,6 +38,8 @@ typedef struct Record {
                                 const char *data; /* raw->size bytes */
                         } args[TG_POLICY_MAX_ARGS];
                         size_t n_args;
+                        /* TG_GENERIC_RECORD_RETURN: the return value (an integer); else NULL */
+                        const struct tg_generic_arg *ret;
                 } generic;
         };
 } Record;

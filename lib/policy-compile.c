@@ -529,6 +529,7 @@ static void add_hook(Compiler *k, const PolicyHook *h) {
         struct tg_policy_hook *out = &k->c->hooks[k->c->n_hooks];
         CompiledHookInfo *info = &k->c->hook_info[k->c->n_hooks++];
         const char **labels, **resolve;
+        size_t filter_first;
 
         out->kind = compiled_hook_kind(h->kind);
         out->flags = (h->syscall && (h->kind == POLICY_HOOK_KPROBE || h->kind == POLICY_HOOK_FENTRY)
@@ -558,7 +559,16 @@ static void add_hook(Compiler *k, const PolicyHook *h) {
                 out->arg_size_index[i] = (uint8_t) a->size_arg_index;
                 labels[i] = copy(k, a->label);
                 resolve[i] = copy(k, a->resolve);
+                /* Tetragon reads a returnCopy buffer at return, return: true or not. */
+                if (a->return_copy)
+                        out->flags |= TG_POLICY_HOOK_AT_RETURN;
         }
+        if (h->ret)
+                out->flags |= TG_POLICY_HOOK_AT_RETURN;
+        /* What the return programs see the return as: an int, Tetragon's default. */
+        if (out->flags & TG_POLICY_HOOK_AT_RETURN)
+                out->return_type =
+                        h->has_return_arg ? compiled_arg_type(h->return_arg.type) : TG_ARG_INT;
 
         *info = (CompiledHookInfo){
                 .kind = h->kind,
@@ -619,8 +629,13 @@ static void add_hook(Compiler *k, const PolicyHook *h) {
                 info->addrs = o;
         }
 
+        filter_first = k->c->n_filters;
         for (size_t i = 0; i < h->n_selectors; i++)
                 add_selector(k, &h->selectors[i]);
+        /* matchReturnArgs compare the return value, as returnArg types it. */
+        for (size_t f = filter_first; f < k->c->n_filters; f++)
+                if (k->c->filters[f].kind == TG_FILTER_RETURN_ARG)
+                        k->c->filters[f].arg_type = out->return_type;
 }
 
 /* The attach points of a hook: a uprobe's symbols, offsets and addresses, else one. */

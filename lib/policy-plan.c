@@ -373,17 +373,19 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
                                       "argument %zu: index %u, but this engine reads a "
                                       "function's arguments 0 to 4",
                                       i, h->arg_index[i]);
-                if (h->arg_flags[i] & TG_POLICY_ARG_RETURN_COPY)
+                if ((h->arg_flags[i] & TG_POLICY_ARG_RETURN_COPY) && t != TG_ARG_CHAR_BUF)
                         return refuse(p,
-                                      "argument %zu: returnCopy needs a return hook, which is "
-                                      "not implemented by this engine yet",
-                                      i);
+                                      "argument %zu: returnCopy of type %s is not implemented "
+                                      "by this engine yet (char_buf only)",
+                                      i, arg_type_name(t));
                 if (h->arg_flags[i] & TG_POLICY_ARG_MAX_DATA)
                         return refuse(p,
                                       "argument %zu: maxData is not implemented by this engine "
                                       "yet",
                                       i);
-                if (t == TG_ARG_CHAR_BUF && (h->arg_size_index[i] < 1 || h->arg_size_index[i] > 5))
+                /* returnCopy: the return value says how many bytes, sizeArgIndex at most. */
+                if (t == TG_ARG_CHAR_BUF && !(h->arg_flags[i] & TG_POLICY_ARG_RETURN_COPY) &&
+                    (h->arg_size_index[i] < 1 || h->arg_size_index[i] > 5))
                         return refuse(p,
                                       "argument %zu: char_buf needs sizeArgIndex (1 to 5) to "
                                       "know how many bytes to read",
@@ -400,10 +402,89 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
                                       "yet",
                                       i);
         }
-        if (info->return_arg)
-                return refuse(p, "returnArg needs a return hook, which is not implemented by this "
-                                 "engine yet");
         return 0;
+}
+
+/* return: true, returnArg, returnArgAction. The return programs pair with the entry's
+ * mechanism (return_mechanism_name()): tracepoints have no return, and an LSM hook's
+ * return is what Override sets. */
+static int check_return(Planner *p, const struct tg_policy_hook *h, HookClass class) {
+        const CompiledHookInfo *info = &p->policy->hook_info[p->hook];
+        bool ret = h->flags & TG_POLICY_HOOK_RETURN;
+
+        /* return: true, or a returnCopy argument (read at return with or without it). */
+        if (!(h->flags & TG_POLICY_HOOK_AT_RETURN))
+                return 0;
+        switch (class) {
+        case HOOK_CLASS_TRACEPOINT:
+        case HOOK_CLASS_RAW_TRACEPOINT:
+                return refuse(p,
+                              "%s on a tracepoint: a tracepoint is a point, not a function, "
+                              "and has no return",
+                              ret ? "return: true" : "returnCopy");
+        case HOOK_CLASS_LSM:
+                if (!ret)
+                        return refuse(p, "returnCopy on an LSM hook: it has no return probe");
+                return refuse(p, "return: true on an LSM hook: its return value is the verdict "
+                                 "an Override action sets, not something to probe");
+        case HOOK_CLASS_USDT:
+                return refuse(p,
+                              "%s on a usdt: a usdt is a point in a function, not a "
+                              "function, and has no return",
+                              ret ? "return: true" : "returnCopy");
+        case HOOK_CLASS_SYSCALL:
+        case HOOK_CLASS_KERNEL_FUNCTION:
+        case HOOK_CLASS_FENTRY:
+        case HOOK_CLASS_UPROBE:
+        case _HOOK_CLASS_MAX:
+                break;
+        }
+        /* The parser takes returnArg and returnArgAction only with return: true. */
+        if (!ret)
+                return 0;
+        switch (info->return_arg_action) {
+        case 0:
+        case TG_ACTION_POST:
+                break;
+        case TG_ACTION_TRACK_SOCK:
+        case TG_ACTION_UNTRACK_SOCK:
+                return refuse(p,
+                              "returnArgAction %s is not implemented by this engine: it has no "
+                              "socket tracking",
+                              action_name(info->return_arg_action));
+        default:
+                return refuse(p, "returnArgAction %s is not implemented by this engine yet",
+                              action_name(info->return_arg_action));
+        }
+        if (!tg_arg_type_is_integer(h->return_type))
+                return refuse(p,
+                              "returnArg of type %s is not implemented by this engine yet "
+                              "(integer types only)",
+                              arg_type_name(h->return_type));
+        return 0;
+}
+
+/* The return program beside the entry's: "fentry + fexit". */
+static const char *return_mechanism_name(HookMechanism m) {
+        switch (m) {
+        case HOOK_MECHANISM_FENTRY:
+        case HOOK_MECHANISM_FMOD_RET:
+                return "fexit";
+        case HOOK_MECHANISM_KPROBE:
+                return "kretprobe";
+        case HOOK_MECHANISM_SYS_ENTER:
+                return "tp_btf/sys_exit";
+        case HOOK_MECHANISM_UPROBE:
+                return "uretprobe";
+        case HOOK_MECHANISM_NONE:
+        case HOOK_MECHANISM_TRACEPOINT:
+        case HOOK_MECHANISM_RAW_TRACEPOINT:
+        case HOOK_MECHANISM_LSM:
+        case HOOK_MECHANISM_USDT:
+        case _HOOK_MECHANISM_MAX:
+                break;
+        }
+        return NULL;
 }
 
 static bool op_in(uint8_t op, const uint8_t *ops, size_t n) {
@@ -556,8 +637,14 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                 if (!op_in(f->op, set_ops, ELEMENTSOF(set_ops)))
                         break;
                 return 0;
-        case TG_FILTER_DATA:
         case TG_FILTER_RETURN_ARG:
+                if (!(h->flags & TG_POLICY_HOOK_RETURN))
+                        return refuse(p, "%s needs return: true", where);
+                /* check_return() took only integer return types. */
+                if (!op_in(f->op, int_ops, ELEMENTSOF(int_ops)))
+                        break;
+                return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_RANGE);
+        case TG_FILTER_DATA:
                 return refuse(p, "%s is not implemented by this engine yet", where);
         }
         return refuse(p, "%s: operator %s is not implemented by this engine yet", where,
@@ -569,9 +656,7 @@ static int check_action(Planner *p, size_t selector, const struct tg_policy_acti
 
         snprintf(where, sizeof(where), "selector %zu", selector);
         if (a->flags & TG_ACTION_RETURN)
-                return refuse(p,
-                              "%s: matchReturnActions need a return hook, which is not "
-                              "implemented by this engine yet",
+                return refuse(p, "%s: matchReturnActions are not implemented by this engine yet",
                               where);
         if (a->flags & (TG_ACTION_KERNEL_STACK_TRACE | TG_ACTION_USER_STACK_TRACE))
                 return refuse(p,
@@ -762,6 +847,10 @@ static int plan_uprobe(Planner *p, const CompiledHookInfo *info, HookPlan *out) 
                         out->function = NULL;
         } else
                 return refuse(p, "a uprobe needs symbols, offsets or addrs");
+        /* The uretprobe is attached by symbol. */
+        if (out->has_offset && (p->policy->hooks[p->hook].flags & TG_POLICY_HOOK_AT_RETURN))
+                return refuse(p, "a return probe on a uprobe's offset or address is not "
+                                 "implemented by this engine yet: name the function in symbols");
         out->path = strdup(info->path);
         return out->function && out->path ? 0 : -ENOMEM;
 }
@@ -802,9 +891,9 @@ static int plan_hook(Planner *p, HookPlan *out) {
         if (h->flags & TG_POLICY_HOOK_CALL_LIST)
                 return refuse(p, "call lists (call: list:NAME) are not implemented by this engine "
                                  "yet");
-        if (h->flags & TG_POLICY_HOOK_RETURN)
-                return refuse(p, "return probes (return: true) are not implemented by this engine "
-                                 "yet");
+        r = check_return(p, h, class);
+        if (r < 0)
+                return r;
 
         p->syscall = class == HOOK_CLASS_SYSCALL;
         p->user = class == HOOK_CLASS_UPROBE || class == HOOK_CLASS_USDT;
@@ -864,7 +953,12 @@ static int plan_hook(Planner *p, HookPlan *out) {
                 }
         }
 
-        out->status = strdup(mechanisms[m].name);
+        if ((h->flags & TG_POLICY_HOOK_AT_RETURN) && return_mechanism_name(m)) {
+                if (asprintf(&out->status, "%s + %s", mechanisms[m].name,
+                             return_mechanism_name(m)) < 0)
+                        out->status = NULL;
+        } else
+                out->status = strdup(mechanisms[m].name);
         return out->status ? 0 : -ENOMEM;
 }
 

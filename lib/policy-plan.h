@@ -24,6 +24,11 @@
  * in the table of policy-plan.c; the choice itself does not change.
  * Hooks whose only actions are FollowFD/UnfollowFD/CopyFD need none: fd
  * arguments are resolved from the task's file table in the kernel.
+ * A hook with return: true (or a returnCopy argument) also has a program at
+ * the function's return, paired with the entry's: fexit with fentry and
+ * fmod_ret, kretprobe with kprobe, tp_btf/sys_exit with sys_enter, uretprobe
+ * with uprobe; its status names both ("fentry + fexit"). Disabling the entry's
+ * mechanism disables its pair.
  */
 
 #include <stdbool.h>

@@ -526,6 +526,36 @@ static void test_skb_arg(void **state) {
         json_decref(j);
 }
 
+/* return: true: "return" right after "args", typed as the arguments are. */
+static void test_return_value(void **state) {
+        Process p = make_curl();
+        Event e = { .type = EVENT_PROCESS_KPROBE, .process = &p };
+        const char *previous = NULL;
+        json_t *j, *body;
+        void *it;
+
+        e.kprobe.function_name = "__x64_sys_openat";
+        e.kprobe.n_args = 1;
+        e.kprobe.args[0] = (EventArg){ .type = EVENT_ARG_INT, .i = -100 };
+        j = to_json(&e);
+        assert_null(json_object_get(json_object_get(j, "process_kprobe"), "return"));
+        json_decref(j);
+
+        e.kprobe.has_return = true;
+        e.kprobe.ret = (EventArg){ .type = EVENT_ARG_INT, .i = -2 };
+        j = to_json(&e);
+        body = json_object_get(j, "process_kprobe");
+        assert_int_key(json_object_get(body, "return"), "int_arg", -2);
+        for (it = json_object_iter(body); it; it = json_object_iter_next(body, it)) {
+                if (streq(json_object_iter_key(it), "return"))
+                        break;
+                previous = json_object_iter_key(it);
+        }
+        assert_non_null(it);
+        assert_string_equal(previous, "args");
+        json_decref(j);
+}
+
 static void test_invalid(void **state) {
         Process p = make_curl();
         Event e = { .type = _EVENT_TYPE_MAX, .process = &p };
@@ -557,6 +587,7 @@ int main(void) {
                 cmocka_unit_test(test_uprobe_offset_usdt),
                 cmocka_unit_test(test_kernel_type_args),
                 cmocka_unit_test(test_skb_arg),
+                cmocka_unit_test(test_return_value),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -442,23 +442,24 @@ static void test_in_map(void **state) {
                 "        operator: NotInMap\n"
                 "        values: [\"100:200\"]\n");
         /* A list of syscalls: the type is what is refused, before its values. */
-        assert_refused("  lists:\n"
-                       "  - name: dups\n"
-                       "    type: syscalls\n"
-                       "    values: [\"sys_dup\"]\n"
-                       "  kprobes:\n"
-                       "  - call: sys_write\n"
-                       "    args:\n"
-                       "    - index: 0\n"
-                       "      type: syscall64\n"
-                       "    selectors:\n"
-                       "    - matchArgs:\n"
-                       "      - index: 0\n"
-                       "        operator: InMap\n"
-                       "        values: [\"list:dups\"]\n",
-                       &minimal,
-                       "kprobes[0] sys_write: selector 0: matchArgs: values from spec.lists are not "
-                       "implemented by this engine yet");
+        assert_refused(
+                "  lists:\n"
+                "  - name: dups\n"
+                "    type: syscalls\n"
+                "    values: [\"sys_dup\"]\n"
+                "  kprobes:\n"
+                "  - call: sys_write\n"
+                "    args:\n"
+                "    - index: 0\n"
+                "      type: syscall64\n"
+                "    selectors:\n"
+                "    - matchArgs:\n"
+                "      - index: 0\n"
+                "        operator: InMap\n"
+                "        values: [\"list:dups\"]\n",
+                &minimal,
+                "kprobes[0] sys_write: selector 0: matchArgs: values from spec.lists are not "
+                "implemented by this engine yet");
 }
 
 static void test_substring(void **state) {
@@ -766,18 +767,129 @@ static void test_argument_types(void **state) {
                        "is not implemented by this engine yet");
 }
 
-static void test_hook_kinds(void **state) {
-        EngineCapabilities minimal = caps_minimal();
+/* Plan spec with hook 0 turned into a return probe after compiling: what YAML cannot say
+ * (the parser takes return: true on kprobes and fentries only). */
+static int plan_as_return(const char *spec, const EngineCapabilities *caps, PolicyPlan **ret,
+                          char **ret_error) {
+        _cleanup_(diagnostic_list_clear) DiagnosticList diags = DIAGNOSTIC_LIST_INIT;
+        _cleanup_(policy_file_freep) PolicyFile *file = NULL;
+        _cleanup_(compiled_policy_freep) CompiledPolicy *compiled = NULL;
+        _cleanup_free_ char *yaml = NULL;
+
+        assert_true(asprintf(&yaml, "%s%s", header, spec) >= 0);
+        assert_int_equal(policy_parse_buffer("plan.yaml", yaml, strlen(yaml), &diags, &file), 0);
+        assert_non_null(file);
+        assert_int_equal(policy_compile(&file->policies[0], &diags, &compiled), 0);
+        compiled->hooks[0].flags |= TG_POLICY_HOOK_RETURN | TG_POLICY_HOOK_AT_RETURN;
+        return policy_plan_build(compiled, caps, ret, ret_error);
+}
+
+static void assert_return_status(const char *spec, const EngineCapabilities *caps,
+                                 const char *status) {
+        _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
+        _cleanup_free_ char *error = NULL;
+
+        if (plan(spec, caps, &p, &error) < 0)
+                fail_msg("refused: %s", error);
+        assert_string_equal(p->hooks[0].status, status);
+}
+
+static const char *const openat_return = "  kprobes:\n"
+                                         "  - call: sys_openat\n"
+                                         "    return: true\n"
+                                         "    args:\n"
+                                         "    - index: 1\n"
+                                         "      type: string\n"
+                                         "    returnArg:\n"
+                                         "      index: 0\n"
+                                         "      type: int\n"
+                                         "    selectors:\n"
+                                         "    - matchReturnArgs:\n"
+                                         "      - index: 0\n"
+                                         "        operator: LessThan\n"
+                                         "        values: [\"0\"]\n";
+
+static void test_return(void **state) {
+        EngineCapabilities minimal = caps_minimal(), debian = caps_debian();
+        _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
+        _cleanup_free_ char *error = NULL;
+
+        /* The return program pairs with the entry's. */
+        assert_return_status(openat_return, &minimal, "tp_btf/sys_enter + tp_btf/sys_exit");
+        assert_return_status(openat_return, &debian, "fentry + fexit");
+        debian.disabled = 1U << HOOK_MECHANISM_FENTRY;
+        assert_return_status(openat_return, &debian, "kprobe + kretprobe");
+        assert_return_status("  kprobes:\n"
+                             "  - call: sys_read\n"
+                             "    return: true\n"
+                             "    args:\n"
+                             "    - index: 1\n"
+                             "      type: char_buf\n"
+                             "      returnCopy: true\n",
+                             &minimal, "tp_btf/sys_enter + tp_btf/sys_exit");
 
         assert_refused("  kprobes:\n"
-                       "  - call: sys_write\n"
+                       "  - call: sk_alloc\n"
+                       "    syscall: false\n"
                        "    return: true\n"
                        "    returnArg:\n"
                        "      index: 0\n"
-                       "      type: int\n",
+                       "      type: sock\n"
+                       "    returnArgAction: TrackSock\n",
+                       &debian,
+                       "kprobes[0] sk_alloc: returnArgAction TrackSock is not implemented by this "
+                       "engine: it has no socket tracking");
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_openat\n"
+                       "    return: true\n"
+                       "    returnArg:\n"
+                       "      index: 0\n"
+                       "      type: string\n",
                        &minimal,
-                       "kprobes[0] sys_write: return probes (return: true) are not implemented by "
-                       "this engine yet");
+                       "kprobes[0] sys_openat: returnArg of type string is not implemented by "
+                       "this engine yet (integer types only)");
+        /* returnCopy alone: posted at return too, as Tetragon does. */
+        assert_return_status("  kprobes:\n"
+                             "  - call: sys_read\n"
+                             "    args:\n"
+                             "    - index: 1\n"
+                             "      type: char_buf\n"
+                             "      returnCopy: true\n"
+                             "      sizeArgIndex: 3\n",
+                             &minimal, "tp_btf/sys_enter + tp_btf/sys_exit");
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_openat\n"
+                       "    return: true\n"
+                       "    selectors:\n"
+                       "    - matchReturnActions:\n"
+                       "      - action: Post\n",
+                       &minimal,
+                       "kprobes[0] sys_openat: selector 0: matchReturnActions are not "
+                       "implemented by this engine yet");
+
+        /* Tracepoints and LSM hooks have no return to probe. */
+        assert_int_equal(plan_as_return("  tracepoints:\n"
+                                        "  - subsystem: syscalls\n"
+                                        "    event: sys_enter_openat\n",
+                                        &minimal, &p, &error),
+                         -EOPNOTSUPP);
+        assert_string_equal(error,
+                            "tracepoints[0] syscalls/sys_enter_openat: return: true on a "
+                            "tracepoint: a tracepoint is a point, not a function, and has no "
+                            "return");
+        error = mfree(error);
+        assert_int_equal(plan_as_return("  lsmhooks:\n"
+                                        "  - hook: file_open\n",
+                                        &debian, &p, &error),
+                         -EOPNOTSUPP);
+        assert_string_equal(error, "lsmhooks[0] file_open: return: true on an LSM hook: its return "
+                                   "value is the verdict an Override action sets, not something "
+                                   "to probe");
+}
+
+static void test_hook_kinds(void **state) {
+        EngineCapabilities minimal = caps_minimal();
+
         assert_refused("  kprobes:\n"
                        "  - call: sys_nonexistent\n",
                        &minimal,
@@ -965,6 +1077,7 @@ int main(void) {
                 cmocka_unit_test(test_actions),
                 cmocka_unit_test(test_selectors),
                 cmocka_unit_test(test_hook_kinds),
+                cmocka_unit_test(test_return),
                 cmocka_unit_test(test_uprobe_targets),
                 cmocka_unit_test(test_usdt),
                 cmocka_unit_test(test_option),
