@@ -33,6 +33,7 @@
 #include "macro.h"
 
 typedef struct CompiledPolicy CompiledPolicy;
+typedef struct CompiledList CompiledList;
 
 typedef enum HookMechanism {
         HOOK_MECHANISM_NONE, /* nothing to attach */
@@ -70,6 +71,7 @@ void engine_capabilities_from_features(EngineCapabilities *ret, const KernelFeat
                                        size_t n_features, unsigned disabled);
 
 typedef struct HookPlan {
+        size_t hook; /* the compiled hook it attaches: the entries of a call list share one */
         HookMechanism mechanism;
         int syscall_nr; /* a syscall hook's number; -1 otherwise */
         char *name;     /* "kprobes[0] sys_write" */
@@ -80,9 +82,18 @@ typedef struct HookPlan {
         char *status;   /* the mechanism, or why none is needed */
 } HookPlan;
 
+/* Syscall numbers the plan can name (TG_GENERIC_MAX_SYSCALLS), as a bitmap of this many
+ * words: what a list of syscalls stands for in InMap, and the calls an enforcer watches. */
+#define PLAN_SYSCALL_WORDS (1024 / 64)
+
 typedef struct PolicyPlan {
-        HookPlan *hooks; /* one per hook of the policy, in its order */
+        HookPlan *hooks; /* one per hook of the policy, in its order; a hook that calls a
+                            list (call: list:NAME) has one per entry of the list */
         size_t n_hooks;
+        /* spec.enforcers: the syscalls where a task that NotifyEnforcer marked gets its
+         * signal (bit per number). */
+        bool has_enforcer;
+        uint64_t enforced[PLAN_SYSCALL_WORDS];
 } PolicyPlan;
 
 /* Returns 0 and the plan, -EOPNOTSUPP and a sentence naming what cannot be
@@ -91,6 +102,11 @@ int policy_plan_build(const CompiledPolicy *policy, const EngineCapabilities *ca
                       PolicyPlan **ret, char **ret_error);
 PolicyPlan *policy_plan_free(PolicyPlan *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyPlan *, policy_plan_free);
+
+/* The numbers of a list of syscalls (type syscalls or generated_syscalls) into bits
+ * (PLAN_SYSCALL_WORDS words): 0, or -ENOENT and the entry this architecture has no 64-bit
+ * syscall for in ret_bad. */
+int policy_list_syscalls(const CompiledList *l, uint64_t *bits, const char **ret_bad);
 
 /* "fentry", "kprobe", "tp_btf/sys_enter", ... and back. */
 const char *hook_mechanism_to_string(HookMechanism m);
