@@ -3,6 +3,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/membarrier.h>
+#include <regex.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1466,6 +1467,73 @@ static bool engine_function_in_btf(HookMechanism m, const char *function, void *
         return btf__find_by_name_kind(e->vmlinux_btf, name, kind) > 0;
 }
 
+static bool strv_contains(char **v, size_t n, const char *s) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(v[i], s))
+                        return true;
+        return false;
+}
+
+/* generated_ftrace lists: the functions ftrace lists as traceable ("name" or
+ * "name [module]" per line) whose names match pattern, each once. */
+static int engine_functions_matching(const char *pattern, size_t max, char ***ret, void *userdata) {
+        static const char *const paths[] = {
+                "/sys/kernel/tracing/available_filter_functions",
+                "/sys/kernel/debug/tracing/available_filter_functions"
+        };
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0, n = 0, allocated = 0;
+        char **names = NULL;
+        regex_t re;
+        int r = 0;
+
+        if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(paths) && !f; i++)
+                f = fopen(paths[i], "re");
+        if (!f) {
+                regfree(&re);
+                return -errno;
+        }
+        while (n < max && getline(&line, &size, f) > 0) {
+                line[strcspn(line, " \t\n")] = '\0';
+                if (!*line || regexec(&re, line, 0, NULL, 0) != 0 || strv_contains(names, n, line))
+                        continue;
+                if (n + 2 > allocated) {
+                        size_t grown_n = MAX(allocated * 2, (size_t) 16);
+                        char **grown = reallocarray(names, grown_n, sizeof(char *));
+
+                        if (!grown) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        names = grown;
+                        allocated = grown_n;
+                }
+                names[n] = strdup(line);
+                if (!names[n]) {
+                        r = -ENOMEM;
+                        break;
+                }
+                names[++n] = NULL;
+        }
+        regfree(&re);
+        if (r >= 0 && !names) {
+                names = calloc(1, sizeof(char *));
+                if (!names)
+                        r = -ENOMEM;
+        }
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        free(names[i]);
+                free(names);
+                return r;
+        }
+        *ret = names;
+        return 0;
+}
+
 /* bpf_rdonly_cast() (6.2+) lets the program follow pointers with plain loads. */
 static bool kernel_has_rdonly_cast(const struct btf *vmlinux) {
         return vmlinux && btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
@@ -1524,6 +1592,7 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
                                           config->disabled_mechanisms);
         e->vmlinux_btf = btf__load_vmlinux_btf();
         e->caps.function_in_btf = engine_function_in_btf;
+        e->caps.functions_matching = engine_functions_matching;
         e->caps.userdata = e;
         engine_read_host_namespaces(e);
 

@@ -932,6 +932,79 @@ static int plan_list_entry(Planner *p, const char *list_hook_name, const char *e
         return plan_hook(p, out);
 }
 
+static char **strv_free(char **v) {
+        for (size_t i = 0; v && v[i]; i++)
+                free(v[i]);
+        free(v);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
+
+static bool strv_contains(char **v, const char *s) {
+        for (size_t i = 0; v && v[i]; i++)
+                if (streq(v[i], s))
+                        return true;
+        return false;
+}
+
+/* The syscall functions the kernel has, as ftrace lists them; NULL when it cannot say. */
+static char **kernel_syscalls(Planner *p) {
+        char pattern[64], **ret = NULL;
+
+        if (!p->caps->functions_matching)
+                return NULL;
+        snprintf(pattern, sizeof(pattern), "^%ssys_", syscall_function_prefix());
+        if (p->caps->functions_matching(pattern, 4 * PLAN_SYSCALL_WORDS * 64, &ret,
+                                        p->caps->userdata) < 0)
+                return NULL;
+        if (!ret[0])
+                ret = strv_free(ret); /* nothing listed: no help */
+        return ret;
+}
+
+/* generated_ftrace: the kernel's traceable functions matching the list's pattern, each a
+ * kernel-function hook. */
+static int plan_ftrace_list(Planner *p, const char *name, const CompiledList *l) {
+        _cleanup_(strv_freep) char **functions = NULL;
+        HookMechanism m;
+        size_t n = 0;
+        int r;
+
+        /* Kernel functions: only fentry and kprobes reach them. */
+        r = choose_mechanism(p, HOOK_CLASS_KERNEL_FUNCTION, strempty(l->pattern), &m);
+        if (r < 0)
+                return r;
+        if (!p->caps->functions_matching)
+                return refuse(p,
+                              "list \"%s\": the kernel's functions cannot be listed here, so a "
+                              "generated_ftrace list cannot be expanded",
+                              l->name);
+        r = p->caps->functions_matching(strempty(l->pattern), PLAN_FTRACE_FUNCTIONS_MAX + 1,
+                                        &functions, p->caps->userdata);
+        if (r == -EINVAL)
+                return refuse(p, "list \"%s\": pattern \"%s\" is not a valid regular expression",
+                              l->name, strempty(l->pattern));
+        if (r < 0)
+                return refuse(p, "list \"%s\": reading the kernel's functions failed: %s", l->name,
+                              strerror(-r));
+        while (functions[n])
+                n++;
+        if (n == 0)
+                return refuse(p, "list \"%s\": no kernel function matches pattern \"%s\"", l->name,
+                              strempty(l->pattern));
+        if (n > PLAN_FTRACE_FUNCTIONS_MAX)
+                return refuse(p,
+                              "list \"%s\": pattern \"%s\" matches %zu kernel functions, more "
+                              "than the %u this engine hooks from one list",
+                              l->name, strempty(l->pattern), n, PLAN_FTRACE_FUNCTIONS_MAX);
+        for (size_t i = 0; i < n; i++) {
+                r = plan_list_entry(p, name, functions[i], HOOK_CLASS_KERNEL_FUNCTION);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* "call: list:NAME": one hook per entry of the list, each with its own mechanism. A list
  * of syscalls gives syscall hooks (on this kind of machine, one sys_enter point per number);
  * generated_syscalls is every syscall of the architecture's table. Any other list names
@@ -947,11 +1020,17 @@ static int plan_call_list(Planner *p, const char *name) {
                 return refuse(p, "the hook's call names a list that is not there");
         l = &c->lists[info->call_list];
         switch (l->type) {
-        case POLICY_LIST_GENERATED_SYSCALLS:
+        case POLICY_LIST_GENERATED_SYSCALLS: {
+                _cleanup_(strv_freep) char **present = kernel_syscalls(p);
+
                 for (unsigned nr = 0; nr < MIN(syscall_max(), PLAN_SYSCALL_WORDS * 64U); nr++) {
                         const char *s = syscall_to_name(nr);
 
                         if (!s)
+                                continue;
+                        snprintf(entry, sizeof(entry), "%ssys_%s", syscall_function_prefix(), s);
+                        /* The table may know syscalls newer than the kernel. */
+                        if (present && !strv_contains(present, entry))
                                 continue;
                         snprintf(entry, sizeof(entry), "sys_%s", s);
                         r = plan_list_entry(p, name, entry, HOOK_CLASS_SYSCALL);
@@ -959,6 +1038,7 @@ static int plan_call_list(Planner *p, const char *name) {
                                 return r;
                 }
                 return 0;
+        }
         case POLICY_LIST_SYSCALLS:
                 for (size_t i = 0; i < l->n_values; i++) {
                         if (list_entry_syscall(l->values[i]) < 0) {
@@ -977,18 +1057,8 @@ static int plan_call_list(Planner *p, const char *name) {
                                 return r;
                 }
                 return 0;
-        case POLICY_LIST_GENERATED_FTRACE: {
-                HookMechanism m;
-
-                /* Kernel functions: only fentry and kprobes reach them. */
-                r = choose_mechanism(p, HOOK_CLASS_KERNEL_FUNCTION, strempty(l->pattern), &m);
-                if (r < 0)
-                        return r;
-                return refuse(p,
-                              "list \"%s\": generated_ftrace lists (the kernel's functions "
-                              "matching a pattern) are not expanded by this engine yet",
-                              l->name);
-        }
+        case POLICY_LIST_GENERATED_FTRACE:
+                return plan_ftrace_list(p, name, l);
         }
         return refuse(p, "list \"%s\" is of a type this engine does not know", l->name);
 }

@@ -63,6 +63,12 @@ typedef struct EngineCapabilities {
          * "subsystem/event" for a raw tracepoint) that an fentry, fmod_ret, LSM or tp_btf
          * program would attach to; NULL: assume it has. */
         bool (*function_in_btf)(HookMechanism m, const char *function, void *userdata);
+        /* The kernel functions ftrace can trace whose names match pattern (an extended
+         * regular expression), at most max of them: 0 and a NULL-terminated strv the caller
+         * frees, -EINVAL for a bad pattern, or another -errno. For generated_ftrace lists,
+         * and for which syscalls the kernel has (generated_syscalls). NULL: the kernel's
+         * functions cannot be listed. */
+        int (*functions_matching)(const char *pattern, size_t max, char ***ret, void *userdata);
         void *userdata;
 } EngineCapabilities;
 
@@ -102,6 +108,9 @@ int policy_plan_build(const CompiledPolicy *policy, const EngineCapabilities *ca
                       PolicyPlan **ret, char **ret_error);
 PolicyPlan *policy_plan_free(PolicyPlan *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyPlan *, policy_plan_free);
+
+/* A generated_ftrace list: at most this many functions. */
+#define PLAN_FTRACE_FUNCTIONS_MAX 256
 
 /* The numbers of a list of syscalls (type syscalls or generated_syscalls) into bits
  * (PLAN_SYSCALL_WORDS words): 0, or -ENOENT and the entry this architecture has no 64-bit

@@ -542,6 +542,79 @@ static void test_call_list(void **state) {
                        "calls only)");
 }
 
+/* A kernel whose traceable functions are ksys_read and ksys_write. */
+static int fake_functions_matching(const char *pattern, size_t max, char ***ret, void *userdata) {
+        char **v = calloc(3, sizeof(char *));
+
+        assert_non_null(v);
+        if (streq(pattern, "("))
+                return free(v), -EINVAL;
+        if (streq(pattern, "^ksys_*")) {
+                v[0] = strdup("ksys_read");
+                v[1] = strdup("ksys_write");
+        }
+        /* The kernel's syscalls, for generated_syscalls. */
+        if (endswith(pattern, "sys_")) {
+                assert_true(asprintf(&v[0], "%ssys_getppid", syscall_function_prefix()) >= 0);
+                assert_true(asprintf(&v[1], "%ssys_read", syscall_function_prefix()) >= 0);
+        }
+        *ret = v;
+        return 0;
+}
+
+static char *ftrace_spec(const char *pattern) {
+        char *s;
+
+        assert_true(asprintf(&s,
+                             "  lists:\n"
+                             "  - name: ksys\n"
+                             "    type: generated_ftrace\n"
+                             "    pattern: \"%s\"\n"
+                             "  kprobes:\n"
+                             "  - call: list:ksys\n"
+                             "    args:\n"
+                             "    - index: 0\n"
+                             "      type: int\n",
+                             pattern) >= 0);
+        return s;
+}
+
+static void test_ftrace_list(void **state) {
+        EngineCapabilities full = caps_full(), no_listing = caps_full();
+        _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
+        _cleanup_free_ char *error = NULL, *spec = ftrace_spec("^ksys_*"), *bad = ftrace_spec("("),
+                            *none = ftrace_spec("^nothing$");
+
+        full.functions_matching = fake_functions_matching;
+        assert_int_equal(plan(spec, &full, &p, &error), 0);
+        assert_int_equal(p->n_hooks, 2);
+        assert_string_equal(p->hooks[0].name, "kprobes[0] list:ksys ksys_read");
+        assert_string_equal(p->hooks[0].function, "ksys_read");
+        assert_int_equal(p->hooks[0].mechanism, HOOK_MECHANISM_FENTRY);
+        assert_int_equal(p->hooks[0].syscall_nr, -1);
+        assert_string_equal(p->hooks[1].function, "ksys_write");
+        assert_refused(bad, &full,
+                       "kprobes[0] list:ksys: list \"ksys\": pattern \"(\" is not a valid regular "
+                       "expression");
+        assert_refused(none, &full,
+                       "kprobes[0] list:ksys: list \"ksys\": no kernel function matches pattern "
+                       "\"^nothing$\"");
+        policy_plan_free(p);
+        p = NULL;
+
+        /* generated_syscalls: only those the kernel has, when it can say. */
+        assert_int_equal(plan_with_lists("  kprobes:\n"
+                                         "  - call: list:all\n",
+                                         &full, &p, &error),
+                         0);
+        assert_int_equal(p->n_hooks, 2);
+        assert_string_equal(p->hooks[0].name, "kprobes[0] list:all sys_read");
+        assert_string_equal(p->hooks[1].name, "kprobes[0] list:all sys_getppid");
+        assert_refused(spec, &no_listing,
+                       "kprobes[0] list:ksys: list \"ksys\": the kernel's functions cannot be "
+                       "listed here, so a generated_ftrace list cannot be expanded");
+}
+
 static const char *const enforcer_spec = "  lists:\n"
                                          "  - name: dups\n"
                                          "    type: syscalls\n"
@@ -840,6 +913,7 @@ int main(void) {
                 cmocka_unit_test(test_follow_children),
                 cmocka_unit_test(test_call_list),
                 cmocka_unit_test(test_enforcer),
+                cmocka_unit_test(test_ftrace_list),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
