@@ -929,7 +929,24 @@ static int plan_list_entry(Planner *p, const char *list_hook_name, const char *e
         p->where = out->name;
         p->call = entry;
         p->class = class;
-        return plan_hook(p, out);
+        r = plan_hook(p, out);
+        if (r < 0)
+                return r;
+        /* An entry named twice ("sys_dup", "dup") is hooked once. */
+        for (size_t i = 0; i + 1 < p->plan->n_hooks; i++) {
+                HookPlan *h = &p->plan->hooks[i];
+
+                if (h->hook == out->hook && streq(strempty(h->function), strempty(out->function))) {
+                        free(out->name);
+                        free(out->function);
+                        free(out->path);
+                        free(out->status);
+                        *out = (HookPlan){};
+                        p->plan->n_hooks--;
+                        break;
+                }
+        }
+        return 0;
 }
 
 static char **strv_free(char **v) {
@@ -1069,12 +1086,13 @@ static int plan_call_list(Planner *p, const char *name) {
 static int plan_enforcer(Planner *p) {
         const CompiledPolicy *c = p->policy;
         uint64_t bits[PLAN_SYSCALL_WORDS];
-        char why[ENGINE_DETAIL_MAX + 64];
 
-        if (!mechanism_usable(p->caps, HOOK_MECHANISM_SYS_ENTER)) {
-                mechanism_why_not(p->caps, HOOK_MECHANISM_SYS_ENTER, why, sizeof(why));
-                return refuse(p, "enforcers need tp_btf programs on the syscalls: %s", why);
-        }
+        /* The enforcer's program is a tp_btf one, like tp_btf/sys_enter's. */
+        if (!p->caps->kernel[HOOK_MECHANISM_SYS_ENTER])
+                return refuse(p,
+                              "enforcers need a tp_btf program where syscalls return "
+                              "(tp_btf/sys_exit): not available on this kernel (%s)",
+                              p->caps->kernel_detail[HOOK_MECHANISM_SYS_ENTER]);
         if (!p->caps->send_signal)
                 return refuse(p, "enforcers need bpf_send_signal(), which this kernel refuses");
         for (size_t i = 0; i < c->n_enforcer_calls; i++) {

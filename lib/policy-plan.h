@@ -23,6 +23,15 @@
  * in the table of policy-plan.c; the choice itself does not change.
  * Hooks whose only actions are FollowFD/UnfollowFD/CopyFD need none: fd
  * arguments are resolved from the task's file table in the kernel.
+ *
+ * A hook that calls a list (call: list:NAME) is planned once per entry, each
+ * entry a hook of its own with its own mechanism: syscall lists give syscall
+ * hooks (generated_syscalls: the table's syscalls the kernel has), other lists
+ * kernel functions (generated_ftrace: those matching the pattern). 32-bit
+ * syscalls (__ia32_sys_...) are refused: syscall points see 64-bit calls only.
+ * Enforcers act where syscalls return (tp_btf/sys_exit) and only send argSig:
+ * a NotifyEnforcer with argError is refused, with why the kernel cannot make
+ * the call fail where it cannot.
  */
 
 #include <stdbool.h>

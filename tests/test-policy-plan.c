@@ -529,6 +529,19 @@ static void test_call_list(void **state) {
                        "(no kprobe PMU)");
         free(spec);
         spec = NULL;
+        /* An entry named twice is hooked once. */
+        policy_plan_free(p);
+        assert_int_equal(plan("  lists:\n"
+                              "  - name: dups\n"
+                              "    type: syscalls\n"
+                              "    values: [\"sys_dup\", \"dup\", \"sys_dup2\", \"sys_dup\"]\n"
+                              "  kprobes:\n"
+                              "  - call: list:dups\n",
+                              &minimal, &p, &error),
+                         0);
+        assert_int_equal(p->n_hooks, 2);
+        assert_int_equal(p->hooks[0].syscall_nr, SYS_dup);
+        assert_int_equal(p->hooks[1].syscall_nr, SYS_dup2);
         /* 32-bit entries. */
         assert_refused("  lists:\n"
                        "  - name: dups\n"
