@@ -1639,11 +1639,12 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
                 struct bpf_program *p;
 
                 bpf_object__for_each_program(p, e->skel->obj)
-                        bpf_program__set_autoload(
-                                p, p == e->prog || p == e->enforcer_prog || p == e->kprobe_prog ||
-                                           p == e->kprobe_function_prog || p == e->uprobe_prog ||
-                                           p == e->tracepoint_prog);
+                        bpf_program__set_autoload(p, p == e->prog || p == e->kprobe_prog ||
+                                                             p == e->kprobe_function_prog ||
+                                                             p == e->uprobe_prog ||
+                                                             p == e->tracepoint_prog);
         }
+        bpf_program__set_autoload(e->skel->progs.tg_generic_enforcer, e->enforcer_prog != NULL);
         k = generic_bpf__load(e->skel);
         if (k < 0)
                 return k;
