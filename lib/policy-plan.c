@@ -31,6 +31,7 @@ static const MechanismInfo mechanisms[_HOOK_MECHANISM_MAX] = {
 
 typedef enum HookClass {
         HOOK_CLASS_SYSCALL,
+        HOOK_CLASS_SYSCALL_TABLE, /* every syscall at once (generated_syscalls) */
         HOOK_CLASS_KERNEL_FUNCTION,
         HOOK_CLASS_FENTRY,
         HOOK_CLASS_TRACEPOINT,
@@ -50,6 +51,10 @@ static const struct {
         [HOOK_CLASS_SYSCALL] = { 3,
                                  { HOOK_MECHANISM_FENTRY, HOOK_MECHANISM_KPROBE,
                                    HOOK_MECHANISM_SYS_ENTER } },
+        /* One program serves every number, where fentry loads one per function: hundreds. */
+        [HOOK_CLASS_SYSCALL_TABLE] = { 3,
+                                       { HOOK_MECHANISM_SYS_ENTER, HOOK_MECHANISM_KPROBE,
+                                         HOOK_MECHANISM_FENTRY } },
         [HOOK_CLASS_KERNEL_FUNCTION] = { 2, { HOOK_MECHANISM_FENTRY, HOOK_MECHANISM_KPROBE } },
         [HOOK_CLASS_FENTRY] = { 2, { HOOK_MECHANISM_FENTRY, HOOK_MECHANISM_KPROBE } },
         [HOOK_CLASS_TRACEPOINT] = { 1, { HOOK_MECHANISM_TRACEPOINT } },
@@ -725,6 +730,7 @@ static int choose_override_mechanism(Planner *p, HookClass class, const char *fu
         case HOOK_CLASS_LSM:
                 return choose_mechanism(p, class, function, ret);
         case HOOK_CLASS_SYSCALL:
+        case HOOK_CLASS_SYSCALL_TABLE:
                 if (mechanism_usable(c, HOOK_MECHANISM_FMOD_RET) && c->fmod_ret_syscall &&
                     function_usable(c, HOOK_MECHANISM_FMOD_RET, function)) {
                         *ret = HOOK_MECHANISM_FMOD_RET;
@@ -820,8 +826,8 @@ static int plan_hook(Planner *p, HookPlan *out) {
 
         out->hook = p->hook;
         out->syscall_nr = -1;
-        if ((class == HOOK_CLASS_SYSCALL || class == HOOK_CLASS_KERNEL_FUNCTION ||
-             class == HOOK_CLASS_FENTRY) &&
+        if ((class == HOOK_CLASS_SYSCALL || class == HOOK_CLASS_SYSCALL_TABLE ||
+             class == HOOK_CLASS_KERNEL_FUNCTION || class == HOOK_CLASS_FENTRY) &&
             hook_only_tracks_fds(c, h)) {
                 out->mechanism = HOOK_MECHANISM_NONE;
                 out->function = strdup(strempty(p->call));
@@ -834,7 +840,7 @@ static int plan_hook(Planner *p, HookPlan *out) {
                 return refuse(p, "return probes (return: true) are not implemented by this engine "
                                  "yet");
 
-        p->syscall = class == HOOK_CLASS_SYSCALL;
+        p->syscall = class == HOOK_CLASS_SYSCALL || class == HOOK_CLASS_SYSCALL_TABLE;
         p->user = class == HOOK_CLASS_UPROBE;
         p->tracepoint = class == HOOK_CLASS_TRACEPOINT;
         if (p->tracepoint || class == HOOK_CLASS_RAW_TRACEPOINT) {
@@ -1050,7 +1056,7 @@ static int plan_call_list(Planner *p, const char *name) {
                         if (present && !strv_contains(present, entry))
                                 continue;
                         snprintf(entry, sizeof(entry), "sys_%s", s);
-                        r = plan_list_entry(p, name, entry, HOOK_CLASS_SYSCALL);
+                        r = plan_list_entry(p, name, entry, HOOK_CLASS_SYSCALL_TABLE);
                         if (r < 0)
                                 return r;
                 }

@@ -26,7 +26,9 @@
  *
  * A hook that calls a list (call: list:NAME) is planned once per entry, each
  * entry a hook of its own with its own mechanism: syscall lists give syscall
- * hooks (generated_syscalls: the table's syscalls the kernel has), other lists
+ * hooks (generated_syscalls: the table's syscalls the kernel has, on
+ * tp_btf/sys_enter first: one program for them all, where fentry would load
+ * one per function, hundreds), other lists
  * kernel functions (generated_ftrace: those matching the pattern). 32-bit
  * syscalls (__ia32_sys_...) are refused: syscall points see 64-bit calls only.
  * Enforcers act where syscalls return (tp_btf/sys_exit) and only send argSig:

@@ -622,6 +622,8 @@ static void test_ftrace_list(void **state) {
                          0);
         assert_int_equal(p->n_hooks, 2);
         assert_string_equal(p->hooks[0].name, "kprobes[0] list:all sys_read");
+        /* The whole table: one program for all, not one fentry per function. */
+        assert_int_equal(p->hooks[0].mechanism, HOOK_MECHANISM_SYS_ENTER);
         assert_string_equal(p->hooks[1].name, "kprobes[0] list:all sys_getppid");
         assert_refused(spec, &no_listing,
                        "kprobes[0] list:ksys: list \"ksys\": the kernel's functions cannot be "
