@@ -970,18 +970,25 @@ static bool strv_contains(char **v, const char *s) {
         return false;
 }
 
-/* The syscall functions the kernel has, as ftrace lists them; NULL when it cannot say. */
+/* The names of the syscalls the kernel has ("getppid"), from the functions ftrace lists:
+ * __x64_sys_X, or what it is an alias of (__do_sys_X for syscalls without arguments),
+ * or __se_sys_X. NULL when it cannot say. */
 static char **kernel_syscalls(Planner *p) {
-        char pattern[64], **ret = NULL;
+        const size_t max = 8 * PLAN_SYSCALL_WORDS * 64;
+        char **ret = NULL;
+        size_t n = 0;
 
-        if (!p->caps->functions_matching)
+        if (!p->caps->functions_matching ||
+            p->caps->functions_matching("^(__[a-z0-9]+_)?sys_", max, &ret, p->caps->userdata) < 0)
                 return NULL;
-        snprintf(pattern, sizeof(pattern), "^%ssys_", syscall_function_prefix());
-        if (p->caps->functions_matching(pattern, 4 * PLAN_SYSCALL_WORDS * 64, &ret,
-                                        p->caps->userdata) < 0)
-                return NULL;
-        if (!ret[0])
-                ret = strv_free(ret); /* nothing listed: no help */
+        for (; ret[n]; n++) {
+                const char *name = strstr(ret[n], "sys_") + strlen("sys_");
+
+                memmove(ret[n], name, strlen(name) + 1);
+        }
+        /* Nothing listed, or maybe not everything: no help. */
+        if (n == 0 || n >= max)
+                ret = strv_free(ret);
         return ret;
 }
 
@@ -1051,9 +1058,8 @@ static int plan_call_list(Planner *p, const char *name) {
 
                         if (!s)
                                 continue;
-                        snprintf(entry, sizeof(entry), "%ssys_%s", syscall_function_prefix(), s);
                         /* The table may know syscalls newer than the kernel. */
-                        if (present && !strv_contains(present, entry))
+                        if (present && !strv_contains(present, s))
                                 continue;
                         snprintf(entry, sizeof(entry), "sys_%s", s);
                         r = plan_list_entry(p, name, entry, HOOK_CLASS_SYSCALL_TABLE);
