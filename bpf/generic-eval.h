@@ -783,6 +783,24 @@ static long V(run_action)(__u32 i, void *unused) {
                         counters_add(e, true, C_ACTIONS);
                 }
                 break;
+        case TG_ACTION_NOTIFY_ENFORCER: {
+                /* The enforcer acts when the thread returns from an enforced call. */
+                struct tg_generic_enforcer_mark mark = {
+                        .policy_slot = e->policy_slot,
+                        .policy_id = e->policy_id,
+                        .signal = a->arg_sig,
+                        .error = a->arg_error,
+                };
+                __u32 tid = e->tid;
+
+                if (e->policy_flags & TG_GENERIC_POLICY_MONITOR) {
+                        e->act_flags |= TG_GENERIC_RECORD_MONITOR;
+                        counters_add(e, true, C_MONITORED);
+                } else {
+                        bpf_map_update_elem(&gen_enforcer_marks, &tid, &mark, BPF_ANY);
+                }
+                break;
+        }
         default: /* FollowFD, UnfollowFD, CopyFD: fds are resolved in the kernel */
                 break;
         }

@@ -173,6 +173,30 @@ struct {
         __type(value, __u64);
 } gen_rate SEC(".maps");
 
+/* The numbers of a list of syscalls that an InMap value names, by the value's slot. */
+struct {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, 1024);
+        __type(key, __u32);
+        __type(value, struct tg_generic_syscall_set);
+} gen_syscall_sets SEC(".maps");
+
+/* The calls of each policy's enforcer, by the policy's slot. */
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, TG_GENERIC_MAX_POLICIES);
+        __type(key, __u32);
+        __type(value, struct tg_generic_syscall_set);
+} gen_enforcer_calls SEC(".maps");
+
+/* Threads NotifyEnforcer marked, by thread id, until an enforced call returns. */
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 16384);
+        __type(key, __u32);
+        __type(value, struct tg_generic_enforcer_mark);
+} gen_enforcer_marks SEC(".maps");
+
 /* Size set by user space before load. */
 struct {
         __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -1270,6 +1294,12 @@ static __always_inline bool int_value_matches(__u8 op, bool is_signed, __u64 v,
         return false;
 }
 
+static __always_inline bool syscall_set_has(struct tg_generic_syscall_set *set, __u64 nr) {
+        if (!set || nr >= TG_GENERIC_MAX_SYSCALLS)
+                return false;
+        return set->bits[(nr / 64) & (TG_GENERIC_MAX_SYSCALLS / 64 - 1)] & (1ULL << (nr % 64));
+}
+
 static long int_map_value(__u32 i, void *unused) {
         struct loop_state *ls = loop_state();
         struct int_map_ctx *c;
@@ -1283,6 +1313,13 @@ static long int_map_value(__u32 i, void *unused) {
         val = bpf_map_lookup_elem(&gen_values, &slot);
         if (!val)
                 return 1;
+        if (val->kind == TG_VALUE_LIST) {
+                if (syscall_set_has(bpf_map_lookup_elem(&gen_syscall_sets, &slot), c->v)) {
+                        c->any = 1;
+                        return 1;
+                }
+                return 0;
+        }
         if (int_value_matches(TG_POLICY_OP_IN_RANGE, c->is_signed, c->v, val)) {
                 c->any = 1;
                 return 1;
@@ -1683,3 +1720,49 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 #include "generic-eval.h"
 #undef V
 #undef TG_EVAL_CAST
+
+/* ---- Enforcers ---- */
+
+/* When a syscall returns: a thread that NotifyEnforcer marked, returning from one of its
+ * policy's enforcer calls, gets the signal. At the return, every hook of the call has run
+ * (sys_enter programs, tracepoints, kernel functions), so a notifier on the same call
+ * always comes first. The call itself is not changed: argError is refused at load. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(tg_generic_enforcer, struct pt_regs *regs, long ret) {
+        struct task_struct *task = bpf_get_current_task_btf();
+        struct tg_generic_enforcer_mark *mark;
+        struct tg_generic_counters *counters;
+        struct tg_generic_policy *policy;
+        __u32 tid = task->pid, slot, signal;
+        __u64 nr;
+
+        mark = bpf_map_lookup_elem(&gen_enforcer_marks, &tid);
+        if (!mark)
+                return 0;
+        slot = mark->policy_slot;
+        policy = bpf_map_lookup_elem(&gen_policies, &slot);
+        if (!policy || policy->id != mark->policy_id) {
+                bpf_map_delete_elem(&gen_enforcer_marks, &tid);
+                return 0;
+        }
+        if (task_in_compat_syscall(task))
+                return 0;
+#if defined(__TARGET_ARCH_arm64)
+        nr = regs->syscallno;
+#else
+        nr = regs->orig_ax;
+#endif
+        if (!syscall_set_has(bpf_map_lookup_elem(&gen_enforcer_calls, &slot), nr))
+                return 0;
+        signal = mark->signal;
+        bpf_map_delete_elem(&gen_enforcer_marks, &tid);
+        counters = bpf_map_lookup_elem(&gen_policy_counters, &slot);
+        if (policy->flags & TG_GENERIC_POLICY_MONITOR) {
+                if (counters)
+                        counters->monitored++;
+                return 0;
+        }
+        if (signal && bpf_send_signal(signal) == 0 && counters)
+                counters->actions++;
+        return 0;
+}

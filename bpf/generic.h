@@ -257,6 +257,22 @@ _Static_assert(sizeof(struct tg_generic_cred) == 80, "tg_generic_cred layout");
 #define TG_GENERIC_AF_INET 2
 #define TG_GENERIC_AF_INET6 10
 
+/* Syscall numbers as a bitmap: a list of syscalls in InMap (keyed by the value's slot),
+ * and the calls of a policy's enforcer (keyed by the policy's slot). */
+struct tg_generic_syscall_set {
+        __u64 bits[TG_GENERIC_MAX_SYSCALLS / 64];
+};
+
+/* What NotifyEnforcer leaves on a thread for its policy's enforcer: when the thread
+ * returns from one of the enforcer's calls, it gets signal. */
+struct tg_generic_enforcer_mark {
+        __u32 policy_slot;
+        __u32 policy_id; /* the mark is stale when the slot holds another policy by then */
+        __u32 signal;
+        __s32 error; /* argError: refused at load, kept for what the mark says */
+};
+_Static_assert(sizeof(struct tg_generic_enforcer_mark) == 16, "tg_generic_enforcer_mark layout");
+
 /* Keys of the rate limit map: one per selector, scope and argument digest. */
 struct tg_generic_rate_key {
         __u32 selector; /* selector slot */

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/membarrier.h>
+#include <regex.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -65,6 +66,7 @@ typedef struct Table {
 } Table;
 
 typedef struct InstalledHook {
+        uint32_t compiled; /* its hook in the compiled policy: a call list's entries share one */
         HookMechanism mechanism;
         bool ret;  /* return: true: a return program on its point too */
         int point; /* the attach point its list is on; -1: none */
@@ -96,8 +98,11 @@ struct PolicyInstallation {
         Range ranges[_TABLE_MAX];
         PolicyMode mode;
         char *policy_name;
-        InstalledHook *hooks;
+        InstalledHook *hooks; /* one per entry of the plan, in its order */
         size_t n_hooks;
+        bool has_enforcer;
+        uint32_t *syscall_set_slots; /* value slots with a list of syscalls (InMap) */
+        size_t n_syscall_set_slots;
         bool installed; /* false once uninstalled: kept a while for late records */
         uint64_t retired_ns;
 };
@@ -151,6 +156,9 @@ struct PolicyEngine {
         struct tg_generic_list *lists[TG_GENERIC_MAX_POINTS];
         uint8_t active[TG_GENERIC_MAX_POINTS];
         size_t n_sys_enter_hooks;
+        struct bpf_program *enforcer_prog; /* tp_btf/sys_exit; NULL without tp_btf */
+        struct bpf_link *enforcer_link;    /* attached while some policy has an enforcer */
+        size_t n_enforcers;
 
         uint32_t host_ns[_POLICY_NS_MAX]; /* inode of each namespace of pid 1 */
         char description[512];
@@ -252,6 +260,7 @@ static PolicyInstallation *installation_free(PolicyInstallation *i) {
         for (size_t k = 0; k < i->n_hooks; k++)
                 installed_hook_done(&i->hooks[k]);
         free(i->hooks);
+        free(i->syscall_set_slots);
         free(i->policy_name);
         return mfree(i);
 }
@@ -332,16 +341,19 @@ static int installation_new(const CompiledPolicy *c, PolicyPlan *plan, PolicyIns
         i = calloc(1, sizeof(*i));
         if (!i)
                 return -ENOMEM;
-        i->hooks = calloc(MAX(c->n_hooks, (size_t) 1), sizeof(InstalledHook));
+        i->hooks = calloc(MAX(plan->n_hooks, (size_t) 1), sizeof(InstalledHook));
         if (!i->hooks)
                 return -ENOMEM;
         i->policy_name = strdup_or_null(strempty(c->name), &oom);
-        for (size_t k = 0; k < c->n_hooks; k++) {
+        i->has_enforcer = plan->has_enforcer;
+        for (size_t n = 0; n < plan->n_hooks; n++) {
+                HookPlan *p = &plan->hooks[n];
+                size_t k = p->hook;
                 const CompiledHookInfo *info = &c->hook_info[k];
-                InstalledHook *h = &i->hooks[k];
-                HookPlan *p = &plan->hooks[k];
+                InstalledHook *h = &i->hooks[n];
 
                 i->n_hooks++;
+                h->compiled = (uint32_t) k;
                 h->mechanism = p->mechanism;
                 h->ret = c->hooks[k].flags & TG_POLICY_HOOK_AT_RETURN;
                 h->point = p->mechanism == HOOK_MECHANISM_SYS_ENTER ? p->syscall_nr : -1;
@@ -374,6 +386,28 @@ static int installation_new(const CompiledPolicy *c, PolicyPlan *plan, PolicyIns
                 return -ENOMEM;
         *ret = TAKE_PTR(i);
         return 0;
+}
+
+/* The first installed hook of compiled hook k (the only one, unless it calls a list). */
+static InstalledHook *installation_hook(PolicyInstallation *i, uint32_t k) {
+        if (k < i->n_hooks && i->hooks[k].compiled == k)
+                return &i->hooks[k];
+        for (size_t n = 0; n < i->n_hooks; n++)
+                if (i->hooks[n].compiled == k)
+                        return &i->hooks[n];
+        return NULL;
+}
+
+/* The installed hook of compiled hook k on point: a call list's entry by its point. */
+static InstalledHook *installation_hook_on(PolicyInstallation *i, uint32_t k, uint32_t point) {
+        InstalledHook *h = installation_hook(i, k);
+
+        if (!h)
+                return NULL;
+        for (InstalledHook *end = i->hooks + i->n_hooks; h < end && h->compiled == k; h++)
+                if (h->point >= 0 && (uint32_t) h->point == point)
+                        return h;
+        return installation_hook(i, k);
 }
 
 static PolicyInstallation *engine_find(PolicyEngine *e, uint32_t id) {
@@ -426,11 +460,12 @@ static int engine_write_records(PolicyEngine *e, const CompiledPolicy *c, Policy
 
         for (size_t n = 0; n < c->n_hooks; n++) {
                 struct tg_policy_hook h = c->hooks[n];
+                InstalledHook *ih = installation_hook(i, (uint32_t) n);
 
                 h.selector_first += r[TABLE_SELECTORS].first;
-                if (i->hooks[n].mechanism == HOOK_MECHANISM_TRACEPOINT)
+                if (ih && ih->mechanism == HOOK_MECHANISM_TRACEPOINT)
                         for (size_t a = 0; a < TG_POLICY_MAX_ARGS; a++)
-                                h.arg_index[a] = i->hooks[n].arg_slot[a];
+                                h.arg_index[a] = ih->arg_slot[a];
                 k = map_write(maps->gen_hooks, r[TABLE_HOOKS].first + n, &h);
                 if (k < 0)
                         return k;
@@ -549,9 +584,8 @@ static InstalledHook *engine_hook_of(PolicyEngine *e, PolicyInstallation *extra,
 
                 if (!i || (!i->installed && i != extra))
                         continue;
-                if (i->ranges[TABLE_POLICIES].first == ref.policy &&
-                    ref.hook - i->ranges[TABLE_HOOKS].first < i->n_hooks)
-                        return &i->hooks[ref.hook - i->ranges[TABLE_HOOKS].first];
+                if (i->ranges[TABLE_POLICIES].first == ref.policy)
+                        return installation_hook(i, ref.hook - i->ranges[TABLE_HOOKS].first);
         }
         return NULL;
 }
@@ -623,7 +657,7 @@ static int engine_new_lists(PolicyEngine *e, PolicyInstallation *i, bool add,
                 if (l->n >= TG_GENERIC_MAX_HOOKS_PER_POINT)
                         return -E2BIG;
                 l->refs[l->n++] = (struct tg_generic_hook_ref){
-                        .hook = i->ranges[TABLE_HOOKS].first + (uint32_t) k,
+                        .hook = i->ranges[TABLE_HOOKS].first + h->compiled,
                         .policy = i->ranges[TABLE_POLICIES].first,
                 };
         }
@@ -1184,7 +1218,8 @@ static int engine_assign_points(PolicyEngine *e, PolicyInstallation *i, const Co
                 }
                 h->point = point;
                 if (h->mechanism == HOOK_MECHANISM_TRACEPOINT) {
-                        int r = engine_tracepoint_fields(e, (uint32_t) point, c, k, h, ret_error);
+                        int r = engine_tracepoint_fields(e, (uint32_t) point, c, h->compiled, h,
+                                                         ret_error);
 
                         if (r < 0)
                                 return r;
@@ -1202,6 +1237,10 @@ static void engine_detach_if_idle(PolicyEngine *e) {
                 bpf_link__destroy(e->exit_link);
                 e->exit_link = NULL;
         }
+        if (e->n_enforcers == 0 && e->enforcer_link) {
+                bpf_link__destroy(e->enforcer_link);
+                e->enforcer_link = NULL;
+        }
         /* After the switch: a point turned off reaches no hook through its program. */
         for (size_t k = 0; k < ENGINE_FUNCTION_POINTS; k++)
                 if (e->functions[k].mechanism != HOOK_MECHANISM_NONE &&
@@ -1213,6 +1252,10 @@ static void engine_detach_if_idle(PolicyEngine *e) {
 
 /* Only once no program can reach them any more. */
 static void installation_release_ranges(PolicyEngine *e, PolicyInstallation *i) {
+        for (size_t n = 0; n < i->n_syscall_set_slots; n++)
+                (void) bpf_map_delete_elem(bpf_map__fd(e->skel->maps.gen_syscall_sets),
+                                           &i->syscall_set_slots[n]);
+        i->n_syscall_set_slots = 0;
         for (TableId t = 0; t < _TABLE_MAX; t++) {
                 (void) table_release(&e->tables[t], i->ranges[t]);
                 i->ranges[t] = (Range){};
@@ -1260,6 +1303,70 @@ static int engine_switch(PolicyEngine *e, struct tg_generic_list **lists) {
                         if (e->lists[nr]->n == 0)
                                 e->lists[nr] = mfree(e->lists[nr]);
                 }
+        return 0;
+}
+
+/* InMap values that name a list of syscalls: its numbers, beside the value's slot. */
+static int engine_write_syscall_sets(PolicyEngine *e, const CompiledPolicy *c,
+                                     PolicyInstallation *i) {
+        size_t n_lists = 0;
+
+        for (size_t n = 0; n < c->n_values; n++)
+                n_lists += c->values[n].kind == TG_VALUE_LIST;
+        if (n_lists == 0)
+                return 0;
+        i->syscall_set_slots = calloc(n_lists, sizeof(uint32_t));
+        if (!i->syscall_set_slots)
+                return -ENOMEM;
+        for (size_t n = 0; n < c->n_values; n++) {
+                struct tg_generic_syscall_set set = {};
+                uint32_t slot = i->ranges[TABLE_VALUES].first + (uint32_t) n;
+                uint64_t bits[PLAN_SYSCALL_WORDS];
+                int k;
+
+                if (c->values[n].kind != TG_VALUE_LIST || c->values[n].aux >= c->n_lists)
+                        continue;
+                /* The plan checked every entry. */
+                k = policy_list_syscalls(&c->lists[c->values[n].aux], bits, NULL);
+                if (k < 0)
+                        return k;
+                _Static_assert(sizeof(set.bits) == sizeof(bits), "syscall bitmap size");
+                memcpy(set.bits, bits, sizeof(bits));
+                k = bpf_map_update_elem(bpf_map__fd(e->skel->maps.gen_syscall_sets), &slot, &set,
+                                        BPF_ANY);
+                if (k < 0)
+                        return -errno;
+                i->syscall_set_slots[i->n_syscall_set_slots++] = slot;
+        }
+        return 0;
+}
+
+/* The enforcer's calls, and its program attached at the syscalls' return. */
+static int engine_write_enforcer(PolicyEngine *e, PolicyInstallation *i, const PolicyPlan *plan,
+                                 char **ret_error) {
+        struct tg_generic_syscall_set set = {};
+        int k;
+
+        if (!plan->has_enforcer)
+                return 0;
+        _Static_assert(sizeof(set.bits) == sizeof(plan->enforced), "syscall bitmap size");
+        memcpy(set.bits, plan->enforced, sizeof(set.bits));
+        k = map_write(e->skel->maps.gen_enforcer_calls, i->ranges[TABLE_POLICIES].first, &set);
+        if (k < 0 || e->enforcer_link)
+                return k;
+        if (!e->enforcer_prog) {
+                if (asprintf(ret_error, "the enforcer's program (tp_btf/sys_exit) did not load") <
+                    0)
+                        *ret_error = NULL;
+                return -EOPNOTSUPP;
+        }
+        e->enforcer_link = bpf_program__attach(e->enforcer_prog);
+        if (!e->enforcer_link) {
+                k = negative_errno();
+                if (asprintf(ret_error, "attaching tp_btf/sys_exit failed: %s", strerror(-k)) < 0)
+                        *ret_error = NULL;
+                return k;
+        }
         return 0;
 }
 
@@ -1318,6 +1425,10 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
         if (k >= 0)
                 k = engine_write_records(e, c, i);
         if (k >= 0)
+                k = engine_write_syscall_sets(e, c, i);
+        if (k >= 0)
+                k = engine_write_enforcer(e, i, plan, ret_error);
+        if (k >= 0)
                 k = engine_write_policy(e, i, mode);
         if (k >= 0) {
                 k = engine_new_lists(e, i, true, lists);
@@ -1351,6 +1462,7 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
                 return k;
         }
 
+        e->n_enforcers += i->has_enforcer;
         e->n_sys_enter_hooks += installation_sys_enter_hooks(i);
         i->installed = true;
         e->installations[e->n_installations++] = i;
@@ -1379,6 +1491,7 @@ static void engine_uninstall(void *userdata, PolicyInstallation *i) {
                 return;
 
         e->n_sys_enter_hooks -= installation_sys_enter_hooks(i);
+        e->n_enforcers -= i->has_enforcer;
         engine_detach_if_idle(e);
         installation_release_ranges(e, i);
         i->installed = false;
@@ -1469,7 +1582,8 @@ static int engine_get_selector_counters(void *userdata, PolicyInstallation *i,
         if (!i->installed)
                 return 0; /* its slots may belong to another policy by now */
         for (size_t h = 0; h < i->n_hooks; h++)
-                n_all += i->hooks[h].n_selectors;
+                if (h == 0 || i->hooks[h].compiled != i->hooks[h - 1].compiled)
+                        n_all += i->hooks[h].n_selectors;
         values = calloc(e->n_cpus, sizeof(*values));
         all = calloc(MAX(n_all, (size_t) 1), sizeof(PolicySelectorCounters));
         if (!values || !all) {
@@ -1480,6 +1594,9 @@ static int engine_get_selector_counters(void *userdata, PolicyInstallation *i,
                 const InstalledHook *hook = &i->hooks[h];
                 uint32_t first = i->ranges[TABLE_SELECTORS].first + hook->selector_first;
 
+                /* A call list's entries share their selectors: counted once. */
+                if (h > 0 && hook->compiled == i->hooks[h - 1].compiled)
+                        continue;
                 for (uint32_t s = 0; s < hook->n_selectors; s++) {
                         PolicySelectorCounters *out = &all[n++];
 
@@ -1556,6 +1673,73 @@ static bool engine_function_in_btf(HookMechanism m, const char *function, void *
         return btf__find_by_name_kind(e->vmlinux_btf, name, kind) > 0;
 }
 
+static bool strv_contains(char **v, size_t n, const char *s) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(v[i], s))
+                        return true;
+        return false;
+}
+
+/* generated_ftrace lists: the functions ftrace lists as traceable ("name" or
+ * "name [module]" per line) whose names match pattern, each once. */
+static int engine_functions_matching(const char *pattern, size_t max, char ***ret, void *userdata) {
+        static const char *const paths[] = {
+                "/sys/kernel/tracing/available_filter_functions",
+                "/sys/kernel/debug/tracing/available_filter_functions"
+        };
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0, n = 0, allocated = 0;
+        char **names = NULL;
+        regex_t re;
+        int r = 0;
+
+        if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(paths) && !f; i++)
+                f = fopen(paths[i], "re");
+        if (!f) {
+                regfree(&re);
+                return -errno;
+        }
+        while (n < max && getline(&line, &size, f) > 0) {
+                line[strcspn(line, " \t\n")] = '\0';
+                if (!*line || regexec(&re, line, 0, NULL, 0) != 0 || strv_contains(names, n, line))
+                        continue;
+                if (n + 2 > allocated) {
+                        size_t grown_n = MAX(allocated * 2, (size_t) 16);
+                        char **grown = reallocarray(names, grown_n, sizeof(char *));
+
+                        if (!grown) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        names = grown;
+                        allocated = grown_n;
+                }
+                names[n] = strdup(line);
+                if (!names[n]) {
+                        r = -ENOMEM;
+                        break;
+                }
+                names[++n] = NULL;
+        }
+        regfree(&re);
+        if (r >= 0 && !names) {
+                names = calloc(1, sizeof(char *));
+                if (!names)
+                        r = -ENOMEM;
+        }
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        free(names[i]);
+                free(names);
+                return r;
+        }
+        *ret = names;
+        return 0;
+}
+
 /* bpf_rdonly_cast() (6.2+) lets the program follow pointers with plain loads. */
 static bool kernel_has_rdonly_cast(const struct btf *vmlinux) {
         return vmlinux && btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
@@ -1597,7 +1781,7 @@ static void engine_describe(PolicyEngine *e) {
 static bool engine_loads_program(PolicyEngine *e, const struct bpf_program *p) {
         return p == e->prog || p == e->kprobe_prog || p == e->kprobe_function_prog ||
                p == e->uprobe_prog || p == e->usdt_prog || p == e->tracepoint_prog ||
-               p == e->exit_prog || p == e->kretprobe_prog ||
+               p == e->exit_prog || p == e->kretprobe_prog || p == e->enforcer_prog ||
                p == e->skel->progs.tg_generic_baseline_existing ||
                p == e->skel->progs.tg_generic_baseline_exec ||
                p == e->skel->progs.tg_generic_baseline_fork ||
@@ -1669,6 +1853,7 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
                                           config->disabled_mechanisms);
         e->vmlinux_btf = btf__load_vmlinux_btf();
         e->caps.function_in_btf = engine_function_in_btf;
+        e->caps.functions_matching = engine_functions_matching;
         e->caps.userdata = e;
         engine_read_host_namespaces(e);
 
@@ -1716,6 +1901,9 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         e->exit_prog = e->skel->progs.tg_generic_sys_exit;
         e->kretprobe_prog =
                 e->kprobe_prog || e->uprobe_prog ? e->skel->progs.tg_generic_kretprobe : NULL;
+        e->enforcer_prog = e->skel->progs.tg_generic_enforcer;
+        if (!e->caps.kernel[HOOK_MECHANISM_SYS_ENTER])
+                e->enforcer_prog = NULL;
         {
                 struct bpf_program *p;
 
@@ -1741,6 +1929,7 @@ PolicyEngine *policy_engine_free(PolicyEngine *e) {
          * maps. */
         bpf_link__destroy(e->link);
         bpf_link__destroy(e->exit_link);
+        bpf_link__destroy(e->enforcer_link);
         for (size_t k = 0; k < ELEMENTSOF(e->baseline_links); k++)
                 bpf_link__destroy(e->baseline_links[k]);
         for (size_t k = 0; k < ENGINE_FUNCTION_POINTS; k++)
@@ -1987,9 +2176,11 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) 
         Process *process = NULL, *parent = NULL;
 
         i = engine_find(e, raw->policy_id);
-        if (!i || raw->hook >= i->n_hooks)
+        if (!i)
                 return 0;
-        h = &i->hooks[raw->hook];
+        h = installation_hook_on(i, raw->hook, raw->point);
+        if (!h)
+                return 0;
 
         if (e->process_cache)
                 process = process_cache_get(e->process_cache, raw->pid);

@@ -34,6 +34,7 @@ static const MechanismInfo mechanisms[_HOOK_MECHANISM_MAX] = {
 
 typedef enum HookClass {
         HOOK_CLASS_SYSCALL,
+        HOOK_CLASS_SYSCALL_TABLE, /* every syscall at once (generated_syscalls) */
         HOOK_CLASS_KERNEL_FUNCTION,
         HOOK_CLASS_FENTRY,
         HOOK_CLASS_TRACEPOINT,
@@ -54,6 +55,10 @@ static const struct {
         [HOOK_CLASS_SYSCALL] = { 3,
                                  { HOOK_MECHANISM_FENTRY, HOOK_MECHANISM_KPROBE,
                                    HOOK_MECHANISM_SYS_ENTER } },
+        /* One program serves every number, where fentry loads one per function: hundreds. */
+        [HOOK_CLASS_SYSCALL_TABLE] = { 3,
+                                       { HOOK_MECHANISM_SYS_ENTER, HOOK_MECHANISM_KPROBE,
+                                         HOOK_MECHANISM_FENTRY } },
         [HOOK_CLASS_KERNEL_FUNCTION] = { 2, { HOOK_MECHANISM_FENTRY, HOOK_MECHANISM_KPROBE } },
         [HOOK_CLASS_FENTRY] = { 2, { HOOK_MECHANISM_FENTRY, HOOK_MECHANISM_KPROBE } },
         [HOOK_CLASS_TRACEPOINT] = { 1, { HOOK_MECHANISM_TRACEPOINT } },
@@ -226,6 +231,11 @@ typedef struct Planner {
         const char *where; /* "kprobes[0] sys_write" */
         char *error;
         bool oom;
+
+        /* What the hook names: its call, or the entry of the list it calls, and its class. */
+        const char *call;
+        HookClass class;
+        size_t n_allocated; /* entries of plan->hooks */
 } Planner;
 
 _printf_(2, 3) static int refuse(Planner *p, const char *format, ...) {
@@ -433,6 +443,7 @@ static int check_return(Planner *p, const struct tg_policy_hook *h, HookClass cl
                               "function, and has no return",
                               ret ? "return: true" : "returnCopy");
         case HOOK_CLASS_SYSCALL:
+        case HOOK_CLASS_SYSCALL_TABLE:
         case HOOK_CLASS_KERNEL_FUNCTION:
         case HOOK_CLASS_FENTRY:
         case HOOK_CLASS_UPROBE:
@@ -526,17 +537,95 @@ static const uint8_t binary_ops[] = {
 };
 static const uint8_t set_ops[] = { TG_POLICY_OP_IN, TG_POLICY_OP_NOT_IN };
 
+static bool list_is_syscalls(const CompiledList *l) {
+        return l->type == POLICY_LIST_SYSCALLS || l->type == POLICY_LIST_GENERATED_SYSCALLS;
+}
+
+/* A 64-bit syscall's number for a list's entry ("sys_dup", "__x64_sys_dup", "dup"). */
+static int list_entry_syscall(const char *entry) {
+        int nr;
+
+        /* 32-bit syscalls have a table of their own, which syscall points do not see. */
+        if (startswith(entry, "__ia32_") || startswith(entry, "__x32_") ||
+            startswith(entry, "__arm64_compat_"))
+                return -ENOENT;
+        nr = syscall_from_name(entry);
+        return nr >= 0 && nr < PLAN_SYSCALL_WORDS * 64 ? nr : -ENOENT;
+}
+
+int policy_list_syscalls(const CompiledList *l, uint64_t *bits, const char **ret_bad) {
+        memset(bits, 0, PLAN_SYSCALL_WORDS * sizeof(uint64_t));
+        if (l->type == POLICY_LIST_GENERATED_SYSCALLS) {
+                for (unsigned nr = 0; nr < MIN(syscall_max(), PLAN_SYSCALL_WORDS * 64U); nr++)
+                        if (syscall_to_name(nr))
+                                bits[nr / 64] |= 1ULL << (nr % 64);
+                return 0;
+        }
+        for (size_t i = 0; i < l->n_values; i++) {
+                int nr = list_entry_syscall(l->values[i]);
+
+                if (nr < 0) {
+                        if (ret_bad)
+                                *ret_bad = l->values[i];
+                        return -ENOENT;
+                }
+                bits[nr / 64] |= 1ULL << (nr % 64);
+        }
+        return 0;
+}
+
+/* The entry of list l this engine cannot hook, said as a refusal. */
+static int refuse_list_entry(Planner *p, const char *where, const CompiledList *l,
+                             const char *entry) {
+        if (startswith(entry, "__ia32_") || startswith(entry, "__x32_") ||
+            startswith(entry, "__arm64_compat_"))
+                return refuse(p,
+                              "%slist \"%s\": %s is a 32-bit system call, which this engine "
+                              "does not hook yet (its syscall points see 64-bit calls only)",
+                              where, l->name, entry);
+        return refuse(p, "%slist \"%s\": no system call named \"%s\" on this architecture", where,
+                      l->name, entry);
+}
+
+/* "list:NAME" in InMap or NotInMap: the list's syscall numbers, which the installer
+ * writes as a bitmap beside the value. */
+static int check_list_value(Planner *p, const struct tg_policy_filter *f, const char *where,
+                            const struct tg_policy_value *v) {
+        const CompiledList *l;
+        uint64_t bits[PLAN_SYSCALL_WORDS];
+        const char *bad = NULL;
+        char prefix[128];
+
+        if (v->aux >= p->policy->n_lists)
+                return refuse(p, "%s: a value names a list that is not there", where);
+        l = &p->policy->lists[v->aux];
+        if (f->kind != TG_FILTER_ARG ||
+            (f->op != TG_POLICY_OP_IN_MAP && f->op != TG_POLICY_OP_NOT_IN_MAP) ||
+            !list_is_syscalls(l))
+                return refuse(p,
+                              "%s: values from spec.lists are implemented by this engine only "
+                              "as lists of system calls in InMap and NotInMap yet",
+                              where);
+        if (policy_list_syscalls(l, bits, &bad) < 0) {
+                snprintf(prefix, sizeof(prefix), "%s: ", where);
+                return refuse_list_entry(p, prefix, l, bad);
+        }
+        return 0;
+}
+
 /* Every value of f is of one of the kinds given. */
 static int check_values(Planner *p, const struct tg_policy_filter *f, const char *where,
                         uint8_t kind1, uint8_t kind2) {
         for (uint32_t i = 0; i < f->n_values; i++) {
                 const struct tg_policy_value *v = &p->policy->values[f->value_first + i];
 
-                if (v->kind == TG_VALUE_LIST)
-                        return refuse(p,
-                                      "%s: values from spec.lists are not implemented by this "
-                                      "engine yet",
-                                      where);
+                if (v->kind == TG_VALUE_LIST) {
+                        int r = check_list_value(p, f, where, v);
+
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 if (v->kind != kind1 && v->kind != kind2)
                         return refuse(p, "%s: value %u is of a kind this operator does not take",
                                       where, i);
@@ -651,6 +740,47 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                       operator_name(f->op));
 }
 
+/* NotifyEnforcer marks the task; the enforcer sends argSig at the next enforced call. An
+ * argError would make that call fail: only fmod_ret on the syscall's function (function
+ * error injection) or bpf_override_return() can, and the engine uses neither for it. */
+static int check_notify_enforcer(Planner *p, const char *where, const struct tg_policy_action *a) {
+        const EngineCapabilities *c = p->caps;
+        char why[ENGINE_DETAIL_MAX + 64];
+
+        if (a->flags & TG_ACTION_HAS_ARG_ERROR) {
+                if (mechanism_usable(c, HOOK_MECHANISM_FMOD_RET) && c->fmod_ret_syscall)
+                        return refuse(p,
+                                      "%s: action NotifyEnforcer with argError %d: enforcers "
+                                      "that make the call fail are not implemented by this "
+                                      "engine yet (argSig alone is)",
+                                      where, a->arg_error);
+                if (!mechanism_usable(c, HOOK_MECHANISM_FMOD_RET))
+                        mechanism_why_not(c, HOOK_MECHANISM_FMOD_RET, why, sizeof(why));
+                else
+                        snprintf(why, sizeof(why), "fmod_ret on a syscall: %s",
+                                 c->fmod_ret_syscall_detail);
+                return refuse(p,
+                              "%s: action NotifyEnforcer with argError %d: making the enforced "
+                              "call fail needs fmod_ret on the syscall's function, which the "
+                              "kernel allows only with function error injection "
+                              "(CONFIG_FUNCTION_ERROR_INJECTION): %s; %s. Without argError "
+                              "(argSig alone) the enforcer only sends the signal",
+                              where, a->arg_error, why,
+                              c->override_return ? "bpf_override_return() is not used by this "
+                                                   "engine yet"
+                                                 : "nor is there bpf_override_return()");
+        }
+        if (!(a->flags & TG_ACTION_HAS_ARG_SIG) || a->arg_sig == 0)
+                return refuse(p, "%s: action NotifyEnforcer without argSig: nothing to enforce",
+                              where);
+        if (!c->send_signal)
+                return refuse(p,
+                              "%s: action NotifyEnforcer needs bpf_send_signal(), which this "
+                              "kernel refuses",
+                              where);
+        return 0;
+}
+
 static int check_action(Planner *p, size_t selector, const struct tg_policy_action *a) {
         char where[64];
 
@@ -690,11 +820,12 @@ static int check_action(Planner *p, size_t selector, const struct tg_policy_acti
                                       "(-1 is EPERM)",
                                       where, a->arg_error);
                 return 0;
+        case TG_ACTION_NOTIFY_ENFORCER:
+                return check_notify_enforcer(p, where, a);
         case TG_ACTION_GET_URL:
         case TG_ACTION_DNS_LOOKUP:
         case TG_ACTION_TRACK_SOCK:
         case TG_ACTION_UNTRACK_SOCK:
-        case TG_ACTION_NOTIFY_ENFORCER:
         case TG_ACTION_CLEANUP_ENFORCER_NOTIFICATION:
                 break;
         case TG_ACTION_SET:
@@ -750,6 +881,7 @@ static int choose_override_mechanism(Planner *p, HookClass class, const char *fu
         case HOOK_CLASS_LSM:
                 return choose_mechanism(p, class, function, ret);
         case HOOK_CLASS_SYSCALL:
+        case HOOK_CLASS_SYSCALL_TABLE:
                 if (mechanism_usable(c, HOOK_MECHANISM_FMOD_RET) && c->fmod_ret_syscall &&
                     function_usable(c, HOOK_MECHANISM_FMOD_RET, function)) {
                         *ret = HOOK_MECHANISM_FMOD_RET;
@@ -873,29 +1005,27 @@ static int plan_hook(Planner *p, HookPlan *out) {
         const CompiledPolicy *c = p->policy;
         const struct tg_policy_hook *h = &c->hooks[p->hook];
         const CompiledHookInfo *info = &c->hook_info[p->hook];
-        HookClass class = hook_class(h);
+        HookClass class = p->class;
         HookMechanism m = HOOK_MECHANISM_NONE;
         int r;
 
+        out->hook = p->hook;
         out->syscall_nr = -1;
-        if ((class == HOOK_CLASS_SYSCALL || class == HOOK_CLASS_KERNEL_FUNCTION ||
-             class == HOOK_CLASS_FENTRY) &&
+        if ((class == HOOK_CLASS_SYSCALL || class == HOOK_CLASS_SYSCALL_TABLE ||
+             class == HOOK_CLASS_KERNEL_FUNCTION || class == HOOK_CLASS_FENTRY) &&
             hook_only_tracks_fds(c, h)) {
                 out->mechanism = HOOK_MECHANISM_NONE;
-                out->function = strdup(strempty(info->call));
+                out->function = strdup(strempty(p->call));
                 out->status = strdup("none: its only actions track fds (FollowFD/UnfollowFD/"
                                      "CopyFD), and fd arguments are resolved from the task's "
                                      "file table in the kernel");
                 return out->function && out->status ? 0 : -ENOMEM;
         }
-        if (h->flags & TG_POLICY_HOOK_CALL_LIST)
-                return refuse(p, "call lists (call: list:NAME) are not implemented by this engine "
-                                 "yet");
         r = check_return(p, h, class);
         if (r < 0)
                 return r;
 
-        p->syscall = class == HOOK_CLASS_SYSCALL;
+        p->syscall = class == HOOK_CLASS_SYSCALL || class == HOOK_CLASS_SYSCALL_TABLE;
         p->user = class == HOOK_CLASS_UPROBE || class == HOOK_CLASS_USDT;
         p->usdt = class == HOOK_CLASS_USDT;
         p->tracepoint = class == HOOK_CLASS_TRACEPOINT;
@@ -910,11 +1040,11 @@ static int plan_hook(Planner *p, HookPlan *out) {
                 if (r < 0)
                         return r;
         } else if (p->syscall) {
-                int nr = syscall_from_name(info->call);
+                int nr = syscall_from_name(p->call);
 
                 if (nr < 0 || nr >= 1024)
                         return refuse(p, "no system call named \"%s\" on this architecture",
-                                      strempty(info->call));
+                                      strempty(p->call));
                 out->syscall_nr = nr;
                 if (asprintf(&out->function, "%ssys_%s", syscall_function_prefix(),
                              syscall_to_name((unsigned) nr)) < 0) {
@@ -922,7 +1052,7 @@ static int plan_hook(Planner *p, HookPlan *out) {
                         return -ENOMEM;
                 }
         } else {
-                out->function = strdup(strempty(class == HOOK_CLASS_LSM ? info->hook : info->call));
+                out->function = strdup(strempty(class == HOOK_CLASS_LSM ? info->hook : p->call));
                 if (!out->function)
                         return -ENOMEM;
         }
@@ -962,6 +1092,243 @@ static int plan_hook(Planner *p, HookPlan *out) {
         return out->status ? 0 : -ENOMEM;
 }
 
+/* A new entry at the end of the plan. */
+static int plan_append(Planner *p, HookPlan **ret) {
+        PolicyPlan *plan = p->plan;
+
+        if (plan->n_hooks == p->n_allocated) {
+                size_t n = p->n_allocated * 2;
+                HookPlan *grown = reallocarray(plan->hooks, n, sizeof(HookPlan));
+
+                if (!grown)
+                        return -ENOMEM;
+                memset(grown + p->n_allocated, 0, (n - p->n_allocated) * sizeof(HookPlan));
+                plan->hooks = grown;
+                p->n_allocated = n;
+        }
+        *ret = &plan->hooks[plan->n_hooks++];
+        return 0;
+}
+
+/* One entry of a call list: a hook of its own, with the list's hook's args and selectors. */
+static int plan_list_entry(Planner *p, const char *list_hook_name, const char *entry,
+                           HookClass class) {
+        HookPlan *out;
+        int r;
+
+        r = plan_append(p, &out);
+        if (r < 0)
+                return r;
+        if (asprintf(&out->name, "%s %s", list_hook_name, entry) < 0) {
+                out->name = NULL;
+                return -ENOMEM;
+        }
+        p->where = out->name;
+        p->call = entry;
+        p->class = class;
+        r = plan_hook(p, out);
+        if (r < 0)
+                return r;
+        /* An entry named twice ("sys_dup", "dup") is hooked once. */
+        for (size_t i = 0; i + 1 < p->plan->n_hooks; i++) {
+                HookPlan *h = &p->plan->hooks[i];
+
+                if (h->hook == out->hook && streq(strempty(h->function), strempty(out->function))) {
+                        free(out->name);
+                        free(out->function);
+                        free(out->path);
+                        free(out->status);
+                        *out = (HookPlan){};
+                        p->plan->n_hooks--;
+                        break;
+                }
+        }
+        return 0;
+}
+
+static char **strv_free(char **v) {
+        for (size_t i = 0; v && v[i]; i++)
+                free(v[i]);
+        free(v);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
+
+static bool strv_contains(char **v, const char *s) {
+        for (size_t i = 0; v && v[i]; i++)
+                if (streq(v[i], s))
+                        return true;
+        return false;
+}
+
+/* The names of the syscalls the kernel has ("getppid"), from the functions ftrace lists:
+ * __x64_sys_X, or what it is an alias of (__do_sys_X for syscalls without arguments),
+ * or __se_sys_X. NULL when it cannot say. */
+static char **kernel_syscalls(Planner *p) {
+        const size_t max = 8 * PLAN_SYSCALL_WORDS * 64;
+        char **ret = NULL;
+        size_t n = 0;
+
+        if (!p->caps->functions_matching ||
+            p->caps->functions_matching("^(__[a-z0-9]+_)?sys_", max, &ret, p->caps->userdata) < 0)
+                return NULL;
+        for (; ret[n]; n++) {
+                const char *name = strstr(ret[n], "sys_") + strlen("sys_");
+
+                memmove(ret[n], name, strlen(name) + 1);
+        }
+        /* Nothing listed, or maybe not everything: no help. */
+        if (n == 0 || n >= max)
+                ret = strv_free(ret);
+        return ret;
+}
+
+/* generated_ftrace: the kernel's traceable functions matching the list's pattern, each a
+ * kernel-function hook. */
+static int plan_ftrace_list(Planner *p, const char *name, const CompiledList *l) {
+        _cleanup_(strv_freep) char **functions = NULL;
+        HookMechanism m;
+        size_t n = 0;
+        int r;
+
+        /* Kernel functions: only fentry and kprobes reach them. */
+        r = choose_mechanism(p, HOOK_CLASS_KERNEL_FUNCTION, strempty(l->pattern), &m);
+        if (r < 0)
+                return r;
+        if (!p->caps->functions_matching)
+                return refuse(p,
+                              "list \"%s\": the kernel's functions cannot be listed here, so a "
+                              "generated_ftrace list cannot be expanded",
+                              l->name);
+        r = p->caps->functions_matching(strempty(l->pattern), PLAN_FTRACE_FUNCTIONS_MAX + 1,
+                                        &functions, p->caps->userdata);
+        if (r == -EINVAL)
+                return refuse(p, "list \"%s\": pattern \"%s\" is not a valid regular expression",
+                              l->name, strempty(l->pattern));
+        if (r < 0)
+                return refuse(p, "list \"%s\": reading the kernel's functions failed: %s", l->name,
+                              strerror(-r));
+        while (functions[n])
+                n++;
+        if (n == 0)
+                return refuse(p, "list \"%s\": no kernel function matches pattern \"%s\"", l->name,
+                              strempty(l->pattern));
+        if (n > PLAN_FTRACE_FUNCTIONS_MAX)
+                return refuse(p,
+                              "list \"%s\": pattern \"%s\" matches %zu kernel functions, more "
+                              "than the %u this engine hooks from one list",
+                              l->name, strempty(l->pattern), n, PLAN_FTRACE_FUNCTIONS_MAX);
+        for (size_t i = 0; i < n; i++) {
+                r = plan_list_entry(p, name, functions[i], HOOK_CLASS_KERNEL_FUNCTION);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* "call: list:NAME": one hook per entry of the list, each with its own mechanism. A list
+ * of syscalls gives syscall hooks (on this kind of machine, one sys_enter point per number);
+ * generated_syscalls is every syscall of the architecture's table. Any other list names
+ * kernel functions. */
+static int plan_call_list(Planner *p, const char *name) {
+        const CompiledPolicy *c = p->policy;
+        const CompiledHookInfo *info = &c->hook_info[p->hook];
+        const CompiledList *l;
+        char entry[64];
+        int r;
+
+        if (info->call_list < 0 || (size_t) info->call_list >= c->n_lists)
+                return refuse(p, "the hook's call names a list that is not there");
+        l = &c->lists[info->call_list];
+        switch (l->type) {
+        case POLICY_LIST_GENERATED_SYSCALLS: {
+                _cleanup_(strv_freep) char **present = kernel_syscalls(p);
+
+                for (unsigned nr = 0; nr < MIN(syscall_max(), PLAN_SYSCALL_WORDS * 64U); nr++) {
+                        const char *s = syscall_to_name(nr);
+
+                        if (!s)
+                                continue;
+                        /* The table may know syscalls newer than the kernel. */
+                        if (present && !strv_contains(present, s))
+                                continue;
+                        snprintf(entry, sizeof(entry), "sys_%s", s);
+                        r = plan_list_entry(p, name, entry, HOOK_CLASS_SYSCALL_TABLE);
+                        if (r < 0)
+                                return r;
+                }
+                return 0;
+        }
+        case POLICY_LIST_SYSCALLS:
+                for (size_t i = 0; i < l->n_values; i++) {
+                        if (list_entry_syscall(l->values[i]) < 0) {
+                                p->where = name;
+                                return refuse_list_entry(p, "", l, l->values[i]);
+                        }
+                        r = plan_list_entry(p, name, l->values[i], HOOK_CLASS_SYSCALL);
+                        if (r < 0)
+                                return r;
+                }
+                return 0;
+        case POLICY_LIST_PLAIN:
+                for (size_t i = 0; i < l->n_values; i++) {
+                        r = plan_list_entry(p, name, l->values[i], p->class);
+                        if (r < 0)
+                                return r;
+                }
+                return 0;
+        case POLICY_LIST_GENERATED_FTRACE:
+                return plan_ftrace_list(p, name, l);
+        }
+        return refuse(p, "list \"%s\" is of a type this engine does not know", l->name);
+}
+
+/* spec.enforcers: the syscalls where a task marked by NotifyEnforcer gets its signal. The
+ * enforcer runs when the syscall returns (tp_btf/sys_exit): after every hook of the call,
+ * whichever program serves them, so a notifier on the same syscall always comes first. */
+static int plan_enforcer(Planner *p) {
+        const CompiledPolicy *c = p->policy;
+        uint64_t bits[PLAN_SYSCALL_WORDS];
+
+        /* The enforcer's program is a tp_btf one, like tp_btf/sys_enter's. */
+        if (!p->caps->kernel[HOOK_MECHANISM_SYS_ENTER])
+                return refuse(p,
+                              "enforcers need a tp_btf program where syscalls return "
+                              "(tp_btf/sys_exit): not available on this kernel (%s)",
+                              p->caps->kernel_detail[HOOK_MECHANISM_SYS_ENTER]);
+        if (!p->caps->send_signal)
+                return refuse(p, "enforcers need bpf_send_signal(), which this kernel refuses");
+        for (size_t i = 0; i < c->n_enforcer_calls; i++) {
+                const char *call = c->enforcer_calls[i], *ref = startswith(call, "list:");
+                const CompiledList *l = NULL;
+                const char *bad = NULL;
+                int nr;
+
+                if (ref)
+                        for (size_t j = 0; j < c->n_lists; j++)
+                                if (streq(c->lists[j].name, ref))
+                                        l = &c->lists[j];
+                if (ref && (!l || !list_is_syscalls(l)))
+                        return refuse(p, "enforcer: %s is not a list of system calls", call);
+                if (l) {
+                        if (policy_list_syscalls(l, bits, &bad) < 0)
+                                return refuse_list_entry(p, "enforcer: ", l, bad);
+                        for (size_t w = 0; w < PLAN_SYSCALL_WORDS; w++)
+                                p->plan->enforced[w] |= bits[w];
+                        continue;
+                }
+                nr = list_entry_syscall(call);
+                if (nr < 0)
+                        return refuse(p,
+                                      "enforcer: no 64-bit system call named \"%s\" on this "
+                                      "architecture",
+                                      call);
+                p->plan->enforced[nr / 64] |= 1ULL << (nr % 64);
+        }
+        p->plan->has_enforcer = true;
+        return 0;
+}
+
 PolicyPlan *policy_plan_free(PolicyPlan *p) {
         if (!p)
                 return NULL;
@@ -990,14 +1357,13 @@ int policy_plan_build(const CompiledPolicy *policy, const EngineCapabilities *ca
         if (!plan->hooks)
                 return -ENOMEM;
         p.plan = plan;
+        p.n_allocated = MAX(policy->n_hooks, (size_t) 1);
 
         if (policy->kubernetes_only)
                 r = refuse(&p,
                            "this host has no Kubernetes, and the policy only applies there "
                            "(%s)",
                            strempty(policy->kubernetes_reason));
-        else if (policy->n_enforcer_calls > 0)
-                r = refuse(&p, "enforcers are not implemented by this engine yet");
         else if (policy->loader)
                 r = refuse(&p, "the loader option (spec.loader) is not implemented by this engine "
                                "yet");
@@ -1010,23 +1376,37 @@ int policy_plan_build(const CompiledPolicy *policy, const EngineCapabilities *ca
 
         for (size_t i = 0; i < policy->n_hooks; i++) {
                 const CompiledHookInfo *info = &policy->hook_info[i];
-                HookPlan *out = &plan->hooks[i];
                 PolicyHookKind kind =
                         info->kind < _POLICY_HOOK_KIND_MAX ? info->kind : POLICY_HOOK_KPROBE;
+                _cleanup_free_ char *name = NULL;
+                HookPlan *out;
 
-                plan->n_hooks++;
                 /* The copies of a uprobe on several targets keep its number. */
                 if (info->target == 0)
                         per_kind[kind]++;
-                if (asprintf(&out->name, "%s[%zu] %s", section_name(kind),
-                             per_kind[kind] > 0 ? per_kind[kind] - 1 : 0,
-                             strempty(info->name)) < 0) {
-                        out->name = NULL;
+                if (asprintf(&name, "%s[%zu] %s", section_name(kind),
+                             per_kind[kind] > 0 ? per_kind[kind] - 1 : 0, strempty(info->name)) < 0)
                         return -ENOMEM;
-                }
                 p.hook = i;
-                p.where = out->name;
-                r = plan_hook(&p, out);
+                p.call = info->call;
+                p.class = hook_class(&policy->hooks[i]);
+                if (policy->hooks[i].flags & TG_POLICY_HOOK_CALL_LIST) {
+                        p.where = name;
+                        r = plan_call_list(&p, name);
+                } else {
+                        r = plan_append(&p, &out);
+                        if (r < 0)
+                                return r;
+                        out->name = TAKE_PTR(name);
+                        p.where = out->name;
+                        r = plan_hook(&p, out);
+                }
+                if (r < 0)
+                        goto fail;
+        }
+        p.where = NULL;
+        if (policy->n_enforcer_calls > 0) {
+                r = plan_enforcer(&p);
                 if (r < 0)
                         goto fail;
         }

@@ -29,6 +29,17 @@
  * fmod_ret, kretprobe with kprobe, tp_btf/sys_exit with sys_enter, uretprobe
  * with uprobe; its status names both ("fentry + fexit"). Disabling the entry's
  * mechanism disables its pair.
+ *
+ * A hook that calls a list (call: list:NAME) is planned once per entry, each
+ * entry a hook of its own with its own mechanism: syscall lists give syscall
+ * hooks (generated_syscalls: the table's syscalls the kernel has, on
+ * tp_btf/sys_enter first: one program for them all, where fentry would load
+ * one per function, hundreds), other lists
+ * kernel functions (generated_ftrace: those matching the pattern). 32-bit
+ * syscalls (__ia32_sys_...) are refused: syscall points see 64-bit calls only.
+ * Enforcers act where syscalls return (tp_btf/sys_exit) and only send argSig:
+ * a NotifyEnforcer with argError is refused, with why the kernel cannot make
+ * the call fail where it cannot.
  */
 
 #include <stdbool.h>
@@ -39,6 +50,7 @@
 #include "macro.h"
 
 typedef struct CompiledPolicy CompiledPolicy;
+typedef struct CompiledList CompiledList;
 
 typedef enum HookMechanism {
         HOOK_MECHANISM_NONE, /* nothing to attach */
@@ -69,6 +81,12 @@ typedef struct EngineCapabilities {
          * "subsystem/event" for a raw tracepoint) that an fentry, fmod_ret, LSM or tp_btf
          * program would attach to; NULL: assume it has. */
         bool (*function_in_btf)(HookMechanism m, const char *function, void *userdata);
+        /* The kernel functions ftrace can trace whose names match pattern (an extended
+         * regular expression), at most max of them: 0 and a NULL-terminated strv the caller
+         * frees, -EINVAL for a bad pattern, or another -errno. For generated_ftrace lists,
+         * and for which syscalls the kernel has (generated_syscalls). NULL: the kernel's
+         * functions cannot be listed. */
+        int (*functions_matching)(const char *pattern, size_t max, char ***ret, void *userdata);
         void *userdata;
 } EngineCapabilities;
 
@@ -77,6 +95,7 @@ void engine_capabilities_from_features(EngineCapabilities *ret, const KernelFeat
                                        size_t n_features, unsigned disabled);
 
 typedef struct HookPlan {
+        size_t hook; /* the compiled hook it attaches: the entries of a call list share one */
         HookMechanism mechanism;
         int syscall_nr; /* a syscall hook's number; -1 otherwise */
         char *name;     /* "kprobes[0] sys_write" */
@@ -94,9 +113,18 @@ typedef struct HookPlan {
         uint64_t ref_ctr_offset;
 } HookPlan;
 
+/* Syscall numbers the plan can name (TG_GENERIC_MAX_SYSCALLS), as a bitmap of this many
+ * words: what a list of syscalls stands for in InMap, and the calls an enforcer watches. */
+#define PLAN_SYSCALL_WORDS (1024 / 64)
+
 typedef struct PolicyPlan {
-        HookPlan *hooks; /* one per hook of the policy, in its order */
+        HookPlan *hooks; /* one per hook of the policy, in its order; a hook that calls a
+                            list (call: list:NAME) has one per entry of the list */
         size_t n_hooks;
+        /* spec.enforcers: the syscalls where a task that NotifyEnforcer marked gets its
+         * signal (bit per number). */
+        bool has_enforcer;
+        uint64_t enforced[PLAN_SYSCALL_WORDS];
 } PolicyPlan;
 
 /* Returns 0 and the plan, -EOPNOTSUPP and a sentence naming what cannot be
@@ -105,6 +133,14 @@ int policy_plan_build(const CompiledPolicy *policy, const EngineCapabilities *ca
                       PolicyPlan **ret, char **ret_error);
 PolicyPlan *policy_plan_free(PolicyPlan *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyPlan *, policy_plan_free);
+
+/* A generated_ftrace list: at most this many functions. */
+#define PLAN_FTRACE_FUNCTIONS_MAX 256
+
+/* The numbers of a list of syscalls (type syscalls or generated_syscalls) into bits
+ * (PLAN_SYSCALL_WORDS words): 0, or -ENOENT and the entry this architecture has no 64-bit
+ * syscall for in ret_bad. */
+int policy_list_syscalls(const CompiledList *l, uint64_t *bits, const char **ret_bad);
 
 /* "fentry", "kprobe", "tp_btf/sys_enter", ... and back. */
 const char *hook_mechanism_to_string(HookMechanism m);

@@ -441,25 +441,291 @@ static void test_in_map(void **state) {
                 "      - index: 2\n"
                 "        operator: NotInMap\n"
                 "        values: [\"100:200\"]\n");
-        /* A list of syscalls: the type is what is refused, before its values. */
-        assert_refused(
-                "  lists:\n"
-                "  - name: dups\n"
-                "    type: syscalls\n"
-                "    values: [\"sys_dup\"]\n"
-                "  kprobes:\n"
-                "  - call: sys_write\n"
-                "    args:\n"
-                "    - index: 0\n"
-                "      type: syscall64\n"
-                "    selectors:\n"
-                "    - matchArgs:\n"
-                "      - index: 0\n"
-                "        operator: InMap\n"
-                "        values: [\"list:dups\"]\n",
-                &minimal,
-                "kprobes[0] sys_write: selector 0: matchArgs: values from spec.lists are not "
-                "implemented by this engine yet");
+        /* A list of syscalls: its numbers. */
+        assert_planned_on_sys_enter("  lists:\n"
+                                    "  - name: dups\n"
+                                    "    type: syscalls\n"
+                                    "    values: [\"sys_dup\", \"dup2\"]\n"
+                                    "  kprobes:\n"
+                                    "  - call: sys_write\n"
+                                    "    args:\n"
+                                    "    - index: 0\n"
+                                    "      type: syscall64\n"
+                                    "    selectors:\n"
+                                    "    - matchArgs:\n"
+                                    "      - index: 0\n"
+                                    "        operator: InMap\n"
+                                    "        values: [\"list:dups\"]\n");
+        /* A 32-bit entry: the syscall points see 64-bit calls only. */
+        assert_refused("  lists:\n"
+                       "  - name: dups\n"
+                       "    type: syscalls\n"
+                       "    values: [\"sys_dup\", \"__ia32_sys_dup\"]\n"
+                       "  kprobes:\n"
+                       "  - call: sys_write\n"
+                       "    args:\n"
+                       "    - index: 0\n"
+                       "      type: syscall64\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 0\n"
+                       "        operator: NotInMap\n"
+                       "        values: [\"list:dups\"]\n",
+                       &minimal,
+                       "kprobes[0] sys_write: selector 0: matchArgs: list \"dups\": "
+                       "__ia32_sys_dup is a 32-bit system call, which this engine does not hook "
+                       "yet (its syscall points see 64-bit calls only)");
+}
+
+static const char *const list_header = "  lists:\n"
+                                       "  - name: dups\n"
+                                       "    type: syscalls\n"
+                                       "    values: [\"sys_dup\", \"__x64_sys_dup2\"]\n"
+                                       "  - name: all\n"
+                                       "    type: generated_syscalls\n"
+                                       "  - name: ksys\n"
+                                       "    type: generated_ftrace\n"
+                                       "    pattern: \"^ksys_*\"\n";
+
+static int plan_with_lists(const char *rest, const EngineCapabilities *caps, PolicyPlan **ret,
+                           char **ret_error) {
+        _cleanup_free_ char *spec = NULL;
+
+        assert_true(asprintf(&spec, "%s%s", list_header, rest) >= 0);
+        return plan(spec, caps, ret, ret_error);
+}
+
+static void test_call_list(void **state) {
+        EngineCapabilities minimal = caps_minimal();
+        _cleanup_(policy_plan_freep) PolicyPlan *p = NULL, *all = NULL;
+        _cleanup_free_ char *error = NULL, *function = NULL, *spec = NULL;
+        size_t n_syscalls = 0;
+
+        /* One hook per entry, each a syscall hook with its own mechanism; the hook after
+         * the list's keeps its own position. */
+        assert_int_equal(plan_with_lists("  kprobes:\n"
+                                         "  - call: list:dups\n"
+                                         "    args:\n"
+                                         "    - index: 0\n"
+                                         "      type: int\n"
+                                         "  - call: sys_close\n",
+                                         &minimal, &p, &error),
+                         0);
+        assert_int_equal(p->n_hooks, 3);
+        assert_string_equal(p->hooks[0].name, "kprobes[0] list:dups sys_dup");
+        assert_int_equal(p->hooks[0].hook, 0);
+        assert_int_equal(p->hooks[0].syscall_nr, SYS_dup);
+        assert_int_equal(p->hooks[0].mechanism, HOOK_MECHANISM_SYS_ENTER);
+        assert_true(asprintf(&function, "%ssys_dup", syscall_function_prefix()) >= 0);
+        assert_string_equal(p->hooks[0].function, function);
+        assert_string_equal(p->hooks[1].name, "kprobes[0] list:dups __x64_sys_dup2");
+        assert_int_equal(p->hooks[1].hook, 0);
+        assert_int_equal(p->hooks[1].syscall_nr, SYS_dup2);
+        assert_string_equal(p->hooks[2].name, "kprobes[1] sys_close");
+        assert_int_equal(p->hooks[2].hook, 1);
+        assert_false(p->has_enforcer);
+
+        /* generated_syscalls: every syscall of the table. */
+        assert_int_equal(plan_with_lists("  kprobes:\n"
+                                         "  - call: list:all\n",
+                                         &minimal, &all, &error),
+                         0);
+        for (unsigned nr = 0; nr < syscall_max(); nr++)
+                n_syscalls += syscall_to_name(nr) != NULL;
+        assert_int_equal(all->n_hooks, n_syscalls);
+        assert_true(n_syscalls > 300);
+        for (size_t i = 0; i < all->n_hooks; i++) {
+                assert_int_equal(all->hooks[i].mechanism, HOOK_MECHANISM_SYS_ENTER);
+                assert_string_equal(all->hooks[i].status, "tp_btf/sys_enter");
+        }
+
+        /* generated_ftrace: kernel functions, which only fentry and kprobes reach. */
+        assert_true(asprintf(&spec, "%s%s", list_header,
+                             "  kprobes:\n"
+                             "  - call: list:ksys\n") >= 0);
+        assert_refused(spec, &minimal,
+                       "kprobes[0] list:ksys: no mechanism can attach it: fentry: not available "
+                       "on this kernel (ftrace is blocked); kprobe: not available on this kernel "
+                       "(no kprobe PMU)");
+        free(spec);
+        spec = NULL;
+        /* An entry named twice is hooked once. */
+        policy_plan_free(p);
+        assert_int_equal(plan("  lists:\n"
+                              "  - name: dups\n"
+                              "    type: syscalls\n"
+                              "    values: [\"sys_dup\", \"dup\", \"sys_dup2\", \"sys_dup\"]\n"
+                              "  kprobes:\n"
+                              "  - call: list:dups\n",
+                              &minimal, &p, &error),
+                         0);
+        assert_int_equal(p->n_hooks, 2);
+        assert_int_equal(p->hooks[0].syscall_nr, SYS_dup);
+        assert_int_equal(p->hooks[1].syscall_nr, SYS_dup2);
+        /* 32-bit entries. */
+        assert_refused("  lists:\n"
+                       "  - name: dups\n"
+                       "    type: syscalls\n"
+                       "    values: [\"sys_dup\", \"__ia32_sys_dup\"]\n"
+                       "  kprobes:\n"
+                       "  - call: list:dups\n",
+                       &minimal,
+                       "kprobes[0] list:dups: list \"dups\": __ia32_sys_dup is a 32-bit system "
+                       "call, which this engine does not hook yet (its syscall points see 64-bit "
+                       "calls only)");
+}
+
+/* A kernel whose traceable functions are ksys_read and ksys_write. */
+static int fake_functions_matching(const char *pattern, size_t max, char ***ret, void *userdata) {
+        char **v = calloc(3, sizeof(char *));
+
+        assert_non_null(v);
+        if (streq(pattern, "("))
+                return free(v), -EINVAL;
+        if (streq(pattern, "^ksys_*")) {
+                v[0] = strdup("ksys_read");
+                v[1] = strdup("ksys_write");
+        }
+        /* The kernel's syscalls, for generated_syscalls. */
+        if (endswith(pattern, "sys_")) {
+                /* A syscall without arguments is listed by what its function aliases. */
+                v[0] = strdup("__do_sys_getppid");
+                assert_true(asprintf(&v[1], "%ssys_read", syscall_function_prefix()) >= 0);
+        }
+        *ret = v;
+        return 0;
+}
+
+static char *ftrace_spec(const char *pattern) {
+        char *s;
+
+        assert_true(asprintf(&s,
+                             "  lists:\n"
+                             "  - name: ksys\n"
+                             "    type: generated_ftrace\n"
+                             "    pattern: \"%s\"\n"
+                             "  kprobes:\n"
+                             "  - call: list:ksys\n"
+                             "    args:\n"
+                             "    - index: 0\n"
+                             "      type: int\n",
+                             pattern) >= 0);
+        return s;
+}
+
+static void test_ftrace_list(void **state) {
+        EngineCapabilities full = caps_full(), no_listing = caps_full();
+        _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
+        _cleanup_free_ char *error = NULL, *spec = ftrace_spec("^ksys_*"), *bad = ftrace_spec("("),
+                            *none = ftrace_spec("^nothing$");
+
+        full.functions_matching = fake_functions_matching;
+        assert_int_equal(plan(spec, &full, &p, &error), 0);
+        assert_int_equal(p->n_hooks, 2);
+        assert_string_equal(p->hooks[0].name, "kprobes[0] list:ksys ksys_read");
+        assert_string_equal(p->hooks[0].function, "ksys_read");
+        assert_int_equal(p->hooks[0].mechanism, HOOK_MECHANISM_FENTRY);
+        assert_int_equal(p->hooks[0].syscall_nr, -1);
+        assert_string_equal(p->hooks[1].function, "ksys_write");
+        assert_refused(bad, &full,
+                       "kprobes[0] list:ksys: list \"ksys\": pattern \"(\" is not a valid regular "
+                       "expression");
+        assert_refused(none, &full,
+                       "kprobes[0] list:ksys: list \"ksys\": no kernel function matches pattern "
+                       "\"^nothing$\"");
+        policy_plan_free(p);
+        p = NULL;
+
+        /* generated_syscalls: only those the kernel has, when it can say. */
+        assert_int_equal(plan_with_lists("  kprobes:\n"
+                                         "  - call: list:all\n",
+                                         &full, &p, &error),
+                         0);
+        assert_int_equal(p->n_hooks, 2);
+        assert_string_equal(p->hooks[0].name, "kprobes[0] list:all sys_read");
+        /* The whole table: one program for all, not one fentry per function. */
+        assert_int_equal(p->hooks[0].mechanism, HOOK_MECHANISM_SYS_ENTER);
+        assert_string_equal(p->hooks[1].name, "kprobes[0] list:all sys_getppid");
+        assert_refused(spec, &no_listing,
+                       "kprobes[0] list:ksys: list \"ksys\": the kernel's functions cannot be "
+                       "listed here, so a generated_ftrace list cannot be expanded");
+}
+
+static const char *const enforcer_spec = "  lists:\n"
+                                         "  - name: dups\n"
+                                         "    type: syscalls\n"
+                                         "    values: [\"sys_dup\", \"sys_dup2\"]\n"
+                                         "  enforcers:\n"
+                                         "  - calls: [\"list:dups\", \"sys_close\"]\n"
+                                         "  tracepoints:\n"
+                                         "  - subsystem: raw_syscalls\n"
+                                         "    event: sys_enter\n"
+                                         "    args:\n"
+                                         "    - index: 4\n"
+                                         "      type: syscall64\n"
+                                         "    selectors:\n"
+                                         "    - matchArgs:\n"
+                                         "      - index: 0\n"
+                                         "        operator: InMap\n"
+                                         "        values: [\"list:dups\"]\n"
+                                         "      matchActions:\n"
+                                         "      - action: NotifyEnforcer\n";
+
+static void test_enforcer(void **state) {
+        EngineCapabilities minimal = caps_minimal(), debian = caps_debian(), full = caps_full();
+        _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
+        _cleanup_free_ char *error = NULL, *spec = NULL;
+
+        assert_true(asprintf(&spec, "%s%s", enforcer_spec, "        argSig: 9\n") >= 0);
+        assert_int_equal(plan(spec, &minimal, &p, &error), 0);
+        assert_true(p->has_enforcer);
+        assert_true(p->enforced[SYS_dup / 64] & (1ULL << (SYS_dup % 64)));
+        assert_true(p->enforced[SYS_dup2 / 64] & (1ULL << (SYS_dup2 % 64)));
+        assert_true(p->enforced[SYS_close / 64] & (1ULL << (SYS_close % 64)));
+        assert_false(p->enforced[SYS_write / 64] & (1ULL << (SYS_write % 64)));
+        free(spec);
+
+        /* argError: the call must fail, which needs error injection. */
+        assert_true(asprintf(&spec, "%s%s", enforcer_spec,
+                             "        argError: -1\n        argSig: 9\n") >= 0);
+        assert_refused(spec, &minimal,
+                       "tracepoints[0] raw_syscalls/sys_enter: selector 0: action NotifyEnforcer "
+                       "with argError -1: making the enforced call fail needs fmod_ret on the "
+                       "syscall's function, which the kernel allows only with function error "
+                       "injection (CONFIG_FUNCTION_ERROR_INJECTION): fmod_ret: not available on "
+                       "this kernel (ftrace is blocked); nor is there bpf_override_return(). "
+                       "Without argError (argSig alone) the enforcer only sends the signal");
+        assert_refused(spec, &debian,
+                       "tracepoints[0] raw_syscalls/sys_enter: selector 0: action NotifyEnforcer "
+                       "with argError -1: making the enforced call fail needs fmod_ret on the "
+                       "syscall's function, which the kernel allows only with function error "
+                       "injection (CONFIG_FUNCTION_ERROR_INJECTION): fmod_ret on a syscall: "
+                       "fmod_ret on __x64_sys_getppid does not load: Invalid argument; nor is "
+                       "there bpf_override_return(). Without argError (argSig alone) the "
+                       "enforcer only sends the signal");
+        assert_refused(spec, &full,
+                       "tracepoints[0] raw_syscalls/sys_enter: selector 0: action NotifyEnforcer "
+                       "with argError -1: enforcers that make the call fail are not implemented "
+                       "by this engine yet (argSig alone is)");
+        free(spec);
+        spec = NULL;
+
+        /* An enforced 32-bit call. */
+        assert_refused("  lists:\n"
+                       "  - name: dups\n"
+                       "    type: syscalls\n"
+                       "    values: [\"sys_dup\", \"__ia32_sys_dup\"]\n"
+                       "  enforcers:\n"
+                       "  - calls: [\"list:dups\"]\n"
+                       "  kprobes:\n"
+                       "  - call: sys_dup\n"
+                       "    selectors:\n"
+                       "    - matchActions:\n"
+                       "      - action: NotifyEnforcer\n"
+                       "        argSig: 9\n",
+                       &minimal,
+                       "enforcer: list \"dups\": __ia32_sys_dup is a 32-bit system call, which "
+                       "this engine does not hook yet (its syscall points see 64-bit calls only)");
 }
 
 static void test_substring(void **state) {
@@ -1090,6 +1356,9 @@ int main(void) {
                 cmocka_unit_test(test_sockaddr),
                 cmocka_unit_test(test_follow_children),
                 cmocka_unit_test(test_argument_types),
+                cmocka_unit_test(test_call_list),
+                cmocka_unit_test(test_enforcer),
+                cmocka_unit_test(test_ftrace_list),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
