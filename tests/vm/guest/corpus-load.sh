@@ -18,9 +18,13 @@ command -v "$program" > /dev/null ||
 [ -d "$corpus" ] || skip "no policy corpus was staged (stage-tree.sh found none next to the source)"
 
 table=$(mktemp)
+messages=$(mktemp)
 status=0
-top_srcdir=$tree/src bounded 200 "$program" > "$table" 2>&1 || status=$?
+# Apart: libbpf's messages on stderr would otherwise land inside the table's rows.
+top_srcdir=$tree/src bounded 200 "$program" > "$table" 2> "$messages" || status=$?
 cat "$table"
+echo "--- stderr of $program:"
+cat "$messages"
 case $status in
 0 | 1) ;;
 77) fail "$program skipped itself (exit 77): it runs as root here, with the corpus at $corpus" ;;
