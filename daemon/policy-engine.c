@@ -143,6 +143,11 @@ struct PolicyEngine {
         FunctionPoint functions[ENGINE_FUNCTION_POINTS];
         EngineCapabilities caps;
         struct btf *vmlinux_btf; /* for caps.function_in_btf; NULL without kernel BTF */
+        /* The functions ftrace can trace, sorted, read at the first trampoline hook; NULL
+         * when tracefs cannot say. */
+        char **traceable;
+        size_t n_traceable;
+        bool traceable_read;
         ProcessCache *process_cache;
         int n_cpus;
 
@@ -1662,6 +1667,59 @@ static void engine_read_host_namespaces(PolicyEngine *e) {
                 e->host_ns[t] = namespace_inode(names[t]);
 }
 
+static int compare_names(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Reads ftrace's list of traceable functions ("name" or "name [module]" per line), sorted.
+ * Nothing when tracefs is not there: then the load will say. */
+static void engine_read_traceable(PolicyEngine *e) {
+        static const char *const paths[] = {
+                "/sys/kernel/tracing/available_filter_functions",
+                "/sys/kernel/debug/tracing/available_filter_functions"
+        };
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0, allocated = 0;
+
+        e->traceable_read = true;
+        for (size_t i = 0; i < ELEMENTSOF(paths) && !f; i++)
+                f = fopen(paths[i], "re");
+        if (!f)
+                return;
+        while (getline(&line, &size, f) > 0) {
+                line[strcspn(line, " \t\n")] = '\0';
+                if (!*line)
+                        continue;
+                if (e->n_traceable == allocated) {
+                        size_t grown_n = MAX(allocated * 2, (size_t) 4096);
+                        char **grown = reallocarray(e->traceable, grown_n, sizeof(char *));
+
+                        if (!grown)
+                                break;
+                        e->traceable = grown;
+                        allocated = grown_n;
+                }
+                e->traceable[e->n_traceable] = strdup(line);
+                if (!e->traceable[e->n_traceable])
+                        break;
+                e->n_traceable++;
+        }
+        if (e->traceable)
+                qsort(e->traceable, e->n_traceable, sizeof(char *), compare_names);
+}
+
+/* A trampoline (fentry, fmod_ret) patches the function's ftrace call site. BTF can name a
+ * function that has none: Debian 6.1's dev_queue_xmit is a static copy of an inline function
+ * built without one, and attaching there fails with EBUSY. A kprobe works there. */
+static bool engine_function_traceable(PolicyEngine *e, const char *name) {
+        if (!e->traceable_read)
+                engine_read_traceable(e);
+        if (e->n_traceable == 0)
+                return true; /* the load will say */
+        return bsearch(&name, e->traceable, e->n_traceable, sizeof(char *), compare_names);
+}
+
 static bool engine_function_in_btf(HookMechanism m, const char *function, void *userdata) {
         PolicyEngine *e = userdata;
         char name[160];
@@ -1670,7 +1728,10 @@ static bool engine_function_in_btf(HookMechanism m, const char *function, void *
         if (!e->vmlinux_btf)
                 return true; /* the load will say */
         kind = btf_attach_name(m, function, name, sizeof(name));
-        return btf__find_by_name_kind(e->vmlinux_btf, name, kind) > 0;
+        if (btf__find_by_name_kind(e->vmlinux_btf, name, kind) <= 0)
+                return false;
+        return (m != HOOK_MECHANISM_FENTRY && m != HOOK_MECHANISM_FMOD_RET) ||
+               engine_function_traceable(e, name);
 }
 
 static bool strv_contains(char **v, size_t n, const char *s) {
@@ -1936,6 +1997,9 @@ PolicyEngine *policy_engine_free(PolicyEngine *e) {
                 function_point_release(&e->functions[k]);
         generic_bpf__destroy(e->skel);
         btf__free(e->vmlinux_btf);
+        for (size_t k = 0; k < e->n_traceable; k++)
+                free(e->traceable[k]);
+        free(e->traceable);
         for (size_t k = 0; k < e->n_installations; k++)
                 installation_free(e->installations[k]);
         free(e->installations);

@@ -300,7 +300,8 @@ static int choose_mechanism(Planner *p, HookClass class, const char *function, H
                         return 0;
                 }
                 if (mechanism_usable(p->caps, m))
-                        snprintf(why, sizeof(why), "%s: %s is not in the kernel's BTF",
+                        snprintf(why, sizeof(why),
+                                 "%s: %s is not in the kernel's BTF, or ftrace cannot trace it",
                                  mechanisms[m].name, function);
                 else
                         mechanism_why_not(p->caps, m, why, sizeof(why));
@@ -912,7 +913,9 @@ static int choose_override_mechanism(Planner *p, HookClass class, const char *fu
                         return 0;
                 }
                 if (mechanism_usable(c, HOOK_MECHANISM_FMOD_RET))
-                        snprintf(why, sizeof(why), "%s is not in the kernel's BTF", function);
+                        snprintf(why, sizeof(why),
+                                 "%s is not in the kernel's BTF, or ftrace cannot trace it",
+                                 function);
                 else
                         mechanism_why_not(c, HOOK_MECHANISM_FMOD_RET, why, sizeof(why));
                 return refuse(p, "action Override on a kernel function needs fmod_ret: %s%s", why,

@@ -79,7 +79,8 @@ typedef struct EngineCapabilities {
         unsigned disabled; /* 1U << HookMechanism, by --disable-mechanism */
         /* Whether the kernel's BTF has the function (an LSM hook's name for lsm,
          * "subsystem/event" for a raw tracepoint) that an fentry, fmod_ret, LSM or tp_btf
-         * program would attach to; NULL: assume it has. */
+         * program would attach to, and for fentry and fmod_ret whether ftrace can trace it
+         * (their trampoline patches its call site); NULL: assume so. */
         bool (*function_in_btf)(HookMechanism m, const char *function, void *userdata);
         /* The kernel functions ftrace can trace whose names match pattern (an extended
          * regular expression), at most max of them: 0 and a NULL-terminated strv the caller

@@ -197,7 +197,8 @@ static void test_function_not_in_btf(void **state) {
         debian.disabled = (1U << HOOK_MECHANISM_KPROBE) | (1U << HOOK_MECHANISM_SYS_ENTER);
         assert_true(asprintf(&expected,
                              "kprobes[0] sys_sync: no mechanism can attach it: fentry: %s is not "
-                             "in the kernel's BTF; kprobe: disabled by --disable-mechanism; "
+                             "in the kernel's BTF, or ftrace cannot trace it; kprobe: disabled by "
+                             "--disable-mechanism; "
                              "tp_btf/sys_enter: disabled by --disable-mechanism",
                              function) >= 0);
         assert_refused("  kprobes:\n"
