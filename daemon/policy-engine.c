@@ -1079,6 +1079,16 @@ static int engine_attach_functions(PolicyEngine *e, PolicyInstallation *i, char 
                         fp->link = bpf_program__attach_kprobe_opts(prog, fp->function, &opts);
                         if (!fp->link) {
                                 r = negative_errno();
+                                /* The kernel's own verdict on the address (its kprobe blacklist,
+                                 * noinstr code), which nothing before the attach can ask. */
+                                if (r == -EINVAL) {
+                                        if (asprintf(ret_error,
+                                                     "the kernel refuses a kprobe on %s (%s): it "
+                                                     "does not let kprobes instrument that code",
+                                                     fp->function, strerror(-r)) < 0)
+                                                *ret_error = NULL;
+                                        return -EOPNOTSUPP;
+                                }
                                 if (asprintf(ret_error, "attaching a kprobe to %s failed: %s",
                                              fp->function, strerror(-r)) < 0)
                                         *ret_error = NULL;
