@@ -21,9 +21,8 @@ void log_setup(LogTarget target) {
                 if (isatty(STDERR_FILENO) && !getenv("JOURNAL_STREAM"))
                         target = LOG_TARGET_STDERR;
                 else
-                        target = stat("/run/systemd/journal/socket", &st) == 0
-                                         ? LOG_TARGET_JOURNAL
-                                         : LOG_TARGET_STDERR;
+                        target = stat("/run/systemd/journal/socket", &st) == 0 ? LOG_TARGET_JOURNAL
+                                                                               : LOG_TARGET_STDERR;
         }
         log_target = target;
 }
@@ -38,9 +37,9 @@ int log_get_max_level(void) {
 
 int log_level_from_string(const char *s) {
         static const char *const names[] = {
-                [LOG_EMERG] = "emerg",     [LOG_ALERT] = "alert",   [LOG_CRIT] = "crit",
-                [LOG_ERR] = "err",         [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
-                [LOG_INFO] = "info",       [LOG_DEBUG] = "debug",
+                [LOG_EMERG] = "emerg", [LOG_ALERT] = "alert",     [LOG_CRIT] = "crit",
+                [LOG_ERR] = "err",     [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
+                [LOG_INFO] = "info",   [LOG_DEBUG] = "debug",
         };
         char *end;
         long n;
@@ -69,7 +68,7 @@ _printf_(4, 5) static void field_printf(struct iovec *iov, char *buf, size_t siz
         n = vsnprintf(buf, size, format, ap);
         va_end(ap);
         /* vsnprintf() reports the untruncated length: never point past the buffer. */
-        *iov = (struct iovec) { .iov_base = buf, .iov_len = n < 0 ? 0 : MIN((size_t) n, size - 1) };
+        *iov = (struct iovec){ .iov_base = buf, .iov_len = n < 0 ? 0 : MIN((size_t) n, size - 1) };
 }
 
 int log_internal(int level, int error, const char *message_id, const char *const *extra_fields,
@@ -93,8 +92,8 @@ int log_internal(int level, int error, const char *message_id, const char *const
                 struct iovec iov[9 + LOG_EXTRA_FIELDS_MAX];
                 size_t n = 0;
 
-                iov[n++] = (struct iovec) { .iov_base = (char *) "SYSLOG_IDENTIFIER=tetragond",
-                                            .iov_len = strlen("SYSLOG_IDENTIFIER=tetragond") };
+                iov[n++] = (struct iovec){ .iov_base = (char *) "SYSLOG_IDENTIFIER=tetragond",
+                                           .iov_len = strlen("SYSLOG_IDENTIFIER=tetragond") };
                 field_printf(&iov[n++], f_message, sizeof(f_message), "MESSAGE=%s", message);
                 field_printf(&iov[n++], f_priority, sizeof(f_priority), "PRIORITY=%i", level);
                 field_printf(&iov[n++], f_file, sizeof(f_file), "CODE_FILE=%s", file);
@@ -105,8 +104,8 @@ int log_internal(int level, int error, const char *message_id, const char *const
                 if (error)
                         field_printf(&iov[n++], f_errno, sizeof(f_errno), "ERRNO=%i", error);
                 for (size_t i = 0; extra_fields && extra_fields[i] && i < LOG_EXTRA_FIELDS_MAX; i++)
-                        iov[n++] = (struct iovec) { .iov_base = (char *) extra_fields[i],
-                                                    .iov_len = strlen(extra_fields[i]) };
+                        iov[n++] = (struct iovec){ .iov_base = (char *) extra_fields[i],
+                                                   .iov_len = strlen(extra_fields[i]) };
                 if (sd_journal_sendv(iov, (int) n) >= 0)
                         return -error;
         }

@@ -32,7 +32,7 @@ int log_internal(int level, int error, const char *message_id, const char *const
                  const char *file, int line, const char *func, const char *format, ...)
         _printf_(8, 9);
 
-#define log_full_errno(level, error, ...) \
+#define log_full_errno(level, error, ...)                                                          \
         log_internal((level), (error), NULL, NULL, __FILE__, __LINE__, __func__, __VA_ARGS__)
 #define log_full(level, ...) (void) log_full_errno((level), 0, __VA_ARGS__)
 
@@ -48,8 +48,8 @@ int log_internal(int level, int error, const char *message_id, const char *const
 #define log_error_errno(error, ...) log_full_errno(LOG_ERR, (error), __VA_ARGS__)
 
 /* A log line with a catalogued MESSAGE_ID (see systemd/tetragond.catalog). */
-#define log_message_id(level, id, error, ...) \
+#define log_message_id(level, id, error, ...)                                                      \
         log_internal((level), (error), (id), NULL, __FILE__, __LINE__, __func__, __VA_ARGS__)
 /* The same, with extra journal fields (e.g. TETRAGON_POLICY=) for matching. */
-#define log_message_id_fields(level, id, fields, ...) \
+#define log_message_id_fields(level, id, fields, ...)                                              \
         log_internal((level), 0, (id), (fields), __FILE__, __LINE__, __func__, __VA_ARGS__)

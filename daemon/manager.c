@@ -7,8 +7,8 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
-#include "event-json.h"
 #include "event-format.h"
+#include "event-json.h"
 #include "export-file.h"
 #include "log.h"
 #include "manager.h"
@@ -255,8 +255,8 @@ void manager_get_stats(Manager *m, ManagerStats *ret) {
 
 static void manager_log_stats(Manager *m, int level) {
         log_full(level,
-                 "Events: %" PRIu64 " received, %" PRIu64 " decoded, %" PRIu64 " malformed, %" PRIu64
-                 " lost in the kernel, %" PRIu64 " sink errors.",
+                 "Events: %" PRIu64 " received, %" PRIu64 " decoded, %" PRIu64
+                 " malformed, %" PRIu64 " lost in the kernel, %" PRIu64 " sink errors.",
                  m->stats.received, m->stats.decoded, m->stats.malformed, m->stats.lost,
                  m->stats.sink_errors);
 }
@@ -311,8 +311,8 @@ static int manager_setup_timers(Manager *m) {
                                        STATS_INTERVAL_USEC, 0, on_stats_timer, m);
         if (r < 0)
                 return r;
-        return sd_event_add_time_relative(m->event, &m->gc_timer, CLOCK_MONOTONIC,
-                                          GC_INTERVAL_USEC, 0, on_gc_timer, m);
+        return sd_event_add_time_relative(m->event, &m->gc_timer, CLOCK_MONOTONIC, GC_INTERVAL_USEC,
+                                          0, on_gc_timer, m);
 }
 
 static void on_policy_dir_changed(char *const *filenames, size_t n, void *userdata) {
@@ -355,14 +355,14 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to load the process monitor: %m");
 
-        r = policy_engine_new(&m->engine, &(PolicyEngineConfig) {
-                                                  .disabled_mechanisms = m->config.disabled_mechanisms,
-                                                  .process_cache = m->process_cache,
-                                                  /* One ring: a process's exec, policy events
-                                                   * and exit arrive in the order they happened. */
-                                                  .ringbuf_fd = process_monitor_ringbuf_fd(
-                                                          m->process_monitor),
-                                          });
+        r = policy_engine_new(&m->engine,
+                              &(PolicyEngineConfig){
+                                      .disabled_mechanisms = m->config.disabled_mechanisms,
+                                      .process_cache = m->process_cache,
+                                      /* One ring: a process's exec, policy events
+                                       * and exit arrive in the order they happened. */
+                                      .ringbuf_fd = process_monitor_ringbuf_fd(m->process_monitor),
+                              });
         if (r < 0)
                 log_warning_errno(r, "Failed to load the policy engine: %m; policies will not be "
                                      "installed.");
@@ -397,8 +397,7 @@ int manager_start(Manager *m) {
         return manager_setup_timers(m);
 }
 
-static int on_signal_reload(sd_event_source *s, const struct signalfd_siginfo *si,
-                            void *userdata) {
+static int on_signal_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
         int r;
 

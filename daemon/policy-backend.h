@@ -28,7 +28,7 @@ typedef struct PolicyInstallation PolicyInstallation;
 /* Per hook: the mechanism the engine chose ("fentry", "kprobe", "raw_tp/sys_enter", ...),
  * or why the hook needs none ("resolved in kernel: FollowFD only"). */
 typedef struct PolicyHookStatus {
-        char *hook;      /* "kprobes[0] sys_write" */
+        char *hook; /* "kprobes[0] sys_write" */
         char *mechanism;
 } PolicyHookStatus;
 
@@ -60,10 +60,9 @@ struct PolicyBackend {
         void (*uninstall)(void *userdata, PolicyInstallation *installation);
         int (*set_mode)(void *userdata, PolicyInstallation *installation, PolicyMode mode);
         /* Fills a malloc'ed array; the caller frees it with policy_hook_status_free_many(). */
-        int (*get_hooks)(void *userdata, PolicyInstallation *installation,
-                         PolicyHookStatus **ret, size_t *ret_n);
-        int (*get_counters)(void *userdata, PolicyInstallation *installation,
-                            PolicyCounters *ret);
+        int (*get_hooks)(void *userdata, PolicyInstallation *installation, PolicyHookStatus **ret,
+                         size_t *ret_n);
+        int (*get_counters)(void *userdata, PolicyInstallation *installation, PolicyCounters *ret);
         /* Every selector of every hook, by hook then selector (a hook without selectors has
          * none); ret_n_hooks: how many hooks there are, so that positions of several
          * installations can follow each other. Frees with

@@ -54,10 +54,10 @@ typedef struct PolicyEntryInfo {
         const char *path;
         const char *source; /* text of the file as last read; NULL when it could not be read */
         PolicyState state;
-        PolicyMode mode;    /* ENFORCE or MONITOR: what is (or would be) installed */
-        bool mode_overridden; /* set with SetPolicyMode, persisted */
-        bool installed;     /* some version of it is in force */
-        const char *error;  /* why the current version failed; NULL otherwise */
+        PolicyMode mode;           /* ENFORCE or MONITOR: what is (or would be) installed */
+        bool mode_overridden;      /* set with SetPolicyMode, persisted */
+        bool installed;            /* some version of it is in force */
+        const char *error;         /* why the current version failed; NULL otherwise */
         char *const *policy_names; /* metadata.name of each document installed or parsed */
         size_t n_policy_names;
 } PolicyEntryInfo;
@@ -98,8 +98,8 @@ typedef struct PolicyRegistryCallbacks {
  * owner: who must own the folder and its files (0 in the daemon); backend: the engine, or
  * NULL when there is none (every policy then fails with POLICY_BACKEND_MISSING_ERROR).
  */
-int policy_registry_new(PolicyRegistry **ret, const char *dir, const char *state_file,
-                        uid_t owner, const PolicyBackend *backend);
+int policy_registry_new(PolicyRegistry **ret, const char *dir, const char *state_file, uid_t owner,
+                        const PolicyBackend *backend);
 PolicyRegistry *policy_registry_free(PolicyRegistry *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyRegistry *, policy_registry_free);
 
@@ -128,8 +128,7 @@ const char *policy_entry_name(PolicyEntry *e);
 int policy_entry_get_hooks(PolicyEntry *e, PolicyHookStatus **ret, size_t *ret_n);
 int policy_entry_get_counters(PolicyEntry *e, PolicyCounters *ret);
 /* Per selector of each hook, hooks numbered as policy_entry_get_hooks() lists them. */
-int policy_entry_get_selector_counters(PolicyEntry *e, PolicySelectorCounters **ret,
-                                       size_t *ret_n);
+int policy_entry_get_selector_counters(PolicyEntry *e, PolicySelectorCounters **ret, size_t *ret_n);
 
 /* Counts of entries per state. */
 void policy_registry_count(PolicyRegistry *r, unsigned ret_counts[_POLICY_STATE_MAX]);
@@ -148,8 +147,7 @@ int policy_registry_remove(PolicyRegistry *r, PolicyEntry *e);
 int policy_registry_enable(PolicyRegistry *r, PolicyEntry *e, char **ret_error);
 int policy_registry_disable(PolicyRegistry *r, PolicyEntry *e);
 /* -EIO with *ret_error when the engine could not switch; the old mode stays. */
-int policy_registry_set_mode(PolicyRegistry *r, PolicyEntry *e, PolicyMode mode,
-                             char **ret_error);
+int policy_registry_set_mode(PolicyRegistry *r, PolicyEntry *e, PolicyMode mode, char **ret_error);
 
 /* Parse and compile text as the daemon would, without installing: the diagnostics of
  * `tetractl validate`. Returns 0 when valid, -EINVAL when not (see diags). */

@@ -21,10 +21,10 @@
 typedef struct ProcessCache ProcessCache;
 
 typedef struct ProcessCacheStats {
-        uint64_t live;       /* entries of processes not yet exited */
-        uint64_t total;      /* all entries, exited ones awaiting release included */
-        uint64_t evicted;    /* dropped because the cap was reached */
-        uint64_t misses;     /* events whose process or parent was not found */
+        uint64_t live;    /* entries of processes not yet exited */
+        uint64_t total;   /* all entries, exited ones awaiting release included */
+        uint64_t evicted; /* dropped because the cap was reached */
+        uint64_t misses;  /* events whose process or parent was not found */
 } ProcessCacheStats;
 
 /* max_entries caps memory (> 0); node_name goes into exec ids.

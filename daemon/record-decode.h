@@ -10,8 +10,8 @@
 #include <stddef.h>
 
 #include "common.h"
-#include "process.h" /* bpf/process.h: the process records */
 #include "generic.h" /* bpf/generic.h: the policy engine's records */
+#include "process.h" /* bpf/process.h: the process records */
 
 typedef struct Record {
         enum tg_record_op op;
@@ -19,11 +19,11 @@ typedef struct Record {
         union {
                 struct {
                         const struct tg_exec_record *raw;
-                        const char *binary;  /* NUL-terminated, inside the record */
-                        const char *args;    /* args_size bytes, NUL-separated */
+                        const char *binary; /* NUL-terminated, inside the record */
+                        const char *args;   /* args_size bytes, NUL-separated */
                         size_t args_size;
-                        const char *cwd;     /* NUL-terminated */
-                        const char *cgroup;  /* NUL-terminated, may be "" */
+                        const char *cwd;    /* NUL-terminated */
+                        const char *cgroup; /* NUL-terminated, may be "" */
                 } exec;
                 struct {
                         const struct tg_exit_record *raw;

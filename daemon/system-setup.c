@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
-#include <linux/magic.h>
 
 #include "log.h"
 #include "system-setup.h"
@@ -45,8 +45,9 @@ int system_setup_check(void) {
                                                "CAP_SYS_ADMIN) to load BPF programs.");
 
         if (access(KERNEL_BTF_PATH, R_OK) < 0)
-                return log_error_errno(-ENOTSUP, "This kernel has no BTF (%s is missing): "
-                                                 "tetragond needs CONFIG_DEBUG_INFO_BTF=y.",
+                return log_error_errno(-ENOTSUP,
+                                       "This kernel has no BTF (%s is missing): "
+                                       "tetragond needs CONFIG_DEBUG_INFO_BTF=y.",
                                        KERNEL_BTF_PATH);
 
         r = ensure_mounted("/sys/fs/bpf", "bpf", BPF_FS_MAGIC);

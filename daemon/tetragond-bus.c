@@ -29,9 +29,9 @@ struct AuthQuery {
         bool answered;
         uint64_t answered_usec; /* CLOCK_MONOTONIC */
         bool authorized;
-        bool challenge;       /* polkit would ask the user, if an agent could */
-        bool polkit_missing;  /* polkit is neither running nor activatable */
-        sd_bus_error error;   /* the call to polkit itself failed */
+        bool challenge;      /* polkit would ask the user, if an agent could */
+        bool polkit_missing; /* polkit is neither running nor activatable */
+        sd_bus_error error;  /* the call to polkit itself failed */
 };
 
 struct TetragondBus {
@@ -162,11 +162,10 @@ static int polkit_ask(TetragondBus *b, sd_bus_message *m, const char *action) {
          * the bus; where none is installed the bus answers ServiceUnknown at once. */
         if (r >= 0)
                 r = sd_bus_message_append(call, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name",
-                                          "s", sd_bus_message_get_sender(m), action, 0, flags,
-                                          "");
+                                          "s", sd_bus_message_get_sender(m), action, 0, flags, "");
         if (r >= 0)
-                r = sd_bus_call_async(sd_bus_message_get_bus(m), &q->slot, call, on_polkit_reply,
-                                      q, 0);
+                r = sd_bus_call_async(sd_bus_message_get_bus(m), &q->slot, call, on_polkit_reply, q,
+                                      0);
         if (r < 0) {
                 auth_query_free(q);
                 return r;
@@ -237,8 +236,7 @@ static int bus_authorize(TetragondBus *b, sd_bus_message *m, const char *action,
 
 /* Arguments. */
 
-static int read_policy(TetragondBus *b, sd_bus_message *m, sd_bus_error *error,
-                       PolicyEntry **ret) {
+static int read_policy(TetragondBus *b, sd_bus_message *m, sd_bus_error *error, PolicyEntry **ret) {
         const char *name;
         int r;
 
@@ -341,8 +339,8 @@ static int method_list_policies(sd_bus_message *m, void *userdata, sd_bus_error 
                 if (r >= 0)
                         r = sd_bus_message_append(reply, "(ssssbso)", info.name, info.path,
                                                   policy_state_to_string(info.state),
-                                                  policy_mode_to_string(info.mode),
-                                                  info.installed, strempty(info.error), path);
+                                                  policy_mode_to_string(info.mode), info.installed,
+                                                  strempty(info.error), path);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -371,8 +369,8 @@ static int append_hooks(sd_bus_message *m, PolicyEntry *e) {
 
 static int append_counter_dict(sd_bus_message *m, const PolicyCounters *c) {
         return sd_bus_message_append(m, "a{st}", 6, "matched", c->matched, "posted", c->posted,
-                                     "actions", c->actions, "rate_limited", c->rate_limited,
-                                     "lost", c->lost, "monitored", c->monitored);
+                                     "actions", c->actions, "rate_limited", c->rate_limited, "lost",
+                                     c->lost, "monitored", c->monitored);
 }
 
 static int append_counters(sd_bus_message *m, PolicyEntry *e) {
@@ -685,8 +683,8 @@ static int property_get_engine(sd_bus *bus, const char *path, const char *interf
 }
 
 static int property_get_policy_count(sd_bus *bus, const char *path, const char *interface,
-                                     const char *property, sd_bus_message *reply,
-                                     void *userdata, sd_bus_error *error) {
+                                     const char *property, sd_bus_message *reply, void *userdata,
+                                     sd_bus_error *error) {
         TetragondBus *b = userdata;
         unsigned counts[_POLICY_STATE_MAX];
         PolicyState state;
@@ -772,8 +770,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("GetPolicy", SD_BUS_ARGS("s", name),
                                 SD_BUS_RESULT("s", resolved_name, "s", file, "s", source, "s",
                                               state, "s", mode, "b", mode_overridden, "b",
-                                              installed, "s", error, "as", policy_names,
-                                              "a(ss)", hooks, "a{st}", counters),
+                                              installed, "s", error, "as", policy_names, "a(ss)",
+                                              hooks, "a{st}", counters),
                                 method_get_policy, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("AddPolicy", SD_BUS_ARGS("s", name, "s", yaml, "b", replace),
                                 SD_BUS_RESULT("o", policy, "s", state, "s", error),
@@ -794,10 +792,9 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_RESULT("a(sbs)", features), method_get_kernel_features,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
 
-        SD_BUS_SIGNAL_WITH_ARGS("PolicyStateChanged",
-                                SD_BUS_ARGS("s", name, "o", policy, "s", state, "s", mode, "s",
-                                            error),
-                                0),
+        SD_BUS_SIGNAL_WITH_ARGS(
+                "PolicyStateChanged",
+                SD_BUS_ARGS("s", name, "o", policy, "s", state, "s", mode, "s", error), 0),
         SD_BUS_SIGNAL_WITH_ARGS("ReloadFinished",
                                 SD_BUS_ARGS("as", added, "as", changed, "as", removed, "as",
                                             unchanged, "a(ss)", failed),
@@ -807,8 +804,8 @@ static const sd_bus_vtable manager_vtable[] = {
 
 /* Policy objects: one per registry entry, found through their path. */
 
-static int policy_object_find(sd_bus *bus, const char *path, const char *interface,
-                              void *userdata, void **ret_found, sd_bus_error *error) {
+static int policy_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                              void **ret_found, sd_bus_error *error) {
         _cleanup_free_ char *name = NULL;
         TetragondBus *b = userdata;
         PolicyEntry *e;
@@ -915,10 +912,9 @@ static int on_counts_changed(sd_event_source *s, void *userdata) {
         TetragondBus *b = userdata;
 
         if (b->bus)
-                (void) sd_bus_emit_properties_changed(b->bus, BUS_MANAGER_PATH,
-                                                      BUS_MANAGER_INTERFACE, "State",
-                                                      "PoliciesLoaded", "PoliciesFailed",
-                                                      "PoliciesDisabled", NULL);
+                (void) sd_bus_emit_properties_changed(
+                        b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "State", "PoliciesLoaded",
+                        "PoliciesFailed", "PoliciesDisabled", NULL);
         return 0;
 }
 
@@ -1067,8 +1063,7 @@ static int bus_connect(TetragondBus *b) {
                                                BUS_POLICY_INTERFACE, policy_vtable,
                                                policy_object_find, b);
         if (r >= 0)
-                r = sd_bus_add_node_enumerator(bus, NULL, BUS_POLICY_PATH_PREFIX, policy_nodes,
-                                               b);
+                r = sd_bus_add_node_enumerator(bus, NULL, BUS_POLICY_PATH_PREFIX, policy_nodes, b);
         if (r >= 0)
                 r = sd_bus_match_signal(bus, NULL, "org.freedesktop.DBus.Local", NULL,
                                         "org.freedesktop.DBus.Local", "Disconnected",

@@ -4,8 +4,8 @@
 
 #include "log.h"
 #include "manager.h"
-#include "system-setup.h"
 #include "policy-plan.h"
+#include "system-setup.h"
 
 #define DEFAULT_EXPORT_MAX_SIZE (10ULL * 1024 * 1024)
 #define DEFAULT_EXPORT_MAX_BACKUPS 5
@@ -106,8 +106,8 @@ static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
                         break;
                 case ARG_EXPORT_FILE_MAX_SIZE:
                         if (parse_uint64(optarg, &config->export_file_max_size) < 0)
-                                return log_error_errno(-EINVAL, "Invalid --export-file-max-size: %s",
-                                                       optarg);
+                                return log_error_errno(
+                                        -EINVAL, "Invalid --export-file-max-size: %s", optarg);
                         break;
                 case ARG_EXPORT_FILE_MAX_BACKUPS:
                         if (parse_uint64(optarg, &u) < 0 || u > 1000)
@@ -126,8 +126,9 @@ static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
                 case ARG_STDOUT:
                         r = stdout_format_from_string(optarg);
                         if (r < 0)
-                                return log_error_errno(r, "Invalid --stdout: %s (compact, json "
-                                                          "or none)",
+                                return log_error_errno(r,
+                                                       "Invalid --stdout: %s (compact, json "
+                                                       "or none)",
                                                        optarg);
                         config->stdout_format = r;
                         break;
@@ -138,9 +139,10 @@ static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
 
                         r = hook_mechanisms_from_option(optarg, &mask, &bad, &bad_len);
                         if (r < 0)
-                                return log_error_errno(r, "Invalid --disable-mechanism: \"%.*s\" "
-                                                          "(fentry, kprobe, sys_enter, tracepoint, "
-                                                          "raw_tracepoint, lsm, uprobe, usdt)",
+                                return log_error_errno(r,
+                                                       "Invalid --disable-mechanism: \"%.*s\" "
+                                                       "(fentry, kprobe, sys_enter, tracepoint, "
+                                                       "raw_tracepoint, lsm, uprobe, usdt)",
                                                        (int) bad_len, strempty(bad));
                         config->disabled_mechanisms |= mask;
                         break;

@@ -335,7 +335,8 @@ static void kprobe_label(json_t *body, const char *sc, char *buf, size_t size) {
 static void line_append_action(Line *l, json_t *body) {
         static const char *const shown[] = { "SIGKILL", "OVERRIDE", "SIGNAL", "NOTIFYENFORCER" };
         const char *action = json_string_value(json_object_get(body, "action"));
-        bool monitor = streq_ptr(json_string_value(json_object_get(body, "policy_mode")), "monitor");
+        bool monitor =
+                streq_ptr(json_string_value(json_object_get(body, "policy_mode")), "monitor");
         const char *name;
 
         if (!action)

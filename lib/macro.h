@@ -25,24 +25,24 @@
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* Hand over ownership of a pointer (or fd), leaving NULL (or -EBADF) behind. */
-#define TAKE_PTR(p)                                   \
-        ({                                            \
-                __typeof__(p) _taken_ = (p);          \
-                (p) = NULL;                           \
-                _taken_;                              \
+#define TAKE_PTR(p)                                                                                \
+        ({                                                                                         \
+                __typeof__(p) _taken_ = (p);                                                       \
+                (p) = NULL;                                                                        \
+                _taken_;                                                                           \
         })
-#define TAKE_FD(fd)                                   \
-        ({                                            \
-                int _taken_fd_ = (fd);                \
-                (fd) = -EBADF;                        \
-                _taken_fd_;                           \
+#define TAKE_FD(fd)                                                                                \
+        ({                                                                                         \
+                int _taken_fd_ = (fd);                                                             \
+                (fd) = -EBADF;                                                                     \
+                _taken_fd_;                                                                        \
         })
 
 /* Declare a cleanup function for pointer type T that calls func when non-NULL. */
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)       \
-        static inline void func##p(type *p) {         \
-                if (*p)                               \
-                        *p = func(*p);                \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                    \
+        static inline void func##p(type *p) {                                                      \
+                if (*p)                                                                            \
+                        *p = func(*p);                                                             \
         }
 
 static inline void freep(void *p) {

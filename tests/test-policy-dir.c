@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The policy folder on a temporary directory: which files count, in which order, which are
  * refused and why, and what the inotify watch reports. */
+#include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <sys/stat.h>
 #include <time.h>
+
+#include <cmocka.h>
 
 #include "policy-dir.h"
 
@@ -44,9 +45,21 @@ static void test_filename_filter(void **state) {
         static const char *const yes[] = { "a.yaml", "a.yml", "sys_write-kill.v2.yaml",
                                            "A.YAML.yaml" };
         static const char *const no[] = {
-                ".a.yaml",  ".a.yaml.swp", "a.yaml~",           ".#a.yaml",  "#a.yaml#",
-                "a.yaml.dpkg-new", "a.dpkg-old.yaml", "a.yaml.rpmsave", "a.json", ".yaml",
-                "yaml",     "a.yaml.bak", "a.yaml.swp",        "",          "a.YAML",
+                ".a.yaml",
+                ".a.yaml.swp",
+                "a.yaml~",
+                ".#a.yaml",
+                "#a.yaml#",
+                "a.yaml.dpkg-new",
+                "a.dpkg-old.yaml",
+                "a.yaml.rpmsave",
+                "a.json",
+                ".yaml",
+                "yaml",
+                "a.yaml.bak",
+                "a.yaml.swp",
+                "",
+                "a.YAML",
         };
 
         for (size_t i = 0; i < ELEMENTSOF(yes); i++)
@@ -205,8 +218,7 @@ static void test_read_too_big(void **state) {
         assert_true(fd >= 0);
         assert_int_equal(ftruncate(fd, POLICY_FILE_MAX_SIZE + 1), 0);
         close(fd);
-        assert_int_equal(policy_dir_read(tmp, "big.yaml", getuid(), &text, &size, &reason),
-                         -EFBIG);
+        assert_int_equal(policy_dir_read(tmp, "big.yaml", getuid(), &text, &size, &reason), -EFBIG);
         assert_non_null(strstr(reason, "larger than"));
         free(reason);
 }
@@ -338,7 +350,7 @@ static void test_watch(void **state) {
         assert_true(mono_usec() - start >= POLICY_DIR_DEBOUNCE_USEC);
 
         /* Editor leftovers: nothing. An editor's atomic save: the target name. */
-        seen = (Seen) {};
+        seen = (Seen){};
         write_file(".new.yaml.swp", "x", 0644);
         write_file("new.yaml~", "x", 0644);
         write_file(".new.yaml.tmp123", "b", 0644);
@@ -351,17 +363,17 @@ static void test_watch(void **state) {
         assert_string_equal(seen.names[0], "new.yaml");
 
         /* Mode change and deletion. */
-        seen = (Seen) {};
+        seen = (Seen){};
         assert_int_equal(chmod(to, 0666), 0);
         run_until_called(e, &seen, 3000000);
         assert_true(seen_has(&seen, "new.yaml"));
-        seen = (Seen) {};
+        seen = (Seen){};
         assert_int_equal(unlink(to), 0);
         run_until_called(e, &seen, 3000000);
         assert_true(seen_has(&seen, "new.yaml"));
 
         /* A burst of changes to several files: one batch. */
-        seen = (Seen) {};
+        seen = (Seen){};
         write_file("b1.yaml", "1", 0644);
         write_file("b2.yml", "2", 0644);
         write_file("b1.yaml", "11", 0644);
@@ -372,7 +384,7 @@ static void test_watch(void **state) {
         assert_true(seen_has(&seen, "b2.yml"));
 
         /* The folder replaced by another one: re-read all, and keep watching the new one. */
-        seen = (Seen) {};
+        seen = (Seen){};
         snprintf(from, sizeof(from), "%s.new", tmp);
         assert_int_equal(mkdir(from, 0755), 0);
         snprintf(to, sizeof(to), "%s.old", tmp);
@@ -387,18 +399,18 @@ static void test_watch(void **state) {
                 snprintf(cmd, sizeof(cmd), "rm -rf '%s'", to);
                 assert_int_equal(system(cmd), 0);
         }
-        seen = (Seen) {};
+        seen = (Seen){};
         write_file("after.yaml", "x", 0644);
         run_until_called(e, &seen, 3000000);
         assert_true(seen_has(&seen, "after.yaml"));
 
         /* Removed, then created again. */
-        seen = (Seen) {};
+        seen = (Seen){};
         assert_int_equal(teardown(NULL), 0);
         run_until_called(e, &seen, 3000000);
         assert_true(seen.rescan);
         assert_false(policy_dir_watch_is_watching(w));
-        seen = (Seen) {};
+        seen = (Seen){};
         assert_int_equal(mkdir(tmp, 0755), 0);
         run_until_called(e, &seen, 3000000);
         assert_true(seen.rescan);

@@ -5,12 +5,13 @@
  * installed; a new version is installed before the old one is removed; summaries count right;
  * disable and mode survive a restart.
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
-#include <limits.h>
 #include <sys/stat.h>
+
+#include <cmocka.h>
 
 #include "policy-compile.h"
 #include "policy-registry.h"
@@ -27,7 +28,7 @@ typedef struct FakeEngine {
         char log[64][96]; /* "install 3 write-a enforce", "uninstall 1 write-a", ... */
         size_t n_log;
         unsigned next_id;
-        unsigned live; /* installations not uninstalled yet */
+        unsigned live;      /* installations not uninstalled yet */
         char fail_name[64]; /* refuse to install this policy */
         bool fail_set_mode;
 } FakeEngine;
@@ -98,7 +99,7 @@ static int fake_get_hooks(void *userdata, PolicyInstallation *i, PolicyHookStatu
 }
 
 static int fake_get_counters(void *userdata, PolicyInstallation *i, PolicyCounters *ret) {
-        *ret = (PolicyCounters) { .matched = 3, .actions = i->id };
+        *ret = (PolicyCounters){ .matched = 3, .actions = i->id };
         return 0;
 }
 
@@ -115,7 +116,7 @@ static int fake_get_selector_counters(void *userdata, PolicyInstallation *i,
                 assert_non_null(c[k].hook);
                 c[k].hook_index = 1;
                 c[k].selector_index = k;
-                c[k].counters = (PolicyCounters) { .matched = i->id * 10 + k, .monitored = 1 };
+                c[k].counters = (PolicyCounters){ .matched = i->id * 10 + k, .monitored = 1 };
         }
         *ret = c;
         *ret_n = 2;
@@ -169,7 +170,7 @@ static int setup(void **state) {
         assert_non_null(mkdtemp(x->dir));
         assert_int_equal(chmod(x->dir, 0755), 0);
         snprintf(x->state_file, sizeof(x->state_file), "%s.state.json", x->dir);
-        x->backend = (PolicyBackend) {
+        x->backend = (PolicyBackend){
                 .userdata = &x->engine,
                 .install = fake_install,
                 .uninstall = fake_uninstall,
@@ -569,9 +570,9 @@ static void test_disable_enable_mode_persist(void **state) {
         assert_int_equal(info_of(x, "a").state, POLICY_STATE_DISABLED);
         assert_int_equal(x->engine.live, 1);
 
-        assert_int_equal(policy_registry_enable(x->registry, policy_registry_find(x->registry, "a"),
-                                                &error),
-                         0);
+        assert_int_equal(
+                policy_registry_enable(x->registry, policy_registry_find(x->registry, "a"), &error),
+                0);
         assert_int_equal(info_of(x, "a").state, POLICY_STATE_LOADED);
         assert_int_equal(x->engine.live, 2);
 
@@ -579,9 +580,9 @@ static void test_disable_enable_mode_persist(void **state) {
         assert_int_equal(
                 policy_registry_disable(x->registry, policy_registry_find(x->registry, "a")), 0);
         snprintf(x->engine.fail_name, sizeof(x->engine.fail_name), "write-a");
-        assert_int_equal(policy_registry_enable(x->registry, policy_registry_find(x->registry, "a"),
-                                                &error),
-                         -EIO);
+        assert_int_equal(
+                policy_registry_enable(x->registry, policy_registry_find(x->registry, "a"), &error),
+                -EIO);
         assert_non_null(strstr(error, "the fake engine says no"));
         free(error);
         assert_int_equal(info_of(x, "a").state, POLICY_STATE_FAILED);
@@ -620,9 +621,9 @@ static void test_add_and_remove_commands(void **state) {
                                              &e),
                          -EEXIST);
         /* Invalid: refused with diagnostics, nothing written. */
-        assert_int_equal(policy_registry_add(x->registry, "invalid", "kind: [", 7, false, &diags,
-                                             &e),
-                         -EINVAL);
+        assert_int_equal(
+                policy_registry_add(x->registry, "invalid", "kind: [", 7, false, &diags, &e),
+                -EINVAL);
         assert_true(diagnostic_list_has_errors(&diags));
         snprintf(path, sizeof(path), "%s/invalid.yaml", x->dir);
         assert_int_equal(access(path, F_OK), -1);

@@ -6,8 +6,8 @@
  * only a real load, attach and hit tells.
  * Exit status: 0 the mechanism works, 1 it does not (the message says at which step), 2 usage.
  */
-#include <fcntl.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 
 #include "macro.h"
 #include "probe.skel.h"

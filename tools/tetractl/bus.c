@@ -25,8 +25,9 @@ int bus_report_error(const sd_bus_error *error, int r) {
         if (error && sd_bus_error_is_set(error)) {
                 if (sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN,
                                            SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
-                        fprintf(stderr, "tetragond is not running (nobody owns %s on the system "
-                                        "bus).\n",
+                        fprintf(stderr,
+                                "tetragond is not running (nobody owns %s on the system "
+                                "bus).\n",
                                 BUS_NAME);
                         return EXIT_NO_DAEMON;
                 }
@@ -47,8 +48,8 @@ int bus_report_error(const sd_bus_error *error, int r) {
         return EXIT_FAILED;
 }
 
-int bus_call_manager(sd_bus *bus, const char *method, sd_bus_message **ret_reply,
-                     const char *types, ...) {
+int bus_call_manager(sd_bus *bus, const char *method, sd_bus_message **ret_reply, const char *types,
+                     ...) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         va_list ap;

@@ -19,8 +19,8 @@ int bus_open(sd_bus **ret);
 
 /* Calls a Manager method; on failure prints the daemon's message verbatim and returns the
  * exit code for it; 0 on success with *ret_reply set. */
-int bus_call_manager(sd_bus *bus, const char *method, sd_bus_message **ret_reply,
-                     const char *types, ...);
+int bus_call_manager(sd_bus *bus, const char *method, sd_bus_message **ret_reply, const char *types,
+                     ...);
 
 /* Exit code and message for a failed call or a bus library error. */
 int bus_report_error(const sd_bus_error *error, int r);

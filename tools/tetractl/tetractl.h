@@ -35,7 +35,7 @@ typedef struct Verb {
 int verb_validate(int argc, char *argv[]); /* verb-validate.c */
 int verb_status(int argc, char *argv[]);   /* verb-status.c */
 int verb_probe(int argc, char *argv[]);
-int verb_list(int argc, char *argv[]);     /* verb-policy.c */
+int verb_list(int argc, char *argv[]); /* verb-policy.c */
 int verb_show(int argc, char *argv[]);
 int verb_reload(int argc, char *argv[]);
 int verb_add(int argc, char *argv[]);

@@ -65,7 +65,10 @@ static uint64_t midnight_usec(int days_back) {
  */
 static int parse_since(const char *s, uint64_t *ret_usec) {
         static const char *const formats[] = {
-                "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S",
+                "%Y-%m-%d %H:%M:%S",
+                "%Y-%m-%d %H:%M",
+                "%Y-%m-%d",
+                "%Y-%m-%dT%H:%M:%S",
         };
         uint64_t delta;
         struct tm tm;
@@ -230,8 +233,9 @@ int verb_getevents(int argc, char *argv[]) {
                         break;
                 case ARG_SINCE:
                         if (parse_since(optarg, &since) < 0) {
-                                fprintf(stderr, "Cannot read --since=%s: use \"YYYY-MM-DD "
-                                                "HH:MM[:SS]\", \"today\", \"-10m\", ...\n",
+                                fprintf(stderr,
+                                        "Cannot read --since=%s: use \"YYYY-MM-DD "
+                                        "HH:MM[:SS]\", \"today\", \"-10m\", ...\n",
                                         optarg);
                                 exit_code = EXIT_USAGE;
                                 goto finish_early;

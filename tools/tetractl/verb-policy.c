@@ -60,8 +60,7 @@ int verb_list(int argc, char *argv[]) {
         if (arg.output == OUTPUT_JSON)
                 list = json_array();
         else
-                printf("%-24s %-9s %-8s %-9s %s\n", "NAME", "STATE", "MODE", "INSTALLED",
-                       "ERROR");
+                printf("%-24s %-9s %-8s %-9s %s\n", "NAME", "STATE", "MODE", "INSTALLED", "ERROR");
         r = sd_bus_message_enter_container(reply, 'a', "(ssssbso)");
         while (r >= 0 && (r = sd_bus_message_read(reply, "(ssssbso)", &name, &file, &state, &mode,
                                                   &installed, &error, &path)) > 0) {
@@ -69,12 +68,11 @@ int verb_list(int argc, char *argv[]) {
 
                 n++;
                 if (list)
-                        json_array_append_new(list,
-                                              json_pack("{s:s, s:s, s:s, s:s, s:b, s:s*, s:s}",
-                                                        "name", name, "file", file, "state",
-                                                        state, "mode", mode, "installed",
-                                                        installed, "error",
-                                                        *error ? error : NULL, "object", path));
+                        json_array_append_new(
+                                list, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s*, s:s}", "name",
+                                                name, "file", file, "state", state, "mode", mode,
+                                                "installed", installed, "error",
+                                                *error ? error : NULL, "object", path));
                 else
                         printf("%-24s %-9s %-8s %-9s %s\n", name, state, mode,
                                installed ? "yes" : "no",
@@ -271,9 +269,9 @@ int verb_show(int argc, char *argv[]) {
 
         printf("%s (%s)\n", name, file);
         printf("     State: %s%s\n", state,
-               streq(state, "failed") ? (installed ? " (an older version stays in force)"
-                                                   : " (nothing installed)")
-                                      : "");
+               streq(state, "failed")
+                       ? (installed ? " (an older version stays in force)" : " (nothing installed)")
+                       : "");
         printf("      Mode: %s%s\n", mode, overridden ? " (set with tetractl mode)" : "");
         printf("  Policies:");
         for (size_t i = 0; i < json_array_size(names); i++)
@@ -493,15 +491,16 @@ int verb_add(int argc, char *argv[]) {
                 name = derived;
         }
         if (!name_is_valid(name)) {
-                fprintf(stderr, "Invalid policy name \"%s\": use letters, digits, '-', '_' and "
-                                "'.', not starting with '.' (see --name).\n",
+                fprintf(stderr,
+                        "Invalid policy name \"%s\": use letters, digits, '-', '_' and "
+                        "'.', not starting with '.' (see --name).\n",
                         name);
                 return EXIT_USAGE;
         }
         r = read_text_file(argv[optind], &text);
         if (r < 0) {
                 fprintf(stderr, "Failed to read %s: %s\n", argv[optind],
-                        r == -EFBIG    ? "larger than the daemon accepts"
+                        r == -EFBIG     ? "larger than the daemon accepts"
                         : r == -EBADMSG ? "it contains a NUL byte"
                                         : strerror(-r));
                 return EXIT_FAILED;
@@ -518,8 +517,8 @@ int verb_add(int argc, char *argv[]) {
                 return bus_report_error(NULL, r);
 
         if (arg.output == OUTPUT_JSON)
-                print_json(json_pack("{s:s, s:s, s:s*, s:s}", "name", name, "state", state,
-                                     "error", *error ? error : NULL, "object", path));
+                print_json(json_pack("{s:s, s:s, s:s*, s:s}", "name", name, "state", state, "error",
+                                     *error ? error : NULL, "object", path));
         else if (*error)
                 printf("Policy %s added, %s: %s\n", name, state, error);
         else

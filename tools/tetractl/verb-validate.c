@@ -55,9 +55,9 @@ static int plan_one(const CompiledPolicy *c, const EngineCapabilities *caps, jso
         if (!hooks || json_object_set_new(o, "hooks", hooks) < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < plan->n_hooks; i++)
-                if (json_array_append_new(hooks, json_pack("{s:s, s:s}", "hook",
-                                                           plan->hooks[i].name, "mechanism",
-                                                           plan->hooks[i].status)) < 0)
+                if (json_array_append_new(hooks,
+                                          json_pack("{s:s, s:s}", "hook", plan->hooks[i].name,
+                                                    "mechanism", plan->hooks[i].status)) < 0)
                         return -ENOMEM;
         return 0;
 }
@@ -152,9 +152,8 @@ static bool all_plans_loadable(const FileResult *res) {
         size_t i;
         json_t *p;
 
-        json_array_foreach(res->kernel, i, p)
-                if (!json_is_true(json_object_get(p, "loadable")))
-                        return false;
+        json_array_foreach(res->kernel, i,
+                           p) if (!json_is_true(json_object_get(p, "loadable"))) return false;
         return true;
 }
 
@@ -182,8 +181,8 @@ static int print_json(const FileResult *results, size_t n, bool with_kernel) {
                 }
         /* With --kernel: {"diagnostics": [...], "kernel": [{"file", "plans"}...]}. */
         if (r == 0 && with_kernel) {
-                json_t *kernel = json_array(), *top = json_pack("{s:o, s:o}", "diagnostics",
-                                                               array, "kernel", kernel);
+                json_t *kernel = json_array(),
+                       *top = json_pack("{s:o, s:o}", "diagnostics", array, "kernel", kernel);
 
                 if (!top) {
                         json_decref(kernel);
