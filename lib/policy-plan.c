@@ -287,6 +287,15 @@ static void mechanism_why_not(const EngineCapabilities *caps, HookMechanism m, c
                 snprintf(buf, size, "%s: not implemented by this engine yet", mechanisms[m].name);
 }
 
+/* Why fmod_ret cannot change a syscall's return here: the mechanism, or the syscall
+ * functions (no function error injection). */
+static void fmod_ret_syscall_why_not(const EngineCapabilities *caps, char *buf, size_t size) {
+        if (!mechanism_usable(caps, HOOK_MECHANISM_FMOD_RET))
+                mechanism_why_not(caps, HOOK_MECHANISM_FMOD_RET, buf, size);
+        else
+                snprintf(buf, size, "fmod_ret on a syscall: %s", caps->fmod_ret_syscall_detail);
+}
+
 static int choose_mechanism(Planner *p, HookClass class, const char *function, HookMechanism *ret) {
         char reasons[3 * (ENGINE_DETAIL_MAX + 64)] = "";
         size_t len = 0;
@@ -755,11 +764,7 @@ static int check_notify_enforcer(Planner *p, const char *where, const struct tg_
                                       "that make the call fail are not implemented by this "
                                       "engine yet (argSig alone is)",
                                       where, a->arg_error);
-                if (!mechanism_usable(c, HOOK_MECHANISM_FMOD_RET))
-                        mechanism_why_not(c, HOOK_MECHANISM_FMOD_RET, why, sizeof(why));
-                else
-                        snprintf(why, sizeof(why), "fmod_ret on a syscall: %s",
-                                 c->fmod_ret_syscall_detail);
+                fmod_ret_syscall_why_not(c, why, sizeof(why));
                 return refuse(p,
                               "%s: action NotifyEnforcer with argError %d: making the enforced "
                               "call fail needs fmod_ret on the syscall's function, which the "
@@ -888,11 +893,7 @@ static int choose_override_mechanism(Planner *p, HookClass class, const char *fu
                         *ret = HOOK_MECHANISM_FMOD_RET;
                         return 0;
                 }
-                if (!mechanism_usable(c, HOOK_MECHANISM_FMOD_RET))
-                        mechanism_why_not(c, HOOK_MECHANISM_FMOD_RET, why, sizeof(why));
-                else
-                        snprintf(why, sizeof(why), "fmod_ret on a syscall: %s",
-                                 c->fmod_ret_syscall_detail);
+                fmod_ret_syscall_why_not(c, why, sizeof(why));
                 return refuse(p,
                               "action Override on a system call needs fmod_ret on the "
                               "syscall's function, which the kernel allows only with function "
