@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/membarrier.h>
-#include <regex.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -14,7 +13,7 @@
 #include <unistd.h>
 
 #include "generic.skel.h"
-#include "kernel-features.h"
+#include "kernel-facts.h"
 #include "policy-compile.h"
 #include "policy-engine.h"
 #include "policy-plan.h"
@@ -142,12 +141,8 @@ struct PolicyEngine {
         struct bpf_link *baseline_links[3];
         FunctionPoint functions[ENGINE_FUNCTION_POINTS];
         EngineCapabilities caps;
-        struct btf *vmlinux_btf; /* for caps.function_in_btf; NULL without kernel BTF */
-        /* The functions ftrace can trace, sorted, read at the first trampoline hook; NULL
-         * when tracefs cannot say. */
-        char **traceable;
-        size_t n_traceable;
-        bool traceable_read;
+        KernelFacts *facts;     /* what caps' callbacks ask: the config's, or own_facts */
+        KernelFacts *own_facts; /* read by the engine when the config gave none */
         ProcessCache *process_cache;
         int n_cpus;
 
@@ -714,39 +709,6 @@ static int engine_attach_exit(PolicyEngine *e) {
 
 /* ---- Function points ---- */
 
-/* The name in the kernel's BTF a program of mechanism m attaches to for function, and its
- * kind: an LSM program to the hook's bpf_lsm_ stub, a raw tracepoint to btf_trace_EVENT. */
-static int btf_attach_name(HookMechanism m, const char *function, char *buf, size_t size) {
-        if (m == HOOK_MECHANISM_RAW_TRACEPOINT) {
-                const char *event = strchr(function, '/');
-
-                snprintf(buf, size, "btf_trace_%s", event ? event + 1 : function);
-                return BTF_KIND_TYPEDEF;
-        }
-        snprintf(buf, size, "%s%s", m == HOOK_MECHANISM_LSM ? "bpf_lsm_" : "", function);
-        return BTF_KIND_FUNC;
-}
-
-/* A raw tracepoint's arguments: its btf_trace_ typedef is a pointer to a prototype whose
- * first parameter is the tracepoint's private data. */
-static uint32_t raw_tracepoint_nargs(const struct btf *vmlinux, const char *function) {
-        const struct btf_type *t;
-        char name[160];
-        int id;
-
-        if (!vmlinux)
-                return 0;
-        (void) btf_attach_name(HOOK_MECHANISM_RAW_TRACEPOINT, function, name, sizeof(name));
-        id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
-        if (id <= 0)
-                return 0;
-        t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type); /* the pointer */
-        t = t && btf_is_ptr(t) ? btf__type_by_id(vmlinux, t->type) : NULL;
-        if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 1)
-                return 0;
-        return btf_vlen(t) - 1;
-}
-
 static void generic_bpf_destroyp(struct generic_bpf **obj) {
         generic_bpf__destroy(*obj); /* accepts NULL */
 }
@@ -867,7 +829,8 @@ static int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionP
         obj->rodata->function_is_syscall = fp->syscall;
         if (fp->mechanism == HOOK_MECHANISM_RAW_TRACEPOINT) {
                 /* "subsystem/event": libbpf finds btf_trace_EVENT. */
-                obj->rodata->function_nargs = raw_tracepoint_nargs(e->vmlinux_btf, fp->function);
+                obj->rodata->function_nargs = (uint32_t) MAX(
+                        kernel_facts_raw_tracepoint_nargs(e->facts, fp->function), 0);
                 if (strchr(fp->function, '/'))
                         target = strchr(fp->function, '/') + 1;
         }
@@ -1082,12 +1045,14 @@ static int engine_attach_functions(PolicyEngine *e, PolicyInstallation *i, char 
                                 /* The kernel's own verdict on the address (its kprobe blacklist,
                                  * noinstr code), which nothing before the attach can ask. */
                                 if (r == -EINVAL) {
-                                        if (asprintf(ret_error,
-                                                     "the kernel refuses a kprobe on %s (%s): it "
-                                                     "does not let kprobes instrument that code",
-                                                     fp->function, strerror(-r)) < 0)
-                                                *ret_error = NULL;
-                                        return -EOPNOTSUPP;
+                                        /* Learnt: the next plan refuses it without trying. */
+                                        r = kernel_facts_learn_kprobe_refusal(e->facts,
+                                                                              fp->function);
+                                        if (r < 0)
+                                                return r;
+                                        r = kernel_facts_kprobe_refusal_message(fp->function,
+                                                                                ret_error);
+                                        return r < 0 ? r : -EOPNOTSUPP;
                                 }
                                 if (asprintf(ret_error, "attaching a kprobe to %s failed: %s",
                                              fp->function, strerror(-r)) < 0)
@@ -1406,6 +1371,10 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
         k = policy_plan_build(c, &e->caps, &plan, ret_error);
         if (k < 0)
                 return k;
+        /* What tetractl validate --kernel checks too, before anything reaches the kernel. */
+        k = kernel_facts_check_plan(e->facts, plan, ret_error);
+        if (k < 0)
+                return k;
         k = installation_new(c, plan, &i);
         if (k < 0)
                 return k;
@@ -1677,145 +1646,6 @@ static void engine_read_host_namespaces(PolicyEngine *e) {
                 e->host_ns[t] = namespace_inode(names[t]);
 }
 
-static int compare_names(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-/* Reads ftrace's list of traceable functions ("name" or "name [module]" per line), sorted.
- * Nothing when tracefs is not there: then the load will say. */
-static void engine_read_traceable(PolicyEngine *e) {
-        static const char *const paths[] = {
-                "/sys/kernel/tracing/available_filter_functions",
-                "/sys/kernel/debug/tracing/available_filter_functions"
-        };
-        _cleanup_fclose_ FILE *f = NULL;
-        _cleanup_free_ char *line = NULL;
-        size_t size = 0, allocated = 0;
-
-        e->traceable_read = true;
-        for (size_t i = 0; i < ELEMENTSOF(paths) && !f; i++)
-                f = fopen(paths[i], "re");
-        if (!f)
-                return;
-        while (getline(&line, &size, f) > 0) {
-                line[strcspn(line, " \t\n")] = '\0';
-                if (!*line)
-                        continue;
-                if (e->n_traceable == allocated) {
-                        size_t grown_n = MAX(allocated * 2, (size_t) 4096);
-                        char **grown = reallocarray(e->traceable, grown_n, sizeof(char *));
-
-                        if (!grown)
-                                break;
-                        e->traceable = grown;
-                        allocated = grown_n;
-                }
-                e->traceable[e->n_traceable] = strdup(line);
-                if (!e->traceable[e->n_traceable])
-                        break;
-                e->n_traceable++;
-        }
-        if (e->traceable)
-                qsort(e->traceable, e->n_traceable, sizeof(char *), compare_names);
-}
-
-/* A trampoline (fentry, fmod_ret) patches the function's ftrace call site. BTF can name a
- * function that has none: Debian 6.1's dev_queue_xmit is a static copy of an inline function
- * built without one, and attaching there fails with EBUSY. A kprobe works there. */
-static bool engine_function_traceable(PolicyEngine *e, const char *name) {
-        if (!e->traceable_read)
-                engine_read_traceable(e);
-        if (e->n_traceable == 0)
-                return true; /* the load will say */
-        return bsearch(&name, e->traceable, e->n_traceable, sizeof(char *), compare_names);
-}
-
-static bool engine_function_in_btf(HookMechanism m, const char *function, void *userdata) {
-        PolicyEngine *e = userdata;
-        char name[160];
-        int kind;
-
-        if (!e->vmlinux_btf)
-                return true; /* the load will say */
-        kind = btf_attach_name(m, function, name, sizeof(name));
-        if (btf__find_by_name_kind(e->vmlinux_btf, name, kind) <= 0)
-                return false;
-        return (m != HOOK_MECHANISM_FENTRY && m != HOOK_MECHANISM_FMOD_RET) ||
-               engine_function_traceable(e, name);
-}
-
-static bool strv_contains(char **v, size_t n, const char *s) {
-        for (size_t i = 0; i < n; i++)
-                if (streq(v[i], s))
-                        return true;
-        return false;
-}
-
-/* generated_ftrace lists: the functions ftrace lists as traceable ("name" or
- * "name [module]" per line) whose names match pattern, each once. */
-static int engine_functions_matching(const char *pattern, size_t max, char ***ret, void *userdata) {
-        static const char *const paths[] = {
-                "/sys/kernel/tracing/available_filter_functions",
-                "/sys/kernel/debug/tracing/available_filter_functions"
-        };
-        _cleanup_fclose_ FILE *f = NULL;
-        _cleanup_free_ char *line = NULL;
-        size_t size = 0, n = 0, allocated = 0;
-        char **names = NULL;
-        regex_t re;
-        int r = 0;
-
-        if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
-                return -EINVAL;
-        for (size_t i = 0; i < ELEMENTSOF(paths) && !f; i++)
-                f = fopen(paths[i], "re");
-        if (!f) {
-                regfree(&re);
-                return -errno;
-        }
-        while (n < max && getline(&line, &size, f) > 0) {
-                line[strcspn(line, " \t\n")] = '\0';
-                if (!*line || regexec(&re, line, 0, NULL, 0) != 0 || strv_contains(names, n, line))
-                        continue;
-                if (n + 2 > allocated) {
-                        size_t grown_n = MAX(allocated * 2, (size_t) 16);
-                        char **grown = reallocarray(names, grown_n, sizeof(char *));
-
-                        if (!grown) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        names = grown;
-                        allocated = grown_n;
-                }
-                names[n] = strdup(line);
-                if (!names[n]) {
-                        r = -ENOMEM;
-                        break;
-                }
-                names[++n] = NULL;
-        }
-        regfree(&re);
-        if (r >= 0 && !names) {
-                names = calloc(1, sizeof(char *));
-                if (!names)
-                        r = -ENOMEM;
-        }
-        if (r < 0) {
-                for (size_t i = 0; i < n; i++)
-                        free(names[i]);
-                free(names);
-                return r;
-        }
-        *ret = names;
-        return 0;
-}
-
-/* bpf_rdonly_cast() (6.2+) lets the program follow pointers with plain loads. */
-static bool kernel_has_rdonly_cast(const struct btf *vmlinux) {
-        return vmlinux && btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
-}
-
 static void engine_describe(PolicyEngine *e) {
         size_t n = 0;
 
@@ -1903,8 +1733,6 @@ static int engine_attach_baselines(PolicyEngine *e) {
 
 int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         _cleanup_(policy_engine_freep) PolicyEngine *e = NULL;
-        _cleanup_free_ KernelFeature *features = NULL;
-        size_t n_features = 0;
         int k;
 
         e = calloc(1, sizeof(*e));
@@ -1917,15 +1745,14 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         if (e->n_cpus < 0)
                 return e->n_cpus;
 
-        k = kernel_features_probe(&features, &n_features);
-        if (k < 0)
-                return k;
-        engine_capabilities_from_features(&e->caps, features, n_features,
-                                          config->disabled_mechanisms);
-        e->vmlinux_btf = btf__load_vmlinux_btf();
-        e->caps.function_in_btf = engine_function_in_btf;
-        e->caps.functions_matching = engine_functions_matching;
-        e->caps.userdata = e;
+        e->facts = config->kernel_facts;
+        if (!e->facts) {
+                k = kernel_facts_new(&e->own_facts);
+                if (k < 0)
+                        return k;
+                e->facts = e->own_facts;
+        }
+        kernel_facts_capabilities(e->facts, config->disabled_mechanisms, &e->caps);
         engine_read_host_namespaces(e);
 
         e->skel = generic_bpf__open();
@@ -1940,7 +1767,7 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
                 return k;
         /* One variant loads (the other calls a kfunc the kernel may not have); it is
          * attached only while an installed hook needs it. */
-        e->cast = !config->probe_read_only && kernel_has_rdonly_cast(e->vmlinux_btf);
+        e->cast = !config->probe_read_only && kernel_facts_has_rdonly_cast(e->facts);
         e->prog = e->cast ? e->skel->progs.tg_generic_sys_enter_cast
                           : e->skel->progs.tg_generic_sys_enter_probe_read;
         e->kprobe_prog = e->cast ? e->skel->progs.tg_generic_kprobe_cast
@@ -2006,10 +1833,7 @@ PolicyEngine *policy_engine_free(PolicyEngine *e) {
         for (size_t k = 0; k < ENGINE_FUNCTION_POINTS; k++)
                 function_point_release(&e->functions[k]);
         generic_bpf__destroy(e->skel);
-        btf__free(e->vmlinux_btf);
-        for (size_t k = 0; k < e->n_traceable; k++)
-                free(e->traceable[k]);
-        free(e->traceable);
+        kernel_facts_free(e->own_facts);
         for (size_t k = 0; k < e->n_installations; k++)
                 installation_free(e->installations[k]);
         free(e->installations);

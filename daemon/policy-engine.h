@@ -22,6 +22,7 @@
 
 #include "common.h"
 #include "event.h"
+#include "kernel-facts.h"
 #include "macro.h"
 #include "policy-backend.h"
 #include "process-cache.h"
@@ -31,7 +32,10 @@ typedef struct PolicyEngine PolicyEngine;
 
 typedef struct PolicyEngineConfig {
         unsigned disabled_mechanisms; /* 1U << HookMechanism (policy-plan.h) */
-        ProcessCache *process_cache;  /* for the process of events; NULL: a bare pid */
+        /* What the engine plans with, shared with whoever else plans (the bus); borrowed,
+         * must outlive the engine. NULL: the engine reads its own. */
+        KernelFacts *kernel_facts;
+        ProcessCache *process_cache; /* for the process of events; NULL: a bare pid */
         /* A ring buffer map to write to instead of the engine's own (> 0): the process
          * monitor's, so that a process's exec, policy events and exit are read in the
          * order they happened, never its exit before its last policy event. */

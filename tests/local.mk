@@ -152,7 +152,7 @@ VM_HARNESS = tests/vm/build-image.sh tests/vm/run.sh tests/vm/stage-product.sh \
 	tests/vm/guest/service.sh tests/vm/guest/control-plane.sh tests/vm/guest/reload.sh \
 	tests/vm/guest/seed-demo.sh tests/vm/guest/engine-kprobe.sh tests/vm/guest/engine.sh \
 	tests/vm/guest/engine-functions.sh tests/vm/guest/integration.sh \
-	tests/vm/guest/corpus-load.sh
+	tests/vm/guest/corpus-load.sh tests/vm/guest/validate-agrees.sh
 dist_noinst_SCRIPTS += $(VM_HARNESS)
 dist_noinst_DATA += tests/vm/README.md tests/vm/guest-lib.sh tests/vm/tetragond-vm-suite.service
 EXTRA_DIST += tests/vm/probe.bpf.c
@@ -201,6 +201,14 @@ if HAVE_CMOCKA
 TESTS += tests/test-policy-corpus-load
 check_PROGRAMS += tests/test-policy-corpus-load
 endif
+# tetractl validate --kernel gives the daemon's verdict: the corpus planned both ways, compared
+# file by file (issue 16; root, exit 77 otherwise).
+if HAVE_CMOCKA
+TESTS += tests/test-validate-agrees.sh
+endif
+dist_noinst_SCRIPTS += tests/test-validate-agrees.sh
+dist_noinst_DATA += tests/lib/validate-agrees.sh
+tests/test-validate-agrees.log: tetractl tests/test-policy-corpus-load$(EXEEXT)
 tests_test_policy_corpus_load_SOURCES = tests/test-policy-corpus-load.c
 tests_test_policy_corpus_load_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
 tests_test_policy_corpus_load_LDADD = $(TETRAGOND_LIBS)
