@@ -190,6 +190,21 @@ ENGINE_TESTS = tests/test-policy-plan tests/test-policy-engine
 check_PROGRAMS += $(ENGINE_TESTS)
 TESTS += $(ENGINE_TESTS)
 endif
+# The engine's slot tables and installations, without a kernel (issue 16).
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-engine-tables tests/test-engine-install
+TESTS += tests/test-engine-tables tests/test-engine-install
+endif
+tests_test_engine_tables_SOURCES = tests/test-engine-tables.c daemon/engine-tables.c
+tests_test_engine_tables_CFLAGS = $(TEST_CFLAGS)
+tests_test_engine_tables_LDADD = $(CMOCKA_LIBS)
+tests_test_engine_install_SOURCES = tests/test-engine-install.c daemon/engine-install.c \
+	daemon/engine-tables.c
+tests_test_engine_install_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
+tests_test_engine_install_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_LIBS) \
+	$(JANSSON_LIBS)
+tests/test_engine_install-test-engine-install.$(OBJEXT): bpf/generic.skel.h
+tests/test_engine_install-engine-install.$(OBJEXT): bpf/generic.skel.h
 tests_test_policy_plan_SOURCES = tests/test-policy-plan.c
 tests_test_policy_plan_CFLAGS = $(TEST_CFLAGS)
 tests_test_policy_plan_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_LIBS) \
