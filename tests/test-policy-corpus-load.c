@@ -170,6 +170,8 @@ int main(int argc, char *argv[]) {
         int r;
 
         as_validate = argc > 1 && streq(argv[1], "--as-validate");
+        /* A row per line: what was printed survives a test bound that kills the run. */
+        setvbuf(stdout, NULL, _IOLBF, 0);
         if (geteuid() != 0) {
                 printf("SKIP: needs root to load BPF programs\n");
                 return EXIT_SKIP;

@@ -5,7 +5,7 @@
 # of the corpus planned both ways and compared file by file (tests/lib/validate-agrees.sh, as
 # tests/test-validate-agrees.sh does on the host), with the engine's corpus binary passed with
 # --helper and the corpus staged by stage-tree.sh.
-# vmtest-timeout: 400
+# vmtest-timeout: 600
 . "$VMTEST_SUITE/guest-lib.sh"
 
 program=test-policy-corpus-load
@@ -18,7 +18,7 @@ command -v "$program" > /dev/null ||
 . "$tree/src/tests/lib/validate-agrees.sh"
 
 export top_srcdir=$tree/src
-bounded 380 bash -c '. "$1"; validate_agrees "$2" "$3" "$4"' _ \
+bounded 580 bash -c '. "$1"; validate_agrees "$2" "$3" "$4"' _ \
         "$tree/src/tests/lib/validate-agrees.sh" "$(command -v "$program")" \
         "$(command -v tetractl)" "$corpus" ||
         fail "tetractl validate --kernel and the daemon disagree on $(uname -r) (above)"
