@@ -105,6 +105,14 @@ endif
 tests_test_policy_SOURCES = tests/test-policy.c
 tests_test_policy_CFLAGS = $(TEST_CFLAGS)
 tests_test_policy_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_LIBS) $(JANSSON_LIBS)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-policy-check
+TESTS += tests/test-policy-check
+endif
+tests_test_policy_check_SOURCES = tests/test-policy-check.c
+tests_test_policy_check_CFLAGS = $(TEST_CFLAGS)
+tests_test_policy_check_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_LIBS) \
+	$(JANSSON_LIBS)
 TESTS += tests/test-policy-corpus.sh
 dist_noinst_SCRIPTS += tests/test-policy-corpus.sh tests/fuzz/run-fuzz.sh
 tests/test-policy-corpus.log: tetractl
@@ -113,7 +121,8 @@ if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-policy
 endif
 tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz-policy.c lib/arena.c lib/diagnostic.c \
-	lib/yaml-tree.c lib/policy.c lib/policy-parse.c lib/policy-compile.c
+	lib/yaml-tree.c lib/policy.c lib/policy-parse.c lib/policy-compile.c \
+	lib/policy-check.c
 tests_fuzz_fuzz_policy_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined
 tests_fuzz_fuzz_policy_LDFLAGS = -fsanitize=fuzzer,address,undefined
