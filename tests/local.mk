@@ -1,5 +1,7 @@
-# Unit tests (cmocka), then integration tests that need root and real BPF.
-# Each block belongs to one module; tests/data/ holds their inputs.
+# The tests, one block per module in pipeline order: lib/ (the policy language, the planner,
+# formats), the daemon's event path, its control plane, the engine, then the integration
+# scripts (root, real BPF) and the whole-system runs (nspawn, qemu). tests/data/ holds their
+# inputs, one folder per module.
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
 	export top_srcdir top_builddir;
@@ -10,93 +12,9 @@ TEST_LIBS = $(CMOCKA_LIBS) $(TETRAGOND_LIBS)
 
 EXTRA_DIST += tests/data
 
-# The sinks of the event path (issue 2): JSON, compact line, journal fields, export file.
-# Only their own sources, so they build before the rest of the daemon exists.
-if HAVE_CMOCKA
-SINK_TESTS = tests/test-event-json tests/test-event-format tests/test-sink-journal \
-	tests/test-export-file
-check_PROGRAMS += $(SINK_TESTS)
-TESTS += $(SINK_TESTS)
-endif
-tests_test_event_json_SOURCES = tests/test-event-json.c daemon/event-json.c lib/utf8.c \
-	lib/syscall-table.c lib/policy.c lib/arena.c
-tests_test_event_json_CFLAGS = $(TEST_CFLAGS)
-tests_test_event_json_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
-tests_test_event_format_SOURCES = tests/test-event-format.c lib/event-format.c lib/utf8.c
-tests_test_event_format_CFLAGS = $(TEST_CFLAGS)
-tests_test_event_format_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
-tests_test_sink_journal_SOURCES = tests/test-sink-journal.c daemon/sink-journal.c \
-	daemon/event-json.c lib/utf8.c lib/syscall-table.c lib/policy.c lib/arena.c
-tests_test_sink_journal_CFLAGS = $(TEST_CFLAGS)
-tests_test_sink_journal_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS) $(LIBSYSTEMD_LIBS)
-tests_test_export_file_SOURCES = tests/test-export-file.c daemon/export-file.c
-tests_test_export_file_CFLAGS = $(TEST_CFLAGS)
-tests_test_export_file_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
-
-# The control plane (issue 5): the policy folder on a temporary directory, and the registry
-# against a fake engine (written in the test; the product has none).
-if HAVE_CMOCKA
-CONTROL_TESTS = tests/test-policy-dir tests/test-policy-registry
-check_PROGRAMS += $(CONTROL_TESTS)
-TESTS += $(CONTROL_TESTS)
-endif
-tests_test_policy_dir_SOURCES = tests/test-policy-dir.c daemon/policy-dir.c
-tests_test_policy_dir_CFLAGS = $(TEST_CFLAGS)
-tests_test_policy_dir_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(LIBSYSTEMD_LIBS)
-tests_test_policy_registry_SOURCES = tests/test-policy-registry.c daemon/policy-registry.c \
-	daemon/policy-dir.c daemon/log.c
-tests_test_policy_registry_CFLAGS = $(TEST_CFLAGS)
-tests_test_policy_registry_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(LIBSYSTEMD_LIBS) \
-	$(JANSSON_LIBS) $(YAML_LIBS)
-
-# The control plane end to end: the D-Bus API on a private dbus-daemon (tests/lib/bus.sh), the
-# watched folder, tetractl, the no-gap reload (skips without an engine), the catalog, the unit.
-CONTROL_INTEGRATION_TESTS = \
-	tests/integration/test-dbus-api.sh \
-	tests/integration/test-policy-folder.sh \
-	tests/integration/test-tetractl.sh \
-	tests/integration/test-reload-no-gap.sh \
-	tests/integration/test-catalog.sh \
-	tests/integration/test-unit-file.sh
-TESTS += $(CONTROL_INTEGRATION_TESTS)
-dist_noinst_SCRIPTS += $(CONTROL_INTEGRATION_TESTS)
-dist_noinst_DATA += tests/lib/bus.sh
-$(CONTROL_INTEGRATION_TESTS:.sh=.log): tetragond tetractl systemd/tetragond.service
-
-# tetragond as a systemd service, systemd as PID 1 in systemd-nspawn on this machine:
-# `make check-nspawn` (builds for /usr in tests/nspawn/build, make install into an overlay of
-# /, boots it). Not part of `make check`: it boots a container. Exit 77: cannot run here, a
-# skip outside CI and a failure in CI.
-dist_noinst_SCRIPTS += tests/nspawn/run.sh tests/nspawn/guest-test.sh
-check-nspawn:
-	$(AM_V_at)bash $(abs_top_srcdir)/tests/nspawn/run.sh $(abs_top_srcdir) $(abs_top_builddir); \
-	status=$$?; if [ $$status -eq 77 ] && [ "$${CI:-}" != true ]; then \
-		echo "SKIP: nspawn"; exit 0; fi; exit $$status
-.PHONY: check-nspawn
-
-# Process visibility (issue 2): record decode, process cache, and the BPF process monitor
-# (root and real BPF; exit 77 without root). Only their own sources.
-if HAVE_CMOCKA
-PROCESS_TESTS = tests/test-record-decode tests/test-process-cache tests/test-process-monitor
-check_PROGRAMS += $(PROCESS_TESTS)
-TESTS += $(PROCESS_TESTS)
-endif
-tests_test_record_decode_SOURCES = tests/test-record-decode.c daemon/record-decode.c \
-	daemon/record-decode-generic.c
-tests_test_record_decode_CFLAGS = $(TEST_CFLAGS)
-tests_test_record_decode_LDADD = $(CMOCKA_LIBS)
-tests_test_process_cache_SOURCES = tests/test-process-cache.c daemon/process-cache.c \
-	daemon/process.c daemon/record-decode.c daemon/record-decode-generic.c
-tests_test_process_cache_CFLAGS = $(TEST_CFLAGS)
-tests_test_process_cache_LDADD = $(CMOCKA_LIBS)
-tests_test_process_monitor_SOURCES = tests/test-process-monitor.c daemon/process-monitor.c \
-	daemon/record-decode.c daemon/record-decode-generic.c
-tests_test_process_monitor_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
-tests_test_process_monitor_LDADD = $(CMOCKA_LIBS) $(LIBBPF_LIBS) $(LIBELF_LIBS) -lz -lpthread
-daemon/tests_test_process_monitor-process-monitor.$(OBJEXT): bpf/process.skel.h
-
-# The policy language (issue 3): parse, validate, compile; the real-world corpus through
-# tetractl validate (skips when ../shared/corpus is absent).
+# lib/policy*.c, the policy language: parse, validate, compile (test-policy), the checks every
+# front end shares (test-policy-check), the real-world corpus through tetractl validate
+# (skips when ../shared/corpus is absent), and the parser's fuzz target.
 if HAVE_CMOCKA
 POLICY_TESTS = tests/test-policy
 check_PROGRAMS += $(POLICY_TESTS)
@@ -128,7 +46,143 @@ tests_fuzz_fuzz_policy_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) -fsanitize=fuzzer,ad
 tests_fuzz_fuzz_policy_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_policy_LDADD = $(YAML_LIBS)
 
-# Integration (root, real BPF, private journald): the daemon end to end.
+# lib/policy-plan.c, the planner: pure, which mechanism each hook gets from the kernel's facts.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-policy-plan
+TESTS += tests/test-policy-plan
+endif
+tests_test_policy_plan_SOURCES = tests/test-policy-plan.c
+tests_test_policy_plan_CFLAGS = $(TEST_CFLAGS)
+tests_test_policy_plan_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_LIBS) \
+	$(JANSSON_LIBS)
+
+# lib/tracepoint-format.c: literal format files, and this machine's tracefs when mounted.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-tracepoint-format
+TESTS += tests/test-tracepoint-format
+endif
+tests_test_tracepoint_format_SOURCES = tests/test-tracepoint-format.c
+tests_test_tracepoint_format_CFLAGS = $(TEST_CFLAGS)
+tests_test_tracepoint_format_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS)
+
+
+# The event path's sinks: daemon/event-json.c, lib/event-format.c (compact lines),
+# daemon/sink-journal.c, daemon/export-file.c. Only their own sources.
+if HAVE_CMOCKA
+SINK_TESTS = tests/test-event-json tests/test-event-format tests/test-sink-journal \
+	tests/test-export-file
+check_PROGRAMS += $(SINK_TESTS)
+TESTS += $(SINK_TESTS)
+endif
+tests_test_event_json_SOURCES = tests/test-event-json.c daemon/event-json.c lib/utf8.c \
+	lib/syscall-table.c lib/policy.c lib/arena.c
+tests_test_event_json_CFLAGS = $(TEST_CFLAGS)
+tests_test_event_json_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
+tests_test_event_format_SOURCES = tests/test-event-format.c lib/event-format.c lib/utf8.c
+tests_test_event_format_CFLAGS = $(TEST_CFLAGS)
+tests_test_event_format_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
+tests_test_sink_journal_SOURCES = tests/test-sink-journal.c daemon/sink-journal.c \
+	daemon/event-json.c lib/utf8.c lib/syscall-table.c lib/policy.c lib/arena.c
+tests_test_sink_journal_CFLAGS = $(TEST_CFLAGS)
+tests_test_sink_journal_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS) $(LIBSYSTEMD_LIBS)
+tests_test_export_file_SOURCES = tests/test-export-file.c daemon/export-file.c
+tests_test_export_file_CFLAGS = $(TEST_CFLAGS)
+tests_test_export_file_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
+
+# The event path's sources: daemon/record-decode*.c, daemon/process-cache.c, and the BPF
+# process monitor (daemon/process-monitor.c; root and real BPF, exit 77 without root).
+if HAVE_CMOCKA
+PROCESS_TESTS = tests/test-record-decode tests/test-process-cache tests/test-process-monitor
+check_PROGRAMS += $(PROCESS_TESTS)
+TESTS += $(PROCESS_TESTS)
+endif
+tests_test_record_decode_SOURCES = tests/test-record-decode.c daemon/record-decode.c \
+	daemon/record-decode-generic.c
+tests_test_record_decode_CFLAGS = $(TEST_CFLAGS)
+tests_test_record_decode_LDADD = $(CMOCKA_LIBS)
+tests_test_process_cache_SOURCES = tests/test-process-cache.c daemon/process-cache.c \
+	daemon/process.c daemon/record-decode.c daemon/record-decode-generic.c
+tests_test_process_cache_CFLAGS = $(TEST_CFLAGS)
+tests_test_process_cache_LDADD = $(CMOCKA_LIBS)
+tests_test_process_monitor_SOURCES = tests/test-process-monitor.c daemon/process-monitor.c \
+	daemon/record-decode.c daemon/record-decode-generic.c
+tests_test_process_monitor_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
+tests_test_process_monitor_LDADD = $(CMOCKA_LIBS) $(LIBBPF_LIBS) $(LIBELF_LIBS) -lz -lpthread
+daemon/tests_test_process_monitor-process-monitor.$(OBJEXT): bpf/process.skel.h
+
+# The control plane: daemon/policy-dir.c on a temporary directory, and
+# daemon/policy-registry.c against a fake engine (written in the test; the product has none).
+if HAVE_CMOCKA
+CONTROL_TESTS = tests/test-policy-dir tests/test-policy-registry
+check_PROGRAMS += $(CONTROL_TESTS)
+TESTS += $(CONTROL_TESTS)
+endif
+tests_test_policy_dir_SOURCES = tests/test-policy-dir.c daemon/policy-dir.c
+tests_test_policy_dir_CFLAGS = $(TEST_CFLAGS)
+tests_test_policy_dir_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(LIBSYSTEMD_LIBS)
+tests_test_policy_registry_SOURCES = tests/test-policy-registry.c daemon/policy-registry.c \
+	daemon/policy-dir.c daemon/log.c
+tests_test_policy_registry_CFLAGS = $(TEST_CFLAGS)
+tests_test_policy_registry_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(LIBSYSTEMD_LIBS) \
+	$(JANSSON_LIBS) $(YAML_LIBS)
+
+# daemon/policy-engine*.c, the engine with real BPF: one program per feature over one fixture
+# (tests/engine/fixture.c), their policies in tests/data/engine/; then every corpus policy
+# installed or refused with its reason (test-policy-corpus-load). Root (exit 77 otherwise);
+# the guest runs them too (tests/vm/guest/engine.sh, corpus-load.sh).
+ENGINE_TESTS = tests/engine/test-engine-seed tests/engine/test-engine-args \
+	tests/engine/test-engine-selectors tests/engine/test-engine-kernel-functions \
+	tests/engine/test-engine-uprobes tests/engine/test-engine-tracepoints \
+	tests/engine/test-engine-returns tests/engine/test-engine-refusals \
+	tests/engine/test-engine-lists
+if HAVE_CMOCKA
+check_PROGRAMS += $(ENGINE_TESTS)
+TESTS += $(ENGINE_TESTS)
+endif
+ENGINE_TEST_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS) -I$(top_srcdir)/tests/engine
+ENGINE_TEST_LIBS = tests/engine/libengine-fixture.a $(TEST_LIBS)
+if HAVE_CMOCKA
+check_LIBRARIES = tests/engine/libengine-fixture.a
+endif
+tests_engine_libengine_fixture_a_SOURCES = tests/engine/fixture.c tests/engine/fixture.h
+tests_engine_libengine_fixture_a_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_seed_SOURCES = tests/engine/test-engine-seed.c
+tests_engine_test_engine_seed_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_seed_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_args_SOURCES = tests/engine/test-engine-args.c
+tests_engine_test_engine_args_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_args_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_selectors_SOURCES = tests/engine/test-engine-selectors.c
+tests_engine_test_engine_selectors_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_selectors_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_kernel_functions_SOURCES = tests/engine/test-engine-kernel-functions.c
+tests_engine_test_engine_kernel_functions_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_kernel_functions_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_uprobes_SOURCES = tests/engine/test-engine-uprobes.c
+tests_engine_test_engine_uprobes_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_uprobes_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_tracepoints_SOURCES = tests/engine/test-engine-tracepoints.c
+tests_engine_test_engine_tracepoints_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_tracepoints_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_returns_SOURCES = tests/engine/test-engine-returns.c
+tests_engine_test_engine_returns_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_returns_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_refusals_SOURCES = tests/engine/test-engine-refusals.c
+tests_engine_test_engine_refusals_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_refusals_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_lists_SOURCES = tests/engine/test-engine-lists.c
+tests_engine_test_engine_lists_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_lists_LDADD = $(ENGINE_TEST_LIBS)
+if HAVE_CMOCKA
+TESTS += tests/test-policy-corpus-load
+check_PROGRAMS += tests/test-policy-corpus-load
+endif
+tests_test_policy_corpus_load_SOURCES = tests/test-policy-corpus-load.c
+tests_test_policy_corpus_load_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
+tests_test_policy_corpus_load_LDADD = $(TETRAGOND_LIBS)
+
+# Integration, the daemon end to end (root, real BPF, private journald): process events, the
+# kill policy, the daemon's basics, tetractl validate --kernel against the daemon.
 INTEGRATION_TESTS = \
 	tests/integration/test-process-events.sh \
 	tests/integration/test-policy-kill.sh \
@@ -140,7 +194,33 @@ dist_noinst_DATA += tests/lib/testenv.sh
 # They run the built daemon.
 $(INTEGRATION_TESTS:.sh=.log): tetragond tetractl
 
-# Whole-system tests in a qemu guest with Debian's kernel and systemd as PID 1 (issue 6):
+# Integration, the control plane end to end: the D-Bus API (daemon/tetragond-bus.c) on a
+# private dbus-daemon (tests/lib/bus.sh), the watched folder, tetractl, the no-gap reload
+# (skips without an engine), the catalog, the unit.
+CONTROL_INTEGRATION_TESTS = \
+	tests/integration/test-dbus-api.sh \
+	tests/integration/test-policy-folder.sh \
+	tests/integration/test-tetractl.sh \
+	tests/integration/test-reload-no-gap.sh \
+	tests/integration/test-catalog.sh \
+	tests/integration/test-unit-file.sh
+TESTS += $(CONTROL_INTEGRATION_TESTS)
+dist_noinst_SCRIPTS += $(CONTROL_INTEGRATION_TESTS)
+dist_noinst_DATA += tests/lib/bus.sh
+$(CONTROL_INTEGRATION_TESTS:.sh=.log): tetragond tetractl systemd/tetragond.service
+
+# tetragond as a systemd service, systemd as PID 1 in systemd-nspawn on this machine:
+# `make check-nspawn` (builds for /usr in tests/nspawn/build, make install into an overlay of
+# /, boots it). Not part of `make check`: it boots a container. Exit 77: cannot run here, a
+# skip outside CI and a failure in CI.
+dist_noinst_SCRIPTS += tests/nspawn/run.sh tests/nspawn/guest-test.sh
+check-nspawn:
+	$(AM_V_at)bash $(abs_top_srcdir)/tests/nspawn/run.sh $(abs_top_srcdir) $(abs_top_builddir); \
+	status=$$?; if [ $$status -eq 77 ] && [ "$${CI:-}" != true ]; then \
+		echo "SKIP: nspawn"; exit 0; fi; exit $$status
+.PHONY: check-nspawn
+
+# Whole-system tests in a qemu guest with Debian's kernels and systemd as PID 1:
 # `make check-vm`, see tests/vm/README.md. Not part of `make check`: it boots a machine.
 EXTRA_PROGRAMS = tests/vm/tetragond-vm-probe
 tests_vm_tetragond_vm_probe_SOURCES = tests/vm/probe.c
@@ -174,16 +254,15 @@ VM_ENV = TETRAGOND_VM_CACHE="$${TETRAGOND_VM_CACHE:-$(abs_top_builddir)/tests/vm
 # where cmocka was found; so does the integration suite (guest/integration.sh), with the build's
 # daemon and tetractl, staged with its inputs and the corpus by stage-tree.sh.
 if HAVE_CMOCKA
-VM_ENGINE_TEST = tests/test-policy-engine$(EXEEXT) tests/test-policy-corpus-load$(EXEEXT)
-VM_ENGINE_HELPER = --helper $(abs_top_builddir)/tests/test-policy-engine$(EXEEXT) \
-	--helper $(abs_top_builddir)/tests/test-policy-corpus-load$(EXEEXT)
+VM_ENGINE_TEST = $(ENGINE_TESTS:=$(EXEEXT)) tests/test-policy-corpus-load$(EXEEXT)
+VM_ENGINE_HELPER = $(patsubst %,--helper $(abs_top_builddir)/%,$(VM_ENGINE_TEST))
 endif
 VM_RUN_ARGS = --product $(abs_top_builddir)/tests/vm/product-root \
 	--tree $(abs_top_builddir)/tests/vm/tree \
 	--helper $(abs_top_builddir)/tests/vm/tetragond-vm-probe $(VM_ENGINE_HELPER)
 # The whole suite boots Debian's default kernel (linux-image-amd64, 6.1); a second kernel
 # (linux-image-$(VM_SECOND_KERNEL)-amd64) boots the same root image for the tests that prove
-# CO-RE and the verifier on a newer kernel: the probes, the corpus table, the engine's binary,
+# CO-RE and the verifier on a newer kernel: the probes, the corpus table, the engine's programs,
 # the seed demo. The engine's validate-agrees test (validate and the daemon plan alike) joins
 # VM_SECOND_KERNEL_TESTS when it lands. `make check-vm VM_SECOND_KERNEL=` boots only the first.
 VM_SECOND_KERNEL = 6.12
@@ -205,34 +284,3 @@ check-vm: tests/vm/tetragond-vm-probe $(VM_ENGINE_TEST) tetragond tetractl syste
 	fi; \
 	exit $$status
 .PHONY: check-vm
-
-# The policy engine (issue 4): planning (pure), then the engine with real BPF (root; exit 77
-# otherwise), and every corpus policy installed or refused with its reason.
-if HAVE_CMOCKA
-ENGINE_TESTS = tests/test-policy-plan tests/test-policy-engine
-check_PROGRAMS += $(ENGINE_TESTS)
-TESTS += $(ENGINE_TESTS)
-endif
-tests_test_policy_plan_SOURCES = tests/test-policy-plan.c
-tests_test_policy_plan_CFLAGS = $(TEST_CFLAGS)
-tests_test_policy_plan_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_LIBS) \
-	$(JANSSON_LIBS)
-tests_test_policy_engine_SOURCES = tests/test-policy-engine.c
-tests_test_policy_engine_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
-tests_test_policy_engine_LDADD = $(TEST_LIBS)
-if HAVE_CMOCKA
-TESTS += tests/test-policy-corpus-load
-check_PROGRAMS += tests/test-policy-corpus-load
-endif
-tests_test_policy_corpus_load_SOURCES = tests/test-policy-corpus-load.c
-tests_test_policy_corpus_load_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
-tests_test_policy_corpus_load_LDADD = $(TETRAGOND_LIBS)
-
-# The tracepoint format parser: literal format files, and this machine's tracefs when mounted.
-if HAVE_CMOCKA
-check_PROGRAMS += tests/test-tracepoint-format
-TESTS += tests/test-tracepoint-format
-endif
-tests_test_tracepoint_format_SOURCES = tests/test-tracepoint-format.c
-tests_test_tracepoint_format_CFLAGS = $(TEST_CFLAGS)
-tests_test_tracepoint_format_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS)
