@@ -603,9 +603,12 @@ int fixture_run(int argc, char *argv[], const char *name, const struct CMUnitTes
         if (getenv("TEST_FILTER"))
                 cmocka_set_test_filter(getenv("TEST_FILTER"));
         /* Without the kfunc the engine takes the probe-read variant in both groups. */
-        if (kernel_has_rdonly_cast())
+        if (kernel_has_rdonly_cast()) {
                 r = _cmocka_run_group_tests(name, tests, n_tests, group_setup, group_teardown);
-        else {
+                /* The guest: the variant the daemon takes there is enough. */
+                if (streq_ptr(getenv("ENGINE_TEST_VARIANTS"), "daemon"))
+                        return r;
+        } else {
                 printf("This kernel has no bpf_rdonly_cast(): only the probe-read variant "
                        "runs.\n");
                 r = 0;

@@ -156,6 +156,7 @@ char *temp_path(Fixture *f, const char *name);
 
 /* main() of a test-engine-* program: skips without root, honours TEST_FILTER, runs the tests
  * in the engine for this kernel (where it has bpf_rdonly_cast()) and in the probe-read
- * variant, as groups named name and "name, probe-read variant". */
+ * variant, as groups named name and "name, probe-read variant". ENGINE_TEST_VARIANTS=daemon
+ * runs only the variant the daemon takes on this kernel. */
 int fixture_run(int argc, char *argv[], const char *name, const struct CMUnitTest *tests,
                 size_t n_tests);
