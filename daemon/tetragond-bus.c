@@ -4,6 +4,7 @@
 #include "bus-api.h"
 #include "kernel-facts.h"
 #include "log.h"
+#include "policy-check.h"
 #include "policy-dir.h"
 #include "tetragond-bus.h"
 
@@ -443,21 +444,16 @@ static int method_get_policy(sd_bus_message *m, void *userdata, sd_bus_error *er
         return r;
 }
 
+/* The same text as the policy's Error property would show. */
 static int diagnostics_to_error(const DiagnosticList *diags, sd_bus_error *error,
                                 const char *name) {
         _cleanup_free_ char *text = NULL;
-        size_t size = 0;
-        FILE *f;
+        int r;
 
-        f = open_memstream(&text, &size);
-        if (!f)
-                return -ENOMEM;
-        (void) diagnostic_list_write(diags, f);
-        if (fclose(f) != 0)
-                return -ENOMEM;
-        if (size > 0 && text[size - 1] == '\n')
-                text[size - 1] = '\0';
-        return sd_bus_error_set(error, name, size > 0 ? text : "The policy is not valid.");
+        r = policy_check_format_errors(diags, POLICY_REGISTRY_ERROR_MAX_DIAGNOSTICS, &text);
+        if (r < 0)
+                return r;
+        return sd_bus_error_set(error, name, text ?: "The policy is not valid.");
 }
 
 static int method_add_policy(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -472,11 +468,10 @@ static int method_add_policy(sd_bus_message *m, void *userdata, sd_bus_error *er
         r = sd_bus_message_read(m, "ssb", &name, &text, &replace);
         if (r < 0)
                 return r;
-        if (!policy_name_is_valid(name))
+        if (!policy_check_name(name))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid policy name \"%s\": use letters, digits, '-', "
-                                         "'_' and '.', not starting with '.', at most %u bytes.",
-                                         name, POLICY_NAME_MAX);
+                                         "Invalid policy name \"%s\": " POLICY_NAME_RULE ".",
+                                         name);
         r = check_text(text, error);
         if (r < 0)
                 return r;

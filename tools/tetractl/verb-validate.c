@@ -18,6 +18,7 @@
 #include "diagnostic.h"
 #include "kernel-facts.h"
 #include "macro.h"
+#include "policy-check.h"
 #include "policy-compile.h"
 #include "policy-plan.h"
 #include "policy.h"
@@ -97,32 +98,21 @@ static int validate_one(FileResult *res, KernelFacts *facts, const EngineCapabil
         return 0;
 }
 
-/* Cross-file checks report into a shared list: hand each entry to its file. */
+/* metadata.name is unique across the files given: a later file is the one in the wrong. */
 static int check_across_files(FileResult *results, size_t n) {
-        _cleanup_free_ PolicyFile **files = NULL;
-        DiagnosticList shared = DIAGNOSTIC_LIST_INIT;
+        _cleanup_free_ PolicyNameUse *taken = NULL;
+        size_t n_taken = 0;
         int r;
 
-        files = calloc(n, sizeof(PolicyFile *));
-        if (!files)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                files[i] = results[i].file;
-        r = policy_check_duplicate_names(files, n, &shared);
-        for (size_t i = 0; r >= 0 && i < shared.n_items; i++) {
-                const Diagnostic *d = &shared.items[i];
-
-                /* The later file is the one in the wrong (the same path may be given twice). */
-                for (size_t j = n; j-- > 0;)
-                        if (results[j].file && streq(results[j].file->path, d->file)) {
-                                r = diagnostic_list_add(&results[j].diags, d->level, d->file,
-                                                        d->line, d->column, d->hint, "%s",
-                                                        d->message);
-                                break;
-                        }
+        for (size_t i = 0; i < n; i++) {
+                r = policy_check_unique_names(results[i].file, taken, n_taken, &results[i].diags);
+                if (r < 0 && r != -EINVAL)
+                        return r;
+                r = policy_check_add_name_uses(results[i].file, &taken, &n_taken);
+                if (r < 0)
+                        return r;
         }
-        diagnostic_list_clear(&shared);
-        return r;
+        return 0;
 }
 
 static void print_verdict(const FileResult *res) {
