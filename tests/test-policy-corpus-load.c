@@ -22,6 +22,7 @@
 
 #include "policy-compile.h"
 #include "policy-engine.h"
+#include "system-setup.h"
 
 #define EXIT_SKIP 77
 
@@ -176,6 +177,9 @@ int main(int argc, char *argv[]) {
                 printf("SKIP: needs root to load BPF programs\n");
                 return EXIT_SKIP;
         }
+        /* Tracepoint policies need tracefs, mounted as the daemon mounts it. */
+        if (system_setup_check() < 0)
+                return EXIT_FAILURE;
         snprintf(corpus, sizeof(corpus), "%s/../shared/corpus", srcdir ? srcdir : ".");
         if (access(corpus, R_OK) < 0) {
                 printf("SKIP: no policy corpus at %s\n", corpus);

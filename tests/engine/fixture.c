@@ -7,6 +7,7 @@
  * its probe-read variant).
  */
 #include "fixture.h"
+#include "system-setup.h"
 
 uint64_t now_ns(void) {
         struct timespec ts;
@@ -599,6 +600,10 @@ int fixture_run(int argc, char *argv[], const char *name, const struct CMUnitTes
                 printf("SKIP: needs root to load BPF programs\n");
                 return 77;
         }
+        /* tracefs (tracepoint formats) and bpffs, mounted as the daemon mounts them: a fresh
+         * host has neither. */
+        if (system_setup_check() < 0)
+                return 1;
         /* TEST_FILTER=test_uprobe* runs only those (cmocka's wildcards). */
         if (getenv("TEST_FILTER"))
                 cmocka_set_test_filter(getenv("TEST_FILTER"));
