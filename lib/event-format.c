@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <strings.h>
 
 #include "event-format.h"
 #include "macro.h"
@@ -131,6 +132,18 @@ const char *event_json_type(json_t *event) {
                 if (json_is_object(json_object_get(event, event_types[i])))
                         return event_types[i];
         return NULL;
+}
+
+const char *event_type_from_name(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(event_types); i++)
+                if (strcasecmp(name, event_types[i]) == 0)
+                        return event_types[i];
+        return NULL;
+}
+
+const char *event_type_list(void) {
+        return "process_exec, process_exit, process_kprobe, process_tracepoint, process_uprobe, "
+               "process_lsm, process_usdt";
 }
 
 /* args[i].<kind>, or NULL. */

@@ -65,7 +65,8 @@ $(CONTROL_INTEGRATION_TESTS:.sh=.log): tetragond tetractl systemd/tetragond.serv
 
 # A newcomer's path (issue 17): the bus name, tetractl's CLI and getevents.
 NEWCOMER_INTEGRATION_TESTS = \
-	tests/integration/test-bus-name.sh
+	tests/integration/test-bus-name.sh \
+	tests/integration/test-getevents.sh
 TESTS += $(NEWCOMER_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(NEWCOMER_INTEGRATION_TESTS)
 $(NEWCOMER_INTEGRATION_TESTS:.sh=.log): tetragond tetractl

@@ -95,9 +95,10 @@ journalctl -u tetragond -o cat TETRAGON_BINARY="$tag" | head -2
 # With systemd as PID 1 processes have a unit: this script runs in tetragond-nspawn-run.service.
 unit=$(tetractl getevents -o json --binary "$tag" --event-type process_exec | head -1 |
         sed -n 's/.*"systemd_unit":"\([^"]*\)".*/\1/p')
-[ -n "$(tetractl getevents --binary "$tag" --unit tetragond-nspawn-run.service)" ] ||
+# "--unit NAME" means NAME.service, as in journalctl -u.
+[ -n "$(tetractl getevents --binary "$tag" --unit tetragond-nspawn-run)" ] ||
         fail "tetractl getevents --unit finds nothing (the event's unit: '$unit')"
-echo "tetractl getevents --unit tetragond-nspawn-run.service: ok"
+echo "tetractl getevents --unit tetragond-nspawn-run: ok"
 rm -f "$tag"
 
 step "systemctl reload"
