@@ -246,7 +246,8 @@ int verb_validate(int argc, char *argv[]) {
                                 output = OUTPUT_TEXT;
                         else {
                                 fprintf(stderr,
-                                        "Unknown output format for validate: %s (text or json)\n",
+                                        "tetractl: unknown output format for validate: %s (text or "
+                                        "json)\n",
                                         optarg);
                                 return EXIT_USAGE;
                         }
@@ -257,15 +258,23 @@ int verb_validate(int argc, char *argv[]) {
                         abort();
                 }
         if (optind >= argc) {
-                fprintf(stderr, "validate needs at least one FILE. Usage: tetractl validate [-o "
-                                "json] FILE...\n");
+                fprintf(stderr, "tetractl: wrong number of arguments for validate. Usage: tetractl "
+                                "validate [-o json] [--kernel] FILE...\n");
                 return EXIT_USAGE;
         }
 
+        if (with_kernel && geteuid() != 0) {
+                /* The probe loads BPF programs; without privileges every one reads as
+                 * "Operation not permitted", which says nothing about the kernel. */
+                fprintf(stderr, "tetractl: validate --kernel probes the kernel by loading BPF "
+                                "programs, which needs root; run it as root, or see what the "
+                                "daemon found with 'tetractl probe'.\n");
+                return EXIT_DENIED;
+        }
         if (with_kernel) {
                 r = kernel_features_probe(&features, &n_features);
                 if (r < 0) {
-                        fprintf(stderr, "Failed to probe the kernel: %s\n", strerror(-r));
+                        fprintf(stderr, "tetractl: failed to probe the kernel: %s\n", strerror(-r));
                         return EXIT_FAILED;
                 }
                 engine_capabilities_from_features(&caps, features, n_features, 0);
@@ -274,7 +283,7 @@ int verb_validate(int argc, char *argv[]) {
         n = (size_t) (argc - optind);
         results = calloc(n, sizeof(FileResult));
         if (!results) {
-                fprintf(stderr, "Out of memory.\n");
+                fprintf(stderr, "tetractl: out of memory.\n");
                 return EXIT_FAILED;
         }
         for (size_t i = 0; i < n && r >= 0; i++) {
@@ -284,7 +293,7 @@ int verb_validate(int argc, char *argv[]) {
         if (r >= 0)
                 r = check_across_files(results, n);
         if (r < 0) {
-                fprintf(stderr, "Failed to validate: %s\n", strerror(-r));
+                fprintf(stderr, "tetractl: failed to validate: %s\n", strerror(-r));
                 file_results_free(results, n);
                 return EXIT_FAILED;
         }
@@ -303,7 +312,7 @@ int verb_validate(int argc, char *argv[]) {
                         print_kernel_plans(&results[i]);
         }
         if (output == OUTPUT_JSON && print_json(results, n, with_kernel) < 0) {
-                fprintf(stderr, "Failed to write JSON.\n");
+                fprintf(stderr, "tetractl: failed to write JSON.\n");
                 all_valid = false;
         }
         fflush(stdout);
