@@ -80,6 +80,16 @@ has "--version" "$out" '^tetractl [0-9]+\.[0-9]+\.[0-9]+$'
 run 0 "$T" -o json version
 jq -e '.version | test("^[0-9.]+$")' <<<"$out" >/dev/null || fail "-o json version: $out"
 ok "-o json version: an object"
+# validate -o json: one line, a verdict per file even when valid, every key there.
+printf 'kind: [\n' >"$TESTENV_DIR/invalid.yaml"
+policy_text valid-policy >"$TESTENV_DIR/valid.yaml"
+run 1 "$T" validate -o json "$TESTENV_DIR/invalid.yaml" "$TESTENV_DIR/valid.yaml"
+is "validate -o json: one line" "$(wc -l <<<"$out")" 1
+is "validate -o json: per-file verdicts" \
+        "$(jq -c '[.valid, [.files[] | [.valid, .errors, .warnings, (.diagnostics | length), .kernel]]]' <<<"$out")" \
+        '[false,[[false,1,0,1,null],[true,0,0,0,null]]]'
+is "validate -o json: a diagnostic's keys" "$(jq -c '.files[0].diagnostics[0] | keys' <<<"$out")" \
+        '["column","file","hint","line","message","severity"]'
 run 2 "$T" mode x
 run 2 "$T" mode x sideways
 is "unknown mode: exit 2" "$err" 'tetractl: unknown mode sideways: enforce or monitor.'

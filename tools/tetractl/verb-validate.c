@@ -157,51 +157,54 @@ static bool all_plans_loadable(const FileResult *res) {
         return true;
 }
 
+/* -o json: one line, {"valid": B, "files": [{"file", "valid", "errors", "warnings",
+ * "diagnostics": [...], "kernel": [plans] or null without --kernel}]}: a verdict per file
+ * even when it is valid, every key always there. */
 static int print_json(const FileResult *results, size_t n, bool with_kernel) {
-        json_t *array = json_array();
+        json_t *top, *files = json_array();
+        bool all_valid = true;
         int r = 0;
 
-        if (!array)
+        if (!files)
                 return -ENOMEM;
-        for (size_t i = 0; i < n && r == 0; i++)
-                for (size_t j = 0; j < results[i].diags.n_items; j++) {
-                        const Diagnostic *d = &results[i].diags.items[j];
+        for (size_t i = 0; i < n && r == 0; i++) {
+                const FileResult *res = &results[i];
+                bool valid = !diagnostic_list_has_errors(&res->diags) && all_plans_loadable(res);
+                json_t *diags = json_array(), *kernel = NULL, *f;
+
+                all_valid = all_valid && valid;
+                if (with_kernel)
+                        kernel = res->kernel ? json_incref(res->kernel) : json_array();
+                f = json_pack("{s:s, s:b, s:I, s:I, s:o, s:o?}", "file", res->path, "valid", valid,
+                              "errors", (json_int_t) res->diags.n_errors, "warnings",
+                              (json_int_t) res->diags.n_warnings, "diagnostics", diags, "kernel",
+                              kernel);
+                if (!f || json_array_append_new(files, f) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                for (size_t j = 0; j < res->diags.n_items; j++) {
+                        const Diagnostic *d = &res->diags.items[j];
                         json_t *o;
 
-                        o = json_pack("{s:s, s:I, s:I, s:s, s:s}", "file", d->file, "line",
+                        o = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s?}", "file", d->file, "line",
                                       (json_int_t) d->line, "column", (json_int_t) d->column,
                                       "severity", diagnostic_level_to_string(d->level), "message",
-                                      d->message);
-                        if (!o ||
-                            (d->hint && json_object_set_new(o, "hint", json_string(d->hint)) < 0) ||
-                            json_array_append_new(array, o) < 0) {
+                                      d->message, "hint", d->hint);
+                        if (!o || json_array_append_new(diags, o) < 0) {
                                 r = -ENOMEM;
                                 break;
                         }
                 }
-        /* With --kernel: {"diagnostics": [...], "kernel": [{"file", "plans"}...]}. */
-        if (r == 0 && with_kernel) {
-                json_t *kernel = json_array(),
-                       *top = json_pack("{s:o, s:o}", "diagnostics", array, "kernel", kernel);
-
-                if (!top) {
-                        json_decref(kernel);
-                        json_decref(array);
-                        return -ENOMEM;
-                }
-                array = top;
-                for (size_t i = 0; i < n && r == 0; i++)
-                        if (json_array_append_new(kernel,
-                                                  json_pack("{s:s, s:O}", "file", results[i].path,
-                                                            "plans",
-                                                            results[i].kernel ?: json_array())) < 0)
-                                r = -ENOMEM;
         }
-        if (r == 0 && json_dumpf(array, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+        top = json_pack("{s:b, s:o}", "valid", all_valid, "files", files);
+        if (!top)
+                return -ENOMEM;
+        if (r == 0 && json_dumpf(top, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0)
                 r = -EIO;
         if (r == 0)
                 fputc('\n', stdout);
-        json_decref(array);
+        json_decref(top);
         return r;
 }
 
