@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <limits.h>
+#include <sys/stat.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 
@@ -11,6 +13,7 @@
 #define DEFAULT_SYSTEM_BUS_ADDRESS "unix:path=/run/dbus/system_bus_socket"
 #define RECONNECT_USEC (1000ULL * 1000)
 #define NAME_RETRY_MIN_USEC (1000ULL * 1000)
+#define READY_WAIT_USEC (5ULL * 1000 * 1000)
 #define NAME_RETRY_MAX_USEC (30ULL * 1000 * 1000)
 
 #define POLKIT_NAME "org.freedesktop.PolicyKit1"
@@ -46,7 +49,8 @@ struct TetragondBus {
         sd_event_source *reconnect_timer;
         sd_event_source *name_timer; /* asks for BUS_NAME again after a refusal */
         uint64_t name_retry_usec;
-        bool name_owned;
+        bool name_owned, name_answered;
+        sd_event_source *ready_timer;    /* READY=1 waits for the name's answer, this long */
         sd_event_source *counts_changed; /* deferred emission of the Manager's policy counts */
         /* Probed once: the kernel does not change under us, and anyone may ask. */
         KernelFeature *features;
@@ -919,7 +923,7 @@ static void notify_status(TetragondBus *b) {
         unsigned counts[_POLICY_STATE_MAX];
 
         policy_registry_count(b->registry, counts);
-        (void) sd_notifyf(false, "STATUS=%s: %u policies loaded, %u failed, %u disabled%s",
+        (void) sd_notifyf(false, "STATUS=%s; policies: %u loaded, %u failed, %u disabled%s",
                           counts[POLICY_STATE_FAILED] > 0 ? "Degraded" : "Running",
                           counts[POLICY_STATE_LOADED], counts[POLICY_STATE_FAILED],
                           counts[POLICY_STATE_DISABLED],
@@ -1045,6 +1049,44 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *erro
 
 static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *error);
 
+static void notify_ready(TetragondBus *b) {
+        b->ready_timer = sd_event_source_disable_unref(b->ready_timer);
+        (void) sd_notify(false, "READY=1");
+        notify_status(b);
+}
+
+static int on_ready_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        notify_ready(userdata);
+        return 0;
+}
+
+/* Whether the bus is a unix socket that is not there yet (early boot): then nobody could
+ * call us anyway, and waiting for it would hold the boot. */
+static bool bus_socket_missing(void) {
+        const char *address = getenv("DBUS_SYSTEM_BUS_ADDRESS") ?: DEFAULT_SYSTEM_BUS_ADDRESS;
+        const char *path = startswith(address, "unix:path=");
+        char buf[PATH_MAX];
+        struct stat st;
+
+        if (!path)
+                return false;
+        snprintf(buf, sizeof(buf), "%.*s", (int) strcspn(path, ",;"), path);
+        return stat(buf, &st) < 0;
+}
+
+void tetragond_bus_notify_ready(TetragondBus *b) {
+        int r;
+
+        if (!b || !b->bus || b->name_answered || bus_socket_missing()) {
+                (void) sd_notify(false, "READY=1");
+                return;
+        }
+        r = sd_event_add_time_relative(b->event, &b->ready_timer, CLOCK_MONOTONIC, READY_WAIT_USEC,
+                                       0, on_ready_timer, b);
+        if (r < 0)
+                (void) sd_notify(false, "READY=1");
+}
+
 static int on_name_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         TetragondBus *b = userdata;
         int r;
@@ -1081,6 +1123,9 @@ static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *err
         const sd_bus_error *e = sd_bus_message_get_error(m);
         TetragondBus *b = userdata;
 
+        b->name_answered = true;
+        if (b->ready_timer)
+                notify_ready(b);
         if (e) {
                 /* Said once; the retries are quiet until one succeeds. */
                 if (b->name_retry_usec == 0)
@@ -1190,6 +1235,7 @@ TetragondBus *tetragond_bus_free(TetragondBus *b) {
         }
         sd_event_source_disable_unref(b->reconnect_timer);
         sd_event_source_disable_unref(b->name_timer);
+        sd_event_source_disable_unref(b->ready_timer);
         sd_event_source_disable_unref(b->counts_changed);
         sd_bus_flush_close_unref(b->bus);
         sd_event_unref(b->event);

@@ -50,6 +50,15 @@ echo "bash completion: ok"
 step "tetractl status over the real system bus"
 wait_for 10 "io.tetragond1 on the bus" busctl status io.tetragond1 >/dev/null 2>&1 || fail "no io.tetragond1"
 tetractl status || fail "tetractl status exited $?"
+# systemctl status tells the same state as tetractl status (STATUS=).
+state=$(tetractl -o json status | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p')
+status_text=$(systemctl show -P StatusText tetragond)
+case "$state:$status_text" in
+running:"Running; policies: "*" loaded, 0 failed, "*" disabled.") ;;
+degraded:"Degraded; policies: "*" loaded, "*" failed, "*" disabled.") ;;
+*) fail "systemctl status says '$status_text' while tetractl status says $state" ;;
+esac
+echo "STATUS= agrees with tetractl status ($status_text): ok"
 
 step "a policy, tetractl reload"
 trigger=/tmp/tetragond-nspawn-$$-sync

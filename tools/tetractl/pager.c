@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <sys/wait.h>
 
@@ -52,18 +51,23 @@ int pager_open(bool no_pager) {
         }
         close(fds[0]);
         close(fds[1]);
-        /* When the user quits the pager early, stop quietly. */
-        (void) signal(SIGPIPE, SIG_DFL);
         pager_pid = pid;
         return 0;
 }
 
 void pager_close(void) {
+        int fd;
+
         if (pager_pid <= 0)
                 return;
         fflush(stdout);
         /* EOF for the pager: stdout now goes nowhere. */
-        (void) dup2(open("/dev/null", O_WRONLY | O_CLOEXEC), STDOUT_FILENO);
+        fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+                (void) dup2(fd, STDOUT_FILENO);
+                close(fd);
+        } else
+                close(STDOUT_FILENO);
         while (waitpid(pager_pid, NULL, 0) < 0 && errno == EINTR)
                 ;
         pager_pid = 0;
