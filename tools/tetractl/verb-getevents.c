@@ -799,7 +799,7 @@ static void help(void) {
                "     --until=TIME            Up to TIME\n"
                "     --no-pager              Do not page the output on a terminal\n"
                "     --stdin                 Read export JSON lines from stdin (also when stdin\n"
-               "                             is a pipe), not the journal\n"
+               "                             is a pipe or a file), not the journal\n"
                "Filters (a list is comma-separated; any value of one filter, all filters):\n"
                "  -e --event-types=LIST      process_exec, process_exit, process_kprobe, ...\n"
                "                             (also PROCESS_EXEC...; --event-type too)\n"
@@ -993,8 +993,9 @@ int verb_getevents(int argc, char *argv[]) {
 
         r = parse_options(argc, argv, &filter, &o);
         if (r < 0) {
-                /* As tetra: a pipe on stdin is an event stream. */
-                if (!o.use_stdin && fstat(STDIN_FILENO, &st) == 0 && S_ISFIFO(st.st_mode))
+                /* As tetra: a pipe on stdin is an event stream; so is a file ("< export.json"). */
+                if (!o.use_stdin && fstat(STDIN_FILENO, &st) == 0 &&
+                    (S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
                         o.use_stdin = true;
                 if (!o.follow)
                         (void) pager_open(o.no_pager);
