@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "kernel-facts.h"
 #include "macro.h"
 
 typedef enum StdoutFormat {
@@ -52,3 +53,5 @@ int manager_start(Manager *m);
 int manager_run(Manager *m);
 
 void manager_get_stats(Manager *m, ManagerStats *ret);
+/* What the engine plans with; NULL before manager_start() read it. */
+KernelFacts *manager_get_kernel_facts(Manager *m);

@@ -262,8 +262,8 @@ has "nothing changed for nobody" "$out" $'\ngamma +loaded +monitor +yes +-\n'
 run 0 as_nobody "$T" status
 ok "nobody may read"
 # The kernel probe needs root: say so, not "Operation not permitted" for every mechanism.
-run 4 as_nobody "$T" validate --kernel "$policies/alpha.yaml"
-is "validate --kernel as nobody" "$err" "tetractl: validate --kernel probes the kernel by loading BPF programs, which needs root; run it as root, or see what the daemon found with 'tetractl probe'."
+run 1 as_nobody "$T" validate --kernel "$policies/alpha.yaml"
+is "validate --kernel as nobody" "$err" "tetractl: validate --kernel needs root: it loads test programs to learn what this kernel offers. Run it as root, or without --kernel to check the files only."
 
 run 0 "$T" remove gamma
 [ -e "$policies/gamma.yaml" ] && fail "remove left the file"
