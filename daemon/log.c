@@ -4,6 +4,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+/* We send CODE_FILE/LINE/FUNC of the caller ourselves; sd_journal_sendv() would add its own. */
+#define SD_JOURNAL_SUPPRESS_LOCATION 1
 #include <systemd/sd-journal.h>
 
 #include "log.h"
@@ -89,11 +91,15 @@ int log_internal(int level, int error, const char *message_id, const char *const
         if (log_target == LOG_TARGET_JOURNAL) {
                 char f_message[sizeof(message) + 16], f_priority[32], f_file[256], f_line[32],
                         f_func[128], f_id[64], f_errno[32];
-                struct iovec iov[9 + LOG_EXTRA_FIELDS_MAX];
+                struct iovec iov[10 + LOG_EXTRA_FIELDS_MAX];
                 size_t n = 0;
 
                 iov[n++] = (struct iovec){ .iov_base = (char *) "SYSLOG_IDENTIFIER=tetragond",
                                            .iov_len = strlen("SYSLOG_IDENTIFIER=tetragond") };
+                /* The daemon's own messages, apart from events (which have no facility):
+                 * journalctl -u tetragond --facility=daemon. */
+                iov[n++] = (struct iovec){ .iov_base = (char *) "SYSLOG_FACILITY=3",
+                                           .iov_len = strlen("SYSLOG_FACILITY=3") };
                 field_printf(&iov[n++], f_message, sizeof(f_message), "MESSAGE=%s", message);
                 field_printf(&iov[n++], f_priority, sizeof(f_priority), "PRIORITY=%i", level);
                 field_printf(&iov[n++], f_file, sizeof(f_file), "CODE_FILE=%s", file);

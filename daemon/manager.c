@@ -453,7 +453,8 @@ int manager_run(Manager *m) {
         if (r < 0)
                 log_warning_errno(r, "Failed to enable the watchdog: %m, ignoring.");
 
-        (void) sd_notify(false, "READY=1\nSTATUS=Watching processes.");
+        (void) sd_notify(false, "STATUS=Watching processes.");
+        tetragond_bus_notify_ready(m->bus);
         log_info("tetragond " PACKAGE_VERSION " is running.");
 
         r = sd_event_loop(m->event);

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <limits.h>
+#include <sys/stat.h>
 #include <systemd/sd-bus.h>
+#include <systemd/sd-daemon.h>
 
 #include "bus-api.h"
 #include "kernel-facts.h"
@@ -10,6 +13,9 @@
 
 #define DEFAULT_SYSTEM_BUS_ADDRESS "unix:path=/run/dbus/system_bus_socket"
 #define RECONNECT_USEC (1000ULL * 1000)
+#define NAME_RETRY_MIN_USEC (1000ULL * 1000)
+#define READY_WAIT_USEC (5ULL * 1000 * 1000)
+#define NAME_RETRY_MAX_USEC (30ULL * 1000 * 1000)
 
 #define POLKIT_NAME "org.freedesktop.PolicyKit1"
 #define POLKIT_PATH "/org/freedesktop/PolicyKit1/Authority"
@@ -42,6 +48,10 @@ struct TetragondBus {
         PolicyRegistry *registry;
         AuthQuery *queries;
         sd_event_source *reconnect_timer;
+        sd_event_source *name_timer; /* asks for BUS_NAME again after a refusal */
+        uint64_t name_retry_usec;
+        bool name_owned, name_answered;
+        sd_event_source *ready_timer;    /* READY=1 waits for the name's answer, this long */
         sd_event_source *counts_changed; /* deferred emission of the Manager's policy counts */
 };
 
@@ -903,9 +913,22 @@ static const sd_bus_vtable policy_vtable[] = {
 
 /* Signals, from the registry's callbacks. */
 
+/* systemctl status shows STATUS=: keep it as true as tetractl status. */
+static void notify_status(TetragondBus *b) {
+        unsigned counts[_POLICY_STATE_MAX];
+
+        policy_registry_count(b->registry, counts);
+        (void) sd_notifyf(false, "STATUS=%s; policies: %u loaded, %u failed, %u disabled%s",
+                          counts[POLICY_STATE_FAILED] > 0 ? "Degraded" : "Running",
+                          counts[POLICY_STATE_LOADED], counts[POLICY_STATE_FAILED],
+                          counts[POLICY_STATE_DISABLED],
+                          b->name_owned ? "." : "; not on the system bus as " BUS_NAME ".");
+}
+
 static int on_counts_changed(sd_event_source *s, void *userdata) {
         TetragondBus *b = userdata;
 
+        notify_status(b);
         if (b->bus)
                 (void) sd_bus_emit_properties_changed(
                         b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "State", "PoliciesLoaded",
@@ -1007,6 +1030,7 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *erro
         TetragondBus *b = userdata;
 
         log_warning("Disconnected from the system bus; connecting again.");
+        b->name_owned = false;
         /* Pending polkit questions died with the connection, and so did their callers. */
         while (b->queries) {
                 AuthQuery *q = b->queries;
@@ -1018,16 +1042,101 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *erro
         return 0;
 }
 
+static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *error);
+
+static void notify_ready(TetragondBus *b) {
+        b->ready_timer = sd_event_source_disable_unref(b->ready_timer);
+        (void) sd_notify(false, "READY=1");
+        notify_status(b);
+}
+
+static int on_ready_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        notify_ready(userdata);
+        return 0;
+}
+
+/* Whether the bus is a unix socket that is not there yet (early boot): then nobody could
+ * call us anyway, and waiting for it would hold the boot. */
+static bool bus_socket_missing(void) {
+        const char *address = getenv("DBUS_SYSTEM_BUS_ADDRESS") ?: DEFAULT_SYSTEM_BUS_ADDRESS;
+        const char *path = startswith(address, "unix:path=");
+        char buf[PATH_MAX];
+        struct stat st;
+
+        if (!path)
+                return false;
+        snprintf(buf, sizeof(buf), "%.*s", (int) strcspn(path, ",;"), path);
+        return stat(buf, &st) < 0;
+}
+
+void tetragond_bus_notify_ready(TetragondBus *b) {
+        int r;
+
+        if (!b || !b->bus || b->name_answered || bus_socket_missing()) {
+                (void) sd_notify(false, "READY=1");
+                return;
+        }
+        r = sd_event_add_time_relative(b->event, &b->ready_timer, CLOCK_MONOTONIC, READY_WAIT_USEC,
+                                       0, on_ready_timer, b);
+        if (r < 0)
+                (void) sd_notify(false, "READY=1");
+}
+
+static int on_name_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        TetragondBus *b = userdata;
+        int r;
+
+        if (!b->bus)
+                return 0; /* the reconnection asks again */
+        r = sd_bus_request_name_async(b->bus, NULL, BUS_NAME, 0, on_name_acquired, b);
+        if (r < 0)
+                log_debug_errno(r, "Failed to ask for %s again: %m", BUS_NAME);
+        return 0;
+}
+
+/* dbus-daemon says nothing when its policy changes: ask again, less and less often. */
+static void schedule_name_retry(TetragondBus *b) {
+        int r;
+
+        b->name_retry_usec =
+                MIN(MAX(b->name_retry_usec * 2, NAME_RETRY_MIN_USEC), NAME_RETRY_MAX_USEC);
+        if (!b->name_timer) {
+                r = sd_event_add_time_relative(b->event, &b->name_timer, CLOCK_MONOTONIC,
+                                               b->name_retry_usec, 0, on_name_timer, b);
+                if (r < 0)
+                        log_warning_errno(r,
+                                          "Failed to schedule asking for %s again: %m, "
+                                          "ignoring.",
+                                          BUS_NAME);
+                return;
+        }
+        (void) sd_event_source_set_time_relative(b->name_timer, b->name_retry_usec);
+        (void) sd_event_source_set_enabled(b->name_timer, SD_EVENT_ONESHOT);
+}
+
 static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         const sd_bus_error *e = sd_bus_message_get_error(m);
+        TetragondBus *b = userdata;
 
+        b->name_answered = true;
+        if (b->ready_timer)
+                notify_ready(b);
         if (e) {
-                log_error("Failed to acquire the bus name %s: %s (is the D-Bus policy for "
-                          "%s installed?)",
-                          BUS_NAME, e->message ?: e->name, BUS_NAME);
+                /* Said once; the retries are quiet until one succeeds. */
+                if (b->name_retry_usec == 0)
+                        log_error("Failed to acquire the bus name %s: %s (is the D-Bus policy "
+                                  "%s.conf installed where dbus-daemon reads it?). Asking "
+                                  "again until it is allowed.",
+                                  BUS_NAME, e->message ?: e->name, BUS_NAME);
+                b->name_owned = false;
+                schedule_name_retry(b);
+                notify_status(b);
                 return 0;
         }
         log_info("D-Bus API available as %s.", BUS_NAME);
+        b->name_owned = true;
+        b->name_retry_usec = 0;
+        notify_status(b);
         return 0;
 }
 
@@ -1095,7 +1204,8 @@ int tetragond_bus_new(TetragondBus **ret, sd_event *event, Manager *manager,
         r = sd_event_add_defer(event, &b->counts_changed, on_counts_changed, b);
         if (r < 0)
                 return r;
-        (void) sd_event_source_set_enabled(b->counts_changed, SD_EVENT_OFF);
+        /* Once the loop runs: the first STATUS= after the manager's READY=1. */
+        (void) sd_event_source_set_enabled(b->counts_changed, SD_EVENT_ONESHOT);
 
         r = bus_connect(b);
         if (r < 0)
@@ -1119,6 +1229,8 @@ TetragondBus *tetragond_bus_free(TetragondBus *b) {
                 auth_query_free(q);
         }
         sd_event_source_disable_unref(b->reconnect_timer);
+        sd_event_source_disable_unref(b->name_timer);
+        sd_event_source_disable_unref(b->ready_timer);
         sd_event_source_disable_unref(b->counts_changed);
         sd_bus_flush_close_unref(b->bus);
         sd_event_unref(b->event);

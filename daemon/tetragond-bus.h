@@ -27,4 +27,9 @@ typedef struct TetragondBus TetragondBus;
 int tetragond_bus_new(TetragondBus **ret, sd_event *event, Manager *manager,
                       PolicyRegistry *registry);
 TetragondBus *tetragond_bus_free(TetragondBus *b);
+
+/* READY=1 for the service manager once the bus name is ours (or refused), so that a client
+ * started right after `systemctl start` finds the daemon; at once when there is no bus (early
+ * boot, b NULL), and after a few seconds at the latest. */
+void tetragond_bus_notify_ready(TetragondBus *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(TetragondBus *, tetragond_bus_free);

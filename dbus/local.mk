@@ -2,10 +2,8 @@
 # that allow changes to non-root callers, and the interfaces' introspection.
 dist_dbuspolicy_DATA = dbus/io.tetragond1.conf
 
-polkitactiondir = $(datadir)/polkit-1/actions
 dist_polkitaction_DATA = dbus/io.tetragond1.policy
 
-dbusinterfacedir = $(datadir)/dbus-1/interfaces
 dist_dbusinterface_DATA = \
 	dbus/io.tetragond1.Manager.xml \
 	dbus/io.tetragond1.Policy.xml

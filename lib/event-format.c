@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <strings.h>
 
 #include "event-format.h"
 #include "macro.h"
@@ -133,6 +134,18 @@ const char *event_json_type(json_t *event) {
         return NULL;
 }
 
+const char *event_type_from_name(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(event_types); i++)
+                if (strcasecmp(name, event_types[i]) == 0)
+                        return event_types[i];
+        return NULL;
+}
+
+const char *event_type_list(void) {
+        return "process_exec, process_exit, process_kprobe, process_tracepoint, process_uprobe, "
+               "process_lsm, process_usdt";
+}
+
 /* args[i].<kind>, or NULL. */
 static json_t *json_arg(json_t *body, size_t i, const char *kind) {
         return json_object_get(json_array_get(json_object_get(body, "args"), i), kind);
@@ -184,6 +197,65 @@ static void line_append_sock(Line *l, json_t *sock) {
         line_appendf(l, ":%" PRId64 " -> ", json_get_int(json_object_get(sock, "sport")));
         line_append_json(l, json_object_get(sock, "daddr"));
         line_appendf(l, ":%" PRId64, json_get_int(json_object_get(sock, "dport")));
+}
+
+/* sockaddr_arg: " ADDR:PORT" ("[ADDR]:PORT" for IPv6), or the family alone. */
+static void line_append_sockaddr(Line *l, json_t *sa) {
+        json_t *addr = json_object_get(sa, "addr"), *port = json_object_get(sa, "port");
+        bool v6 = streq_ptr(json_string_value(json_object_get(sa, "family")), "AF_INET6");
+
+        if (!json_is_object(sa))
+                return;
+        if (json_string_length(addr) == 0) {
+                line_append_part(l, json_object_get(sa, "family"));
+                return;
+        }
+        line_append_str(l, v6 ? " [" : " ");
+        line_append_json(l, addr);
+        if (v6)
+                line_append_str(l, "]");
+        if (port)
+                line_appendf(l, ":%" PRId64, json_get_int(port));
+}
+
+/* The first argument of this kind ("sockaddr_arg"...), or NULL. */
+static json_t *json_first_arg(json_t *body, const char *kind) {
+        size_t i;
+        json_t *a;
+
+        json_array_foreach(json_object_get(body, "args"), i, a) {
+                json_t *v = json_object_get(a, kind);
+                if (v)
+                        return v;
+        }
+        return NULL;
+}
+
+/* For hooks without a format of their own (our extension of tetra's lines): the
+ * first argument a reader looks for, an address, a socket, a path or a string. */
+static void line_append_telling_arg(Line *l, json_t *body) {
+        size_t i;
+        json_t *a, *v;
+
+        json_array_foreach(json_object_get(body, "args"), i, a) {
+                if ((v = json_object_get(a, "sockaddr_arg"))) {
+                        line_append_sockaddr(l, v);
+                        return;
+                }
+                if ((v = json_object_get(a, "sock_arg"))) {
+                        line_append_sock(l, v);
+                        return;
+                }
+                if ((v = json_object_get(a, "file_arg")) || (v = json_object_get(a, "path_arg")) ||
+                    (v = json_object_get(a, "linux_binprm_arg"))) {
+                        line_append_part(l, json_object_get(v, "path"));
+                        return;
+                }
+                if ((v = json_object_get(a, "string_arg"))) {
+                        line_append_part(l, v);
+                        return;
+                }
+        }
 }
 
 static const char *namespace_name(int64_t clone_flag) {
@@ -242,6 +314,9 @@ static void format_kprobe_call(Line *l, json_t *body, const char *fn) {
                         line_appendf(l, " %s", ns);
         } else if (streq(sc, "tcp_connect") || streq(sc, "tcp_close"))
                 line_append_sock(l, json_arg(body, 0, "sock_arg"));
+        else if (streq(sc, "sys_connect") || streq(sc, "security_socket_connect") ||
+                 streq(sc, "sys_bind") || streq(sc, "security_socket_bind"))
+                line_append_sockaddr(l, json_first_arg(body, "sockaddr_arg"));
         else if (streq(sc, "tcp_sendmsg")) {
                 line_append_sock(l, json_arg(body, 0, "sock_arg"));
                 line_appendf(l, " bytes %" PRId64, json_get_int(json_arg(body, 1, "int_arg")));
@@ -272,8 +347,10 @@ static void format_kprobe_call(Line *l, json_t *body, const char *fn) {
                 line_append_part(l, json_arg_field(body, 0, "file_arg", "path"));
         else if (streq(sc, "security_path_truncate"))
                 line_append_part(l, json_arg_field(body, 0, "path_arg", "path"));
-        else if (!streq(sc, "sys_clock_settime") && !streq(sc, "proc_exec_connector"))
+        else if (!streq(sc, "sys_clock_settime") && !streq(sc, "proc_exec_connector")) {
                 line_append_part(l, json_object_get(body, "function_name"));
+                line_append_telling_arg(l, body);
+        }
 }
 
 /* The label of a kprobe line: which call, and for the LSM-style hooks, what
@@ -295,6 +372,10 @@ static void kprobe_label(json_t *body, const char *sc, char *buf, size_t size) {
                 { "proc_exec_connector", "🔧 proc_exec_connector" },
                 { "sys_setns", "🔧 setns" },
                 { "tcp_connect", "🔌 connect" },
+                { "sys_connect", "🔌 connect" },
+                { "security_socket_connect", "🔌 connect" },
+                { "sys_bind", "🔌 bind" },
+                { "security_socket_bind", "🔌 bind" },
                 { "tcp_close", "🧹 close" },
                 { "tcp_sendmsg", "📤 sendmsg" },
                 { "bpf_check", "🐝 bpf_load" },
@@ -477,6 +558,7 @@ int event_format_compact(json_t *event, char **ret) {
                 line_append_action(&l, body);
         } else if (streq(type, "process_lsm")) {
                 r = format_with_parts(&l, "🔒 LSM", body, "function_name", NULL);
+                line_append_telling_arg(&l, body);
                 line_append_action(&l, body);
         } else if (streq(type, "process_usdt")) {
                 r = format_with_parts(&l, "🕵" VS16 " usdt", body, "path", "provider", "name",

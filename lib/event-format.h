@@ -17,6 +17,13 @@
 /* The event type key of an export object ("process_exec", ...), or NULL. */
 const char *event_json_type(json_t *event);
 
+/* The event type for a name as tetractl and tetra take it ("process_exec" or
+ * "PROCESS_EXEC"), in the export key's spelling, or NULL for an unknown name. */
+const char *event_type_from_name(const char *name);
+
+/* The known event types, comma-separated, for messages. */
+const char *event_type_list(void);
+
 /* The compact line for an export object. Every byte of a value that is not
  * printable UTF-8 (controls such as newline or ESC, C1 controls, line
  * separators, bidi overrides, invalid sequences) is written as \xNN, so one

@@ -8,6 +8,16 @@ systemd/tetragond.service: systemd/tetragond.service.in Makefile
 	sed -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' $< > $@
 
 # The journal message catalog (journalctl -x), for the MESSAGE_IDs of
-# daemon/message-ids.h and daemon/policy-registry.h. Packages run
-# `journalctl --update-catalog` after installing it.
+# daemon/message-ids.h and daemon/policy-registry.h. journalctl reads only its compiled
+# database: `make install` updates it when it installed where journalctl reads catalogs, in
+# the running system (packages do the same in their postinst; DESTDIR leaves it to them).
 dist_catalog_DATA = systemd/tetragond.catalog
+
+install-data-hook: install-catalog-hook
+install-catalog-hook:
+	$(AM_V_at)case "$(DESTDIR)$(catalogdir)" in \
+	/usr/lib/systemd/catalog | /lib/systemd/catalog | /etc/systemd/catalog) \
+		if command -v journalctl >/dev/null; then journalctl --update-catalog || \
+			echo "journalctl --update-catalog failed, ignoring."; fi ;; \
+	esac
+.PHONY: install-catalog-hook

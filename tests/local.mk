@@ -235,6 +235,14 @@ dist_noinst_SCRIPTS += $(CONTROL_INTEGRATION_TESTS)
 dist_noinst_DATA += tests/lib/bus.sh
 $(CONTROL_INTEGRATION_TESTS:.sh=.log): tetragond tetractl systemd/tetragond.service
 
+# A newcomer's path (issue 17): the bus name, tetractl's CLI and getevents.
+NEWCOMER_INTEGRATION_TESTS = \
+	tests/integration/test-bus-name.sh \
+	tests/integration/test-getevents.sh
+TESTS += $(NEWCOMER_INTEGRATION_TESTS)
+dist_noinst_SCRIPTS += $(NEWCOMER_INTEGRATION_TESTS)
+$(NEWCOMER_INTEGRATION_TESTS:.sh=.log): tetragond tetractl
+
 # tetragond as a systemd service, systemd as PID 1 in systemd-nspawn on this machine:
 # `make check-nspawn` (builds for /usr in tests/nspawn/build, make install into an overlay of
 # /, boots it). Not part of `make check`: it boots a container. Exit 77: cannot run here, a

@@ -128,6 +128,36 @@ static void test_tracepoint(void **state) {
                        "☎ syscall /usr/bin/sh i386/4");
 }
 
+/* Issue 17 item 16: the argument that matters, for connect and for hooks without a format. */
+static void test_kprobe_telling_argument(void **state) {
+        assert_compact("{\"process_kprobe\":{\"process\":{\"binary\":\"/usr/bin/curl\"},"
+                       "\"function_name\":\"__x64_sys_connect\",\"args\":[{\"int_arg\":3},"
+                       "{\"sockaddr_arg\":{\"family\":\"AF_INET\",\"addr\":\"1.2.3.4\","
+                       "\"port\":443}}]}}",
+                       "🔌 connect /usr/bin/curl 1.2.3.4:443");
+        assert_compact("{\"process_kprobe\":{\"process\":{\"binary\":\"/usr/bin/curl\"},"
+                       "\"function_name\":\"security_socket_connect\",\"args\":[{\"sock_arg\":"
+                       "{}},{\"sockaddr_arg\":{\"family\":\"AF_INET6\",\"addr\":\"::1\","
+                       "\"port\":80}}],\"action\":\"KPROBE_ACTION_SIGKILL\"}}",
+                       "🔌 connect /usr/bin/curl [::1]:80 [SIGKILL]");
+        assert_compact("{\"process_kprobe\":{\"process\":{\"binary\":\"/usr/bin/nc\"},"
+                       "\"function_name\":\"__x64_sys_bind\",\"args\":[{\"sockaddr_arg\":"
+                       "{\"family\":\"AF_UNIX\"}}]}}",
+                       "🔌 bind /usr/bin/nc AF_UNIX");
+        assert_compact("{\"process_kprobe\":{\"process\":{\"binary\":\"/usr/bin/rm\"},"
+                       "\"function_name\":\"__x64_sys_unlinkat\",\"args\":[{\"int_arg\":-100},"
+                       "{\"string_arg\":\"/etc/motd\"}]}}",
+                       "❓ syscall /usr/bin/rm __x64_sys_unlinkat /etc/motd");
+        assert_compact("{\"process_kprobe\":{\"process\":{\"binary\":\"/usr/bin/cp\"},"
+                       "\"function_name\":\"security_inode_copy_up\",\"args\":[{\"path_arg\":"
+                       "{\"path\":\"/etc/shadow\"}}]}}",
+                       "❓ syscall /usr/bin/cp security_inode_copy_up /etc/shadow");
+        assert_compact("{\"process_lsm\":{\"process\":{\"binary\":\"/usr/bin/cat\"},"
+                       "\"function_name\":\"file_open\",\"args\":[{\"file_arg\":{\"path\":"
+                       "\"/etc/shadow\"}}],\"action\":\"KPROBE_ACTION_SIGKILL\"}}",
+                       "🔒 LSM /usr/bin/cat file_open /etc/shadow [SIGKILL]");
+}
+
 static void test_lsm_uprobe(void **state) {
         assert_compact("{\"process_lsm\":{\"process\":{\"binary\":\"/usr/bin/cat\"},"
                        "\"function_name\":\"file_open\",\"action\":\"KPROBE_ACTION_SIGKILL\"}}",
@@ -243,6 +273,7 @@ int main(void) {
                 cmocka_unit_test(test_exit),
                 cmocka_unit_test(test_kprobe),
                 cmocka_unit_test(test_tracepoint),
+                cmocka_unit_test(test_kprobe_telling_argument),
                 cmocka_unit_test(test_lsm_uprobe),
                 cmocka_unit_test(test_arguments_spaces_quotes),
                 cmocka_unit_test(test_arguments_control_characters),

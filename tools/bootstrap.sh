@@ -23,6 +23,8 @@ packages=(
         libbpf-dev libelf-dev zlib1g-dev libsystemd-dev libyaml-dev libjansson-dev libcmocka-dev
         libclang-rt-14-dev systemd systemd-container dbus policykit-1 util-linux jq valgrind
         systemtap-sdt-dev
+        # configure asks their pkg-config files where dbus-daemon and bash read our files.
+        libdbus-1-dev bash-completion
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -37,6 +39,12 @@ fi
 
 cd "$srcdir"
 [ -x configure ] || autoreconf -fi
+# Someone ran ./configure in the source folder (an in-tree build): automake refuses a second,
+# out-of-tree one, so use that build.
+if [ -f "$srcdir/config.status" ] && [ -z "${BUILDDIR:-}" ]; then
+        echo "$srcdir is configured in-tree; building there."
+        builddir=$srcdir
+fi
 mkdir -p "$builddir"
 cd "$builddir"
 [ -f Makefile ] || "$srcdir/configure" --sysconfdir=/etc --localstatedir=/var

@@ -10,6 +10,8 @@ set -eu
 testenv_enter_namespace "$@"
 command -v jq >/dev/null || skip "jq is not installed"
 testenv_start_journald
+# getevents reads a pipe on stdin as tetra does: the tests give it none.
+exec </dev/null
 
 T=$top_builddir/tetractl
 policies=$TESTENV_DIR/policies
@@ -54,19 +56,43 @@ re_literal() { sed 's/[][\\.|$(){}?+*^]/\\&/g' <<<"$1"; }
 # No bus at all, then a bus without the daemon: 3.
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$TESTENV_DIR/nonexistent
 run 3 "$T" status
-has "no bus: exit 3" "$err" '^Failed to connect to the system bus'
+has "no bus: exit 3" "$err" '^tetractl: failed to connect to the system bus'
 bus_start
 run 3 "$T" list
-has "no daemon: exit 3, says so" "$err" '^tetragond is not running \(nobody owns io.tetragond1 on the system bus\).$'
+has "no daemon: exit 3, says so" "$err" '^tetractl: tetragond is not running \(nobody owns io.tetragond1 on the system bus\).$'
 
 # Usage: 2.
-run 2 "$T"
+# Without a command: list, as systemctl lists units (here: no daemon).
+run 3 "$T"
+has "no command: list" "$err" '^tetractl: tetragond is not running'
 run 2 "$T" frobnicate
-has "unknown verb: exit 2" "$err" 'Unknown command: frobnicate'
+is "unknown verb: exit 2" "$err" "tetractl: unknown command 'frobnicate'. See 'tetractl --help'."
 run 2 "$T" show
+is "the usage line of an error" "$err" "tetractl: wrong number of arguments for show. Usage: tetractl show [--source] [-o json] NAME"
+run 0 "$T" show --help
+is "... is the verb's --help" "$out" "Usage: tetractl show [--source] [-o json] NAME"
+run 0 "$T" mode --help
+is "mode --help" "$out" "Usage: tetractl mode NAME enforce|monitor"
+run 0 "$T" version --help
+is "version --help" "$out" "Usage: tetractl version [-o json]"
+run 0 "$T" --version
+has "--version" "$out" '^tetractl [0-9]+\.[0-9]+\.[0-9]+$'
+run 0 "$T" -o json version
+jq -e '.version | test("^[0-9.]+$")' <<<"$out" >/dev/null || fail "-o json version: $out"
+ok "-o json version: an object"
+# validate -o json: one line, a verdict per file even when valid, every key there.
+printf 'kind: [\n' >"$TESTENV_DIR/invalid.yaml"
+policy_text valid-policy >"$TESTENV_DIR/valid.yaml"
+run 1 "$T" validate -o json "$TESTENV_DIR/invalid.yaml" "$TESTENV_DIR/valid.yaml"
+is "validate -o json: one line" "$(wc -l <<<"$out")" 1
+is "validate -o json: per-file verdicts" \
+        "$(jq -c '[.valid, [.files[] | [.valid, .errors, .warnings, (.diagnostics | length), .kernel]]]' <<<"$out")" \
+        '[false,[[false,1,0,1,null],[true,0,0,0,null]]]'
+is "validate -o json: a diagnostic's keys" "$(jq -c '.files[0].diagnostics[0] | keys' <<<"$out")" \
+        '["column","file","hint","line","message","severity"]'
 run 2 "$T" mode x
 run 2 "$T" mode x sideways
-has "unknown mode: exit 2" "$err" 'Unknown mode sideways'
+is "unknown mode: exit 2" "$err" 'tetractl: unknown mode sideways: enforce or monitor.'
 run 2 "$T" status extra
 run 2 "$T" -o yaml status
 run 2 "$T" getevents --since yesterday-ish
@@ -102,7 +128,17 @@ has "list: broken with its position" "$out" "broken +failed +enforce +no +$polic
 # The error column is cut to fit: the sentence's beginning.
 has "list: pods with the engine's sentence" "$out" \
         "pods +failed +enforce +no +$(re_literal "${PODS_ERROR:0:60}")"
-has "list: count" "$out" '3 policies\.$'
+has "list: count" "$out" '3 policies listed\.$'
+run 0 "$T" --no-legend list
+has "--no-legend: rows only" "$out" $'^alpha +loaded +enforce +yes +-\n'
+[[ "$out" =~ NAME|listed ]] && fail "--no-legend printed a legend: $out"
+ok "--no-legend: no header, no count"
+run 0 env COLUMNS=70 "$T" list
+has "a cell cut to fit the terminal ends with an ellipsis" "$out" $'\npods +failed +enforce +no +[^\n]*…\n'
+while IFS= read -r line; do
+        [ "${#line}" -le 70 ] || fail "a line wider than COLUMNS=70: '$line'"
+done <<<"$out"
+ok "COLUMNS=70: every line fits"
 run 0 "$T" list -o json
 is "list -o json: alpha" "$(jq -c '.[0] | [.name, .state, .installed, .error, .object]' <<<"$out")" \
         '["alpha","loaded",true,null,"/io/tetragond1/policy/alpha"]'
@@ -169,28 +205,35 @@ is "reload exits 1 when anything failed, -o json" \
 
 printf 'kind: [\n' >"$TESTENV_DIR/bad.yaml"
 run 1 "$T" add "$TESTENV_DIR/bad.yaml"
-has "add of an invalid file: exit 1, the diagnostics" "$err" "^$policies/bad.yaml:[0-9]+:[0-9]+: error: "
+# Positions in the file that was given, not in the one that was never written.
+has "add of an invalid file: exit 1, the diagnostics" "$err" "^$TESTENV_DIR/bad.yaml:[0-9]+:[0-9]+: error: "
 [ -e "$policies/bad.yaml" ] && fail "an invalid add wrote a file"
 policy_text gamma-policy >"$TESTENV_DIR/gamma.yml"
 run 0 "$T" add "$TESTENV_DIR/gamma.yml"
 is "add: named after the file, loaded" "$out" "Policy gamma added, loaded."
 [ -e "$policies/gamma.yaml" ] || fail "add did not write gamma.yaml"
 run 1 "$T" add "$TESTENV_DIR/gamma.yml"
-has "add of a taken name" "$err" 'A policy named "gamma" exists already.'
+is "add of a taken name, with what to do" "$err" 'A policy named "gamma" exists already.
+tetractl: hint: '"'tetractl add --replace' replaces policy gamma, '--name NAME' adds the file under another name."
+run 0 "$T" add --replace "$TESTENV_DIR/gamma.yml"
+is "add --replace says replaced" "$out" "Policy gamma replaced, loaded."
 run 0 "$T" add --replace --name gamma -o json "$TESTENV_DIR/gamma.yml"
-is "add --replace --name -o json" "$(jq -c '[.name, .state]' <<<"$out")" '["gamma","loaded"]'
+is "add --replace --name -o json" "$(jq -c '[.name, .state, .replaced]' <<<"$out")" '["gamma","loaded",true]'
 # The same metadata.name under another file name: refused before anything is written.
 run 1 "$T" add --name gammacopy "$TESTENV_DIR/gamma.yml"
 has "add of a metadata.name another file uses" "$err" \
-        "^$policies/gammacopy.yaml:4:9: error: policy name \"gamma-policy\" is already used by $policies/gamma.yaml$"
+        "^$TESTENV_DIR/gamma.yml:4:9: error: policy name \"gamma-policy\" is already used by $policies/gamma.yaml"$'\n'"tetractl: hint: a policy's metadata.name must be unique on this host: change metadata.name in the file, or replace the policy that uses it with 'tetractl add --replace --name'.$"
 [ -e "$policies/gammacopy.yaml" ] && fail "an add with a taken metadata.name wrote a file"
 pods_text pods2-policy >"$TESTENV_DIR/pods2.yaml"
 run 1 "$T" add "$TESTENV_DIR/pods2.yaml"
 is "add of a policy the engine refuses: exit 1, and why" "$out" \
-        "Policy pods2 added, failed: $(pods_error "$policies/pods2.yaml")"
+        "Policy pods2 added, failed: $(pods_error "$policies/pods2.yaml")
+Its file stays in the policy folder and the daemon reports itself degraded: fix the file and run 'tetractl reload', or 'tetractl remove pods2'."
 [ -e "$policies/pods2.yaml" ] || fail "add of a policy the engine refused did not keep its file"
 run 1 "$T" add "$TESTENV_DIR/missing.yaml"
-has "add of a missing file" "$err" "Failed to read $TESTENV_DIR/missing.yaml: No such file or directory"
+has "add of a missing file" "$err" "^tetractl: failed to read $TESTENV_DIR/missing.yaml: No such file or directory$"
+run 2 "$T" add "$TESTENV_DIR"
+is "add of a folder" "$err" "tetractl: $TESTENV_DIR is a folder; add takes one policy file. To load a folder's policies, copy them into the policy folder and run 'tetractl reload'."
 
 run 0 "$T" mode gamma monitor
 run 0 "$T" show gamma
@@ -218,6 +261,9 @@ run 0 as_nobody "$T" list
 has "nothing changed for nobody" "$out" $'\ngamma +loaded +monitor +yes +-\n'
 run 0 as_nobody "$T" status
 ok "nobody may read"
+# The kernel probe needs root: say so, not "Operation not permitted" for every mechanism.
+run 1 as_nobody "$T" validate --kernel "$policies/alpha.yaml"
+is "validate --kernel as nobody" "$err" "tetractl: validate --kernel needs root: it loads test programs to learn what this kernel offers. Run it as root, or without --kernel to check the files only."
 
 run 0 "$T" remove gamma
 [ -e "$policies/gamma.yaml" ] && fail "remove left the file"

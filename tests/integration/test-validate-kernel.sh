@@ -57,9 +57,9 @@ fi
 
 # JSON: the same plan, machine-readable.
 json=$("$T" validate --kernel -o json "$p")
-[ "$(jq -r '.kernel[0].plans[0].hooks[0].mechanism' <<<"$json")" = "$mechanism" ] ||
+[ "$(jq -r '.files[0].kernel[0].hooks[0].mechanism' <<<"$json")" = "$mechanism" ] ||
         fail "JSON plan differs: $json"
-[ "$(jq -r '.kernel[0].plans[0].loadable' <<<"$json")" = true ] || fail "JSON loadable: $json"
+[ "$(jq -r '.files[0].kernel[0].loadable' <<<"$json")" = true ] || fail "JSON loadable: $json"
 echo "ok: -o json carries the plan"
 
 # Without --kernel nothing is probed and the verdict is the language's alone.

@@ -1,7 +1,10 @@
 #!/bin/bash
 # Runs inside the container of tests/nspawn/run.sh, as root, systemd as PID 1, after
-# multi-user.target: tetragond installed by `make install` and managed by systemd.
+# multi-user.target: installs tetragond by the README's steps, then checks the service.
+# Usage: guest-test.sh OUT-DIR SOURCE-DIR (OUT-DIR holds readme-steps.sh).
 set -u
+out=$1
+src=$2
 step() { echo "== $*"; }
 fail() { echo "FAIL: $*"; journalctl -u tetragond --no-pager | tail -40; exit 1; }
 # wait_for SECONDS DESCRIPTION COMMAND...
@@ -17,25 +20,45 @@ wait_for() {
 step "PID 1 is systemd"
 [ "$(cat /proc/1/comm)" = systemd ] || fail "PID 1 is $(cat /proc/1/comm)"
 
+step "the README's install steps, exactly as written"
+sed 's/^/    /' "$out/readme-steps.sh"
+(cd "$src" && MAKEFLAGS=-j2 bash -e "$out/readme-steps.sh") || fail "the README's steps failed (exit $?)"
+
 step "installed where the system looks"
-for f in /usr/sbin/tetragond /usr/bin/tetractl /lib/systemd/system/tetragond.service \
+for f in /usr/local/sbin/tetragond /usr/local/bin/tetractl /lib/systemd/system/tetragond.service \
         /usr/share/dbus-1/system.d/io.tetragond1.conf /usr/share/polkit-1/actions/io.tetragond1.policy \
-        /usr/lib/systemd/catalog/tetragond.catalog /usr/share/man/man8/tetragond.8 \
-        /usr/share/bash-completion/completions/tetractl; do
+        /usr/lib/systemd/catalog/tetragond.catalog /usr/local/share/man/man8/tetragond.8 \
+        /usr/share/bash-completion/completions/tetractl /etc/tetragon/policies.d; do
         [ -e "$f" ] || fail "$f is not installed"
 done
-journalctl --update-catalog || fail "journalctl --update-catalog"
-systemctl reload dbus.service 2>/dev/null || busctl call org.freedesktop.DBus / org.freedesktop.DBus ReloadConfig
-
-step "systemctl enable --now tetragond"
-systemctl enable --now tetragond.service || fail "systemctl enable --now failed"
 systemctl is-active -q tetragond || fail "tetragond is not active"
 [ "$(systemctl show -P Type tetragond)" = notify ] || fail "not Type=notify"
-[ -d /etc/tetragon/policies.d ] || fail "ConfigurationDirectory= did not create the policy folder"
+busctl status io.tetragond1 >/dev/null 2>&1 || fail "the daemon does not own io.tetragond1"
+pkaction --action-id io.tetragond1.reload >/dev/null || fail "polkit does not know io.tetragond1.reload"
+echo "polkit knows the actions: ok"
+# The catalog, without running journalctl --update-catalog here: make install did.
+# (Any exec event: its entry has the process_exec MESSAGE_ID.)
+wait_for 10 "an exec event" sh -c 'journalctl -u tetragond -q MESSAGE_ID=4812ff676dcb4d7fa017a37a23b7d461 | grep -q .' ||
+        fail "no exec event in the journal"
+journalctl -u tetragond -x -n 1 MESSAGE_ID=4812ff676dcb4d7fa017a37a23b7d461 --no-pager |
+        grep -q 'Subject: A process started' || fail "journalctl -x shows no catalog text for an exec"
+echo "journalctl -x shows the catalog: ok"
+tab=$(bash -c '. /usr/share/bash-completion/bash_completion; _completion_loader tetractl; complete -p tetractl' 2>/dev/null)
+[ -n "$tab" ] || fail "bash has no completion for tetractl"
+echo "bash completion: ok"
 
 step "tetractl status over the real system bus"
 wait_for 10 "io.tetragond1 on the bus" busctl status io.tetragond1 >/dev/null 2>&1 || fail "no io.tetragond1"
 tetractl status || fail "tetractl status exited $?"
+# systemctl status tells the same state as tetractl status (STATUS=).
+state=$(tetractl -o json status | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p')
+status_text=$(systemctl show -P StatusText tetragond)
+case "$state:$status_text" in
+running:"Running; policies: "*" loaded, 0 failed, "*" disabled.") ;;
+degraded:"Degraded; policies: "*" loaded, "*" failed, "*" disabled.") ;;
+*) fail "systemctl status says '$status_text' while tetractl status says $state" ;;
+esac
+echo "STATUS= agrees with tetractl status ($status_text): ok"
 
 step "a policy, tetractl reload"
 trigger=/tmp/tetragond-nspawn-$$-sync
@@ -81,9 +104,10 @@ journalctl -u tetragond -o cat TETRAGON_BINARY="$tag" | head -2
 # With systemd as PID 1 processes have a unit: this script runs in tetragond-nspawn-run.service.
 unit=$(tetractl getevents -o json --binary "$tag" --event-type process_exec | head -1 |
         sed -n 's/.*"systemd_unit":"\([^"]*\)".*/\1/p')
-[ -n "$(tetractl getevents --binary "$tag" --unit tetragond-nspawn-run.service)" ] ||
+# "--unit NAME" means NAME.service, as in journalctl -u.
+[ -n "$(tetractl getevents --binary "$tag" --unit tetragond-nspawn-run)" ] ||
         fail "tetractl getevents --unit finds nothing (the event's unit: '$unit')"
-echo "tetractl getevents --unit tetragond-nspawn-run.service: ok"
+echo "tetractl getevents --unit tetragond-nspawn-run: ok"
 rm -f "$tag"
 
 step "systemctl reload"

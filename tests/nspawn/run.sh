@@ -2,11 +2,12 @@
 # make check-nspawn: tetragond as a real systemd service, with systemd as PID 1.
 #
 # Boots this machine's own / in systemd-nspawn (an overlay: every write is discarded), on
-# this machine's kernel. The product is built for a system (--prefix=/usr --sysconfdir=/etc
-# --localstatedir=/var) and `make install`ed into the container's root, as a package would
-# be; then tests/nspawn/guest-test.sh runs inside once multi-user.target is reached:
-# systemctl enable --now, tetractl over the real system bus, journalctl -u, systemctl
-# reload and stop. Its output and exit code come back through a bound folder.
+# this machine's kernel. Inside, once multi-user.target is reached, a copy of the source tree
+# is built and installed by the README's "Installing it as a service" steps, run exactly as
+# written (default prefix /usr/local), then tests/nspawn/guest-test.sh checks the result:
+# the daemon owns its bus name, polkit knows the actions, journalctl -x shows the catalog,
+# tetractl over the real system bus, journalctl -u, systemctl reload and stop. Its output and
+# exit code come back through a bound folder.
 #
 # Usage: run.sh SRCDIR BUILDDIR. Exit 77 when this machine cannot run it.
 set -eu
@@ -20,17 +21,16 @@ grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
 grep -qw overlay /proc/filesystems || skip "no overlayfs"
 
 work=$builddir/tests/nspawn
-build=$work/build
 machine=$work/machine
 out=$work/out
-mkdir -p "$build" "$out"
+mkdir -p "$out"
 
-# 1. Build for a system, in a build folder of its own (kept: later runs are incremental).
-if [ ! -f "$build/Makefile" ]; then
-        (cd "$build" && "$srcdir/configure" -q --prefix=/usr --sysconfdir=/etc --localstatedir=/var)
-fi
-make -C "$build" -j"$(nproc)" -s bpf/process.skel.h >/dev/null
-make -C "$build" -j"$(nproc)" -s >/dev/null
+# 1. The README's install steps, as a script (the first sh block of that section).
+awk '/^## Installing it as a service/ { section = 1; next }
+     section && /^```sh$/ { block = 1; next }
+     block && /^```$/ { exit }
+     block { print }' "$srcdir/README.md" >"$out/readme-steps.sh"
+grep -q 'make install' "$out/readme-steps.sh" || { echo "no install steps found in README.md"; exit 1; }
 
 # 2. The container's root: / with an overlay on top.
 cleanup() {
@@ -52,8 +52,10 @@ done
 mkdir -p "$root/etc/tmpfiles.d"
 ln -sf /dev/null "$root/etc/tmpfiles.d/tmp.conf"
 
-# 3. make install, into the container's root.
-make -C "$build" -s install DESTDIR="$root" >/dev/null
+# 3. The source tree, as a user would have it: without any build.
+mkdir -p "$root/var/tmp/tetragond-src"
+tar -C "$srcdir" --exclude=./build --exclude='./build-*' --exclude=./.git -cf - . |
+        tar -C "$root/var/tmp/tetragond-src" -xf -
 
 # 4. Run the test once the system is up, then power off.
 rm -f "$out/output" "$out/rc"
@@ -66,13 +68,13 @@ After=multi-user.target
 Type=oneshot
 ExecStart=/usr/bin/systemd-run --no-block --unit=tetragond-nspawn-run \
         -p SuccessAction=poweroff-force -p FailureAction=poweroff-force \
-        /bin/bash -c 'bash $out/guest-test.sh >$out/output 2>&1; echo \$? >$out/rc'
+        /bin/bash -c 'bash $out/guest-test.sh $out /var/tmp/tetragond-src >$out/output 2>&1; echo \$? >$out/rc'
 EOT
 ln -sf ../tetragond-nspawn-test.service \
         "$root/etc/systemd/system/multi-user.target.wants/tetragond-nspawn-test.service"
 
 # BPF needs these: all capabilities, and bpf()/perf_event_open() through nspawn's filter.
-timeout 300 systemd-nspawn -q -D "$root" -b --register=no --keep-unit --machine=tetragond-test \
+timeout 1200 systemd-nspawn -q -D "$root" -b --register=no --keep-unit --machine=tetragond-test \
         --console=pipe --bind="$out" --capability=all --system-call-filter='bpf perf_event_open' \
         </dev/null >"$out/console.log" 2>&1 || true
 

@@ -12,7 +12,8 @@ int bus_open(sd_bus **ret) {
 
         r = sd_bus_open_system(&bus);
         if (r < 0) {
-                fprintf(stderr, "Failed to connect to the system bus: %s\n", strerror(-r));
+                fprintf(stderr, "tetractl: failed to connect to the system bus: %s\n",
+                        strerror(-r));
                 return EXIT_NO_DAEMON;
         }
         /* Let a polkit agent, if the user runs one, ask for a password. */
@@ -26,14 +27,14 @@ int bus_report_error(const sd_bus_error *error, int r) {
                 if (sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN,
                                            SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
                         fprintf(stderr,
-                                "tetragond is not running (nobody owns %s on the system "
+                                "tetractl: tetragond is not running (nobody owns %s on the system "
                                 "bus).\n",
                                 BUS_NAME);
                         return EXIT_NO_DAEMON;
                 }
                 if (sd_bus_error_has_names(error, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_DISCONNECTED,
                                            SD_BUS_ERROR_TIMEOUT)) {
-                        fprintf(stderr, "tetragond did not answer: %s\n",
+                        fprintf(stderr, "tetractl: tetragond did not answer: %s\n",
                                 error->message ?: error->name);
                         return EXIT_NO_DAEMON;
                 }
@@ -44,7 +45,7 @@ int bus_report_error(const sd_bus_error *error, int r) {
                         return EXIT_DENIED;
                 return EXIT_FAILED;
         }
-        fprintf(stderr, "Failed to talk to tetragond: %s\n", strerror(-r));
+        fprintf(stderr, "tetractl: failed to talk to tetragond: %s\n", strerror(-r));
         return EXIT_FAILED;
 }
 
@@ -119,6 +120,19 @@ int bus_get_manager_property(sd_bus *bus, const char *property, char type, json_
         return 0;
 }
 
+int bus_get_manager_property_quiet(sd_bus *bus, const char *property, json_t **ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *s = NULL;
+        int r;
+
+        r = sd_bus_get_property_string(bus, BUS_NAME, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE,
+                                       property, &error, &s);
+        if (r < 0)
+                return r;
+        *ret = json_string(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
 int verb_parse_common(int argc, char *argv[], const char *usage) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -138,7 +152,9 @@ int verb_parse_common(int argc, char *argv[], const char *usage) {
                         else if (streq(optarg, "text"))
                                 arg.output = OUTPUT_TEXT;
                         else {
-                                fprintf(stderr, "Unknown output format for %s: %s (text or json)\n",
+                                fprintf(stderr,
+                                        "tetractl: unknown output format for %s: %s (text or "
+                                        "json)\n",
                                         argv[0], optarg);
                                 return EXIT_USAGE;
                         }
@@ -153,7 +169,7 @@ int verb_parse_common(int argc, char *argv[], const char *usage) {
 
 void print_json(json_t *j) {
         if (!j) {
-                fprintf(stderr, "Out of memory.\n");
+                fprintf(stderr, "tetractl: out of memory.\n");
                 return;
         }
         json_dumpf(j, stdout, JSON_COMPACT);

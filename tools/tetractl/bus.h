@@ -28,6 +28,10 @@ int bus_report_error(const sd_bus_error *error, int r);
 /* Reads a Manager property of type "s", "b", "u" or "t" into a JSON value. */
 int bus_get_manager_property(sd_bus *bus, const char *property, char type, json_t **ret);
 
+/* Reads a Manager property of type "s" into a JSON string; a negative errno, and nothing
+ * printed, on failure. */
+int bus_get_manager_property_quiet(sd_bus *bus, const char *property, json_t **ret);
+
 /* The verbs' common options: -o/--output and -h/--help. Returns -1 to go on (positional
  * arguments from optind), or the exit code to return (EXIT_USAGE, or EXIT_OK after --help). */
 int verb_parse_common(int argc, char *argv[], const char *usage);

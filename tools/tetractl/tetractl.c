@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdbool.h>
 
+#include "bus.h"
 #include "macro.h"
 #include "tetractl.h"
 
@@ -12,37 +14,62 @@ TetractlArgs arg = {
 };
 
 static int verb_version(int argc, char *argv[]) {
-        printf("tetractl %s\n", PACKAGE_VERSION);
+        int r;
+
+        r = verb_parse_common(argc, argv, "version [-o json]");
+        if (r >= 0)
+                return r;
+        if (optind < argc) {
+                fprintf(stderr, "tetractl: version takes no arguments. Usage: tetractl version "
+                                "[-o json]\n");
+                return EXIT_USAGE;
+        }
+        if (arg.output == OUTPUT_JSON)
+                print_json(json_pack("{s:s}", "version", PACKAGE_VERSION));
+        else
+                printf("tetractl %s\n", PACKAGE_VERSION);
         return EXIT_OK;
 }
 
+/* The usage strings are the verbs' own: their --help and their errors print the same. */
 static const Verb verbs[] = {
-        { "version", 1, 1, verb_version, "Show the version" },
-        { "validate", 2, 0, verb_validate, "Check policy files offline", "validate FILE..." },
-        /* Verbs that talk to the daemon parse their own options: max_args 0. */
-        { "status", 1, 0, verb_status, "Show the daemon's state and counters" },
-        { "list", 1, 0, verb_list, "List the policies and their state" },
-        { "show", 2, 0, verb_show, "Show one policy", "show [--source] NAME" },
-        { "reload", 1, 0, verb_reload, "Re-read the policy folder, print a summary" },
+        { "list", 1, 0, verb_list, "List the policies and their state (default)",
+          "list [-o json]" },
+        { "status", 1, 0, verb_status, "Show the daemon's state and counters", "status [-o json]" },
+        { "show", 2, 0, verb_show, "Show one policy", "show [--source] [-o json] NAME" },
+        { "reload", 1, 0, verb_reload, "Re-read the policy folder, print a summary",
+          "reload [-o json]" },
         { "add", 2, 0, verb_add, "Add a policy file to the folder and load it",
-          "add [--replace] FILE" },
+          "add [--name NAME] [--replace] [-o json] FILE" },
         { "remove", 2, 0, verb_remove, "Delete a policy's file and unload it", "remove NAME" },
         { "enable", 2, 0, verb_enable, "Load a disabled policy again", "enable NAME" },
         { "disable", 2, 0, verb_disable, "Unload a policy, keep its file", "disable NAME" },
         { "mode", 3, 0, verb_mode, "Switch a policy's mode", "mode NAME enforce|monitor" },
-        { "probe", 1, 0, verb_probe, "Show what this kernel offers the engine" },
-        { "getevents", 1, 0, verb_getevents, "Print events from the journal",
+        { "probe", 1, 0, verb_probe, "What this kernel offers (asks the daemon)",
+          "probe [-o json]" },
+        { "getevents", 1, 0, verb_getevents, "Print events from the journal or stdin",
           "getevents [OPTIONS...]" },
+        { "validate", 2, 0, verb_validate, "Check policy files offline",
+          "validate [-o json] [--kernel] FILE..." },
+        { "version", 1, 0, verb_version, "Show the version", "version [-o json]" },
 };
 
 static void help(void) {
-        printf("Usage: tetractl [OPTIONS...] COMMAND ...\n\n"
-               "Control and observe tetragond.\n\nCommands:\n");
+        size_t width = 0;
+
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                printf("  %-28s %s\n", verbs[i].usage ?: verbs[i].name, verbs[i].help);
+                width = MAX(width, strlen(verbs[i].usage));
+        printf("Usage: tetractl [OPTIONS...] [COMMAND] ...\n\n"
+               "Control and observe tetragond. Without a command: list.\n\nCommands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                printf("  %-*s  %s\n", (int) width, verbs[i].usage, verbs[i].help);
         printf("\nOptions:\n"
                "  -h --help              Show this help\n"
-               "  -o --output=FORMAT     text (default), json, compact (getevents)\n");
+               "     --version           Show the version\n"
+               "  -o --output=FORMAT     text (default) or json; compact for getevents\n"
+               "     --no-pager          Do not pipe long output into a pager\n"
+               "     --no-legend         Tables without the header and the footer\n"
+               "\nSee tetractl(1); 'tetractl COMMAND --help' for a command's options.\n");
 }
 
 static int parse_output(const char *s) {
@@ -55,12 +82,32 @@ static int parse_output(const char *s) {
         return -EINVAL;
 }
 
+/* "--help" or "-h" among a verb's arguments: the verb prints its help, whatever the count. */
+static bool wants_help(int argc, char *argv[]) {
+        for (int i = 0; i < argc; i++) {
+                if (streq(argv[i], "--"))
+                        return false;
+                if (streq(argv[i], "--help") || streq(argv[i], "-h"))
+                        return true;
+        }
+        return false;
+}
+
 int main(int argc, char *argv[]) {
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_NO_PAGER,
+                ARG_NO_LEGEND,
+        };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
                 { "output", required_argument, NULL, 'o' },
+                { "no-pager", no_argument, NULL, ARG_NO_PAGER },
+                { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
                 {},
         };
+        static char *default_verb[] = { (char *) "list", NULL };
         int c, r;
 
         /* "+": stop at the verb, so verbs parse their own options. */
@@ -69,13 +116,25 @@ int main(int argc, char *argv[]) {
                 case 'h':
                         help();
                         return EXIT_OK;
+                case ARG_VERSION:
+                        printf("tetractl %s\n", PACKAGE_VERSION);
+                        return EXIT_OK;
                 case 'o':
                         r = parse_output(optarg);
                         if (r < 0) {
-                                fprintf(stderr, "Unknown output format: %s\n", optarg);
+                                fprintf(stderr,
+                                        "tetractl: unknown output format '%s': text, json or "
+                                        "compact.\n",
+                                        optarg);
                                 return EXIT_USAGE;
                         }
                         arg.output = r;
+                        break;
+                case ARG_NO_PAGER:
+                        arg.no_pager = true;
+                        break;
+                case ARG_NO_LEGEND:
+                        arg.no_legend = true;
                         break;
                 case '?':
                         return EXIT_USAGE;
@@ -83,9 +142,11 @@ int main(int argc, char *argv[]) {
                         abort();
                 }
 
+        /* As systemctl lists units. */
         if (optind >= argc) {
-                help();
-                return EXIT_USAGE;
+                argc = 1;
+                argv = default_verb;
+                optind = 0;
         }
 
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
@@ -94,9 +155,12 @@ int main(int argc, char *argv[]) {
 
                 if (!streq(v->name, argv[optind]))
                         continue;
-                if (n < v->min_args || (v->max_args > 0 && n > v->max_args)) {
-                        fprintf(stderr, "Wrong number of arguments for '%s'. Usage: tetractl %s\n",
-                                v->name, v->usage ?: v->name);
+                if (!wants_help(n, argv + optind) &&
+                    (n < v->min_args || (v->max_args > 0 && n > v->max_args))) {
+                        fprintf(stderr,
+                                "tetractl: wrong number of arguments for %s. Usage: "
+                                "tetractl %s\n",
+                                v->name, v->usage);
                         return EXIT_USAGE;
                 }
                 /* Verbs see their own name as argv[0]. */
@@ -104,6 +168,6 @@ int main(int argc, char *argv[]) {
                 return v->run(n, argv + (argc - n));
         }
 
-        fprintf(stderr, "Unknown command: %s. See 'tetractl --help'.\n", argv[optind]);
+        fprintf(stderr, "tetractl: unknown command '%s'. See 'tetractl --help'.\n", argv[optind]);
         return EXIT_USAGE;
 }

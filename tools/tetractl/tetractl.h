@@ -3,6 +3,8 @@
 
 /* Shared by tetractl's verb files: options, exit codes, the verb table type. */
 
+#include <stdbool.h>
+
 enum {
         EXIT_OK = 0,
         EXIT_FAILED = 1, /* the command ran and the answer is "no" (invalid, failed) */
@@ -19,6 +21,8 @@ typedef enum OutputFormat {
 
 typedef struct TetractlArgs {
         OutputFormat output;
+        bool no_pager;  /* --no-pager */
+        bool no_legend; /* --no-legend: tables without header and footer */
 } TetractlArgs;
 
 extern TetractlArgs arg;
@@ -28,7 +32,7 @@ typedef struct Verb {
         int min_args, max_args; /* counting the verb itself; max 0: unlimited */
         int (*run)(int argc, char *argv[]);
         const char *help;
-        const char *usage; /* "show NAME"; NULL: the name alone */
+        const char *usage; /* "show [--source] [-o json] NAME", as the verb's --help says */
 } Verb;
 
 /* Verbs implemented in their own files. */

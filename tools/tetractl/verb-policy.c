@@ -12,11 +12,14 @@
 #include "bus-api.h"
 #include "bus.h"
 #include "macro.h"
+#include "pager.h"
 #include "policy-check.h"
+#include "table.h"
 
 static int need_args(int argc, char *argv[], int n, const char *usage) {
         if (argc - optind != n) {
-                fprintf(stderr, "Usage: tetractl %s\n", usage);
+                fprintf(stderr, "tetractl: wrong number of arguments for %s. Usage: tetractl %s\n",
+                        argv[0], usage);
                 return EXIT_USAGE;
         }
         return -1;
@@ -24,9 +27,21 @@ static int need_args(int argc, char *argv[], int n, const char *usage) {
 
 /* list */
 
+static const char *list_cell_color(size_t column, const char *cell) {
+        if (column != 1)
+                return NULL;
+        if (streq(cell, "failed"))
+                return "\x1b[1;31m";
+        if (streq(cell, "disabled"))
+                return "\x1b[2m";
+        return NULL;
+}
+
 int verb_list(int argc, char *argv[]) {
+        static const char *const headers[] = { "NAME", "STATE", "MODE", "INSTALLED", "ERROR" };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(table_freep) Table *table = NULL;
         const char *name, *file, *state, *mode, *error, *path;
         json_t *list = NULL;
         int installed, r;
@@ -47,12 +62,14 @@ int verb_list(int argc, char *argv[]) {
 
         if (arg.output == OUTPUT_JSON)
                 list = json_array();
-        else
-                printf("%-24s %-9s %-8s %-9s %s\n", "NAME", "STATE", "MODE", "INSTALLED", "ERROR");
+        else if (table_new(&table, ELEMENTSOF(headers), headers) < 0)
+                return bus_report_error(NULL, -ENOMEM);
+        if (table)
+                table_set_cell_color(table, list_cell_color);
         r = sd_bus_message_enter_container(reply, 'a', "(ssssbso)");
         while (r >= 0 && (r = sd_bus_message_read(reply, "(ssssbso)", &name, &file, &state, &mode,
                                                   &installed, &error, &path)) > 0) {
-                char line[120];
+                char line[512];
 
                 n++;
                 if (list)
@@ -62,18 +79,25 @@ int verb_list(int argc, char *argv[]) {
                                                 "installed", installed, "error",
                                                 *error ? error : NULL, "object", path));
                 else
-                        printf("%-24s %-9s %-8s %-9s %s\n", name, state, mode,
-                               installed ? "yes" : "no",
-                               *error ? first_line(error, line, sizeof(line)) : "-");
+                        r = table_add_row(
+                                table,
+                                (const char *const[]){
+                                        name, state, mode, installed ? "yes" : "no",
+                                        *error ? first_line(error, line, sizeof(line)) : "-" });
         }
         if (r < 0) {
                 json_decref(list);
                 return bus_report_error(NULL, r);
         }
-        if (list)
+        if (list) {
                 print_json(list);
-        else
-                printf("\n%zu %s.\n", n, n == 1 ? "policy" : "policies");
+                return EXIT_OK;
+        }
+        (void) pager_open(arg.no_pager);
+        table_print(table, !arg.no_legend);
+        if (!arg.no_legend)
+                printf("\n%zu %s listed.\n", n, n == 1 ? "policy" : "policies");
+        pager_close();
         return EXIT_OK;
 }
 
@@ -184,7 +208,7 @@ int verb_show(int argc, char *argv[]) {
                         return EXIT_OK;
                 case 'o':
                         if (!streq(optarg, "json") && !streq(optarg, "text")) {
-                                fprintf(stderr, "Unknown output format: %s\n", optarg);
+                                fprintf(stderr, "tetractl: unknown output format: %s\n", optarg);
                                 return EXIT_USAGE;
                         }
                         arg.output = streq(optarg, "json") ? OUTPUT_JSON : OUTPUT_TEXT;
@@ -397,10 +421,15 @@ static int read_text_file(const char *path, char **ret) {
         _cleanup_free_ char *buf = NULL;
         _cleanup_fclose_ FILE *f = NULL;
         size_t n;
+        struct stat st;
 
         f = fopen(path, "re");
         if (!f)
                 return negative_errno();
+        if (fstat(fileno(f), &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
         buf = malloc(BUS_POLICY_TEXT_MAX + 2);
         if (!buf)
                 return -ENOMEM;
@@ -431,6 +460,65 @@ static int name_from_path(const char *path, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* s with every "from" replaced by "to". */
+static char *replace_all(const char *s, const char *from, const char *to) {
+        size_t n_from = strlen(from), n_to = strlen(to), n = 0;
+        char *out, *p;
+
+        for (const char *q = s; (q = strstr(q, from)); q += n_from)
+                n++;
+        out = malloc(strlen(s) + n * n_to + 1);
+        if (!out)
+                return NULL;
+        for (p = out; *s;) {
+                const char *q = strstr(s, from);
+
+                if (!q) {
+                        strcpy(p, s);
+                        return out;
+                }
+                memcpy(p, s, q - s);
+                p += q - s;
+                memcpy(p, to, n_to);
+                p += n_to;
+                s = q + n_from;
+        }
+        *p = '\0';
+        return out;
+}
+
+/* The daemon checks the text as the file it would write, DIR/NAME.yaml, which does not exist
+ * when it refuses: its positions belong to the file the user gave. */
+static char *message_for_source(sd_bus *bus, const char *message, const char *name,
+                                const char *source) {
+        _cleanup_free_ char *target = NULL;
+        json_t *dir = NULL;
+        char *s = NULL;
+
+        if (bus_get_manager_property_quiet(bus, "PolicyDirectory", &dir) >= 0 &&
+            asprintf(&target, "%s/%s.yaml:", json_string_value(dir), name) >= 0) {
+                _cleanup_free_ char *to = NULL;
+
+                if (asprintf(&to, "%s:", source) >= 0)
+                        s = replace_all(message, target, to);
+        }
+        json_decref(dir);
+        return s ?: strdup(message);
+}
+
+/* What to do next, after the daemon's sentence. */
+static void print_add_hint(const char *message, const char *name, bool replace) {
+        if (strstr(message, "exists already") && !replace)
+                fprintf(stderr,
+                        "tetractl: hint: 'tetractl add --replace' replaces policy %s, "
+                        "'--name NAME' adds the file under another name.\n",
+                        name);
+        else if (strstr(message, "is already used by"))
+                fprintf(stderr, "tetractl: hint: a policy's metadata.name must be unique on "
+                                "this host: change metadata.name in the file, or replace the "
+                                "policy that uses it with 'tetractl add --replace --name'.\n");
+}
+
 int verb_add(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -442,8 +530,9 @@ int verb_add(int argc, char *argv[]) {
         static const char usage[] = "add [--name NAME] [--replace] [-o json] FILE";
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error bus_error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *text = NULL, *derived = NULL;
-        const char *name = NULL, *path, *state, *error;
+        const char *name = NULL, *path, *state, *error, *verb;
         bool replace = false;
         int r, c;
 
@@ -454,7 +543,7 @@ int verb_add(int argc, char *argv[]) {
                         return EXIT_OK;
                 case 'o':
                         if (!streq(optarg, "json") && !streq(optarg, "text")) {
-                                fprintf(stderr, "Unknown output format: %s\n", optarg);
+                                fprintf(stderr, "tetractl: unknown output format: %s\n", optarg);
                                 return EXIT_USAGE;
                         }
                         arg.output = streq(optarg, "json") ? OUTPUT_JSON : OUTPUT_TEXT;
@@ -479,13 +568,22 @@ int verb_add(int argc, char *argv[]) {
                 name = derived;
         }
         if (!policy_check_name(name)) {
-                fprintf(stderr, "Invalid policy name \"%s\": " POLICY_NAME_RULE " (see --name).\n",
+                fprintf(stderr,
+                        "tetractl: invalid policy name \"%s\": " POLICY_NAME_RULE " (see --name).\n",
                         name);
                 return EXIT_USAGE;
         }
         r = read_text_file(argv[optind], &text);
+        if (r == -EISDIR) {
+                fprintf(stderr,
+                        "tetractl: %s is a folder; add takes one policy file. To load a folder's "
+                        "policies, copy them into the policy folder and run 'tetractl "
+                        "reload'.\n",
+                        argv[optind]);
+                return EXIT_USAGE;
+        }
         if (r < 0) {
-                fprintf(stderr, "Failed to read %s: %s\n", argv[optind],
+                fprintf(stderr, "tetractl: failed to read %s: %s\n", argv[optind],
                         r == -EFBIG     ? "larger than the daemon accepts"
                         : r == -EBADMSG ? "it contains a NUL byte"
                                         : strerror(-r));
@@ -495,20 +593,46 @@ int verb_add(int argc, char *argv[]) {
         r = bus_open(&bus);
         if (r != 0)
                 return r;
-        r = bus_call_manager(bus, "AddPolicy", &reply, "ssb", name, text, replace);
-        if (r != 0)
-                return r;
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "AddPolicy",
+                               &bus_error, &reply, "ssb", name, text, replace);
+        if (r < 0) {
+                _cleanup_free_ char *message = NULL;
+
+                if (!sd_bus_error_is_set(&bus_error) || !bus_error.message ||
+                    sd_bus_error_has_names(&bus_error, SD_BUS_ERROR_SERVICE_UNKNOWN,
+                                           SD_BUS_ERROR_NAME_HAS_NO_OWNER, SD_BUS_ERROR_NO_REPLY,
+                                           SD_BUS_ERROR_ACCESS_DENIED,
+                                           SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
+                        return bus_report_error(&bus_error, r);
+                message = message_for_source(bus, bus_error.message, name, argv[optind]);
+                fprintf(stderr, "%s\n", message ?: bus_error.message);
+                print_add_hint(bus_error.message, name, replace);
+                return EXIT_FAILED;
+        }
         r = sd_bus_message_read(reply, "oss", &path, &state, &error);
         if (r < 0)
                 return bus_report_error(NULL, r);
 
+        verb = replace ? "replaced" : "added";
         if (arg.output == OUTPUT_JSON)
-                print_json(json_pack("{s:s, s:s, s:s*, s:s}", "name", name, "state", state, "error",
-                                     *error ? error : NULL, "object", path));
-        else if (*error)
-                printf("Policy %s added, %s: %s\n", name, state, error);
-        else
-                printf("Policy %s added, %s.\n", name, state);
+                print_json(json_pack("{s:s, s:s, s:s*, s:s, s:b}", "name", name, "state", state,
+                                     "error", *error ? error : NULL, "object", path, "replaced",
+                                     replace));
+        else if (*error) {
+                printf("Policy %s %s, %s: %s\n", name, verb, state, error);
+                if (streq(state, "failed"))
+                        printf("Its file stays in the policy folder and the daemon reports "
+                               "itself degraded: fix the file and run 'tetractl reload', or "
+                               "'tetractl remove %s'.\n",
+                               name);
+                /* As root, EPERM from bpf() is the kernel refusing the program, not a
+                 * permission the caller lacks. */
+                if (geteuid() == 0 && strstr(error, "Operation not permitted"))
+                        printf("(\"Operation not permitted\" here is the kernel refusing a BPF "
+                               "program or attachment: 'tetractl probe' shows which mechanisms "
+                               "this kernel offers.)\n");
+        } else
+                printf("Policy %s %s, %s.\n", name, verb, state);
         return streq(state, "failed") ? EXIT_FAILED : EXIT_OK;
 }
 
@@ -554,7 +678,8 @@ int verb_mode(int argc, char *argv[]) {
         if (r >= 0)
                 return r;
         if (!streq(argv[optind + 1], "enforce") && !streq(argv[optind + 1], "monitor")) {
-                fprintf(stderr, "Unknown mode %s: enforce or monitor.\n", argv[optind + 1]);
+                fprintf(stderr, "tetractl: unknown mode %s: enforce or monitor.\n",
+                        argv[optind + 1]);
                 return EXIT_USAGE;
         }
         r = bus_open(&bus);

@@ -8,6 +8,8 @@
 #include "bus-api.h"
 #include "bus.h"
 #include "macro.h"
+#include "pager.h"
+#include "table.h"
 
 static const struct {
         const char *property;
@@ -42,7 +44,7 @@ int verb_status(int argc, char *argv[]) {
         if (r >= 0)
                 return r;
         if (optind < argc) {
-                fprintf(stderr, "tetractl status takes no arguments.\n");
+                fprintf(stderr, "tetractl: status takes no arguments.\n");
                 return EXIT_USAGE;
         }
         r = bus_open(&bus);
@@ -95,8 +97,10 @@ int verb_status(int argc, char *argv[]) {
 }
 
 int verb_probe(int argc, char *argv[]) {
+        static const char *const headers[] = { "FEATURE", "AVAILABLE", "DETAIL" };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(table_freep) Table *table = NULL;
         const char *name, *detail;
         json_t *features = NULL;
         int available, r;
@@ -105,7 +109,7 @@ int verb_probe(int argc, char *argv[]) {
         if (r >= 0)
                 return r;
         if (optind < argc) {
-                fprintf(stderr, "tetractl probe takes no arguments.\n");
+                fprintf(stderr, "tetractl: probe takes no arguments.\n");
                 return EXIT_USAGE;
         }
         r = bus_open(&bus);
@@ -117,8 +121,8 @@ int verb_probe(int argc, char *argv[]) {
 
         if (arg.output == OUTPUT_JSON)
                 features = json_array();
-        else
-                printf("%-16s %-9s %s\n", "FEATURE", "AVAILABLE", "DETAIL");
+        else if (table_new(&table, ELEMENTSOF(headers), headers) < 0)
+                return bus_report_error(NULL, -ENOMEM);
         r = sd_bus_message_enter_container(reply, 'a', "(sbs)");
         while (r >= 0 &&
                (r = sd_bus_message_read(reply, "(sbs)", &name, &available, &detail)) > 0) {
@@ -127,13 +131,19 @@ int verb_probe(int argc, char *argv[]) {
                                               json_pack("{s:s, s:b, s:s}", "feature", name,
                                                         "available", available, "detail", detail));
                 else
-                        printf("%-16s %-9s %s\n", name, available ? "yes" : "no", detail);
+                        r = table_add_row(table, (const char *const[]){
+                                                         name, available ? "yes" : "no", detail });
         }
         if (r < 0) {
                 json_decref(features);
                 return bus_report_error(NULL, r);
         }
-        if (features)
+        if (features) {
                 print_json(features);
+                return EXIT_OK;
+        }
+        (void) pager_open(arg.no_pager);
+        table_print(table, !arg.no_legend);
+        pager_close();
         return EXIT_OK;
 }

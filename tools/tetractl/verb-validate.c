@@ -155,51 +155,54 @@ static bool all_plans_loadable(const FileResult *res) {
         return true;
 }
 
+/* -o json: one line, {"valid": B, "files": [{"file", "valid", "errors", "warnings",
+ * "diagnostics": [...], "kernel": [plans] or null without --kernel}]}: a verdict per file
+ * even when it is valid, every key always there. */
 static int print_json(const FileResult *results, size_t n, bool with_kernel) {
-        json_t *array = json_array();
+        json_t *top, *files = json_array();
+        bool all_valid = true;
         int r = 0;
 
-        if (!array)
+        if (!files)
                 return -ENOMEM;
-        for (size_t i = 0; i < n && r == 0; i++)
-                for (size_t j = 0; j < results[i].diags.n_items; j++) {
-                        const Diagnostic *d = &results[i].diags.items[j];
+        for (size_t i = 0; i < n && r == 0; i++) {
+                const FileResult *res = &results[i];
+                bool valid = !diagnostic_list_has_errors(&res->diags) && all_plans_loadable(res);
+                json_t *diags = json_array(), *kernel = NULL, *f;
+
+                all_valid = all_valid && valid;
+                if (with_kernel)
+                        kernel = res->kernel ? json_incref(res->kernel) : json_array();
+                f = json_pack("{s:s, s:b, s:I, s:I, s:o, s:o?}", "file", res->path, "valid", valid,
+                              "errors", (json_int_t) res->diags.n_errors, "warnings",
+                              (json_int_t) res->diags.n_warnings, "diagnostics", diags, "kernel",
+                              kernel);
+                if (!f || json_array_append_new(files, f) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                for (size_t j = 0; j < res->diags.n_items; j++) {
+                        const Diagnostic *d = &res->diags.items[j];
                         json_t *o;
 
-                        o = json_pack("{s:s, s:I, s:I, s:s, s:s}", "file", d->file, "line",
+                        o = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s?}", "file", d->file, "line",
                                       (json_int_t) d->line, "column", (json_int_t) d->column,
                                       "severity", diagnostic_level_to_string(d->level), "message",
-                                      d->message);
-                        if (!o ||
-                            (d->hint && json_object_set_new(o, "hint", json_string(d->hint)) < 0) ||
-                            json_array_append_new(array, o) < 0) {
+                                      d->message, "hint", d->hint);
+                        if (!o || json_array_append_new(diags, o) < 0) {
                                 r = -ENOMEM;
                                 break;
                         }
                 }
-        /* With --kernel: {"diagnostics": [...], "kernel": [{"file", "plans"}...]}. */
-        if (r == 0 && with_kernel) {
-                json_t *kernel = json_array(),
-                       *top = json_pack("{s:o, s:o}", "diagnostics", array, "kernel", kernel);
-
-                if (!top) {
-                        json_decref(kernel);
-                        json_decref(array);
-                        return -ENOMEM;
-                }
-                array = top;
-                for (size_t i = 0; i < n && r == 0; i++)
-                        if (json_array_append_new(kernel,
-                                                  json_pack("{s:s, s:O}", "file", results[i].path,
-                                                            "plans",
-                                                            results[i].kernel ?: json_array())) < 0)
-                                r = -ENOMEM;
         }
-        if (r == 0 && json_dumpf(array, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+        top = json_pack("{s:b, s:o}", "valid", all_valid, "files", files);
+        if (!top)
+                return -ENOMEM;
+        if (r == 0 && json_dumpf(top, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0)
                 r = -EIO;
         if (r == 0)
                 fputc('\n', stdout);
-        json_decref(array);
+        json_decref(top);
         return r;
 }
 
@@ -244,7 +247,8 @@ int verb_validate(int argc, char *argv[]) {
                                 output = OUTPUT_TEXT;
                         else {
                                 fprintf(stderr,
-                                        "Unknown output format for validate: %s (text or json)\n",
+                                        "tetractl: unknown output format for validate: %s (text or "
+                                        "json)\n",
                                         optarg);
                                 return EXIT_USAGE;
                         }
@@ -255,22 +259,22 @@ int verb_validate(int argc, char *argv[]) {
                         abort();
                 }
         if (optind >= argc) {
-                fprintf(stderr, "validate needs at least one FILE. Usage: tetractl validate [-o "
-                                "json] FILE...\n");
+                fprintf(stderr, "tetractl: wrong number of arguments for validate. Usage: tetractl "
+                                "validate [-o json] [--kernel] FILE...\n");
                 return EXIT_USAGE;
         }
 
         if (with_kernel) {
                 /* Unprivileged, every probe fails and every policy would look refused. */
                 if (geteuid() != 0) {
-                        fprintf(stderr, "validate --kernel needs root: it loads test programs "
-                                        "to learn what this kernel offers. Run it as root, or "
-                                        "without --kernel to check the files only.\n");
+                        fprintf(stderr, "tetractl: validate --kernel needs root: it loads test "
+                                        "programs to learn what this kernel offers. Run it as "
+                                        "root, or without --kernel to check the files only.\n");
                         return EXIT_FAILED;
                 }
                 r = kernel_facts_new(&facts);
                 if (r < 0) {
-                        fprintf(stderr, "Failed to probe the kernel: %s\n", strerror(-r));
+                        fprintf(stderr, "tetractl: failed to probe the kernel: %s\n", strerror(-r));
                         return EXIT_FAILED;
                 }
                 kernel_facts_capabilities(facts, 0, &caps);
@@ -279,7 +283,7 @@ int verb_validate(int argc, char *argv[]) {
         n = (size_t) (argc - optind);
         results = calloc(n, sizeof(FileResult));
         if (!results) {
-                fprintf(stderr, "Out of memory.\n");
+                fprintf(stderr, "tetractl: out of memory.\n");
                 return EXIT_FAILED;
         }
         for (size_t i = 0; i < n && r >= 0; i++) {
@@ -289,7 +293,7 @@ int verb_validate(int argc, char *argv[]) {
         if (r >= 0)
                 r = check_across_files(results, n);
         if (r < 0) {
-                fprintf(stderr, "Failed to validate: %s\n", strerror(-r));
+                fprintf(stderr, "tetractl: failed to validate: %s\n", strerror(-r));
                 file_results_free(results, n);
                 return EXIT_FAILED;
         }
@@ -308,7 +312,7 @@ int verb_validate(int argc, char *argv[]) {
                         print_kernel_plans(&results[i]);
         }
         if (output == OUTPUT_JSON && print_json(results, n, with_kernel) < 0) {
-                fprintf(stderr, "Failed to write JSON.\n");
+                fprintf(stderr, "tetractl: failed to write JSON.\n");
                 all_valid = false;
         }
         fflush(stdout);
