@@ -15,6 +15,7 @@ lib_libtetragon_shared_a_SOURCES = \
 	lib/policy-plan.c lib/policy-plan.h \
 	lib/kernel-features.c lib/kernel-features.h \
 	lib/tracepoint-format.c lib/tracepoint-format.h \
-	lib/file-util.c lib/file-util.h
+	lib/file-util.c lib/file-util.h \
+	lib/bpf-fdinfo.c lib/bpf-fdinfo.h
 
 lib_libtetragon_shared_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(LIBBPF_CFLAGS)
