@@ -4,6 +4,7 @@
 #include "bus-api.h"
 #include "kernel-features.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy-dir.h"
 #include "tetragond-bus.h"
 
@@ -658,6 +659,19 @@ static int method_get_kernel_features(sd_bus_message *m, void *userdata, sd_bus_
         return r;
 }
 
+/* The same text as --metrics-server and the tetragond-metrics service serve: it says no
+ * more than the properties, so it is open to anyone. */
+static int method_get_metrics(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *text = NULL;
+        TetragondBus *b = userdata;
+        int r;
+
+        r = metrics_format(b->manager, b->registry, &text);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to gather the metrics: %m");
+        return sd_bus_reply_method_return(m, "s", text);
+}
+
 /* Manager properties. */
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface,
@@ -788,6 +802,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("Validate", SD_BUS_ARGS("s", file_name, "s", yaml),
                                 SD_BUS_RESULT("b", valid, "as", diagnostics), method_validate,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetMetrics", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", text),
+                                method_get_metrics, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetKernelFeatures", SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a(sbs)", features), method_get_kernel_features,
                                 SD_BUS_VTABLE_UNPRIVILEGED),

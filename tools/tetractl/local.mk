@@ -6,7 +6,8 @@ tetractl_SOURCES = \
 	tools/tetractl/bus.c tools/tetractl/bus.h \
 	tools/tetractl/verb-status.c \
 	tools/tetractl/verb-policy.c \
-	tools/tetractl/verb-getevents.c
+	tools/tetractl/verb-getevents.c \
+	tools/tetractl/verb-metrics.c
 tetractl_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
 tetractl_LDADD = lib/libtetragon-shared.a $(LIBSYSTEMD_LIBS) $(JANSSON_LIBS) $(YAML_LIBS) \
 	$(LIBBPF_LIBS) $(LIBELF_LIBS) -lz
