@@ -23,6 +23,8 @@ packages=(
         libbpf-dev libelf-dev zlib1g-dev libsystemd-dev libyaml-dev libjansson-dev libcmocka-dev
         libclang-rt-14-dev systemd systemd-container dbus policykit-1 util-linux jq valgrind
         systemtap-sdt-dev
+        libmicrohttpd-dev curl iproute2 systemd-journal-remote
+        debhelper devscripts lintian fakeroot dpkg-dev
 )
 missing=()
 for p in "${packages[@]}"; do
