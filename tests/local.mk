@@ -216,7 +216,9 @@ tests_test_tracepoint_format_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS)
 
 # Metrics (issue 15): --metrics-server off by default and on, scraped during an exec storm and
 # a policy firing against tetractl status/show; tetractl metrics; tetragond-metrics as nobody.
-METRICS_INTEGRATION_TESTS = tests/integration/test-metrics.sh
+# The fleet: a policy event through systemd-journal-upload to systemd-journal-remote.
+METRICS_INTEGRATION_TESTS = tests/integration/test-metrics.sh \
+	tests/integration/test-journal-upload.sh
 TESTS += $(METRICS_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(METRICS_INTEGRATION_TESTS)
 $(METRICS_INTEGRATION_TESTS:.sh=.log): tetragond tetractl tetragond-metrics
