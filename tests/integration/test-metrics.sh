@@ -16,6 +16,7 @@ bus_start
 
 T=$top_builddir/tetractl
 ok() { echo "ok: $*"; }
+is() { [ "$2" = "$3" ] || fail "$1: expected '$3', got '$2'"; ok "$1 = $3"; }
 # A port nobody listens on now (the kernel's choice).
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # metric TEXT SERIES: the value of one series ("name" or "name{labels}").
@@ -117,7 +118,6 @@ execs=$(metric "$scrape" 'tetragon_events_total{type="PROCESS_EXEC"}')
 [ "$execs" -ge 203 ] || fail "PROCESS_EXEC events: $execs, the storm alone made 203"
 ok "PROCESS_EXEC counts the storm ($execs)"
 
-is() { [ "$2" = "$3" ] || fail "$1: expected '$3', got '$2'"; ok "$1 = $3"; }
 show=$("$T" -o json show kill-sync)
 is "tetragon_policy_events_total{policy=\"kill-sync\"}" \
         "$(metric "$scrape" 'tetragon_policy_events_total{policy="kill-sync"}')" \
@@ -135,6 +135,12 @@ is 'tetragon_tracingpolicy_loaded{state="enabled"}' \
 memory=$(metric "$scrape" 'tetragon_tracingpolicy_kernel_memory_bytes{policy="kill-sync"}')
 [ -n "$memory" ] && [ "$memory" -gt 0 ] || fail "kernel memory of kill-sync: '$memory'"
 ok "tetragon_tracingpolicy_kernel_memory_bytes{policy=\"kill-sync\"} = $memory"
+is "tetractl show: kernel_memory" "$("$T" -o json show kill-sync | jq .kernel_memory)" "$memory"
+is "tetractl status: policy_kernel_memory" \
+        "$(jq '.policy_kernel_memory["kill-sync"]' <<<"$after")" "$memory"
+has_line() { grep -Fx -- "$2" <<<"$1" >/dev/null || fail "no line '$2' in: $1"; ok "line: $2"; }
+has_line "$("$T" status)" "  Kernel memory: kill-sync $memory bytes"
+has_line "$("$T" show kill-sync)" "    Memory: $memory bytes of kernel memory"
 size=$(metric "$scrape" tetragon_process_cache_size)
 [ "$size" -gt 0 ] || fail "tetragon_process_cache_size: '$size'"
 ok "tetragon_process_cache_size = $size"
