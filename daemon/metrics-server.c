@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -154,7 +155,7 @@ int metrics_server_new(MetricsServer **ret, sd_event *event, int listen_fd, Metr
                        void *userdata) {
         _cleanup_(metrics_server_freep) MetricsServer *s = NULL;
         const union MHD_DaemonInfo *info;
-        int r;
+        int flags, r;
 
         s = calloc(1, sizeof(*s));
         if (!s) {
@@ -163,6 +164,11 @@ int metrics_server_new(MetricsServer **ret, sd_event *event, int listen_fd, Metr
         }
         s->listen_fd = listen_fd;
         s->get_text = get_text;
+        /* A socket from systemd is blocking unless NonBlocking=yes: an accept() after a
+         * client went away must not stall the loop. */
+        flags = fcntl(listen_fd, F_GETFL);
+        if (flags < 0 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0)
+                return -errno;
         s->userdata = userdata;
 
         /* MHD_USE_EPOLL without a thread: it runs only when we call MHD_run(). */

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "bus-api.h"
 #include "log.h"
@@ -31,6 +32,13 @@ static int get_metrics(void *userdata, char **ret_text) {
                 return log_warning_errno(r, "Failed to connect to the system bus: %m");
         r = sd_bus_call_method(bus, BUS_NAME, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "GetMetrics",
                                &error, &reply, NULL);
+        /* dbus-daemon drops a caller whose uid it cannot resolve, as a DynamicUser= is
+         * without nss-systemd. */
+        if (r == -ENOTCONN)
+                return log_warning_errno(r,
+                                         "The system bus refused this user (uid %u): is "
+                                         "libnss-systemd installed and in /etc/nsswitch.conf?",
+                                         (unsigned) getuid());
         if (r < 0)
                 return log_warning_errno(r, "Failed to ask tetragond for its metrics: %s",
                                          error.message ?: strerror(-r));
