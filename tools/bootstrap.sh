@@ -59,5 +59,7 @@ check)
         make check-nspawn
         # The whole system on Debian's distro kernel with systemd as PID 1 (qemu).
         make check-vm
+        # The Debian package in the guest: install, upgrade, remove, purge.
+        make check-vm-package
         ;;
 esac
