@@ -2,8 +2,8 @@
 /*
  * tetragond-metrics: serves GET /metrics on the socket systemd hands it
  * (tetragond-metrics.socket), with the text it asks tetragond for over D-Bus
- * (GetMetrics, open to any caller). It runs as an unprivileged dynamic user, reads
- * nothing but that text and can change nothing: the daemon itself never listens on
+ * (GetMetrics, open to any caller). It runs as the unprivileged user tetragond-metrics,
+ * reads nothing but that text and can change nothing: the daemon itself never listens on
  * the network unless --metrics-server says so.
  *
  * --listen=HOST:PORT instead of a socket from systemd: for tests and foreground use.
@@ -32,12 +32,12 @@ static int get_metrics(void *userdata, char **ret_text) {
                 return log_warning_errno(r, "Failed to connect to the system bus: %m");
         r = sd_bus_call_method(bus, BUS_NAME, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "GetMetrics",
                                &error, &reply, NULL);
-        /* dbus-daemon drops a caller whose uid it cannot resolve, as a DynamicUser= is
-         * without nss-systemd. */
+        /* dbus-daemon drops a caller whose uid it cannot resolve: a DynamicUser= without a
+         * static user of its name. */
         if (r == -ENOTCONN)
                 return log_warning_errno(r,
-                                         "The system bus refused this user (uid %u): is "
-                                         "libnss-systemd installed and in /etc/nsswitch.conf?",
+                                         "The system bus refused this user (uid %u): is it "
+                                         "resolvable (systemd-sysusers tetragond.conf)?",
                                          (unsigned) getuid());
         if (r < 0)
                 return log_warning_errno(r, "Failed to ask tetragond for its metrics: %s",

@@ -5,6 +5,10 @@ dist_systemdsystemunit_DATA = systemd/tetragond-metrics.socket
 CLEANFILES += systemd/tetragond.service systemd/tetragond-metrics.service
 EXTRA_DIST += systemd/tetragond.service.in systemd/tetragond-metrics.service.in
 
+# The metrics service's user, created by systemd-sysusers (packages call it after install).
+sysusersdir = $(prefix)/lib/sysusers.d
+dist_sysusers_DATA = systemd/sysusers.d/tetragond.conf
+
 systemd/tetragond-metrics.service: systemd/tetragond-metrics.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) systemd && \
 	sed -e 's|@pkglibexecdir[@]|$(pkglibexecdir)|g' $< > $@

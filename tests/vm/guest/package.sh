@@ -4,8 +4,8 @@
 # The Debian package on a guest where nothing of tetragond is installed (make
 # check-vm-package stages no product, and two builds of the package: "old" and a rebuild
 # with a higher version, "new"). Install enables and starts the service and the seed demo
-# works; the metrics socket stays off until enabled, then serves as an unprivileged dynamic
-# user; an upgrade restarts the daemon once and the demo still works; remove stops it and
+# works; the metrics socket stays off until enabled, then serves as the unprivileged
+# tetragond-metrics; an upgrade restarts the daemon once and the demo still works; remove stops it and
 # keeps /etc/tetragon; purge deletes it.
 # vmtest-timeout: 420
 . "$VMTEST_SUITE/guest-lib.sh"
@@ -58,8 +58,8 @@ grep -qx "tetragon_tracingpolicy_loaded{state=\"enabled\"} 1" <<<"$text" ||
         fail "the scrape has no loaded policy: $(grep tracingpolicy <<<"$text")"
 grep -q "^tetragond_policy_actions_total{policy=\"$policy\"} [1-9]" <<<"$text" ||
         fail "the scrape does not count the demo's kill: $(grep actions_total <<<"$text")"
-user=$(ps -o user= -p "$(systemctl show -P MainPID tetragond-metrics.service)")
-[ -n "$user" ] && [ "$user" != root ] || fail "tetragond-metrics runs as '$user'"
+user=$(stat -c %U "/proc/$(systemctl show -P MainPID tetragond-metrics.service)")
+[ "$user" = tetragond-metrics ] || fail "tetragond-metrics.service runs as '$user'"
 echo "ok: the socket-activated scrape works, served by the unprivileged user $user"
 
 # Upgrade: the daemon is restarted once, after the files were replaced.
@@ -81,6 +81,7 @@ bounded 120 dpkg -r tetragond || fail "dpkg -r failed"
 [ -f /etc/tetragon/policies.d/$policy.yaml ] || fail "remove deleted /etc/tetragon"
 [ "$(systemctl is-active tetragond-metrics.socket)" != active ] ||
         fail "tetragond-metrics.socket still listens after remove"
+! pgrep -x tetragond >/dev/null || fail "a tetragond process is left after remove"
 echo "ok: remove stopped $unit and the metrics socket, and kept /etc/tetragon"
 rm -f "$target"
 sh -c "echo hello > $target" || fail "a write to $target failed with nothing installed"
