@@ -49,6 +49,10 @@ static int get_metrics(void *userdata, char **ret_text) {
         return *ret_text ? 0 : -ENOMEM;
 }
 
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
 int main(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -108,9 +112,9 @@ int main(int argc, char *argv[]) {
                 r = sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ? -errno : 0;
         }
         if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
+                r = sd_event_add_signal(event, NULL, SIGTERM, on_exit_signal, NULL);
         if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
+                r = sd_event_add_signal(event, NULL, SIGINT, on_exit_signal, NULL);
         if (r < 0) {
                 log_error_errno(r, "Failed to set up the metrics server: %m");
                 return EXIT_FAILURE;

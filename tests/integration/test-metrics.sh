@@ -162,7 +162,7 @@ helper_port=$(free_port)
 as_nobody "$top_builddir/tetragond-metrics" --listen "127.0.0.1:$helper_port" \
         >"$TESTENV_DIR/helper.out" 2>&1 &
 helper=$!
-trap 'kill $helper 2>/dev/null; bus_cleanup' EXIT
+trap 'kill $helper 2>/dev/null || true; bus_cleanup' EXIT
 wait_for 10 "tetragond-metrics to listen" curl -sf -o /dev/null "http://127.0.0.1:$helper_port/metrics" ||
         fail "tetragond-metrics does not answer: $(cat "$TESTENV_DIR/helper.out")"
 helper_scrape=$(curl -sS --fail "http://127.0.0.1:$helper_port/metrics")
@@ -185,3 +185,9 @@ is "tetragond-metrics without the daemon: status" "$code" 503
 grep -q '^Failed to gather the metrics: ' "$TESTENV_DIR/body" || fail "503 body: $(cat "$TESTENV_DIR/body")"
 kill -0 "$helper" || fail "tetragond-metrics died"
 ok "tetragond-metrics answers 503 without the daemon and keeps running"
+
+# It ends on SIGTERM, as systemd stops it.
+kill "$helper"
+helper_gone() { [ ! -e "/proc/$helper" ] || grep -q '^State:.*Z' "/proc/$helper/status"; }
+wait_for 10 "tetragond-metrics to exit" helper_gone || fail "tetragond-metrics ignores SIGTERM"
+ok "tetragond-metrics exits on SIGTERM"
