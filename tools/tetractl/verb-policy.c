@@ -306,6 +306,7 @@ int verb_show(int argc, char *argv[]) {
                 }
                 putchar('\n');
         }
+        printf("    Memory: %" PRIu64 " bytes of kernel memory\n", memory);
         for (size_t i = 0; i < json_array_size(hooks); i++) {
                 json_t *h = json_array_get(hooks, i), *selectors = json_object_get(h, "selectors");
 
@@ -319,7 +320,6 @@ int verb_show(int argc, char *argv[]) {
         }
         printf("  Counters: ");
         print_counters(counters);
-        printf("    Memory: %" PRIu64 " bytes of kernel memory\n", memory);
         if (show_source)
                 printf("\n%s", source);
         json_decref(j);
