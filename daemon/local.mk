@@ -22,9 +22,10 @@ daemon_libtetragond_core_a_SOURCES = \
 	daemon/engine-install.c daemon/engine-maps.c daemon/engine-attach.c \
 	daemon/enrich-policy.c \
 	daemon/tetragond-bus.c daemon/tetragond-bus.h lib/bus-api.h \
+	daemon/metrics.c daemon/metrics.h daemon/metrics-server.c daemon/metrics-server.h \
 	daemon/manager.c daemon/manager.h
 daemon_libtetragond_core_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(LIBSYSTEMD_CFLAGS) \
-	$(JANSSON_CFLAGS) $(YAML_CFLAGS)
+	$(JANSSON_CFLAGS) $(YAML_CFLAGS) $(MICROHTTPD_CFLAGS)
 # The skeletons are generated before anything includes them.
 daemon/libtetragond_core_a-process-monitor.$(OBJEXT): bpf/process.skel.h
 daemon/libtetragond_core_a-policy-engine.$(OBJEXT): bpf/generic.skel.h
@@ -33,7 +34,8 @@ daemon/libtetragond_core_a-engine-maps.$(OBJEXT): bpf/generic.skel.h
 daemon/libtetragond_core_a-engine-attach.$(OBJEXT): bpf/generic.skel.h
 
 TETRAGOND_LIBS = daemon/libtetragond-core.a lib/libtetragon-shared.a \
-	$(LIBBPF_LIBS) $(LIBELF_LIBS) $(LIBSYSTEMD_LIBS) $(JANSSON_LIBS) $(YAML_LIBS) -lz
+	$(LIBBPF_LIBS) $(LIBELF_LIBS) $(LIBSYSTEMD_LIBS) $(JANSSON_LIBS) $(YAML_LIBS) \
+	$(MICROHTTPD_LIBS) -lz
 
 tetragond_SOURCES = daemon/tetragond.c
 tetragond_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(JANSSON_CFLAGS)
@@ -42,3 +44,11 @@ tetragond_LDADD = $(TETRAGOND_LIBS)
 # The daemon's manual pages: tetragond(8) and the policy format, tetragon-policy(5).
 dist_man8_MANS = doc/tetragond.8
 dist_man5_MANS = doc/tetragon-policy.5
+
+# The socket-activated metrics service (systemd/tetragond-metrics.socket): serves what it
+# asks the daemon for over D-Bus, as an unprivileged dynamic user.
+pkglibexec_PROGRAMS = tetragond-metrics
+tetragond_metrics_SOURCES = daemon/tetragond-metrics.c daemon/metrics-server.c \
+	daemon/metrics-server.h daemon/log.c daemon/log.h lib/bus-api.h
+tetragond_metrics_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(MICROHTTPD_CFLAGS)
+tetragond_metrics_LDADD = $(LIBSYSTEMD_LIBS) $(MICROHTTPD_LIBS)

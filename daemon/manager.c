@@ -12,6 +12,8 @@
 #include "export-file.h"
 #include "log.h"
 #include "manager.h"
+#include "metrics-server.h"
+#include "metrics.h"
 #include "policy-dir.h"
 #include "policy-engine.h"
 #include "policy-registry.h"
@@ -50,6 +52,7 @@ struct Manager {
         PolicyRegistry *registry;
         PolicyDirWatch *policy_watch;
         TetragondBus *bus;
+        MetricsServer *metrics_server; /* --metrics-server, NULL when off */
 
         ManagerStats stats;
         ManagerStats stats_logged; /* what the last periodic log line reported */
@@ -123,6 +126,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->ringbuf_drain_timer);
         sd_event_source_disable_unref(m->stats_timer);
         sd_event_source_disable_unref(m->gc_timer);
+        metrics_server_free(m->metrics_server);
         /* Policies leave the kernel before the engine they are installed in. */
         tetragond_bus_free(m->bus);
         policy_dir_watch_free(m->policy_watch);
@@ -172,6 +176,7 @@ static void manager_dispatch(Manager *m, const Event *e) {
                 log_debug_errno(r, "Failed to format an event: %m");
 
         m->stats.events++;
+        m->stats.events_by_type[e->type]++;
         if (journal_sink_write(e, json, compact) < 0)
                 m->stats.sink_errors++;
         if (m->export_file && export_file_write(m->export_file, json) < 0)
@@ -257,6 +262,11 @@ KernelFacts *manager_get_kernel_facts(Manager *m) {
 void manager_get_stats(Manager *m, ManagerStats *ret) {
         manager_update_lost(m);
         *ret = m->stats;
+}
+
+void manager_get_process_cache_stats(Manager *m, ProcessCacheStats *ret, size_t *ret_capacity) {
+        process_cache_get_stats(m->process_cache, ret);
+        *ret_capacity = m->config.process_cache_max;
 }
 
 static void manager_log_stats(Manager *m, int level) {
@@ -354,6 +364,29 @@ static int manager_start_policies(Manager *m) {
         return 0;
 }
 
+static int manager_get_metrics(void *userdata, char **ret_text) {
+        Manager *m = userdata;
+
+        return metrics_format(m, m->registry, ret_text);
+}
+
+/* Without metrics the daemon still observes and enforces: a port that is taken is
+ * reported, not fatal. */
+static void manager_setup_metrics_server(Manager *m) {
+        int fd, r;
+
+        if (!m->config.metrics_server)
+                return;
+        r = metrics_listen(m->config.metrics_server, &fd);
+        if (r >= 0)
+                r = metrics_server_new(&m->metrics_server, m->event, fd, manager_get_metrics, m);
+        if (r < 0)
+                log_error_errno(r, "Failed to serve metrics on %s: %m, continuing without.",
+                                m->config.metrics_server);
+        else
+                log_info("Serving metrics on http://%s/metrics.", m->config.metrics_server);
+}
+
 int manager_start(Manager *m) {
         int r;
 
@@ -406,6 +439,7 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
 
+        manager_setup_metrics_server(m);
         return manager_setup_timers(m);
 }
 

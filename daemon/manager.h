@@ -12,7 +12,9 @@
 #include <systemd/sd-event.h>
 
 #include "kernel-facts.h"
+#include "event.h"
 #include "macro.h"
+#include "process-cache.h"
 
 typedef enum StdoutFormat {
         STDOUT_NONE,    /* events only go to the journal and the export file */
@@ -30,6 +32,7 @@ typedef struct ManagerConfig {
         const char *proc_root;
         size_t process_cache_max;
         unsigned disabled_mechanisms; /* 1U << HookMechanism the policy engine may not use */
+        const char *metrics_server;   /* "HOST:PORT" to serve /metrics on, NULL: off */
 } ManagerConfig;
 
 typedef struct ManagerStats {
@@ -39,6 +42,7 @@ typedef struct ManagerStats {
         uint64_t events;      /* events handed to the sinks */
         uint64_t sink_errors; /* sink writes that failed */
         uint64_t lost;        /* ring buffer reservations that failed in the kernel */
+        uint64_t events_by_type[_EVENT_TYPE_MAX]; /* events, per type */
 } ManagerStats;
 
 typedef struct Manager Manager;
@@ -55,3 +59,5 @@ int manager_run(Manager *m);
 void manager_get_stats(Manager *m, ManagerStats *ret);
 /* What the engine plans with; NULL before manager_start() read it. */
 KernelFacts *manager_get_kernel_facts(Manager *m);
+/* The process cache's counts, and how many entries it may hold. */
+void manager_get_process_cache_stats(Manager *m, ProcessCacheStats *ret, size_t *ret_capacity);

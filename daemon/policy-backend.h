@@ -70,6 +70,11 @@ struct PolicyBackend {
         int (*get_selector_counters)(void *userdata, PolicyInstallation *installation,
                                      PolicySelectorCounters **ret, size_t *ret_n,
                                      size_t *ret_n_hooks);
+        /* Bytes of kernel memory (memlock, as the kernel accounts it) held by the maps and
+         * programs this installation owns; maps it shares with other installations are not
+         * counted. May be NULL. */
+        int (*get_kernel_memory)(void *userdata, PolicyInstallation *installation,
+                                 uint64_t *ret_bytes);
 };
 
 void policy_hook_status_free_many(PolicyHookStatus *hooks, size_t n);

@@ -4,6 +4,7 @@
  * the other engine-*.c files, and its setup: the kernel's facts, the skeleton's variant for
  * this kernel, loading it, the exec baselines.
  */
+#include "bpf-fdinfo.h"
 #include "policy-engine-internal.h"
 
 static const char *const table_names[_TABLE_MAX] = {
@@ -390,6 +391,45 @@ static int engine_get_selector_counters(void *userdata, PolicyInstallation *i,
         return 0;
 }
 
+/* A policy owns no map of its own: it holds ranges of slots in the engine's tables, which
+ * every policy shares. Its kernel memory is its share of each table's memlock, in proportion
+ * to the slots it holds; the programs, the ring buffer and the other maps all policies share
+ * are the engine's and count for none. */
+static int engine_get_kernel_memory(void *userdata, PolicyInstallation *i, uint64_t *ret_bytes) {
+        PolicyEngine *e = userdata;
+        const struct {
+                struct bpf_map *map;
+                TableId table;
+        } owned[] = {
+                { e->skel->maps.gen_hooks, TABLE_HOOKS },
+                { e->skel->maps.gen_selectors, TABLE_SELECTORS },
+                { e->skel->maps.gen_selector_counters, TABLE_SELECTORS },
+                { e->skel->maps.gen_filters, TABLE_FILTERS },
+                { e->skel->maps.gen_values, TABLE_VALUES },
+                { e->skel->maps.gen_strings, TABLE_STRINGS },
+                { e->skel->maps.gen_actions, TABLE_ACTIONS },
+                { e->skel->maps.gen_policies, TABLE_POLICIES },
+                { e->skel->maps.gen_policy_counters, TABLE_POLICIES },
+                { e->skel->maps.gen_enforcer_calls, TABLE_POLICIES },
+        };
+
+        *ret_bytes = 0;
+        if (!i->installed)
+                return 0;
+        for (size_t k = 0; k < ELEMENTSOF(owned); k++) {
+                uint32_t size = bpf_map__max_entries(owned[k].map);
+                uint64_t memlock;
+                int r;
+
+                r = bpf_fd_memlock(bpf_map__fd(owned[k].map), &memlock);
+                if (r < 0)
+                        return r;
+                if (size > 0)
+                        *ret_bytes += memlock * i->ranges[owned[k].table].n / size;
+        }
+        return 0;
+}
+
 void policy_engine_get_backend(PolicyEngine *e, PolicyBackend *ret) {
         *ret = (PolicyBackend){
                 .userdata = e,
@@ -399,6 +439,7 @@ void policy_engine_get_backend(PolicyEngine *e, PolicyBackend *ret) {
                 .get_hooks = engine_get_hooks,
                 .get_counters = engine_get_counters,
                 .get_selector_counters = engine_get_selector_counters,
+                .get_kernel_memory = engine_get_kernel_memory,
         };
 }
 

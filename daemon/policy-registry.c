@@ -383,6 +383,24 @@ int policy_entry_get_counters(PolicyEntry *e, PolicyCounters *ret) {
         return 0;
 }
 
+int policy_entry_get_kernel_memory(PolicyEntry *e, uint64_t *ret_bytes) {
+        const PolicyBackend *b = &e->registry->backend;
+
+        *ret_bytes = 0;
+        if (!e->installed || !b->get_kernel_memory)
+                return 0;
+        for (size_t i = 0; i < e->installed->n; i++) {
+                uint64_t bytes = 0;
+                int r;
+
+                r = b->get_kernel_memory(b->userdata, e->installed->installations[i], &bytes);
+                if (r < 0)
+                        return r;
+                *ret_bytes += bytes;
+        }
+        return 0;
+}
+
 void policy_selector_counters_free_many(PolicySelectorCounters *selectors, size_t n) {
         for (size_t i = 0; selectors && i < n; i++)
                 free(selectors[i].hook);

@@ -134,6 +134,10 @@ int policy_entry_get_counters(PolicyEntry *e, PolicyCounters *ret);
 /* Per selector of each hook, hooks numbered as policy_entry_get_hooks() lists them. */
 int policy_entry_get_selector_counters(PolicyEntry *e, PolicySelectorCounters **ret, size_t *ret_n);
 
+/* Kernel memory (memlock bytes) of what is installed, summed over its installations: during
+ * a replacement both the old and the new version count. 0 when nothing is installed. */
+int policy_entry_get_kernel_memory(PolicyEntry *e, uint64_t *ret_bytes);
+
 /* Counts of entries per state. */
 void policy_registry_count(PolicyRegistry *r, unsigned ret_counts[_POLICY_STATE_MAX]);
 

@@ -8,6 +8,7 @@
 #include "kernel-facts.h"
 #include "log.h"
 #include "policy-check.h"
+#include "metrics.h"
 #include "policy-dir.h"
 #include "tetragond-bus.h"
 
@@ -663,6 +664,19 @@ static int method_get_kernel_features(sd_bus_message *m, void *userdata, sd_bus_
         return r;
 }
 
+/* The same text as --metrics-server and the tetragond-metrics service serve: it says no
+ * more than the properties, so it is open to anyone. */
+static int method_get_metrics(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *text = NULL;
+        TetragondBus *b = userdata;
+        int r;
+
+        r = metrics_format(b->manager, b->registry, &text);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to gather the metrics: %m");
+        return sd_bus_reply_method_return(m, "s", text);
+}
+
 /* Manager properties. */
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface,
@@ -743,6 +757,30 @@ static int property_get_stat(sd_bus *bus, const char *path, const char *interfac
         return -EINVAL;
 }
 
+/* Every policy's KernelMemory in one read, for tetractl status. */
+static int property_get_policy_kernel_memory(sd_bus *bus, const char *path, const char *interface,
+                                             const char *property, sd_bus_message *reply,
+                                             void *userdata, sd_bus_error *error) {
+        TetragondBus *b = userdata;
+        PolicyEntry *const *entries;
+        size_t n;
+        int r;
+
+        entries = policy_registry_entries(b->registry, &n);
+        r = sd_bus_message_open_container(reply, 'a', "{st}");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                uint64_t bytes;
+
+                r = policy_entry_get_kernel_memory(entries[i], &bytes);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "{st}", policy_entry_name(entries[i]),
+                                                  bytes);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -764,6 +802,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Events", "t", property_get_stat, 0, 0),
         SD_BUS_PROPERTY("SinkErrors", "t", property_get_stat, 0, 0),
         SD_BUS_PROPERTY("EventsLost", "t", property_get_stat, 0, 0),
+        SD_BUS_PROPERTY("PolicyKernelMemory", "a{st}", property_get_policy_kernel_memory, 0, 0),
 
         SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("as", added, "as", changed, "as", removed, "as",
@@ -793,6 +832,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("Validate", SD_BUS_ARGS("s", file_name, "s", yaml),
                                 SD_BUS_RESULT("b", valid, "as", diagnostics), method_validate,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetMetrics", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", text),
+                                method_get_metrics, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetKernelFeatures", SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a(sbs)", features), method_get_kernel_features,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
@@ -887,6 +928,15 @@ static int property_get_entry(sd_bus *bus, const char *path, const char *interfa
                 return append_counters(reply, e);
         if (streq(property, "SelectorCounters"))
                 return append_selector_counters(reply, e);
+        if (streq(property, "KernelMemory")) {
+                uint64_t bytes;
+                int r;
+
+                r = policy_entry_get_kernel_memory(e, &bytes);
+                if (r < 0)
+                        return r;
+                return sd_bus_message_append(reply, "t", bytes);
+        }
         return -EINVAL;
 }
 
@@ -908,6 +958,7 @@ static const sd_bus_vtable policy_vtable[] = {
         SD_BUS_PROPERTY("Hooks", "a(ss)", property_get_entry, 0, 0),
         SD_BUS_PROPERTY("Counters", "a{st}", property_get_entry, 0, 0),
         SD_BUS_PROPERTY("SelectorCounters", "a(suua{st})", property_get_entry, 0, 0),
+        SD_BUS_PROPERTY("KernelMemory", "t", property_get_entry, 0, 0),
         SD_BUS_VTABLE_END,
 };
 

@@ -31,7 +31,10 @@ static void help(void) {
                "                                 (default: info)\n"
                "     --disable-mechanism=LIST    Hook mechanisms the policy engine may not use,\n"
                "                                 comma-separated: fentry, kprobe, sys_enter,\n"
-               "                                 tracepoint, raw_tracepoint, lsm, uprobe, usdt\n",
+               "                                 tracepoint, raw_tracepoint, lsm, uprobe, usdt\n"
+               "     --metrics-server=ADDR:PORT  Serve Prometheus metrics on http://ADDR:PORT/\n"
+               "                                 metrics (\":2112\": every address; default:\n"
+               "                                 off)\n",
                POLICY_DIR, DEFAULT_STATE_DIR, DEFAULT_EXPORT_MAX_SIZE, DEFAULT_EXPORT_MAX_BACKUPS);
 }
 
@@ -70,6 +73,7 @@ static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
                 ARG_LOG_LEVEL,
                 ARG_STDOUT,
                 ARG_DISABLE_MECHANISM,
+                ARG_METRICS_SERVER,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -82,6 +86,9 @@ static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "stdout", required_argument, NULL, ARG_STDOUT },
                 { "disable-mechanism", required_argument, NULL, ARG_DISABLE_MECHANISM },
+                /* Tetragon's flag and syntax. A plain option for now: the option table is
+                 * moving to daemon/config.c (tetragon.yaml, conf.d), where it joins the rest. */
+                { "metrics-server", required_argument, NULL, ARG_METRICS_SERVER },
                 {},
         };
         uint64_t u;
@@ -147,6 +154,18 @@ static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
                         config->disabled_mechanisms |= mask;
                         break;
                 }
+                case ARG_METRICS_SERVER:
+                        /* Tetragon's default is "" (off); so is ours. */
+                        if (!*optarg)
+                                config->metrics_server = NULL;
+                        else if (!strchr(optarg, ':'))
+                                return log_error_errno(-EINVAL,
+                                                       "Invalid --metrics-server: %s "
+                                                       "(HOST:PORT or :PORT)",
+                                                       optarg);
+                        else
+                                config->metrics_server = optarg;
+                        break;
                 case '?':
                         return -EINVAL;
                 default:

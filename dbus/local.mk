@@ -9,4 +9,4 @@ dist_dbusinterface_DATA = \
 	dbus/io.tetragond1.Policy.xml
 
 # The interface, in words.
-EXTRA_DIST += doc/tetragond-api.txt
+EXTRA_DIST += doc/tetragond-api.txt doc/tetragond-fleet.md

@@ -1,7 +1,17 @@
-# The service unit, with the install paths substituted.
-systemdsystemunit_DATA = systemd/tetragond.service
-CLEANFILES += systemd/tetragond.service
-EXTRA_DIST += systemd/tetragond.service.in
+# The service units, with the install paths substituted; the metrics socket (off until
+# enabled) and its service.
+systemdsystemunit_DATA = systemd/tetragond.service systemd/tetragond-metrics.service
+dist_systemdsystemunit_DATA = systemd/tetragond-metrics.socket
+CLEANFILES += systemd/tetragond.service systemd/tetragond-metrics.service
+EXTRA_DIST += systemd/tetragond.service.in systemd/tetragond-metrics.service.in
+
+# The metrics service's user, created by systemd-sysusers (packages call it after install).
+sysusersdir = $(prefix)/lib/sysusers.d
+dist_sysusers_DATA = systemd/sysusers.d/tetragond.conf
+
+systemd/tetragond-metrics.service: systemd/tetragond-metrics.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) systemd && \
+	sed -e 's|@pkglibexecdir[@]|$(pkglibexecdir)|g' $< > $@
 
 systemd/tetragond.service: systemd/tetragond.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) systemd && \

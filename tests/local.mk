@@ -243,6 +243,15 @@ TESTS += $(NEWCOMER_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(NEWCOMER_INTEGRATION_TESTS)
 $(NEWCOMER_INTEGRATION_TESTS:.sh=.log): tetragond tetractl
 
+# Metrics (daemon/metrics*.c): --metrics-server off by default and on, scraped during an exec
+# storm and a policy firing against tetractl status/show; tetractl metrics; tetragond-metrics as
+# nobody. The fleet: a policy event through systemd-journal-upload to systemd-journal-remote.
+METRICS_INTEGRATION_TESTS = tests/integration/test-metrics.sh \
+	tests/integration/test-journal-upload.sh
+TESTS += $(METRICS_INTEGRATION_TESTS)
+dist_noinst_SCRIPTS += $(METRICS_INTEGRATION_TESTS)
+$(METRICS_INTEGRATION_TESTS:.sh=.log): tetragond tetractl tetragond-metrics
+
 # tetragond as a systemd service, systemd as PID 1 in systemd-nspawn on this machine:
 # `make check-nspawn` (builds for /usr in tests/nspawn/build, make install into an overlay of
 # /, boots it). Not part of `make check`: it boots a container. Exit 77: cannot run here, a
@@ -318,3 +327,14 @@ check-vm: tests/vm/tetragond-vm-probe $(VM_ENGINE_TEST) tetragond tetractl syste
 	fi; \
 	exit $$status
 .PHONY: check-vm
+
+# The Debian package in the qemu guest (debian/): built twice from this tree, installed on a
+# guest without the product, upgraded, removed, purged (tests/vm/guest/package.sh). Not part
+# of `make check`; CI runs it after check-vm. Exit 77: cannot run here, a failure in CI.
+dist_noinst_SCRIPTS += tests/vm/package-check.sh tests/vm/guest/package.sh
+check-vm-package:
+	$(AM_V_at)$(VM_ENV) bash $(abs_top_srcdir)/tests/vm/package-check.sh \
+		$(abs_top_srcdir) $(abs_top_builddir); \
+	status=$$?; if [ $$status -eq 77 ] && [ "$${CI:-}" != true ]; then \
+		echo "SKIP: vm-package"; exit 0; fi; exit $$status
+.PHONY: check-vm-package

@@ -25,6 +25,8 @@ packages=(
         systemtap-sdt-dev
         # configure asks their pkg-config files where dbus-daemon and bash read our files.
         libdbus-1-dev bash-completion
+        libmicrohttpd-dev curl iproute2 systemd-journal-remote
+        debhelper devscripts lintian fakeroot dpkg-dev
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -65,5 +67,7 @@ check)
         make check-nspawn
         # The whole system on Debian's distro kernel with systemd as PID 1 (qemu).
         make check-vm
+        # The Debian package in the guest: install, upgrade, remove, purge.
+        make check-vm-package
         ;;
 esac

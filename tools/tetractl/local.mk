@@ -8,7 +8,8 @@ tetractl_SOURCES = \
 	tools/tetractl/verb-policy.c \
 	tools/tetractl/verb-getevents.c \
 	tools/tetractl/pager.c tools/tetractl/pager.h \
-	tools/tetractl/table.c tools/tetractl/table.h
+	tools/tetractl/table.c tools/tetractl/table.h \
+	tools/tetractl/verb-metrics.c
 tetractl_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
 tetractl_LDADD = lib/libtetragon-shared.a $(LIBSYSTEMD_LIBS) $(JANSSON_LIBS) $(YAML_LIBS) \
 	$(LIBBPF_LIBS) $(LIBELF_LIBS) -lz

@@ -47,6 +47,8 @@ static const Verb verbs[] = {
         { "mode", 3, 0, verb_mode, "Switch a policy's mode", "mode NAME enforce|monitor" },
         { "probe", 1, 0, verb_probe, "What this kernel offers (asks the daemon)",
           "probe [-o json]" },
+        { "metrics", 1, 0, verb_metrics, "Print the metrics in Prometheus text format",
+          "metrics" },
         { "getevents", 1, 0, verb_getevents, "Print events from the journal or stdin",
           "getevents [OPTIONS...]" },
         { "validate", 2, 0, verb_validate, "Check policy files offline",

@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <sys/stat.h>
 
@@ -125,6 +126,20 @@ static int read_counters(sd_bus_message *m, json_t **ret) {
         return 0;
 }
 
+/* The policy object's KernelMemory. Returns 0, or the exit code after saying why. */
+static int read_kernel_memory(sd_bus *bus, const char *name, uint64_t *ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        r = sd_bus_path_encode(BUS_POLICY_PATH_PREFIX, name, &path);
+        if (r < 0)
+                return bus_report_error(NULL, r);
+        r = sd_bus_get_property_trivial(bus, BUS_NAME, path, BUS_POLICY_INTERFACE, "KernelMemory",
+                                        &error, 't', ret);
+        return r < 0 ? bus_report_error(&error, r) : 0;
+}
+
 /* The policy object's SelectorCounters into the "selectors" array (one counters object per
  * selector, in order) of each element of hooks, which lists the hooks as the Hooks property
  * does. Returns 0, or the exit code after saying why. */
@@ -200,6 +215,7 @@ int verb_show(int argc, char *argv[]) {
         int overridden, installed, r, c;
         bool show_source = false;
         json_t *names, *hooks, *counters = NULL, *j;
+        uint64_t memory = 0;
 
         while ((c = getopt_long(argc, argv, "ho:s", options, NULL)) >= 0)
                 switch (c) {
@@ -263,6 +279,8 @@ int verb_show(int argc, char *argv[]) {
                 return bus_report_error(NULL, r);
         }
         r = read_selector_counters(bus, name, hooks);
+        if (r == 0)
+                r = read_kernel_memory(bus, name, &memory);
         if (r != 0) {
                 json_decref(names);
                 json_decref(hooks);
@@ -270,10 +288,11 @@ int verb_show(int argc, char *argv[]) {
                 return r;
         }
 
-        j = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s*, s:o, s:o, s:o, s:s}", "name", name,
+        j = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s*, s:o, s:o, s:o, s:I, s:s}", "name", name,
                       "file", file, "state", state, "mode", mode, "mode_overridden", overridden,
                       "installed", installed, "error", *error ? error : NULL, "policies", names,
-                      "hooks", hooks, "counters", counters, "source", source);
+                      "hooks", hooks, "counters", counters, "kernel_memory", (json_int_t) memory,
+                      "source", source);
         if (arg.output == OUTPUT_JSON) {
                 print_json(j);
                 return EXIT_OK;
@@ -299,6 +318,7 @@ int verb_show(int argc, char *argv[]) {
                 }
                 putchar('\n');
         }
+        printf("    Memory: %" PRIu64 " bytes of kernel memory\n", memory);
         for (size_t i = 0; i < json_array_size(hooks); i++) {
                 json_t *h = json_array_get(hooks, i), *selectors = json_object_get(h, "selectors");
 

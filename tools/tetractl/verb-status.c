@@ -35,6 +35,45 @@ static json_int_t get_int(json_t *o, const char *key) {
         return json_integer_value(json_object_get(o, key));
 }
 
+/* PolicyKernelMemory into status' "policy_kernel_memory": {policy: bytes}. Returns 0, or the
+ * exit code after saying why. */
+static int read_policy_kernel_memory(sd_bus *bus, json_t *status) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        json_t *memory;
+        const char *name;
+        uint64_t bytes;
+        int r;
+
+        r = sd_bus_get_property(bus, BUS_NAME, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE,
+                                "PolicyKernelMemory", &error, &reply, "a{st}");
+        if (r < 0)
+                return bus_report_error(&error, r);
+        memory = json_object();
+        if (!memory)
+                return EXIT_FAILED;
+        json_object_set_new(status, "policy_kernel_memory", memory);
+        r = sd_bus_message_enter_container(reply, 'a', "{st}");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "{st}", &name, &bytes)) > 0)
+                json_object_set_new(memory, name, json_integer((json_int_t) bytes));
+        return r < 0 ? bus_report_error(NULL, r) : 0;
+}
+
+/* One line: the kernel memory each policy holds. */
+static void print_policy_kernel_memory(json_t *memory) {
+        const char *name;
+        json_t *v;
+        bool first = true;
+
+        printf("  Kernel memory:");
+        json_object_foreach(memory, name, v) {
+                printf("%s %s %" JSON_INTEGER_FORMAT " bytes", first ? "" : ",", name,
+                       json_integer_value(v));
+                first = false;
+        }
+        printf("%s\n", first ? " no policies" : "");
+}
+
 int verb_status(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         json_t *status;
@@ -66,6 +105,12 @@ int verb_status(int argc, char *argv[]) {
                 json_object_set_new(status, status_properties[i].key, v);
         }
 
+        r = read_policy_kernel_memory(bus, status);
+        if (r != 0) {
+                json_decref(status);
+                return r;
+        }
+
         if (arg.output == OUTPUT_JSON) {
                 print_json(status);
                 return EXIT_OK;
@@ -92,6 +137,7 @@ int verb_status(int argc, char *argv[]) {
                " sink errors\n",
                get_int(status, "events_received"), get_int(status, "events_decoded"),
                get_int(status, "events_malformed"), get_int(status, "sink_errors"));
+        print_policy_kernel_memory(json_object_get(status, "policy_kernel_memory"));
         json_decref(status);
         return EXIT_OK;
 }

@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# The Debian package on a guest where nothing of tetragond is installed (make
+# check-vm-package stages no product, and two builds of the package: "old" and a rebuild
+# with a higher version, "new"). Install enables and starts the service and the seed demo
+# works; the metrics socket stays off until enabled, then serves as the unprivileged
+# tetragond-metrics; an upgrade restarts the daemon once and the demo still works; remove stops it and
+# keeps /etc/tetragon; purge deletes it.
+# vmtest-timeout: 420
+. "$VMTEST_SUITE/guest-lib.sh"
+
+debs=$VMTEST_SUITE/tree/debs
+unit=tetragond.service
+policy=protect-tmp-passwd
+target=/tmp/passwd
+
+[ -d "$debs" ] || skip "no packages staged: run make check-vm-package"
+old=$(echo "$debs"/old/tetragond_*.deb)
+new=$(echo "$debs"/new/tetragond_*.deb)
+[ -f "$old" ] && [ -f "$new" ] || fail "expected one old and one new package in $debs"
+[ ! -e /usr/sbin/tetragond ] || fail "tetragond is installed already: this test needs a bare guest"
+
+service_active() { [ "$(systemctl is-active "$unit")" = active ]; }
+policy_loaded() { bounded 10 tetractl show "$policy" | grep -q '^ *State: loaded'; }
+main_pid() { systemctl show -P MainPID "$unit"; }
+
+bounded 120 dpkg -i "$old" || fail "dpkg -i $old failed"
+echo "ok: installed $(dpkg-query -W -f '${Version}' tetragond)"
+[ "$(systemctl is-enabled "$unit")" = enabled ] || fail "$unit is not enabled after install"
+wait_until 90 service_active || fail "$unit is not running after install"
+echo "ok: $unit enabled and running"
+[ -f /etc/tetragon/policies.d/$policy.yaml ] || fail "the example policy is not installed"
+grep -qx /etc/tetragon/policies.d/$policy.yaml /var/lib/dpkg/info/tetragond.conffiles ||
+        fail "the example policy is not a conffile"
+wait_until 60 policy_loaded || fail "$policy is not loaded"
+rm -f "$target"
+expect_write_killed "$target"
+echo "ok: the seed demo works from the package"
+
+# The metrics: nothing listens until the admin enables the socket.
+[ "$(systemctl is-enabled tetragond-metrics.socket)" = disabled ] ||
+        fail "tetragond-metrics.socket is enabled after install"
+[ "$(systemctl is-active tetragond-metrics.socket)" = inactive ] ||
+        fail "tetragond-metrics.socket listens after install"
+(exec 3<>/dev/tcp/127.0.0.1/2112) 2>/dev/null && fail "something listens on 2112 after install"
+echo "ok: nothing listens on 2112 after install"
+bounded 60 systemctl enable --now tetragond-metrics.socket || fail "enabling the socket failed"
+scrape() {
+        exec 3<>/dev/tcp/127.0.0.1/2112 || return 1
+        printf 'GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+        timeout 20 cat <&3
+        exec 3<&-
+}
+text=$(scrape) || fail "no answer on 2112"
+grep -q '^HTTP/1\.[01] 200' <<<"$text" || fail "the scrape answered: $(head -n 5 <<<"$text")"
+grep -qx "tetragon_tracingpolicy_loaded{state=\"enabled\"} 1" <<<"$text" ||
+        fail "the scrape has no loaded policy: $(grep tracingpolicy <<<"$text")"
+grep -q "^tetragond_policy_actions_total{policy=\"$policy\"} [1-9]" <<<"$text" ||
+        fail "the scrape does not count the demo's kill: $(grep actions_total <<<"$text")"
+user=$(stat -c %U "/proc/$(systemctl show -P MainPID tetragond-metrics.service)")
+[ "$user" = tetragond-metrics ] || fail "tetragond-metrics.service runs as '$user'"
+echo "ok: the socket-activated scrape works, served by the unprivileged user $user"
+
+# Upgrade: the daemon is restarted once, after the files were replaced.
+before=$(main_pid)
+bounded 120 dpkg -i "$new" || fail "dpkg -i $new failed"
+echo "ok: upgraded to $(dpkg-query -W -f '${Version}' tetragond)"
+wait_until 90 service_active || fail "$unit is not running after the upgrade"
+after=$(main_pid)
+[ "$after" != "$before" ] || fail "$unit was not restarted by the upgrade (MainPID $before)"
+echo "ok: the upgrade restarted $unit (MainPID $before -> $after)"
+wait_until 60 policy_loaded || fail "$policy is not loaded after the upgrade"
+rm -f "$target"
+expect_write_killed "$target"
+
+# Remove: stopped, configuration kept.
+bounded 120 dpkg -r tetragond || fail "dpkg -r failed"
+! service_active || fail "$unit still runs after remove"
+[ ! -e /usr/sbin/tetragond ] || fail "the daemon's binary stays after remove"
+[ -f /etc/tetragon/policies.d/$policy.yaml ] || fail "remove deleted /etc/tetragon"
+[ "$(systemctl is-active tetragond-metrics.socket)" != active ] ||
+        fail "tetragond-metrics.socket still listens after remove"
+! pgrep -x tetragond >/dev/null || fail "a tetragond process is left after remove"
+echo "ok: remove stopped $unit and the metrics socket, and kept /etc/tetragon"
+rm -f "$target"
+sh -c "echo hello > $target" || fail "a write to $target failed with nothing installed"
+echo "ok: nothing is enforced any more"
+
+# Purge: configuration gone.
+bounded 120 dpkg -P tetragond || fail "dpkg -P failed"
+[ ! -e /etc/tetragon ] || fail "purge left /etc/tetragon: $(ls -R /etc/tetragon)"
+[ ! -e /var/lib/tetragon ] || fail "purge left /var/lib/tetragon"
+echo "ok: purge removed /etc/tetragon and /var/lib/tetragon"
+rm -f "$target"
