@@ -218,24 +218,32 @@ char *write_policy(pid_t pid, const char *filters, const char *actions) {
 
 /* Fork a child that waits for go, runs fn and exits 0. */
 Child child_spawn(ChildFn fn, const void *arg) {
-        int pipefd[2];
+        int go[2], ready[2];
+        char b;
         Child c;
 
-        assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+        assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+        assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
         c.pid = fork();
         assert_true(c.pid >= 0);
         if (c.pid == 0) {
-                char b;
-
-                close(pipefd[1]);
-                /* Nothing but fn's own syscalls after this: policies may watch close(). */
-                if (read(pipefd[0], &b, 1) != 1)
+                close(go[1]);
+                close(ready[0]);
+                /* Its closes are done before the parent goes on to install a policy that may
+                 * watch close(): a child scheduled late would otherwise close a pipe under it.
+                 * ready[1] stays open (close-on-exec) for the same reason. */
+                if (write(ready[1], "r", 1) != 1)
+                        _exit(3);
+                if (read(go[0], &b, 1) != 1)
                         _exit(3);
                 fn(arg);
                 _exit(0);
         }
-        close(pipefd[0]);
-        c.go = pipefd[1];
+        close(go[0]);
+        close(ready[1]);
+        assert_int_equal(read(ready[0], &b, 1), 1);
+        close(ready[0]);
+        c.go = go[1];
         return c;
 }
 
