@@ -1161,7 +1161,15 @@ static __always_inline int V(enter_function)(void *ctx) {
                 }
         }
         V(enter_hooks)(e, list);
-        return e->has_override ? e->override_error : 0;
+        if (e->has_override) {
+                /* The parser takes only negative errnos as argError; the bounds are for the
+                 * verifier, which (6.12) wants an LSM program's return proven in [-4095, 0]. */
+                __s32 error = e->override_error;
+
+                if (error >= -4095 && error <= 0)
+                        return error;
+        }
+        return 0;
 }
 
 /* A raw tracepoint (tp_btf), loaded per tracepoint like fentry: its arguments. The reads
