@@ -6,6 +6,8 @@ sbin_PROGRAMS += tetragond
 noinst_LIBRARIES += daemon/libtetragond-core.a
 daemon_libtetragond_core_a_SOURCES = \
 	daemon/log.c daemon/log.h \
+	daemon/config.c daemon/config.h \
+	daemon/event-filter.c daemon/event-filter.h \
 	daemon/system-setup.c daemon/system-setup.h \
 	daemon/event.h \
 	daemon/process.c \
@@ -21,13 +23,13 @@ daemon_libtetragond_core_a_SOURCES = \
 	daemon/tetragond-bus.c daemon/tetragond-bus.h lib/bus-api.h \
 	daemon/manager.c daemon/manager.h
 daemon_libtetragond_core_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(LIBSYSTEMD_CFLAGS) \
-	$(JANSSON_CFLAGS) $(YAML_CFLAGS)
+	$(JANSSON_CFLAGS) $(YAML_CFLAGS) $(PCRE2_CFLAGS) -DSYSCONFDIR=\"$(sysconfdir)\"
 # The skeletons are generated before anything includes them.
 daemon/libtetragond_core_a-process-monitor.$(OBJEXT): bpf/process.skel.h
 daemon/libtetragond_core_a-policy-engine.$(OBJEXT): bpf/generic.skel.h
 
 TETRAGOND_LIBS = daemon/libtetragond-core.a lib/libtetragon-shared.a \
-	$(LIBBPF_LIBS) $(LIBELF_LIBS) $(LIBSYSTEMD_LIBS) $(JANSSON_LIBS) $(YAML_LIBS) -lz
+	$(LIBBPF_LIBS) $(LIBELF_LIBS) $(LIBSYSTEMD_LIBS) $(JANSSON_LIBS) $(YAML_LIBS) $(PCRE2_LIBS) -lz
 
 tetragond_SOURCES = daemon/tetragond.c
 tetragond_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(JANSSON_CFLAGS)

@@ -7,6 +7,7 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "event-filter.h"
 #include "event-format.h"
 #include "event-json.h"
 #include "export-file.h"
@@ -29,7 +30,8 @@
 #define RINGBUF_COALESCE_USEC (5ULL * 1000)
 
 struct Manager {
-        ManagerConfig config;
+        Config *config;
+        const ConfigSources *config_sources;
         char node_name[65];
         uint64_t boot_time_ns;
 
@@ -66,20 +68,21 @@ static int manager_new_registry(Manager *m) {
         PolicyBackend backend;
         int r;
 
-        if (m->config.state_dir &&
-            asprintf(&state_file, "%s/policy-state.json", m->config.state_dir) < 0)
+        if (m->config->state_dir &&
+            asprintf(&state_file, "%s/policy-state.json", m->config->state_dir) < 0)
                 return log_error_errno(-ENOMEM, "Failed to set up the policy registry: %m");
         /* Without an engine (NULL backend) every policy fails with a sentence saying so. */
         if (m->engine)
                 policy_engine_get_backend(m->engine, &backend);
-        r = policy_registry_new(&m->registry, m->config.policy_dir, state_file, 0,
+        r = policy_registry_new(&m->registry, m->config->policy_dir, state_file, 0,
                                 m->engine ? &backend : NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the policy registry: %m");
         return 0;
 }
 
-int manager_new(Manager **ret, const ManagerConfig *config) {
+int manager_new(Manager **ret, Config *config, const ConfigSources *sources) {
+        _cleanup_(config_freep) Config *c = config;
         _cleanup_(manager_freep) Manager *m = NULL;
         struct utsname u;
         int r;
@@ -87,7 +90,9 @@ int manager_new(Manager **ret, const ManagerConfig *config) {
         m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
-        m->config = *config;
+        m->config = TAKE_PTR(c);
+        m->config_sources = sources;
+        config = m->config;
 
         if (uname(&u) < 0)
                 return log_error_errno(negative_errno(), "Failed to read the node name: %m");
@@ -98,7 +103,7 @@ int manager_new(Manager **ret, const ManagerConfig *config) {
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the event loop: %m");
 
-        r = process_cache_new(&m->process_cache, config->process_cache_max, m->node_name);
+        r = process_cache_new(&m->process_cache, config->process_cache_size, m->node_name);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the process cache: %m");
 
@@ -131,12 +136,13 @@ Manager *manager_free(Manager *m) {
         process_monitor_free(m->process_monitor);
         process_cache_free(m->process_cache);
         export_file_free(m->export_file);
+        config_free(m->config);
         sd_event_unref(m->event);
         return mfree(m);
 }
 
 static void manager_print_event(Manager *m, json_t *json, const char *compact) {
-        switch (m->config.stdout_format) {
+        switch (m->config->stdout_format) {
         case STDOUT_NONE:
                 return;
         case STDOUT_COMPACT:
@@ -157,6 +163,13 @@ static void manager_dispatch(Manager *m, const Event *e) {
         _cleanup_free_ char *compact = NULL;
         json_t *json = NULL;
         int r;
+
+        /* Before anything is built: a filtered event costs a match, not a JSON object. */
+        if ((m->config->allowlist && !event_filter_match(m->config->allowlist, e)) ||
+            (m->config->denylist && event_filter_match(m->config->denylist, e))) {
+                m->stats.filtered++;
+                return;
+        }
 
         r = event_to_json(e, m->node_name, m->boot_time_ns, &json);
         if (r < 0) {
@@ -325,18 +338,18 @@ static void on_policy_dir_changed(char *const *filenames, size_t n, void *userda
                 r = policy_registry_reload(m->registry, NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to apply changes of %s: %m, ignoring.",
-                                  m->config.policy_dir);
+                                  m->config->policy_dir);
 }
 
 static int manager_start_policies(Manager *m) {
         int r;
 
         /* Watch first: a change made while the folder is read is then applied after it. */
-        r = policy_dir_watch_new(&m->policy_watch, m->event, m->config.policy_dir,
+        r = policy_dir_watch_new(&m->policy_watch, m->event, m->config->policy_dir,
                                  on_policy_dir_changed, m);
         if (r < 0)
                 log_warning_errno(r, "Failed to watch %s: %m; changes apply on reload only.",
-                                  m->config.policy_dir);
+                                  m->config->policy_dir);
 
         r = policy_registry_reload(m->registry, NULL);
         if (r < 0)
@@ -357,7 +370,7 @@ int manager_start(Manager *m) {
 
         r = policy_engine_new(&m->engine,
                               &(PolicyEngineConfig){
-                                      .disabled_mechanisms = m->config.disabled_mechanisms,
+                                      .disabled_mechanisms = m->config->disabled_mechanisms,
                                       .process_cache = m->process_cache,
                                       /* One ring: a process's exec, policy events
                                        * and exit arrive in the order they happened. */
@@ -380,11 +393,11 @@ int manager_start(Manager *m) {
                 return log_error_errno(r, "Failed to attach the process monitor: %m");
         log_info("Process monitor attached: %s.", process_monitor_describe(m->process_monitor));
 
-        r = process_cache_scan_procfs(m->process_cache, m->config.proc_root);
+        r = process_cache_scan_procfs(m->process_cache, m->config->procfs);
         if (r < 0)
                 return log_error_errno(r, "Failed to read running processes from %s: %m",
-                                       m->config.proc_root);
-        log_info("Read %i running processes from %s.", r, m->config.proc_root);
+                                       m->config->procfs);
+        log_info("Read %i running processes from %s.", r, m->config->procfs);
 
         r = manager_new_registry(m);
         if (r < 0)
@@ -397,11 +410,52 @@ int manager_start(Manager *m) {
         return manager_setup_timers(m);
 }
 
+/* Reads the configuration again beside the one in force, and switches to it only when
+ * all of it is good. What a running daemon cannot change keeps its old value. */
+static void manager_reload_config(Manager *m) {
+        _cleanup_(config_freep) Config *new = NULL;
+        _cleanup_free_ char *error = NULL, *warnings = NULL;
+        bool changed[_CONFIG_KEY_MAX];
+        int r;
+
+        r = config_load(m->config_sources, &new, &error, &warnings);
+        if (r == -EINVAL) {
+                log_error("%s; keeping the configuration in force.", error);
+                return;
+        }
+        if (r < 0) {
+                log_error_errno(r, "Failed to read the configuration: %m; keeping the one in "
+                                   "force.");
+                return;
+        }
+        if (warnings)
+                log_warning("%s", warnings);
+
+        config_diff(m->config, new, changed);
+        for (ConfigKey k = 0; k < _CONFIG_KEY_MAX; k++) {
+                if (!changed[k])
+                        continue;
+                if (config_key_reloadable(k)) {
+                        log_info("Setting %s changed (%s).", config_key_to_string(k),
+                                 new->origin[k] ?: "default");
+                        continue;
+                }
+                log_notice("Setting %s changed (%s); it takes effect when tetragond restarts.",
+                           config_key_to_string(k), new->origin[k] ?: "default");
+                config_swap_setting(new, m->config, k);
+        }
+
+        log_set_max_level(new->log_level);
+        config_free(m->config);
+        m->config = TAKE_PTR(new);
+}
+
 static int on_signal_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
         int r;
 
-        (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading policies.");
+        (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading the configuration and policies.");
+        manager_reload_config(m);
         r = policy_registry_reload(m->registry, NULL);
         if (r < 0)
                 log_error_errno(r, "Failed to reload the policies: %m");

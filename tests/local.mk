@@ -131,6 +131,14 @@ dist_noinst_DATA += tests/lib/testenv.sh
 # They run the built daemon.
 $(INTEGRATION_TESTS:.sh=.log): tetragond tetractl
 
+# The configuration and the event stream's controls (issue 12): every place and precedence,
+# export filters, redaction, rate limits.
+CONFIG_INTEGRATION_TESTS = \
+	tests/integration/test-config.sh
+TESTS += $(CONFIG_INTEGRATION_TESTS)
+dist_noinst_SCRIPTS += $(CONFIG_INTEGRATION_TESTS)
+$(CONFIG_INTEGRATION_TESTS:.sh=.log): tetragond tetractl
+
 # Whole-system tests in a qemu guest with Debian's kernel and systemd as PID 1 (issue 6):
 # `make check-vm`, see tests/vm/README.md. Not part of `make check`: it boots a machine.
 EXTRA_PROGRAMS = tests/vm/tetragond-vm-probe

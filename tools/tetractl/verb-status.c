@@ -26,6 +26,7 @@ static const struct {
         { "EventsDecoded", 't', "events_decoded" },
         { "EventsMalformed", 't', "events_malformed" },
         { "EventsLost", 't', "events_lost" },
+        { "EventsFiltered", 't', "events_filtered" },
         { "SinkErrors", 't', "sink_errors" },
 };
 
@@ -83,8 +84,9 @@ int verb_status(int argc, char *argv[]) {
                get_int(status, "policies_loaded"), get_int(status, "policies_failed"),
                get_int(status, "policies_disabled"));
         printf("         Events: %" JSON_INTEGER_FORMAT " sent to the sinks, %" JSON_INTEGER_FORMAT
-               " lost in the kernel\n",
-               get_int(status, "events"), get_int(status, "events_lost"));
+               " filtered out, %" JSON_INTEGER_FORMAT " lost in the kernel\n",
+               get_int(status, "events"), get_int(status, "events_filtered"),
+               get_int(status, "events_lost"));
         printf("        Records: %" JSON_INTEGER_FORMAT " received, %" JSON_INTEGER_FORMAT
                " decoded, %" JSON_INTEGER_FORMAT " malformed; %" JSON_INTEGER_FORMAT
                " sink errors\n",
