@@ -134,7 +134,8 @@ $(INTEGRATION_TESTS:.sh=.log): tetragond tetractl
 # The configuration and the event stream's controls (issue 12): every place and precedence,
 # export filters, redaction, rate limits.
 CONFIG_INTEGRATION_TESTS = \
-	tests/integration/test-config.sh
+	tests/integration/test-config.sh \
+	tests/integration/test-export-filters.sh
 TESTS += $(CONFIG_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(CONFIG_INTEGRATION_TESTS)
 $(CONFIG_INTEGRATION_TESTS:.sh=.log): tetragond tetractl
