@@ -15,6 +15,7 @@
 #include "file-util.h"
 #include "log.h"
 #include "policy-plan.h"
+#include "redaction.h"
 #include "yaml-tree.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/tetragon" /* systemd's StateDirectory=tetragon */
@@ -52,6 +53,9 @@ const ConfigOption config_options[] = {
           "JSON filter lines: only events that match one reach the sinks" },
         { "export-denylist", CONFIG_EXPORT_DENYLIST, "FILTERS",
           "JSON filter lines: events that match one do not reach the sinks" },
+        { "redaction-filters", CONFIG_REDACTION_FILTERS, "FILTERS",
+          "JSON lines: capture groups of their \"redact\" regexes become ***** in "
+          "process arguments" },
 };
 const size_t config_options_count = ELEMENTSOF(config_options);
 
@@ -68,6 +72,7 @@ bool config_key_reloadable(ConfigKey key) {
         case CONFIG_LOG_LEVEL:
         case CONFIG_EXPORT_ALLOWLIST:
         case CONFIG_EXPORT_DENYLIST:
+        case CONFIG_REDACTION_FILTERS: /* for processes that start after the reload */
                 return true;
         /* The objects built from these live as long as the daemon. */
         case CONFIG_POLICY_DIR:
@@ -139,6 +144,8 @@ Config *config_free(Config *c) {
         free(c->export_denylist);
         event_filter_free(c->allowlist);
         event_filter_free(c->denylist);
+        free(c->redaction_filters);
+        redaction_free(c->redaction);
         for (size_t i = 0; i < _CONFIG_KEY_MAX; i++)
                 free(c->origin[i]);
         return mfree(c);
@@ -280,6 +287,21 @@ static int config_parse_value(Config *c, const ConfigOption *o, const char *valu
                 return set_filter(&c->export_allowlist, &c->allowlist, value, ret_hint);
         case CONFIG_EXPORT_DENYLIST:
                 return set_filter(&c->export_denylist, &c->denylist, value, ret_hint);
+        case CONFIG_REDACTION_FILTERS: {
+                _cleanup_(redaction_freep) Redaction *red = NULL;
+
+                if (*value) {
+                        r = redaction_new(&red, value, ret_hint);
+                        if (r < 0)
+                                return r;
+                }
+                r = set_string(&c->redaction_filters, value);
+                if (r < 0)
+                        return r;
+                redaction_free(c->redaction);
+                c->redaction = TAKE_PTR(red);
+                return 0;
+        }
         case _CONFIG_KEY_MAX:
                 break;
         }
@@ -295,7 +317,8 @@ static int config_set(Config *c, const ConfigOption *o, const char *value, const
         r = config_parse_value(c, o, value, &hint);
         /* A filter's message says which of its lines is wrong: the text would only hide it. */
         if (r == -EINVAL &&
-            (o->key == CONFIG_EXPORT_ALLOWLIST || o->key == CONFIG_EXPORT_DENYLIST)) {
+            (o->key == CONFIG_EXPORT_ALLOWLIST || o->key == CONFIG_EXPORT_DENYLIST ||
+             o->key == CONFIG_REDACTION_FILTERS)) {
                 if (command_line)
                         r = asprintf(ret_error, "Invalid --%s: %s", o->name, strempty(hint));
                 else
@@ -618,6 +641,9 @@ void config_diff(const Config *a, const Config *b, bool ret_changed[static _CONF
                 case CONFIG_EXPORT_DENYLIST:
                         changed = !streq_ptr(a->export_denylist, b->export_denylist);
                         break;
+                case CONFIG_REDACTION_FILTERS:
+                        changed = !streq_ptr(a->redaction_filters, b->redaction_filters);
+                        break;
                 case _CONFIG_KEY_MAX:
                         break;
                 }
@@ -703,6 +729,9 @@ int config_format_value(const Config *c, ConfigKey key, char **ret) {
         case CONFIG_EXPORT_DENYLIST:
                 s = strempty(c->export_denylist);
                 break;
+        case CONFIG_REDACTION_FILTERS:
+                s = strempty(c->redaction_filters);
+                break;
         case _CONFIG_KEY_MAX:
                 return -EINVAL;
         }
@@ -759,6 +788,10 @@ void config_swap_setting(Config *to, Config *from, ConfigKey key) {
         case CONFIG_EXPORT_DENYLIST:
                 SWAP(to->export_denylist, from->export_denylist);
                 SWAP(to->denylist, from->denylist);
+                break;
+        case CONFIG_REDACTION_FILTERS:
+                SWAP(to->redaction_filters, from->redaction_filters);
+                SWAP(to->redaction, from->redaction);
                 break;
         case _CONFIG_KEY_MAX:
                 return;

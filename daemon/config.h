@@ -26,6 +26,7 @@
 #include "macro.h"
 
 typedef struct EventFilter EventFilter;
+typedef struct Redaction Redaction;
 
 typedef enum StdoutFormat {
         STDOUT_NONE,    /* events only go to the journal and the export file */
@@ -46,6 +47,7 @@ typedef enum ConfigKey {
         CONFIG_PROCFS,
         CONFIG_EXPORT_ALLOWLIST,
         CONFIG_EXPORT_DENYLIST,
+        CONFIG_REDACTION_FILTERS,
         _CONFIG_KEY_MAX,
 } ConfigKey;
 
@@ -63,6 +65,8 @@ typedef struct Config {
         /* The filters' text, as given, and what it compiled to (NULL: none). */
         char *export_allowlist, *export_denylist;
         EventFilter *allowlist, *denylist;
+        char *redaction_filters;
+        Redaction *redaction;
 
         /* Where each setting was last set ("FILE:LINE:COL", "--name"); NULL: the default. */
         char *origin[_CONFIG_KEY_MAX];

@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#define PCRE2_CODE_UNIT_WIDTH 8
-
 #include <errno.h>
 #include <jansson.h>
-#include <pcre2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +8,10 @@
 
 #include "event-filter.h"
 #include "event-json.h"
+#include "regex-list.h"
 
 /* Descendants pid_set remembers; past it, new ones are not learnt. */
 #define PID_SET_CHILDREN_MAX 65536U
-
-typedef struct RegexList {
-        pcre2_code **codes;
-        size_t n;
-} RegexList;
 
 typedef struct PidList {
         uint32_t *pids;
@@ -64,13 +57,6 @@ const char *event_type_to_set_name(EventType t) {
         return NULL;
 }
 
-static void regex_list_done(RegexList *l) {
-        for (size_t i = 0; i < l->n; i++)
-                pcre2_code_free(l->codes[i]);
-        l->codes = mfree(l->codes);
-        l->n = 0;
-}
-
 static void filter_line_done(FilterLine *l) {
         regex_list_done(&l->binary);
         regex_list_done(&l->parent_binary);
@@ -104,41 +90,6 @@ static int errorf(char **ret_error, const char *format, ...) {
         r = vasprintf(ret_error, format, ap);
         va_end(ap);
         return r < 0 ? -ENOMEM : -EINVAL;
-}
-
-static int parse_regexes(RegexList *l, json_t *v, unsigned line, const char *key,
-                         char **ret_error) {
-        size_t i;
-        json_t *item;
-
-        if (!json_is_array(v))
-                return errorf(ret_error, "line %u: %s: expected a list of regular expressions",
-                              line, key);
-        l->codes = calloc(json_array_size(v) ?: 1, sizeof(*l->codes));
-        if (!l->codes)
-                return -ENOMEM;
-        json_array_foreach(v, i, item) {
-                PCRE2_UCHAR message[256];
-                PCRE2_SIZE offset;
-                int error;
-
-                if (!json_is_string(item))
-                        return errorf(ret_error, "line %u: %s: expected a list of strings", line,
-                                      key);
-                l->codes[l->n] = pcre2_compile((PCRE2_SPTR) json_string_value(item),
-                                               json_string_length(item), 0, &error, &offset, NULL);
-                if (!l->codes[l->n]) {
-                        pcre2_get_error_message(error, message, sizeof(message));
-                        return errorf(ret_error, "line %u: %s: \"%s\": %s at offset %zu", line, key,
-                                      json_string_value(item), (const char *) message,
-                                      (size_t) offset);
-                }
-                /* JIT is an optimisation: without it (no executable memory) matching still works.
-                 */
-                (void) pcre2_jit_compile(l->codes[l->n], PCRE2_JIT_COMPLETE);
-                l->n++;
-        }
-        return 0;
 }
 
 static int pid_list_add(PidList *l, uint32_t pid) {
@@ -260,13 +211,13 @@ static int filter_line_parse(FilterLine *l, json_t *obj, unsigned line, char **r
                 if (streq(key, "event_set"))
                         r = parse_event_set(l, v, line, ret_error);
                 else if (streq(key, "binary_regex"))
-                        r = parse_regexes(&l->binary, v, line, key, ret_error);
+                        r = regex_list_parse(&l->binary, v, line, key, ret_error);
                 else if (streq(key, "parent_binary_regex"))
-                        r = parse_regexes(&l->parent_binary, v, line, key, ret_error);
+                        r = regex_list_parse(&l->parent_binary, v, line, key, ret_error);
                 else if (streq(key, "arguments_regex"))
-                        r = parse_regexes(&l->arguments, v, line, key, ret_error);
+                        r = regex_list_parse(&l->arguments, v, line, key, ret_error);
                 else if (streq(key, "parent_arguments_regex"))
-                        r = parse_regexes(&l->parent_arguments, v, line, key, ret_error);
+                        r = regex_list_parse(&l->parent_arguments, v, line, key, ret_error);
                 else if (streq(key, "pid")) {
                         l->has_pid = true;
                         r = parse_pids(&l->pid, v, line, key, ret_error);
@@ -331,13 +282,6 @@ int event_filter_new(EventFilter **ret, const char *text, char **ret_error) {
         return 0;
 }
 
-static bool regex_list_match(EventFilter *f, const RegexList *l, const char *s, size_t n) {
-        for (size_t i = 0; i < l->n; i++)
-                if (pcre2_match(l->codes[i], (PCRE2_SPTR) s, n, 0, 0, f->match_data, NULL) >= 0)
-                        return true;
-        return false;
-}
-
 static bool match_arguments(EventFilter *f, const RegexList *l, const Process *p) {
         size_t n;
 
@@ -354,7 +298,7 @@ static bool match_arguments(EventFilter *f, const RegexList *l, const Process *p
         }
         event_join_arguments(p, f->args_buf);
         f->args_buf[n] = 0;
-        return regex_list_match(f, l, f->args_buf, n);
+        return regex_list_match(l, f->args_buf, n, f->match_data);
 }
 
 static bool match_pid_set(FilterLine *l, const Event *e) {
@@ -398,12 +342,12 @@ static bool filter_line_match(EventFilter *f, FilterLine *l, const Event *e) {
                 return false;
         if (l->has_pid && !pid_list_contains(&l->pid, p->pid))
                 return false;
-        if (l->binary.n &&
-            !(p->binary && regex_list_match(f, &l->binary, p->binary, strlen(p->binary))))
+        if (l->binary.n && !(p->binary && regex_list_match(&l->binary, p->binary, strlen(p->binary),
+                                                           f->match_data)))
                 return false;
-        if (l->parent_binary.n &&
-            !(parent && parent->binary &&
-              regex_list_match(f, &l->parent_binary, parent->binary, strlen(parent->binary))))
+        if (l->parent_binary.n && !(parent && parent->binary &&
+                                    regex_list_match(&l->parent_binary, parent->binary,
+                                                     strlen(parent->binary), f->match_data)))
                 return false;
         if (l->arguments.n && !match_arguments(f, &l->arguments, p))
                 return false;

@@ -7,7 +7,9 @@ noinst_LIBRARIES += daemon/libtetragond-core.a
 daemon_libtetragond_core_a_SOURCES = \
 	daemon/log.c daemon/log.h \
 	daemon/config.c daemon/config.h \
+	daemon/regex-list.c daemon/regex-list.h \
 	daemon/event-filter.c daemon/event-filter.h \
+	daemon/redaction.c daemon/redaction.h \
 	daemon/system-setup.c daemon/system-setup.h \
 	daemon/event.h \
 	daemon/process.c \

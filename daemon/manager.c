@@ -18,6 +18,7 @@
 #include "policy-registry.h"
 #include "process-cache.h"
 #include "process-monitor.h"
+#include "redaction.h"
 #include "sink-journal.h"
 #include "tetragond-bus.h"
 
@@ -81,6 +82,13 @@ static int manager_new_registry(Manager *m) {
         return 0;
 }
 
+/* --redaction-filters, with the filters in force when the process is learnt. */
+static int manager_redact_args(Process *p, void *userdata) {
+        Manager *m = userdata;
+
+        return m->config->redaction ? redaction_apply(m->config->redaction, p) : 0;
+}
+
 int manager_new(Manager **ret, Config *config, const ConfigSources *sources) {
         _cleanup_(config_freep) Config *c = config;
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -106,6 +114,7 @@ int manager_new(Manager **ret, Config *config, const ConfigSources *sources) {
         r = process_cache_new(&m->process_cache, config->process_cache_size, m->node_name);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the process cache: %m");
+        process_cache_set_args_hook(m->process_cache, manager_redact_args, m);
 
         if (config->export_file) {
                 r = export_file_new(&m->export_file, config->export_file,
