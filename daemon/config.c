@@ -56,6 +56,9 @@ const ConfigOption config_options[] = {
         { "redaction-filters", CONFIG_REDACTION_FILTERS, "FILTERS",
           "JSON lines: capture groups of their \"redact\" regexes become ***** in "
           "process arguments" },
+        { "export-rate-limit", CONFIG_EXPORT_RATE_LIMIT, "N",
+          "Events per minute that reach the sinks; beyond it they are counted and reported in "
+          "rate_limit_info events (default: -1, no limit)" },
 };
 const size_t config_options_count = ELEMENTSOF(config_options);
 
@@ -73,6 +76,7 @@ bool config_key_reloadable(ConfigKey key) {
         case CONFIG_EXPORT_ALLOWLIST:
         case CONFIG_EXPORT_DENYLIST:
         case CONFIG_REDACTION_FILTERS: /* for processes that start after the reload */
+        case CONFIG_EXPORT_RATE_LIMIT:
                 return true;
         /* The objects built from these live as long as the daemon. */
         case CONFIG_POLICY_DIR:
@@ -167,6 +171,7 @@ static int config_new_default(Config **ret) {
         c->stdout_format = STDOUT_NONE;
         c->log_level = LOG_INFO;
         c->process_cache_size = DEFAULT_PROCESS_CACHE_SIZE;
+        c->export_rate_limit = -1;
         *ret = TAKE_PTR(c);
         return 0;
 }
@@ -287,6 +292,17 @@ static int config_parse_value(Config *c, const ConfigOption *o, const char *valu
                 return set_filter(&c->export_allowlist, &c->allowlist, value, ret_hint);
         case CONFIG_EXPORT_DENYLIST:
                 return set_filter(&c->export_denylist, &c->denylist, value, ret_hint);
+        case CONFIG_EXPORT_RATE_LIMIT:
+                if (streq(value, "-1")) {
+                        c->export_rate_limit = -1;
+                        return 0;
+                }
+                if (parse_uint64(value, &u) < 0 || u > INT64_MAX)
+                        return (*ret_hint = strdup("events per minute, or -1 for no limit"))
+                                       ? -EINVAL
+                                       : -ENOMEM;
+                c->export_rate_limit = (int64_t) u;
+                return 0;
         case CONFIG_REDACTION_FILTERS: {
                 _cleanup_(redaction_freep) Redaction *red = NULL;
 
@@ -644,6 +660,9 @@ void config_diff(const Config *a, const Config *b, bool ret_changed[static _CONF
                 case CONFIG_REDACTION_FILTERS:
                         changed = !streq_ptr(a->redaction_filters, b->redaction_filters);
                         break;
+                case CONFIG_EXPORT_RATE_LIMIT:
+                        changed = a->export_rate_limit != b->export_rate_limit;
+                        break;
                 case _CONFIG_KEY_MAX:
                         break;
                 }
@@ -732,6 +751,9 @@ int config_format_value(const Config *c, ConfigKey key, char **ret) {
         case CONFIG_REDACTION_FILTERS:
                 s = strempty(c->redaction_filters);
                 break;
+        case CONFIG_EXPORT_RATE_LIMIT:
+                r = asprintf(ret, "%" PRIi64, c->export_rate_limit);
+                break;
         case _CONFIG_KEY_MAX:
                 return -EINVAL;
         }
@@ -792,6 +814,9 @@ void config_swap_setting(Config *to, Config *from, ConfigKey key) {
         case CONFIG_REDACTION_FILTERS:
                 SWAP(to->redaction_filters, from->redaction_filters);
                 SWAP(to->redaction, from->redaction);
+                break;
+        case CONFIG_EXPORT_RATE_LIMIT:
+                SWAP(to->export_rate_limit, from->export_rate_limit);
                 break;
         case _CONFIG_KEY_MAX:
                 return;

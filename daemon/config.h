@@ -48,6 +48,7 @@ typedef enum ConfigKey {
         CONFIG_EXPORT_ALLOWLIST,
         CONFIG_EXPORT_DENYLIST,
         CONFIG_REDACTION_FILTERS,
+        CONFIG_EXPORT_RATE_LIMIT,
         _CONFIG_KEY_MAX,
 } ConfigKey;
 
@@ -67,6 +68,7 @@ typedef struct Config {
         EventFilter *allowlist, *denylist;
         char *redaction_filters;
         Redaction *redaction;
+        int64_t export_rate_limit; /* events per minute to the sinks; -1: no limit */
 
         /* Where each setting was last set ("FILE:LINE:COL", "--name"); NULL: the default. */
         char *origin[_CONFIG_KEY_MAX];

@@ -13,6 +13,7 @@
 #include "export-file.h"
 #include "log.h"
 #include "manager.h"
+#include "message-ids.h"
 #include "policy-dir.h"
 #include "policy-engine.h"
 #include "policy-registry.h"
@@ -29,6 +30,10 @@
  * per record, which is what costs the host most. Enforcement happens in the
  * kernel and does not wait for this. */
 #define RINGBUF_COALESCE_USEC (5ULL * 1000)
+/* --export-rate-limit counts per minute. Tests shorten the window through this variable, so
+ * they need not wait minutes; it is not meant for anything else. */
+#define RATE_WINDOW_USEC (60ULL * 1000 * 1000)
+#define RATE_WINDOW_ENV "TETRAGOND_TEST_RATE_WINDOW_MSEC"
 
 struct Manager {
         Config *config;
@@ -41,6 +46,7 @@ struct Manager {
         sd_event_source *ringbuf_drain_timer;
         sd_event_source *stats_timer;
         sd_event_source *gc_timer;
+        sd_event_source *rate_timer;
 
         ProcessMonitor *process_monitor;
         PolicyEngine *engine; /* NULL when it could not load: policies then fail to install */
@@ -52,6 +58,11 @@ struct Manager {
         PolicyRegistry *registry;
         PolicyDirWatch *policy_watch;
         TetragondBus *bus;
+
+        /* --export-rate-limit: a fixed window, reset by rate_timer. */
+        uint64_t rate_window_usec;
+        uint64_t rate_count;   /* events that reached the sinks in this window */
+        uint64_t rate_dropped; /* since the last rate_limit_info */
 
         ManagerStats stats;
         ManagerStats stats_logged; /* what the last periodic log line reported */
@@ -101,6 +112,9 @@ int manager_new(Manager **ret, Config *config, const ConfigSources *sources) {
         m->config = TAKE_PTR(c);
         m->config_sources = sources;
         config = m->config;
+        m->rate_window_usec = RATE_WINDOW_USEC;
+        if (getenv(RATE_WINDOW_ENV))
+                m->rate_window_usec = strtoull(getenv(RATE_WINDOW_ENV), NULL, 10) * 1000 ?: 1000;
 
         if (uname(&u) < 0)
                 return log_error_errno(negative_errno(), "Failed to read the node name: %m");
@@ -136,6 +150,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->ringbuf_drain_timer);
         sd_event_source_disable_unref(m->stats_timer);
         sd_event_source_disable_unref(m->gc_timer);
+        sd_event_source_disable_unref(m->rate_timer);
         /* Policies leave the kernel before the engine they are installed in. */
         tetragond_bus_free(m->bus);
         policy_dir_watch_free(m->policy_watch);
@@ -179,6 +194,13 @@ static void manager_dispatch(Manager *m, const Event *e) {
                 m->stats.filtered++;
                 return;
         }
+        if (m->config->export_rate_limit >= 0 &&
+            m->rate_count >= (uint64_t) m->config->export_rate_limit) {
+                m->stats.rate_limited++;
+                m->rate_dropped++;
+                return;
+        }
+        m->rate_count++;
 
         r = event_to_json(e, m->node_name, m->boot_time_ns, &json);
         if (r < 0) {
@@ -199,6 +221,51 @@ static void manager_dispatch(Manager *m, const Event *e) {
         manager_print_event(m, json, compact);
 
         json_decref(json);
+}
+
+/* An event about the event stream (rate_limit_info, process_throttle) to every sink. It is
+ * neither filtered nor rate limited: it is what says that events were. */
+static void manager_dispatch_info(Manager *m, const char *type, json_t *body,
+                                  const char *message_id, const char *message) {
+        json_t *json = NULL;
+        int r;
+
+        r = event_info_to_json(type, body, m->node_name, clock_ns(CLOCK_REALTIME), &json);
+        if (r < 0) {
+                m->stats.sink_errors++;
+                return;
+        }
+        if (journal_sink_write_info(type, message_id, message, json) < 0)
+                m->stats.sink_errors++;
+        if (m->export_file && export_file_write(m->export_file, json) < 0)
+                m->stats.sink_errors++;
+        manager_print_event(m, json, message);
+        json_decref(json);
+}
+
+/* The end of a rate window: say how many events the limit dropped in it (Tetragon's
+ * rate_limit_info; protojson writes the uint64 count as a string). */
+static int on_rate_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        if (m->rate_dropped > 0) {
+                _cleanup_free_ char *count = NULL, *message = NULL;
+
+                if (asprintf(&count, "%" PRIu64, m->rate_dropped) >= 0 &&
+                    asprintf(&message, "⚠️ rate limit: %s events not exported", count) >= 0)
+                        manager_dispatch_info(
+                                m, "rate_limit_info",
+                                json_pack("{s:s}", "number_of_dropped_process_events", count),
+                                TETRAGON_MESSAGE_RATE_LIMIT_INFO_STR, message);
+                m->rate_dropped = 0;
+        }
+        m->rate_count = 0;
+        /* A time source is off once it fired: arm it again. */
+        r = sd_event_source_set_time_relative(s, m->rate_window_usec);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return r;
 }
 
 static int on_ringbuf_record(void *userdata, void *data, size_t size) {
@@ -333,8 +400,14 @@ static int manager_setup_timers(Manager *m) {
                                        STATS_INTERVAL_USEC, 0, on_stats_timer, m);
         if (r < 0)
                 return r;
-        return sd_event_add_time_relative(m->event, &m->gc_timer, CLOCK_MONOTONIC, GC_INTERVAL_USEC,
-                                          0, on_gc_timer, m);
+        r = sd_event_add_time_relative(m->event, &m->gc_timer, CLOCK_MONOTONIC, GC_INTERVAL_USEC, 0,
+                                       on_gc_timer, m);
+        if (r < 0)
+                return r;
+        /* Accurate to a hundredth: the window is what the limit is counted in. */
+        return sd_event_add_time_relative(m->event, &m->rate_timer, CLOCK_MONOTONIC,
+                                          m->rate_window_usec, m->rate_window_usec / 100,
+                                          on_rate_timer, m);
 }
 
 static void on_policy_dir_changed(char *const *filenames, size_t n, void *userdata) {

@@ -15,13 +15,14 @@
 #include "macro.h"
 
 typedef struct ManagerStats {
-        uint64_t received;    /* records read from ring buffers */
-        uint64_t decoded;     /* records that passed decode */
-        uint64_t malformed;   /* records decode refused (never trusted) */
-        uint64_t events;      /* events handed to the sinks */
-        uint64_t filtered;    /* events --export-allowlist/--export-denylist kept from them */
-        uint64_t sink_errors; /* sink writes that failed */
-        uint64_t lost;        /* ring buffer reservations that failed in the kernel */
+        uint64_t received;     /* records read from ring buffers */
+        uint64_t decoded;      /* records that passed decode */
+        uint64_t malformed;    /* records decode refused (never trusted) */
+        uint64_t events;       /* events handed to the sinks */
+        uint64_t filtered;     /* events --export-allowlist/--export-denylist kept from them */
+        uint64_t rate_limited; /* events --export-rate-limit kept from them */
+        uint64_t sink_errors;  /* sink writes that failed */
+        uint64_t lost;         /* ring buffer reservations that failed in the kernel */
 } ManagerStats;
 
 typedef struct Manager Manager;
