@@ -75,6 +75,16 @@ static uint64_t clock_ns(clockid_t clock) {
         return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
 }
 
+/* A time source is off once it fired (sd-event's ONESHOT): moving its time is not enough. */
+static int timer_rearm(sd_event_source *s, uint64_t usec) {
+        int r;
+
+        r = sd_event_source_set_time_relative(s, usec);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
 static int manager_new_registry(Manager *m) {
         _cleanup_free_ char *state_file = NULL;
         PolicyBackend backend;
@@ -247,7 +257,6 @@ static void manager_dispatch_info(Manager *m, const char *type, json_t *body,
  * rate_limit_info; protojson writes the uint64 count as a string). */
 static int on_rate_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
-        int r;
 
         if (m->rate_dropped > 0) {
                 _cleanup_free_ char *count = NULL, *message = NULL;
@@ -261,11 +270,7 @@ static int on_rate_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 m->rate_dropped = 0;
         }
         m->rate_count = 0;
-        /* A time source is off once it fired: arm it again. */
-        r = sd_event_source_set_time_relative(s, m->rate_window_usec);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-        return r;
+        return timer_rearm(s, m->rate_window_usec);
 }
 
 static int on_ringbuf_record(void *userdata, void *data, size_t size) {
@@ -360,14 +365,14 @@ static int on_stats_timer(sd_event_source *s, uint64_t usec, void *userdata) {
             m->stats.sink_errors != last->sink_errors)
                 manager_log_stats(m, LOG_WARNING);
         *last = m->stats;
-        return sd_event_source_set_time_relative(s, STATS_INTERVAL_USEC);
+        return timer_rearm(s, STATS_INTERVAL_USEC);
 }
 
 static int on_gc_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         process_cache_gc(m->process_cache, clock_ns(CLOCK_BOOTTIME));
-        return sd_event_source_set_time_relative(s, GC_INTERVAL_USEC);
+        return timer_rearm(s, GC_INTERVAL_USEC);
 }
 
 static int manager_setup_ringbuf(Manager *m) {
