@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup-rate.h"
 #include "config.h"
 #include "event-filter.h"
 #include "file-util.h"
@@ -59,6 +60,9 @@ const ConfigOption config_options[] = {
         { "export-rate-limit", CONFIG_EXPORT_RATE_LIMIT, "N",
           "Events per minute that reach the sinks; beyond it they are counted and reported in "
           "rate_limit_info events (default: -1, no limit)" },
+        { "cgroup-rate", CONFIG_CGROUP_RATE, "EVENTS,INTERVAL",
+          "Throttle the process events of a cgroup (a unit) beyond EVENTS per INTERVAL, e.g. "
+          "1000,1s, with process_throttle events (default: none)" },
 };
 const size_t config_options_count = ELEMENTSOF(config_options);
 
@@ -77,6 +81,7 @@ bool config_key_reloadable(ConfigKey key) {
         case CONFIG_EXPORT_DENYLIST:
         case CONFIG_REDACTION_FILTERS: /* for processes that start after the reload */
         case CONFIG_EXPORT_RATE_LIMIT:
+        case CONFIG_CGROUP_RATE:
                 return true;
         /* The objects built from these live as long as the daemon. */
         case CONFIG_POLICY_DIR:
@@ -150,6 +155,8 @@ Config *config_free(Config *c) {
         event_filter_free(c->denylist);
         free(c->redaction_filters);
         redaction_free(c->redaction);
+        free(c->cgroup_rate_text);
+        cgroup_rate_free(c->cgroup_rate);
         for (size_t i = 0; i < _CONFIG_KEY_MAX; i++)
                 free(c->origin[i]);
         return mfree(c);
@@ -303,6 +310,29 @@ static int config_parse_value(Config *c, const ConfigOption *o, const char *valu
                                        : -ENOMEM;
                 c->export_rate_limit = (int64_t) u;
                 return 0;
+        case CONFIG_CGROUP_RATE: {
+                _cleanup_(cgroup_rate_freep) CgroupRate *rate = NULL;
+                uint64_t events, interval;
+
+                if (*value) {
+                        if (cgroup_rate_parse(value, &events, &interval) < 0)
+                                return (*ret_hint = strdup("EVENTS,INTERVAL, e.g. 1000,1s"))
+                                               ? -EINVAL
+                                               : -ENOMEM;
+                        r = cgroup_rate_new(&rate, events, interval);
+                        if (r < 0)
+                                return r;
+                }
+                if (*value) {
+                        r = set_string(&c->cgroup_rate_text, value);
+                        if (r < 0)
+                                return r;
+                } else
+                        c->cgroup_rate_text = mfree(c->cgroup_rate_text);
+                cgroup_rate_free(c->cgroup_rate);
+                c->cgroup_rate = TAKE_PTR(rate);
+                return 0;
+        }
         case CONFIG_REDACTION_FILTERS: {
                 _cleanup_(redaction_freep) Redaction *red = NULL;
 
@@ -663,6 +693,9 @@ void config_diff(const Config *a, const Config *b, bool ret_changed[static _CONF
                 case CONFIG_EXPORT_RATE_LIMIT:
                         changed = a->export_rate_limit != b->export_rate_limit;
                         break;
+                case CONFIG_CGROUP_RATE:
+                        changed = !streq_ptr(a->cgroup_rate_text, b->cgroup_rate_text);
+                        break;
                 case _CONFIG_KEY_MAX:
                         break;
                 }
@@ -754,6 +787,9 @@ int config_format_value(const Config *c, ConfigKey key, char **ret) {
         case CONFIG_EXPORT_RATE_LIMIT:
                 r = asprintf(ret, "%" PRIi64, c->export_rate_limit);
                 break;
+        case CONFIG_CGROUP_RATE:
+                s = strempty(c->cgroup_rate_text);
+                break;
         case _CONFIG_KEY_MAX:
                 return -EINVAL;
         }
@@ -817,6 +853,10 @@ void config_swap_setting(Config *to, Config *from, ConfigKey key) {
                 break;
         case CONFIG_EXPORT_RATE_LIMIT:
                 SWAP(to->export_rate_limit, from->export_rate_limit);
+                break;
+        case CONFIG_CGROUP_RATE:
+                SWAP(to->cgroup_rate_text, from->cgroup_rate_text);
+                SWAP(to->cgroup_rate, from->cgroup_rate);
                 break;
         case _CONFIG_KEY_MAX:
                 return;

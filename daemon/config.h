@@ -27,6 +27,7 @@
 
 typedef struct EventFilter EventFilter;
 typedef struct Redaction Redaction;
+typedef struct CgroupRate CgroupRate;
 
 typedef enum StdoutFormat {
         STDOUT_NONE,    /* events only go to the journal and the export file */
@@ -49,6 +50,7 @@ typedef enum ConfigKey {
         CONFIG_EXPORT_DENYLIST,
         CONFIG_REDACTION_FILTERS,
         CONFIG_EXPORT_RATE_LIMIT,
+        CONFIG_CGROUP_RATE,
         _CONFIG_KEY_MAX,
 } ConfigKey;
 
@@ -69,6 +71,8 @@ typedef struct Config {
         char *redaction_filters;
         Redaction *redaction;
         int64_t export_rate_limit; /* events per minute to the sinks; -1: no limit */
+        char *cgroup_rate_text;    /* "EVENTS,INTERVAL", or NULL */
+        CgroupRate *cgroup_rate;   /* its state: which cgroups are throttled */
 
         /* Where each setting was last set ("FILE:LINE:COL", "--name"); NULL: the default. */
         char *origin[_CONFIG_KEY_MAX];

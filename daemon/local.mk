@@ -10,6 +10,7 @@ daemon_libtetragond_core_a_SOURCES = \
 	daemon/regex-list.c daemon/regex-list.h \
 	daemon/event-filter.c daemon/event-filter.h \
 	daemon/redaction.c daemon/redaction.h \
+	daemon/cgroup-rate.c daemon/cgroup-rate.h \
 	daemon/system-setup.c daemon/system-setup.h \
 	daemon/event.h \
 	daemon/process.c \

@@ -7,6 +7,7 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "cgroup-rate.h"
 #include "event-filter.h"
 #include "event-format.h"
 #include "event-json.h"
@@ -34,6 +35,8 @@
  * they need not wait minutes; it is not meant for anything else. */
 #define RATE_WINDOW_USEC (60ULL * 1000 * 1000)
 #define RATE_WINDOW_ENV "TETRAGOND_TEST_RATE_WINDOW_MSEC"
+/* How often --cgroup-rate looks for cgroups to stop throttling. */
+#define THROTTLE_SWEEP_USEC (1000ULL * 1000)
 
 struct Manager {
         Config *config;
@@ -47,6 +50,7 @@ struct Manager {
         sd_event_source *stats_timer;
         sd_event_source *gc_timer;
         sd_event_source *rate_timer;
+        sd_event_source *throttle_timer;
 
         ProcessMonitor *process_monitor;
         PolicyEngine *engine; /* NULL when it could not load: policies then fail to install */
@@ -161,6 +165,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->stats_timer);
         sd_event_source_disable_unref(m->gc_timer);
         sd_event_source_disable_unref(m->rate_timer);
+        sd_event_source_disable_unref(m->throttle_timer);
         /* Policies leave the kernel before the engine they are installed in. */
         tetragond_bus_free(m->bus);
         policy_dir_watch_free(m->policy_watch);
@@ -189,48 +194,6 @@ static void manager_print_event(Manager *m, json_t *json, const char *compact) {
                 break;
         }
         fflush(stdout);
-}
-
-/* Stage 3: hand one enriched event to every sink. A failing sink is counted
- * and does not keep the others from seeing the event. */
-static void manager_dispatch(Manager *m, const Event *e) {
-        _cleanup_free_ char *compact = NULL;
-        json_t *json = NULL;
-        int r;
-
-        /* Before anything is built: a filtered event costs a match, not a JSON object. */
-        if ((m->config->allowlist && !event_filter_match(m->config->allowlist, e)) ||
-            (m->config->denylist && event_filter_match(m->config->denylist, e))) {
-                m->stats.filtered++;
-                return;
-        }
-        if (m->config->export_rate_limit >= 0 &&
-            m->rate_count >= (uint64_t) m->config->export_rate_limit) {
-                m->stats.rate_limited++;
-                m->rate_dropped++;
-                return;
-        }
-        m->rate_count++;
-
-        r = event_to_json(e, m->node_name, m->boot_time_ns, &json);
-        if (r < 0) {
-                m->stats.sink_errors++;
-                log_debug_errno(r, "Failed to build JSON for an event: %m");
-                return;
-        }
-
-        r = event_format_compact(json, &compact);
-        if (r < 0)
-                log_debug_errno(r, "Failed to format an event: %m");
-
-        m->stats.events++;
-        if (journal_sink_write(e, json, compact) < 0)
-                m->stats.sink_errors++;
-        if (m->export_file && export_file_write(m->export_file, json) < 0)
-                m->stats.sink_errors++;
-        manager_print_event(m, json, compact);
-
-        json_decref(json);
 }
 
 /* An event about the event stream (rate_limit_info, process_throttle) to every sink. It is
@@ -271,6 +234,108 @@ static int on_rate_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         }
         m->rate_count = 0;
         return timer_rearm(s, m->rate_window_usec);
+}
+
+static void manager_report_throttle(Manager *m, const char *type, const char *cgroup_path) {
+        _cleanup_free_ char *message = NULL;
+
+        if (asprintf(&message, "⚠️ throttle %s %s",
+                     streq(type, "THROTTLE_START") ? "start" : "stop", strempty(cgroup_path)) < 0)
+                return;
+        manager_dispatch_info(m, "process_throttle",
+                              json_pack("{s:s,s:s}", "type", type, "cgroup", strempty(cgroup_path)),
+                              TETRAGON_MESSAGE_PROCESS_THROTTLE_STR, message);
+}
+
+/* --cgroup-rate: true when the event is throttled (and counted). Only process events are:
+ * what policies report is never throttled. */
+static bool manager_throttle(Manager *m, const Event *e) {
+        CgroupRateVerdict v;
+
+        switch (e->type) {
+        case EVENT_PROCESS_EXEC:
+        case EVENT_PROCESS_EXIT:
+                break;
+        case EVENT_PROCESS_KPROBE:
+        case EVENT_PROCESS_LSM:
+        case EVENT_PROCESS_UPROBE:
+        case EVENT_PROCESS_TRACEPOINT:
+        case EVENT_PROCESS_USDT:
+        case _EVENT_TYPE_MAX:
+                return false;
+        }
+
+        v = cgroup_rate_account(m->config->cgroup_rate, e->process->cgroup_id,
+                                e->process->cgroup_path, clock_ns(CLOCK_MONOTONIC) / 1000);
+        switch (v) {
+        case CGROUP_RATE_PASS:
+                return false;
+        case CGROUP_RATE_START:
+                manager_report_throttle(m, "THROTTLE_START", e->process->cgroup_path);
+                break;
+        case CGROUP_RATE_DROP:
+                break;
+        }
+        m->stats.throttled++;
+        return true;
+}
+
+static void on_throttle_stopped(uint64_t cgroup_id, const char *cgroup_path, void *userdata) {
+        manager_report_throttle(userdata, "THROTTLE_STOP", cgroup_path);
+}
+
+static int on_throttle_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->config->cgroup_rate)
+                cgroup_rate_sweep(m->config->cgroup_rate, clock_ns(CLOCK_MONOTONIC) / 1000,
+                                  on_throttle_stopped, m);
+        return timer_rearm(s, THROTTLE_SWEEP_USEC);
+}
+
+/* Stage 3: hand one enriched event to every sink. A failing sink is counted
+ * and does not keep the others from seeing the event. */
+static void manager_dispatch(Manager *m, const Event *e) {
+        _cleanup_free_ char *compact = NULL;
+        json_t *json = NULL;
+        int r;
+
+        if (m->config->cgroup_rate && manager_throttle(m, e))
+                return;
+
+        /* Before anything is built: a filtered event costs a match, not a JSON object. */
+        if ((m->config->allowlist && !event_filter_match(m->config->allowlist, e)) ||
+            (m->config->denylist && event_filter_match(m->config->denylist, e))) {
+                m->stats.filtered++;
+                return;
+        }
+        if (m->config->export_rate_limit >= 0 &&
+            m->rate_count >= (uint64_t) m->config->export_rate_limit) {
+                m->stats.rate_limited++;
+                m->rate_dropped++;
+                return;
+        }
+        m->rate_count++;
+
+        r = event_to_json(e, m->node_name, m->boot_time_ns, &json);
+        if (r < 0) {
+                m->stats.sink_errors++;
+                log_debug_errno(r, "Failed to build JSON for an event: %m");
+                return;
+        }
+
+        r = event_format_compact(json, &compact);
+        if (r < 0)
+                log_debug_errno(r, "Failed to format an event: %m");
+
+        m->stats.events++;
+        if (journal_sink_write(e, json, compact) < 0)
+                m->stats.sink_errors++;
+        if (m->export_file && export_file_write(m->export_file, json) < 0)
+                m->stats.sink_errors++;
+        manager_print_event(m, json, compact);
+
+        json_decref(json);
 }
 
 static int on_ringbuf_record(void *userdata, void *data, size_t size) {
@@ -410,9 +475,13 @@ static int manager_setup_timers(Manager *m) {
         if (r < 0)
                 return r;
         /* Accurate to a hundredth: the window is what the limit is counted in. */
-        return sd_event_add_time_relative(m->event, &m->rate_timer, CLOCK_MONOTONIC,
-                                          m->rate_window_usec, m->rate_window_usec / 100,
-                                          on_rate_timer, m);
+        r = sd_event_add_time_relative(m->event, &m->rate_timer, CLOCK_MONOTONIC,
+                                       m->rate_window_usec, m->rate_window_usec / 100,
+                                       on_rate_timer, m);
+        if (r < 0)
+                return r;
+        return sd_event_add_time_relative(m->event, &m->throttle_timer, CLOCK_MONOTONIC,
+                                          THROTTLE_SWEEP_USEC, 0, on_throttle_timer, m);
 }
 
 static void on_policy_dir_changed(char *const *filenames, size_t n, void *userdata) {
@@ -520,8 +589,16 @@ static void manager_reload_config(Manager *m) {
 
         config_diff(m->config, new, changed);
         for (ConfigKey k = 0; k < _CONFIG_KEY_MAX; k++) {
-                if (!changed[k])
+                if (!changed[k]) {
+                        /* The same value: keep its state (throttled cgroups, pid_set's
+                         * descendants), with the place it is set now. */
+                        char *origin = TAKE_PTR(new->origin[k]);
+
+                        config_swap_setting(new, m->config, k);
+                        free(new->origin[k]);
+                        new->origin[k] = origin;
                         continue;
+                }
                 if (config_key_reloadable(k)) {
                         log_info("Setting %s changed (%s).", config_key_to_string(k),
                                  new->origin[k] ?: "default");

@@ -21,6 +21,7 @@ typedef struct ManagerStats {
         uint64_t events;       /* events handed to the sinks */
         uint64_t filtered;     /* events --export-allowlist/--export-denylist kept from them */
         uint64_t rate_limited; /* events --export-rate-limit kept from them */
+        uint64_t throttled;    /* process events --cgroup-rate kept from them */
         uint64_t sink_errors;  /* sink writes that failed */
         uint64_t lost;         /* ring buffer reservations that failed in the kernel */
 } ManagerStats;

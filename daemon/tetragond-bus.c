@@ -727,6 +727,7 @@ static int property_get_stat(sd_bus *bus, const char *path, const char *interfac
                 { "EventsLost", offsetof(ManagerStats, lost) },
                 { "EventsFiltered", offsetof(ManagerStats, filtered) },
                 { "EventsRateLimited", offsetof(ManagerStats, rate_limited) },
+                { "EventsThrottled", offsetof(ManagerStats, throttled) },
         };
         TetragondBus *b = userdata;
         ManagerStats stats = {};
@@ -763,6 +764,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("EventsLost", "t", property_get_stat, 0, 0),
         SD_BUS_PROPERTY("EventsFiltered", "t", property_get_stat, 0, 0),
         SD_BUS_PROPERTY("EventsRateLimited", "t", property_get_stat, 0, 0),
+        SD_BUS_PROPERTY("EventsThrottled", "t", property_get_stat, 0, 0),
 
         SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("as", added, "as", changed, "as", removed, "as",

@@ -137,7 +137,8 @@ CONFIG_INTEGRATION_TESTS = \
 	tests/integration/test-config.sh \
 	tests/integration/test-export-filters.sh \
 	tests/integration/test-redaction.sh \
-	tests/integration/test-rate-limit.sh
+	tests/integration/test-rate-limit.sh \
+	tests/integration/test-cgroup-rate.sh
 TESTS += $(CONFIG_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(CONFIG_INTEGRATION_TESTS)
 $(CONFIG_INTEGRATION_TESTS:.sh=.log): tetragond tetractl

@@ -79,7 +79,8 @@ journal() {
 testenv_start_daemon() {
         "$top_builddir/tetragond" "$@" >"$TESTENV_DIR/daemon.out" 2>&1 &
         TESTENV_DAEMON_PID=$!
-        wait_for 30 "tetragond to start" daemon_is_running || {
+        # Loading BPF takes seconds of kernel time; on a shared, loaded machine much longer.
+        wait_for 90 "tetragond to start" daemon_is_running || {
                 cat "$TESTENV_DIR/daemon.out" >&2
                 journal -t tetragond >&2
                 fail "tetragond did not start"
