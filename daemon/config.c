@@ -13,6 +13,7 @@
 #include "cgroup-rate.h"
 #include "config.h"
 #include "event-filter.h"
+#include "field-filter.h"
 #include "file-util.h"
 #include "log.h"
 #include "policy-plan.h"
@@ -63,6 +64,8 @@ const ConfigOption config_options[] = {
         { "cgroup-rate", CONFIG_CGROUP_RATE, "EVENTS,INTERVAL",
           "Throttle the process events of a cgroup (a unit) beyond EVENTS per INTERVAL, e.g. "
           "1000,1s, with process_throttle events (default: none)" },
+        { "field-filters", CONFIG_FIELD_FILTERS, "FILTERS",
+          "JSON lines: which fields of the export JSON to include or exclude, per event type" },
 };
 const size_t config_options_count = ELEMENTSOF(config_options);
 
@@ -82,6 +85,7 @@ bool config_key_reloadable(ConfigKey key) {
         case CONFIG_REDACTION_FILTERS: /* for processes that start after the reload */
         case CONFIG_EXPORT_RATE_LIMIT:
         case CONFIG_CGROUP_RATE:
+        case CONFIG_FIELD_FILTERS:
                 return true;
         /* The objects built from these live as long as the daemon. */
         case CONFIG_POLICY_DIR:
@@ -157,6 +161,8 @@ Config *config_free(Config *c) {
         redaction_free(c->redaction);
         free(c->cgroup_rate_text);
         cgroup_rate_free(c->cgroup_rate);
+        free(c->field_filters);
+        field_filter_free(c->field_filter);
         for (size_t i = 0; i < _CONFIG_KEY_MAX; i++)
                 free(c->origin[i]);
         return mfree(c);
@@ -333,6 +339,21 @@ static int config_parse_value(Config *c, const ConfigOption *o, const char *valu
                 c->cgroup_rate = TAKE_PTR(rate);
                 return 0;
         }
+        case CONFIG_FIELD_FILTERS: {
+                _cleanup_(field_filter_freep) FieldFilter *ff = NULL;
+
+                if (*value) {
+                        r = field_filter_new(&ff, value, ret_hint);
+                        if (r < 0)
+                                return r;
+                }
+                r = set_string(&c->field_filters, value);
+                if (r < 0)
+                        return r;
+                field_filter_free(c->field_filter);
+                c->field_filter = TAKE_PTR(ff);
+                return 0;
+        }
         case CONFIG_REDACTION_FILTERS: {
                 _cleanup_(redaction_freep) Redaction *red = NULL;
 
@@ -364,7 +385,7 @@ static int config_set(Config *c, const ConfigOption *o, const char *value, const
         /* A filter's message says which of its lines is wrong: the text would only hide it. */
         if (r == -EINVAL &&
             (o->key == CONFIG_EXPORT_ALLOWLIST || o->key == CONFIG_EXPORT_DENYLIST ||
-             o->key == CONFIG_REDACTION_FILTERS)) {
+             o->key == CONFIG_REDACTION_FILTERS || o->key == CONFIG_FIELD_FILTERS)) {
                 if (command_line)
                         r = asprintf(ret_error, "Invalid --%s: %s", o->name, strempty(hint));
                 else
@@ -696,6 +717,9 @@ void config_diff(const Config *a, const Config *b, bool ret_changed[static _CONF
                 case CONFIG_CGROUP_RATE:
                         changed = !streq_ptr(a->cgroup_rate_text, b->cgroup_rate_text);
                         break;
+                case CONFIG_FIELD_FILTERS:
+                        changed = !streq_ptr(a->field_filters, b->field_filters);
+                        break;
                 case _CONFIG_KEY_MAX:
                         break;
                 }
@@ -790,6 +814,9 @@ int config_format_value(const Config *c, ConfigKey key, char **ret) {
         case CONFIG_CGROUP_RATE:
                 s = strempty(c->cgroup_rate_text);
                 break;
+        case CONFIG_FIELD_FILTERS:
+                s = strempty(c->field_filters);
+                break;
         case _CONFIG_KEY_MAX:
                 return -EINVAL;
         }
@@ -857,6 +884,10 @@ void config_swap_setting(Config *to, Config *from, ConfigKey key) {
         case CONFIG_CGROUP_RATE:
                 SWAP(to->cgroup_rate_text, from->cgroup_rate_text);
                 SWAP(to->cgroup_rate, from->cgroup_rate);
+                break;
+        case CONFIG_FIELD_FILTERS:
+                SWAP(to->field_filters, from->field_filters);
+                SWAP(to->field_filter, from->field_filter);
                 break;
         case _CONFIG_KEY_MAX:
                 return;

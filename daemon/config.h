@@ -28,6 +28,7 @@
 typedef struct EventFilter EventFilter;
 typedef struct Redaction Redaction;
 typedef struct CgroupRate CgroupRate;
+typedef struct FieldFilter FieldFilter;
 
 typedef enum StdoutFormat {
         STDOUT_NONE,    /* events only go to the journal and the export file */
@@ -51,6 +52,7 @@ typedef enum ConfigKey {
         CONFIG_REDACTION_FILTERS,
         CONFIG_EXPORT_RATE_LIMIT,
         CONFIG_CGROUP_RATE,
+        CONFIG_FIELD_FILTERS,
         _CONFIG_KEY_MAX,
 } ConfigKey;
 
@@ -73,6 +75,8 @@ typedef struct Config {
         int64_t export_rate_limit; /* events per minute to the sinks; -1: no limit */
         char *cgroup_rate_text;    /* "EVENTS,INTERVAL", or NULL */
         CgroupRate *cgroup_rate;   /* its state: which cgroups are throttled */
+        char *field_filters;
+        FieldFilter *field_filter;
 
         /* Where each setting was last set ("FILE:LINE:COL", "--name"); NULL: the default. */
         char *origin[_CONFIG_KEY_MAX];

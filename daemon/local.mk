@@ -11,6 +11,7 @@ daemon_libtetragond_core_a_SOURCES = \
 	daemon/event-filter.c daemon/event-filter.h \
 	daemon/redaction.c daemon/redaction.h \
 	daemon/cgroup-rate.c daemon/cgroup-rate.h \
+	daemon/field-filter.c daemon/field-filter.h \
 	daemon/system-setup.c daemon/system-setup.h \
 	daemon/event.h \
 	daemon/process.c \

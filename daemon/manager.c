@@ -12,6 +12,7 @@
 #include "event-format.h"
 #include "event-json.h"
 #include "export-file.h"
+#include "field-filter.h"
 #include "log.h"
 #include "manager.h"
 #include "message-ids.h"
@@ -327,6 +328,12 @@ static void manager_dispatch(Manager *m, const Event *e) {
         r = event_format_compact(json, &compact);
         if (r < 0)
                 log_debug_errno(r, "Failed to format an event: %m");
+        /* After the compact line: MESSAGE= stays whole, the JSON is what the filters shape. */
+        if (m->config->field_filter) {
+                r = field_filter_apply(m->config->field_filter, e->type, json);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to apply the field filters: %m");
+        }
 
         m->stats.events++;
         if (journal_sink_write(e, json, compact) < 0)

@@ -84,3 +84,22 @@ n_allowed() { [ "$(jq -r 'select(.process_exec.process.binary == $b) | 1' --arg 
 wait_for 20 "the second allowed exec" n_allowed || fail "the second $allowed exec was not exported"
 ! exported /usr/bin/true || fail "/usr/bin/true passed an allowlist that does not name it"
 echo "ok: default-deny holds for everything else"
+
+# Field filters shape the export JSON, at reload too: no arguments and no parent in execs.
+echo '{"event_set": ["PROCESS_EXEC"], "fields": "process.arguments,parent", "action": "EXCLUDE"}' \
+        >"$dir/field-filters"
+kill -HUP "$TESTENV_DAEMON_PID"
+fields_on() { journal -t tetragond -o cat | grep -F "Setting field-filters changed" >/dev/null; }
+wait_for 20 "the field filters to be applied" fields_on || fail "the field filters were not applied"
+"$allowed" field-test
+n_allowed3() { [ "$(jq -r 'select(.process_exec.process.binary == $b) | 1' --arg b "$allowed" "$events" | wc -l)" -ge 3 ]; }
+wait_for 20 "the third allowed exec" n_allowed3 || fail "the third $allowed exec was not exported"
+last=$(jq -c 'select(.process_exec.process.binary == $b)' --arg b "$allowed" "$events" | tail -1)
+[ "$(jq -c '[(.process_exec.process | has("arguments")), (.process_exec | has("parent")), (.process_exec.process.pid > 0)]' <<<"$last")" = "[false,false,true]" ] ||
+        fail "field filters did not shape the exec: $last"
+in_journal=$(journal TETRAGON_BINARY="$allowed" TETRAGON_EVENT=process_exec -o json | tail -1)
+[ "$(jq -r '.TETRAGON_JSON | fromjson | .process_exec | has("parent")' <<<"$in_journal")" = false ] ||
+        fail "TETRAGON_JSON still has the parent"
+[ "$(jq -r '.TETRAGON_ARGS' <<<"$in_journal")" = field-test ] ||
+        fail "the journal's TETRAGON_ARGS= should stay: $(jq -r .TETRAGON_ARGS <<<"$in_journal")"
+echo "ok: field filters remove arguments and parent from the JSON, the journal fields stay"
