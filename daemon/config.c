@@ -66,6 +66,10 @@ const ConfigOption config_options[] = {
           "1000,1s, with process_throttle events (default: none)" },
         { "field-filters", CONFIG_FIELD_FILTERS, "FILTERS",
           "JSON lines: which fields of the export JSON to include or exclude, per event type" },
+        { "rb-size-total", CONFIG_RB_SIZE, "BYTES",
+          "Size of the ring buffer all CPUs share, K/M/G suffixes allowed, rounded up to a power "
+          "of two (default: 8M)" },
+        { "rb-size", CONFIG_RB_SIZE, "BYTES", NULL, CONFIG_SCALE_PER_CPU },
 };
 const size_t config_options_count = ELEMENTSOF(config_options);
 
@@ -96,6 +100,7 @@ bool config_key_reloadable(ConfigKey key) {
         case CONFIG_DISABLE_MECHANISM:
         case CONFIG_PROCESS_CACHE_SIZE:
         case CONFIG_PROCFS:
+        case CONFIG_RB_SIZE:
                 return false;
         case _CONFIG_KEY_MAX:
                 break;
@@ -200,6 +205,43 @@ static int parse_uint64(const char *s, uint64_t *ret) {
         if (errno || *end)
                 return -EINVAL;
         *ret = v;
+        return 0;
+}
+
+/* "65k", "8M", "1G", "0" (the default): Tetragon's rb-size values, as a power of two of bytes.
+ * A BPF ring buffer must be one, so a size in between is rounded up. */
+static int parse_size(const char *value, uint64_t scale, uint32_t *ret) {
+        static const char suffixes[] = "kKmMgG";
+        uint64_t v, unit = 1;
+        _cleanup_free_ char *digits = strdup(value);
+        size_t n;
+
+        if (!digits)
+                return -ENOMEM;
+        n = strlen(digits);
+        if (n > 0 && strchr(suffixes, digits[n - 1])) {
+                const char *s = strchr(suffixes, digits[n - 1]);
+
+                unit = 1ULL << (10 * (1 + (s - suffixes) / 2));
+                digits[n - 1] = 0;
+        }
+        if (parse_uint64(digits, &v) < 0 || v > (1ULL << 40))
+                return -EINVAL;
+        v *= unit;
+        if (scale == CONFIG_SCALE_PER_CPU) {
+                long cpus = sysconf(_SC_NPROCESSORS_CONF);
+
+                v *= cpus > 0 ? (uint64_t) cpus : 1;
+        }
+        if (v == 0) {
+                *ret = 0;
+                return 0;
+        }
+        if (v < 4096 || v > (1ULL << 30))
+                return -EINVAL;
+        *ret = 4096;
+        while (*ret < v)
+                *ret <<= 1;
         return 0;
 }
 
@@ -339,6 +381,12 @@ static int config_parse_value(Config *c, const ConfigOption *o, const char *valu
                 c->cgroup_rate = TAKE_PTR(rate);
                 return 0;
         }
+        case CONFIG_RB_SIZE:
+                r = parse_size(value, o->scale, &c->rb_size);
+                if (r == -EINVAL)
+                        return (*ret_hint = strdup("4K to 1G, with K, M or G suffixes")) ? -EINVAL
+                                                                                         : -ENOMEM;
+                return r;
         case CONFIG_FIELD_FILTERS: {
                 _cleanup_(field_filter_freep) FieldFilter *ff = NULL;
 
@@ -720,6 +768,9 @@ void config_diff(const Config *a, const Config *b, bool ret_changed[static _CONF
                 case CONFIG_FIELD_FILTERS:
                         changed = !streq_ptr(a->field_filters, b->field_filters);
                         break;
+                case CONFIG_RB_SIZE:
+                        changed = a->rb_size != b->rb_size;
+                        break;
                 case _CONFIG_KEY_MAX:
                         break;
                 }
@@ -817,6 +868,9 @@ int config_format_value(const Config *c, ConfigKey key, char **ret) {
         case CONFIG_FIELD_FILTERS:
                 s = strempty(c->field_filters);
                 break;
+        case CONFIG_RB_SIZE:
+                r = asprintf(ret, "%" PRIu32, c->rb_size);
+                break;
         case _CONFIG_KEY_MAX:
                 return -EINVAL;
         }
@@ -888,6 +942,9 @@ void config_swap_setting(Config *to, Config *from, ConfigKey key) {
         case CONFIG_FIELD_FILTERS:
                 SWAP(to->field_filters, from->field_filters);
                 SWAP(to->field_filter, from->field_filter);
+                break;
+        case CONFIG_RB_SIZE:
+                SWAP(to->rb_size, from->rb_size);
                 break;
         case _CONFIG_KEY_MAX:
                 return;

@@ -53,6 +53,7 @@ typedef enum ConfigKey {
         CONFIG_EXPORT_RATE_LIMIT,
         CONFIG_CGROUP_RATE,
         CONFIG_FIELD_FILTERS,
+        CONFIG_RB_SIZE,
         _CONFIG_KEY_MAX,
 } ConfigKey;
 
@@ -77,6 +78,7 @@ typedef struct Config {
         CgroupRate *cgroup_rate;   /* its state: which cgroups are throttled */
         char *field_filters;
         FieldFilter *field_filter;
+        uint32_t rb_size; /* bytes of the ring buffer; 0: the default */
 
         /* Where each setting was last set ("FILE:LINE:COL", "--name"); NULL: the default. */
         char *origin[_CONFIG_KEY_MAX];
@@ -88,8 +90,11 @@ typedef struct ConfigOption {
         ConfigKey key;
         const char *metavar; /* in --help */
         const char *help;    /* NULL: an alias, listed as "alias of" the row before */
-        uint64_t scale;      /* numbers are multiplied by it (the -mb names); 0 for 1 */
+        uint64_t scale;      /* numbers are multiplied by it (the -mb names); 0 for 1;
+                                CONFIG_SCALE_PER_CPU: by the number of possible CPUs */
 } ConfigOption;
+
+#define CONFIG_SCALE_PER_CPU UINT64_MAX
 
 extern const ConfigOption config_options[];
 extern const size_t config_options_count;

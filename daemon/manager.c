@@ -527,7 +527,7 @@ static int manager_start_policies(Manager *m) {
 int manager_start(Manager *m) {
         int r;
 
-        r = process_monitor_new(&m->process_monitor);
+        r = process_monitor_new(&m->process_monitor, m->config->rb_size);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the process monitor: %m");
 

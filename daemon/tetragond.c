@@ -62,7 +62,10 @@ static void help(void) {
                         _cleanup_free_ char *text = NULL;
 
                         if (asprintf(&text, "Tetragon's name of --%s%s",
-                                     config_key_to_string(o->key), o->scale ? ", in MiB" : "") < 0)
+                                     config_key_to_string(o->key),
+                                     o->scale == CONFIG_SCALE_PER_CPU ? ", per CPU"
+                                     : o->scale                       ? ", in MiB"
+                                                                      : "") < 0)
                                 return;
                         print_option(left, text);
                 }

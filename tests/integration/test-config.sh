@@ -40,6 +40,12 @@ expect_setting "default log level" log-level "info  # default"
 # Each place alone, with Tetragon's names and ours, for every kind of value.
 echo /v/policies >"$vendor/tracing-policy-dir"
 expect_setting "/usr/lib conf.d, Tetragon's name" policy-dir "/v/policies  # $vendor/tracing-policy-dir"
+echo 16k >"$vendor/rb-size-total"
+expect_setting "/usr/lib conf.d, a size with a suffix" rb-size-total "16384  # $vendor/rb-size-total"
+printf '%s\n' 5000 >"$vendor/rb-size-total"
+expect_setting "a ring buffer size is rounded up to a power of two" rb-size-total \
+        "8192  # $vendor/rb-size-total"
+rm "$vendor/rb-size-total"
 echo 3 >"$local_vendor/export-file-max-size-mb"
 expect_setting "/usr/local/lib conf.d, a size in MiB" export-file-max-size \
         "3145728  # $local_vendor/export-file-max-size-mb"
@@ -140,7 +146,7 @@ rm -f "$vendor"/* "$local_vendor"/* "$etc_d"/* "$dir"/* "$yaml"
 policies=$TESTENV_DIR/policies
 mkdir -p "$policies"
 testenv_start_daemon --config-dir "$dir" --policy-dir "$policies" \
-        --export-file "$TESTENV_DIR/events.json"
+        --export-file "$TESTENV_DIR/events.json" --rb-size-total 1M
 log_has() { journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o cat | grep -F -- "$1" >/dev/null; }
 reload() { kill -HUP "$TESTENV_DAEMON_PID"; }
 
