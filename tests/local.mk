@@ -131,6 +131,17 @@ dist_noinst_DATA += tests/lib/testenv.sh
 # They run the built daemon.
 $(INTEGRATION_TESTS:.sh=.log): tetragond tetractl
 
+# The event stream's controls (issue 12), pure: export and field filters, redaction, cgroup-rate.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-event-stream
+TESTS += tests/test-event-stream
+endif
+tests_test_event_stream_SOURCES = tests/test-event-stream.c daemon/event-filter.c \
+	daemon/regex-list.c daemon/redaction.c daemon/field-filter.c daemon/cgroup-rate.c \
+	daemon/event-json.c lib/utf8.c lib/syscall-table.c lib/policy.c lib/arena.c
+tests_test_event_stream_CFLAGS = $(TEST_CFLAGS) $(PCRE2_CFLAGS)
+tests_test_event_stream_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS) $(PCRE2_LIBS)
+
 # The configuration and the event stream's controls (issue 12): every place and precedence,
 # export filters, redaction, rate limits.
 CONFIG_INTEGRATION_TESTS = \
