@@ -2,7 +2,7 @@
 #include <systemd/sd-bus.h>
 
 #include "bus-api.h"
-#include "kernel-features.h"
+#include "kernel-facts.h"
 #include "log.h"
 #include "policy-dir.h"
 #include "tetragond-bus.h"
@@ -42,9 +42,6 @@ struct TetragondBus {
         AuthQuery *queries;
         sd_event_source *reconnect_timer;
         sd_event_source *counts_changed; /* deferred emission of the Manager's policy counts */
-        /* Probed once: the kernel does not change under us, and anyone may ask. */
-        KernelFeature *features;
-        size_t n_features;
 };
 
 static AuthQuery *auth_query_free(AuthQuery *q) {
@@ -637,20 +634,23 @@ static int method_validate(sd_bus_message *m, void *userdata, sd_bus_error *erro
 static int method_get_kernel_features(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         TetragondBus *b = userdata;
+        /* The engine's own facts, read once: the kernel does not change under us. */
+        KernelFacts *facts = manager_get_kernel_facts(b->manager);
+        const KernelFeature *features;
+        size_t n_features;
         int r;
 
-        if (!b->features) {
-                r = kernel_features_probe(&b->features, &b->n_features);
-                if (r < 0)
-                        return sd_bus_error_set_errnof(error, r, "Failed to probe the kernel: %m");
-        }
+        if (!facts)
+                return sd_bus_error_set_errnof(error, ENODATA,
+                                               "The kernel's features are not known yet.");
+        features = kernel_facts_features(facts, &n_features);
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(sbs)");
-        for (size_t i = 0; r >= 0 && i < b->n_features; i++)
-                r = sd_bus_message_append(reply, "(sbs)", b->features[i].name,
-                                          b->features[i].available, b->features[i].detail);
+        for (size_t i = 0; r >= 0 && i < n_features; i++)
+                r = sd_bus_message_append(reply, "(sbs)", features[i].name, features[i].available,
+                                          features[i].detail);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r >= 0)
@@ -1133,6 +1133,5 @@ TetragondBus *tetragond_bus_free(TetragondBus *b) {
         sd_event_source_disable_unref(b->counts_changed);
         sd_bus_flush_close_unref(b->bus);
         sd_event_unref(b->event);
-        free(b->features);
         return mfree(b);
 }

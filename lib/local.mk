@@ -14,6 +14,7 @@ lib_libtetragon_shared_a_SOURCES = \
 	lib/syscall-table.c lib/syscall-table.h lib/syscall-list.h \
 	lib/policy-plan.c lib/policy-plan.h \
 	lib/kernel-features.c lib/kernel-features.h \
+	lib/kernel-facts.c lib/kernel-facts.h \
 	lib/tracepoint-format.c lib/tracepoint-format.h \
 	lib/file-util.c lib/file-util.h
 
