@@ -880,3 +880,20 @@ int event_to_json(const Event *e, const char *node_name, uint64_t boot_time_ns, 
         *ret = TAKE_PTR(top);
         return 0;
 }
+
+int event_info_to_json(const char *type, json_t *body, const char *node_name, uint64_t time_ns,
+                       json_t **ret) {
+        _cleanup_(json_decrefp) json_t *top = NULL;
+
+        top = json_object();
+        if (!top) {
+                json_decref(body);
+                return -ENOMEM;
+        }
+        if (json_object_set_new(top, type, body) < 0 ||
+            json_set_string(top, "node_name", node_name) < 0 ||
+            json_object_set_new_nocheck(top, "time", json_time(time_ns)) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(top);
+        return 0;
+}

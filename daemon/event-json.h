@@ -22,6 +22,11 @@
 
 int event_to_json(const Event *e, const char *node_name, uint64_t boot_time_ns, json_t **ret);
 
+/* An event about the event stream itself (Tetragon's rate_limit_info, process_throttle):
+ * {TYPE: body, "node_name": ..., "time": ...}, time_ns on CLOCK_REALTIME. Takes body. */
+int event_info_to_json(const char *type, json_t *body, const char *node_name, uint64_t time_ns,
+                       json_t **ret);
+
 /* "process_exec", "process_exit": the key of the event in the export object. */
 const char *event_type_to_string(EventType t);
 /* "KPROBE_ACTION_SIGKILL", ...: the "action" of a process_kprobe event. */

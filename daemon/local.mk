@@ -6,6 +6,12 @@ sbin_PROGRAMS += tetragond
 noinst_LIBRARIES += daemon/libtetragond-core.a
 daemon_libtetragond_core_a_SOURCES = \
 	daemon/log.c daemon/log.h \
+	daemon/config.c daemon/config.h \
+	daemon/regex-list.c daemon/regex-list.h \
+	daemon/event-filter.c daemon/event-filter.h \
+	daemon/redaction.c daemon/redaction.h \
+	daemon/cgroup-rate.c daemon/cgroup-rate.h \
+	daemon/field-filter.c daemon/field-filter.h \
 	daemon/system-setup.c daemon/system-setup.h \
 	daemon/event.h \
 	daemon/process.c \
@@ -25,7 +31,7 @@ daemon_libtetragond_core_a_SOURCES = \
 	daemon/metrics.c daemon/metrics.h daemon/metrics-server.c daemon/metrics-server.h \
 	daemon/manager.c daemon/manager.h
 daemon_libtetragond_core_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(LIBSYSTEMD_CFLAGS) \
-	$(JANSSON_CFLAGS) $(YAML_CFLAGS) $(MICROHTTPD_CFLAGS)
+	$(JANSSON_CFLAGS) $(YAML_CFLAGS) $(MICROHTTPD_CFLAGS) $(PCRE2_CFLAGS) -DSYSCONFDIR=\"$(sysconfdir)\"
 # The skeletons are generated before anything includes them.
 daemon/libtetragond_core_a-process-monitor.$(OBJEXT): bpf/process.skel.h
 daemon/libtetragond_core_a-policy-engine.$(OBJEXT): bpf/generic.skel.h
@@ -35,7 +41,7 @@ daemon/libtetragond_core_a-engine-attach.$(OBJEXT): bpf/generic.skel.h
 
 TETRAGOND_LIBS = daemon/libtetragond-core.a lib/libtetragon-shared.a \
 	$(LIBBPF_LIBS) $(LIBELF_LIBS) $(LIBSYSTEMD_LIBS) $(JANSSON_LIBS) $(YAML_LIBS) \
-	$(MICROHTTPD_LIBS) -lz
+	$(MICROHTTPD_LIBS) $(PCRE2_LIBS) -lz
 
 tetragond_SOURCES = daemon/tetragond.c
 tetragond_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(JANSSON_CFLAGS)

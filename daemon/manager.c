@@ -7,11 +7,15 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "cgroup-rate.h"
+#include "event-filter.h"
 #include "event-format.h"
 #include "event-json.h"
 #include "export-file.h"
+#include "field-filter.h"
 #include "log.h"
 #include "manager.h"
+#include "message-ids.h"
 #include "metrics-server.h"
 #include "metrics.h"
 #include "policy-dir.h"
@@ -19,6 +23,7 @@
 #include "policy-registry.h"
 #include "process-cache.h"
 #include "process-monitor.h"
+#include "redaction.h"
 #include "sink-journal.h"
 #include "tetragond-bus.h"
 
@@ -29,9 +34,16 @@
  * per record, which is what costs the host most. Enforcement happens in the
  * kernel and does not wait for this. */
 #define RINGBUF_COALESCE_USEC (5ULL * 1000)
+/* --export-rate-limit counts per minute. Tests shorten the window through this variable, so
+ * they need not wait minutes; it is not meant for anything else. */
+#define RATE_WINDOW_USEC (60ULL * 1000 * 1000)
+#define RATE_WINDOW_ENV "TETRAGOND_TEST_RATE_WINDOW_MSEC"
+/* How often --cgroup-rate looks for cgroups to stop throttling. */
+#define THROTTLE_SWEEP_USEC (1000ULL * 1000)
 
 struct Manager {
-        ManagerConfig config;
+        Config *config;
+        const ConfigSources *config_sources;
         char node_name[65];
         uint64_t boot_time_ns;
 
@@ -40,6 +52,8 @@ struct Manager {
         sd_event_source *ringbuf_drain_timer;
         sd_event_source *stats_timer;
         sd_event_source *gc_timer;
+        sd_event_source *rate_timer;
+        sd_event_source *throttle_timer;
 
         ProcessMonitor *process_monitor;
         KernelFacts *kernel_facts; /* what the engine and the bus plan and report with */
@@ -54,6 +68,11 @@ struct Manager {
         TetragondBus *bus;
         MetricsServer *metrics_server; /* --metrics-server, NULL when off */
 
+        /* --export-rate-limit: a fixed window, reset by rate_timer. */
+        uint64_t rate_window_usec;
+        uint64_t rate_count;   /* events that reached the sinks in this window */
+        uint64_t rate_dropped; /* since the last rate_limit_info */
+
         ManagerStats stats;
         ManagerStats stats_logged; /* what the last periodic log line reported */
 };
@@ -65,25 +84,43 @@ static uint64_t clock_ns(clockid_t clock) {
         return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
 }
 
+/* A time source is off once it fired (sd-event's ONESHOT): moving its time is not enough. */
+static int timer_rearm(sd_event_source *s, uint64_t usec) {
+        int r;
+
+        r = sd_event_source_set_time_relative(s, usec);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
 static int manager_new_registry(Manager *m) {
         _cleanup_free_ char *state_file = NULL;
         PolicyBackend backend;
         int r;
 
-        if (m->config.state_dir &&
-            asprintf(&state_file, "%s/policy-state.json", m->config.state_dir) < 0)
+        if (m->config->state_dir &&
+            asprintf(&state_file, "%s/policy-state.json", m->config->state_dir) < 0)
                 return log_error_errno(-ENOMEM, "Failed to set up the policy registry: %m");
         /* Without an engine (NULL backend) every policy fails with a sentence saying so. */
         if (m->engine)
                 policy_engine_get_backend(m->engine, &backend);
-        r = policy_registry_new(&m->registry, m->config.policy_dir, state_file, 0,
+        r = policy_registry_new(&m->registry, m->config->policy_dir, state_file, 0,
                                 m->engine ? &backend : NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the policy registry: %m");
         return 0;
 }
 
-int manager_new(Manager **ret, const ManagerConfig *config) {
+/* --redaction-filters, with the filters in force when the process is learnt. */
+static int manager_redact_args(Process *p, void *userdata) {
+        Manager *m = userdata;
+
+        return m->config->redaction ? redaction_apply(m->config->redaction, p) : 0;
+}
+
+int manager_new(Manager **ret, Config *config, const ConfigSources *sources) {
+        _cleanup_(config_freep) Config *c = config;
         _cleanup_(manager_freep) Manager *m = NULL;
         struct utsname u;
         int r;
@@ -91,7 +128,12 @@ int manager_new(Manager **ret, const ManagerConfig *config) {
         m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
-        m->config = *config;
+        m->config = TAKE_PTR(c);
+        m->config_sources = sources;
+        config = m->config;
+        m->rate_window_usec = RATE_WINDOW_USEC;
+        if (getenv(RATE_WINDOW_ENV))
+                m->rate_window_usec = strtoull(getenv(RATE_WINDOW_ENV), NULL, 10) * 1000 ?: 1000;
 
         if (uname(&u) < 0)
                 return log_error_errno(negative_errno(), "Failed to read the node name: %m");
@@ -102,9 +144,10 @@ int manager_new(Manager **ret, const ManagerConfig *config) {
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the event loop: %m");
 
-        r = process_cache_new(&m->process_cache, config->process_cache_max, m->node_name);
+        r = process_cache_new(&m->process_cache, config->process_cache_size, m->node_name);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the process cache: %m");
+        process_cache_set_args_hook(m->process_cache, manager_redact_args, m);
 
         if (config->export_file) {
                 r = export_file_new(&m->export_file, config->export_file,
@@ -127,6 +170,8 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->stats_timer);
         sd_event_source_disable_unref(m->gc_timer);
         metrics_server_free(m->metrics_server);
+        sd_event_source_disable_unref(m->rate_timer);
+        sd_event_source_disable_unref(m->throttle_timer);
         /* Policies leave the kernel before the engine they are installed in. */
         tetragond_bus_free(m->bus);
         policy_dir_watch_free(m->policy_watch);
@@ -137,12 +182,13 @@ Manager *manager_free(Manager *m) {
         process_monitor_free(m->process_monitor);
         process_cache_free(m->process_cache);
         export_file_free(m->export_file);
+        config_free(m->config);
         sd_event_unref(m->event);
         return mfree(m);
 }
 
 static void manager_print_event(Manager *m, json_t *json, const char *compact) {
-        switch (m->config.stdout_format) {
+        switch (m->config->stdout_format) {
         case STDOUT_NONE:
                 return;
         case STDOUT_COMPACT:
@@ -157,12 +203,126 @@ static void manager_print_event(Manager *m, json_t *json, const char *compact) {
         fflush(stdout);
 }
 
+/* An event about the event stream (rate_limit_info, process_throttle) to every sink. It is
+ * neither filtered nor rate limited: it is what says that events were. */
+static void manager_dispatch_info(Manager *m, const char *type, json_t *body,
+                                  const char *message_id, const char *message) {
+        json_t *json = NULL;
+        int r;
+
+        r = event_info_to_json(type, body, m->node_name, clock_ns(CLOCK_REALTIME), &json);
+        if (r < 0) {
+                m->stats.sink_errors++;
+                return;
+        }
+        if (journal_sink_write_info(type, message_id, message, json) < 0)
+                m->stats.sink_errors++;
+        if (m->export_file && export_file_write(m->export_file, json) < 0)
+                m->stats.sink_errors++;
+        manager_print_event(m, json, message);
+        json_decref(json);
+}
+
+/* The end of a rate window: say how many events the limit dropped in it (Tetragon's
+ * rate_limit_info; protojson writes the uint64 count as a string). */
+static int on_rate_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->rate_dropped > 0) {
+                _cleanup_free_ char *count = NULL, *message = NULL;
+
+                if (asprintf(&count, "%" PRIu64, m->rate_dropped) >= 0 &&
+                    asprintf(&message, "⚠️ rate limit: %s events not exported", count) >= 0)
+                        manager_dispatch_info(
+                                m, "rate_limit_info",
+                                json_pack("{s:s}", "number_of_dropped_process_events", count),
+                                TETRAGON_MESSAGE_RATE_LIMIT_INFO_STR, message);
+                m->rate_dropped = 0;
+        }
+        m->rate_count = 0;
+        return timer_rearm(s, m->rate_window_usec);
+}
+
+static void manager_report_throttle(Manager *m, const char *type, const char *cgroup_path) {
+        _cleanup_free_ char *message = NULL;
+
+        if (asprintf(&message, "⚠️ throttle %s %s",
+                     streq(type, "THROTTLE_START") ? "start" : "stop", strempty(cgroup_path)) < 0)
+                return;
+        manager_dispatch_info(m, "process_throttle",
+                              json_pack("{s:s,s:s}", "type", type, "cgroup", strempty(cgroup_path)),
+                              TETRAGON_MESSAGE_PROCESS_THROTTLE_STR, message);
+}
+
+/* --cgroup-rate: true when the event is throttled (and counted). Only process events are:
+ * what policies report is never throttled. */
+static bool manager_throttle(Manager *m, const Event *e) {
+        CgroupRateVerdict v;
+
+        switch (e->type) {
+        case EVENT_PROCESS_EXEC:
+        case EVENT_PROCESS_EXIT:
+                break;
+        case EVENT_PROCESS_KPROBE:
+        case EVENT_PROCESS_LSM:
+        case EVENT_PROCESS_UPROBE:
+        case EVENT_PROCESS_TRACEPOINT:
+        case EVENT_PROCESS_USDT:
+        case _EVENT_TYPE_MAX:
+                return false;
+        }
+
+        v = cgroup_rate_account(m->config->cgroup_rate, e->process->cgroup_id,
+                                e->process->cgroup_path, clock_ns(CLOCK_MONOTONIC) / 1000);
+        switch (v) {
+        case CGROUP_RATE_PASS:
+                return false;
+        case CGROUP_RATE_START:
+                manager_report_throttle(m, "THROTTLE_START", e->process->cgroup_path);
+                break;
+        case CGROUP_RATE_DROP:
+                break;
+        }
+        m->stats.throttled++;
+        return true;
+}
+
+static void on_throttle_stopped(uint64_t cgroup_id, const char *cgroup_path, void *userdata) {
+        manager_report_throttle(userdata, "THROTTLE_STOP", cgroup_path);
+}
+
+static int on_throttle_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->config->cgroup_rate)
+                cgroup_rate_sweep(m->config->cgroup_rate, clock_ns(CLOCK_MONOTONIC) / 1000,
+                                  on_throttle_stopped, m);
+        return timer_rearm(s, THROTTLE_SWEEP_USEC);
+}
+
 /* Stage 3: hand one enriched event to every sink. A failing sink is counted
  * and does not keep the others from seeing the event. */
 static void manager_dispatch(Manager *m, const Event *e) {
         _cleanup_free_ char *compact = NULL;
         json_t *json = NULL;
         int r;
+
+        if (m->config->cgroup_rate && manager_throttle(m, e))
+                return;
+
+        /* Before anything is built: a filtered event costs a match, not a JSON object. */
+        if ((m->config->allowlist && !event_filter_match(m->config->allowlist, e)) ||
+            (m->config->denylist && event_filter_match(m->config->denylist, e))) {
+                m->stats.filtered++;
+                return;
+        }
+        if (m->config->export_rate_limit >= 0 &&
+            m->rate_count >= (uint64_t) m->config->export_rate_limit) {
+                m->stats.rate_limited++;
+                m->rate_dropped++;
+                return;
+        }
+        m->rate_count++;
 
         r = event_to_json(e, m->node_name, m->boot_time_ns, &json);
         if (r < 0) {
@@ -174,6 +334,12 @@ static void manager_dispatch(Manager *m, const Event *e) {
         r = event_format_compact(json, &compact);
         if (r < 0)
                 log_debug_errno(r, "Failed to format an event: %m");
+        /* After the compact line: MESSAGE= stays whole, the JSON is what the filters shape. */
+        if (m->config->field_filter) {
+                r = field_filter_apply(m->config->field_filter, e->type, json);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to apply the field filters: %m");
+        }
 
         m->stats.events++;
         m->stats.events_by_type[e->type]++;
@@ -266,7 +432,7 @@ void manager_get_stats(Manager *m, ManagerStats *ret) {
 
 void manager_get_process_cache_stats(Manager *m, ProcessCacheStats *ret, size_t *ret_capacity) {
         process_cache_get_stats(m->process_cache, ret);
-        *ret_capacity = m->config.process_cache_max;
+        *ret_capacity = m->config->process_cache_size;
 }
 
 static void manager_log_stats(Manager *m, int level) {
@@ -287,14 +453,14 @@ static int on_stats_timer(sd_event_source *s, uint64_t usec, void *userdata) {
             m->stats.sink_errors != last->sink_errors)
                 manager_log_stats(m, LOG_WARNING);
         *last = m->stats;
-        return sd_event_source_set_time_relative(s, STATS_INTERVAL_USEC);
+        return timer_rearm(s, STATS_INTERVAL_USEC);
 }
 
 static int on_gc_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         process_cache_gc(m->process_cache, clock_ns(CLOCK_BOOTTIME));
-        return sd_event_source_set_time_relative(s, GC_INTERVAL_USEC);
+        return timer_rearm(s, GC_INTERVAL_USEC);
 }
 
 static int manager_setup_ringbuf(Manager *m) {
@@ -327,8 +493,18 @@ static int manager_setup_timers(Manager *m) {
                                        STATS_INTERVAL_USEC, 0, on_stats_timer, m);
         if (r < 0)
                 return r;
-        return sd_event_add_time_relative(m->event, &m->gc_timer, CLOCK_MONOTONIC, GC_INTERVAL_USEC,
-                                          0, on_gc_timer, m);
+        r = sd_event_add_time_relative(m->event, &m->gc_timer, CLOCK_MONOTONIC, GC_INTERVAL_USEC, 0,
+                                       on_gc_timer, m);
+        if (r < 0)
+                return r;
+        /* Accurate to a hundredth: the window is what the limit is counted in. */
+        r = sd_event_add_time_relative(m->event, &m->rate_timer, CLOCK_MONOTONIC,
+                                       m->rate_window_usec, m->rate_window_usec / 100,
+                                       on_rate_timer, m);
+        if (r < 0)
+                return r;
+        return sd_event_add_time_relative(m->event, &m->throttle_timer, CLOCK_MONOTONIC,
+                                          THROTTLE_SWEEP_USEC, 0, on_throttle_timer, m);
 }
 
 static void on_policy_dir_changed(char *const *filenames, size_t n, void *userdata) {
@@ -341,18 +517,18 @@ static void on_policy_dir_changed(char *const *filenames, size_t n, void *userda
                 r = policy_registry_reload(m->registry, NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to apply changes of %s: %m, ignoring.",
-                                  m->config.policy_dir);
+                                  m->config->policy_dir);
 }
 
 static int manager_start_policies(Manager *m) {
         int r;
 
         /* Watch first: a change made while the folder is read is then applied after it. */
-        r = policy_dir_watch_new(&m->policy_watch, m->event, m->config.policy_dir,
+        r = policy_dir_watch_new(&m->policy_watch, m->event, m->config->policy_dir,
                                  on_policy_dir_changed, m);
         if (r < 0)
                 log_warning_errno(r, "Failed to watch %s: %m; changes apply on reload only.",
-                                  m->config.policy_dir);
+                                  m->config->policy_dir);
 
         r = policy_registry_reload(m->registry, NULL);
         if (r < 0)
@@ -375,22 +551,22 @@ static int manager_get_metrics(void *userdata, char **ret_text) {
 static void manager_setup_metrics_server(Manager *m) {
         int fd, r;
 
-        if (!m->config.metrics_server)
+        if (!m->config->metrics_server)
                 return;
-        r = metrics_listen(m->config.metrics_server, &fd);
+        r = metrics_listen(m->config->metrics_server, &fd);
         if (r >= 0)
                 r = metrics_server_new(&m->metrics_server, m->event, fd, manager_get_metrics, m);
         if (r < 0)
                 log_error_errno(r, "Failed to serve metrics on %s: %m, continuing without.",
-                                m->config.metrics_server);
+                                m->config->metrics_server);
         else
-                log_info("Serving metrics on http://%s/metrics.", m->config.metrics_server);
+                log_info("Serving metrics on http://%s/metrics.", m->config->metrics_server);
 }
 
 int manager_start(Manager *m) {
         int r;
 
-        r = process_monitor_new(&m->process_monitor);
+        r = process_monitor_new(&m->process_monitor, m->config->rb_size);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the process monitor: %m");
 
@@ -401,7 +577,7 @@ int manager_start(Manager *m) {
 
         r = policy_engine_new(&m->engine,
                               &(PolicyEngineConfig){
-                                      .disabled_mechanisms = m->config.disabled_mechanisms,
+                                      .disabled_mechanisms = m->config->disabled_mechanisms,
                                       .kernel_facts = m->kernel_facts,
                                       .process_cache = m->process_cache,
                                       /* One ring: a process's exec, policy events
@@ -425,11 +601,11 @@ int manager_start(Manager *m) {
                 return log_error_errno(r, "Failed to attach the process monitor: %m");
         log_info("Process monitor attached: %s.", process_monitor_describe(m->process_monitor));
 
-        r = process_cache_scan_procfs(m->process_cache, m->config.proc_root);
+        r = process_cache_scan_procfs(m->process_cache, m->config->procfs);
         if (r < 0)
                 return log_error_errno(r, "Failed to read running processes from %s: %m",
-                                       m->config.proc_root);
-        log_info("Read %i running processes from %s.", r, m->config.proc_root);
+                                       m->config->procfs);
+        log_info("Read %i running processes from %s.", r, m->config->procfs);
 
         r = manager_new_registry(m);
         if (r < 0)
@@ -443,11 +619,60 @@ int manager_start(Manager *m) {
         return manager_setup_timers(m);
 }
 
+/* Reads the configuration again beside the one in force, and switches to it only when
+ * all of it is good. What a running daemon cannot change keeps its old value. */
+static void manager_reload_config(Manager *m) {
+        _cleanup_(config_freep) Config *new = NULL;
+        _cleanup_free_ char *error = NULL, *warnings = NULL;
+        bool changed[_CONFIG_KEY_MAX];
+        int r;
+
+        r = config_load(m->config_sources, &new, &error, &warnings);
+        if (r == -EINVAL) {
+                log_error("%s; keeping the configuration in force.", error);
+                return;
+        }
+        if (r < 0) {
+                log_error_errno(r, "Failed to read the configuration: %m; keeping the one in "
+                                   "force.");
+                return;
+        }
+        if (warnings)
+                log_warning("%s", warnings);
+
+        config_diff(m->config, new, changed);
+        for (ConfigKey k = 0; k < _CONFIG_KEY_MAX; k++) {
+                if (!changed[k]) {
+                        /* The same value: keep its state (throttled cgroups, pid_set's
+                         * descendants), with the place it is set now. */
+                        char *origin = TAKE_PTR(new->origin[k]);
+
+                        config_swap_setting(new, m->config, k);
+                        free(new->origin[k]);
+                        new->origin[k] = origin;
+                        continue;
+                }
+                if (config_key_reloadable(k)) {
+                        log_info("Setting %s changed (%s).", config_key_to_string(k),
+                                 new->origin[k] ?: "default");
+                        continue;
+                }
+                log_notice("Setting %s changed (%s); it takes effect when tetragond restarts.",
+                           config_key_to_string(k), new->origin[k] ?: "default");
+                config_swap_setting(new, m->config, k);
+        }
+
+        log_set_max_level(new->log_level);
+        config_free(m->config);
+        m->config = TAKE_PTR(new);
+}
+
 static int on_signal_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
         int r;
 
-        (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading policies.");
+        (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading the configuration and policies.");
+        manager_reload_config(m);
         r = policy_registry_reload(m->registry, NULL);
         if (r < 0)
                 log_error_errno(r, "Failed to reload the policies: %m");

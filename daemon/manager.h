@@ -11,43 +11,29 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "kernel-facts.h"
+#include "config.h"
 #include "event.h"
+#include "kernel-facts.h"
 #include "macro.h"
 #include "process-cache.h"
 
-typedef enum StdoutFormat {
-        STDOUT_NONE,    /* events only go to the journal and the export file */
-        STDOUT_COMPACT, /* also one compact line per event on stdout (foreground use) */
-        STDOUT_JSON,    /* also one export JSON object per line on stdout */
-} StdoutFormat;
-
-typedef struct ManagerConfig {
-        const char *policy_dir;
-        const char *state_dir; /* what persists across restarts: policy-state.json */
-        const char *export_file;
-        uint64_t export_file_max_size;
-        unsigned export_file_max_backups;
-        StdoutFormat stdout_format;
-        const char *proc_root;
-        size_t process_cache_max;
-        unsigned disabled_mechanisms; /* 1U << HookMechanism the policy engine may not use */
-        const char *metrics_server;   /* "HOST:PORT" to serve /metrics on, NULL: off */
-} ManagerConfig;
-
 typedef struct ManagerStats {
-        uint64_t received;    /* records read from ring buffers */
-        uint64_t decoded;     /* records that passed decode */
-        uint64_t malformed;   /* records decode refused (never trusted) */
-        uint64_t events;      /* events handed to the sinks */
-        uint64_t sink_errors; /* sink writes that failed */
-        uint64_t lost;        /* ring buffer reservations that failed in the kernel */
+        uint64_t received;     /* records read from ring buffers */
+        uint64_t decoded;      /* records that passed decode */
+        uint64_t malformed;    /* records decode refused (never trusted) */
+        uint64_t events;       /* events handed to the sinks */
+        uint64_t filtered;     /* events --export-allowlist/--export-denylist kept from them */
+        uint64_t rate_limited; /* events --export-rate-limit kept from them */
+        uint64_t throttled;    /* process events --cgroup-rate kept from them */
+        uint64_t sink_errors;  /* sink writes that failed */
+        uint64_t lost;         /* ring buffer reservations that failed in the kernel */
         uint64_t events_by_type[_EVENT_TYPE_MAX]; /* events, per type */
 } ManagerStats;
 
 typedef struct Manager Manager;
 
-int manager_new(Manager **ret, const ManagerConfig *config);
+/* Takes config, even on failure; sources are kept (not copied) for reloads. */
+int manager_new(Manager **ret, Config *config, const ConfigSources *sources);
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 

@@ -44,3 +44,14 @@
         SD_ID128_MAKE(d9, 86, cf, c7, 6d, 96, 40, 73, be, 20, db, 97, 94, b5, c7, 8f)
 #define TETRAGON_MESSAGE_PROCESS_USDT_STR                                                          \
         SD_ID128_MAKE_STR(d9, 86, cf, c7, 6d, 96, 40, 73, be, 20, db, 97, 94, b5, c7, 8f)
+
+/* About the event stream, not one process: rate_limit_info, process_throttle. */
+#define TETRAGON_MESSAGE_RATE_LIMIT_INFO                                                           \
+        SD_ID128_MAKE(9c, ab, 2b, 35, 55, 80, 41, 87, a0, 7d, fc, 42, 20, 66, 07, c1)
+#define TETRAGON_MESSAGE_RATE_LIMIT_INFO_STR                                                       \
+        SD_ID128_MAKE_STR(9c, ab, 2b, 35, 55, 80, 41, 87, a0, 7d, fc, 42, 20, 66, 07, c1)
+
+#define TETRAGON_MESSAGE_PROCESS_THROTTLE                                                          \
+        SD_ID128_MAKE(9c, 73, 75, f9, 1c, a8, 48, bb, bc, 29, 22, e0, a1, c8, 04, 09)
+#define TETRAGON_MESSAGE_PROCESS_THROTTLE_STR                                                      \
+        SD_ID128_MAKE_STR(9c, 73, 75, f9, 1c, a8, 48, bb, bc, 29, 22, e0, a1, c8, 04, 09)

@@ -56,7 +56,27 @@ struct ProcessCache {
 
         uint64_t evicted;
         uint64_t misses;
+
+        ProcessArgsHook args_hook;
+        void *args_hook_userdata;
 };
+
+void process_cache_set_args_hook(ProcessCache *c, ProcessArgsHook hook, void *userdata) {
+        c->args_hook = hook;
+        c->args_hook_userdata = userdata;
+}
+
+/* The hook (redaction) sees the arguments before anything else can; when it fails, the
+ * process has none rather than ones it could not vet. */
+static void process_cache_vet_args(const ProcessCache *c, Process *p) {
+        if (!c->args_hook || !p->args)
+                return;
+        if (c->args_hook(p, c->args_hook_userdata) < 0) {
+                p->args = mfree(p->args);
+                p->args_size = 0;
+                p->args_truncated = true;
+        }
+}
 
 #define LIST_APPEND(list, e, field)                                                                \
         do {                                                                                       \
@@ -391,6 +411,7 @@ static int cache_apply_exec(ProcessCache *c, const Record *record, Event *ret_ev
         r = args_copy(record->exec.args, record->exec.args_size, &p->args, &p->args_size);
         if (r < 0)
                 return r;
+        process_cache_vet_args(c, p);
         r = process_set_cgroup(p, record->exec.cgroup);
         if (r < 0)
                 return r;
@@ -795,6 +816,7 @@ static int procfs_read_process(const ProcessCache *c, int proc_fd, uint32_t pid,
                 if (r < 0)
                         return r;
                 p->args_truncated = truncated;
+                process_cache_vet_args(c, p);
         }
         /* Unreadable (not root): known to exist, nothing more. */
         if (!p->binary && !(p->binary = strdup("")))

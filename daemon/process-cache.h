@@ -34,6 +34,12 @@ int process_cache_new(ProcessCache **ret, size_t max_entries, const char *node_n
 ProcessCache *process_cache_free(ProcessCache *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ProcessCache *, process_cache_free);
 
+/* Called on the arguments of every process the cache learns (exec, /proc), before any event
+ * holds them; it may rewrite p->args (redaction). A negative return: the process keeps no
+ * arguments at all. */
+typedef int (*ProcessArgsHook)(Process *p, void *userdata);
+void process_cache_set_args_hook(ProcessCache *c, ProcessArgsHook hook, void *userdata);
+
 /* Fill the cache from proc_root ("/proc" outside tests): every process that
  * already runs, flagged procfs, linked to its real parent. Returns the number
  * of processes read, or a negative errno. */

@@ -16,7 +16,7 @@ struct ProcessMonitor {
         char description[256];
 };
 
-int process_monitor_new(ProcessMonitor **ret) {
+int process_monitor_new(ProcessMonitor **ret, uint32_t ringbuf_size) {
         _cleanup_(process_monitor_freep) ProcessMonitor *m = NULL;
         int r;
 
@@ -29,7 +29,8 @@ int process_monitor_new(ProcessMonitor **ret) {
         if (!m->skel)
                 return negative_errno();
 
-        r = bpf_map__set_max_entries(m->skel->maps.process_ringbuf, PROCESS_MONITOR_RINGBUF_SIZE);
+        r = bpf_map__set_max_entries(m->skel->maps.process_ringbuf,
+                                     ringbuf_size ?: PROCESS_MONITOR_RINGBUF_SIZE);
         if (r < 0)
                 return r;
 

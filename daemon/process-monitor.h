@@ -14,7 +14,9 @@
 
 typedef struct ProcessMonitor ProcessMonitor;
 
-int process_monitor_new(ProcessMonitor **ret);
+/* ringbuf_size: bytes of the ring buffer every event goes through (a power of two, at least a
+ * page); 0 for the default, 8 MiB. */
+int process_monitor_new(ProcessMonitor **ret, uint32_t ringbuf_size);
 ProcessMonitor *process_monitor_free(ProcessMonitor *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ProcessMonitor *, process_monitor_free);
 

@@ -4,6 +4,7 @@
 
 /* CODE_FILE= and CODE_LINE= of this file would only add bytes to every event. */
 #define SD_JOURNAL_SUPPRESS_LOCATION 1
+#include <syslog.h>
 #include <systemd/sd-journal.h>
 
 #include "event-json.h"
@@ -277,4 +278,16 @@ int journal_sink_write(const Event *e, json_t *json, const char *compact) {
         if (r < 0)
                 return r;
         return sd_journal_sendv(fields.iov, (int) fields.n_iov);
+}
+
+int journal_sink_write_info(const char *type, const char *message_id, const char *message,
+                            json_t *json) {
+        _cleanup_free_ char *dump = NULL;
+
+        dump = json_dumps(json, JSON_COMPACT);
+        if (!dump)
+                return -ENOMEM;
+        return sd_journal_send("MESSAGE=%s", message, "MESSAGE_ID=%s", message_id, "PRIORITY=%i",
+                               LOG_WARNING, "SYSLOG_IDENTIFIER=tetragond", "TETRAGON_EVENT=%s",
+                               type, "TETRAGON_JSON=%s", dump, NULL);
 }

@@ -35,3 +35,8 @@ int journal_fields_build(JournalFields *f, const Event *e, json_t *json, const c
 void journal_fields_done(JournalFields *f);
 
 int journal_sink_write(const Event *e, json_t *json, const char *compact);
+
+/* An entry about the event stream (rate_limit_info, process_throttle): MESSAGE=, the given
+ * MESSAGE_ID= (a string), PRIORITY=warning, TETRAGON_EVENT=type and TETRAGON_JSON=. */
+int journal_sink_write_info(const char *type, const char *message_id, const char *message,
+                            json_t *json);

@@ -744,6 +744,9 @@ static int property_get_stat(sd_bus *bus, const char *path, const char *interfac
                 { "Events", offsetof(ManagerStats, events) },
                 { "SinkErrors", offsetof(ManagerStats, sink_errors) },
                 { "EventsLost", offsetof(ManagerStats, lost) },
+                { "EventsFiltered", offsetof(ManagerStats, filtered) },
+                { "EventsRateLimited", offsetof(ManagerStats, rate_limited) },
+                { "EventsThrottled", offsetof(ManagerStats, throttled) },
         };
         TetragondBus *b = userdata;
         ManagerStats stats = {};
@@ -803,6 +806,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("SinkErrors", "t", property_get_stat, 0, 0),
         SD_BUS_PROPERTY("EventsLost", "t", property_get_stat, 0, 0),
         SD_BUS_PROPERTY("PolicyKernelMemory", "a{st}", property_get_policy_kernel_memory, 0, 0),
+        SD_BUS_PROPERTY("EventsFiltered", "t", property_get_stat, 0, 0),
+        SD_BUS_PROPERTY("EventsRateLimited", "t", property_get_stat, 0, 0),
+        SD_BUS_PROPERTY("EventsThrottled", "t", property_get_stat, 0, 0),
 
         SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("as", added, "as", changed, "as", removed, "as",

@@ -2,97 +2,121 @@
 #include <getopt.h>
 #include <inttypes.h>
 
+#include "config.h"
 #include "log.h"
 #include "manager.h"
-#include "policy-plan.h"
 #include "system-setup.h"
 
-#define DEFAULT_EXPORT_MAX_SIZE (10ULL * 1024 * 1024)
-#define DEFAULT_EXPORT_MAX_BACKUPS 5
-#define DEFAULT_PROCESS_CACHE_MAX 65536
-/* systemd's StateDirectory=tetragon. */
-#define DEFAULT_STATE_DIR "/var/lib/tetragon"
+#define log_oom() log_error_errno(-ENOMEM, "Out of memory.")
+
+/* Where the default places are read: our extension, so tests never read the real /etc. */
+#define CONFIG_ROOT_ENV "TETRAGOND_CONFIG_ROOT"
+
+/* One option of --help: its text wrapped at 80 columns beside it. */
+static void print_option(const char *left, const char *text) {
+        const int indent = 33;
+        int col;
+
+        col = printf("     %s", left);
+        while (*text) {
+                size_t n = strlen(text);
+
+                if (n > (size_t) (80 - indent)) {
+                        n = 80 - indent;
+                        while (n > 0 && text[n] != ' ')
+                                n--;
+                        if (n == 0)
+                                n = strcspn(text, " ");
+                }
+                if (col >= indent) {
+                        putchar('\n');
+                        col = 0;
+                }
+                printf("%*s%.*s\n", indent - col, "", (int) n, text);
+                col = 0;
+                text += n;
+                text += strspn(text, " ");
+        }
+}
 
 static void help(void) {
         printf("Usage: tetragond [OPTIONS...]\n\n"
-               "eBPF security observability and runtime enforcement for this host.\n\n"
+               "eBPF security observability and runtime enforcement for this host.\n"
+               "Every setting can also be made in /etc/tetragon/tetragon.yaml or as a file\n"
+               "in /etc/tetragon/tetragon.conf.d/; see tetragond(8).\n\n"
                "  -h --help                       Show this help\n"
                "     --version                   Show the version\n"
-               "     --policy-dir=DIR            Tracing policies to load (default: %s)\n"
-               "     --state-dir=DIR             Where policy enable/disable and mode choices\n"
-               "                                 persist (default: %s)\n"
-               "     --export-file=PATH          Also write events as JSON lines to PATH\n"
-               "     --export-file-max-size=BYTES  Rotate the export file at this size\n"
-               "                                   (default: %llu, 0: never)\n"
-               "     --export-file-max-backups=N Rotated files to keep (default: %u)\n"
-               "     --stdout=FORMAT             Also print events on stdout: compact, json\n"
-               "                                 or none (default: none)\n"
-               "     --log-level=LEVEL           debug, info, notice, warning, err\n"
-               "                                 (default: info)\n"
-               "     --disable-mechanism=LIST    Hook mechanisms the policy engine may not use,\n"
-               "                                 comma-separated: fentry, kprobe, sys_enter,\n"
-               "                                 tracepoint, raw_tracepoint, lsm, uprobe, usdt\n"
-               "     --metrics-server=ADDR:PORT  Serve Prometheus metrics on http://ADDR:PORT/\n"
-               "                                 metrics (\":2112\": every address; default:\n"
-               "                                 off)\n",
-               POLICY_DIR, DEFAULT_STATE_DIR, DEFAULT_EXPORT_MAX_SIZE, DEFAULT_EXPORT_MAX_BACKUPS);
+               "     --config-file=FILE          Read FILE instead of /etc/tetragon/tetragon.yaml\n"
+               "     --config-dir=DIR            Also read settings from DIR, one file each\n"
+               "     --print-config              Show the settings in force and where each was\n"
+               "                                 set, then exit\n");
+        for (size_t i = 0; i < config_options_count; i++) {
+                const ConfigOption *o = &config_options[i];
+                _cleanup_free_ char *left = NULL;
+
+                if (asprintf(&left, "--%s=%s", o->name, o->metavar ?: "VALUE") < 0)
+                        return;
+                if (o->help)
+                        print_option(left, o->help);
+                else {
+                        _cleanup_free_ char *text = NULL;
+
+                        if (asprintf(&text, "Tetragon's name of --%s%s",
+                                     config_key_to_string(o->key),
+                                     o->scale == CONFIG_SCALE_PER_CPU ? ", per CPU"
+                                     : o->scale                       ? ", in MiB"
+                                                                      : "") < 0)
+                                return;
+                        print_option(left, text);
+                }
+        }
 }
 
-static int parse_uint64(const char *s, uint64_t *ret) {
-        char *end;
-        unsigned long long v;
+static bool arg_print_config = false;
 
-        if (!s || !*s || *s == '-')
-                return -EINVAL;
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno || *end)
-                return -EINVAL;
-        *ret = v;
+/* --print-config: "name=value  # where", our names, one line each (sshd -T's idea). */
+static int print_config(const Config *c) {
+        for (ConfigKey k = 0; k < _CONFIG_KEY_MAX; k++) {
+                _cleanup_free_ char *value = NULL;
+                int r;
+
+                r = config_format_value(c, k, &value);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to format %s: %m",
+                                               config_key_to_string(k));
+                /* Filters span lines: one line per setting keeps the output greppable. */
+                for (size_t n = strlen(value); n > 0 && value[n - 1] == '\n';)
+                        value[--n] = 0;
+                for (char *p = value; (p = strchr(p, '\n'));)
+                        *p = ' ';
+                printf("%s=%s  # %s\n", config_key_to_string(k), value, c->origin[k] ?: "default");
+        }
         return 0;
 }
 
-static int stdout_format_from_string(const char *s) {
-        if (streq(s, "none"))
-                return STDOUT_NONE;
-        if (streq(s, "compact"))
-                return STDOUT_COMPACT;
-        if (streq(s, "json"))
-                return STDOUT_JSON;
-        return -EINVAL;
-}
-
-static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
+static int parse_argv(int argc, char *argv[], ConfigSources *sources) {
         enum {
                 ARG_VERSION = 0x100,
-                ARG_POLICY_DIR,
-                ARG_STATE_DIR,
-                ARG_EXPORT_FILE,
-                ARG_EXPORT_FILE_MAX_SIZE,
-                ARG_EXPORT_FILE_MAX_BACKUPS,
-                ARG_LOG_LEVEL,
-                ARG_STDOUT,
-                ARG_DISABLE_MECHANISM,
-                ARG_METRICS_SERVER,
+                ARG_CONFIG_FILE,
+                ARG_CONFIG_DIR,
+                ARG_PRINT_CONFIG,
+                ARG_SETTING, /* ARG_SETTING + i: config_options[i] */
         };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                { "policy-dir", required_argument, NULL, ARG_POLICY_DIR },
-                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
-                { "export-file", required_argument, NULL, ARG_EXPORT_FILE },
-                { "export-file-max-size", required_argument, NULL, ARG_EXPORT_FILE_MAX_SIZE },
-                { "export-file-max-backups", required_argument, NULL, ARG_EXPORT_FILE_MAX_BACKUPS },
-                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
-                { "stdout", required_argument, NULL, ARG_STDOUT },
-                { "disable-mechanism", required_argument, NULL, ARG_DISABLE_MECHANISM },
-                /* Tetragon's flag and syntax. A plain option for now: the option table is
-                 * moving to daemon/config.c (tetragon.yaml, conf.d), where it joins the rest. */
-                { "metrics-server", required_argument, NULL, ARG_METRICS_SERVER },
-                {},
-        };
-        uint64_t u;
+        _cleanup_free_ struct option *options = NULL;
+        size_t n = 0;
         int c, r;
+
+        options = calloc(config_options_count + 6, sizeof(*options));
+        if (!options)
+                return log_oom();
+        options[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+        options[n++] = (struct option){ "version", no_argument, NULL, ARG_VERSION };
+        options[n++] = (struct option){ "config-file", required_argument, NULL, ARG_CONFIG_FILE };
+        options[n++] = (struct option){ "config-dir", required_argument, NULL, ARG_CONFIG_DIR };
+        options[n++] = (struct option){ "print-config", no_argument, NULL, ARG_PRINT_CONFIG };
+        for (size_t i = 0; i < config_options_count; i++)
+                options[n++] = (struct option){ config_options[i].name, required_argument, NULL,
+                                                ARG_SETTING + (int) i };
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
@@ -102,74 +126,24 @@ static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
                 case ARG_VERSION:
                         printf("tetragond %s\n", PACKAGE_VERSION);
                         return 0;
-                case ARG_POLICY_DIR:
-                        config->policy_dir = optarg;
+                case ARG_CONFIG_FILE:
+                        sources->config_file = optarg;
                         break;
-                case ARG_STATE_DIR:
-                        config->state_dir = optarg;
+                case ARG_CONFIG_DIR:
+                        sources->config_dir = optarg;
                         break;
-                case ARG_EXPORT_FILE:
-                        config->export_file = optarg;
-                        break;
-                case ARG_EXPORT_FILE_MAX_SIZE:
-                        if (parse_uint64(optarg, &config->export_file_max_size) < 0)
-                                return log_error_errno(
-                                        -EINVAL, "Invalid --export-file-max-size: %s", optarg);
-                        break;
-                case ARG_EXPORT_FILE_MAX_BACKUPS:
-                        if (parse_uint64(optarg, &u) < 0 || u > 1000)
-                                return log_error_errno(-EINVAL,
-                                                       "Invalid --export-file-max-backups: %s "
-                                                       "(0 to 1000)",
-                                                       optarg);
-                        config->export_file_max_backups = (unsigned) u;
-                        break;
-                case ARG_LOG_LEVEL:
-                        r = log_level_from_string(optarg);
-                        if (r < 0)
-                                return log_error_errno(r, "Invalid --log-level: %s", optarg);
-                        log_set_max_level(r);
-                        break;
-                case ARG_STDOUT:
-                        r = stdout_format_from_string(optarg);
-                        if (r < 0)
-                                return log_error_errno(r,
-                                                       "Invalid --stdout: %s (compact, json "
-                                                       "or none)",
-                                                       optarg);
-                        config->stdout_format = r;
-                        break;
-                case ARG_DISABLE_MECHANISM: {
-                        const char *bad = NULL;
-                        size_t bad_len = 0;
-                        unsigned mask;
-
-                        r = hook_mechanisms_from_option(optarg, &mask, &bad, &bad_len);
-                        if (r < 0)
-                                return log_error_errno(r,
-                                                       "Invalid --disable-mechanism: \"%.*s\" "
-                                                       "(fentry, kprobe, sys_enter, tracepoint, "
-                                                       "raw_tracepoint, lsm, uprobe, usdt)",
-                                                       (int) bad_len, strempty(bad));
-                        config->disabled_mechanisms |= mask;
-                        break;
-                }
-                case ARG_METRICS_SERVER:
-                        /* Tetragon's default is "" (off); so is ours. */
-                        if (!*optarg)
-                                config->metrics_server = NULL;
-                        else if (!strchr(optarg, ':'))
-                                return log_error_errno(-EINVAL,
-                                                       "Invalid --metrics-server: %s "
-                                                       "(HOST:PORT or :PORT)",
-                                                       optarg);
-                        else
-                                config->metrics_server = optarg;
+                case ARG_PRINT_CONFIG:
+                        arg_print_config = true;
                         break;
                 case '?':
                         return -EINVAL;
                 default:
-                        abort();
+                        if (c < ARG_SETTING || c >= ARG_SETTING + (int) config_options_count)
+                                abort();
+                        r = config_sources_add_arg(sources, &config_options[c - ARG_SETTING],
+                                                   optarg);
+                        if (r < 0)
+                                return log_oom();
                 }
 
         if (optind < argc)
@@ -178,29 +152,45 @@ static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
 }
 
 int main(int argc, char *argv[]) {
-        ManagerConfig config = {
-                .policy_dir = POLICY_DIR,
-                .state_dir = DEFAULT_STATE_DIR,
-                .export_file_max_size = DEFAULT_EXPORT_MAX_SIZE,
-                .export_file_max_backups = DEFAULT_EXPORT_MAX_BACKUPS,
-                .proc_root = "/proc",
-                .process_cache_max = DEFAULT_PROCESS_CACHE_MAX,
+        _cleanup_(config_sources_done) ConfigSources sources = {
+                .root = getenv(CONFIG_ROOT_ENV),
         };
+        _cleanup_(config_freep) Config *config = NULL;
         _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_free_ char *error = NULL, *warnings = NULL;
         int r;
 
         log_setup(LOG_TARGET_AUTO);
 
-        r = parse_argv(argc, argv, &config);
+        r = parse_argv(argc, argv, &sources);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        /* A command run by hand: its messages belong beside its output. */
+        if (arg_print_config)
+                log_setup(LOG_TARGET_STDERR);
+
+        r = config_load(&sources, &config, &error, &warnings);
+        if (r == -EINVAL) {
+                log_error("%s", error);
+                return EXIT_FAILURE;
+        }
+        if (r < 0) {
+                log_error_errno(r, "Failed to read the configuration: %m");
+                return EXIT_FAILURE;
+        }
+        log_set_max_level(config->log_level);
+        if (warnings)
+                log_warning("%s", warnings);
+        if (arg_print_config)
+                return print_config(config) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 
         /* Privileges and BTF first: without them nothing else is worth setting up. */
         r = system_setup_check();
         if (r < 0)
                 return EXIT_FAILURE; /* it said what is missing */
 
-        r = manager_new(&m, &config);
+        r = manager_new(&m, TAKE_PTR(config), &sources);
         if (r < 0)
                 return EXIT_FAILURE; /* manager_new() said what failed */
 

@@ -89,6 +89,17 @@ tests_test_export_file_SOURCES = tests/test-export-file.c daemon/export-file.c
 tests_test_export_file_CFLAGS = $(TEST_CFLAGS)
 tests_test_export_file_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
 
+# The event stream's controls (daemon/event-filter.c, redaction.c, field-filter.c, cgroup-rate.c), pure: export and field filters, redaction, cgroup-rate.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-event-stream
+TESTS += tests/test-event-stream
+endif
+tests_test_event_stream_SOURCES = tests/test-event-stream.c daemon/event-filter.c \
+	daemon/regex-list.c daemon/redaction.c daemon/field-filter.c daemon/cgroup-rate.c \
+	daemon/event-json.c lib/utf8.c lib/syscall-table.c lib/policy.c lib/arena.c
+tests_test_event_stream_CFLAGS = $(TEST_CFLAGS) $(PCRE2_CFLAGS)
+tests_test_event_stream_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS) $(PCRE2_LIBS)
+
 # The event path's sources: daemon/record-decode*.c, daemon/process-cache.c, and the BPF
 # process monitor (daemon/process-monitor.c; root and real BPF, exit 77 without root).
 if HAVE_CMOCKA
@@ -235,13 +246,25 @@ dist_noinst_SCRIPTS += $(CONTROL_INTEGRATION_TESTS)
 dist_noinst_DATA += tests/lib/bus.sh
 $(CONTROL_INTEGRATION_TESTS:.sh=.log): tetragond tetractl systemd/tetragond.service
 
-# A newcomer's path (issue 17): the bus name, tetractl's CLI and getevents.
+# tetractl as a user meets it: the bus name, the CLI's verbs and getevents.
 NEWCOMER_INTEGRATION_TESTS = \
 	tests/integration/test-bus-name.sh \
 	tests/integration/test-getevents.sh
 TESTS += $(NEWCOMER_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(NEWCOMER_INTEGRATION_TESTS)
 $(NEWCOMER_INTEGRATION_TESTS:.sh=.log): tetragond tetractl
+
+# The configuration and the event stream's controls (daemon/config.c and the controls): every place and precedence,
+# export filters, redaction, rate limits.
+CONFIG_INTEGRATION_TESTS = \
+	tests/integration/test-config.sh \
+	tests/integration/test-export-filters.sh \
+	tests/integration/test-redaction.sh \
+	tests/integration/test-rate-limit.sh \
+	tests/integration/test-cgroup-rate.sh
+TESTS += $(CONFIG_INTEGRATION_TESTS)
+dist_noinst_SCRIPTS += $(CONFIG_INTEGRATION_TESTS)
+$(CONFIG_INTEGRATION_TESTS:.sh=.log): tetragond tetractl
 
 # Metrics (daemon/metrics*.c): --metrics-server off by default and on, scraped during an exec
 # storm and a policy firing against tetractl status/show; tetractl metrics; tetragond-metrics as

@@ -20,7 +20,7 @@ builddir=${BUILDDIR:-$srcdir/build}
 # Build and test dependencies, all from Debian bookworm.
 packages=(
         autoconf automake pkg-config make gcc clang llvm bpftool
-        libbpf-dev libelf-dev zlib1g-dev libsystemd-dev libyaml-dev libjansson-dev libcmocka-dev
+        libbpf-dev libelf-dev zlib1g-dev libsystemd-dev libyaml-dev libjansson-dev libpcre2-dev libcmocka-dev
         libclang-rt-14-dev systemd systemd-container dbus policykit-1 util-linux jq valgrind
         systemtap-sdt-dev
         # configure asks their pkg-config files where dbus-daemon and bash read our files.

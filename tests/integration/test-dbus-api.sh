@@ -98,7 +98,7 @@ for who in root nobody; do
         expect "$who reads PoliciesLoaded" "$(get PoliciesLoaded)" "u 1"
         expect "$who reads PoliciesFailed" "$(get PoliciesFailed)" "u 2"
         expect "$who reads PoliciesDisabled" "$(get PoliciesDisabled)" "u 0"
-        for counter in Events EventsReceived EventsDecoded EventsMalformed EventsLost SinkErrors; do
+        for counter in Events EventsReceived EventsDecoded EventsMalformed EventsLost EventsFiltered EventsRateLimited EventsThrottled SinkErrors; do
                 expect_match "$who reads $counter" "$(get $counter)" '^t [0-9]+$'
         done
         path=$(policy_path alpha)

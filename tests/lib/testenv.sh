@@ -79,7 +79,7 @@ journal() {
 testenv_start_daemon() {
         "$top_builddir/tetragond" "$@" >"$TESTENV_DIR/daemon.out" 2>&1 &
         TESTENV_DAEMON_PID=$!
-        # Loading BPF on a busy 2-core machine can take half a minute.
+        # Loading BPF takes seconds of kernel time; on a shared, loaded machine much longer.
         wait_for 90 "tetragond to start" daemon_is_running || {
                 cat "$TESTENV_DIR/daemon.out" >&2
                 journal -t tetragond >&2

@@ -28,6 +28,9 @@ static const struct {
         { "EventsDecoded", 't', "events_decoded" },
         { "EventsMalformed", 't', "events_malformed" },
         { "EventsLost", 't', "events_lost" },
+        { "EventsFiltered", 't', "events_filtered" },
+        { "EventsRateLimited", 't', "events_rate_limited" },
+        { "EventsThrottled", 't', "events_throttled" },
         { "SinkErrors", 't', "sink_errors" },
 };
 
@@ -130,8 +133,11 @@ int verb_status(int argc, char *argv[]) {
                get_int(status, "policies_loaded"), get_int(status, "policies_failed"),
                get_int(status, "policies_disabled"));
         printf("         Events: %" JSON_INTEGER_FORMAT " sent to the sinks, %" JSON_INTEGER_FORMAT
-               " lost in the kernel\n",
-               get_int(status, "events"), get_int(status, "events_lost"));
+               " filtered out, %" JSON_INTEGER_FORMAT " over the rate limit, %" JSON_INTEGER_FORMAT
+               " throttled, %" JSON_INTEGER_FORMAT " lost in the kernel\n",
+               get_int(status, "events"), get_int(status, "events_filtered"),
+               get_int(status, "events_rate_limited"), get_int(status, "events_throttled"),
+               get_int(status, "events_lost"));
         printf("        Records: %" JSON_INTEGER_FORMAT " received, %" JSON_INTEGER_FORMAT
                " decoded, %" JSON_INTEGER_FORMAT " malformed; %" JSON_INTEGER_FORMAT
                " sink errors\n",

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event-filter.h"
+#include "event-json.h"
+#include "regex-list.h"
+
+/* Descendants pid_set remembers; past it, new ones are not learnt. */
+#define PID_SET_CHILDREN_MAX 65536U
+
+typedef struct PidList {
+        uint32_t *pids;
+        size_t n, allocated;
+} PidList;
+
+typedef struct FilterLine {
+        unsigned event_types; /* 1U << EventType; 0: any */
+        RegexList binary, parent_binary, arguments, parent_arguments;
+        bool has_pid, has_pid_set;
+        PidList pid, pid_set, children;
+        char **policy_names; /* NULL: any */
+        size_t n_policy_names;
+} FilterLine;
+
+struct EventFilter {
+        FilterLine *lines;
+        size_t n_lines;
+        pcre2_match_data *match_data;
+        char *args_buf; /* joined arguments, reused from event to event */
+        size_t args_buf_size;
+};
+
+const char *event_type_to_set_name(EventType t) {
+        switch (t) {
+        case EVENT_PROCESS_EXEC:
+                return "PROCESS_EXEC";
+        case EVENT_PROCESS_EXIT:
+                return "PROCESS_EXIT";
+        case EVENT_PROCESS_KPROBE:
+                return "PROCESS_KPROBE";
+        case EVENT_PROCESS_LSM:
+                return "PROCESS_LSM";
+        case EVENT_PROCESS_UPROBE:
+                return "PROCESS_UPROBE";
+        case EVENT_PROCESS_TRACEPOINT:
+                return "PROCESS_TRACEPOINT";
+        case EVENT_PROCESS_USDT:
+                return "PROCESS_USDT";
+        case _EVENT_TYPE_MAX:
+                break;
+        }
+        return NULL;
+}
+
+static void filter_line_done(FilterLine *l) {
+        regex_list_done(&l->binary);
+        regex_list_done(&l->parent_binary);
+        regex_list_done(&l->arguments);
+        regex_list_done(&l->parent_arguments);
+        free(l->pid.pids);
+        free(l->pid_set.pids);
+        free(l->children.pids);
+        for (size_t i = 0; i < l->n_policy_names; i++)
+                free(l->policy_names[i]);
+        free(l->policy_names);
+}
+
+EventFilter *event_filter_free(EventFilter *f) {
+        if (!f)
+                return NULL;
+        for (size_t i = 0; i < f->n_lines; i++)
+                filter_line_done(&f->lines[i]);
+        free(f->lines);
+        pcre2_match_data_free(f->match_data);
+        free(f->args_buf);
+        return mfree(f);
+}
+
+static int errorf(char **ret_error, const char *format, ...) _printf_(2, 3);
+static int errorf(char **ret_error, const char *format, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        r = vasprintf(ret_error, format, ap);
+        va_end(ap);
+        return r < 0 ? -ENOMEM : -EINVAL;
+}
+
+static int pid_list_add(PidList *l, uint32_t pid) {
+        if (l->n == l->allocated) {
+                size_t n = l->allocated ? l->allocated * 2 : 8;
+                uint32_t *p = reallocarray(l->pids, n, sizeof(*p));
+
+                if (!p)
+                        return -ENOMEM;
+                l->pids = p;
+                l->allocated = n;
+        }
+        l->pids[l->n++] = pid;
+        return 0;
+}
+
+static bool pid_list_contains(const PidList *l, uint32_t pid) {
+        for (size_t i = 0; i < l->n; i++)
+                if (l->pids[i] == pid)
+                        return true;
+        return false;
+}
+
+static int parse_pids(PidList *l, json_t *v, unsigned line, const char *key, char **ret_error) {
+        size_t i;
+        json_t *item;
+        int r;
+
+        if (!json_is_array(v))
+                return errorf(ret_error, "line %u: %s: expected a list of pids", line, key);
+        json_array_foreach(v, i, item) {
+                json_int_t pid = json_is_integer(item) ? json_integer_value(item) : -1;
+
+                if (pid < 0 || pid > UINT32_MAX)
+                        return errorf(ret_error, "line %u: %s: expected a list of pids", line, key);
+                r = pid_list_add(l, (uint32_t) pid);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int parse_event_set(FilterLine *l, json_t *v, unsigned line, char **ret_error) {
+        size_t i;
+        json_t *item;
+
+        if (!json_is_array(v))
+                return errorf(ret_error, "line %u: event_set: expected a list of event types",
+                              line);
+        json_array_foreach(v, i, item) {
+                const char *name = json_string_value(item);
+                EventType t;
+
+                for (t = 0; t < _EVENT_TYPE_MAX; t++)
+                        if (name && streq(name, event_type_to_set_name(t)))
+                                break;
+                if (t == _EVENT_TYPE_MAX)
+                        return errorf(ret_error,
+                                      "line %u: event_set: unknown event type %s (PROCESS_EXEC, "
+                                      "PROCESS_EXIT, PROCESS_KPROBE, PROCESS_TRACEPOINT, "
+                                      "PROCESS_UPROBE, PROCESS_LSM, PROCESS_USDT)",
+                                      line, name ?: "that is not a string");
+                l->event_types |= 1U << t;
+        }
+        return 0;
+}
+
+static int parse_policy_names(FilterLine *l, json_t *v, unsigned line, char **ret_error) {
+        size_t i;
+        json_t *item;
+
+        if (!json_is_array(v))
+                return errorf(ret_error, "line %u: policy_names: expected a list of names", line);
+        l->policy_names = calloc(json_array_size(v) ?: 1, sizeof(char *));
+        if (!l->policy_names)
+                return -ENOMEM;
+        json_array_foreach(v, i, item) {
+                if (!json_is_string(item))
+                        return errorf(ret_error, "line %u: policy_names: expected a list of names",
+                                      line);
+                l->policy_names[l->n_policy_names] = strdup(json_string_value(item));
+                if (!l->policy_names[l->n_policy_names])
+                        return -ENOMEM;
+                l->n_policy_names++;
+        }
+        return 0;
+}
+
+/* Why a key Tetragon knows is refused here; NULL when we do not know it at all. */
+static const char *refused_key_reason(const char *key) {
+        static const char *const kubernetes[] = {
+                "namespace", "pod_regex", "labels", "container_id", "in_init_tree", "health_check",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(kubernetes); i++)
+                if (streq(key, kubernetes[i]))
+                        return "it is about Kubernetes pods and containers, which a host daemon "
+                               "does not know";
+        if (streq(key, "ancestor_binary_regex"))
+                return "our events carry no ancestors, only the parent: use parent_binary_regex "
+                       "or pid_set";
+        if (streq(key, "capabilities"))
+                return "our events do not carry the process's capabilities";
+        if (streq(key, "cel_expression"))
+                return "CEL expressions are not supported";
+        return NULL;
+}
+
+static int filter_line_parse(FilterLine *l, json_t *obj, unsigned line, char **ret_error) {
+        const char *key;
+        json_t *v;
+        int r = 0;
+
+        if (!json_is_object(obj))
+                return errorf(ret_error, "line %u: expected a JSON object", line);
+        json_object_foreach(obj, key, v) {
+                const char *why;
+
+                if (streq(key, "event_set"))
+                        r = parse_event_set(l, v, line, ret_error);
+                else if (streq(key, "binary_regex"))
+                        r = regex_list_parse(&l->binary, v, line, key, ret_error);
+                else if (streq(key, "parent_binary_regex"))
+                        r = regex_list_parse(&l->parent_binary, v, line, key, ret_error);
+                else if (streq(key, "arguments_regex"))
+                        r = regex_list_parse(&l->arguments, v, line, key, ret_error);
+                else if (streq(key, "parent_arguments_regex"))
+                        r = regex_list_parse(&l->parent_arguments, v, line, key, ret_error);
+                else if (streq(key, "pid")) {
+                        l->has_pid = true;
+                        r = parse_pids(&l->pid, v, line, key, ret_error);
+                } else if (streq(key, "pid_set")) {
+                        l->has_pid_set = true;
+                        r = parse_pids(&l->pid_set, v, line, key, ret_error);
+                } else if (streq(key, "policy_names"))
+                        r = parse_policy_names(l, v, line, ret_error);
+                else if ((why = refused_key_reason(key)))
+                        r = errorf(ret_error, "line %u: %s is not supported: %s", line, key, why);
+                else
+                        r = errorf(ret_error, "line %u: unknown key %s", line, key);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int event_filter_new(EventFilter **ret, const char *text, char **ret_error) {
+        _cleanup_(event_filter_freep) EventFilter *f = NULL;
+        unsigned line = 0;
+        int r;
+
+        f = calloc(1, sizeof(*f));
+        if (!f)
+                return -ENOMEM;
+
+        for (const char *p = text; *p;) {
+                const char *eol = strchrnul(p, '\n');
+                json_error_t error;
+                FilterLine *lines;
+                json_t *obj;
+
+                line++;
+                if (strspn(p, " \t\r") >= (size_t) (eol - p)) { /* blank */
+                        p = *eol ? eol + 1 : eol;
+                        continue;
+                }
+                obj = json_loadb(p, eol - p, JSON_REJECT_DUPLICATES, &error);
+                if (!obj)
+                        return errorf(ret_error, "line %u: %s", line, error.text);
+                lines = reallocarray(f->lines, f->n_lines + 1, sizeof(*lines));
+                if (!lines) {
+                        json_decref(obj);
+                        return -ENOMEM;
+                }
+                f->lines = lines;
+                f->lines[f->n_lines++] = (FilterLine){};
+                r = filter_line_parse(&f->lines[f->n_lines - 1], obj, line, ret_error);
+                json_decref(obj);
+                if (r < 0)
+                        return r;
+                p = *eol ? eol + 1 : eol;
+        }
+        if (f->n_lines == 0)
+                return errorf(ret_error, "no filter: expected one JSON object per line");
+
+        f->match_data = pcre2_match_data_create(1, NULL);
+        if (!f->match_data)
+                return -ENOMEM;
+        *ret = TAKE_PTR(f);
+        return 0;
+}
+
+static bool match_arguments(EventFilter *f, const RegexList *l, const Process *p) {
+        size_t n;
+
+        if (!p)
+                return false;
+        n = event_join_arguments(p, NULL);
+        if (n + 1 > f->args_buf_size) {
+                char *b = realloc(f->args_buf, n + 1);
+
+                if (!b)
+                        return false; /* no memory: the event is treated as not matching */
+                f->args_buf = b;
+                f->args_buf_size = n + 1;
+        }
+        event_join_arguments(p, f->args_buf);
+        f->args_buf[n] = 0;
+        return regex_list_match(l, f->args_buf, n, f->match_data);
+}
+
+static bool match_pid_set(FilterLine *l, const Event *e) {
+        uint32_t pid = e->process->pid;
+
+        if (pid_list_contains(&l->pid_set, pid) || pid_list_contains(&l->children, pid))
+                return true;
+        if (e->parent && (pid_list_contains(&l->pid_set, e->parent->pid) ||
+                          pid_list_contains(&l->children, e->parent->pid))) {
+                /* A new descendant: its own children will be known by it. */
+                if (l->children.n < PID_SET_CHILDREN_MAX)
+                        (void) pid_list_add(&l->children, pid);
+                return true;
+        }
+        return false;
+}
+
+static const char *event_policy_name(const Event *e) {
+        switch (e->type) {
+        case EVENT_PROCESS_KPROBE:
+        case EVENT_PROCESS_LSM:
+        case EVENT_PROCESS_UPROBE:
+        case EVENT_PROCESS_TRACEPOINT:
+        case EVENT_PROCESS_USDT:
+                return e->kprobe.policy_name;
+        case EVENT_PROCESS_EXEC:
+        case EVENT_PROCESS_EXIT:
+        case _EVENT_TYPE_MAX:
+                break;
+        }
+        return NULL;
+}
+
+static bool filter_line_match(EventFilter *f, FilterLine *l, const Event *e) {
+        const Process *p = e->process, *parent = e->parent;
+
+        /* First: it learns descendants from every event, whatever the other keys say. */
+        if (l->has_pid_set && !match_pid_set(l, e))
+                return false;
+        if (l->event_types && !(l->event_types & (1U << e->type)))
+                return false;
+        if (l->has_pid && !pid_list_contains(&l->pid, p->pid))
+                return false;
+        if (l->binary.n && !(p->binary && regex_list_match(&l->binary, p->binary, strlen(p->binary),
+                                                           f->match_data)))
+                return false;
+        if (l->parent_binary.n && !(parent && parent->binary &&
+                                    regex_list_match(&l->parent_binary, parent->binary,
+                                                     strlen(parent->binary), f->match_data)))
+                return false;
+        if (l->arguments.n && !match_arguments(f, &l->arguments, p))
+                return false;
+        if (l->parent_arguments.n && !match_arguments(f, &l->parent_arguments, parent))
+                return false;
+        if (l->policy_names) {
+                const char *name = event_policy_name(e);
+                bool found = false;
+
+                for (size_t i = 0; name && i < l->n_policy_names && !found; i++)
+                        found = streq(name, l->policy_names[i]);
+                if (!found)
+                        return false;
+        }
+        return true;
+}
+
+bool event_filter_match(EventFilter *f, const Event *e) {
+        for (size_t i = 0; i < f->n_lines; i++)
+                if (filter_line_match(f, &f->lines[i], e))
+                        return true;
+        return false;
+}

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The event stream's controls (issue 12), each module on its own: export filters, redaction,
+ * field filters, per-cgroup throttling. Pure code: no daemon, no BPF. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup-rate.h"
+#include "event-filter.h"
+#include "event-json.h"
+#include "field-filter.h"
+#include "macro.h"
+#include "redaction.h"
+
+/* cmocka needs the headers above first */
+#include <cmocka.h>
+
+/* A process with args as the cache keeps them: after argv[0], each NUL-terminated. */
+static Process *process_new_args(const char *binary, const char *args, size_t size) {
+        Process *p = calloc(1, sizeof(*p));
+
+        assert_non_null(p);
+        p->binary = strdup(binary);
+        p->args = malloc(size);
+        assert_non_null(p->args);
+        memcpy(p->args, args, size);
+        p->args_size = size;
+        return p;
+}
+#define PROCESS(binary, args) process_new_args((binary), (args), sizeof(args) - 1)
+
+static void process_free_test(Process *p) {
+        free(p->binary);
+        free(p->args);
+        free(p);
+}
+
+/* The arguments as the export JSON joins them. */
+static char *joined(const Process *p) {
+        size_t n = event_join_arguments(p, NULL);
+        char *s = malloc(n + 1);
+
+        assert_non_null(s);
+        event_join_arguments(p, s);
+        s[n] = 0;
+        return s;
+}
+
+static void test_redaction_password(void **state) {
+        _cleanup_(redaction_freep) Redaction *r = NULL;
+        _cleanup_free_ char *error = NULL, *s = NULL;
+        Process *p = PROCESS("/usr/bin/mysql", "-u\0root\0--password\0hunter2\0db\0");
+
+        assert_int_equal(redaction_new(&r,
+                                       "{\"binary_regex\": [\"(?:^|/)mysql$\"], "
+                                       "\"redact\": [\"--password(?:\\\\s+|=)(\\\\S+)\"]}",
+                                       &error),
+                         0);
+        assert_int_equal(redaction_apply(r, p), 1);
+        s = joined(p);
+        /* Across two arguments, which stay two. */
+        assert_string_equal(s, "-u root --password ***** db");
+        process_free_test(p);
+}
+
+static void test_redaction_binary_regex_limits(void **state) {
+        _cleanup_(redaction_freep) Redaction *r = NULL;
+        _cleanup_free_ char *error = NULL, *s = NULL;
+        Process *p = PROCESS("/usr/bin/psql", "--password=hunter2\0");
+
+        assert_int_equal(redaction_new(&r,
+                                       "{\"binary_regex\": [\"mysql$\"], \"redact\": "
+                                       "[\"--password=(\\\\S+)\"]}",
+                                       &error),
+                         0);
+        assert_int_equal(redaction_apply(r, p), 0);
+        s = joined(p);
+        assert_string_equal(s, "--password=hunter2");
+        process_free_test(p);
+}
+
+static void test_redaction_every_match_and_group(void **state) {
+        _cleanup_(redaction_freep) Redaction *r = NULL;
+        _cleanup_free_ char *error = NULL, *s = NULL;
+        Process *p = PROCESS("/bin/sh", "user=a\0pass=b\0user=c\0pass=dd\0");
+
+        assert_int_equal(redaction_new(&r,
+                                       "{\"redact\": [\"user=(\\\\w+) pass=(\\\\w+)\"]}\n"
+                                       "\n",
+                                       &error),
+                         0);
+        assert_int_equal(redaction_apply(r, p), 1);
+        s = joined(p);
+        assert_string_equal(s, "user=***** pass=***** user=***** pass=*****");
+        process_free_test(p);
+}
+
+static void test_redaction_refusals(void **state) {
+        Redaction *r = NULL;
+        char *error = NULL;
+
+        assert_int_equal(redaction_new(&r, "{\"redact\": [\"secret\"]}", &error), -EINVAL);
+        assert_string_equal(error, "line 1: redact: regex 1 has no capture group: only capture "
+                                   "groups are redacted");
+        error = mfree(error);
+        assert_int_equal(redaction_new(&r, "{\"binary_regex\": [\"x\"]}", &error), -EINVAL);
+        assert_string_equal(error, "line 1: no \"redact\" regex: nothing to redact");
+        error = mfree(error);
+        assert_int_equal(redaction_new(&r, "\n{\"redact\": [\"(\"]}", &error), -EINVAL);
+        assert_string_equal(error,
+                            "line 2: redact: \"(\": missing closing parenthesis at offset 1");
+        free(error);
+}
+
+static Event exec_event(Process *p, Process *parent) {
+        return (Event){ .type = EVENT_PROCESS_EXEC, .process = p, .parent = parent };
+}
+
+static void test_filter_keys(void **state) {
+        _cleanup_(event_filter_freep) EventFilter *f = NULL;
+        _cleanup_free_ char *error = NULL;
+        Process *sh = PROCESS("/bin/sh", "-c\0true\0");
+        Process *tr = PROCESS("/usr/bin/true", "");
+        Event e;
+
+        sh->pid = 10;
+        tr->pid = 11;
+        /* Lines are ORed, keys within a line ANDed. */
+        assert_int_equal(event_filter_new(&f,
+                                          "{\"binary_regex\": [\"^/usr/bin/true$\"], "
+                                          "\"parent_binary_regex\": [\"sh$\"]}\n"
+                                          "{\"event_set\": [\"PROCESS_EXIT\"], \"pid\": [10]}\n"
+                                          "{\"arguments_regex\": [\"^-c tr\"]}",
+                                          &error),
+                         0);
+        e = exec_event(tr, sh);
+        assert_true(event_filter_match(f, &e));
+        e = exec_event(tr, NULL); /* no parent: parent_binary_regex cannot match */
+        assert_false(event_filter_match(f, &e));
+        e = exec_event(sh, NULL);
+        assert_true(event_filter_match(f, &e)); /* its arguments */
+        e = (Event){ .type = EVENT_PROCESS_EXIT, .process = sh };
+        assert_true(event_filter_match(f, &e));
+        e = (Event){ .type = EVENT_PROCESS_EXIT, .process = tr };
+        assert_false(event_filter_match(f, &e));
+        process_free_test(sh);
+        process_free_test(tr);
+}
+
+static void test_filter_pid_set_learns_descendants(void **state) {
+        _cleanup_(event_filter_freep) EventFilter *f = NULL;
+        _cleanup_free_ char *error = NULL;
+        Process *root = PROCESS("/bin/sh", ""), *child = PROCESS("/bin/a", ""),
+                *grandchild = PROCESS("/bin/b", ""), *other = PROCESS("/bin/c", "");
+        Event e;
+
+        root->pid = 100;
+        child->pid = 101;
+        grandchild->pid = 102;
+        other->pid = 200;
+        assert_int_equal(event_filter_new(&f, "{\"pid_set\": [100]}", &error), 0);
+        e = exec_event(child, root);
+        assert_true(event_filter_match(f, &e));
+        e = exec_event(grandchild, child);
+        assert_true(event_filter_match(f, &e));
+        e = exec_event(other, NULL);
+        assert_false(event_filter_match(f, &e));
+        process_free_test(root);
+        process_free_test(child);
+        process_free_test(grandchild);
+        process_free_test(other);
+}
+
+static void test_filter_refusals(void **state) {
+        static const struct {
+                const char *text, *error;
+        } cases[] = {
+                { "{\"namespace\": [\"kube-system\"]}",
+                  "line 1: namespace is not supported: it is about Kubernetes pods and "
+                  "containers, which a host daemon does not know" },
+                { "{\"capabilities\": {}}",
+                  "line 1: capabilities is not supported: our events do not carry the process's "
+                  "capabilities" },
+                { "{\"event_set\": [\"PROCESS_LOADER\"]}",
+                  "line 1: event_set: unknown event type PROCESS_LOADER (PROCESS_EXEC, "
+                  "PROCESS_EXIT, PROCESS_KPROBE, PROCESS_TRACEPOINT, PROCESS_UPROBE, PROCESS_LSM, "
+                  "PROCESS_USDT)" },
+                { "{\"pid\": [\"1\"]}", "line 1: pid: expected a list of pids" },
+                { "{\"bogus\": 1}", "line 1: unknown key bogus" },
+                { "{\"pid\": [1]} trailing", "line 1: end of file expected near 'trailing'" },
+                { "  \n\n", "no filter: expected one JSON object per line" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                EventFilter *f = NULL;
+                _cleanup_free_ char *error = NULL;
+
+                assert_int_equal(event_filter_new(&f, cases[i].text, &error), -EINVAL);
+                assert_string_equal(error, cases[i].error);
+                assert_null(f);
+        }
+}
+
+static void test_field_filter_include_exclude(void **state) {
+        _cleanup_(field_filter_freep) FieldFilter *f = NULL;
+        _cleanup_free_ char *error = NULL, *exec = NULL, *exit = NULL;
+        json_t *e1, *e2;
+
+        assert_int_equal(
+                field_filter_new(&f,
+                                 "{\"event_set\": [\"PROCESS_EXEC\"], \"fields\": "
+                                 "\"process.arguments, parent\", \"action\": \"EXCLUDE\"}\n"
+                                 "{\"event_set\": [\"PROCESS_EXEC\"], \"invert_event_set\": "
+                                 "true, \"fields\": \"process.binary,status\", "
+                                 "\"action\": \"INCLUDE\"}",
+                                 &error),
+                0);
+        e1 = json_loads("{\"process_exec\": {\"process\": {\"binary\": \"/x\", \"arguments\": "
+                        "\"a\", \"pid\": 1}, \"parent\": {\"pid\": 2}}, \"node_name\": \"n\"}",
+                        0, NULL);
+        e2 = json_loads("{\"process_exit\": {\"process\": {\"binary\": \"/x\", \"pid\": 1}, "
+                        "\"parent\": {\"pid\": 2}, \"status\": 3}, \"node_name\": \"n\"}",
+                        0, NULL);
+        assert_int_equal(field_filter_apply(f, EVENT_PROCESS_EXEC, e1), 0);
+        assert_int_equal(field_filter_apply(f, EVENT_PROCESS_EXIT, e2), 0);
+        exec = json_dumps(e1, JSON_COMPACT | JSON_SORT_KEYS);
+        exit = json_dumps(e2, JSON_COMPACT | JSON_SORT_KEYS);
+        assert_string_equal(exec, "{\"node_name\":\"n\",\"process_exec\":{\"process\":{\"binary\":"
+                                  "\"/x\",\"pid\":1}}}");
+        assert_string_equal(exit, "{\"node_name\":\"n\",\"process_exit\":{\"process\":{\"binary\":"
+                                  "\"/x\"},\"status\":3}}");
+        json_decref(e1);
+        json_decref(e2);
+}
+
+static void test_field_filter_refusals(void **state) {
+        FieldFilter *f = NULL;
+        char *error = NULL;
+
+        assert_int_equal(field_filter_new(&f, "{\"fields\": \"process.pid\"}", &error), -EINVAL);
+        assert_string_equal(error, "line 1: no action (INCLUDE or EXCLUDE)");
+        error = mfree(error);
+        assert_int_equal(field_filter_new(&f,
+                                          "{\"fields\": \"process..pid\", \"action\": \"INCLUDE\"}",
+                                          &error),
+                         -EINVAL);
+        assert_string_equal(error, "line 1: fields: \"process..pid\": expected dotted paths "
+                                   "separated by commas, e.g. process.arguments");
+        free(error);
+}
+
+#define SEC (1000ULL * 1000)
+
+static unsigned n_stopped;
+static void on_stopped(uint64_t id, const char *path, void *userdata) {
+        assert_int_equal(id, 7);
+        assert_string_equal(path, "/system.slice/bomb.service");
+        n_stopped++;
+}
+
+static void test_cgroup_rate(void **state) {
+        _cleanup_(cgroup_rate_freep) CgroupRate *c = NULL;
+        const char *bomb = "/system.slice/bomb.service";
+        uint64_t events, interval, t = 1000 * SEC;
+
+        assert_int_equal(cgroup_rate_parse("1000,1s", &events, &interval), 0);
+        assert_int_equal(events, 1000);
+        assert_int_equal(interval, SEC);
+        assert_int_equal(cgroup_rate_parse("5,250ms", &events, &interval), 0);
+        assert_int_equal(interval, 250 * 1000);
+        assert_int_equal(cgroup_rate_parse("5", &events, &interval), -EINVAL);
+        assert_int_equal(cgroup_rate_parse("0,1s", &events, &interval), -EINVAL);
+        assert_int_equal(cgroup_rate_parse("5,1y", &events, &interval), -EINVAL);
+
+        assert_int_equal(cgroup_rate_new(&c, 3, SEC), 0);
+        for (int i = 0; i < 3; i++)
+                assert_int_equal(cgroup_rate_account(c, 7, bomb, t), CGROUP_RATE_PASS);
+        assert_int_equal(cgroup_rate_account(c, 7, bomb, t), CGROUP_RATE_START);
+        assert_int_equal(cgroup_rate_account(c, 7, bomb, t), CGROUP_RATE_DROP);
+        /* Another cgroup is not affected. */
+        assert_int_equal(cgroup_rate_account(c, 8, "/user.slice", t), CGROUP_RATE_PASS);
+        assert_int_equal(cgroup_rate_throttled(c), 1);
+
+        /* Under the limit in the next windows: still throttled until 5 s have passed. */
+        t += SEC;
+        assert_int_equal(cgroup_rate_account(c, 7, bomb, t), CGROUP_RATE_DROP);
+        cgroup_rate_sweep(c, t + 3 * SEC, on_stopped, NULL);
+        assert_int_equal(n_stopped, 0);
+        cgroup_rate_sweep(c, t + 5 * SEC, on_stopped, NULL);
+        assert_int_equal(n_stopped, 1);
+        assert_int_equal(cgroup_rate_throttled(c), 0);
+        assert_int_equal(cgroup_rate_account(c, 7, bomb, t + 6 * SEC), CGROUP_RATE_PASS);
+
+        /* Idle cgroups are forgotten; the table keeps working past its size over time. */
+        for (uint64_t id = 100; id < 100 + 3 * CGROUP_RATE_MAX_CGROUPS; id++) {
+                t += 3 * SEC;
+                (void) cgroup_rate_account(c, id, "/x", t);
+                cgroup_rate_sweep(c, t, NULL, NULL);
+        }
+        assert_int_equal(cgroup_rate_account(c, 7, bomb, t), CGROUP_RATE_PASS);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_redaction_password),
+                cmocka_unit_test(test_redaction_binary_regex_limits),
+                cmocka_unit_test(test_redaction_every_match_and_group),
+                cmocka_unit_test(test_redaction_refusals),
+                cmocka_unit_test(test_filter_keys),
+                cmocka_unit_test(test_filter_pid_set_learns_descendants),
+                cmocka_unit_test(test_filter_refusals),
+                cmocka_unit_test(test_field_filter_include_exclude),
+                cmocka_unit_test(test_field_filter_refusals),
+                cmocka_unit_test(test_cgroup_rate),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
