@@ -58,6 +58,10 @@ testenv_cleanup() {
 testenv_start_journald() {
         TESTENV_DIR=$(mktemp -d /tmp/tetragond-test.XXXXXX)
         trap testenv_cleanup EXIT
+        # Killed by a signal, bash skips the EXIT trap unless the signal has one of its own:
+        # without these a killed test left its journald running.
+        trap "exit 143" TERM
+        trap "exit 130" INT
         local d
         for d in /run/systemd/journal /run/log/journal /var/log/journal; do
                 mkdir -p "$d"
