@@ -33,6 +33,7 @@ struct PolicyEntry {
         char *path;
         char *source; /* the file as last read */
         size_t source_size;
+        bool source_public;  /* others may read the file: messages may quote its words */
         Version *installed;  /* in force, or NULL */
         char **policy_names; /* of the last version parsed */
         size_t n_policy_names;
@@ -183,8 +184,37 @@ static Version *version_free(Version *v, const PolicyBackend *backend) {
         return mfree(v);
 }
 
-/* "FILE:LINE:COL: error: ..." lines of the errors, one per line. */
-static int diagnostics_to_error(const DiagnosticList *diags, char **ret) {
+/* The line with every "quoted word" replaced by "…": a file that others may not read is
+ * described by position and problem only, never by its words (an /etc/shadow linked into
+ * the folder must not be shown line by line in the journal). */
+static int redact_quoted(const char *line, char **ret) {
+        static const char withheld[] = "\"â¦\"";
+        size_t n = strlen(line);
+        char *out, *o;
+
+        out = malloc(n * 3 + 1);
+        if (!out)
+                return -ENOMEM;
+        o = out;
+        for (const char *p = line; *p;) {
+                const char *close;
+
+                if (*p != '"' || !(close = strchr(p + 1, '"'))) {
+                        *o++ = *p++;
+                        continue;
+                }
+                memcpy(o, withheld, strlen(withheld));
+                o += strlen(withheld);
+                p = close + 1;
+        }
+        *o = '\0';
+        *ret = out;
+        return 0;
+}
+
+/* "FILE:LINE:COL: error: ..." lines of the errors, one per line; quoting the file's words
+ * only when quote is true. */
+static int diagnostics_to_error(const DiagnosticList *diags, bool quote, char **ret) {
         _cleanup_free_ char *joined = NULL;
         size_t n = 0, shown = 0;
 
@@ -197,6 +227,13 @@ static int diagnostics_to_error(const DiagnosticList *diags, char **ret) {
                 if (diags->items[i].level != DIAGNOSTIC_ERROR)
                         continue;
                 r = diagnostic_format(&diags->items[i], &line);
+                if (r >= 0 && !quote) {
+                        char *redacted = NULL;
+
+                        r = redact_quoted(line, &redacted);
+                        free(line);
+                        line = redacted;
+                }
                 if (r < 0)
                         return r;
                 l = strlen(line);
@@ -854,7 +891,7 @@ static int entry_load(PolicyRegistry *r, PolicyEntry *e, const char *text, size_
                 if (k == -ENOMEM)
                         return k;
                 if (diagnostic_list_has_errors(&diags))
-                        k = diagnostics_to_error(&diags, &error);
+                        k = diagnostics_to_error(&diags, e->source_public, &error);
                 else
                         k = asprintf(&error, "%s cannot be loaded: %s", e->path, strerror(-k)) < 0
                                     ? -ENOMEM
@@ -911,16 +948,29 @@ static int registry_reload_one(PolicyRegistry *r, const char *filename, bool for
                                PolicyReloadSummary *summary) {
         _cleanup_free_ char *name = NULL, *text = NULL, *reason = NULL;
         PolicyEntry *e, *other;
-        bool created = false, had_installed;
+        bool created = false, had_installed, public = false;
         size_t size = 0;
         int k;
 
         k = policy_name_from_filename(filename, &name);
         if (k < 0)
                 return 0; /* not a policy file */
+        if (!policy_filename_is_printable(filename)) {
+                /* Not on the bus at all: sd-bus refuses such strings, and every listing
+                 * would fail with it. */
+                _cleanup_free_ char *escaped = NULL;
+
+                if (policy_filename_escape(filename, &escaped) < 0)
+                        return -ENOMEM;
+                log_policy(LOG_ERR, MESSAGE_ID_POLICY_REFUSED, NULL, r->dir,
+                           "Policy file %s/%s ignored: its name is not printable UTF-8; rename "
+                           "it.",
+                           r->dir, escaped);
+                return 0;
+        }
 
         e = registry_find_by_filename(r, filename);
-        k = policy_dir_read(r->dir, filename, r->owner, &text, &size, &reason);
+        k = policy_dir_read(r->dir, filename, r->owner, &text, &size, &public, &reason);
         if (k == -ENOENT && !reason) {
                 if (!e)
                         return 0;
@@ -969,6 +1019,7 @@ static int registry_reload_one(PolicyRegistry *r, const char *filename, bool for
                 return summary_add(summary, POLICY_RELOAD_UNCHANGED, e->name, NULL);
         }
 
+        e->source_public = public;
         k = entry_load(r, e, text, size);
         if (k == -ENOMEM)
                 return k;
