@@ -126,6 +126,7 @@ typedef struct FunctionPoint {
 
 struct PolicyEngine {
         struct generic_bpf *skel;
+        pid_t excluded_tgid;
         bool cast;                /* the program variants using bpf_rdonly_cast() load here */
         struct bpf_program *prog; /* the variant of the sys_enter program this kernel takes */
         struct bpf_link *link;    /* it, attached while some hook needs it */
@@ -863,6 +864,7 @@ static int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionP
         if (k < 0)
                 goto fail;
         obj->rodata->host_user_ns_inum = e->host_ns[POLICY_NS_USER];
+        obj->rodata->excluded_tgid = (__u32) e->excluded_tgid;
         obj->rodata->function_point = point;
         obj->rodata->function_is_syscall = fp->syscall;
         if (fp->mechanism == HOOK_MECHANISM_RAW_TRACEPOINT) {
@@ -1932,6 +1934,8 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         if (!e->skel)
                 return negative_errno();
         e->skel->rodata->host_user_ns_inum = e->host_ns[POLICY_NS_USER];
+        e->excluded_tgid = config->excluded_tgid;
+        e->skel->rodata->excluded_tgid = (__u32) e->excluded_tgid;
         if (config->ringbuf_fd > 0)
                 k = bpf_map__reuse_fd(e->skel->maps.gen_ringbuf, config->ringbuf_fd);
         else

@@ -50,6 +50,7 @@ struct PolicyRegistry {
         char *dir;
         char *state_file;
         uid_t owner;
+        unsigned capacity; /* installed documents at most */
         PolicyBackend backend;
         bool has_backend;
 
@@ -188,7 +189,7 @@ static Version *version_free(Version *v, const PolicyBackend *backend) {
  * described by position and problem only, never by its words (an /etc/shadow linked into
  * the folder must not be shown line by line in the journal). */
 static int redact_quoted(const char *line, char **ret) {
-        static const char withheld[] = "\"â¦\"";
+        static const char withheld[] = "\"\xe2\x80\xa6\"";
         size_t n = strlen(line);
         char *out, *o;
 
@@ -793,12 +794,41 @@ static void registry_forget_missing(PolicyRegistry *r) {
 
 /* Installs every document of v; on the first failure uninstalls what it installed and
  * explains. */
+static unsigned registry_installed(PolicyRegistry *r) {
+        unsigned n = 0;
+
+        for (size_t i = 0; i < r->n_entries; i++)
+                if (r->entries[i]->installed)
+                        n += r->entries[i]->installed->n;
+        return n;
+}
+
+void policy_registry_set_capacity(PolicyRegistry *r, unsigned capacity) {
+        r->capacity = capacity;
+}
+
+void policy_registry_usage(PolicyRegistry *r, unsigned *ret_installed, unsigned *ret_capacity) {
+        *ret_installed = registry_installed(r);
+        *ret_capacity = r->capacity;
+}
+
 static int version_install(PolicyRegistry *r, PolicyEntry *e, Version *v, char **ret_error) {
         const PolicyBackend *b = &r->backend;
+        unsigned after;
 
         *ret_error = NULL;
         if (!r->has_backend)
                 return (*ret_error = strdup(POLICY_BACKEND_MISSING_ERROR)) ? -EOPNOTSUPP : -ENOMEM;
+        /* What e has installed goes once v is in: it does not count against v. */
+        after = registry_installed(r) - (e->installed ? (unsigned) e->installed->n : 0) +
+                (unsigned) v->n;
+        if (after > r->capacity)
+                return asprintf(ret_error,
+                                "%s: the policy table is full (%u of %u policies installed); "
+                                "remove a policy first",
+                                e->path, registry_installed(r), r->capacity) < 0
+                               ? -ENOMEM
+                               : -ENOSPC;
         for (size_t i = 0; i < v->n; i++) {
                 _cleanup_free_ char *why = NULL;
                 int k;
@@ -1397,6 +1427,7 @@ int policy_registry_new(PolicyRegistry **ret, const char *dir, const char *state
         if (!r)
                 return -ENOMEM;
         r->owner = owner;
+        r->capacity = POLICY_REGISTRY_CAPACITY;
         r->dir = strdup(dir);
         if (!r->dir)
                 return -ENOMEM;

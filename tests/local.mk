@@ -57,7 +57,8 @@ CONTROL_INTEGRATION_TESTS = \
 	tests/integration/test-tetractl.sh \
 	tests/integration/test-reload-no-gap.sh \
 	tests/integration/test-catalog.sh \
-	tests/integration/test-unit-file.sh
+	tests/integration/test-unit-file.sh \
+	tests/integration/test-policy-disclosure.sh
 TESTS += $(CONTROL_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(CONTROL_INTEGRATION_TESTS)
 dist_noinst_DATA += tests/lib/bus.sh
@@ -124,7 +125,9 @@ INTEGRATION_TESTS = \
 	tests/integration/test-process-events.sh \
 	tests/integration/test-policy-kill.sh \
 	tests/integration/test-daemon-basics.sh \
-	tests/integration/test-validate-kernel.sh
+	tests/integration/test-validate-kernel.sh \
+	tests/integration/test-self-tracing.sh \
+	tests/integration/test-policy-table-full.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
 dist_noinst_DATA += tests/lib/testenv.sh
