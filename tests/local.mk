@@ -109,16 +109,37 @@ tests_test_policy_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_LIBS) $
 TESTS += tests/test-policy-corpus.sh
 dist_noinst_SCRIPTS += tests/test-policy-corpus.sh tests/fuzz/run-fuzz.sh
 tests/test-policy-corpus.log: tetractl
-# libFuzzer target (configure --enable-fuzzing CC=clang); tests/fuzz/run-fuzz.sh runs it.
+# libFuzzer targets (configure --enable-fuzzing CC=clang); tests/fuzz/run-fuzz.sh runs them:
+# the policy language, the ring buffer's records, the D-Bus handlers' arguments.
+FUZZ_TARGETS = tests/fuzz/fuzz-policy tests/fuzz/fuzz-record-decode tests/fuzz/fuzz-bus-args
 if ENABLE_FUZZING
-noinst_PROGRAMS += tests/fuzz/fuzz-policy
+noinst_PROGRAMS += $(FUZZ_TARGETS)
 endif
+FUZZ_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LDFLAGS = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz-policy.c lib/arena.c lib/diagnostic.c \
 	lib/yaml-tree.c lib/policy.c lib/policy-parse.c lib/policy-compile.c
-tests_fuzz_fuzz_policy_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined
-tests_fuzz_fuzz_policy_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_policy_CFLAGS = $(FUZZ_CFLAGS) $(YAML_CFLAGS)
+tests_fuzz_fuzz_policy_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_policy_LDADD = $(YAML_LIBS)
+tests_fuzz_fuzz_record_decode_SOURCES = tests/fuzz/fuzz-record-decode.c daemon/record-decode.c \
+	daemon/record-decode-generic.c
+tests_fuzz_fuzz_record_decode_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_record_decode_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_bus_args_SOURCES = tests/fuzz/fuzz-bus-args.c daemon/policy-registry.c \
+	daemon/policy-dir.c daemon/log.c lib/arena.c lib/diagnostic.c lib/yaml-tree.c lib/policy.c \
+	lib/policy-parse.c lib/policy-compile.c lib/utf8.c lib/file-util.c
+tests_fuzz_fuzz_bus_args_CFLAGS = $(FUZZ_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) \
+	$(LIBSYSTEMD_CFLAGS)
+tests_fuzz_fuzz_bus_args_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_bus_args_LDADD = $(YAML_LIBS) $(JANSSON_LIBS) $(LIBSYSTEMD_LIBS)
+
+# `make fuzz`: every target for FUZZ_SECONDS each (default 60), in its own clang build
+# (FUZZ_BUILD_DIR, default ../build-fuzz beside the source tree).
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(top_srcdir)/tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS)
+.PHONY: fuzz
 
 # Integration (root, real BPF, private journald): the daemon end to end.
 INTEGRATION_TESTS = \
