@@ -115,23 +115,23 @@ FUZZ_TARGETS = tests/fuzz/fuzz-policy tests/fuzz/fuzz-record-decode tests/fuzz/f
 if ENABLE_FUZZING
 noinst_PROGRAMS += $(FUZZ_TARGETS)
 endif
-FUZZ_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_LDFLAGS = -fsanitize=fuzzer,address,undefined
+FUZZ_COMPILE = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LINK = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz-policy.c lib/arena.c lib/diagnostic.c \
 	lib/yaml-tree.c lib/policy.c lib/policy-parse.c lib/policy-compile.c
-tests_fuzz_fuzz_policy_CFLAGS = $(FUZZ_CFLAGS) $(YAML_CFLAGS)
-tests_fuzz_fuzz_policy_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_policy_CFLAGS = $(FUZZ_COMPILE) $(YAML_CFLAGS)
+tests_fuzz_fuzz_policy_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_policy_LDADD = $(YAML_LIBS)
 tests_fuzz_fuzz_record_decode_SOURCES = tests/fuzz/fuzz-record-decode.c daemon/record-decode.c \
 	daemon/record-decode-generic.c
-tests_fuzz_fuzz_record_decode_CFLAGS = $(FUZZ_CFLAGS)
-tests_fuzz_fuzz_record_decode_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_record_decode_CFLAGS = $(FUZZ_COMPILE)
+tests_fuzz_fuzz_record_decode_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_bus_args_SOURCES = tests/fuzz/fuzz-bus-args.c daemon/policy-registry.c \
 	daemon/policy-dir.c daemon/log.c lib/arena.c lib/diagnostic.c lib/yaml-tree.c lib/policy.c \
 	lib/policy-parse.c lib/policy-compile.c lib/utf8.c lib/file-util.c
-tests_fuzz_fuzz_bus_args_CFLAGS = $(FUZZ_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) \
+tests_fuzz_fuzz_bus_args_CFLAGS = $(FUZZ_COMPILE) $(YAML_CFLAGS) $(JANSSON_CFLAGS) \
 	$(LIBSYSTEMD_CFLAGS)
-tests_fuzz_fuzz_bus_args_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_bus_args_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_bus_args_LDADD = $(YAML_LIBS) $(JANSSON_LIBS) $(LIBSYSTEMD_LIBS)
 
 # `make fuzz`: every target for FUZZ_SECONDS each (default 60), in its own clang build
