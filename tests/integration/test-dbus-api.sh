@@ -398,16 +398,20 @@ xmllint --noout --dtdvalid /usr/share/polkit-1/policyconfig-1.dtd "$top_srcdir/d
 ok "the polkit actions file is valid"
 cat >"$TESTENV_DIR/test.rules" <<'EOF'
 polkit.addRule(function(action, subject) {
-        if (action.id == "io.tetragond1.reload" && subject.user == "nobody")
+        if ((action.id == "io.tetragond1.reload" || action.id == "io.tetragond1.read-policy") &&
+            subject.user == "nobody")
                 return polkit.Result.YES;
 });
 EOF
 if why=$(polkit_start "$TESTENV_DIR/test.rules"); then
-        for action in reload add-policy remove-policy enable-policy disable-policy set-policy-mode; do
+        for action in reload add-policy remove-policy enable-policy disable-policy set-policy-mode \
+                read-policy; do
                 pkaction --action-id "io.tetragond1.$action" --verbose | grep 'implicit any: *auth_admin_keep' >/dev/null ||
                         fail "polkitd does not know io.tetragond1.$action with auth_admin_keep"
         done
-        ok "polkitd loaded all six actions, auth_admin_keep"
+        ok "polkitd loaded all seven actions, auth_admin_keep"
+        out=$(bus_send --as-nobody GetPolicySource string:alpha)
+        expect_match "polkit lets nobody read a source (a rule says yes)" "$out" 'name: alpha-policy'
         out=$(bus_send --as-nobody Reload)
         expect_match "polkit authorizes nobody's Reload (a rule says yes)" "$out" '^method return'
         out=$(bus_send --as-nobody DisablePolicy string:alpha || true)

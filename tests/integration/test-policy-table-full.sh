@@ -30,16 +30,13 @@ for i in $(seq -w 1 $capacity); do
         policy_text "$i" >"$policies/p$i.yaml"
 done
 
-testenv_start_daemon --policy-dir "$policies" --state-dir "$TESTENV_DIR/state"
+# The daemon loads every policy before it says it runs.
+TESTENV_START_TIMEOUT=300 testenv_start_daemon --policy-dir "$policies" --state-dir "$TESTENV_DIR/state"
 wait_for 180 "io.tetragond1 on the bus (after loading every policy)" daemon_on_bus ||
         fail "the daemon did not take its bus name"
 wait_for 120 "$capacity policies loaded" eval '[ "$(bus_get PoliciesLoaded)" = "u $capacity" ]' ||
         fail "loaded: $(bus_get PoliciesLoaded), failed: $(bus_get PoliciesFailed)"
-[ "$(bus_get PoliciesInstalled)" = "u $capacity" ] || fail "PoliciesInstalled: $(bus_get PoliciesInstalled)"
-[ "$(bus_get PolicyCapacity)" = "u $capacity" ] || fail "PolicyCapacity: $(bus_get PolicyCapacity)"
-tetractl status | grep -F "Policy table: $capacity of $capacity installed" >/dev/null ||
-        fail "tetractl status: $(tetractl status)"
-ok "$capacity policies loaded; tetractl status says the table is full"
+ok "$capacity policies loaded"
 
 # The edit at the limit lands.
 policy_text 0500 edited >"$policies/.p0500.yaml.swp"
@@ -48,8 +45,12 @@ mv -f "$policies/.p0500.yaml.swp" "$policies/p0500.yaml"
 edited() { policy_get p0500 Source | grep -F "# edited" >/dev/null; }
 wait_for 20 "the edit of p0500" edited || fail "the edit did not land: $(policy_get p0500 State) $(policy_get p0500 Error)"
 [ "$(policy_get p0500 State)" = 's "loaded"' ] || fail "p0500 after the edit: $(policy_get p0500 State) $(policy_get p0500 Error)"
-[ "$(bus_get PoliciesInstalled)" = "u $capacity" ] || fail "PoliciesInstalled after the edit: $(bus_get PoliciesInstalled)"
 ok "an edit at the limit lands"
+[ "$(bus_get PoliciesInstalled)" = "u $capacity" ] || fail "PoliciesInstalled: $(bus_get PoliciesInstalled)"
+[ "$(bus_get PolicyCapacity)" = "u $capacity" ] || fail "PolicyCapacity: $(bus_get PolicyCapacity)"
+tetractl status | grep -F "Policy table: $capacity of $capacity installed" >/dev/null ||
+        fail "tetractl status: $(tetractl status)"
+ok "the bus and tetractl status say the table is full"
 
 # One more is refused, with the reason; what is loaded stays.
 policy_text 1025 >"$policies/extra.yaml"

@@ -80,7 +80,7 @@ journal() {
 testenv_start_daemon() {
         "$top_builddir/tetragond" "$@" >"$TESTENV_DIR/daemon.out" 2>&1 &
         TESTENV_DAEMON_PID=$!
-        wait_for 90 "tetragond to start" daemon_is_running || {
+        wait_for "${TESTENV_START_TIMEOUT:-90}" "tetragond to start" daemon_is_running || {
                 cat "$TESTENV_DIR/daemon.out" >&2
                 journal -t tetragond >&2
                 fail "tetragond did not start"
