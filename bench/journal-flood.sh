@@ -11,7 +11,7 @@ set -eu
 srcdir=$(cd "$1" && pwd)
 builddir=$(cd "$2" && pwd)
 shift 2
-export FLOOD_RATES="${*:-2000 5000 10000 20000 40000 80000}"
+export FLOOD_RATES="${*:-2000 4000 6000 8000 10000 15000 20000 40000}"
 guest=$(mktemp /tmp/journal-flood-guest.XXXXXX)
 trap 'rm -f "$guest"' EXIT
 {
@@ -95,4 +95,6 @@ print(n)' "$rate" "$seconds")
         fi
 done
 echo "highest rate with 0 loss: ${best:-none}"
+echo "journald's Suppressed messages, if any:"
+journalctl -u systemd-journald -o cat | grep Suppressed | tail -n 5
 tetractl status
