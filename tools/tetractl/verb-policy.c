@@ -323,10 +323,10 @@ int verb_show(int argc, char *argv[]) {
                         print_counters(json_array_get(selectors, k));
                 }
         }
-        printf("  Counters: ");
-        print_counters(counters);
         if (own_events_excluded(bus))
                 printf("            Events from tetragond itself: excluded\n");
+        printf("  Counters: ");
+        print_counters(counters);
         if (show_source)
                 printf("\n%s", source);
         json_decref(j);
