@@ -299,6 +299,8 @@ int verb_show(int argc, char *argv[]) {
         for (size_t i = 0; i < json_array_size(names); i++)
                 printf(" %s", json_string_value(json_array_get(names, i)));
         printf("%s\n", json_array_size(names) == 0 ? " -" : "");
+        if (own_events_excluded(bus))
+                printf("            Events from tetragond itself: excluded\n");
         if (!*error && streq(state, "failed") && geteuid() != 0)
                 printf("     Error: (not shown: it may quote the file; tetractl show --source "
                        "asks for it)\n");
@@ -323,8 +325,6 @@ int verb_show(int argc, char *argv[]) {
                         print_counters(json_array_get(selectors, k));
                 }
         }
-        if (own_events_excluded(bus))
-                printf("            Events from tetragond itself: excluded\n");
         printf("  Counters: ");
         print_counters(counters);
         if (show_source)
