@@ -20,7 +20,7 @@ bench/empty-sys-enter.bpf.o: bench/empty-sys-enter.bpf.c bpf/vmlinux.h
 
 bench/empty-sys-enter.skel.h: bench/empty-sys-enter.bpf.o
 	$(AM_V_SKEL)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
-dist_noinst_SCRIPTS += bench/bench-exec.sh bench/bench-write.sh
+dist_noinst_SCRIPTS += bench/bench-exec.sh bench/bench-write.sh bench/journal-flood.sh
 
 bench: bench/loop bench/with-empty-sys-enter tetragond
 	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \

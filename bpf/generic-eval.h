@@ -940,6 +940,8 @@ static __always_inline struct tg_generic_list *V(enter_list)(__u32 point, struct
                 return NULL;
         slot = point * 2 + (*active == 2);
         task = bpf_get_current_task_btf();
+        if (excluded_tgid && task->tgid == excluded_tgid)
+                return NULL;
         /* A 32-bit task's syscall numbers are another table's. */
         if (point < TG_GENERIC_MAX_SYSCALLS && task_in_compat_syscall(task))
                 return NULL;

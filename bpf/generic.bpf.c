@@ -58,6 +58,10 @@ char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_read_*, bpf_send_signal */
 /* The host's user namespace, for matchCapabilities isNamespaceCapability. Set before load. */
 const volatile __u32 host_user_ns_inum = 0;
 
+/* The daemon's own process (tgid), 0: none. Its hooks never see it: the daemon's own writes
+ * (journal, export file) would otherwise feed a policy on write(2) without end. */
+const volatile __u32 excluded_tgid = 0;
+
 /* fentry, fmod_ret and LSM programs are loaded once per function, in an object of their
  * own that shares this one's maps: which point each serves, and whether the function is a
  * syscall's (its one argument is the user's registers), is set before that load. */

@@ -50,7 +50,9 @@
 #define TG_GENERIC_MAX_VALUES 65536
 #define TG_GENERIC_MAX_STRINGS 8192
 #define TG_GENERIC_MAX_ACTIONS 16384
-#define TG_GENERIC_MAX_POLICIES 1024
+/* Twice the registry's capacity (POLICY_REGISTRY_CAPACITY, 1024 installed policies): a full
+ * table still has room to install a new version of any policy beside the old one. */
+#define TG_GENERIC_MAX_POLICIES 2048
 
 /* Syscall numbers the engine can hook: x86_64 and arm64 stay below 512. */
 #define TG_GENERIC_MAX_SYSCALLS 1024

@@ -123,6 +123,7 @@ int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionPoint *f
         if (k < 0)
                 goto fail;
         obj->rodata->host_user_ns_inum = e->host_ns[POLICY_NS_USER];
+        obj->rodata->excluded_tgid = (__u32) e->excluded_tgid;
         obj->rodata->function_point = point;
         obj->rodata->function_is_syscall = fp->syscall;
         if (fp->mechanism == HOOK_MECHANISM_RAW_TRACEPOINT) {

@@ -40,6 +40,14 @@
 #define RATE_WINDOW_ENV "TETRAGOND_TEST_RATE_WINDOW_MSEC"
 /* How often --cgroup-rate looks for cgroups to stop throttling. */
 #define THROTTLE_SWEEP_USEC (1000ULL * 1000)
+/* The most one drain may do before it yields to the event loop with records still queued:
+ * under a flood that never lets the ring run empty, SIGTERM, D-Bus calls and the watchdog
+ * are still served between two drains. */
+#define RINGBUF_DRAIN_MAX_RECORDS 4096U
+#define RINGBUF_DRAIN_MAX_USEC (50ULL * 1000)
+/* Below the default priority: any signal, bus message or inotify event that is pending is
+ * dispatched before the next drain. */
+#define RINGBUF_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 10)
 
 struct Manager {
         Config *config;
@@ -75,6 +83,10 @@ struct Manager {
 
         ManagerStats stats;
         ManagerStats stats_logged; /* what the last periodic log line reported */
+
+        /* The drain under way: records handled, and when it must yield. */
+        unsigned drain_records;
+        uint64_t drain_deadline_usec;
 };
 
 static uint64_t clock_ns(clockid_t clock) {
@@ -379,7 +391,24 @@ static int on_ringbuf_record(void *userdata, void *data, size_t size) {
                 manager_dispatch(m, &event);
                 event_release(&event);
         }
+        /* Past the budget: the record is handled, and libbpf stops at a negative return. */
+        if (++m->drain_records >= RINGBUF_DRAIN_MAX_RECORDS ||
+            ((m->drain_records & 63) == 0 &&
+             clock_ns(CLOCK_MONOTONIC) / 1000 >= m->drain_deadline_usec))
+                return -EAGAIN;
         return 0; /* never stop consuming because of one record */
+}
+
+/* One bounded drain. 1: records are still queued, 0: the ring is empty. */
+static int manager_drain(Manager *m) {
+        int r;
+
+        m->drain_records = 0;
+        m->drain_deadline_usec = clock_ns(CLOCK_MONOTONIC) / 1000 + RINGBUF_DRAIN_MAX_USEC;
+        r = ring_buffer__consume(m->ringbuf);
+        if (r == -EAGAIN)
+                return 1;
+        return r < 0 ? r : 0;
 }
 
 /* Data is there: stop listening, and drain a moment later in one go. */
@@ -396,7 +425,7 @@ static int on_ringbuf_ready(sd_event_source *s, int fd, uint32_t revents, void *
         if (r < 0) {
                 /* Without the timer, drain now rather than risk never draining. */
                 log_warning_errno(r, "Failed to arm the drain timer: %m, draining at once.");
-                (void) ring_buffer__consume(m->ringbuf);
+                (void) manager_drain(m);
                 (void) sd_event_source_set_enabled(m->ringbuf_source, SD_EVENT_ON);
         }
         return 0;
@@ -406,9 +435,18 @@ static int on_ringbuf_drain(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
         int r;
 
-        r = ring_buffer__consume(m->ringbuf);
+        r = manager_drain(m);
         if (r < 0)
                 log_warning_errno(r, "Failed to consume the ring buffer: %m, ignoring.");
+        if (r > 0) {
+                /* More is queued: the kernel will not wake us for it (it only does when we
+                 * caught up), so come back right after whatever else is pending. */
+                r = sd_event_source_set_time_relative(m->ringbuf_drain_timer, 0);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->ringbuf_drain_timer, SD_EVENT_ONESHOT);
+                if (r >= 0)
+                        return 0;
+        }
         return sd_event_source_set_enabled(m->ringbuf_source, SD_EVENT_ON);
 }
 
@@ -481,6 +519,10 @@ static int manager_setup_ringbuf(Manager *m) {
                                        on_ringbuf_drain, m);
         if (r >= 0)
                 r = sd_event_source_set_enabled(m->ringbuf_drain_timer, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_source_set_priority(m->ringbuf_drain_timer, RINGBUF_PRIORITY);
+        if (r >= 0)
+                r = sd_event_source_set_priority(m->ringbuf_source, RINGBUF_PRIORITY);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the ring buffer's drain timer: %m");
         return 0;
@@ -583,6 +625,9 @@ int manager_start(Manager *m) {
                                       /* One ring: a process's exec, policy events
                                        * and exit arrive in the order they happened. */
                                       .ringbuf_fd = process_monitor_ringbuf_fd(m->process_monitor),
+                                      /* Our own work (journal and export writes) never
+                                       * feeds our policies: a documented default. */
+                                      .excluded_tgid = getpid(),
                               });
         if (r < 0)
                 log_warning_errno(r, "Failed to load the policy engine: %m; policies will not be "
@@ -720,8 +765,9 @@ int manager_run(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");
 
-        /* What the kernel queued before we were told to stop still reaches the sinks. */
-        (void) ring_buffer__consume(m->ringbuf);
+        /* What the kernel queued before we were told to stop still reaches the sinks, within
+         * one drain's budget: under a flood, stopping comes first. */
+        (void) manager_drain(m);
         manager_update_lost(m);
         manager_log_stats(m, LOG_INFO);
         return r;

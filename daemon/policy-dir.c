@@ -3,13 +3,16 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdarg.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "file-util.h"
 #include "policy-dir.h"
+#include "utf8.h"
 
 #define FOLDER_EVENTS                                                                              \
         (IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |        \
@@ -47,6 +50,47 @@ bool policy_filename_is_policy(const char *filename) {
         if (endswith(filename, ".yml"))
                 return strlen(filename) > strlen(".yml");
         return false;
+}
+
+bool policy_filename_is_printable(const char *filename) {
+        size_t n = strlen(filename);
+
+        for (size_t i = 0; i < n;) {
+                uint32_t cp;
+                size_t k = utf8_decode(filename + i, n - i, &cp);
+
+                if (k == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+                        return false;
+                i += k;
+        }
+        return true;
+}
+
+int policy_filename_escape(const char *filename, char **ret) {
+        size_t n = strlen(filename);
+        char *out, *o;
+
+        out = malloc(n * 4 + 1);
+        if (!out)
+                return -ENOMEM;
+        o = out;
+        for (size_t i = 0; i < n;) {
+                uint32_t cp;
+                size_t k = utf8_decode(filename + i, n - i, &cp);
+
+                if (k == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == '\\') {
+                        /* One byte at a time: an invalid sequence has no code point. */
+                        o += sprintf(o, "\\x%02x", (unsigned char) filename[i]);
+                        i++;
+                        continue;
+                }
+                memcpy(o, filename + i, k);
+                o += k;
+                i += k;
+        }
+        *o = '\0';
+        *ret = out;
+        return 0;
 }
 
 int policy_name_from_filename(const char *filename, char **ret) {
@@ -178,83 +222,281 @@ int policy_dir_list(const char *path, char ***ret_filenames, size_t *ret_n) {
         return 0;
 }
 
-/* A symlink is trusted only if the folder holding its target is too: whoever can write
- * there can replace the target. */
-static int check_symlink_target(int fd, uid_t owner, char **ret_reason) {
-        char proc[64], target[PATH_MAX], folder[PATH_MAX];
+/* Pseudo filesystems hold files that look root-owned and harmless (/proc/self/environ,
+ * sysfs attributes) but are the daemon's own secrets or the kernel's state: never policies. */
+static const char *pseudo_fs_name(const struct statfs *sfs) {
+        switch ((unsigned long) sfs->f_type) {
+        case PROC_SUPER_MAGIC:
+                return "procfs";
+        case SYSFS_MAGIC:
+                return "sysfs";
+        case DEBUGFS_MAGIC:
+                return "debugfs";
+        case TRACEFS_MAGIC:
+                return "tracefs";
+        case SECURITYFS_MAGIC:
+                return "securityfs";
+        case CGROUP_SUPER_MAGIC:
+        case CGROUP2_SUPER_MAGIC:
+                return "cgroupfs";
+        case BPF_FS_MAGIC:
+                return "bpffs";
+        case EFIVARFS_MAGIC:
+                return "efivarfs";
+        case PSTOREFS_MAGIC:
+                return "pstore";
+        default:
+                return NULL;
+        }
+}
+
+/* The walk's check of one object on the resolved path, on its open fd. A folder writable by
+ * others is crossed only when it is sticky (like /tmp): there nobody can rename or replace
+ * an entry they do not own, and every entry is checked for its owner. */
+static int check_walked(int fd, const char *path, uid_t owner, char **ret_reason) {
+        char have[32], want[32];
+        struct statfs sfs;
         struct stat st;
-        ssize_t n;
+        const char *fs;
 
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%i", fd);
-        n = readlink(proc, target, sizeof(target) - 1);
-        if (n < 0)
+        if (fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0)
                 return negative_errno();
-        target[n] = '\0';
+        fs = pseudo_fs_name(&sfs);
+        if (fs)
+                return strdup_printf(ret_reason, "%s is on %s, which never holds policies", path,
+                                     fs)
+                               ?: -EPERM;
+        /* The file itself must belong to the owner; the folders and links on the way may
+         * also be root's (tests run as a user, under folders that root owns). */
+        if (st.st_uid != owner && (S_ISREG(st.st_mode) || st.st_uid != 0))
+                return strdup_printf(ret_reason, "%s is owned by %s, not %s", path,
+                                     owner_name(st.st_uid, have, sizeof(have)),
+                                     owner_name(owner, want, sizeof(want)))
+                               ?: -EPERM;
+        if (S_ISLNK(st.st_mode))
+                return 0;
+        if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX)))
+                return strdup_printf(ret_reason, "%s is writable by %s (mode %04o)", path,
+                                     (st.st_mode & S_IWGRP) && (st.st_mode & S_IWOTH)
+                                             ? "group and others"
+                                     : (st.st_mode & S_IWGRP) ? "group"
+                                                              : "others",
+                                     (unsigned) (st.st_mode & 07777))
+                               ?: -EPERM;
+        return 0;
+}
 
-        snprintf(folder, sizeof(folder), "%s", target);
-        if (stat(dirname(folder), &st) < 0)
+/* Appends "/name" to the path shown in messages, or drops its last component for "..". */
+static int walked_push(char **walked, const char *name) {
+        char *n;
+
+        if (streq(name, "..")) {
+                char *slash = strrchr(*walked, '/');
+
+                if (slash)
+                        *slash = '\0';
+                return 0;
+        }
+        if (asprintf(&n, "%s/%s", *walked, name) < 0)
+                return -ENOMEM;
+        free(*walked);
+        *walked = n;
+        return 0;
+}
+
+#define POLICY_SYMLINKS_MAX 40
+
+/*
+ * Opens path for reading by walking it one component at a time from "/", each folder opened
+ * with O_PATH|O_NOFOLLOW and checked on its fd, symlinks read and followed here (at most
+ * POLICY_SYMLINKS_MAX), so what is checked is what is read: nobody can swap a folder on the
+ * way between the check and the open. The file itself must be a regular file. -EPERM with a
+ * sentence naming the object at fault, -ENOENT when something on the way is missing.
+ */
+static int open_trusted(const char *path, uid_t owner, int *ret_fd, char **ret_reason) {
+        _cleanup_free_ char *rest = NULL, *walked = NULL;
+        _cleanup_close_ int dir = -EBADF;
+        unsigned links = 0;
+        int r;
+
+        if (path[0] != '/')
+                return -EINVAL;
+        rest = strdup(path);
+        walked = strdup("");
+        if (!rest || !walked)
+                return -ENOMEM;
+        dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
                 return negative_errno();
-        return check_trusted("folder", folder, &st, owner, ret_reason);
+        r = check_walked(dir, "/", owner, ret_reason);
+        if (r < 0)
+                return r;
+
+        for (;;) {
+                _cleanup_close_ int fd = -EBADF;
+                char *p = rest, *name, *next;
+                struct stat st;
+                bool last;
+
+                while (*p == '/')
+                        p++;
+                if (!*p)
+                        /* The path named a folder. */
+                        return strdup_printf(ret_reason, "%s is not a regular file",
+                                             *walked ? walked : "/")
+                                       ?: -EISDIR;
+                name = p;
+                next = strchr(p, '/');
+                if (next)
+                        *next++ = '\0';
+                else
+                        next = p + strlen(p);
+                while (*next == '/')
+                        next++;
+                last = *next == '\0';
+
+                if (streq(name, ".")) {
+                        memmove(rest, next, strlen(next) + 1);
+                        continue;
+                }
+                fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return negative_errno();
+                r = walked_push(&walked, name);
+                if (r < 0)
+                        return r;
+                r = check_walked(fd, *walked ? walked : "/", owner, ret_reason);
+                if (r < 0)
+                        return r;
+                if (fstat(fd, &st) < 0)
+                        return negative_errno();
+
+                if (S_ISLNK(st.st_mode)) {
+                        char target[PATH_MAX];
+                        _cleanup_free_ char *joined = NULL;
+                        ssize_t n;
+
+                        if (++links > POLICY_SYMLINKS_MAX)
+                                return strdup_printf(ret_reason,
+                                                     "%s: more than %u symlinks on the way", walked,
+                                                     POLICY_SYMLINKS_MAX)
+                                               ?: -ELOOP;
+                        n = readlinkat(fd, "", target, sizeof(target) - 1);
+                        if (n < 0)
+                                return negative_errno();
+                        target[n] = '\0';
+                        if (asprintf(&joined, "%s/%s", target, next) < 0)
+                                return -ENOMEM;
+                        /* The link's own name leaves the shown path: its target replaces it. */
+                        r = walked_push(&walked, "..");
+                        if (r < 0)
+                                return r;
+                        if (target[0] == '/') {
+                                _cleanup_close_ int root =
+                                        open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+                                if (root < 0)
+                                        return negative_errno();
+                                close(dir);
+                                dir = TAKE_FD(root);
+                                walked[0] = '\0';
+                        }
+                        free(rest);
+                        rest = TAKE_PTR(joined);
+                        continue;
+                }
+                if (S_ISDIR(st.st_mode)) {
+                        if (last)
+                                return strdup_printf(ret_reason, "%s is not a regular file", walked)
+                                               ?: -EISDIR;
+                        close(dir);
+                        dir = TAKE_FD(fd);
+                        memmove(rest, next, strlen(next) + 1);
+                        continue;
+                }
+                if (!S_ISREG(st.st_mode) || !last)
+                        return strdup_printf(ret_reason, "%s is not a regular file", walked)
+                                       ?: (last ? -EPERM : -ENOTDIR);
+
+                /* Reopened for reading from the same checked folder; the same inode or
+                 * nothing. O_NONBLOCK: should it have become a FIFO, no hang. */
+                {
+                        _cleanup_close_ int rfd =
+                                openat(dir, name,
+                                       O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+                        struct stat rst;
+
+                        if (rfd < 0)
+                                return negative_errno();
+                        if (fstat(rfd, &rst) < 0)
+                                return negative_errno();
+                        if (rst.st_dev != st.st_dev || rst.st_ino != st.st_ino)
+                                return strdup_printf(ret_reason, "%s changed while it was read",
+                                                     walked)
+                                               ?: -EAGAIN;
+                        *ret_fd = TAKE_FD(rfd);
+                        return 0;
+                }
+        }
 }
 
 int policy_dir_read(const char *path, const char *filename, uid_t owner, char **ret_text,
-                    size_t *ret_size, char **ret_reason) {
-        _cleanup_free_ char *file = NULL, *reason = NULL, *text = NULL;
+                    size_t *ret_size, bool *ret_public, char **ret_reason) {
+        _cleanup_free_ char *file = NULL, *absolute = NULL, *reason = NULL, *text = NULL;
         _cleanup_close_ int fd = -EBADF;
-        bool is_symlink = false;
+        char want[32];
         struct stat st;
         size_t size;
-        int r;
+        int r, k;
 
         *ret_reason = NULL;
         r = strdup_printf(&file, "%s/%s", path, filename);
         if (r < 0)
                 return r;
+        if (file[0] == '/')
+                absolute = strdup(file);
+        else {
+                _cleanup_free_ char *cwd = getcwd(NULL, 0);
 
-        /* O_NONBLOCK: a FIFO planted in the folder must not hang the daemon. */
-        fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
-        if (fd < 0 && errno == ELOOP) {
-                is_symlink = true;
-                fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-                if (fd < 0 && errno == ENOENT) {
-                        /* Refused, not removed: a dangling link is more likely a mistake
-                         * than a way to ask for the policy to go. */
+                if (!cwd)
+                        return negative_errno();
+                r = strdup_printf(&absolute, "%s/%s", cwd, file);
+                if (r < 0)
+                        return r;
+        }
+        if (!absolute)
+                return -ENOMEM;
+
+        r = open_trusted(absolute, owner, &fd, &reason);
+        if (r == -ENOENT) {
+                struct stat lst;
+
+                /* Refused, not removed: a dangling link is more likely a mistake than a way
+                 * to ask for the policy to go. */
+                if (lstat(file, &lst) == 0 && S_ISLNK(lst.st_mode)) {
                         r = strdup_printf(ret_reason, "%s is a symlink to nowhere", file);
                         return r < 0 ? r : -EPERM;
                 }
+                return -ENOENT;
         }
-        if (fd < 0) {
-                r = negative_errno();
-                if (r != -ENOENT)
-                        (void) strdup_printf(ret_reason, "%s cannot be opened: %s", file,
-                                             strerror(-r));
+        if (r == -EPERM && reason) {
+                k = strdup_printf(ret_reason,
+                                  "%s is refused: %s; policy files and every folder on their "
+                                  "path (symlinks followed) must be owned by %s and not "
+                                  "writable by group or others",
+                                  file, reason, owner_name(owner, want, sizeof(want)));
+                return k < 0 ? k : r;
+        }
+        if (r < 0 && reason) {
+                k = strdup_printf(ret_reason, "%s: %s", file, reason);
+                return k < 0 ? k : r;
+        }
+        if (r < 0) {
+                (void) strdup_printf(ret_reason, "%s cannot be opened: %s", file, strerror(-r));
                 return r;
         }
         if (fstat(fd, &st) < 0)
                 return negative_errno();
-
-        if (!S_ISREG(st.st_mode)) {
-                r = strdup_printf(ret_reason, "%s is not a regular file", file);
-                return r < 0 ? r : (S_ISDIR(st.st_mode) ? -EISDIR : -EPERM);
-        }
-        r = check_trusted(is_symlink ? "symlink target of" : "file", file, &st, owner, &reason);
-        if (r < 0 && reason) {
-                *ret_reason = TAKE_PTR(reason);
-                return -EPERM;
-        }
-        if (r < 0)
-                return r;
-        if (is_symlink) {
-                r = check_symlink_target(fd, owner, &reason);
-                if (r == -EPERM) {
-                        r = strdup_printf(ret_reason,
-                                          "%s is a symlink into an untrusted folder: %s", file,
-                                          reason);
-                        return r < 0 ? r : -EPERM;
-                }
-                if (r < 0)
-                        return r;
-        }
         if ((uint64_t) st.st_size > POLICY_FILE_MAX_SIZE) {
                 r = strdup_printf(ret_reason, "%s is larger than %u bytes", file,
                                   POLICY_FILE_MAX_SIZE);
@@ -272,6 +514,8 @@ int policy_dir_read(const char *path, const char *filename, uid_t owner, char **
 
         *ret_text = TAKE_PTR(text);
         *ret_size = size;
+        if (ret_public)
+                *ret_public = st.st_mode & S_IROTH;
         return 0;
 }
 

@@ -8,8 +8,11 @@
  *
  * Trust works like sshd's StrictModes: the folder and every policy file must
  * be owned by root (the owner argument, so tests can run unprivileged) and not
- * writable by group or others. A symlink is followed only when its target and
- * the folder holding the target pass the same check.
+ * writable by group or others. Symlinks are allowed (a policy library linked
+ * into the folder), but a file is opened by walking its resolved path from "/"
+ * one component at a time, each folder checked on its open fd like OpenSSH's
+ * secure_filename(): owned by root (or the owner), not writable by group or
+ * others unless sticky like /tmp, never on a pseudo filesystem (/proc, /sys).
  */
 
 #include <stdbool.h>
@@ -34,6 +37,14 @@
  * "foo.dpkg-old.yaml", anything else: no. */
 bool policy_filename_is_policy(const char *filename);
 
+/* Valid UTF-8 without control characters: a name the bus, the journal and a terminal can
+ * carry as it is. Other names are refused before anything else looks at them. */
+bool policy_filename_is_printable(const char *filename);
+
+/* The name with every byte that is not printable UTF-8 written C-style ("\xff"), for the one
+ * message that refuses it. */
+int policy_filename_escape(const char *filename, char **ret);
+
 /* "foo.yaml" -> "foo". -EINVAL when filename is not a policy file name. */
 int policy_name_from_filename(const char *filename, char **ret);
 
@@ -46,13 +57,16 @@ int policy_dir_check_folder(const char *path, uid_t owner, char **ret_reason);
 int policy_dir_list(const char *path, char ***ret_filenames, size_t *ret_n);
 
 /*
- * Reads one policy file after checking it: the object actually opened is examined (no race
- * between check and read), it must be a regular file of at most POLICY_FILE_MAX_SIZE bytes.
- * Returns 0 with the text (NUL-terminated) and its size; -ENOENT when the file is gone;
+ * Reads one policy file after checking it and every folder on its resolved path on their open
+ * fds (no race between check and read); it must be a regular file of at most
+ * POLICY_FILE_MAX_SIZE bytes.
+ * Returns 0 with the text (NUL-terminated), its size, and whether others may read the file
+ * (mode o+r: only then may messages quote its words); -ENOENT when the file is gone;
  * -EPERM (or -EFBIG, -EISDIR, ...) with a sentence in *ret_reason when it is refused.
+ * ret_public may be NULL.
  */
 int policy_dir_read(const char *path, const char *filename, uid_t owner, char **ret_text,
-                    size_t *ret_size, char **ret_reason);
+                    size_t *ret_size, bool *ret_public, char **ret_reason);
 
 char **policy_filenames_free(char **filenames);
 DEFINE_TRIVIAL_CLEANUP_FUNC(char **, policy_filenames_free);

@@ -114,6 +114,7 @@ typedef struct FunctionPoint {
 
 struct PolicyEngine {
         struct generic_bpf *skel;
+        pid_t excluded_tgid;      /* the daemon: its threads never reach a hook */
         bool cast;                /* the program variants using bpf_rdonly_cast() load here */
         struct bpf_program *prog; /* the variant of the sys_enter program this kernel takes */
         struct bpf_link *link;    /* it, attached while some hook needs it */

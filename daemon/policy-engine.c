@@ -589,6 +589,8 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         if (!e->skel)
                 return negative_errno();
         e->skel->rodata->host_user_ns_inum = e->host_ns[POLICY_NS_USER];
+        e->excluded_tgid = config->excluded_tgid;
+        e->skel->rodata->excluded_tgid = (__u32) e->excluded_tgid;
         if (config->ringbuf_fd > 0)
                 k = bpf_map__reuse_fd(e->skel->maps.gen_ringbuf, config->ringbuf_fd);
         else

@@ -45,6 +45,8 @@ typedef struct PolicyEngineConfig {
         /* Use the program variant for kernels without bpf_rdonly_cast() even where it exists
          * (tests cover both on one kernel). */
         bool probe_read_only;
+        /* A process whose every thread the hooks skip (the daemon itself), 0: none. */
+        pid_t excluded_tgid;
 } PolicyEngineConfig;
 
 /* Probes the kernel's features and loads the skeleton (attaches nothing). */

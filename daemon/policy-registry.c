@@ -32,6 +32,7 @@ struct PolicyEntry {
         char *path;
         char *source; /* the file as last read */
         size_t source_size;
+        bool source_public;  /* others may read the file: messages may quote its words */
         Version *installed;  /* in force, or NULL */
         char **policy_names; /* of the last version parsed */
         size_t n_policy_names;
@@ -48,6 +49,7 @@ struct PolicyRegistry {
         char *dir;
         char *state_file;
         uid_t owner;
+        unsigned capacity; /* installed documents at most */
         PolicyBackend backend;
         bool has_backend;
 
@@ -182,12 +184,13 @@ static Version *version_free(Version *v, const PolicyBackend *backend) {
         return mfree(v);
 }
 
-/* The policy's error text: its errors as policy_check_format_errors() shows them. */
-static int diagnostics_to_error(const DiagnosticList *diags, char **ret) {
+/* The policy's error text: its errors as policy_check_format_errors() shows them, quoting the
+ * file's words only when quote is true. */
+static int diagnostics_to_error(const DiagnosticList *diags, bool quote, char **ret) {
         char *text;
         int r;
 
-        r = policy_check_format_errors(diags, POLICY_REGISTRY_ERROR_MAX_DIAGNOSTICS, &text);
+        r = policy_check_format_errors(diags, POLICY_REGISTRY_ERROR_MAX_DIAGNOSTICS, quote, &text);
         if (r < 0)
                 return r;
         if (!text) {
@@ -745,12 +748,41 @@ static void registry_forget_missing(PolicyRegistry *r) {
 
 /* Installs every document of v; on the first failure uninstalls what it installed and
  * explains. */
+static unsigned registry_installed(PolicyRegistry *r) {
+        unsigned n = 0;
+
+        for (size_t i = 0; i < r->n_entries; i++)
+                if (r->entries[i]->installed)
+                        n += r->entries[i]->installed->n;
+        return n;
+}
+
+void policy_registry_set_capacity(PolicyRegistry *r, unsigned capacity) {
+        r->capacity = capacity;
+}
+
+void policy_registry_usage(PolicyRegistry *r, unsigned *ret_installed, unsigned *ret_capacity) {
+        *ret_installed = registry_installed(r);
+        *ret_capacity = r->capacity;
+}
+
 static int version_install(PolicyRegistry *r, PolicyEntry *e, Version *v, char **ret_error) {
         const PolicyBackend *b = &r->backend;
+        unsigned after;
 
         *ret_error = NULL;
         if (!r->has_backend)
                 return (*ret_error = strdup(POLICY_BACKEND_MISSING_ERROR)) ? -EOPNOTSUPP : -ENOMEM;
+        /* What e has installed goes once v is in: it does not count against v. */
+        after = registry_installed(r) - (e->installed ? (unsigned) e->installed->n : 0) +
+                (unsigned) v->n;
+        if (after > r->capacity)
+                return asprintf(ret_error,
+                                "%s: the policy table is full (%u of %u policies installed); "
+                                "remove a policy first",
+                                e->path, registry_installed(r), r->capacity) < 0
+                               ? -ENOMEM
+                               : -ENOSPC;
         for (size_t i = 0; i < v->n; i++) {
                 _cleanup_free_ char *why = NULL;
                 int k;
@@ -841,7 +873,7 @@ static int entry_load(PolicyRegistry *r, PolicyEntry *e, const char *text, size_
                 if (k == -ENOMEM)
                         return k;
                 if (diagnostic_list_has_errors(&diags))
-                        k = diagnostics_to_error(&diags, &error);
+                        k = diagnostics_to_error(&diags, e->source_public, &error);
                 else
                         k = asprintf(&error, "%s cannot be loaded: %s", e->path, strerror(-k)) < 0
                                     ? -ENOMEM
@@ -898,16 +930,29 @@ static int registry_reload_one(PolicyRegistry *r, const char *filename, bool for
                                PolicyReloadSummary *summary) {
         _cleanup_free_ char *name = NULL, *text = NULL, *reason = NULL;
         PolicyEntry *e, *other;
-        bool created = false, had_installed;
+        bool created = false, had_installed, public = false;
         size_t size = 0;
         int k;
 
         k = policy_name_from_filename(filename, &name);
         if (k < 0)
                 return 0; /* not a policy file */
+        if (!policy_filename_is_printable(filename)) {
+                /* Not on the bus at all: sd-bus refuses such strings, and every listing
+                 * would fail with it. */
+                _cleanup_free_ char *escaped = NULL;
+
+                if (policy_filename_escape(filename, &escaped) < 0)
+                        return -ENOMEM;
+                log_policy(LOG_ERR, MESSAGE_ID_POLICY_REFUSED, NULL, r->dir,
+                           "Policy file %s/%s ignored: its name is not printable UTF-8; rename "
+                           "it.",
+                           r->dir, escaped);
+                return 0;
+        }
 
         e = registry_find_by_filename(r, filename);
-        k = policy_dir_read(r->dir, filename, r->owner, &text, &size, &reason);
+        k = policy_dir_read(r->dir, filename, r->owner, &text, &size, &public, &reason);
         if (k == -ENOENT && !reason) {
                 if (!e)
                         return 0;
@@ -956,6 +1001,7 @@ static int registry_reload_one(PolicyRegistry *r, const char *filename, bool for
                 return summary_add(summary, POLICY_RELOAD_UNCHANGED, e->name, NULL);
         }
 
+        e->source_public = public;
         k = entry_load(r, e, text, size);
         if (k == -ENOMEM)
                 return k;
@@ -1333,6 +1379,7 @@ int policy_registry_new(PolicyRegistry **ret, const char *dir, const char *state
         if (!r)
                 return -ENOMEM;
         r->owner = owner;
+        r->capacity = POLICY_REGISTRY_CAPACITY;
         r->dir = strdup(dir);
         if (!r->dir)
                 return -ENOMEM;

@@ -142,6 +142,17 @@ int policy_entry_get_kernel_memory(PolicyEntry *e, uint64_t *ret_bytes);
 void policy_registry_count(PolicyRegistry *r, unsigned ret_counts[_POLICY_STATE_MAX]);
 
 /*
+ * How many policies (documents) may be installed at once. A new policy past it is refused
+ * ("the policy table is full"); a new version of an installed one never is, since the
+ * engine's tables hold twice this (bpf/generic.h), room to install it beside the old.
+ */
+#define POLICY_REGISTRY_CAPACITY 1024U
+/* Tests set a smaller one. */
+void policy_registry_set_capacity(PolicyRegistry *r, unsigned capacity);
+/* Installed policies (documents) now, and the capacity. */
+void policy_registry_usage(PolicyRegistry *r, unsigned *ret_installed, unsigned *ret_capacity);
+
+/*
  * Writes text as NAME.yaml into the folder (root-owned, mode 0644, atomically) and loads
  * it. Invalid text is refused before anything is written: -EINVAL with the diagnostics
  * in diags. -EEXIST when the name is taken and !replace. On success *ret is the entry,

@@ -101,6 +101,7 @@ static const char *action_description(const char *action) {
                 { POLKIT_ACTION_ENABLE_POLICY, "enabling a policy" },
                 { POLKIT_ACTION_DISABLE_POLICY, "disabling a policy" },
                 { POLKIT_ACTION_SET_POLICY_MODE, "changing a policy's mode" },
+                { POLKIT_ACTION_READ_POLICY, "reading a policy's source and errors" },
         };
         for (size_t i = 0; i < ELEMENTSOF(table); i++)
                 if (streq(table[i].action, action))
@@ -243,6 +244,16 @@ static int bus_authorize(TetragondBus *b, sd_bus_message *m, const char *action,
         return 0;
 }
 
+/* Whether the sender of m has effective uid 0: the only callers that see what quotes a policy
+ * file (Source, Error) without asking polkit. Unknown counts as no. */
+static bool sender_is_root(sd_bus_message *m) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t uid;
+
+        return m && sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds) >= 0 &&
+               sd_bus_creds_get_euid(creds, &uid) >= 0 && uid == 0;
+}
+
 /* Arguments. */
 
 static int read_policy(TetragondBus *b, sd_bus_message *m, sd_bus_error *error, PolicyEntry **ret) {
@@ -335,6 +346,8 @@ static int method_list_policies(sd_bus_message *m, void *userdata, sd_bus_error 
         size_t n;
         int r;
 
+        bool privileged = sender_is_root(m);
+
         entries = policy_registry_entries(b->registry, &n);
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
@@ -349,7 +362,7 @@ static int method_list_policies(sd_bus_message *m, void *userdata, sd_bus_error 
                         r = sd_bus_message_append(reply, "(ssssbso)", info.name, info.path,
                                                   policy_state_to_string(info.state),
                                                   policy_mode_to_string(info.mode), info.installed,
-                                                  strempty(info.error), path);
+                                                  privileged ? strempty(info.error) : "", path);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -431,6 +444,7 @@ static int method_get_policy(sd_bus_message *m, void *userdata, sd_bus_error *er
         TetragondBus *b = userdata;
         PolicyEntryInfo info;
         PolicyEntry *e;
+        bool privileged;
         int r;
 
         r = read_policy(b, m, error, &e);
@@ -438,12 +452,14 @@ static int method_get_policy(sd_bus_message *m, void *userdata, sd_bus_error *er
                 return r;
 
         policy_entry_get_info(e, &info);
+        privileged = sender_is_root(m);
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_append(reply, "sssssbbs", info.name, info.path,
-                                          strempty(info.source), policy_state_to_string(info.state),
+                                          privileged ? strempty(info.source) : "",
+                                          policy_state_to_string(info.state),
                                           policy_mode_to_string(info.mode), info.mode_overridden,
-                                          info.installed, strempty(info.error));
+                                          info.installed, privileged ? strempty(info.error) : "");
         if (r >= 0)
                 r = append_strv(reply, info.policy_names, info.n_policy_names);
         if (r >= 0)
@@ -455,13 +471,31 @@ static int method_get_policy(sd_bus_message *m, void *userdata, sd_bus_error *er
         return r;
 }
 
+static int method_get_policy_source(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        TetragondBus *b = userdata;
+        PolicyEntryInfo info;
+        PolicyEntry *e;
+        int r;
+
+        r = read_policy(b, m, error, &e);
+        if (r < 0)
+                return r;
+
+        r = bus_authorize(b, m, POLKIT_ACTION_READ_POLICY, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+
+        policy_entry_get_info(e, &info);
+        return sd_bus_reply_method_return(m, "ss", strempty(info.source), strempty(info.error));
+}
+
 /* The same text as the policy's Error property would show. */
 static int diagnostics_to_error(const DiagnosticList *diags, sd_bus_error *error,
                                 const char *name) {
         _cleanup_free_ char *text = NULL;
         int r;
 
-        r = policy_check_format_errors(diags, POLICY_REGISTRY_ERROR_MAX_DIAGNOSTICS, &text);
+        r = policy_check_format_errors(diags, POLICY_REGISTRY_ERROR_MAX_DIAGNOSTICS, true, &text);
         if (r < 0)
                 return r;
         return sd_bus_error_set(error, name, text ?: "The policy is not valid.");
@@ -718,6 +752,25 @@ static int property_get_policy_count(sd_bus *bus, const char *path, const char *
         return sd_bus_message_append(reply, "u", counts[state]);
 }
 
+/* Our extension: how full the policy table is (POLICY_REGISTRY_CAPACITY). */
+static int property_get_policy_table(sd_bus *bus, const char *path, const char *interface,
+                                     const char *property, sd_bus_message *reply, void *userdata,
+                                     sd_bus_error *error) {
+        TetragondBus *b = userdata;
+        unsigned installed, capacity;
+
+        policy_registry_usage(b->registry, &installed, &capacity);
+        return sd_bus_message_append(reply, "u",
+                                     streq(property, "PolicyCapacity") ? capacity : installed);
+}
+
+/* Our extension: the hooks skip the daemon's own threads (see manager_start()). */
+static int property_get_own_events_excluded(sd_bus *bus, const char *path, const char *interface,
+                                            const char *property, sd_bus_message *reply,
+                                            void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "b", true);
+}
+
 /* "running", or "degraded" while any policy failed: for monitoring, like systemd's
  * SystemState. */
 static int property_get_state(sd_bus *bus, const char *path, const char *interface,
@@ -798,6 +851,12 @@ static const sd_bus_vtable manager_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("PoliciesDisabled", "u", property_get_policy_count, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PoliciesInstalled", "u", property_get_policy_table, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PolicyCapacity", "u", property_get_policy_table, 0,
+                        SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("OwnEventsExcluded", "b", property_get_own_events_excluded, 0,
+                        SD_BUS_VTABLE_PROPERTY_CONST),
         /* Counters change with every event: read them, no signal. */
         SD_BUS_PROPERTY("EventsReceived", "t", property_get_stat, 0, 0),
         SD_BUS_PROPERTY("EventsDecoded", "t", property_get_stat, 0, 0),
@@ -823,6 +882,9 @@ static const sd_bus_vtable manager_vtable[] = {
                                               installed, "s", error, "as", policy_names, "a(ss)",
                                               hooks, "a{st}", counters),
                                 method_get_policy, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetPolicySource", SD_BUS_ARGS("s", name),
+                                SD_BUS_RESULT("s", source, "s", error), method_get_policy_source,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("AddPolicy", SD_BUS_ARGS("s", name, "s", yaml, "b", replace),
                                 SD_BUS_RESULT("o", policy, "s", state, "s", error),
                                 method_add_policy, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -922,10 +984,22 @@ static int property_get_entry(sd_bus *bus, const char *path, const char *interfa
                 return sd_bus_message_append(reply, "b", info.mode_overridden);
         if (streq(property, "Installed"))
                 return sd_bus_message_append(reply, "b", info.installed);
-        if (streq(property, "Error"))
-                return sd_bus_message_append(reply, "s", strempty(info.error));
-        if (streq(property, "Source"))
-                return sd_bus_message_append(reply, "s", strempty(info.source));
+        if (streq(property, "Error") || streq(property, "Source")) {
+                sd_bus_message *m = sd_bus_get_current_message(bus);
+
+                if (!sender_is_root(m)) {
+                        /* GetAll must still serve the public properties: these stay empty. */
+                        if (m && streq_ptr(sd_bus_message_get_member(m), "GetAll"))
+                                return sd_bus_message_append(reply, "s", "");
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                                 "Permission denied: %s quotes the policy file "
+                                                 "and needs root; others call GetPolicySource, "
+                                                 "authorized by polkit action %s.",
+                                                 property, POLKIT_ACTION_READ_POLICY);
+                }
+                return sd_bus_message_append(
+                        reply, "s", strempty(streq(property, "Error") ? info.error : info.source));
+        }
         if (streq(property, "PolicyNames"))
                 return append_strv(reply, info.policy_names, info.n_policy_names);
         if (streq(property, "Hooks"))
@@ -956,7 +1030,9 @@ static const sd_bus_vtable policy_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Installed", "b", property_get_entry, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Error", "s", property_get_entry, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        /* Invalidation only: a signal reaches every subscriber, the value only root. */
+        SD_BUS_PROPERTY("Error", "s", property_get_entry, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         SD_BUS_PROPERTY("PolicyNames", "as", property_get_entry, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Source", "s", property_get_entry, 0,
@@ -989,7 +1065,7 @@ static int on_counts_changed(sd_event_source *s, void *userdata) {
         if (b->bus)
                 (void) sd_bus_emit_properties_changed(
                         b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "State", "PoliciesLoaded",
-                        "PoliciesFailed", "PoliciesDisabled", NULL);
+                        "PoliciesFailed", "PoliciesDisabled", "PoliciesInstalled", NULL);
         return 0;
 }
 
@@ -1014,7 +1090,7 @@ static void emit_state_changed(TetragondBus *b, PolicyEntry *e, bool removed) {
         (void) sd_bus_emit_signal(b->bus, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE,
                                   "PolicyStateChanged", "sosss", info.name, path,
                                   removed ? "removed" : policy_state_to_string(info.state),
-                                  policy_mode_to_string(info.mode), strempty(info.error));
+                                  policy_mode_to_string(info.mode), "");
 }
 
 static void on_entry_added(PolicyEntry *e, void *userdata) {

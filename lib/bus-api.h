@@ -28,6 +28,8 @@
 #define POLKIT_ACTION_ENABLE_POLICY "io.tetragond1.enable-policy"
 #define POLKIT_ACTION_DISABLE_POLICY "io.tetragond1.disable-policy"
 #define POLKIT_ACTION_SET_POLICY_MODE "io.tetragond1.set-policy-mode"
+/* Reading what quotes a policy file (its source, its errors): root's files may be secrets. */
+#define POLKIT_ACTION_READ_POLICY "io.tetragond1.read-policy"
 
 /* Largest YAML text AddPolicy and Validate take (the same cap as a policy file). */
 #define BUS_POLICY_TEXT_MAX (1024U * 1024U)

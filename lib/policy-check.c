@@ -88,7 +88,35 @@ int policy_check_add_name_uses(const PolicyFile *file, PolicyNameUse **uses, siz
         return 0;
 }
 
-int policy_check_format_errors(const DiagnosticList *diags, size_t max_lines, char **ret) {
+/* The line with every "quoted word" replaced by "…" (an /etc/shadow linked into the policy
+ * folder must not be shown line by line in the journal). */
+static int redact_quoted(const char *line, char **ret) {
+        static const char withheld[] = "\"\xe2\x80\xa6\"";
+        size_t n = strlen(line);
+        char *out, *o;
+
+        out = malloc(n * 3 + 1);
+        if (!out)
+                return -ENOMEM;
+        o = out;
+        for (const char *p = line; *p;) {
+                const char *close;
+
+                if (*p != '"' || !(close = strchr(p + 1, '"'))) {
+                        *o++ = *p++;
+                        continue;
+                }
+                memcpy(o, withheld, strlen(withheld));
+                o += strlen(withheld);
+                p = close + 1;
+        }
+        *o = '\0';
+        *ret = out;
+        return 0;
+}
+
+int policy_check_format_errors(const DiagnosticList *diags, size_t max_lines, bool quote,
+                               char **ret) {
         _cleanup_free_ char *text = NULL;
         size_t size = 0, shown = 0;
         FILE *f;
@@ -108,6 +136,16 @@ int policy_check_format_errors(const DiagnosticList *diags, size_t max_lines, ch
                 if (diagnostic_format(&diags->items[i], &line) < 0) {
                         fclose(f);
                         return -ENOMEM;
+                }
+                if (!quote) {
+                        char *redacted = NULL;
+
+                        if (redact_quoted(line, &redacted) < 0) {
+                                fclose(f);
+                                return -ENOMEM;
+                        }
+                        free(line);
+                        line = redacted;
                 }
                 fprintf(f, "%s%s", shown > 0 ? "\n" : "", line);
                 shown++;

@@ -52,5 +52,7 @@ int policy_check_add_name_uses(const PolicyFile *file, PolicyNameUse **uses, siz
 /* The errors of a list as one text, one "FILE:LINE:COL: error: ..." line
  * each, at most max_lines of them and then "(N more errors)". Warnings are
  * left out: this is why something was refused. *ret is NULL when the list
- * has no errors. */
-int policy_check_format_errors(const DiagnosticList *diags, size_t max_lines, char **ret);
+ * has no errors. Without quote, every "quoted word" becomes "…": a file that
+ * others may not read is described by position and problem only. */
+int policy_check_format_errors(const DiagnosticList *diags, size_t max_lines, bool quote,
+                               char **ret);

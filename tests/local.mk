@@ -34,17 +34,39 @@ tests_test_policy_check_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_L
 TESTS += tests/test-policy-corpus.sh
 dist_noinst_SCRIPTS += tests/test-policy-corpus.sh tests/fuzz/run-fuzz.sh
 tests/test-policy-corpus.log: tetractl
-# libFuzzer target (configure --enable-fuzzing CC=clang); tests/fuzz/run-fuzz.sh runs it.
+# libFuzzer targets (configure --enable-fuzzing CC=clang); tests/fuzz/run-fuzz.sh runs them:
+# the policy language, the ring buffer's records (daemon/record-decode*.c), the D-Bus
+# handlers' arguments (the registry's checks behind them).
+FUZZ_TARGETS = tests/fuzz/fuzz-policy tests/fuzz/fuzz-record-decode tests/fuzz/fuzz-bus-args
 if ENABLE_FUZZING
-noinst_PROGRAMS += tests/fuzz/fuzz-policy
+noinst_PROGRAMS += $(FUZZ_TARGETS)
 endif
+FUZZ_COMPILE = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LINK = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz-policy.c lib/arena.c lib/diagnostic.c \
 	lib/yaml-tree.c lib/policy.c lib/policy-parse.c lib/policy-compile.c \
 	lib/policy-check.c
-tests_fuzz_fuzz_policy_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined
-tests_fuzz_fuzz_policy_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_policy_CFLAGS = $(FUZZ_COMPILE) $(YAML_CFLAGS)
+tests_fuzz_fuzz_policy_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_policy_LDADD = $(YAML_LIBS)
+tests_fuzz_fuzz_record_decode_SOURCES = tests/fuzz/fuzz-record-decode.c daemon/record-decode.c \
+	daemon/record-decode-generic.c
+tests_fuzz_fuzz_record_decode_CFLAGS = $(FUZZ_COMPILE)
+tests_fuzz_fuzz_record_decode_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_bus_args_SOURCES = tests/fuzz/fuzz-bus-args.c daemon/policy-registry.c \
+	daemon/policy-dir.c daemon/log.c lib/arena.c lib/diagnostic.c lib/yaml-tree.c lib/policy.c \
+	lib/policy-parse.c lib/policy-compile.c lib/policy-check.c lib/utf8.c lib/file-util.c
+tests_fuzz_fuzz_bus_args_CFLAGS = $(FUZZ_COMPILE) $(YAML_CFLAGS) $(JANSSON_CFLAGS) \
+	$(LIBSYSTEMD_CFLAGS)
+tests_fuzz_fuzz_bus_args_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_bus_args_LDADD = $(YAML_LIBS) $(JANSSON_LIBS) $(LIBSYSTEMD_LIBS)
+
+# `make fuzz`: every target for FUZZ_SECONDS each (default 60), in its own clang build
+# (FUZZ_BUILD_DIR, default ../build-fuzz beside the source tree).
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(top_srcdir)/tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS)
+.PHONY: fuzz
 
 # lib/policy-plan.c, the planner: pure, which mechanism each hook gets from the kernel's facts.
 if HAVE_CMOCKA
@@ -224,7 +246,9 @@ INTEGRATION_TESTS = \
 	tests/integration/test-process-events.sh \
 	tests/integration/test-policy-kill.sh \
 	tests/integration/test-daemon-basics.sh \
-	tests/integration/test-validate-kernel.sh
+	tests/integration/test-validate-kernel.sh \
+	tests/integration/test-self-tracing.sh \
+	tests/integration/test-policy-table-full.sh
 TESTS += $(INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
 dist_noinst_DATA += tests/lib/testenv.sh
@@ -240,7 +264,8 @@ CONTROL_INTEGRATION_TESTS = \
 	tests/integration/test-tetractl.sh \
 	tests/integration/test-reload-no-gap.sh \
 	tests/integration/test-catalog.sh \
-	tests/integration/test-unit-file.sh
+	tests/integration/test-unit-file.sh \
+	tests/integration/test-policy-disclosure.sh
 TESTS += $(CONTROL_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(CONTROL_INTEGRATION_TESTS)
 dist_noinst_DATA += tests/lib/bus.sh

@@ -122,12 +122,12 @@ static void test_format_errors(void **state) {
         char *text = NULL;
 
         /* No errors: no text, the caller says what it says then. */
-        assert_int_equal(policy_check_format_errors(&diags, 10, &text), 0);
+        assert_int_equal(policy_check_format_errors(&diags, 10, true, &text), 0);
         assert_null(text);
         assert_int_equal(diagnostic_list_add(&diags, DIAGNOSTIC_WARNING, "p.yaml", 2, 3, NULL,
                                              "only a warning"),
                          0);
-        assert_int_equal(policy_check_format_errors(&diags, 10, &text), 0);
+        assert_int_equal(policy_check_format_errors(&diags, 10, true, &text), 0);
         assert_null(text);
 
         /* Errors only, in order, with their hints; warnings left out. */
@@ -136,7 +136,7 @@ static void test_format_errors(void **state) {
                 0);
         assert_int_equal(
                 diagnostic_list_add(&diags, DIAGNOSTIC_ERROR, "p.yaml", 9, 1, NULL, "second"), 0);
-        assert_int_equal(policy_check_format_errors(&diags, 10, &text), 0);
+        assert_int_equal(policy_check_format_errors(&diags, 10, true, &text), 0);
         assert_string_equal(text, "p.yaml:5:7: error: first; try this\n"
                                   "p.yaml:9:1: error: second");
         free(text);
@@ -144,12 +144,12 @@ static void test_format_errors(void **state) {
         /* Past the bound: how many were left out. */
         assert_int_equal(
                 diagnostic_list_add(&diags, DIAGNOSTIC_ERROR, "p.yaml", 11, 1, NULL, "third"), 0);
-        assert_int_equal(policy_check_format_errors(&diags, 2, &text), 0);
+        assert_int_equal(policy_check_format_errors(&diags, 2, true, &text), 0);
         assert_string_equal(text, "p.yaml:5:7: error: first; try this\n"
                                   "p.yaml:9:1: error: second\n"
                                   "(1 more errors)");
         free(text);
-        assert_int_equal(policy_check_format_errors(&diags, 0, &text), 0);
+        assert_int_equal(policy_check_format_errors(&diags, 0, true, &text), 0);
         assert_string_equal(text, "(3 more errors)");
         free(text);
 }

@@ -141,14 +141,14 @@ static void test_read_ok(void **state) {
         size_t size;
 
         write_file("a.yaml", "kind: TracingPolicy\n", 0644);
-        assert_int_equal(policy_dir_read(tmp, "a.yaml", getuid(), &text, &size, &reason), 0);
+        assert_int_equal(policy_dir_read(tmp, "a.yaml", getuid(), &text, &size, NULL, &reason), 0);
         assert_string_equal(text, "kind: TracingPolicy\n");
         assert_int_equal(size, strlen("kind: TracingPolicy\n"));
         assert_null(reason);
         free(text);
 
         write_file("ro.yaml", "x", 0400);
-        assert_int_equal(policy_dir_read(tmp, "ro.yaml", getuid(), &text, &size, &reason), 0);
+        assert_int_equal(policy_dir_read(tmp, "ro.yaml", getuid(), &text, &size, NULL, &reason), 0);
         free(text);
 }
 
@@ -157,27 +157,28 @@ static void test_read_refusals(void **state) {
         size_t size;
 
         write_file("group.yaml", "x", 0664);
-        assert_int_equal(policy_dir_read(tmp, "group.yaml", getuid(), &text, &size, &reason),
+        assert_int_equal(policy_dir_read(tmp, "group.yaml", getuid(), &text, &size, NULL, &reason),
                          -EPERM);
         assert_non_null(strstr(reason, "group.yaml is writable by group (mode 0664)"));
         assert_non_null(strstr(reason, "must be owned by"));
         free(reason);
 
         write_file("others.yaml", "x", 0646);
-        assert_int_equal(policy_dir_read(tmp, "others.yaml", getuid(), &text, &size, &reason),
+        assert_int_equal(policy_dir_read(tmp, "others.yaml", getuid(), &text, &size, NULL, &reason),
                          -EPERM);
         assert_non_null(strstr(reason, "writable by others (mode 0646)"));
         free(reason);
 
         write_file("owner.yaml", "x", 0644);
-        assert_int_equal(policy_dir_read(tmp, "owner.yaml", getuid() + 1, &text, &size, &reason),
-                         -EPERM);
+        assert_int_equal(
+                policy_dir_read(tmp, "owner.yaml", getuid() + 1, &text, &size, NULL, &reason),
+                -EPERM);
         assert_non_null(strstr(reason, "is owned by"));
         free(reason);
 
         snprintf(path, sizeof(path), "%s/dir.yaml", tmp);
         assert_int_equal(mkdir(path, 0755), 0);
-        assert_int_equal(policy_dir_read(tmp, "dir.yaml", getuid(), &text, &size, &reason),
+        assert_int_equal(policy_dir_read(tmp, "dir.yaml", getuid(), &text, &size, NULL, &reason),
                          -EISDIR);
         assert_non_null(strstr(reason, "not a regular file"));
         free(reason);
@@ -185,12 +186,12 @@ static void test_read_refusals(void **state) {
         /* A FIFO must be refused, not block the reader. */
         snprintf(path, sizeof(path), "%s/fifo.yaml", tmp);
         assert_int_equal(mkfifo(path, 0644), 0);
-        assert_int_equal(policy_dir_read(tmp, "fifo.yaml", getuid(), &text, &size, &reason),
+        assert_int_equal(policy_dir_read(tmp, "fifo.yaml", getuid(), &text, &size, NULL, &reason),
                          -EPERM);
         assert_non_null(strstr(reason, "not a regular file"));
         free(reason);
 
-        assert_int_equal(policy_dir_read(tmp, "gone.yaml", getuid(), &text, &size, &reason),
+        assert_int_equal(policy_dir_read(tmp, "gone.yaml", getuid(), &text, &size, NULL, &reason),
                          -ENOENT);
         assert_null(reason);
 }
@@ -205,7 +206,8 @@ static void test_read_too_big(void **state) {
         assert_true(fd >= 0);
         assert_int_equal(ftruncate(fd, POLICY_FILE_MAX_SIZE + 1), 0);
         close(fd);
-        assert_int_equal(policy_dir_read(tmp, "big.yaml", getuid(), &text, &size, &reason), -EFBIG);
+        assert_int_equal(policy_dir_read(tmp, "big.yaml", getuid(), &text, &size, NULL, &reason),
+                         -EFBIG);
         assert_non_null(strstr(reason, "larger than"));
         free(reason);
 }
@@ -221,7 +223,8 @@ static void test_symlinks(void **state) {
         snprintf(target, sizeof(target), "%s/store/real.yaml", tmp);
         snprintf(path, sizeof(path), "%s/link.yaml", tmp);
         assert_int_equal(symlink(target, path), 0);
-        assert_int_equal(policy_dir_read(tmp, "link.yaml", getuid(), &text, &size, &reason), 0);
+        assert_int_equal(policy_dir_read(tmp, "link.yaml", getuid(), &text, &size, NULL, &reason),
+                         0);
         assert_string_equal(text, "real\n");
         free(text);
 
@@ -230,31 +233,97 @@ static void test_symlinks(void **state) {
         snprintf(target, sizeof(target), "%s/store/open.yaml", tmp);
         snprintf(path, sizeof(path), "%s/link-open.yaml", tmp);
         assert_int_equal(symlink(target, path), 0);
-        assert_int_equal(policy_dir_read(tmp, "link-open.yaml", getuid(), &text, &size, &reason),
-                         -EPERM);
-        assert_non_null(strstr(reason, "symlink target of"));
+        assert_int_equal(
+                policy_dir_read(tmp, "link-open.yaml", getuid(), &text, &size, NULL, &reason),
+                -EPERM);
+        assert_non_null(strstr(reason, "/store/open.yaml is writable by group and others"));
         free(reason);
 
         /* To a trusted file in a folder others may write (they could replace it): refused. */
         snprintf(target, sizeof(target), "%s/drop", tmp);
         assert_int_equal(mkdir(target, 0755), 0);
-        assert_int_equal(chmod(target, 01777), 0);
+        assert_int_equal(chmod(target, 0777), 0);
         write_file("drop/t.yaml", "x", 0644);
         snprintf(target, sizeof(target), "%s/drop/t.yaml", tmp);
         snprintf(path, sizeof(path), "%s/link-drop.yaml", tmp);
         assert_int_equal(symlink(target, path), 0);
-        assert_int_equal(policy_dir_read(tmp, "link-drop.yaml", getuid(), &text, &size, &reason),
-                         -EPERM);
-        assert_non_null(strstr(reason, "symlink into an untrusted folder"));
-        assert_non_null(strstr(reason, "writable by group and others"));
+        assert_int_equal(
+                policy_dir_read(tmp, "link-drop.yaml", getuid(), &text, &size, NULL, &reason),
+                -EPERM);
+        assert_non_null(strstr(reason, "/drop is writable by group and others (mode 0777)"));
+        free(reason);
+
+        /* A relative link that climbs out and back: followed, each folder checked. */
+        snprintf(path, sizeof(path), "%s/rel.yaml", tmp);
+        assert_int_equal(symlink("./store/../store//real.yaml", path), 0);
+        assert_int_equal(policy_dir_read(tmp, "rel.yaml", getuid(), &text, &size, NULL, &reason),
+                         0);
+        assert_string_equal(text, "real\n");
+        free(text);
+
+        /* A loop: refused, with a bound. */
+        snprintf(path, sizeof(path), "%s/loop.yaml", tmp);
+        assert_int_equal(symlink("loop.yaml", path), 0);
+        assert_int_equal(policy_dir_read(tmp, "loop.yaml", getuid(), &text, &size, NULL, &reason),
+                         -ELOOP);
+        assert_non_null(strstr(reason, "symlinks on the way"));
+        free(reason);
+
+        /* Pseudo filesystems: root-owned and read-only, but the daemon's own secrets. */
+        snprintf(path, sizeof(path), "%s/environ.yaml", tmp);
+        assert_int_equal(symlink("/proc/self/environ", path), 0);
+        assert_int_equal(
+                policy_dir_read(tmp, "environ.yaml", getuid(), &text, &size, NULL, &reason),
+                -EPERM);
+        assert_non_null(strstr(reason, "/proc is on procfs, which never holds policies"));
         free(reason);
 
         /* Dangling: refused (not read as a removal). */
         snprintf(path, sizeof(path), "%s/dangling.yaml", tmp);
         assert_int_equal(symlink("/nonexistent/x.yaml", path), 0);
-        assert_int_equal(policy_dir_read(tmp, "dangling.yaml", getuid(), &text, &size, &reason),
-                         -EPERM);
+        assert_int_equal(
+                policy_dir_read(tmp, "dangling.yaml", getuid(), &text, &size, NULL, &reason),
+                -EPERM);
         assert_non_null(strstr(reason, "symlink to nowhere"));
+        free(reason);
+}
+
+/* Issue 18's race: a link to <user's folder>/sub/p.yaml, sub root-owned. Whoever owns the
+ * user's folder can rename sub and plant another p.yaml (here a link to a secret), so the
+ * link must be refused from the start, and the planted one too. */
+static void test_symlink_untrusted_ancestor(void **state) {
+        char *text = NULL, *reason = NULL, path[PATH_MAX], target[PATH_MAX], old[PATH_MAX];
+        size_t size;
+
+        if (getuid() != 0)
+                skip();
+        snprintf(path, sizeof(path), "%s/userdir", tmp);
+        assert_int_equal(mkdir(path, 0755), 0);
+        write_file("secret", "MARKER-not-for-nobody\n", 0640);
+        snprintf(path, sizeof(path), "%s/userdir/sub", tmp);
+        assert_int_equal(mkdir(path, 0755), 0);
+        write_file("userdir/sub/p.yaml", "kind: TracingPolicy\n", 0644);
+        snprintf(path, sizeof(path), "%s/userdir", tmp);
+        assert_int_equal(chown(path, 65534, 65534), 0);
+
+        snprintf(target, sizeof(target), "%s/userdir/sub/p.yaml", tmp);
+        snprintf(path, sizeof(path), "%s/race.yaml", tmp);
+        assert_int_equal(symlink(target, path), 0);
+        assert_int_equal(policy_dir_read(tmp, "race.yaml", 0, &text, &size, NULL, &reason), -EPERM);
+        assert_non_null(strstr(reason, "/userdir is owned by uid 65534, not root"));
+        free(reason);
+
+        /* The user swaps the folder for one of their own with a link to the secret. */
+        snprintf(path, sizeof(path), "%s/userdir/sub", tmp);
+        snprintf(old, sizeof(old), "%s/userdir/sub.old", tmp);
+        assert_int_equal(rename(path, old), 0);
+        assert_int_equal(mkdir(path, 0755), 0);
+        snprintf(target, sizeof(target), "%s/secret", tmp);
+        snprintf(path, sizeof(path), "%s/userdir/sub/p.yaml", tmp);
+        assert_int_equal(symlink(target, path), 0);
+        assert_int_equal(policy_dir_read(tmp, "race.yaml", 0, &text, &size, NULL, &reason), -EPERM);
+        assert_non_null(strstr(reason, "/userdir is owned by uid 65534, not root"));
+        assert_null(strstr(reason, "MARKER"));
         free(reason);
 }
 
@@ -267,7 +336,8 @@ static void test_real_ownership(void **state) {
         write_file("nobody.yaml", "x", 0644);
         snprintf(path, sizeof(path), "%s/nobody.yaml", tmp);
         assert_int_equal(chown(path, 65534, 65534), 0);
-        assert_int_equal(policy_dir_read(tmp, "nobody.yaml", 0, &text, &size, &reason), -EPERM);
+        assert_int_equal(policy_dir_read(tmp, "nobody.yaml", 0, &text, &size, NULL, &reason),
+                         -EPERM);
         assert_non_null(strstr(reason, "is owned by uid 65534, not root"));
         free(reason);
 }
@@ -450,6 +520,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_read_refusals, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_read_too_big, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_symlinks, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_symlink_untrusted_ancestor, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_real_ownership, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_watch_waits_for_close, setup, teardown),

@@ -389,6 +389,57 @@ static void test_failed_edit_keeps_old_version(void **state) {
         assert_null(info.error);
 }
 
+/* Issue 18: at the capacity a new policy is refused, but an edit of an installed one lands
+ * (the engine has room for both versions while they swap). */
+static void test_full_table_edit(void **state) {
+        _cleanup_(policy_reload_summary_clear) PolicyReloadSummary s = {};
+        Fixture *x = *state;
+        PolicyEntryInfo info;
+        unsigned installed, capacity;
+
+        policy_registry_set_capacity(x->registry, 2);
+        write_policy(x, "a.yaml", policy_yaml("write-a", NULL), 0644);
+        write_policy(x, "b.yaml", policy_yaml("write-b", NULL), 0644);
+        reload(x, &s);
+        assert_counts(&s, 2, 0, 0, 0, 0);
+        policy_registry_usage(x->registry, &installed, &capacity);
+        assert_int_equal(installed, 2);
+        assert_int_equal(capacity, 2);
+
+        write_policy(x, "c.yaml", policy_yaml("write-c", NULL), 0644);
+        reload(x, &s);
+        assert_counts(&s, 0, 0, 0, 2, 1);
+        info = info_of(x, "c");
+        assert_int_equal(info.state, POLICY_STATE_FAILED);
+        assert_non_null(strstr(info.error, "the policy table is full (2 of 2 policies installed); "
+                                           "remove a policy first"));
+
+        write_policy(x, "a.yaml", policy_yaml("write-a2", NULL), 0644);
+        reload(x, &s);
+        assert_int_equal(s.n_items[POLICY_RELOAD_CHANGED], 1);
+        info = info_of(x, "a");
+        assert_int_equal(info.state, POLICY_STATE_LOADED);
+        assert_string_equal(info.policy_names[0], "write-a2");
+        policy_registry_usage(x->registry, &installed, &capacity);
+        assert_int_equal(installed, 2);
+}
+
+/* Issue 18: errors about a file others may not read quote none of its words. */
+static void test_private_file_errors_quote_nothing(void **state) {
+        _cleanup_(policy_reload_summary_clear) PolicyReloadSummary s = {};
+        Fixture *x = *state;
+        PolicyEntryInfo info;
+
+        write_policy(x, "open.yaml", policy_yaml("open", "  SECRETKEY: 1\n"), 0644);
+        write_policy(x, "closed.yaml", policy_yaml("closed", "  SECRETKEY: 1\n"), 0600);
+        reload(x, &s);
+        info = info_of(x, "open");
+        assert_non_null(strstr(info.error, "unknown key \"SECRETKEY\" in spec"));
+        info = info_of(x, "closed");
+        assert_non_null(strstr(info.error, "unknown key \"\xe2\x80\xa6\" in spec"));
+        assert_null(strstr(info.error, "SECRETKEY"));
+}
+
 static void test_new_invalid_file(void **state) {
         _cleanup_(policy_reload_summary_clear) PolicyReloadSummary s = {};
         Fixture *x = *state;
@@ -720,6 +771,9 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_add_unchanged_change_remove, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_failed_edit_keeps_old_version, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_full_table_edit, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_private_file_errors_quote_nothing, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_new_invalid_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_refused_file, setup, teardown),

@@ -61,7 +61,8 @@ run)
 check)
         # Unit and integration tests on this machine's kernel.
         make -j"$(nproc)" check || { cat test-suite.log; exit 1; }
-        # The policy parser under libFuzzer for a minute (its own clang/ASan build).
+        # The fuzz targets (policy, records, bus arguments) under libFuzzer, a minute each
+        # (its own clang/ASan build).
         FUZZ_BUILD_DIR="$srcdir/build-fuzz" "$srcdir/tests/fuzz/run-fuzz.sh" "${FUZZ_SECONDS:-60}"
         # The service under systemd as PID 1 on this kernel (systemd-nspawn).
         make check-nspawn

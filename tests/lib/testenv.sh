@@ -80,11 +80,12 @@ journal() {
 # Start the daemon under test; returns once it is running, i.e. once its
 # "is running" line is in the journal. Its own line: after a restart, the
 # previous process's line is there already.
+# Loading and verifying the BPF programs takes seconds, tens of them on a busy machine.
 testenv_start_daemon() {
         "$top_builddir/tetragond" "$@" >"$TESTENV_DIR/daemon.out" 2>&1 &
         TESTENV_DAEMON_PID=$!
         # Loading BPF takes seconds of kernel time; on a shared, loaded machine much longer.
-        wait_for 90 "tetragond to start" daemon_is_running || {
+        wait_for "${TESTENV_START_TIMEOUT:-90}" "tetragond to start" daemon_is_running || {
                 cat "$TESTENV_DIR/daemon.out" >&2
                 journal -t tetragond >&2
                 fail "tetragond did not start"

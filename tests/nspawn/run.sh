@@ -9,7 +9,8 @@
 # tetractl over the real system bus, journalctl -u, systemctl reload and stop. Its output and
 # exit code come back through a bound folder.
 #
-# Usage: run.sh SRCDIR BUILDDIR. Exit 77 when this machine cannot run it.
+# Usage: run.sh SRCDIR BUILDDIR. Exit 77 when this machine cannot run it. NSPAWN_GUEST: another
+# script to run inside instead of guest-test.sh (bench/journal-flood.sh uses it).
 set -eu
 srcdir=$(cd "$1" && pwd)
 builddir=$(cd "$2" && pwd)
@@ -59,7 +60,7 @@ tar -C "$srcdir" --exclude=./build --exclude='./build-*' --exclude=./.git -cf - 
 
 # 4. Run the test once the system is up, then power off.
 rm -f "$out/output" "$out/rc"
-cp "$srcdir/tests/nspawn/guest-test.sh" "$out/guest-test.sh"
+cp "${NSPAWN_GUEST:-$srcdir/tests/nspawn/guest-test.sh}" "$out/guest-test.sh"
 cat >"$root/etc/systemd/system/tetragond-nspawn-test.service" <<EOT
 [Unit]
 Description=tetragond test inside the container
@@ -74,7 +75,7 @@ ln -sf ../tetragond-nspawn-test.service \
         "$root/etc/systemd/system/multi-user.target.wants/tetragond-nspawn-test.service"
 
 # BPF needs these: all capabilities, and bpf()/perf_event_open() through nspawn's filter.
-timeout 1200 systemd-nspawn -q -D "$root" -b --register=no --keep-unit --machine=tetragond-test \
+timeout "${NSPAWN_TIMEOUT:-1200}" systemd-nspawn -q -D "$root" -b --register=no --keep-unit --machine=tetragond-test \
         --console=pipe --bind="$out" --capability=all --system-call-filter='bpf perf_event_open' \
         </dev/null >"$out/console.log" 2>&1 || true
 

@@ -202,6 +202,18 @@ static void print_counters(json_t *c) {
                json_integer_value(json_object_get(c, "monitored")));
 }
 
+/* Whether the daemon's hooks skip its own threads; false when it cannot say. */
+static bool own_events_excluded(sd_bus *bus) {
+        json_t *v = NULL;
+        bool excluded;
+
+        if (bus_get_manager_property(bus, "OwnEventsExcluded", 'b', &v) != 0)
+                return false;
+        excluded = json_is_true(v);
+        json_decref(v);
+        return excluded;
+}
+
 int verb_show(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -210,7 +222,7 @@ int verb_show(int argc, char *argv[]) {
                 {},
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *source_reply = NULL;
         const char *name, *file, *source, *state, *mode, *error, *s, *t;
         int overridden, installed, r, c;
         bool show_source = false;
@@ -252,6 +264,16 @@ int verb_show(int argc, char *argv[]) {
                                 &overridden, &installed, &error);
         if (r < 0)
                 return bus_report_error(NULL, r);
+        if (show_source) {
+                /* Root's files may be secrets: the daemon asks polkit, and a refusal is
+                 * printed as the daemon wrote it. */
+                r = bus_call_manager(bus, "GetPolicySource", &source_reply, "s", name);
+                if (r != 0)
+                        return r;
+                r = sd_bus_message_read(source_reply, "ss", &source, &error);
+                if (r < 0)
+                        return bus_report_error(NULL, r);
+        }
         names = json_array();
         hooks = json_array();
         if (!names || !hooks) {
@@ -308,6 +330,11 @@ int verb_show(int argc, char *argv[]) {
         for (size_t i = 0; i < json_array_size(names); i++)
                 printf(" %s", json_string_value(json_array_get(names, i)));
         printf("%s\n", json_array_size(names) == 0 ? " -" : "");
+        if (own_events_excluded(bus))
+                printf("            Events from tetragond itself: excluded\n");
+        if (!*error && streq(state, "failed") && geteuid() != 0)
+                printf("     Error: (not shown: it may quote the file; tetractl show --source "
+                       "asks for it)\n");
         if (*error) {
                 /* Multi-line errors (several diagnostics) stay aligned. */
                 printf("     Error: ");

@@ -23,6 +23,9 @@ static const struct {
         { "PoliciesLoaded", 'u', "policies_loaded" },
         { "PoliciesFailed", 'u', "policies_failed" },
         { "PoliciesDisabled", 'u', "policies_disabled" },
+        { "PoliciesInstalled", 'u', "policies_installed" },
+        { "PolicyCapacity", 'u', "policy_capacity" },
+        { "OwnEventsExcluded", 'b', "own_events_excluded" },
         { "Events", 't', "events" },
         { "EventsReceived", 't', "events_received" },
         { "EventsDecoded", 't', "events_decoded" },
@@ -132,6 +135,11 @@ int verb_status(int argc, char *argv[]) {
                " failed, %" JSON_INTEGER_FORMAT " disabled\n",
                get_int(status, "policies_loaded"), get_int(status, "policies_failed"),
                get_int(status, "policies_disabled"));
+        printf("   Policy table: %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT " installed\n",
+               get_int(status, "policies_installed"), get_int(status, "policy_capacity"));
+        printf("    Own events: events from tetragond itself: %s\n",
+               json_is_true(json_object_get(status, "own_events_excluded")) ? "excluded"
+                                                                            : "included");
         printf("         Events: %" JSON_INTEGER_FORMAT " sent to the sinks, %" JSON_INTEGER_FORMAT
                " filtered out, %" JSON_INTEGER_FORMAT " over the rate limit, %" JSON_INTEGER_FORMAT
                " throttled, %" JSON_INTEGER_FORMAT " lost in the kernel\n",
