@@ -18,9 +18,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "enrich-options.h"
 #include "event.h"
 
+/* With Tetragon's defaults: none of the optional parts. */
 int event_to_json(const Event *e, const char *node_name, uint64_t boot_time_ns, json_t **ret);
+/* With the parts opts turns on (NULL: the defaults): ancestors, process.ns, process.cap and
+ * process_credentials. What the process cache filled in (user, environment_variables,
+ * binary_properties on process_exec, in_init_tree for containerized processes) is always
+ * written when there. */
+int event_to_json_with_options(const Event *e, const char *node_name, uint64_t boot_time_ns,
+                               const EnrichOptions *opts, json_t **ret);
 
 /* "process_exec", "process_exit": the key of the event in the export object. */
 const char *event_type_to_string(EventType t);

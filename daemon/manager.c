@@ -43,6 +43,7 @@ struct Manager {
         PolicyEngine *engine; /* NULL when it could not load: policies then fail to install */
         struct ring_buffer *ringbuf;
         ProcessCache *process_cache;
+        UserNames *user_names; /* --username-metadata unix */
         ExportFile *export_file;
 
         /* The control plane: the policies, their folder, the D-Bus API. */
@@ -101,6 +102,12 @@ int manager_new(Manager **ret, const ManagerConfig *config) {
         r = process_cache_new(&m->process_cache, config->process_cache_max, m->node_name);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the process cache: %m");
+        if (config->enrich.username_unix) {
+                r = user_names_new(&m->user_names, config->passwd_file ?: "/etc/passwd");
+                if (r < 0)
+                        return log_error_errno(r, "Failed to allocate the user name cache: %m");
+        }
+        process_cache_set_enrichment(m->process_cache, &m->config.enrich, m->user_names);
 
         if (config->export_file) {
                 r = export_file_new(&m->export_file, config->export_file,
@@ -130,6 +137,7 @@ Manager *manager_free(Manager *m) {
         policy_engine_free(m->engine);
         process_monitor_free(m->process_monitor);
         process_cache_free(m->process_cache);
+        user_names_free(m->user_names);
         export_file_free(m->export_file);
         sd_event_unref(m->event);
         return mfree(m);
@@ -158,7 +166,7 @@ static void manager_dispatch(Manager *m, const Event *e) {
         json_t *json = NULL;
         int r;
 
-        r = event_to_json(e, m->node_name, m->boot_time_ns, &json);
+        r = event_to_json_with_options(e, m->node_name, m->boot_time_ns, &m->config.enrich, &json);
         if (r < 0) {
                 m->stats.sink_errors++;
                 log_debug_errno(r, "Failed to build JSON for an event: %m");
@@ -351,7 +359,7 @@ static int manager_start_policies(Manager *m) {
 int manager_start(Manager *m) {
         int r;
 
-        r = process_monitor_new(&m->process_monitor);
+        r = process_monitor_new(&m->process_monitor, m->config.enrich.env);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the process monitor: %m");
 

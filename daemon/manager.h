@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "enrich-options.h"
 #include "macro.h"
 
 typedef enum StdoutFormat {
@@ -29,6 +30,8 @@ typedef struct ManagerConfig {
         const char *proc_root;
         size_t process_cache_max;
         unsigned disabled_mechanisms; /* 1U << HookMechanism the policy engine may not use */
+        EnrichOptions enrich;         /* what events carry beyond Tetragon's defaults */
+        const char *passwd_file;      /* --username-metadata unix reads it: /etc/passwd */
 } ManagerConfig;
 
 typedef struct ManagerStats {

@@ -7,6 +7,7 @@
  * The only module of the process path that makes BPF syscalls.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common.h"
@@ -14,7 +15,9 @@
 
 typedef struct ProcessMonitor ProcessMonitor;
 
-int process_monitor_new(ProcessMonitor **ret);
+/* capture_env: exec records carry the environment (costs a copy of up to TG_ENV_MAX bytes
+ * per exec); off, the BPF side never reads it. */
+int process_monitor_new(ProcessMonitor **ret, bool capture_env);
 ProcessMonitor *process_monitor_free(ProcessMonitor *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ProcessMonitor *, process_monitor_free);
 

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 
+#include "enrich-options.h"
 #include "log.h"
 #include "manager.h"
 #include "policy-plan.h"
@@ -70,6 +71,7 @@ static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
                 ARG_LOG_LEVEL,
                 ARG_STDOUT,
                 ARG_DISABLE_MECHANISM,
+                ARG_ENRICH, /* ARG_ENRICH + EnrichOption: the enrichment block below */
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -82,6 +84,21 @@ static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "stdout", required_argument, NULL, ARG_STDOUT },
                 { "disable-mechanism", required_argument, NULL, ARG_DISABLE_MECHANISM },
+                /* Enrichment (issue 13): Tetragon's flag names, parsed by enrich-options.c. */
+                { "enable-ancestors", required_argument, NULL,
+                  ARG_ENRICH + ENRICH_OPTION_ANCESTORS },
+                { "enable-process-ns", optional_argument, NULL,
+                  ARG_ENRICH + ENRICH_OPTION_PROCESS_NS },
+                { "enable-process-cred", optional_argument, NULL,
+                  ARG_ENRICH + ENRICH_OPTION_PROCESS_CRED },
+                { "username-metadata", required_argument, NULL,
+                  ARG_ENRICH + ENRICH_OPTION_USERNAME_METADATA },
+                { "enable-process-environment-variables", optional_argument, NULL,
+                  ARG_ENRICH + ENRICH_OPTION_ENV },
+                { "filter-environment-variables", required_argument, NULL,
+                  ARG_ENRICH + ENRICH_OPTION_FILTER_ENV },
+                { "expose-stack-addresses", optional_argument, NULL,
+                  ARG_ENRICH + ENRICH_OPTION_EXPOSE_STACK_ADDRESSES },
                 {},
         };
         uint64_t u;
@@ -145,6 +162,16 @@ static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
                                                        "raw_tracepoint, lsm, uprobe, usdt)",
                                                        (int) bad_len, strempty(bad));
                         config->disabled_mechanisms |= mask;
+                        break;
+                }
+                case ARG_ENRICH ... ARG_ENRICH + _ENRICH_OPTION_MAX - 1: {
+                        EnrichOption o = c - ARG_ENRICH;
+
+                        r = enrich_options_set(&config->enrich, o, optarg);
+                        if (r < 0)
+                                return log_error_errno(r, "Invalid --%s: \"%s\" (%s)",
+                                                       enrich_option_to_string(o), strempty(optarg),
+                                                       enrich_option_values(o));
                         break;
                 }
                 case '?':

@@ -19,7 +19,7 @@ check_PROGRAMS += $(SINK_TESTS)
 TESTS += $(SINK_TESTS)
 endif
 tests_test_event_json_SOURCES = tests/test-event-json.c daemon/event-json.c lib/utf8.c \
-	lib/syscall-table.c lib/policy.c lib/arena.c
+	lib/syscall-table.c lib/policy.c lib/arena.c daemon/enrich-options.c
 tests_test_event_json_CFLAGS = $(TEST_CFLAGS)
 tests_test_event_json_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
 tests_test_event_format_SOURCES = tests/test-event-format.c lib/event-format.c lib/utf8.c
@@ -86,7 +86,8 @@ tests_test_record_decode_SOURCES = tests/test-record-decode.c daemon/record-deco
 tests_test_record_decode_CFLAGS = $(TEST_CFLAGS)
 tests_test_record_decode_LDADD = $(CMOCKA_LIBS)
 tests_test_process_cache_SOURCES = tests/test-process-cache.c daemon/process-cache.c \
-	daemon/process.c daemon/record-decode.c daemon/record-decode-generic.c
+	daemon/process.c daemon/record-decode.c daemon/record-decode-generic.c \
+	daemon/enrich-options.c daemon/user-names.c
 tests_test_process_cache_CFLAGS = $(TEST_CFLAGS)
 tests_test_process_cache_LDADD = $(CMOCKA_LIBS)
 tests_test_process_monitor_SOURCES = tests/test-process-monitor.c daemon/process-monitor.c \
