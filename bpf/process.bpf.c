@@ -231,6 +231,8 @@ int BPF_PROG(tg_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
         bpf_core_read(&r->cap_inheritable, sizeof(__u64), &cred->cap_inheritable);
         read_namespaces(r, task, cred);
 
+        if (BPF_CORE_READ_BITFIELD_PROBED(bprm, secureexec))
+                r->flags |= TG_EXEC_SECUREEXEC;
         inode = BPF_CORE_READ(bprm, file, f_inode);
         r->binary_ino = BPF_CORE_READ(inode, i_ino);
         r->binary_nlink = BPF_CORE_READ(inode, __i_nlink);

@@ -37,6 +37,8 @@ enum tg_exec_flag {
         TG_EXEC_AUID_UNKNOWN = 1 << 4,  /* kernel without CONFIG_AUDIT: auid is unset */
         TG_EXEC_ENV_TRUNCATED = 1 << 5, /* env cut at TG_ENV_MAX, or unreadable */
         TG_EXEC_NO_TIME_NS = 1 << 6,    /* kernel without time namespaces: ns[TG_NS_TIME*] are 0 */
+        /* bprm->secureexec: the exec raised privileges (set-ID, file capabilities, an LSM) */
+        TG_EXEC_SECUREEXEC = 1 << 7,
 };
 
 /* tg_exec_record.ns: the namespace inodes of the new image (as /proc/PID/ns/ shows them),

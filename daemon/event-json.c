@@ -431,7 +431,7 @@ static int process_to_json(const Process *p, uint64_t boot_time_ns, const Enrich
                               json_string_lossy(p->user_name, strlen(p->user_name)))) < 0)
                 return -ENOMEM;
         /* Only said of containerized processes, for whom both answers mean something. */
-        if (p->ns[PROCESS_NS_PID] != 0 && !(p->ns_host & (1U << PROCESS_NS_PID)) &&
+        if (p->containerized &&
             json_object_set_new_nocheck(o, "in_init_tree", json_boolean(p->in_init_tree)) < 0)
                 return -ENOMEM;
         if (p->env) {

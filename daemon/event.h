@@ -73,6 +73,7 @@ typedef struct Process {
         uint32_t ns[PROCESS_NS_MAX]; /* namespace inodes; all 0 when unknown */
         unsigned ns_host;            /* bit i: ns[i] is the host's (pid 1's) */
         uint32_t nspid;              /* pid in its own pid namespace */
+        bool containerized;          /* in a pid namespace other than the host's */
         bool in_init_tree;           /* containerized, and below the pid 1 of its pid namespace */
         BinaryProperties binary_properties; /* of the exec that made this image */
         char *user_name;                    /* --username-metadata unix; NULL when none */

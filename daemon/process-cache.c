@@ -462,20 +462,18 @@ static int process_set_env(const ProcessCache *c, Process *p, const char *env, s
         return 0;
 }
 
-/* What the executed file did, from its inode and the creds before and after the exec
- * (before: this pid's previous image, NULL when unknown). */
-static void binary_properties_make(BinaryProperties *b, const struct tg_exec_record *raw,
-                                   const Process *before) {
+/* What the executed file did. The real ids survive an exec unchanged, so an effective id that
+ * differs from its real one and is the file's owner came from the set-ID bit (the kernel's own
+ * test for AT_SECURE); a secure exec that no set-ID explains, by a non-root user, is the file
+ * capabilities'. */
+static void binary_properties_make(BinaryProperties *b, const struct tg_exec_record *raw) {
         *b = (BinaryProperties){};
         if (raw->binary_nlink == 0) { /* memfd, shm or deleted: no path to find it by */
                 b->has_file = true;
                 b->file_ino = raw->binary_ino;
                 b->file_nlink = raw->binary_nlink;
         }
-        if (!before || before->euid == UINT32_MAX)
-                return;
-        if ((raw->binary_mode & S_ISUID) && raw->euid == raw->binary_uid &&
-            before->euid != raw->euid) {
+        if ((raw->binary_mode & S_ISUID) && raw->euid == raw->binary_uid && raw->euid != raw->uid) {
                 b->has_setuid = true;
                 b->setuid = raw->binary_uid;
                 if (raw->euid == 0)
@@ -483,15 +481,14 @@ static void binary_properties_make(BinaryProperties *b, const struct tg_exec_rec
         }
         /* Without group execute, S_ISGID means mandatory locking, not set-group-ID. */
         if ((raw->binary_mode & S_ISGID) && (raw->binary_mode & S_IXGRP) &&
-            raw->egid == raw->binary_gid && before->egid != raw->egid) {
+            raw->egid == raw->binary_gid && raw->egid != raw->gid) {
                 b->has_setgid = true;
                 b->setgid = raw->binary_gid;
                 if (raw->egid == 0)
                         b->privileges_changed |= PROCESS_PRIVILEGES_RAISED_EXEC_FILE_SETGID;
         }
-        /* Capabilities the old image did not have, and not root's: the file's. */
-        if (before->has_caps && raw->euid != 0 &&
-            (raw->cap_permitted & ~before->cap_permitted) != 0)
+        if ((raw->flags & TG_EXEC_SECUREEXEC) && !b->has_setuid && !b->has_setgid &&
+            raw->uid != 0 && raw->cap_permitted != 0)
                 b->privileges_changed |= PROCESS_PRIVILEGES_RAISED_EXEC_FILE_CAP;
 }
 
@@ -499,7 +496,7 @@ static int cache_apply_exec(ProcessCache *c, const Record *record, Event *ret_ev
         const struct tg_exec_record *raw = record->exec.raw;
         _cleanup_(process_unrefp) Process *p = NULL;
         Process *parent;
-        Entry *parent_entry, *before;
+        Entry *parent_entry;
         int r;
 
         p = process_new();
@@ -529,8 +526,7 @@ static int cache_apply_exec(ProcessCache *c, const Record *record, Event *ret_ev
         memcpy(p->ns, raw->ns, sizeof(p->ns));
         p->nspid = raw->nspid;
         process_set_ns_host(c, p);
-        before = cache_find(c, p->pid);
-        binary_properties_make(&p->binary_properties, raw, before ? before->process : NULL);
+        binary_properties_make(&p->binary_properties, raw);
 
         p->exec_id = exec_id_new(c, p->start_ktime, p->pid);
         p->binary = strdup(record->exec.binary);
@@ -556,6 +552,7 @@ static int cache_apply_exec(ProcessCache *c, const Record *record, Event *ret_ev
         if (r < 0)
                 return r;
         p->parent = process_ref(parent);
+        p->containerized = process_containerized(c, p);
         p->in_init_tree = process_in_init_tree(c, p);
 
         r = cache_insert(c, p, parent);
@@ -657,6 +654,7 @@ static int cache_apply_fork(ProcessCache *c, const Record *record) {
         r = process_link_parent(p, parent_entry ? parent_entry->process : NULL);
         if (r < 0)
                 return r;
+        p->containerized = process_containerized(c, p);
 
         r = cache_insert(c, p, parent_entry ? parent_entry->process : NULL);
         if (r < 0)
@@ -1097,8 +1095,13 @@ int process_cache_scan_procfs(ProcessCache *c, const char *proc_root) {
         if (!dir)
                 return negative_errno();
         cgroup2_mount = find_cgroup2_mount(dirfd(dir));
-        /* pid 1's namespaces are the host's: what is_host compares with. */
+        /* pid 1's namespaces are the host's: what is_host compares with. Where pid 1's are
+         * unreadable (it holds capabilities the daemon lacks, as in some sandboxes), the
+         * daemon's own stand in: it runs in the host's namespaces. */
         read_namespaces_at(dirfd(dir), "1", c->host_ns);
+        for (size_t i = 0; i < PROCESS_NS_MAX; i++)
+                if (c->host_ns[i] == 0)
+                        c->host_ns[i] = read_ns_inode(dirfd(dir), "self", ns_names[i]);
 
         while ((errno = 0, de = readdir(dir))) {
                 Process *p;
@@ -1147,7 +1150,9 @@ int process_cache_scan_procfs(ProcessCache *c, const char *proc_root) {
         }
         /* Once every link is made: in_init_tree walks them. */
         for (Entry *e = c->by_use.head; e; e = e->use.next)
-                if (e->process->procfs)
+                if (e->process->procfs) {
+                        e->process->containerized = process_containerized(c, e->process);
                         e->process->in_init_tree = process_in_init_tree(c, e->process);
+                }
         return n;
 }

@@ -123,6 +123,7 @@ tests_fuzz_fuzz_policy_LDADD = $(YAML_LIBS)
 # Integration (root, real BPF, private journald): the daemon end to end.
 INTEGRATION_TESTS = \
 	tests/integration/test-process-events.sh \
+	tests/integration/test-process-enrichment.sh \
 	tests/integration/test-policy-kill.sh \
 	tests/integration/test-daemon-basics.sh \
 	tests/integration/test-validate-kernel.sh

@@ -610,7 +610,7 @@ static void test_enrichment_fields(void **state) {
                 curl.ns[i] = 4026531835 + i;
         curl.ns[6] = curl.ns[7] = 0;            /* no time namespaces */
         curl.ns_host = ~(1U << PROCESS_NS_PID); /* only the pid namespace is its own */
-        curl.in_init_tree = true;
+        curl.containerized = curl.in_init_tree = true;
         curl.binary_properties = (BinaryProperties){
                 .has_setuid = true,
                 .setuid = 0,

@@ -50,7 +50,7 @@ TESTENV_DAEMON_PID=
 testenv_cleanup() {
         [ -n "$TESTENV_DAEMON_PID" ] && kill "$TESTENV_DAEMON_PID" 2>/dev/null && wait "$TESTENV_DAEMON_PID" 2>/dev/null
         [ -n "$TESTENV_JOURNALD_PID" ] && kill "$TESTENV_JOURNALD_PID" 2>/dev/null
-        [ -n "$TESTENV_DIR" ] && rm -rf "$TESTENV_DIR"
+        [ -n "$TESTENV_DIR" ] && [ -z "${TESTENV_KEEP:-}" ] && rm -rf "$TESTENV_DIR"
         return 0
 }
 
@@ -79,7 +79,7 @@ journal() {
 testenv_start_daemon() {
         "$top_builddir/tetragond" "$@" >"$TESTENV_DIR/daemon.out" 2>&1 &
         TESTENV_DAEMON_PID=$!
-        wait_for 30 "tetragond to start" daemon_is_running || {
+        wait_for "${TESTENV_START_TIMEOUT:-30}" "tetragond to start" daemon_is_running || {
                 cat "$TESTENV_DIR/daemon.out" >&2
                 journal -t tetragond >&2
                 fail "tetragond did not start"
