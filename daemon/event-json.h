@@ -10,8 +10,9 @@
  * Keys of the process object that Tetragon does not have (host facts):
  * "cgroup_id" (decimal string, as protojson writes 64-bit numbers),
  * "cgroup_path" and "systemd_unit"; of process_kprobe: "policy_mode":
- * "monitor" when the policy only reported its action instead of taking it. Bytes that are not UTF-8
- * (JSON cannot carry them) become U+FFFD; the journal fields keep the raw bytes.
+ * "monitor" when the policy only reported its action instead of taking it. binary_properties
+ * and in_init_tree are written whenever they apply (Tetragon: only with process credentials). Bytes
+ * that are not UTF-8 (JSON cannot carry them) become U+FFFD; the journal fields keep the raw bytes.
  */
 
 #include <jansson.h>

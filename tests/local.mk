@@ -130,6 +130,8 @@ INTEGRATION_TESTS = \
 TESTS += $(INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
 dist_noinst_DATA += tests/lib/testenv.sh
+# Tetragon's export schema, checked against every integration test's events (issue 13).
+dist_noinst_DATA += tests/data/tetragon-schema.txt tests/lib/check-schema.jq
 # They run the built daemon.
 $(INTEGRATION_TESTS:.sh=.log): tetragond tetractl
 

@@ -23,6 +23,7 @@ packages=(
         libbpf-dev libelf-dev zlib1g-dev libsystemd-dev libyaml-dev libjansson-dev libcmocka-dev
         libclang-rt-14-dev systemd systemd-container dbus policykit-1 util-linux jq valgrind
         systemtap-sdt-dev
+        libcap2-bin python3 # setcap and memfd_create + fexecve in test-process-enrichment.sh
 )
 missing=()
 for p in "${packages[@]}"; do
