@@ -134,3 +134,20 @@ check "env: the kept variable" "$e" \
 check "env: the filtered one is left out" "$e" \
         '.process_exec.process.environment_variables | map(select(.Key == "TG_DROP")) | length' 0
 check "env: root's name" "$e" '.process_exec.process.user.name' root
+
+# The journal entry's own fields: what `journalctl -o verbose` shows without the JSON.
+fields=$(journal -o json TETRAGON_EVENT=process_exec TETRAGON_BINARY="$work/$tag-cap" | sed -n 1p)
+check "journal TETRAGON_USER" "$fields" '.TETRAGON_USER' "$tag-user"
+check "journal TETRAGON_PRIVILEGES_CHANGED" "$fields" '.TETRAGON_PRIVILEGES_CHANGED' \
+        PRIVILEGES_RAISED_EXEC_FILE_CAP
+fields=$(journal -o json TETRAGON_EVENT=process_exec TETRAGON_BINARY="$work/$tag-leaf" TETRAGON_ARGS= | sed -n 1p)
+[ -n "$fields" ] || fields=$(journal -o json TETRAGON_EVENT=process_exec TETRAGON_BINARY="$work/$tag-leaf" | jq -c 'select(.TETRAGON_ARGS == null)' | sed -n 1p)
+check "journal TETRAGON_ANCESTOR_PIDS: the early root, then this shell" "$fields" \
+        '.TETRAGON_ANCESTOR_PIDS | split(" ") | .[1:3] | join(" ")' "$early_pid $$"
+
+# With ancestors and credentials on, every event of a busy host is tens of KiB, and a daemon
+# run under `nice` may be far behind: this test has what it needs, so it does not wait for the
+# daemon to drain its backlog before it stops.
+kill -KILL "$TESTENV_DAEMON_PID"
+wait "$TESTENV_DAEMON_PID" 2>/dev/null || true
+TESTENV_DAEMON_PID=
