@@ -41,6 +41,8 @@
 
 #include "common.h"
 #include "generic.h"
+#include "lib-addr.h"
+#include "lib-cred.h"
 #include "lib-path.h"
 #include "policy.h"
 #include "process.h"
@@ -737,42 +739,6 @@ static __always_inline struct tg_generic_sockaddr *read_sockaddr(struct eval *e,
         return sa;
 }
 
-/* The first prefix_len bits of 8 network-order bytes loaded little endian. */
-static __always_inline __u64 prefix_mask(__u32 prefix_len) {
-        if (prefix_len == 0)
-                return 0;
-        if (prefix_len >= 64)
-                return ~0ULL;
-        return __builtin_bswap64(~0ULL << (64 - prefix_len));
-}
-
-/* Is the address addr of family in the CIDR v? */
-static __always_inline bool family_address_in(__u16 family, const __u8 *addr,
-                                              const struct tg_policy_value *v) {
-        __u64 lo, hi;
-        __u32 plen = v->prefix_len;
-
-        if (v->kind != TG_VALUE_ADDRESS)
-                return false;
-        __builtin_memcpy(&lo, addr, 8);
-        __builtin_memcpy(&hi, addr + 8, 8);
-        if (v->family == TG_GENERIC_AF_INET && family == TG_GENERIC_AF_INET)
-                return !((lo ^ v->lo) & prefix_mask(plen > 32 ? 32 : plen));
-        if (v->family == TG_GENERIC_AF_INET6 && family == TG_GENERIC_AF_INET6)
-                return !((lo ^ v->lo) & prefix_mask(plen)) &&
-                       !((hi ^ v->hi) & prefix_mask(plen > 64 ? plen - 64 : 0));
-        return false;
-}
-
-static __always_inline bool address_in(const struct tg_generic_sockaddr *sa,
-                                       const struct tg_policy_value *v) {
-        return family_address_in(sa->family, sa->addr, v);
-}
-
-static __always_inline bool sockaddr_has_port(const struct tg_generic_sockaddr *sa) {
-        return sa->family == TG_GENERIC_AF_INET || sa->family == TG_GENERIC_AF_INET6;
-}
-
 static long sockaddr_value(__u32 i, void *unused) {
         struct loop_state *ls = loop_state();
         struct sockaddr_ctx *c;
@@ -798,11 +764,11 @@ static long sockaddr_value(__u32 i, void *unused) {
                 break;
         case TG_POLICY_OP_SADDR:
         case TG_POLICY_OP_NOT_SADDR:
-                hit = address_in(sa, v);
+                hit = tg_addr_in_cidr(sa->family, sa->addr, v);
                 break;
         case TG_POLICY_OP_SPORT:
         case TG_POLICY_OP_NOT_SPORT:
-                hit = sockaddr_has_port(sa) && sa->port >= v->lo && sa->port <= v->hi;
+                hit = tg_port_in_range(sa->family, sa->port, v);
                 break;
         }
         if (hit) {
@@ -830,7 +796,7 @@ static __always_inline bool sockaddr_filter(struct eval *e, struct tg_policy_fil
         switch (f->op) {
         case TG_POLICY_OP_SPORT_PRIV:
         case TG_POLICY_OP_NOT_SPORT_PRIV:
-                hit = sockaddr_has_port(sa) && sa->port < 1024;
+                hit = tg_port_privileged(sa->family, sa->port);
                 break;
         default:
                 ls->sockaddr = (struct sockaddr_ctx){ .reg = reg,
@@ -976,10 +942,6 @@ static __always_inline struct tg_generic_sock *read_skb(struct eval *e, __u32 re
         return flow;
 }
 
-static __always_inline bool sock_has_ports(const struct tg_generic_sock *sk) {
-        return sk->family == TG_GENERIC_AF_INET || sk->family == TG_GENERIC_AF_INET6;
-}
-
 static long sock_value(__u32 i, void *unused) {
         struct loop_state *ls = loop_state();
         struct tg_generic_sock *sk;
@@ -1011,19 +973,19 @@ static long sock_value(__u32 i, void *unused) {
                 break;
         case TG_POLICY_OP_SADDR:
         case TG_POLICY_OP_NOT_SADDR:
-                hit = family_address_in(sk->family, sk->saddr, v);
+                hit = tg_addr_in_cidr(sk->family, sk->saddr, v);
                 break;
         case TG_POLICY_OP_DADDR:
         case TG_POLICY_OP_NOT_DADDR:
-                hit = family_address_in(sk->family, sk->daddr, v);
+                hit = tg_addr_in_cidr(sk->family, sk->daddr, v);
                 break;
         case TG_POLICY_OP_SPORT:
         case TG_POLICY_OP_NOT_SPORT:
-                hit = sock_has_ports(sk) && sk->sport >= v->lo && sk->sport <= v->hi;
+                hit = tg_port_in_range(sk->family, sk->sport, v);
                 break;
         case TG_POLICY_OP_DPORT:
         case TG_POLICY_OP_NOT_DPORT:
-                hit = sock_has_ports(sk) && sk->dport >= v->lo && sk->dport <= v->hi;
+                hit = tg_port_in_range(sk->family, sk->dport, v);
                 break;
         }
         if (hit) {
@@ -1031,12 +993,6 @@ static long sock_value(__u32 i, void *unused) {
                 return 1;
         }
         return 0;
-}
-
-static __always_inline bool sock_op_negated(__u8 op) {
-        return op == TG_POLICY_OP_NOT_SADDR || op == TG_POLICY_OP_NOT_DADDR ||
-               op == TG_POLICY_OP_NOT_SPORT || op == TG_POLICY_OP_NOT_DPORT ||
-               op == TG_POLICY_OP_NOT_SPORT_PRIV || op == TG_POLICY_OP_NOT_DPORT_PRIV;
 }
 
 /* Family, Protocol, State, SAddr, DAddr, SPort, DPort, SPortPriv, DPortPriv and the Not
@@ -1051,15 +1007,15 @@ static __always_inline bool sock_filter(struct eval *e, struct tg_policy_filter 
         bool hit;
 
         if (!sk || !ls)
-                return sock_op_negated(f->op);
+                return tg_addr_op_negated(f->op);
         switch (f->op) {
         case TG_POLICY_OP_SPORT_PRIV:
         case TG_POLICY_OP_NOT_SPORT_PRIV:
-                hit = sock_has_ports(sk) && sk->sport < 1024;
+                hit = tg_port_privileged(sk->family, sk->sport);
                 break;
         case TG_POLICY_OP_DPORT_PRIV:
         case TG_POLICY_OP_NOT_DPORT_PRIV:
-                hit = sock_has_ports(sk) && sk->dport < 1024;
+                hit = tg_port_privileged(sk->family, sk->dport);
                 break;
         default:
                 ls->sockaddr = (struct sockaddr_ctx){ .reg = reg,
@@ -1068,7 +1024,7 @@ static __always_inline bool sock_filter(struct eval *e, struct tg_policy_filter 
                 bpf_loop(f->n_values, sock_value, NULL, 0);
                 hit = ls->sockaddr.any;
         }
-        return sock_op_negated(f->op) ? !hit : hit;
+        return tg_addr_op_negated(f->op) ? !hit : hit;
 }
 
 /* ---- Credentials (struct cred *) ---- */
@@ -1080,19 +1036,11 @@ static __always_inline bool read_cred(struct tg_generic_cred *out, __u64 p) {
         if (!c)
                 return false;
         __builtin_memset(out, 0, sizeof(*out));
-        out->uid = BPF_CORE_READ(c, uid.val);
-        out->gid = BPF_CORE_READ(c, gid.val);
-        out->euid = BPF_CORE_READ(c, euid.val);
-        out->egid = BPF_CORE_READ(c, egid.val);
-        out->suid = BPF_CORE_READ(c, suid.val);
-        out->sgid = BPF_CORE_READ(c, sgid.val);
-        out->fsuid = BPF_CORE_READ(c, fsuid.val);
-        out->fsgid = BPF_CORE_READ(c, fsgid.val);
+        TG_CRED_READ_IDS(out, c);
         out->securebits = BPF_CORE_READ(c, securebits);
-        /* kernel_cap_t is 64 bits: two __u32 before 6.3, one u64 since. */
-        bpf_core_read(&out->cap_permitted, sizeof(__u64), &c->cap_permitted);
-        bpf_core_read(&out->cap_effective, sizeof(__u64), &c->cap_effective);
-        bpf_core_read(&out->cap_inheritable, sizeof(__u64), &c->cap_inheritable);
+        out->cap_permitted = tg_cred_caps(c, TG_CRED_CAPS_PERMITTED);
+        out->cap_effective = tg_cred_caps(c, TG_CRED_CAPS_EFFECTIVE);
+        out->cap_inheritable = tg_cred_caps(c, TG_CRED_CAPS_INHERITABLE);
         ns = BPF_CORE_READ(c, user_ns);
         if (ns) {
                 out->user_ns_level = BPF_CORE_READ(ns, level);
@@ -1449,24 +1397,6 @@ static __always_inline bool pid_filter(struct eval *e, struct tg_policy_filter *
         return f->op == TG_POLICY_OP_NOT_IN ? !found : found;
 }
 
-/* One of the task's capability sets, by PolicyCapabilitySet. */
-static __always_inline __u64 cred_caps(const struct cred *cred, __u8 set) {
-        __u64 caps = 0;
-
-        switch (set) {
-        case 0: /* POLICY_CAPS_EFFECTIVE */
-                bpf_core_read(&caps, sizeof(caps), &cred->cap_effective);
-                break;
-        case 1: /* POLICY_CAPS_INHERITABLE */
-                bpf_core_read(&caps, sizeof(caps), &cred->cap_inheritable);
-                break;
-        case 2: /* POLICY_CAPS_PERMITTED */
-                bpf_core_read(&caps, sizeof(caps), &cred->cap_permitted);
-                break;
-        }
-        return caps;
-}
-
 /* isNamespaceCapability: only outside the host's user namespace. */
 static __always_inline bool capability_scope_ok(struct tg_policy_filter *f,
                                                 const struct cred *cred) {
@@ -1481,7 +1411,7 @@ static __always_inline bool capability_filter(struct eval *e, struct tg_policy_f
 
         if (!capability_scope_ok(f, cred) || f->subtype > 2)
                 return false;
-        caps = cred_caps(cred, f->subtype);
+        caps = tg_cred_caps(cred, f->subtype);
         return f->op == TG_POLICY_OP_NOT_IN ? !(caps & f->mask) : !!(caps & f->mask);
 }
 
@@ -1550,7 +1480,7 @@ static __always_inline void baseline_record(struct task_struct *task) {
         __u32 tgid = BPF_CORE_READ(task, tgid);
 
         for (__u8 set = 0; set < 3; set++)
-                b.caps[set] = cred_caps(cred, set);
+                b.caps[set] = tg_cred_caps(cred, set);
         for (__u8 type = 0; type < NAMESPACE_TYPES; type++)
                 b.namespaces[type] = namespace_inum(task, type);
         bpf_map_update_elem(&gen_exec_baselines, &tgid, &b, BPF_ANY);
@@ -1612,7 +1542,7 @@ static __always_inline bool capability_change_filter(struct eval *e, struct tg_p
         b = bpf_map_lookup_elem(&gen_exec_baselines, &tgid);
         if (!b || !capability_scope_ok(f, cred) || f->subtype > 2)
                 return false;
-        changed = (cred_caps(cred, f->subtype) ^ b->caps[f->subtype & 3]) & f->mask;
+        changed = (tg_cred_caps(cred, f->subtype) ^ b->caps[f->subtype & 3]) & f->mask;
         return f->op == TG_POLICY_OP_NOT_IN ? !changed : !!changed;
 }
 

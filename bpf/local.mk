@@ -10,6 +10,8 @@ BPF_INCLUDES = \
 	bpf/common.h \
 	bpf/process.h \
 	bpf/lib-path.h \
+	bpf/lib-cred.h \
+	bpf/lib-addr.h \
 	bpf/policy.h \
 	bpf/generic.h \
 	bpf/generic-eval.h \

@@ -12,6 +12,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "common.h"
+#include "lib-cred.h"
 #include "lib-path.h"
 #include "process.h"
 
@@ -209,14 +210,7 @@ int BPF_PROG(tg_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 
         /* The objective credentials, as /proc/PID/status shows them. */
         cred = BPF_CORE_READ(task, real_cred);
-        r->uid = BPF_CORE_READ(cred, uid.val);
-        r->euid = BPF_CORE_READ(cred, euid.val);
-        r->suid = BPF_CORE_READ(cred, suid.val);
-        r->fsuid = BPF_CORE_READ(cred, fsuid.val);
-        r->gid = BPF_CORE_READ(cred, gid.val);
-        r->egid = BPF_CORE_READ(cred, egid.val);
-        r->sgid = BPF_CORE_READ(cred, sgid.val);
-        r->fsgid = BPF_CORE_READ(cred, fsgid.val);
+        TG_CRED_READ_IDS(r, cred);
         if (bpf_core_field_exists(task->loginuid)) {
                 r->auid = BPF_CORE_READ(task, loginuid.val);
         } else {

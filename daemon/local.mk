@@ -19,7 +19,10 @@ daemon_libtetragond_core_a_SOURCES = \
 	daemon/export-file.c daemon/export-file.h \
 	daemon/policy-dir.c daemon/policy-dir.h \
 	daemon/policy-registry.c daemon/policy-registry.h daemon/policy-backend.h \
-	daemon/policy-engine.c daemon/policy-engine.h \
+	daemon/policy-engine.c daemon/policy-engine.h daemon/policy-engine-internal.h \
+	daemon/engine-tables.c daemon/engine-tables.h \
+	daemon/engine-install.c daemon/engine-maps.c daemon/engine-attach.c \
+	daemon/enrich-policy.c \
 	daemon/tetragond-bus.c daemon/tetragond-bus.h lib/bus-api.h \
 	daemon/manager.c daemon/manager.h
 daemon_libtetragond_core_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(LIBSYSTEMD_CFLAGS) \
@@ -27,6 +30,9 @@ daemon_libtetragond_core_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(LIBSYSTEMD_C
 # The skeletons are generated before anything includes them.
 daemon/libtetragond_core_a-process-monitor.$(OBJEXT): bpf/process.skel.h
 daemon/libtetragond_core_a-policy-engine.$(OBJEXT): bpf/generic.skel.h
+daemon/libtetragond_core_a-engine-install.$(OBJEXT): bpf/generic.skel.h
+daemon/libtetragond_core_a-engine-maps.$(OBJEXT): bpf/generic.skel.h
+daemon/libtetragond_core_a-engine-attach.$(OBJEXT): bpf/generic.skel.h
 
 TETRAGOND_LIBS = daemon/libtetragond-core.a lib/libtetragon-shared.a \
 	$(LIBBPF_LIBS) $(LIBELF_LIBS) $(LIBSYSTEMD_LIBS) $(JANSSON_LIBS) $(YAML_LIBS) -lz

@@ -40,7 +40,8 @@ struct Manager {
         sd_event_source *gc_timer;
 
         ProcessMonitor *process_monitor;
-        PolicyEngine *engine; /* NULL when it could not load: policies then fail to install */
+        KernelFacts *kernel_facts; /* what the engine and the bus plan and report with */
+        PolicyEngine *engine;      /* NULL when it could not load: policies then fail to install */
         struct ring_buffer *ringbuf;
         ProcessCache *process_cache;
         UserNames *user_names; /* --username-metadata unix */
@@ -135,6 +136,7 @@ Manager *manager_free(Manager *m) {
         policy_registry_free(m->registry);
         ring_buffer__free(m->ringbuf);
         policy_engine_free(m->engine);
+        kernel_facts_free(m->kernel_facts);
         process_monitor_free(m->process_monitor);
         process_cache_free(m->process_cache);
         user_names_free(m->user_names);
@@ -256,6 +258,10 @@ static void manager_update_lost(Manager *m) {
                 m->stats.lost += counters[TG_COUNTER_RINGBUF_RESERVE_FAILED];
 }
 
+KernelFacts *manager_get_kernel_facts(Manager *m) {
+        return m->kernel_facts;
+}
+
 void manager_get_stats(Manager *m, ManagerStats *ret) {
         manager_update_lost(m);
         *ret = m->stats;
@@ -363,9 +369,15 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to load the process monitor: %m");
 
+        /* Read once, for the engine and for GetKernelFeatures: they must not disagree. */
+        r = kernel_facts_new(&m->kernel_facts);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read what the kernel offers: %m");
+
         r = policy_engine_new(&m->engine,
                               &(PolicyEngineConfig){
                                       .disabled_mechanisms = m->config.disabled_mechanisms,
+                                      .kernel_facts = m->kernel_facts,
                                       .process_cache = m->process_cache,
                                       /* One ring: a process's exec, policy events
                                        * and exit arrive in the order they happened. */

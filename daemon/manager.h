@@ -12,6 +12,7 @@
 #include <systemd/sd-event.h>
 
 #include "enrich-options.h"
+#include "kernel-facts.h"
 #include "macro.h"
 
 typedef enum StdoutFormat {
@@ -55,3 +56,5 @@ int manager_start(Manager *m);
 int manager_run(Manager *m);
 
 void manager_get_stats(Manager *m, ManagerStats *ret);
+/* What the engine plans with; NULL before manager_start() read it. */
+KernelFacts *manager_get_kernel_facts(Manager *m);

@@ -49,24 +49,6 @@ bool policy_filename_is_policy(const char *filename) {
         return false;
 }
 
-bool policy_name_is_valid(const char *name) {
-        size_t n;
-
-        if (!name || !*name || name[0] == '.')
-                return false;
-        n = strlen(name);
-        if (n > POLICY_NAME_MAX)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char c = name[i];
-
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '_' || c == '.'))
-                        return false;
-        }
-        return true;
-}
-
 int policy_name_from_filename(const char *filename, char **ret) {
         size_t n;
         char *name;

@@ -22,8 +22,6 @@
 
 /* A policy file larger than this is refused; the YAML parser has the same cap. */
 #define POLICY_FILE_MAX_SIZE (1024U * 1024U)
-/* Policy names are file names without their extension: short, and safe in a path. */
-#define POLICY_NAME_MAX 128U
 
 /* Changes are applied once the folder has been quiet this long... */
 #define POLICY_DIR_DEBOUNCE_USEC (100ULL * 1000)
@@ -35,9 +33,6 @@
 /* "foo.yaml", "foo.yml": yes. Hidden files, "foo.yaml~", ".#foo.yaml", "foo.yaml.dpkg-new",
  * "foo.dpkg-old.yaml", anything else: no. */
 bool policy_filename_is_policy(const char *filename);
-
-/* Letters, digits, '-', '_', '.', not starting with '.', at most POLICY_NAME_MAX bytes. */
-bool policy_name_is_valid(const char *name);
 
 /* "foo.yaml" -> "foo". -EINVAL when filename is not a policy file name. */
 int policy_name_from_filename(const char *filename, char **ret);

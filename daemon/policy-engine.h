@@ -13,15 +13,18 @@
  * nothing when no policy hooks them.
  *
  * Events: the engine writes to the process monitor's ring buffer (or its own)
- * and the manager hands each TG_OP_GENERIC record to policy_engine_make_event(),
- * which enriches it with the process (from the process cache) and the
- * policy's names.
+ * and the manager hands each TG_OP_GENERIC record to policy_engine_make_event()
+ * (enrich-policy.c, on the event path), which enriches it with the process
+ * (from the process cache) and the policy's names (policy_engine_lookup_hook()).
+ *
+ * Inside, the engine is split by job (policy-engine-internal.h lists the files).
  */
 
 #include <stdint.h>
 
 #include "common.h"
 #include "event.h"
+#include "kernel-facts.h"
 #include "macro.h"
 #include "policy-backend.h"
 #include "process-cache.h"
@@ -31,7 +34,10 @@ typedef struct PolicyEngine PolicyEngine;
 
 typedef struct PolicyEngineConfig {
         unsigned disabled_mechanisms; /* 1U << HookMechanism (policy-plan.h) */
-        ProcessCache *process_cache;  /* for the process of events; NULL: a bare pid */
+        /* What the engine plans with, shared with whoever else plans (the bus); borrowed,
+         * must outlive the engine. NULL: the engine reads its own. */
+        KernelFacts *kernel_facts;
+        ProcessCache *process_cache; /* for the process of events; NULL: a bare pid */
         /* A ring buffer map to write to instead of the engine's own (> 0): the process
          * monitor's, so that a process's exec, policy events and exit are read in the
          * order they happened, never its exit before its last policy event. */
@@ -58,6 +64,29 @@ int policy_engine_ringbuf_fd(PolicyEngine *e);
  * more), or a negative errno. The event borrows from the record and from the engine:
  * dispatch it before the next call. */
 int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret_event);
+
+/* What the events of an installed (or recently uninstalled) policy's hook name: borrowed
+ * from the engine, valid until its next install or uninstall. */
+typedef struct PolicyHookNames {
+        const char *policy_name;
+        HookMechanism mechanism;
+        const char *function;
+        const char *path; /* a uprobe's binary */
+        const char *message;
+        const char *const *tags;
+        size_t n_tags;
+        const char *const *labels; /* per argument, TG_POLICY_MAX_ARGS of them, may be NULL */
+        bool has_offset;
+        uint64_t offset;
+        uint64_t ref_ctr_offset;
+} PolicyHookNames;
+
+/* The names of hook k of installation policy_id on point: 1, or 0 when the engine knows
+ * no such hook (any more). For enrich-policy.c. */
+int policy_engine_lookup_hook(PolicyEngine *e, uint32_t policy_id, uint32_t hook, uint32_t point,
+                              PolicyHookNames *ret);
+/* The process cache of its config (NULL: none). */
+ProcessCache *policy_engine_get_process_cache(PolicyEngine *e);
 
 /* Sum of the per-CPU counters (enum tg_counter) of the engine's programs. */
 int policy_engine_read_counters(PolicyEngine *e, uint64_t ret[_TG_COUNTER_MAX]);

@@ -6,13 +6,12 @@
 #include <systemd/sd-journal.h>
 
 #include "log.h"
+#include "policy-check.h"
 #include "policy-compile.h"
 #include "policy-dir.h"
 #include "policy-registry.h"
 
 #define STATE_FILE_VERSION 1
-/* The error property and journal line hold at most this many diagnostics. */
-#define ERROR_MAX_DIAGNOSTICS 10U
 
 /* One version of a file that was parsed, compiled and (maybe) installed: everything of it
  * lives and goes together. */
@@ -183,48 +182,20 @@ static Version *version_free(Version *v, const PolicyBackend *backend) {
         return mfree(v);
 }
 
-/* "FILE:LINE:COL: error: ..." lines of the errors, one per line. */
+/* The policy's error text: its errors as policy_check_format_errors() shows them. */
 static int diagnostics_to_error(const DiagnosticList *diags, char **ret) {
-        _cleanup_free_ char *joined = NULL;
-        size_t n = 0, shown = 0;
+        char *text;
+        int r;
 
-        for (size_t i = 0; i < diags->n_items && shown < ERROR_MAX_DIAGNOSTICS; i++) {
-                _cleanup_free_ char *line = NULL;
-                char *grown;
-                size_t l;
-                int r;
-
-                if (diags->items[i].level != DIAGNOSTIC_ERROR)
-                        continue;
-                r = diagnostic_format(&diags->items[i], &line);
-                if (r < 0)
-                        return r;
-                l = strlen(line);
-                grown = realloc(joined, n + l + 2);
-                if (!grown)
-                        return -ENOMEM;
-                joined = grown;
-                if (n > 0)
-                        joined[n++] = '\n';
-                memcpy(joined + n, line, l + 1);
-                n += l;
-                shown++;
-        }
-        if (shown < diags->n_errors) {
-                char *more;
-
-                if (asprintf(&more, "%s\n(%zu more errors)", strempty(joined),
-                             diags->n_errors - shown) < 0)
-                        return -ENOMEM;
-                free(joined);
-                joined = more;
-        }
-        if (!joined) {
-                joined = strdup("invalid policy");
-                if (!joined)
+        r = policy_check_format_errors(diags, POLICY_REGISTRY_ERROR_MAX_DIAGNOSTICS, &text);
+        if (r < 0)
+                return r;
+        if (!text) {
+                text = strdup("invalid policy");
+                if (!text)
                         return -ENOMEM;
         }
-        *ret = TAKE_PTR(joined);
+        *ret = text;
         return 0;
 }
 
@@ -790,33 +761,31 @@ static int version_install(PolicyRegistry *r, PolicyEntry *e, Version *v, char *
 }
 
 /* Policy names (metadata.name) are unique across the folder: events carry them. */
-static int version_check_names(PolicyRegistry *r, const PolicyEntry *self, const char *path,
-                               const Version *v, DiagnosticList *diags) {
-        size_t errors_before = diags->n_errors; /* diags may hold older messages */
+static int version_check_names(PolicyRegistry *r, const PolicyEntry *self, const Version *v,
+                               DiagnosticList *diags) {
+        _cleanup_free_ PolicyNameUse *taken = NULL;
+        size_t n_taken = 0, n_names = 0;
 
-        for (size_t i = 0; i < v->file->n_policies; i++) {
-                const Policy *p = &v->file->policies[i];
-
-                for (size_t k = 0; k < r->n_entries; k++) {
-                        PolicyEntry *other = r->entries[k];
-
-                        if (other == self)
-                                continue;
-                        for (size_t j = 0; j < other->n_policy_names; j++) {
-                                int q;
-
-                                if (!streq_ptr(other->policy_names[j], p->name))
-                                        continue;
-                                q = diagnostic_list_add(diags, DIAGNOSTIC_ERROR, path,
-                                                        p->name_pos.line, p->name_pos.column, NULL,
-                                                        "policy name \"%s\" is already used by %s",
-                                                        p->name, other->path);
-                                if (q < 0)
-                                        return q;
-                        }
-                }
+        for (size_t k = 0; k < r->n_entries; k++)
+                if (r->entries[k] != self)
+                        n_names += r->entries[k]->n_policy_names;
+        if (n_names > 0) {
+                taken = calloc(n_names, sizeof(PolicyNameUse));
+                if (!taken)
+                        return -ENOMEM;
         }
-        return diags->n_errors > errors_before ? -EINVAL : 0;
+        for (size_t k = 0; k < r->n_entries; k++) {
+                const PolicyEntry *other = r->entries[k];
+
+                if (other == self)
+                        continue;
+                for (size_t j = 0; j < other->n_policy_names; j++)
+                        taken[n_taken++] = (PolicyNameUse){
+                                .name = other->policy_names[j],
+                                .file = other->path,
+                        };
+        }
+        return policy_check_unique_names(v->file, taken, n_taken, diags);
 }
 
 static void entry_fail(PolicyEntry *e, const char *message_id, const char *error) {
@@ -845,7 +814,7 @@ static int entry_load(PolicyRegistry *r, PolicyEntry *e, const char *text, size_
 
         k = version_build(e->path, text, size, &diags, &v);
         if (k >= 0)
-                k = version_check_names(r, e, e->path, v, &diags);
+                k = version_check_names(r, e, v, &diags);
         /* An entry holds the names of its last valid version: those are taken. */
         if (k >= 0)
                 k = entry_set_names(e, v->file);
@@ -1137,7 +1106,7 @@ static int registry_check_new_names(PolicyRegistry *r, const PolicyEntry *replac
 
         k = version_build(path, text, size, diags, &v);
         if (k >= 0)
-                k = version_check_names(r, replaced, path, v, diags);
+                k = version_check_names(r, replaced, v, diags);
         version_free(v, &none);
         return k;
 }
@@ -1185,7 +1154,7 @@ int policy_registry_add(PolicyRegistry *r, const char *name, const char *text, s
         PolicyEntry *e;
         int k;
 
-        if (!policy_name_is_valid(name))
+        if (!policy_check_name(name))
                 return -EINVAL;
 
         e = policy_registry_find(r, name);

@@ -36,6 +36,10 @@
 #define MESSAGE_ID_POLICY_STATE "b05ef78248474787ab5933ebc39d600a"
 #define MESSAGE_ID_POLICY_RELOAD "9b4b5c5116b944c1b827fe3a8de02c34"
 
+/* A policy's error (the property, the journal line, AddPolicy's refusal) shows at most this
+ * many of its errors. */
+#define POLICY_REGISTRY_ERROR_MAX_DIAGNOSTICS 10U
+
 typedef enum PolicyState {
         POLICY_STATE_LOADED,   /* the file's current version is installed */
         POLICY_STATE_DISABLED, /* turned off by the user: nothing installed */

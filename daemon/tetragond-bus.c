@@ -2,8 +2,9 @@
 #include <systemd/sd-bus.h>
 
 #include "bus-api.h"
-#include "kernel-features.h"
+#include "kernel-facts.h"
 #include "log.h"
+#include "policy-check.h"
 #include "policy-dir.h"
 #include "tetragond-bus.h"
 
@@ -42,9 +43,6 @@ struct TetragondBus {
         AuthQuery *queries;
         sd_event_source *reconnect_timer;
         sd_event_source *counts_changed; /* deferred emission of the Manager's policy counts */
-        /* Probed once: the kernel does not change under us, and anyone may ask. */
-        KernelFeature *features;
-        size_t n_features;
 };
 
 static AuthQuery *auth_query_free(AuthQuery *q) {
@@ -446,21 +444,16 @@ static int method_get_policy(sd_bus_message *m, void *userdata, sd_bus_error *er
         return r;
 }
 
+/* The same text as the policy's Error property would show. */
 static int diagnostics_to_error(const DiagnosticList *diags, sd_bus_error *error,
                                 const char *name) {
         _cleanup_free_ char *text = NULL;
-        size_t size = 0;
-        FILE *f;
+        int r;
 
-        f = open_memstream(&text, &size);
-        if (!f)
-                return -ENOMEM;
-        (void) diagnostic_list_write(diags, f);
-        if (fclose(f) != 0)
-                return -ENOMEM;
-        if (size > 0 && text[size - 1] == '\n')
-                text[size - 1] = '\0';
-        return sd_bus_error_set(error, name, size > 0 ? text : "The policy is not valid.");
+        r = policy_check_format_errors(diags, POLICY_REGISTRY_ERROR_MAX_DIAGNOSTICS, &text);
+        if (r < 0)
+                return r;
+        return sd_bus_error_set(error, name, text ?: "The policy is not valid.");
 }
 
 static int method_add_policy(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -475,11 +468,10 @@ static int method_add_policy(sd_bus_message *m, void *userdata, sd_bus_error *er
         r = sd_bus_message_read(m, "ssb", &name, &text, &replace);
         if (r < 0)
                 return r;
-        if (!policy_name_is_valid(name))
+        if (!policy_check_name(name))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid policy name \"%s\": use letters, digits, '-', "
-                                         "'_' and '.', not starting with '.', at most %u bytes.",
-                                         name, POLICY_NAME_MAX);
+                                         "Invalid policy name \"%s\": " POLICY_NAME_RULE ".",
+                                         name);
         r = check_text(text, error);
         if (r < 0)
                 return r;
@@ -637,20 +629,23 @@ static int method_validate(sd_bus_message *m, void *userdata, sd_bus_error *erro
 static int method_get_kernel_features(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         TetragondBus *b = userdata;
+        /* The engine's own facts, read once: the kernel does not change under us. */
+        KernelFacts *facts = manager_get_kernel_facts(b->manager);
+        const KernelFeature *features;
+        size_t n_features;
         int r;
 
-        if (!b->features) {
-                r = kernel_features_probe(&b->features, &b->n_features);
-                if (r < 0)
-                        return sd_bus_error_set_errnof(error, r, "Failed to probe the kernel: %m");
-        }
+        if (!facts)
+                return sd_bus_error_set_errnof(error, ENODATA,
+                                               "The kernel's features are not known yet.");
+        features = kernel_facts_features(facts, &n_features);
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(sbs)");
-        for (size_t i = 0; r >= 0 && i < b->n_features; i++)
-                r = sd_bus_message_append(reply, "(sbs)", b->features[i].name,
-                                          b->features[i].available, b->features[i].detail);
+        for (size_t i = 0; r >= 0 && i < n_features; i++)
+                r = sd_bus_message_append(reply, "(sbs)", features[i].name, features[i].available,
+                                          features[i].detail);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r >= 0)
@@ -1127,6 +1122,5 @@ TetragondBus *tetragond_bus_free(TetragondBus *b) {
         sd_event_source_disable_unref(b->counts_changed);
         sd_bus_flush_close_unref(b->bus);
         sd_event_unref(b->event);
-        free(b->features);
         return mfree(b);
 }

@@ -14,7 +14,9 @@ lib_libtetragon_shared_a_SOURCES = \
 	lib/syscall-table.c lib/syscall-table.h lib/syscall-list.h \
 	lib/policy-plan.c lib/policy-plan.h \
 	lib/kernel-features.c lib/kernel-features.h \
+	lib/kernel-facts.c lib/kernel-facts.h \
 	lib/tracepoint-format.c lib/tracepoint-format.h \
-	lib/file-util.c lib/file-util.h
+	lib/file-util.c lib/file-util.h \
+	lib/policy-check.c lib/policy-check.h
 
 lib_libtetragon_shared_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(LIBBPF_CFLAGS)

@@ -3515,31 +3515,3 @@ int policy_parse_file(const char *path, DiagnosticList *diags, PolicyFile **ret)
         r = policy_parse_buffer(path, buf ?: "", size, diags, ret);
         return r;
 }
-
-int policy_check_duplicate_names(PolicyFile *const *files, size_t n_files, DiagnosticList *diags) {
-        for (size_t i = 0; i < n_files; i++)
-                for (size_t j = 0; files[i] && j < files[i]->n_policies; j++) {
-                        const Policy *a = &files[i]->policies[j];
-                        bool found = false;
-
-                        for (size_t k = 0; k < i && !found; k++)
-                                for (size_t l = 0; files[k] && l < files[k]->n_policies && !found;
-                                     l++) {
-                                        const Policy *b = &files[k]->policies[l];
-                                        int r;
-
-                                        if (!a->name || !b->name || !streq(a->name, b->name))
-                                                continue;
-                                        r = diagnostic_list_add(
-                                                diags, DIAGNOSTIC_ERROR, a->file, a->name_pos.line,
-                                                a->name_pos.column, "policy names must be unique",
-                                                "policy name \"%s\" is already used in %s:%u:%u",
-                                                a->name, b->file, b->name_pos.line,
-                                                b->name_pos.column);
-                                        if (r < 0)
-                                                return r;
-                                        found = true;
-                                }
-                }
-        return 0;
-}

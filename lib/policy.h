@@ -529,10 +529,6 @@ int policy_parse_buffer(const char *path, const void *data, size_t size, Diagnos
                         PolicyFile **ret);
 int policy_parse_file(const char *path, DiagnosticList *diags, PolicyFile **ret);
 
-/* Errors for policy names used more than once across files (each document of
- * each file is one policy). */
-int policy_check_duplicate_names(PolicyFile *const *files, size_t n_files, DiagnosticList *diags);
-
 /* Name tables, for the parser, the compiler and messages. */
 const char *policy_hook_kind_to_string(PolicyHookKind k);
 const char *policy_arg_type_to_string(PolicyArgType t);

@@ -1,5 +1,7 @@
-# Unit tests (cmocka), then integration tests that need root and real BPF.
-# Each block belongs to one module; tests/data/ holds their inputs.
+# The tests, one block per module in pipeline order: lib/ (the policy language, the planner,
+# formats), the daemon's event path, its control plane, the engine, then the integration
+# scripts (root, real BPF) and the whole-system runs (nspawn, qemu). tests/data/ holds their
+# inputs, one folder per module.
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
 	export top_srcdir top_builddir;
@@ -10,8 +12,62 @@ TEST_LIBS = $(CMOCKA_LIBS) $(TETRAGOND_LIBS)
 
 EXTRA_DIST += tests/data
 
-# The sinks of the event path (issue 2): JSON, compact line, journal fields, export file.
-# Only their own sources, so they build before the rest of the daemon exists.
+# lib/policy*.c, the policy language: parse, validate, compile (test-policy), the checks every
+# front end shares (test-policy-check), the real-world corpus through tetractl validate
+# (skips when ../shared/corpus is absent), and the parser's fuzz target.
+if HAVE_CMOCKA
+POLICY_TESTS = tests/test-policy
+check_PROGRAMS += $(POLICY_TESTS)
+TESTS += $(POLICY_TESTS)
+endif
+tests_test_policy_SOURCES = tests/test-policy.c
+tests_test_policy_CFLAGS = $(TEST_CFLAGS)
+tests_test_policy_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_LIBS) $(JANSSON_LIBS)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-policy-check
+TESTS += tests/test-policy-check
+endif
+tests_test_policy_check_SOURCES = tests/test-policy-check.c
+tests_test_policy_check_CFLAGS = $(TEST_CFLAGS)
+tests_test_policy_check_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_LIBS) \
+	$(JANSSON_LIBS)
+TESTS += tests/test-policy-corpus.sh
+dist_noinst_SCRIPTS += tests/test-policy-corpus.sh tests/fuzz/run-fuzz.sh
+tests/test-policy-corpus.log: tetractl
+# libFuzzer target (configure --enable-fuzzing CC=clang); tests/fuzz/run-fuzz.sh runs it.
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-policy
+endif
+tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz-policy.c lib/arena.c lib/diagnostic.c \
+	lib/yaml-tree.c lib/policy.c lib/policy-parse.c lib/policy-compile.c \
+	lib/policy-check.c
+tests_fuzz_fuzz_policy_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined
+tests_fuzz_fuzz_policy_LDFLAGS = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_policy_LDADD = $(YAML_LIBS)
+
+# lib/policy-plan.c, the planner: pure, which mechanism each hook gets from the kernel's facts.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-policy-plan
+TESTS += tests/test-policy-plan
+endif
+tests_test_policy_plan_SOURCES = tests/test-policy-plan.c
+tests_test_policy_plan_CFLAGS = $(TEST_CFLAGS)
+tests_test_policy_plan_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_LIBS) \
+	$(JANSSON_LIBS)
+
+# lib/tracepoint-format.c: literal format files, and this machine's tracefs when mounted.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-tracepoint-format
+TESTS += tests/test-tracepoint-format
+endif
+tests_test_tracepoint_format_SOURCES = tests/test-tracepoint-format.c
+tests_test_tracepoint_format_CFLAGS = $(TEST_CFLAGS)
+tests_test_tracepoint_format_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS)
+
+
+# The event path's sinks: daemon/event-json.c, lib/event-format.c (compact lines),
+# daemon/sink-journal.c, daemon/export-file.c. Only their own sources.
 if HAVE_CMOCKA
 SINK_TESTS = tests/test-event-json tests/test-event-format tests/test-sink-journal \
 	tests/test-export-file
@@ -33,8 +89,30 @@ tests_test_export_file_SOURCES = tests/test-export-file.c daemon/export-file.c
 tests_test_export_file_CFLAGS = $(TEST_CFLAGS)
 tests_test_export_file_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
 
-# The control plane (issue 5): the policy folder on a temporary directory, and the registry
-# against a fake engine (written in the test; the product has none).
+# The event path's sources: daemon/record-decode*.c, daemon/process-cache.c, and the BPF
+# process monitor (daemon/process-monitor.c; root and real BPF, exit 77 without root).
+if HAVE_CMOCKA
+PROCESS_TESTS = tests/test-record-decode tests/test-process-cache tests/test-process-monitor
+check_PROGRAMS += $(PROCESS_TESTS)
+TESTS += $(PROCESS_TESTS)
+endif
+tests_test_record_decode_SOURCES = tests/test-record-decode.c daemon/record-decode.c \
+	daemon/record-decode-generic.c
+tests_test_record_decode_CFLAGS = $(TEST_CFLAGS)
+tests_test_record_decode_LDADD = $(CMOCKA_LIBS)
+tests_test_process_cache_SOURCES = tests/test-process-cache.c daemon/process-cache.c \
+	daemon/process.c daemon/record-decode.c daemon/record-decode-generic.c \
+	daemon/enrich-options.c daemon/user-names.c
+tests_test_process_cache_CFLAGS = $(TEST_CFLAGS)
+tests_test_process_cache_LDADD = $(CMOCKA_LIBS)
+tests_test_process_monitor_SOURCES = tests/test-process-monitor.c daemon/process-monitor.c \
+	daemon/record-decode.c daemon/record-decode-generic.c
+tests_test_process_monitor_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
+tests_test_process_monitor_LDADD = $(CMOCKA_LIBS) $(LIBBPF_LIBS) $(LIBELF_LIBS) -lz -lpthread
+daemon/tests_test_process_monitor-process-monitor.$(OBJEXT): bpf/process.skel.h
+
+# The control plane: daemon/policy-dir.c on a temporary directory, and
+# daemon/policy-registry.c against a fake engine (written in the test; the product has none).
 if HAVE_CMOCKA
 CONTROL_TESTS = tests/test-policy-dir tests/test-policy-registry
 check_PROGRAMS += $(CONTROL_TESTS)
@@ -49,8 +127,106 @@ tests_test_policy_registry_CFLAGS = $(TEST_CFLAGS)
 tests_test_policy_registry_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(LIBSYSTEMD_LIBS) \
 	$(JANSSON_LIBS) $(YAML_LIBS)
 
-# The control plane end to end: the D-Bus API on a private dbus-daemon (tests/lib/bus.sh), the
-# watched folder, tetractl, the no-gap reload (skips without an engine), the catalog, the unit.
+# daemon/engine-tables.c and daemon/engine-install.c: the engine's slot tables and
+# installations, pure, without a kernel.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-engine-tables tests/test-engine-install
+TESTS += tests/test-engine-tables tests/test-engine-install
+endif
+tests_test_engine_tables_SOURCES = tests/test-engine-tables.c daemon/engine-tables.c
+tests_test_engine_tables_CFLAGS = $(TEST_CFLAGS)
+tests_test_engine_tables_LDADD = $(CMOCKA_LIBS)
+tests_test_engine_install_SOURCES = tests/test-engine-install.c daemon/engine-install.c \
+	daemon/engine-tables.c
+tests_test_engine_install_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
+tests_test_engine_install_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_LIBS) \
+	$(JANSSON_LIBS)
+tests/test_engine_install-test-engine-install.$(OBJEXT): bpf/generic.skel.h
+tests/test_engine_install-engine-install.$(OBJEXT): bpf/generic.skel.h
+
+# daemon/policy-engine*.c, the engine with real BPF: one program per feature over one fixture
+# (tests/engine/fixture.c), their policies in tests/data/engine/; then every corpus policy
+# installed or refused with its reason (test-policy-corpus-load). Root (exit 77 otherwise);
+# the guest runs them too (tests/vm/guest/engine.sh, corpus-load.sh).
+ENGINE_TESTS = tests/engine/test-engine-seed tests/engine/test-engine-args \
+	tests/engine/test-engine-selectors tests/engine/test-engine-kernel-functions \
+	tests/engine/test-engine-uprobes tests/engine/test-engine-tracepoints \
+	tests/engine/test-engine-returns tests/engine/test-engine-refusals \
+	tests/engine/test-engine-lists
+if HAVE_CMOCKA
+check_PROGRAMS += $(ENGINE_TESTS)
+TESTS += $(ENGINE_TESTS)
+endif
+ENGINE_TEST_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS) -I$(top_srcdir)/tests/engine
+ENGINE_TEST_LIBS = tests/engine/libengine-fixture.a $(TEST_LIBS)
+if HAVE_CMOCKA
+check_LIBRARIES = tests/engine/libengine-fixture.a
+endif
+tests_engine_libengine_fixture_a_SOURCES = tests/engine/fixture.c tests/engine/fixture.h
+tests_engine_libengine_fixture_a_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_seed_SOURCES = tests/engine/test-engine-seed.c
+tests_engine_test_engine_seed_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_seed_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_args_SOURCES = tests/engine/test-engine-args.c
+tests_engine_test_engine_args_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_args_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_selectors_SOURCES = tests/engine/test-engine-selectors.c
+tests_engine_test_engine_selectors_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_selectors_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_kernel_functions_SOURCES = tests/engine/test-engine-kernel-functions.c
+tests_engine_test_engine_kernel_functions_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_kernel_functions_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_uprobes_SOURCES = tests/engine/test-engine-uprobes.c
+tests_engine_test_engine_uprobes_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_uprobes_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_tracepoints_SOURCES = tests/engine/test-engine-tracepoints.c
+tests_engine_test_engine_tracepoints_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_tracepoints_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_returns_SOURCES = tests/engine/test-engine-returns.c
+tests_engine_test_engine_returns_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_returns_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_refusals_SOURCES = tests/engine/test-engine-refusals.c
+tests_engine_test_engine_refusals_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_refusals_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_lists_SOURCES = tests/engine/test-engine-lists.c
+tests_engine_test_engine_lists_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_lists_LDADD = $(ENGINE_TEST_LIBS)
+if HAVE_CMOCKA
+TESTS += tests/test-policy-corpus-load
+check_PROGRAMS += tests/test-policy-corpus-load
+endif
+tests_test_policy_corpus_load_SOURCES = tests/test-policy-corpus-load.c
+tests_test_policy_corpus_load_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
+tests_test_policy_corpus_load_LDADD = $(TETRAGOND_LIBS)
+
+# tetractl validate --kernel gives the daemon's verdict: the corpus planned both ways, compared
+# file by file (root, exit 77 otherwise).
+if HAVE_CMOCKA
+TESTS += tests/test-validate-agrees.sh
+endif
+dist_noinst_SCRIPTS += tests/test-validate-agrees.sh
+dist_noinst_DATA += tests/lib/validate-agrees.sh
+tests/test-validate-agrees.log: tetractl tests/test-policy-corpus-load$(EXEEXT)
+
+# Integration, the daemon end to end (root, real BPF, private journald): process events, the
+# kill policy, the daemon's basics, tetractl validate --kernel against the daemon.
+INTEGRATION_TESTS = \
+	tests/integration/test-process-events.sh \
+	tests/integration/test-process-enrichment.sh \
+	tests/integration/test-policy-kill.sh \
+	tests/integration/test-daemon-basics.sh \
+	tests/integration/test-validate-kernel.sh
+TESTS += $(INTEGRATION_TESTS)
+dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
+dist_noinst_DATA += tests/lib/testenv.sh
+# Tetragon's export schema, checked against every integration test's events (issue 13).
+dist_noinst_DATA += tests/data/tetragon-schema.txt tests/lib/check-schema.jq
+# They run the built daemon.
+$(INTEGRATION_TESTS:.sh=.log): tetragond tetractl
+
+# Integration, the control plane end to end: the D-Bus API (daemon/tetragond-bus.c) on a
+# private dbus-daemon (tests/lib/bus.sh), the watched folder, tetractl, the no-gap reload
+# (skips without an engine), the catalog, the unit.
 CONTROL_INTEGRATION_TESTS = \
 	tests/integration/test-dbus-api.sh \
 	tests/integration/test-policy-folder.sh \
@@ -74,68 +250,7 @@ check-nspawn:
 		echo "SKIP: nspawn"; exit 0; fi; exit $$status
 .PHONY: check-nspawn
 
-# Process visibility (issue 2): record decode, process cache, and the BPF process monitor
-# (root and real BPF; exit 77 without root). Only their own sources.
-if HAVE_CMOCKA
-PROCESS_TESTS = tests/test-record-decode tests/test-process-cache tests/test-process-monitor
-check_PROGRAMS += $(PROCESS_TESTS)
-TESTS += $(PROCESS_TESTS)
-endif
-tests_test_record_decode_SOURCES = tests/test-record-decode.c daemon/record-decode.c \
-	daemon/record-decode-generic.c
-tests_test_record_decode_CFLAGS = $(TEST_CFLAGS)
-tests_test_record_decode_LDADD = $(CMOCKA_LIBS)
-tests_test_process_cache_SOURCES = tests/test-process-cache.c daemon/process-cache.c \
-	daemon/process.c daemon/record-decode.c daemon/record-decode-generic.c \
-	daemon/enrich-options.c daemon/user-names.c
-tests_test_process_cache_CFLAGS = $(TEST_CFLAGS)
-tests_test_process_cache_LDADD = $(CMOCKA_LIBS)
-tests_test_process_monitor_SOURCES = tests/test-process-monitor.c daemon/process-monitor.c \
-	daemon/record-decode.c daemon/record-decode-generic.c
-tests_test_process_monitor_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
-tests_test_process_monitor_LDADD = $(CMOCKA_LIBS) $(LIBBPF_LIBS) $(LIBELF_LIBS) -lz -lpthread
-daemon/tests_test_process_monitor-process-monitor.$(OBJEXT): bpf/process.skel.h
-
-# The policy language (issue 3): parse, validate, compile; the real-world corpus through
-# tetractl validate (skips when ../shared/corpus is absent).
-if HAVE_CMOCKA
-POLICY_TESTS = tests/test-policy
-check_PROGRAMS += $(POLICY_TESTS)
-TESTS += $(POLICY_TESTS)
-endif
-tests_test_policy_SOURCES = tests/test-policy.c
-tests_test_policy_CFLAGS = $(TEST_CFLAGS)
-tests_test_policy_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_LIBS) $(JANSSON_LIBS)
-TESTS += tests/test-policy-corpus.sh
-dist_noinst_SCRIPTS += tests/test-policy-corpus.sh tests/fuzz/run-fuzz.sh
-tests/test-policy-corpus.log: tetractl
-# libFuzzer target (configure --enable-fuzzing CC=clang); tests/fuzz/run-fuzz.sh runs it.
-if ENABLE_FUZZING
-noinst_PROGRAMS += tests/fuzz/fuzz-policy
-endif
-tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz-policy.c lib/arena.c lib/diagnostic.c \
-	lib/yaml-tree.c lib/policy.c lib/policy-parse.c lib/policy-compile.c
-tests_fuzz_fuzz_policy_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined
-tests_fuzz_fuzz_policy_LDFLAGS = -fsanitize=fuzzer,address,undefined
-tests_fuzz_fuzz_policy_LDADD = $(YAML_LIBS)
-
-# Integration (root, real BPF, private journald): the daemon end to end.
-INTEGRATION_TESTS = \
-	tests/integration/test-process-events.sh \
-	tests/integration/test-process-enrichment.sh \
-	tests/integration/test-policy-kill.sh \
-	tests/integration/test-daemon-basics.sh \
-	tests/integration/test-validate-kernel.sh
-TESTS += $(INTEGRATION_TESTS)
-dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
-dist_noinst_DATA += tests/lib/testenv.sh
-# Tetragon's export schema, checked against every integration test's events (issue 13).
-dist_noinst_DATA += tests/data/tetragon-schema.txt tests/lib/check-schema.jq
-# They run the built daemon.
-$(INTEGRATION_TESTS:.sh=.log): tetragond tetractl
-
-# Whole-system tests in a qemu guest with Debian's kernel and systemd as PID 1 (issue 6):
+# Whole-system tests in a qemu guest with Debian's kernels and systemd as PID 1:
 # `make check-vm`, see tests/vm/README.md. Not part of `make check`: it boots a machine.
 EXTRA_PROGRAMS = tests/vm/tetragond-vm-probe
 tests_vm_tetragond_vm_probe_SOURCES = tests/vm/probe.c
@@ -156,7 +271,7 @@ VM_HARNESS = tests/vm/build-image.sh tests/vm/run.sh tests/vm/stage-product.sh \
 	tests/vm/guest/service.sh tests/vm/guest/control-plane.sh tests/vm/guest/reload.sh \
 	tests/vm/guest/seed-demo.sh tests/vm/guest/engine-kprobe.sh tests/vm/guest/engine.sh \
 	tests/vm/guest/engine-functions.sh tests/vm/guest/integration.sh \
-	tests/vm/guest/corpus-load.sh
+	tests/vm/guest/corpus-load.sh tests/vm/guest/validate-agrees.sh
 dist_noinst_SCRIPTS += $(VM_HARNESS)
 dist_noinst_DATA += tests/vm/README.md tests/vm/guest-lib.sh tests/vm/tetragond-vm-suite.service
 EXTRA_DIST += tests/vm/probe.bpf.c
@@ -169,10 +284,19 @@ VM_ENV = TETRAGOND_VM_CACHE="$${TETRAGOND_VM_CACHE:-$(abs_top_builddir)/tests/vm
 # where cmocka was found; so does the integration suite (guest/integration.sh), with the build's
 # daemon and tetractl, staged with its inputs and the corpus by stage-tree.sh.
 if HAVE_CMOCKA
-VM_ENGINE_TEST = tests/test-policy-engine$(EXEEXT) tests/test-policy-corpus-load$(EXEEXT)
-VM_ENGINE_HELPER = --helper $(abs_top_builddir)/tests/test-policy-engine$(EXEEXT) \
-	--helper $(abs_top_builddir)/tests/test-policy-corpus-load$(EXEEXT)
+VM_ENGINE_TEST = $(ENGINE_TESTS:=$(EXEEXT)) tests/test-policy-corpus-load$(EXEEXT)
+VM_ENGINE_HELPER = $(patsubst %,--helper $(abs_top_builddir)/%,$(VM_ENGINE_TEST))
 endif
+VM_RUN_ARGS = --product $(abs_top_builddir)/tests/vm/product-root \
+	--tree $(abs_top_builddir)/tests/vm/tree \
+	--helper $(abs_top_builddir)/tests/vm/tetragond-vm-probe $(VM_ENGINE_HELPER)
+# The whole suite boots Debian's default kernel (linux-image-amd64, 6.1); a second kernel
+# (linux-image-$(VM_SECOND_KERNEL)-amd64) boots the same root image for the tests that prove
+# CO-RE and the verifier on a newer kernel: the probes, the corpus table, the engine's programs,
+# the seed demo, and validate-agrees (validate and the daemon plan alike).
+# `make check-vm VM_SECOND_KERNEL=` boots only the first.
+VM_SECOND_KERNEL = 6.12
+VM_SECOND_KERNEL_TESTS = kernel-features corpus-load engine seed-demo validate-agrees
 check-vm: tests/vm/tetragond-vm-probe $(VM_ENGINE_TEST) tetragond tetractl systemd/tetragond.service
 	$(AM_V_at)MAKE="$(MAKE)" bash $(abs_top_srcdir)/tests/vm/stage-product.sh \
 		$(abs_top_srcdir) $(abs_top_builddir) $(abs_top_builddir)/tests/vm/product-root
@@ -181,39 +305,12 @@ check-vm: tests/vm/tetragond-vm-probe $(VM_ENGINE_TEST) tetragond tetractl syste
 	$(AM_V_at)$(VM_ENV) bash $(abs_top_srcdir)/tests/vm/build-image.sh; status=$$?; \
 	if [ $$status -eq 77 ]; then echo "SKIP: vm (this host cannot build the guest)"; exit 0; fi; \
 	[ $$status -eq 0 ] || exit $$status; \
-	$(VM_ENV) bash $(abs_top_srcdir)/tests/vm/run.sh \
-		--product $(abs_top_builddir)/tests/vm/product-root \
-		--tree $(abs_top_builddir)/tests/vm/tree \
-		--helper $(abs_top_builddir)/tests/vm/tetragond-vm-probe $(VM_ENGINE_HELPER)
+	$(VM_ENV) bash $(abs_top_srcdir)/tests/vm/run.sh $(VM_RUN_ARGS) || status=1; \
+	if [ -n "$(VM_SECOND_KERNEL)" ]; then \
+		$(VM_ENV) bash $(abs_top_srcdir)/tests/vm/build-image.sh \
+			--kernel $(VM_SECOND_KERNEL) && \
+		$(VM_ENV) bash $(abs_top_srcdir)/tests/vm/run.sh $(VM_RUN_ARGS) \
+			--kernel $(VM_SECOND_KERNEL) $(VM_SECOND_KERNEL_TESTS) || status=1; \
+	fi; \
+	exit $$status
 .PHONY: check-vm
-
-# The policy engine (issue 4): planning (pure), then the engine with real BPF (root; exit 77
-# otherwise), and every corpus policy installed or refused with its reason.
-if HAVE_CMOCKA
-ENGINE_TESTS = tests/test-policy-plan tests/test-policy-engine
-check_PROGRAMS += $(ENGINE_TESTS)
-TESTS += $(ENGINE_TESTS)
-endif
-tests_test_policy_plan_SOURCES = tests/test-policy-plan.c
-tests_test_policy_plan_CFLAGS = $(TEST_CFLAGS)
-tests_test_policy_plan_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_LIBS) \
-	$(JANSSON_LIBS)
-tests_test_policy_engine_SOURCES = tests/test-policy-engine.c
-tests_test_policy_engine_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
-tests_test_policy_engine_LDADD = $(TEST_LIBS)
-if HAVE_CMOCKA
-TESTS += tests/test-policy-corpus-load
-check_PROGRAMS += tests/test-policy-corpus-load
-endif
-tests_test_policy_corpus_load_SOURCES = tests/test-policy-corpus-load.c
-tests_test_policy_corpus_load_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
-tests_test_policy_corpus_load_LDADD = $(TETRAGOND_LIBS)
-
-# The tracepoint format parser: literal format files, and this machine's tracefs when mounted.
-if HAVE_CMOCKA
-check_PROGRAMS += tests/test-tracepoint-format
-TESTS += tests/test-tracepoint-format
-endif
-tests_test_tracepoint_format_SOURCES = tests/test-tracepoint-format.c
-tests_test_tracepoint_format_CFLAGS = $(TEST_CFLAGS)
-tests_test_tracepoint_format_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS)

@@ -6,6 +6,11 @@
  * refused with a reason (the parser's or the engine's); a refusal without a
  * sentence, or any other failure, fails the test. Prints the table.
  * Needs root (exit 77 otherwise) and the corpus (exit 77 when absent).
+ *
+ * With --as-validate, prints instead the lines `tetractl validate --kernel`
+ * prints for the same policies ("FILE: policy NAME: HOOK: MECHANISM", or
+ * "FILE: policy NAME cannot load on this kernel: WHY"), FILE relative to the
+ * corpus, so that tests/lib/validate-agrees.sh can compare the two verdicts.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -17,11 +22,13 @@
 
 #include "policy-compile.h"
 #include "policy-engine.h"
+#include "system-setup.h"
 
 #define EXIT_SKIP 77
 
 static char **files;
 static size_t n_files;
+static bool as_validate;
 
 static int collect(const char *path, const struct stat *st, int type, struct FTW *ftw) {
         char **grown;
@@ -60,6 +67,8 @@ static char *first_error(const DiagnosticList *diags) {
 
 static void print_row(const char *file, const char *policy, const char *verdict,
                       const char *detail) {
+        if (as_validate)
+                return;
         printf("%-56s %-28s %-9s %s\n", file, policy, verdict, detail);
 }
 
@@ -84,6 +93,23 @@ static char *hooks_summary(PolicyBackend *b, PolicyInstallation *i) {
         policy_hook_status_free_many(hooks, n);
         fclose(f);
         return out;
+}
+
+/* What tetractl validate --kernel prints for the policy, from the engine's verdict. */
+static void print_as_validate(PolicyBackend *b, PolicyInstallation *i, int r, const char *error,
+                              const char *shown, const char *name) {
+        PolicyHookStatus *hooks = NULL;
+        size_t n = 0;
+
+        if (r == 0 && b->get_hooks(b->userdata, i, &hooks, &n) == 0)
+                for (size_t k = 0; k < n; k++)
+                        printf("%s: policy %s: %s: %s\n", shown, name, hooks[k].hook,
+                               hooks[k].mechanism);
+        else if ((r == -EOPNOTSUPP || r == -ENOENT) && error && *error)
+                printf("%s: policy %s cannot load on this kernel: %s\n", shown, name, error);
+        else
+                printf("%s: policy %s FAILED: %s\n", shown, name, error ? error : strerror(-r));
+        policy_hook_status_free_many(hooks, n);
 }
 
 static void load_file(PolicyBackend *b, const char *path, const char *shown, Counts *c) {
@@ -117,6 +143,8 @@ static void load_file(PolicyBackend *b, const char *path, const char *shown, Cou
                         continue;
                 }
                 r = b->install(b->userdata, compiled, POLICY_MODE_ENFORCE, &i, &error);
+                if (as_validate)
+                        print_as_validate(b, i, r, error, shown, compiled->name);
                 if (r == 0) {
                         summary = hooks_summary(b, i);
                         print_row(shown, name, "installed", strempty(summary));
@@ -134,7 +162,7 @@ static void load_file(PolicyBackend *b, const char *path, const char *shown, Cou
         }
 }
 
-int main(void) {
+int main(int argc, char *argv[]) {
         _cleanup_(policy_engine_freep) PolicyEngine *engine = NULL;
         const char *srcdir = getenv("top_srcdir");
         char corpus[PATH_MAX];
@@ -142,10 +170,16 @@ int main(void) {
         Counts c = {};
         int r;
 
+        as_validate = argc > 1 && streq(argv[1], "--as-validate");
+        /* A row per line: what was printed survives a test bound that kills the run. */
+        setvbuf(stdout, NULL, _IOLBF, 0);
         if (geteuid() != 0) {
                 printf("SKIP: needs root to load BPF programs\n");
                 return EXIT_SKIP;
         }
+        /* Tracepoint policies need tracefs, mounted as the daemon mounts it. */
+        if (system_setup_check() < 0)
+                return EXIT_FAILURE;
         snprintf(corpus, sizeof(corpus), "%s/../shared/corpus", srcdir ? srcdir : ".");
         if (access(corpus, R_OK) < 0) {
                 printf("SKIP: no policy corpus at %s\n", corpus);
@@ -164,15 +198,17 @@ int main(void) {
         }
         policy_engine_get_backend(engine, &backend);
 
-        print_row("FILE", "POLICY", "VERDICT", "MECHANISMS, OR WHY NOT");
+        if (!as_validate)
+                print_row("FILE", "POLICY", "VERDICT", "MECHANISMS, OR WHY NOT");
         for (size_t k = 0; k < n_files; k++) {
                 load_file(&backend, files[k], files[k] + strlen(corpus) + 1, &c);
                 free(files[k]);
         }
         free(files);
 
-        printf("\n%u installed, %u refused with a reason, %u invalid (parser), %u failed\n",
-               c.installed, c.refused, c.invalid, c.failed);
+        fprintf(as_validate ? stderr : stdout,
+                "\n%u installed, %u refused with a reason, %u invalid (parser), %u failed\n",
+                c.installed, c.refused, c.invalid, c.failed);
         if (policy_engine_is_attached(engine)) {
                 printf("FAIL: the engine is still attached after every policy was uninstalled\n");
                 return EXIT_FAILURE;

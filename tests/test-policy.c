@@ -229,33 +229,6 @@ static void test_too_many_errors(void **state) {
         diagnostic_list_clear(&diags);
 }
 
-static const char duplicate_a[] =
-        "apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata:\n  name: dup\nspec:\n"
-        "  kprobes:\n  - call: sys_write\n";
-
-static void test_duplicate_names_across_files(void **state) {
-        PolicyFile *files[2] = {};
-        DiagnosticList diags = DIAGNOSTIC_LIST_INIT;
-        _cleanup_free_ char *got = NULL;
-
-        assert_int_equal(
-                policy_parse_buffer("a.yaml", duplicate_a, strlen(duplicate_a), &diags, &files[0]),
-                0);
-        assert_int_equal(
-                policy_parse_buffer("b.yaml", duplicate_a, strlen(duplicate_a), &diags, &files[1]),
-                0);
-        assert_non_null(files[0]);
-        assert_non_null(files[1]);
-        assert_int_equal(policy_check_duplicate_names(files, 2, &diags), 0);
-        got = format_all(&diags);
-        assert_string_equal(got,
-                            "b.yaml:4:9: error: policy name \"dup\" is already used in a.yaml:4:9; "
-                            "policy names must be unique\n");
-        policy_file_free(files[0]);
-        policy_file_free(files[1]);
-        diagnostic_list_clear(&diags);
-}
-
 static void test_parse_file_missing(void **state) {
         PolicyFile *f = NULL;
         DiagnosticList diags = DIAGNOSTIC_LIST_INIT;
@@ -439,7 +412,6 @@ int main(void) {
                 cmocka_unit_test(test_recursive_alias),
                 cmocka_unit_test(test_garbage),
                 cmocka_unit_test(test_too_many_errors),
-                cmocka_unit_test(test_duplicate_names_across_files),
                 cmocka_unit_test(test_parse_file_missing),
                 cmocka_unit_test(test_compile_known_policy),
                 cmocka_unit_test(test_compile_values),

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "diagnostic.h"
+#include "policy-check.h"
 #include "policy-compile.h"
 #include "policy.h"
 
@@ -16,6 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         DiagnosticList diags = DIAGNOSTIC_LIST_INIT;
         PolicyFile *f = NULL;
+        PolicyNameUse *uses = NULL;
+        size_t n_uses = 0;
 
         if (policy_parse_buffer("fuzz.yaml", data, size, &diags, &f) == 0 && f) {
                 for (size_t i = 0; i < f->n_policies; i++) {
@@ -24,7 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         if (policy_compile(&f->policies[i], &diags, &c) == 0)
                                 compiled_policy_free(c);
                 }
-                (void) policy_check_duplicate_names(&f, 1, &diags);
+                /* Against its own names: every named policy clashes with itself. */
+                if (policy_check_add_name_uses(f, &uses, &n_uses) == 0)
+                        (void) policy_check_unique_names(f, uses, n_uses, &diags);
         }
         /* Formatting every message exercises the quoting of user text. */
         for (size_t i = 0; i < diags.n_items; i++) {
@@ -33,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (diagnostic_format(&diags.items[i], &line) == 0)
                         free(line);
         }
+        free(uses);
         policy_file_free(f);
         diagnostic_list_clear(&diags);
         return 0;

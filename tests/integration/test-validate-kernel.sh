@@ -66,3 +66,13 @@ echo "ok: -o json carries the plan"
 out=$("$T" validate "$work/lsm.yaml") || fail "validate without --kernel failed: $out"
 grep -F 'cannot load' <<<"$out" >/dev/null && fail "validate without --kernel planned: $out"
 echo "ok: plain validate does not plan"
+
+# Unprivileged, nothing can be probed: validate says that the check needs root, exit 1,
+# instead of a plan in which every mechanism looks missing.
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$T" validate --kernel "$p" 2>&1) &&
+        rc=0 || rc=$?
+[ "$rc" = 1 ] || fail "validate --kernel as nobody: exit $rc, expected 1: $out"
+grep -F 'validate --kernel needs root: it loads test programs' <<<"$out" >/dev/null ||
+        fail "validate --kernel as nobody does not say it needs root: $out"
+grep -F 'cannot load' <<<"$out" >/dev/null && fail "validate --kernel as nobody planned: $out"
+echo "ok: validate --kernel as nobody says it needs root"

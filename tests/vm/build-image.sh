@@ -10,13 +10,19 @@
 # Each artifact has a key file: what it was built from (package versions and the text of the
 # function that builds it). A different key rebuilds that artifact and what depends on it.
 #
-# Usage: build-image.sh            (cache: $TETRAGOND_VM_CACHE, else ./tests/vm/cache)
+# With --kernel NAME, Debian's linux-image-NAME-amd64 (e.g. 6.12) instead of linux-image-amd64:
+# its kernel/, initrd.gz and kernel.version go to kernels/NAME/ in the cache, and it boots the
+# same root.img. The default kernel's pieces stay at the top of the cache.
+#
+# Usage: build-image.sh [--kernel NAME]   (cache: $TETRAGOND_VM_CACHE, else ./tests/vm/cache)
 # Environment: TETRAGOND_VM_CACHE, TETRAGOND_VM_MIRROR (default http://deb.debian.org/debian),
 #              CI=true (a missing host tool is an error, never a skip).
 # Exit status: 0 built or reused, 1 failed, 77 the host cannot build it (outside CI only).
 set -euo pipefail
 
 cache=${TETRAGOND_VM_CACHE:-$PWD/tests/vm/cache}
+kernel_name=
+kernel_meta=linux-image-amd64
 mirror=${TETRAGOND_VM_MIRROR:-http://deb.debian.org/debian}
 
 host_tools=(qemu-system-x86 debootstrap busybox-static e2fsprogs kmod cpio)
@@ -63,13 +69,13 @@ ensure_host_tools() {
 
 # apt-cache answers from the local package lists; refresh them once if they do not know the kernel.
 ensure_package_lists() {
-        apt-cache show linux-image-amd64 >/dev/null 2>&1 && return 0
+        apt-cache show "$kernel_meta" >/dev/null 2>&1 && return 0
         apt-get update -qq >&2 || true
-        apt-cache show linux-image-amd64 >/dev/null 2>&1 || skip_or_fail "apt does not know linux-image-amd64"
+        apt-cache show "$kernel_meta" >/dev/null 2>&1 || skip_or_fail "apt does not know $kernel_meta"
 }
 
 kernel_package() {
-        apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
+        apt-cache depends "$kernel_meta" | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
 }
 
 candidate_versions() {
@@ -174,18 +180,16 @@ build_rootfs() {
         rm -rf "$tree"
 }
 
-main() {
-        local package kernel_key kernel_version initrd_key suite rootfs_key
+# The kernel and its initramfs, in the folder that $cache names while this runs: the top of the
+# cache for the default kernel, kernels/NAME/ for another. build_kernel and build_initrd are
+# the same for every kernel, so the default kernel's keys stay what they were.
+build_kernel_pieces() {
+        local package kernel_key kernel_version initrd_key
 
-        ensure_host_tools
-        ensure_package_lists
         mkdir -p "$cache"
-        exec 9> "$cache/.lock"
-        flock 9         # one builder per cache; a second one reuses what the first built
         rm -rf "$cache"/*.tmp.* "$cache"/*.tmp     # left by an interrupted build
-
         package=$(kernel_package)
-        [ -n "$package" ] || skip_or_fail "cannot tell which package linux-image-amd64 depends on"
+        [ -n "$package" ] || skip_or_fail "cannot tell which package $kernel_meta depends on"
         kernel_key="$(candidate_versions "$package") $(declare -f build_kernel | digest)"
         if ! is_current kernel "$kernel_key"; then
                 log "unpacking $package"
@@ -203,6 +207,36 @@ main() {
                 build_initrd "$kernel_version"
                 echo "$initrd_key" > "$cache/initrd.gz.key"
         fi
+        echo "$kernel_version" > "$cache/kernel.version"
+        log "kernel $kernel_version ready in $cache"
+}
+
+main() {
+        local suite rootfs_key
+
+        while [ $# -gt 0 ]; do
+                case $1 in
+                --kernel) kernel_name=$2; shift 2 ;;
+                *) log "error: unknown argument $1"; exit 1 ;;
+                esac
+        done
+        case $kernel_name in
+        '') kernel_meta=linux-image-amd64 ;;
+        *[!0-9.]*) log "error: --kernel takes a version like 6.12, not $kernel_name"; exit 1 ;;
+        *) kernel_meta=linux-image-$kernel_name-amd64 ;;
+        esac
+        ensure_host_tools
+        ensure_package_lists
+        mkdir -p "$cache"
+        exec 9> "$cache/.lock"
+        flock 9         # one builder per cache; a second one reuses what the first built
+        rm -rf "$cache"/*.tmp.* "$cache"/*.tmp     # left by an interrupted build
+
+        if [ -n "$kernel_name" ]; then
+                cache=$cache/kernels/$kernel_name build_kernel_pieces
+        else
+                build_kernel_pieces
+        fi
 
         # The guest runs what the host built, so it is the host's release.
         suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
@@ -216,8 +250,7 @@ main() {
                 echo "$rootfs_key" > "$cache/root.img.key"
         fi
 
-        echo "$kernel_version" > "$cache/kernel.version"
-        log "ready in $cache (kernel $kernel_version)"
+        log "ready in $cache"
 }
 
 main "$@"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# run.sh --product DIR [--helper FILE]... [--tree DIR] [TEST]...
-# Boots the guest that build-image.sh cached (Debian's kernel under qemu, systemd as PID 1),
+# run.sh --product DIR [--helper FILE]... [--tree DIR] [--kernel NAME] [TEST]...
+# Boots the guest that build-image.sh cached (Debian's kernel under qemu, systemd as PID 1;
+# with --kernel NAME the one that `build-image.sh --kernel NAME` put in kernels/NAME/),
 # with the product that `make install DESTDIR=DIR` staged copied into its root before systemd
 # starts, runs the guest tests (tests/vm/guest/TEST.sh; all of them by default) as a transient
 # unit that powers the guest off when done, and reports per test. Writes to the root image are
@@ -32,6 +33,7 @@ die() {
 
 product=
 tree=
+kernel_name=
 helpers=()
 tests=()
 while [ $# -gt 0 ]; do
@@ -39,13 +41,16 @@ while [ $# -gt 0 ]; do
         --product) product=$2; shift 2 ;;
         --helper) helpers+=("$2"); shift 2 ;;
         --tree) tree=$2; shift 2 ;;
+        --kernel) kernel_name=$2; shift 2 ;;
         -*) die "unknown option $1" ;;
         *) tests+=("$1"); shift ;;
         esac
 done
 [ -n "$product" ] && [ -d "$product" ] || die "--product DIR: the DESTDIR of make install"
-for f in kernel.version initrd.gz root.img; do
-        [ -e "$cache/$f" ] || die "$cache/$f is missing: run build-image.sh first"
+# The kernel's pieces; the root image is the same for every kernel.
+kernel_dir=$cache${kernel_name:+/kernels/$kernel_name}
+for f in "$kernel_dir/kernel.version" "$kernel_dir/initrd.gz" "$cache/root.img"; do
+        [ -e "$f" ] || die "$f is missing: run build-image.sh ${kernel_name:+--kernel $kernel_name }first"
 done
 if [ ${#tests[@]} -eq 0 ]; then
         for f in "$here"/guest/*.sh; do
@@ -77,7 +82,9 @@ default_timeout() {
         echo "$total"
 }
 timeout=${TETRAGOND_VM_TIMEOUT:-$(default_timeout)}
-kernel_version=$(cat "$cache/kernel.version")
+# PASS: vm/NAME on the default kernel, PASS: vm-6.12/NAME on another.
+label=vm${kernel_name:+-$kernel_name}
+kernel_version=$(cat "$kernel_dir/kernel.version")
 
 # The product as installed, with /bin, /sbin and /lib folded into /usr: the guest's root is
 # merged-/usr and its /lib is a symbolic link that a copied directory must not replace.
@@ -132,12 +139,12 @@ boot() {
         timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
                 -accel "$accel" "${cpu[@]}" -smp "${TETRAGOND_VM_SMP:-2}" -m "${TETRAGOND_VM_MEM:-2048}" \
                 -nodefaults -display none -monitor none -serial stdio -no-reboot -nic none \
-                -kernel "$cache/kernel/boot/vmlinuz-$kernel_version" -initrd "$cache/initrd.gz" \
+                -kernel "$kernel_dir/kernel/boot/vmlinuz-$kernel_version" -initrd "$kernel_dir/initrd.gz" \
                 -append "$append" \
                 -drive "file=$cache/root.img,format=raw,if=virtio,snapshot=on" \
                 -virtfs "local,path=$run/product,mount_tag=product,security_model=none,readonly=on" \
                 -virtfs "local,path=$run/share,mount_tag=vmtest,security_model=none" \
-                -virtfs "local,path=$cache/kernel/lib/modules,mount_tag=modules,security_model=none,readonly=on" \
+                -virtfs "local,path=$kernel_dir/kernel/lib/modules,mount_tag=modules,security_model=none,readonly=on" \
                 < /dev/null 2>&1 | tee "$run/console.log" >&3
         return "${PIPESTATUS[0]}"
 }
@@ -157,21 +164,21 @@ report() {
 
         for t in "${tests[@]}"; do
                 if [ ! -f "$results/$t.rc" ]; then
-                        echo "FAIL: vm/$t (did not run to its end)"
+                        echo "FAIL: $label/$t (did not run to its end)"
                         failed=$((failed + 1))
                         continue
                 fi
                 read -r rc seconds < "$results/$t.rc"
                 case $rc in
-                0) echo "PASS: vm/$t (${seconds}s)"; passed=$((passed + 1)) ;;
-                77) echo "SKIP: vm/$t: $(grep -m1 '^SKIP' "$results/$t.log" || true)"
+                0) echo "PASS: $label/$t (${seconds}s)"; passed=$((passed + 1)) ;;
+                77) echo "SKIP: $label/$t: $(grep -m1 '^SKIP' "$results/$t.log" || true)"
                     skipped=$((skipped + 1)) ;;
-                *) echo "FAIL: vm/$t (exit $rc, ${seconds}s)"
+                *) echo "FAIL: $label/$t (exit $rc, ${seconds}s)"
                    sed 's/^/  | /' "$results/$t.log"
                    failed=$((failed + 1)) ;;
                 esac
         done
-        echo "vm: $passed passed, $failed failed, $skipped skipped"
+        echo "$label: $passed passed, $failed failed, $skipped skipped"
         [ "$failed" -eq 0 ]
 }
 

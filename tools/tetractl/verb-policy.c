@@ -12,19 +12,7 @@
 #include "bus-api.h"
 #include "bus.h"
 #include "macro.h"
-
-/* A policy name as the daemon takes it (daemon/policy-dir.c has the same rule). */
-static bool name_is_valid(const char *name) {
-        size_t n = strlen(name);
-
-        if (n == 0 || n > 128 || name[0] == '.')
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.",
-                            name[i]))
-                        return false;
-        return true;
-}
+#include "policy-check.h"
 
 static int need_args(int argc, char *argv[], int n, const char *usage) {
         if (argc - optind != n) {
@@ -490,10 +478,8 @@ int verb_add(int argc, char *argv[]) {
                         return EXIT_FAILED;
                 name = derived;
         }
-        if (!name_is_valid(name)) {
-                fprintf(stderr,
-                        "Invalid policy name \"%s\": use letters, digits, '-', '_' and "
-                        "'.', not starting with '.' (see --name).\n",
+        if (!policy_check_name(name)) {
+                fprintf(stderr, "Invalid policy name \"%s\": " POLICY_NAME_RULE " (see --name).\n",
                         name);
                 return EXIT_USAGE;
         }

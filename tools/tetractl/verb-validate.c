@@ -4,16 +4,21 @@
  * without the daemon. Diagnostics go to stderr as FILE:LINE:COL: lines (or
  * to stdout as one JSON array with -o json), a verdict per file to stdout.
  * Exit 0 when every file is valid, 1 when any is not, 2 on usage errors.
- * With --kernel, also what this kernel would do with each hook (the daemon's
- * own planning stage, on features probed here): a policy that cannot load
- * here makes the exit status 1 too.
+ * With --kernel, also what this kernel would do with each hook: the daemon's
+ * own planning stage on the same facts (kernel-facts.h: features probed here,
+ * the kernel's BTF, ftrace's functions, tracepoints and binaries), so the
+ * verdict is the daemon's; a policy that cannot load here makes the exit
+ * status 1 too. Probing loads programs, so --kernel needs root: without it,
+ * validate says so instead of planning with nothing.
  */
 #include <getopt.h>
 #include <jansson.h>
+#include <unistd.h>
 
 #include "diagnostic.h"
-#include "kernel-features.h"
+#include "kernel-facts.h"
 #include "macro.h"
+#include "policy-check.h"
 #include "policy-compile.h"
 #include "policy-plan.h"
 #include "policy.h"
@@ -36,13 +41,17 @@ static void file_results_free(FileResult *results, size_t n) {
 }
 
 /* What the engine would do with one compiled policy on this kernel. */
-static int plan_one(const CompiledPolicy *c, const EngineCapabilities *caps, json_t *into) {
+static int plan_one(const CompiledPolicy *c, KernelFacts *facts, const EngineCapabilities *caps,
+                    json_t *into) {
         _cleanup_(policy_plan_freep) PolicyPlan *plan = NULL;
         _cleanup_free_ char *why = NULL;
         json_t *o, *hooks;
         int r;
 
         r = policy_plan_build(c, caps, &plan, &why);
+        /* Then what the engine checks before it writes anything: the same sentence. */
+        if (r >= 0)
+                r = kernel_facts_check_plan(facts, plan, &why);
         if (r == -ENOMEM)
                 return r;
         o = json_pack("{s:s, s:b}", "policy", c->name, "loadable", r >= 0);
@@ -62,7 +71,7 @@ static int plan_one(const CompiledPolicy *c, const EngineCapabilities *caps, jso
         return 0;
 }
 
-static int validate_one(FileResult *res, const EngineCapabilities *caps) {
+static int validate_one(FileResult *res, KernelFacts *facts, const EngineCapabilities *caps) {
         int r;
 
         r = policy_parse_file(res->path, &res->diags, &res->file);
@@ -82,39 +91,28 @@ static int validate_one(FileResult *res, const EngineCapabilities *caps) {
                         continue;
                 if (!res->kernel && !(res->kernel = json_array()))
                         return -ENOMEM;
-                r = plan_one(c, caps, res->kernel);
+                r = plan_one(c, facts, caps, res->kernel);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-/* Cross-file checks report into a shared list: hand each entry to its file. */
+/* metadata.name is unique across the files given: a later file is the one in the wrong. */
 static int check_across_files(FileResult *results, size_t n) {
-        _cleanup_free_ PolicyFile **files = NULL;
-        DiagnosticList shared = DIAGNOSTIC_LIST_INIT;
+        _cleanup_free_ PolicyNameUse *taken = NULL;
+        size_t n_taken = 0;
         int r;
 
-        files = calloc(n, sizeof(PolicyFile *));
-        if (!files)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                files[i] = results[i].file;
-        r = policy_check_duplicate_names(files, n, &shared);
-        for (size_t i = 0; r >= 0 && i < shared.n_items; i++) {
-                const Diagnostic *d = &shared.items[i];
-
-                /* The later file is the one in the wrong (the same path may be given twice). */
-                for (size_t j = n; j-- > 0;)
-                        if (results[j].file && streq(results[j].file->path, d->file)) {
-                                r = diagnostic_list_add(&results[j].diags, d->level, d->file,
-                                                        d->line, d->column, d->hint, "%s",
-                                                        d->message);
-                                break;
-                        }
+        for (size_t i = 0; i < n; i++) {
+                r = policy_check_unique_names(results[i].file, taken, n_taken, &results[i].diags);
+                if (r < 0 && r != -EINVAL)
+                        return r;
+                r = policy_check_add_name_uses(results[i].file, &taken, &n_taken);
+                if (r < 0)
+                        return r;
         }
-        diagnostic_list_clear(&shared);
-        return r;
+        return 0;
 }
 
 static void print_verdict(const FileResult *res) {
@@ -210,8 +208,9 @@ static void validate_help(void) {
                "Check TracingPolicy files without the daemon. Exit status: 0 when every\n"
                "file is valid, 1 when any is not, 2 on usage errors.\n\n"
                "  --kernel   Also say, per hook, which mechanism this kernel would use, or\n"
-               "             why none can (probes the kernel: needs root); a policy that\n"
-               "             cannot load here counts as a failure.\n");
+               "             why none can: the daemon's verdict, from the same facts. Probes\n"
+               "             the kernel: needs root. A policy that cannot load here counts\n"
+               "             as a failure.\n");
 }
 
 int verb_validate(int argc, char *argv[]) {
@@ -221,10 +220,9 @@ int verb_validate(int argc, char *argv[]) {
                 { "kernel", no_argument, NULL, 'k' },
                 {},
         };
-        _cleanup_free_ KernelFeature *features = NULL;
+        _cleanup_(kernel_facts_freep) KernelFacts *facts = NULL;
         EngineCapabilities caps;
         bool with_kernel = false;
-        size_t n_features = 0;
         FileResult *results;
         OutputFormat output = arg.output;
         size_t n;
@@ -263,12 +261,19 @@ int verb_validate(int argc, char *argv[]) {
         }
 
         if (with_kernel) {
-                r = kernel_features_probe(&features, &n_features);
+                /* Unprivileged, every probe fails and every policy would look refused. */
+                if (geteuid() != 0) {
+                        fprintf(stderr, "validate --kernel needs root: it loads test programs "
+                                        "to learn what this kernel offers. Run it as root, or "
+                                        "without --kernel to check the files only.\n");
+                        return EXIT_FAILED;
+                }
+                r = kernel_facts_new(&facts);
                 if (r < 0) {
                         fprintf(stderr, "Failed to probe the kernel: %s\n", strerror(-r));
                         return EXIT_FAILED;
                 }
-                engine_capabilities_from_features(&caps, features, n_features, 0);
+                kernel_facts_capabilities(facts, 0, &caps);
         }
 
         n = (size_t) (argc - optind);
@@ -279,7 +284,7 @@ int verb_validate(int argc, char *argv[]) {
         }
         for (size_t i = 0; i < n && r >= 0; i++) {
                 results[i].path = argv[optind + (int) i];
-                r = validate_one(&results[i], with_kernel ? &caps : NULL);
+                r = validate_one(&results[i], facts, with_kernel ? &caps : NULL);
         }
         if (r >= 0)
                 r = check_across_files(results, n);
