@@ -15,7 +15,9 @@ ratios=()
 
 for ((i = 1; i <= rounds; i++)); do
         base=$("$loop" exec "$n" /bin/true)
-        testenv_start_daemon --export-file "$TESTENV_DIR/events.json" --policy-dir "$TESTENV_DIR"
+        # BENCH_DAEMON_ARGS: e.g. "--enable-process-cred" to measure what one option costs.
+        # shellcheck disable=SC2086
+        testenv_start_daemon --export-file "$TESTENV_DIR/events.json" --policy-dir "$TESTENV_DIR" ${BENCH_DAEMON_ARGS:-}
         with=$("$loop" exec "$n" /bin/true)
         rss_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$TESTENV_DAEMON_PID/status")
         kill -TERM "$TESTENV_DAEMON_PID"

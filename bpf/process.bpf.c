@@ -23,6 +23,10 @@ char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_read_*, ring buffers */
 #define PF_KTHREAD 0x00200000
 #define SIGNAL_GROUP_EXIT 0x00000004
 
+/* Set by user space before load: --enable-process-environment-variables. Off, the exec path
+ * reads no environment at all. */
+const volatile bool tg_capture_env = false;
+
 /* Size set by user space before load. */
 struct {
         __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -41,11 +45,14 @@ struct {
  * with preemption off), so one slot per CPU is enough. */
 struct tg_exec_scratch {
         struct tg_exec_record record;
-        char data[3 * TG_PATH_MAX + TG_ARGS_MAX]; /* the variable part, right after */
+        char data[3 * TG_PATH_MAX + TG_ARGS_MAX + TG_ENV_MAX]; /* the variable part, right after */
 };
 
+/* A plain array indexed by CPU, not a per-CPU one: per-CPU values are capped at 32 KiB and
+ * the scratch is bigger with room for the environment. Entries set by user space to the
+ * number of possible CPUs. */
 struct {
-        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(type, BPF_MAP_TYPE_ARRAY);
         __uint(max_entries, 1);
         __type(key, __u32);
         __type(value, struct tg_exec_scratch);
@@ -125,18 +132,72 @@ static __always_inline __u32 append_args(char *data, __u32 offset, struct task_s
         return len;
 }
 
+/* The environment from the new image's stack: env_start..env_end, NUL-separated. */
+static __always_inline __u32 append_env(char *data, __u32 offset, struct task_struct *task,
+                                        __u32 *flags) {
+        struct mm_struct *mm = BPF_CORE_READ(task, mm);
+        unsigned long start = BPF_CORE_READ(mm, env_start);
+        unsigned long end = BPF_CORE_READ(mm, env_end);
+        __u32 len;
+
+        if (offset > 3 * TG_PATH_MAX + TG_ARGS_MAX || end <= start)
+                return 0;
+        if (end - start > TG_ENV_MAX) {
+                *flags |= TG_EXEC_ENV_TRUNCATED;
+                len = TG_ENV_MAX;
+        } else {
+                len = end - start;
+        }
+        if (bpf_probe_read_user(&data[offset], len, (void *) start) != 0) {
+                *flags |= TG_EXEC_ENV_TRUNCATED;
+                return 0;
+        }
+        data[offset + len - 1] = '\0'; /* the last entry, when cut */
+        return len;
+}
+
+/* Namespace inodes as /proc/PID/ns/ shows them. The pid namespace is the task's own (the
+ * last level of its struct pid), not nsproxy's, which is the one for its children. */
+static __always_inline void read_namespaces(struct tg_exec_record *r, struct task_struct *task,
+                                            const struct cred *cred) {
+        struct nsproxy *nsp = BPF_CORE_READ(task, nsproxy);
+        struct pid *pid = BPF_CORE_READ(task, thread_pid);
+        unsigned int level = BPF_CORE_READ(pid, level);
+        struct upid upid = {};
+
+        r->ns[TG_NS_UTS] = BPF_CORE_READ(nsp, uts_ns, ns.inum);
+        r->ns[TG_NS_IPC] = BPF_CORE_READ(nsp, ipc_ns, ns.inum);
+        r->ns[TG_NS_MNT] = BPF_CORE_READ(nsp, mnt_ns, ns.inum);
+        r->ns[TG_NS_PID_FOR_CHILDREN] = BPF_CORE_READ(nsp, pid_ns_for_children, ns.inum);
+        r->ns[TG_NS_NET] = BPF_CORE_READ(nsp, net_ns, ns.inum);
+        if (bpf_core_field_exists(nsp->time_ns)) {
+                r->ns[TG_NS_TIME] = BPF_CORE_READ(nsp, time_ns, ns.inum);
+                r->ns[TG_NS_TIME_FOR_CHILDREN] = BPF_CORE_READ(nsp, time_ns_for_children, ns.inum);
+        } else {
+                r->ns[TG_NS_TIME] = r->ns[TG_NS_TIME_FOR_CHILDREN] = 0;
+                r->flags |= TG_EXEC_NO_TIME_NS;
+        }
+        r->ns[TG_NS_CGROUP] = BPF_CORE_READ(nsp, cgroup_ns, ns.inum);
+        r->ns[TG_NS_USER] = BPF_CORE_READ(cred, user_ns, ns.inum);
+
+        bpf_core_read(&upid, sizeof(upid), &pid->numbers[level & 31]); /* MAX_PID_NS_LEVEL */
+        r->ns[TG_NS_PID] = BPF_CORE_READ(upid.ns, ns.inum);
+        r->nspid = upid.nr;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(tg_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm) {
         struct tg_exec_scratch *scratch;
         struct tg_exec_record *r;
         struct kernfs_node *kn;
         const struct cred *cred;
+        struct inode *inode;
         struct path pwd, root;
         const char *path;
         bool truncated;
-        __u32 zero = 0, len, offset;
+        __u32 cpu = bpf_get_smp_processor_id(), len, offset;
 
-        scratch = bpf_map_lookup_elem(&exec_scratch, &zero);
+        scratch = bpf_map_lookup_elem(&exec_scratch, &cpu);
         if (!scratch)
                 return 0;
         r = &scratch->record;
@@ -156,6 +217,22 @@ int BPF_PROG(tg_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
                 r->auid = (__u32) -1;
                 r->flags |= TG_EXEC_AUID_UNKNOWN;
         }
+
+        /* Both kernel_cap_t layouts (u32[2] before 6.3, one u64 since) are one
+         * little-endian u64. */
+        bpf_core_read(&r->cap_permitted, sizeof(__u64), &cred->cap_permitted);
+        bpf_core_read(&r->cap_effective, sizeof(__u64), &cred->cap_effective);
+        bpf_core_read(&r->cap_inheritable, sizeof(__u64), &cred->cap_inheritable);
+        read_namespaces(r, task, cred);
+
+        if (BPF_CORE_READ_BITFIELD_PROBED(bprm, secureexec))
+                r->flags |= TG_EXEC_SECUREEXEC;
+        inode = BPF_CORE_READ(bprm, file, f_inode);
+        r->binary_ino = BPF_CORE_READ(inode, i_ino);
+        r->binary_nlink = BPF_CORE_READ(inode, __i_nlink);
+        r->binary_mode = BPF_CORE_READ(inode, i_mode);
+        r->binary_uid = BPF_CORE_READ(inode, i_uid.val);
+        r->binary_gid = BPF_CORE_READ(inode, i_gid.val);
 
         BPF_CORE_READ_INTO(&root, task, fs, root);
         BPF_CORE_READ_INTO(&pwd, task, fs, pwd);
@@ -185,6 +262,9 @@ int BPF_PROG(tg_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
         r->cgroup_len =
                 append_path(scratch->data, offset, 2 * TG_PATH_MAX + TG_ARGS_MAX, path, len);
         offset += r->cgroup_len;
+
+        r->env_len = tg_capture_env ? append_env(scratch->data, offset, task, &r->flags) : 0;
+        offset += r->env_len;
 
         if (r->flags &
             (TG_EXEC_BINARY_TRUNCATED | TG_EXEC_CWD_TRUNCATED | TG_EXEC_CGROUP_TRUNCATED))

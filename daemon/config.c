@@ -73,6 +73,21 @@ const ConfigOption config_options[] = {
         { "metrics-server", CONFIG_METRICS_SERVER, "ADDR:PORT",
           "Serve Prometheus metrics on http://ADDR:PORT/metrics (\":2112\": every address; "
           "default: off)" },
+        { "enable-ancestors", CONFIG_ENABLE_ANCESTORS, "LIST",
+          "Add \"ancestors\" to these events: base (exec, exit; needed by the others), kprobe, "
+          "tracepoint, uprobe, lsm, usdt (default: none)" },
+        { "enable-process-ns", CONFIG_ENABLE_PROCESS_NS, "BOOL",
+          "Add process.ns, every namespace and whether it is the host's (default: false)" },
+        { "enable-process-cred", CONFIG_ENABLE_PROCESS_CRED, "BOOL",
+          "Add process.process_credentials and process.cap (default: false)" },
+        { "username-metadata", CONFIG_USERNAME_METADATA, "MODE",
+          "unix: add process.user.name from /etc/passwd; disabled (default)" },
+        { "enable-process-environment-variables", CONFIG_ENABLE_PROCESS_ENV, "BOOL",
+          "Add process.environment_variables (default: false)" },
+        { "filter-environment-variables", CONFIG_FILTER_ENV, "NAMES",
+          "Only these environment variables, comma-separated (default: all)" },
+        { "expose-stack-addresses", CONFIG_EXPOSE_STACK_ADDRESSES, "BOOL",
+          "Add addresses to stack traces (default: false)" },
 };
 const size_t config_options_count = ELEMENTSOF(config_options);
 
@@ -105,11 +120,66 @@ bool config_key_reloadable(ConfigKey key) {
         case CONFIG_PROCFS:
         case CONFIG_RB_SIZE:
         case CONFIG_METRICS_SERVER:
+        /* Read when the BPF side loads (the environment) or the cache is built. */
+        case CONFIG_ENABLE_ANCESTORS:
+        case CONFIG_ENABLE_PROCESS_NS:
+        case CONFIG_ENABLE_PROCESS_CRED:
+        case CONFIG_USERNAME_METADATA:
+        case CONFIG_ENABLE_PROCESS_ENV:
+        case CONFIG_FILTER_ENV:
+        case CONFIG_EXPOSE_STACK_ADDRESSES:
                 return false;
         case _CONFIG_KEY_MAX:
                 break;
         }
         return false;
+}
+
+/* The enrichment rows, in enrich-options.c's terms; _ENRICH_OPTION_MAX for the others. */
+static EnrichOption config_key_to_enrich_option(ConfigKey key) {
+        switch (key) {
+        case CONFIG_ENABLE_ANCESTORS:
+                return ENRICH_OPTION_ANCESTORS;
+        case CONFIG_ENABLE_PROCESS_NS:
+                return ENRICH_OPTION_PROCESS_NS;
+        case CONFIG_ENABLE_PROCESS_CRED:
+                return ENRICH_OPTION_PROCESS_CRED;
+        case CONFIG_USERNAME_METADATA:
+                return ENRICH_OPTION_USERNAME_METADATA;
+        case CONFIG_ENABLE_PROCESS_ENV:
+                return ENRICH_OPTION_ENV;
+        case CONFIG_FILTER_ENV:
+                return ENRICH_OPTION_FILTER_ENV;
+        case CONFIG_EXPOSE_STACK_ADDRESSES:
+                return ENRICH_OPTION_EXPOSE_STACK_ADDRESSES;
+        case CONFIG_POLICY_DIR:
+        case CONFIG_STATE_DIR:
+        case CONFIG_EXPORT_FILE:
+        case CONFIG_EXPORT_FILE_MAX_SIZE:
+        case CONFIG_EXPORT_FILE_MAX_BACKUPS:
+        case CONFIG_STDOUT:
+        case CONFIG_LOG_LEVEL:
+        case CONFIG_DISABLE_MECHANISM:
+        case CONFIG_PROCESS_CACHE_SIZE:
+        case CONFIG_PROCFS:
+        case CONFIG_EXPORT_ALLOWLIST:
+        case CONFIG_EXPORT_DENYLIST:
+        case CONFIG_REDACTION_FILTERS:
+        case CONFIG_EXPORT_RATE_LIMIT:
+        case CONFIG_CGROUP_RATE:
+        case CONFIG_FIELD_FILTERS:
+        case CONFIG_RB_SIZE:
+        case CONFIG_METRICS_SERVER:
+        case _CONFIG_KEY_MAX:
+                break;
+        }
+        return _ENRICH_OPTION_MAX;
+}
+
+bool config_key_is_switch(ConfigKey key) {
+        EnrichOption o = config_key_to_enrich_option(key);
+
+        return o != _ENRICH_OPTION_MAX && enrich_option_is_bool(o);
 }
 
 static const ConfigOption *config_option_find(const char *name) {
@@ -173,6 +243,7 @@ Config *config_free(Config *c) {
         free(c->field_filters);
         field_filter_free(c->field_filter);
         free(c->metrics_server);
+        enrich_options_done(&c->enrich);
         for (size_t i = 0; i < _CONFIG_KEY_MAX; i++)
                 free(c->origin[i]);
         return mfree(c);
@@ -430,6 +501,21 @@ static int config_parse_value(Config *c, const ConfigOption *o, const char *valu
                 redaction_free(c->redaction);
                 c->redaction = TAKE_PTR(red);
                 return 0;
+        }
+        case CONFIG_ENABLE_ANCESTORS:
+        case CONFIG_ENABLE_PROCESS_NS:
+        case CONFIG_ENABLE_PROCESS_CRED:
+        case CONFIG_USERNAME_METADATA:
+        case CONFIG_ENABLE_PROCESS_ENV:
+        case CONFIG_FILTER_ENV:
+        case CONFIG_EXPOSE_STACK_ADDRESSES: {
+                EnrichOption which = config_key_to_enrich_option(o->key);
+
+                r = enrich_options_set(&c->enrich, which, value);
+                if (r == -EINVAL)
+                        return (*ret_hint = strdup(enrich_option_values(which))) ? -EINVAL
+                                                                                 : -ENOMEM;
+                return r;
         }
         case _CONFIG_KEY_MAX:
                 break;
@@ -788,6 +874,30 @@ void config_diff(const Config *a, const Config *b, bool ret_changed[static _CONF
                 case CONFIG_METRICS_SERVER:
                         changed = !streq_ptr(a->metrics_server, b->metrics_server);
                         break;
+                case CONFIG_ENABLE_ANCESTORS:
+                        changed = a->enrich.ancestors != b->enrich.ancestors;
+                        break;
+                case CONFIG_ENABLE_PROCESS_NS:
+                        changed = a->enrich.process_ns != b->enrich.process_ns;
+                        break;
+                case CONFIG_ENABLE_PROCESS_CRED:
+                        changed = a->enrich.process_cred != b->enrich.process_cred;
+                        break;
+                case CONFIG_USERNAME_METADATA:
+                        changed = a->enrich.username_unix != b->enrich.username_unix;
+                        break;
+                case CONFIG_ENABLE_PROCESS_ENV:
+                        changed = a->enrich.env != b->enrich.env;
+                        break;
+                case CONFIG_FILTER_ENV:
+                        changed = a->enrich.n_env_filter != b->enrich.n_env_filter;
+                        for (size_t i = 0; !changed && i < a->enrich.n_env_filter; i++)
+                                changed = !streq(a->enrich.env_filter[i], b->enrich.env_filter[i]);
+                        break;
+                case CONFIG_EXPOSE_STACK_ADDRESSES:
+                        changed = a->enrich.expose_stack_addresses !=
+                                  b->enrich.expose_stack_addresses;
+                        break;
                 case _CONFIG_KEY_MAX:
                         break;
                 }
@@ -824,6 +934,58 @@ static int format_mechanisms(unsigned mask, char **ret) {
                 return -ENOMEM;
         *ret = TAKE_PTR(s);
         return 0;
+}
+
+/* The inverse of enrich-options.c's parse_ancestors(): Tetragon's names, "base" first. */
+static int format_ancestors(unsigned mask, char **ret) {
+        static const struct {
+                const char *name;
+                EventType type;
+        } names[] = {
+                { "base", EVENT_PROCESS_EXEC },
+                { "kprobe", EVENT_PROCESS_KPROBE },
+                { "tracepoint", EVENT_PROCESS_TRACEPOINT },
+                { "uprobe", EVENT_PROCESS_UPROBE },
+                { "lsm", EVENT_PROCESS_LSM },
+                { "usdt", EVENT_PROCESS_USDT },
+        };
+        _cleanup_free_ char *s = strdup("");
+
+        for (size_t i = 0; s && i < ELEMENTSOF(names); i++) {
+                char *t;
+
+                if (!(mask & (1U << names[i].type)))
+                        continue;
+                if (asprintf(&t, "%s%s%s", s, *s ? "," : "", names[i].name) < 0)
+                        return -ENOMEM;
+                free(s);
+                s = t;
+        }
+        if (!s)
+                return -ENOMEM;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+static int format_names(char *const *names, size_t n, char **ret) {
+        _cleanup_free_ char *s = strdup("");
+
+        for (size_t i = 0; s && i < n; i++) {
+                char *t;
+
+                if (asprintf(&t, "%s%s%s", s, *s ? "," : "", names[i]) < 0)
+                        return -ENOMEM;
+                free(s);
+                s = t;
+        }
+        if (!s)
+                return -ENOMEM;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+static const char *bool_to_string(bool b) {
+        return b ? "true" : "false";
 }
 
 int config_format_value(const Config *c, ConfigKey key, char **ret) {
@@ -890,6 +1052,25 @@ int config_format_value(const Config *c, ConfigKey key, char **ret) {
                 break;
         case CONFIG_METRICS_SERVER:
                 s = strempty(c->metrics_server);
+                break;
+        case CONFIG_ENABLE_ANCESTORS:
+                return format_ancestors(c->enrich.ancestors, ret);
+        case CONFIG_ENABLE_PROCESS_NS:
+                s = bool_to_string(c->enrich.process_ns);
+                break;
+        case CONFIG_ENABLE_PROCESS_CRED:
+                s = bool_to_string(c->enrich.process_cred);
+                break;
+        case CONFIG_USERNAME_METADATA:
+                s = c->enrich.username_unix ? "unix" : "disabled";
+                break;
+        case CONFIG_ENABLE_PROCESS_ENV:
+                s = bool_to_string(c->enrich.env);
+                break;
+        case CONFIG_FILTER_ENV:
+                return format_names(c->enrich.env_filter, c->enrich.n_env_filter, ret);
+        case CONFIG_EXPOSE_STACK_ADDRESSES:
+                s = bool_to_string(c->enrich.expose_stack_addresses);
                 break;
         case _CONFIG_KEY_MAX:
                 return -EINVAL;
@@ -968,6 +1149,28 @@ void config_swap_setting(Config *to, Config *from, ConfigKey key) {
                 break;
         case CONFIG_METRICS_SERVER:
                 SWAP(to->metrics_server, from->metrics_server);
+                break;
+        case CONFIG_ENABLE_ANCESTORS:
+                SWAP(to->enrich.ancestors, from->enrich.ancestors);
+                break;
+        case CONFIG_ENABLE_PROCESS_NS:
+                SWAP(to->enrich.process_ns, from->enrich.process_ns);
+                break;
+        case CONFIG_ENABLE_PROCESS_CRED:
+                SWAP(to->enrich.process_cred, from->enrich.process_cred);
+                break;
+        case CONFIG_USERNAME_METADATA:
+                SWAP(to->enrich.username_unix, from->enrich.username_unix);
+                break;
+        case CONFIG_ENABLE_PROCESS_ENV:
+                SWAP(to->enrich.env, from->enrich.env);
+                break;
+        case CONFIG_FILTER_ENV:
+                SWAP(to->enrich.env_filter, from->enrich.env_filter);
+                SWAP(to->enrich.n_env_filter, from->enrich.n_env_filter);
+                break;
+        case CONFIG_EXPOSE_STACK_ADDRESSES:
+                SWAP(to->enrich.expose_stack_addresses, from->enrich.expose_stack_addresses);
                 break;
         case _CONFIG_KEY_MAX:
                 return;

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "enrich-options.h"
 #include "macro.h"
 
 typedef struct EventFilter EventFilter;
@@ -55,6 +56,14 @@ typedef enum ConfigKey {
         CONFIG_FIELD_FILTERS,
         CONFIG_RB_SIZE,
         CONFIG_METRICS_SERVER,
+        /* What events carry beyond Tetragon's defaults (enrich-options.h). */
+        CONFIG_ENABLE_ANCESTORS,
+        CONFIG_ENABLE_PROCESS_NS,
+        CONFIG_ENABLE_PROCESS_CRED,
+        CONFIG_USERNAME_METADATA,
+        CONFIG_ENABLE_PROCESS_ENV,
+        CONFIG_FILTER_ENV,
+        CONFIG_EXPOSE_STACK_ADDRESSES,
         _CONFIG_KEY_MAX,
 } ConfigKey;
 
@@ -81,6 +90,7 @@ typedef struct Config {
         FieldFilter *field_filter;
         uint32_t rb_size; /* bytes of the ring buffer; 0: the default */
         char *metrics_server; /* "HOST:PORT" to serve /metrics on, NULL: off */
+        EnrichOptions enrich; /* the rows CONFIG_ENABLE_ANCESTORS to _EXPOSE_STACK_ADDRESSES */
 
         /* Where each setting was last set ("FILE:LINE:COL", "--name"); NULL: the default. */
         char *origin[_CONFIG_KEY_MAX];
@@ -104,6 +114,8 @@ extern const size_t config_options_count;
 const char *config_key_to_string(ConfigKey key); /* our name of the setting */
 /* Can a reload change it, or does it wait for the next start? */
 bool config_key_reloadable(ConfigKey key);
+/* A switch: "--name" alone means true (Tetragon's boolean flags); files give true or false. */
+bool config_key_is_switch(ConfigKey key);
 
 /* What the command line gave, kept for every reload (it always wins). */
 typedef struct ConfigSources {

@@ -14,6 +14,10 @@
 #define TIME_STRING_MAX 40 /* "2024-01-18T15:37:19.566563222Z" and room for 5-digit years */
 #define FLAGS_STRING_MAX 64
 #define ARGS_STACK_SIZE 512 /* most command lines fit: no allocation for them */
+#define ANCESTORS_MAX 1024  /* a longer chain is not a real one */
+
+static int capabilities_to_json(uint64_t caps, json_t **ret);
+static json_t *json_u64_string(uint64_t v);
 
 const char *event_type_to_string(EventType t) {
         switch (t) {
@@ -233,10 +237,136 @@ static int process_credentials_to_json(const Process *p, json_t **ret) {
         return 0;
 }
 
-/* Keys in the order of Tetragon's Process message, then the host extras. */
-static int process_to_json(const Process *p, uint64_t boot_time_ns, json_t **ret) {
+/* Tetragon's Capabilities: the names of each set's bits; empty sets left out. */
+static int process_caps_to_json(const Process *p, json_t **ret) {
+        _cleanup_(json_decrefp) json_t *o = json_object();
+        const char *const names[] = { "permitted", "effective", "inheritable" };
+        const uint64_t sets[] = { p->cap_permitted, p->cap_effective, p->cap_inheritable };
+
+        if (!o)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(sets); i++) {
+                json_t *list;
+
+                if (capabilities_to_json(sets[i], &list) < 0)
+                        return -ENOMEM;
+                if (list && json_object_set_new_nocheck(o, names[i], list) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+/* Tetragon's Namespaces: {"inum": N, "is_host": true} each (protojson leaves false out); a
+ * namespace the kernel lacks (time before 5.6) is left out. */
+static int process_ns_to_json(const Process *p, json_t **ret) {
+        static const char *const names[PROCESS_NS_MAX] = {
+                "uts",
+                "ipc",
+                "mnt",
+                "pid",
+                "pid_for_children",
+                "net",
+                "time",
+                "time_for_children",
+                "cgroup",
+                "user",
+        };
+        _cleanup_(json_decrefp) json_t *o = json_object();
+
+        if (!o)
+                return -ENOMEM;
+        for (size_t i = 0; i < PROCESS_NS_MAX; i++) {
+                json_t *ns;
+
+                if (p->ns[i] == 0)
+                        continue;
+                ns = json_pack("{s:I}", "inum", (json_int_t) p->ns[i]);
+                if (!ns ||
+                    ((p->ns_host & (1U << i)) &&
+                     json_object_set_new_nocheck(ns, "is_host", json_true()) < 0) ||
+                    json_object_set_new_nocheck(o, names[i], ns) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+static const char *const privileges_changed_names[] = {
+        "PRIVILEGES_RAISED_EXEC_FILE_CAP",
+        "PRIVILEGES_RAISED_EXEC_FILE_SETUID",
+        "PRIVILEGES_RAISED_EXEC_FILE_SETGID",
+};
+
+/* Tetragon's BinaryProperties; NULL when the exec was an ordinary one. */
+static int binary_properties_to_json(const Process *p, json_t **ret) {
+        const BinaryProperties *b = &p->binary_properties;
         _cleanup_(json_decrefp) json_t *o = NULL;
-        json_t *args = NULL, *creds = NULL;
+
+        *ret = NULL;
+        if (!b->has_setuid && !b->has_setgid && b->privileges_changed == 0 && !b->has_file)
+                return 0;
+        o = json_object();
+        if (!o)
+                return -ENOMEM;
+        if ((b->has_setuid && json_set_u32(o, "setuid", b->setuid) < 0) ||
+            (b->has_setgid && json_set_u32(o, "setgid", b->setgid) < 0))
+                return -ENOMEM;
+        if (b->privileges_changed != 0) {
+                json_t *list = json_array();
+
+                if (!list || json_object_set_new_nocheck(o, "privileges_changed", list) < 0)
+                        return -ENOMEM;
+                for (size_t i = 0; i < ELEMENTSOF(privileges_changed_names); i++)
+                        if ((b->privileges_changed & (1U << i)) &&
+                            json_array_append_new(
+                                    list, json_string_nocheck(privileges_changed_names[i])) < 0)
+                                return -ENOMEM;
+        }
+        if (b->has_file) {
+                json_t *file =
+                        json_pack("{s:{s:o, s:I}}", "inode", "number", json_u64_string(b->file_ino),
+                                  "links", (json_int_t) b->file_nlink);
+
+                if (!file || json_set_string(file, "path", p->binary) < 0 ||
+                    json_object_set_new_nocheck(o, "file", file) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+/* Tetragon's EnvVar list: [{"Key": "HOME", "Value": "/root"}, ...]. */
+static int process_env_to_json(const Process *p, json_t **ret) {
+        _cleanup_(json_decrefp) json_t *list = json_array();
+        const char *end = p->env + p->env_size;
+
+        if (!list)
+                return -ENOMEM;
+        for (const char *e = p->env; e && e < end;) {
+                size_t len = strnlen(e, end - e);
+                const char *eq = memchr(e, '=', len);
+                size_t key_len = eq ? (size_t) (eq - e) : len;
+                json_t *var;
+
+                var = json_object();
+                if (!var || json_array_append_new(list, var) < 0 ||
+                    json_object_set_new_nocheck(var, "Key", json_string_lossy(e, key_len)) < 0 ||
+                    (eq && json_object_set_new_nocheck(
+                                   var, "Value", json_string_lossy(eq + 1, len - key_len - 1)) < 0))
+                        return -ENOMEM;
+                e += len + 1;
+        }
+        *ret = TAKE_PTR(list);
+        return 0;
+}
+
+/* Keys in the order of Tetragon's Process message, then the host extras. exec: the process
+ * of a process_exec event, the only one that carries binary_properties. */
+static int process_to_json(const Process *p, uint64_t boot_time_ns, const EnrichOptions *opts,
+                           bool exec, json_t **ret) {
+        _cleanup_(json_decrefp) json_t *o = NULL;
+        json_t *args = NULL, *creds = NULL, *extra = NULL;
         char flags[FLAGS_STRING_MAX];
         int r;
 
@@ -260,15 +390,57 @@ static int process_to_json(const Process *p, uint64_t boot_time_ns, json_t **ret
             json_object_set_new_nocheck(o, "start_time", json_time(boot_time_ns + p->start_ktime)) <
                     0 ||
             json_set_u32(o, "auid", p->auid) < 0 ||
-            json_set_string(o, "parent_exec_id", p->parent_exec_id) < 0 ||
-            json_set_u32(o, "tid", p->tid) < 0)
+            json_set_string(o, "parent_exec_id", p->parent_exec_id) < 0)
                 return -ENOMEM;
 
-        r = process_credentials_to_json(p, &creds);
-        if (r < 0)
-                return r;
-        if (json_object_set_new_nocheck(o, "process_credentials", creds) < 0)
+        if (opts && opts->process_cred && p->has_caps) {
+                r = process_caps_to_json(p, &extra);
+                if (r < 0)
+                        return r;
+                if (json_object_set_new_nocheck(o, "cap", extra) < 0)
+                        return -ENOMEM;
+        }
+        if (opts && opts->process_ns) {
+                r = process_ns_to_json(p, &extra);
+                if (r < 0)
+                        return r;
+                if (json_object_set_new_nocheck(o, "ns", extra) < 0)
+                        return -ENOMEM;
+        }
+        if (json_set_u32(o, "tid", p->tid) < 0)
                 return -ENOMEM;
+
+        if (opts && opts->process_cred) {
+                r = process_credentials_to_json(p, &creds);
+                if (r < 0)
+                        return r;
+                if (json_object_set_new_nocheck(o, "process_credentials", creds) < 0)
+                        return -ENOMEM;
+        }
+        if (exec) {
+                r = binary_properties_to_json(p, &extra);
+                if (r < 0)
+                        return r;
+                if (extra && json_object_set_new_nocheck(o, "binary_properties", extra) < 0)
+                        return -ENOMEM;
+        }
+        if (p->user_name &&
+            json_object_set_new_nocheck(
+                    o, "user",
+                    json_pack("{s:o}", "name",
+                              json_string_lossy(p->user_name, strlen(p->user_name)))) < 0)
+                return -ENOMEM;
+        /* Only said of containerized processes, for whom both answers mean something. */
+        if (p->containerized &&
+            json_object_set_new_nocheck(o, "in_init_tree", json_boolean(p->in_init_tree)) < 0)
+                return -ENOMEM;
+        if (p->env) {
+                r = process_env_to_json(p, &extra);
+                if (r < 0)
+                        return r;
+                if (json_object_set_new_nocheck(o, "environment_variables", extra) < 0)
+                        return -ENOMEM;
+        }
 
         if (p->cgroup_id != 0) {
                 char id[21];
@@ -797,7 +969,31 @@ static int kprobe_to_json(const Event *e, json_t *body) {
         return 0;
 }
 
-static int event_body_to_json(const Event *e, uint64_t boot_time_ns, json_t **ret) {
+/* The parent's parent upward, nearest first, as far as the cache knows them. */
+static int ancestors_to_json(const Event *e, uint64_t boot_time_ns, const EnrichOptions *opts,
+                             json_t *body) {
+        json_t *list;
+        size_t n = 0;
+
+        if (!e->parent || !e->parent->parent)
+                return 0;
+        list = json_array();
+        if (!list || json_object_set_new_nocheck(body, "ancestors", list) < 0)
+                return -ENOMEM;
+        for (const Process *a = e->parent->parent; a && n < ANCESTORS_MAX; a = a->parent, n++) {
+                json_t *o = NULL;
+                int r = process_to_json(a, boot_time_ns, opts, false, &o);
+
+                if (r < 0)
+                        return r;
+                if (json_array_append_new(list, o) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int event_body_to_json(const Event *e, uint64_t boot_time_ns, const EnrichOptions *opts,
+                              json_t **ret) {
         _cleanup_(json_decrefp) json_t *body = NULL;
         json_t *process = NULL, *parent = NULL;
         char buf[EVENT_SIGNAL_NAME_MAX];
@@ -807,14 +1003,15 @@ static int event_body_to_json(const Event *e, uint64_t boot_time_ns, json_t **re
         if (!body)
                 return -ENOMEM;
 
-        r = process_to_json(e->process, boot_time_ns, &process);
+        r = process_to_json(e->process, boot_time_ns, opts, e->type == EVENT_PROCESS_EXEC,
+                            &process);
         if (r < 0)
                 return r;
         if (json_object_set_new_nocheck(body, "process", process) < 0)
                 return -ENOMEM;
 
         if (e->parent) {
-                r = process_to_json(e->parent, boot_time_ns, &parent);
+                r = process_to_json(e->parent, boot_time_ns, opts, false, &parent);
                 if (r < 0)
                         return r;
                 if (json_object_set_new_nocheck(body, "parent", parent) < 0)
@@ -848,12 +1045,22 @@ static int event_body_to_json(const Event *e, uint64_t boot_time_ns, json_t **re
         case _EVENT_TYPE_MAX:
                 return -EINVAL;
         }
+        if (enrich_options_ancestors(opts, e->type)) {
+                r = ancestors_to_json(e, boot_time_ns, opts, body);
+                if (r < 0)
+                        return r;
+        }
 
         *ret = TAKE_PTR(body);
         return 0;
 }
 
 int event_to_json(const Event *e, const char *node_name, uint64_t boot_time_ns, json_t **ret) {
+        return event_to_json_with_options(e, node_name, boot_time_ns, NULL, ret);
+}
+
+int event_to_json_with_options(const Event *e, const char *node_name, uint64_t boot_time_ns,
+                               const EnrichOptions *opts, json_t **ret) {
         _cleanup_(json_decrefp) json_t *top = NULL;
         json_t *body = NULL;
         const char *type;
@@ -869,7 +1076,7 @@ int event_to_json(const Event *e, const char *node_name, uint64_t boot_time_ns, 
         if (!top)
                 return -ENOMEM;
 
-        r = event_body_to_json(e, boot_time_ns, &body);
+        r = event_body_to_json(e, boot_time_ns, opts, &body);
         if (r < 0)
                 return r;
         if (json_object_set_new_nocheck(top, type, body) < 0 ||

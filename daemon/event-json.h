@@ -10,17 +10,26 @@
  * Keys of the process object that Tetragon does not have (host facts):
  * "cgroup_id" (decimal string, as protojson writes 64-bit numbers),
  * "cgroup_path" and "systemd_unit"; of process_kprobe: "policy_mode":
- * "monitor" when the policy only reported its action instead of taking it. Bytes that are not UTF-8
- * (JSON cannot carry them) become U+FFFD; the journal fields keep the raw bytes.
+ * "monitor" when the policy only reported its action instead of taking it. binary_properties
+ * and in_init_tree are written whenever they apply (Tetragon: only with process credentials). Bytes
+ * that are not UTF-8 (JSON cannot carry them) become U+FFFD; the journal fields keep the raw bytes.
  */
 
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "enrich-options.h"
 #include "event.h"
 
+/* With Tetragon's defaults: none of the optional parts. */
 int event_to_json(const Event *e, const char *node_name, uint64_t boot_time_ns, json_t **ret);
+/* With the parts opts turns on (NULL: the defaults): ancestors, process.ns, process.cap and
+ * process_credentials. What the process cache filled in (user, environment_variables,
+ * binary_properties on process_exec, in_init_tree for containerized processes) is always
+ * written when there. */
+int event_to_json_with_options(const Event *e, const char *node_name, uint64_t boot_time_ns,
+                               const EnrichOptions *opts, json_t **ret);
 
 /* An event about the event stream itself (Tetragon's rate_limit_info, process_throttle):
  * {TYPE: body, "node_name": ..., "time": ...}, time_ns on CLOCK_REALTIME. Takes body. */

@@ -11,6 +11,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Namespaces in the order of Tetragon's Namespaces message (and bpf/process.h's enum tg_ns). */
+#define PROCESS_NS_MAX 10
+#define PROCESS_NS_PID 3 /* index of the pid namespace */
+
+/* Tetragon's ProcessPrivilegesChanged: why an exec raised privileges. */
+typedef enum ProcessPrivilegesChanged {
+        PROCESS_PRIVILEGES_RAISED_EXEC_FILE_CAP = 1 << 0,
+        PROCESS_PRIVILEGES_RAISED_EXEC_FILE_SETUID = 1 << 1,
+        PROCESS_PRIVILEGES_RAISED_EXEC_FILE_SETGID = 1 << 2,
+} ProcessPrivilegesChanged;
+
+/* Tetragon's BinaryProperties: what the executed file did to the process. */
+typedef struct BinaryProperties {
+        bool has_setuid, has_setgid; /* the set-user/group-ID bit took effect */
+        uint32_t setuid, setgid;     /* the ids it set */
+        unsigned privileges_changed; /* ProcessPrivilegesChanged bits */
+        bool has_file;               /* no path on disk (memfd, shm, deleted): file below */
+        uint64_t file_ino;
+        uint32_t file_nlink;
+} BinaryProperties;
+
 /* One process (thread group) as the process cache knows it. Reference counted:
  * an event holds a reference to its process and parent until every sink has
  * seen it, so an entry evicted from the cache meanwhile stays valid. */
@@ -42,6 +63,23 @@ typedef struct Process {
 
         bool procfs; /* already running when the daemon started: read from /proc */
         bool exited;
+
+        /* The parent as it was at exec or fork (a reference), so that ancestors can be
+         * walked after the parents' cache entries are gone. NULL when unknown. */
+        struct Process *parent;
+
+        uint64_t cap_permitted, cap_effective, cap_inheritable; /* the kernel's cap words */
+        bool has_caps;                                          /* false: unknown */
+        uint32_t ns[PROCESS_NS_MAX]; /* namespace inodes; all 0 when unknown */
+        unsigned ns_host;            /* bit i: ns[i] is the host's (pid 1's) */
+        uint32_t nspid;              /* pid in its own pid namespace */
+        bool containerized;          /* in a pid namespace other than the host's */
+        bool in_init_tree;           /* containerized, and below the pid 1 of its pid namespace */
+        BinaryProperties binary_properties; /* of the exec that made this image */
+        char *user_name;                    /* --username-metadata unix; NULL when none */
+        char *env; /* NAME=VALUE entries, each NUL-terminated; NULL when none */
+        size_t env_size;
+        bool env_truncated;
 } Process;
 
 typedef enum EventType {

@@ -17,6 +17,8 @@ daemon_libtetragond_core_a_SOURCES = \
 	daemon/process.c \
 	daemon/record-decode.c daemon/record-decode.h daemon/record-decode-generic.c \
 	daemon/process-cache.c daemon/process-cache.h \
+	daemon/enrich-options.c daemon/enrich-options.h \
+	daemon/user-names.c daemon/user-names.h \
 	daemon/process-monitor.c daemon/process-monitor.h \
 	daemon/event-json.c daemon/event-json.h \
 	daemon/sink-journal.c daemon/sink-journal.h daemon/message-ids.h \

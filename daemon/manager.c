@@ -68,6 +68,7 @@ struct Manager {
         PolicyEngine *engine;      /* NULL when it could not load: policies then fail to install */
         struct ring_buffer *ringbuf;
         ProcessCache *process_cache;
+        UserNames *user_names; /* --username-metadata unix */
         ExportFile *export_file;
 
         /* The control plane: the policies, their folder, the D-Bus API. */
@@ -160,6 +161,13 @@ int manager_new(Manager **ret, Config *config, const ConfigSources *sources) {
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the process cache: %m");
         process_cache_set_args_hook(m->process_cache, manager_redact_args, m);
+        if (config->enrich.username_unix) {
+                r = user_names_new(&m->user_names, "/etc/passwd");
+                if (r < 0)
+                        return log_error_errno(r, "Failed to allocate the user name cache: %m");
+        }
+        /* Borrowed from the Config in force: a reload points the cache at its successor. */
+        process_cache_set_enrichment(m->process_cache, &m->config->enrich, m->user_names);
 
         if (config->export_file) {
                 r = export_file_new(&m->export_file, config->export_file,
@@ -193,6 +201,7 @@ Manager *manager_free(Manager *m) {
         kernel_facts_free(m->kernel_facts);
         process_monitor_free(m->process_monitor);
         process_cache_free(m->process_cache);
+        user_names_free(m->user_names);
         export_file_free(m->export_file);
         config_free(m->config);
         sd_event_unref(m->event);
@@ -336,7 +345,7 @@ static void manager_dispatch(Manager *m, const Event *e) {
         }
         m->rate_count++;
 
-        r = event_to_json(e, m->node_name, m->boot_time_ns, &json);
+        r = event_to_json_with_options(e, m->node_name, m->boot_time_ns, &m->config->enrich, &json);
         if (r < 0) {
                 m->stats.sink_errors++;
                 log_debug_errno(r, "Failed to build JSON for an event: %m");
@@ -608,7 +617,7 @@ static void manager_setup_metrics_server(Manager *m) {
 int manager_start(Manager *m) {
         int r;
 
-        r = process_monitor_new(&m->process_monitor, m->config->rb_size);
+        r = process_monitor_new(&m->process_monitor, m->config->rb_size, m->config->enrich.env);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the process monitor: %m");
 
@@ -710,6 +719,8 @@ static void manager_reload_config(Manager *m) {
         log_set_max_level(new->log_level);
         config_free(m->config);
         m->config = TAKE_PTR(new);
+        /* The enrichment settings need a restart: the same values, now in the new Config. */
+        process_cache_set_enrichment(m->process_cache, &m->config->enrich, m->user_names);
 }
 
 static int on_signal_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {

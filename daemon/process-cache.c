@@ -11,6 +11,27 @@
 #include <unistd.h>
 
 #include "process-cache.h"
+#include "user-names.h"
+
+_Static_assert(PROCESS_NS_MAX == _TG_NS_MAX && PROCESS_NS_PID == TG_NS_PID,
+               "namespace lists of event.h and bpf/process.h");
+
+/* /proc/PID/ns/ names, in enum tg_ns order. */
+static const char *const ns_names[PROCESS_NS_MAX] = {
+        [TG_NS_UTS] = "uts",
+        [TG_NS_IPC] = "ipc",
+        [TG_NS_MNT] = "mnt",
+        [TG_NS_PID] = "pid",
+        [TG_NS_PID_FOR_CHILDREN] = "pid_for_children",
+        [TG_NS_NET] = "net",
+        [TG_NS_TIME] = "time",
+        [TG_NS_TIME_FOR_CHILDREN] = "time_for_children",
+        [TG_NS_CGROUP] = "cgroup",
+        [TG_NS_USER] = "user",
+};
+
+/* Deepest ancestry walked (in_init_tree, cycle checks): deeper chains are not real. */
+#define ANCESTRY_MAX 4096
 
 /*
  * Entries live in a chained hash table keyed by pid, written here: glibc's
@@ -59,6 +80,9 @@ struct ProcessCache {
 
         ProcessArgsHook args_hook;
         void *args_hook_userdata;
+        const EnrichOptions *options;     /* borrowed; NULL: Tetragon's defaults */
+        UserNames *user_names;            /* borrowed; NULL without --username-metadata unix */
+        uint32_t host_ns[PROCESS_NS_MAX]; /* pid 1's namespaces; 0 when unknown */
 };
 
 void process_cache_set_args_hook(ProcessCache *c, ProcessArgsHook hook, void *userdata) {
@@ -66,15 +90,24 @@ void process_cache_set_args_hook(ProcessCache *c, ProcessArgsHook hook, void *us
         c->args_hook_userdata = userdata;
 }
 
-/* The hook (redaction) sees the arguments before anything else can; when it fails, the
- * process has none rather than ones it could not vet. */
+void process_cache_set_enrichment(ProcessCache *c, const EnrichOptions *options,
+                                  UserNames *user_names) {
+        c->options = options;
+        c->user_names = user_names;
+}
+
+/* The hook (redaction) sees the arguments and environment before anything else can; when it
+ * fails, the process has none rather than ones it could not vet. */
 static void process_cache_vet_args(const ProcessCache *c, Process *p) {
-        if (!c->args_hook || !p->args)
+        if (!c->args_hook || (!p->args && !p->env))
                 return;
         if (c->args_hook(p, c->args_hook_userdata) < 0) {
                 p->args = mfree(p->args);
                 p->args_size = 0;
                 p->args_truncated = true;
+                p->env = mfree(p->env);
+                p->env_size = 0;
+                p->env_truncated = true;
         }
 }
 
@@ -180,6 +213,8 @@ static int cache_insert(ProcessCache *c, Process *process, Process *parent) {
         /* Referenced before anything is removed: the parent may be the entry evicted. */
         e->process = process;
         e->parent = process_ref(parent);
+        if (!process->parent)
+                process->parent = process_ref(parent);
 
         old = cache_find(c, process->pid);
         if (old)
@@ -376,6 +411,109 @@ static Entry *cache_find_parent(ProcessCache *c, uint32_t ppid) {
         return e;
 }
 
+static void process_set_ns_host(const ProcessCache *c, Process *p) {
+        p->ns_host = 0;
+        for (size_t i = 0; i < PROCESS_NS_MAX; i++)
+                if (p->ns[i] != 0 && p->ns[i] == c->host_ns[i])
+                        p->ns_host |= 1U << i;
+}
+
+static bool process_containerized(const ProcessCache *c, const Process *p) {
+        return c->host_ns[TG_NS_PID] != 0 && p->ns[TG_NS_PID] != 0 &&
+               p->ns[TG_NS_PID] != c->host_ns[TG_NS_PID];
+}
+
+/* Tetragon's in_init_tree: in a pid namespace of its own, and descended from that
+ * namespace's pid 1 without leaving it (nsenter and the like join from outside). */
+static bool process_in_init_tree(const ProcessCache *c, const Process *p) {
+        if (!process_containerized(c, p))
+                return false;
+        for (size_t depth = 0; p && depth < ANCESTRY_MAX; p = p->parent, depth++) {
+                if (p->nspid == 1)
+                        return true;
+                if (!p->parent || p->parent->ns[TG_NS_PID] != p->ns[TG_NS_PID])
+                        return false;
+        }
+        return false;
+}
+
+/* From the user database file only (never NSS), for processes of the host's user namespace. */
+static int process_set_user_name(const ProcessCache *c, Process *p, uint64_t now) {
+        const char *name;
+
+        p->user_name = mfree(p->user_name);
+        if (!c->user_names || p->euid == UINT32_MAX)
+                return 0;
+        if (c->host_ns[TG_NS_USER] != 0 && p->ns[TG_NS_USER] != c->host_ns[TG_NS_USER])
+                return 0;
+        name = user_names_lookup(c->user_names, p->euid, now);
+        if (!name)
+                return 0;
+        p->user_name = strdup(name);
+        return p->user_name ? 0 : -ENOMEM;
+}
+
+/* Keep the NAME=VALUE entries that --filter-environment-variables lets through. */
+static int process_set_env(const ProcessCache *c, Process *p, const char *env, size_t size) {
+        const char *end = env + size;
+        size_t n = 0;
+
+        p->env = mfree(p->env);
+        p->env_size = 0;
+        if (!c->options || !c->options->env || size == 0)
+                return 0;
+        p->env = malloc(size);
+        if (!p->env)
+                return -ENOMEM;
+        for (const char *e = env; e < end;) {
+                const char *nul = memchr(e, '\0', end - e);
+                size_t len = nul ? (size_t) (nul - e) : (size_t) (end - e);
+                const char *eq = memchr(e, '=', len);
+
+                if (len > 0 &&
+                    enrich_options_env_kept(c->options, e, eq ? (size_t) (eq - e) : len)) {
+                        memcpy(p->env + n, e, len);
+                        p->env[n + len] = '\0';
+                        n += len + 1;
+                }
+                e += len + 1;
+        }
+        if (n == 0)
+                p->env = mfree(p->env);
+        p->env_size = n;
+        return 0;
+}
+
+/* What the executed file did. The real ids survive an exec unchanged, so an effective id that
+ * differs from its real one and is the file's owner came from the set-ID bit (the kernel's own
+ * test for AT_SECURE); a secure exec that no set-ID explains, by a non-root user, is the file
+ * capabilities'. */
+static void binary_properties_make(BinaryProperties *b, const struct tg_exec_record *raw) {
+        *b = (BinaryProperties){};
+        if (raw->binary_nlink == 0) { /* memfd, shm or deleted: no path to find it by */
+                b->has_file = true;
+                b->file_ino = raw->binary_ino;
+                b->file_nlink = raw->binary_nlink;
+        }
+        if ((raw->binary_mode & S_ISUID) && raw->euid == raw->binary_uid && raw->euid != raw->uid) {
+                b->has_setuid = true;
+                b->setuid = raw->binary_uid;
+                if (raw->euid == 0)
+                        b->privileges_changed |= PROCESS_PRIVILEGES_RAISED_EXEC_FILE_SETUID;
+        }
+        /* Without group execute, S_ISGID means mandatory locking, not set-group-ID. */
+        if ((raw->binary_mode & S_ISGID) && (raw->binary_mode & S_IXGRP) &&
+            raw->egid == raw->binary_gid && raw->egid != raw->gid) {
+                b->has_setgid = true;
+                b->setgid = raw->binary_gid;
+                if (raw->egid == 0)
+                        b->privileges_changed |= PROCESS_PRIVILEGES_RAISED_EXEC_FILE_SETGID;
+        }
+        if ((raw->flags & TG_EXEC_SECUREEXEC) && !b->has_setuid && !b->has_setgid &&
+            raw->uid != 0 && raw->cap_permitted != 0)
+                b->privileges_changed |= PROCESS_PRIVILEGES_RAISED_EXEC_FILE_CAP;
+}
+
 static int cache_apply_exec(ProcessCache *c, const Record *record, Event *ret_event) {
         const struct tg_exec_record *raw = record->exec.raw;
         _cleanup_(process_unrefp) Process *p = NULL;
@@ -402,6 +540,15 @@ static int cache_apply_exec(ProcessCache *c, const Record *record, Event *ret_ev
         p->cgroup_id = raw->cgroup_id;
         p->args_truncated = raw->flags & TG_EXEC_ARGS_TRUNCATED;
         p->cwd_truncated = raw->flags & TG_EXEC_CWD_TRUNCATED;
+        p->env_truncated = raw->flags & TG_EXEC_ENV_TRUNCATED;
+        p->cap_permitted = raw->cap_permitted;
+        p->cap_effective = raw->cap_effective;
+        p->cap_inheritable = raw->cap_inheritable;
+        p->has_caps = true;
+        memcpy(p->ns, raw->ns, sizeof(p->ns));
+        p->nspid = raw->nspid;
+        process_set_ns_host(c, p);
+        binary_properties_make(&p->binary_properties, raw);
 
         p->exec_id = exec_id_new(c, p->start_ktime, p->pid);
         p->binary = strdup(record->exec.binary);
@@ -411,8 +558,14 @@ static int cache_apply_exec(ProcessCache *c, const Record *record, Event *ret_ev
         r = args_copy(record->exec.args, record->exec.args_size, &p->args, &p->args_size);
         if (r < 0)
                 return r;
-        process_cache_vet_args(c, p);
         r = process_set_cgroup(p, record->exec.cgroup);
+        if (r < 0)
+                return r;
+        r = process_set_env(c, p, record->exec.env, record->exec.env_size);
+        if (r < 0)
+                return r;
+        process_cache_vet_args(c, p);
+        r = process_set_user_name(c, p, raw->header.ktime);
         if (r < 0)
                 return r;
 
@@ -421,6 +574,9 @@ static int cache_apply_exec(ProcessCache *c, const Record *record, Event *ret_ev
         r = process_link_parent(p, parent);
         if (r < 0)
                 return r;
+        p->parent = process_ref(parent);
+        p->containerized = process_containerized(c, p);
+        p->in_init_tree = process_in_init_tree(c, p);
 
         r = cache_insert(c, p, parent);
         if (r < 0)
@@ -442,6 +598,28 @@ static int process_copy_image(Process *p, const Process *creator) {
         p->auid = creator->auid;
         p->args_truncated = creator->args_truncated;
         p->cwd_truncated = creator->cwd_truncated;
+        p->cap_permitted = creator->cap_permitted;
+        p->cap_effective = creator->cap_effective;
+        p->cap_inheritable = creator->cap_inheritable;
+        p->has_caps = creator->has_caps;
+        memcpy(p->ns, creator->ns, sizeof(p->ns));
+        /* A child lives in the pid namespace its creator made for children. */
+        p->ns[TG_NS_PID] = creator->ns[TG_NS_PID_FOR_CHILDREN];
+        p->ns_host = creator->ns_host & ~(1U << TG_NS_PID);
+        if (creator->ns_host & (1U << TG_NS_PID_FOR_CHILDREN))
+                p->ns_host |= 1U << TG_NS_PID;
+        p->in_init_tree = creator->in_init_tree; /* nspid is unknown until its exec */
+        p->binary_properties = creator->binary_properties;
+        p->env_truncated = creator->env_truncated;
+        if (creator->user_name && !(p->user_name = strdup(creator->user_name)))
+                return -ENOMEM;
+        if (creator->env) {
+                p->env = malloc(creator->env_size);
+                if (!p->env)
+                        return -ENOMEM;
+                memcpy(p->env, creator->env, creator->env_size);
+                p->env_size = creator->env_size;
+        }
         p->cgroup_id = creator->cgroup_id;
 
         p->binary = strdup(creator->binary);
@@ -499,6 +677,7 @@ static int cache_apply_fork(ProcessCache *c, const Record *record) {
         r = process_link_parent(p, parent_entry ? parent_entry->process : NULL);
         if (r < 0)
                 return r;
+        p->containerized = process_containerized(c, p);
 
         r = cache_insert(c, p, parent_entry ? parent_entry->process : NULL);
         if (r < 0)
@@ -677,6 +856,55 @@ static int parse_status_ids(const char *s, const char *key, uint32_t ret[4]) {
         return -EBADMSG;
 }
 
+/* "CapPrm:\t000001ffffffffff" of /proc/PID/status. */
+static int parse_status_hex(const char *s, const char *key, uint64_t *ret) {
+        for (const char *line = s; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+                const char *v = startswith(line, key);
+
+                if (v && sscanf(v, " %" SCNx64, ret) == 1)
+                        return 0;
+        }
+        return -EBADMSG;
+}
+
+/* The last number of "NSpid:\t123\t1": the pid in the process's own namespace. */
+static uint32_t parse_status_nspid(const char *s) {
+        for (const char *line = s; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+                const char *v = startswith(line, "NSpid:");
+                const char *end, *last;
+
+                if (!v)
+                        continue;
+                end = strchrnul(v, '\n');
+                last = end;
+                while (last > v && last[-1] >= '0' && last[-1] <= '9')
+                        last--;
+                return last < end ? (uint32_t) strtoul(last, NULL, 10) : 0;
+        }
+        return 0;
+}
+
+/* /proc/PID/ns/NAME -> "type:[inode]"; 0 when unreadable or absent (no time namespaces). */
+static uint32_t read_ns_inode(int proc_fd, const char *pid, const char *name) {
+        char path[64], target[64];
+        unsigned long inode;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "%s/ns/%s", pid, name);
+        n = readlinkat(proc_fd, path, target, sizeof(target) - 1);
+        if (n < 0)
+                return 0;
+        target[n] = '\0';
+        if (sscanf(target, "%*[^:]:[%lu]", &inode) != 1 || inode > UINT32_MAX)
+                return 0;
+        return (uint32_t) inode;
+}
+
+static void read_namespaces_at(int proc_fd, const char *pid, uint32_t ret[PROCESS_NS_MAX]) {
+        for (size_t i = 0; i < PROCESS_NS_MAX; i++)
+                ret[i] = read_ns_inode(proc_fd, pid, ns_names[i]);
+}
+
 /* The "0::/path" line of /proc/PID/cgroup: the unified hierarchy. */
 static int parse_cgroup_v2(char *s, const char **ret) {
         for (char *line = s, *next; line && *line; line = next) {
@@ -774,6 +1002,13 @@ static int procfs_read_process(const ProcessCache *c, int proc_fd, uint32_t pid,
         if (parse_status_ids(status, "Gid:", ids) < 0)
                 return -ESRCH;
         p->gid = ids[0], p->egid = ids[1], p->sgid = ids[2], p->fsgid = ids[3];
+        p->has_caps = parse_status_hex(status, "CapPrm:", &p->cap_permitted) >= 0 &&
+                      parse_status_hex(status, "CapEff:", &p->cap_effective) >= 0 &&
+                      parse_status_hex(status, "CapInh:", &p->cap_inheritable) >= 0;
+        p->nspid = parse_status_nspid(status);
+        snprintf(path, sizeof(path), "%" PRIu32, pid);
+        read_namespaces_at(proc_fd, path, p->ns);
+        process_set_ns_host(c, p);
 
         /* Without CONFIG_AUDIT there is no loginuid: unset, as for a daemon. */
         snprintf(path, sizeof(path), "%" PRIu32 "/loginuid", pid);
@@ -816,6 +1051,20 @@ static int procfs_read_process(const ProcessCache *c, int proc_fd, uint32_t pid,
                 if (r < 0)
                         return r;
                 p->args_truncated = truncated;
+
+                if (c->options && c->options->env) {
+                        _cleanup_free_ char *environ = NULL;
+                        size_t environ_size;
+
+                        snprintf(path, sizeof(path), "%" PRIu32 "/environ", pid);
+                        if (read_file_at(proc_fd, path, TG_ENV_MAX, &environ, &environ_size,
+                                         &truncated) >= 0) {
+                                r = process_set_env(c, p, environ, environ_size);
+                                if (r < 0)
+                                        return r;
+                                p->env_truncated = truncated;
+                        }
+                }
                 process_cache_vet_args(c, p);
         }
         /* Unreadable (not root): known to exist, nothing more. */
@@ -836,6 +1085,9 @@ static int procfs_read_process(const ProcessCache *c, int proc_fd, uint32_t pid,
         p->exec_id = exec_id_new(c, p->start_ktime, pid);
         if (!p->exec_id)
                 return -ENOMEM;
+        r = process_set_user_name(c, p, p->start_ktime);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(p);
         return 0;
@@ -844,6 +1096,17 @@ static int procfs_read_process(const ProcessCache *c, int proc_fd, uint32_t pid,
 static void closedirp(DIR **d) {
         if (*d)
                 closedir(*d);
+}
+
+/* Whether p is ancestor or ancestor's ancestor: pids reused while /proc was read could
+ * otherwise make a loop of parents. */
+static bool process_is_ancestor(const Process *p, const Process *ancestor) {
+        for (size_t depth = 0; ancestor && depth < ANCESTRY_MAX; depth++) {
+                if (ancestor == p)
+                        return true;
+                ancestor = ancestor->parent;
+        }
+        return ancestor != NULL; /* too deep to tell: refuse the link */
 }
 
 int process_cache_scan_procfs(ProcessCache *c, const char *proc_root) {
@@ -856,6 +1119,13 @@ int process_cache_scan_procfs(ProcessCache *c, const char *proc_root) {
         if (!dir)
                 return negative_errno();
         cgroup2_mount = find_cgroup2_mount(dirfd(dir));
+        /* pid 1's namespaces are the host's: what is_host compares with. Where pid 1's are
+         * unreadable (it holds capabilities the daemon lacks, as in some sandboxes), the
+         * daemon's own stand in: it runs in the host's namespaces. */
+        read_namespaces_at(dirfd(dir), "1", c->host_ns);
+        for (size_t i = 0; i < PROCESS_NS_MAX; i++)
+                if (c->host_ns[i] == 0)
+                        c->host_ns[i] = read_ns_inode(dirfd(dir), "self", ns_names[i]);
 
         while ((errno = 0, de = readdir(dir))) {
                 Process *p;
@@ -899,6 +1169,14 @@ int process_cache_scan_procfs(ProcessCache *c, const char *proc_root) {
                 r = process_link_parent(e->process, parent->process);
                 if (r < 0)
                         return r;
+                if (!e->process->parent && !process_is_ancestor(e->process, parent->process))
+                        e->process->parent = process_ref(parent->process);
         }
+        /* Once every link is made: in_init_tree walks them. */
+        for (Entry *e = c->by_use.head; e; e = e->use.next)
+                if (e->process->procfs) {
+                        e->process->containerized = process_containerized(c, e->process);
+                        e->process->in_init_tree = process_in_init_tree(c, e->process);
+                }
         return n;
 }

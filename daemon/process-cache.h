@@ -10,9 +10,11 @@
 
 #include <stdint.h>
 
+#include "enrich-options.h"
 #include "event.h"
 #include "macro.h"
 #include "record-decode.h"
+#include "user-names.h"
 
 /* How long the entry of an exited process stays, so that late events of its
  * children still find their parent. */
@@ -34,14 +36,20 @@ int process_cache_new(ProcessCache **ret, size_t max_entries, const char *node_n
 ProcessCache *process_cache_free(ProcessCache *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ProcessCache *, process_cache_free);
 
-/* Called on the arguments of every process the cache learns (exec, /proc), before any event
- * holds them; it may rewrite p->args (redaction). A negative return: the process keeps no
- * arguments at all. */
+/* Called on the arguments and environment of every process the cache learns (exec, /proc),
+ * before any event holds them; it may rewrite p->args and p->env (redaction). A negative
+ * return: the process keeps neither. */
 typedef int (*ProcessArgsHook)(Process *p, void *userdata);
 void process_cache_set_args_hook(ProcessCache *c, ProcessArgsHook hook, void *userdata);
 
+/* What processes carry beyond the defaults (environment, user names); both are borrowed and
+ * must outlive the cache. NULL options: Tetragon's defaults; NULL user_names: no names. */
+void process_cache_set_enrichment(ProcessCache *c, const EnrichOptions *options,
+                                  UserNames *user_names);
+
 /* Fill the cache from proc_root ("/proc" outside tests): every process that
- * already runs, flagged procfs, linked to its real parent. Returns the number
+ * already runs, flagged procfs, linked to its real parent; pid 1's namespaces there
+ * become the host's (is_host). Returns the number
  * of processes read, or a negative errno. */
 int process_cache_scan_procfs(ProcessCache *c, const char *proc_root);
 

@@ -16,7 +16,7 @@ struct ProcessMonitor {
         char description[256];
 };
 
-int process_monitor_new(ProcessMonitor **ret, uint32_t ringbuf_size) {
+int process_monitor_new(ProcessMonitor **ret, uint32_t ringbuf_size, bool capture_env) {
         _cleanup_(process_monitor_freep) ProcessMonitor *m = NULL;
         int r;
 
@@ -29,6 +29,13 @@ int process_monitor_new(ProcessMonitor **ret, uint32_t ringbuf_size) {
         if (!m->skel)
                 return negative_errno();
 
+        m->skel->rodata->tg_capture_env = capture_env;
+        r = libbpf_num_possible_cpus();
+        if (r < 0)
+                return r;
+        r = bpf_map__set_max_entries(m->skel->maps.exec_scratch, (uint32_t) r);
+        if (r < 0)
+                return r;
         r = bpf_map__set_max_entries(m->skel->maps.process_ringbuf,
                                      ringbuf_size ?: PROCESS_MONITOR_RINGBUF_SIZE);
         if (r < 0)

@@ -7,6 +7,7 @@
  * The only module of the process path that makes BPF syscalls.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common.h"
@@ -15,8 +16,9 @@
 typedef struct ProcessMonitor ProcessMonitor;
 
 /* ringbuf_size: bytes of the ring buffer every event goes through (a power of two, at least a
- * page); 0 for the default, 8 MiB. */
-int process_monitor_new(ProcessMonitor **ret, uint32_t ringbuf_size);
+ * page); 0 for the default, 8 MiB. capture_env: exec records carry the environment (costs a
+ * copy of up to TG_ENV_MAX bytes per exec); off, the BPF side never reads it. */
+int process_monitor_new(ProcessMonitor **ret, uint32_t ringbuf_size, bool capture_env);
 ProcessMonitor *process_monitor_free(ProcessMonitor *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ProcessMonitor *, process_monitor_free);
 

@@ -11,17 +11,22 @@ Process *process_ref(Process *p) {
 }
 
 Process *process_unref(Process *p) {
-        if (!p || --p->n_ref > 0)
-                return NULL;
+        /* A loop, not recursion: the last reference to a long chain of ancestors may go. */
+        while (p && --p->n_ref == 0) {
+                Process *parent = p->parent;
 
-        free(p->exec_id);
-        free(p->parent_exec_id);
-        free(p->binary);
-        free(p->args);
-        free(p->cwd);
-        free(p->cgroup_path);
-        free(p->unit);
-        free(p);
+                free(p->exec_id);
+                free(p->parent_exec_id);
+                free(p->binary);
+                free(p->args);
+                free(p->cwd);
+                free(p->cgroup_path);
+                free(p->unit);
+                free(p->user_name);
+                free(p->env);
+                free(p);
+                p = parent;
+        }
         return NULL;
 }
 

@@ -20,7 +20,7 @@ static int decode_exec(const void *data, size_t size, Record *ret) {
                 return -EBADMSG;
         /* Each length is at most 32 bits wide: this sum cannot overflow a size_t. */
         expected = sizeof(*raw) + (size_t) raw->binary_len + raw->args_len + raw->cwd_len +
-                   raw->cgroup_len;
+                   raw->cgroup_len + raw->env_len;
         if (expected != size)
                 return -EBADMSG;
 
@@ -45,6 +45,13 @@ static int decode_exec(const void *data, size_t size, Record *ret) {
 
         ret->exec.cgroup = p;
         if (!string_valid(p, raw->cgroup_len))
+                return -EBADMSG;
+        p += raw->cgroup_len;
+
+        /* Like the arguments: may be empty, else the last entry is terminated. */
+        ret->exec.env = p;
+        ret->exec.env_size = raw->env_len;
+        if (raw->env_len > 0 && p[raw->env_len - 1] != '\0')
                 return -EBADMSG;
         return 0;
 }

@@ -24,6 +24,8 @@ typedef struct Record {
                         size_t args_size;
                         const char *cwd;    /* NUL-terminated */
                         const char *cgroup; /* NUL-terminated, may be "" */
+                        const char *env;    /* env_size bytes, NUL-separated NAME=VALUE */
+                        size_t env_size;
                 } exec;
                 struct {
                         const struct tg_exit_record *raw;

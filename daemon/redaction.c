@@ -156,32 +156,32 @@ static int range_compare(const void *a, const void *b) {
         return x->start < y->start ? -1 : x->start > y->start;
 }
 
-int redaction_apply(Redaction *red, Process *p) {
+/* Redacts one NUL-separated list (arguments, or NAME=VALUE environment entries) in place. */
+static int redact_list(Redaction *red, const char *binary, char **list, size_t *list_size) {
         Range ranges[RANGES_MAX];
         size_t n_ranges = 0, n, j, o;
         _cleanup_free_ char *joined = NULL;
         char *out;
 
-        if (!p->args || p->args_size == 0)
+        if (!*list || *list_size == 0)
                 return 0;
 
-        /* The arguments as one string, NUL separators as spaces: same offsets as p->args. */
-        n = p->args_size;
-        while (n > 0 && p->args[n - 1] == '\0')
+        /* The list as one string, NUL separators as spaces: same offsets as *list. */
+        n = *list_size;
+        while (n > 0 && (*list)[n - 1] == '\0')
                 n--;
         joined = malloc(n + 1);
         if (!joined)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                joined[i] = p->args[i] ?: ' ';
+                joined[i] = (*list)[i] ?: ' ';
         joined[n] = 0;
 
         for (size_t i = 0; i < red->n_lines; i++) {
                 const RedactionLine *l = &red->lines[i];
 
-                if (l->binary.n &&
-                    !(p->binary &&
-                      regex_list_match(&l->binary, p->binary, strlen(p->binary), red->match_data)))
+                if (l->binary.n && !(binary && regex_list_match(&l->binary, binary, strlen(binary),
+                                                                red->match_data)))
                         continue;
                 for (size_t k = 0; k < l->redact.n; k++)
                         collect_ranges(red, l->redact.codes[k], joined, n, ranges, &n_ranges);
@@ -192,10 +192,10 @@ int redaction_apply(Redaction *red, Process *p) {
 
         /* Each range becomes the marker; separators inside it stay, so arguments stay apart.
          * At most one marker per byte redacted, plus what is kept: n * 6 bounds it. */
-        out = malloc(p->args_size * (sizeof(REDACTED) - 1 + 1) + 1);
+        out = malloc(*list_size * (sizeof(REDACTED) - 1 + 1) + 1);
         if (!out)
                 return -ENOMEM;
-        for (o = 0, j = 0; j < p->args_size;) {
+        for (o = 0, j = 0; j < *list_size;) {
                 size_t k, end = 0;
                 bool in_range = false;
 
@@ -205,7 +205,7 @@ int redaction_apply(Redaction *red, Process *p) {
                                 end = MAX(end, ranges[k].end);
                         }
                 if (!in_range) {
-                        out[o++] = p->args[j++];
+                        out[o++] = (*list)[j++];
                         continue;
                 }
                 /* Overlapping ranges merge into one marker per argument piece. */
@@ -213,7 +213,7 @@ int redaction_apply(Redaction *red, Process *p) {
                         if (ranges[k].start < end && ranges[k].end > end)
                                 end = ranges[k].end;
                 while (j < end) {
-                        size_t piece = strnlen(p->args + j, end - j);
+                        size_t piece = strnlen((*list) + j, end - j);
 
                         if (piece > 0) {
                                 memcpy(out + o, REDACTED, sizeof(REDACTED) - 1);
@@ -221,11 +221,23 @@ int redaction_apply(Redaction *red, Process *p) {
                         }
                         j += piece;
                         if (j < end)
-                                out[o++] = p->args[j++]; /* the separator */
+                                out[o++] = (*list)[j++]; /* the separator */
                 }
         }
-        free(p->args);
-        p->args = out;
-        p->args_size = o;
+        free(*list);
+        *list = out;
+        *list_size = o;
         return 1;
+}
+
+int redaction_apply(Redaction *red, Process *p) {
+        int r, k;
+
+        r = redact_list(red, p->binary, &p->args, &p->args_size);
+        if (r < 0)
+                return r;
+        k = redact_list(red, p->binary, &p->env, &p->env_size);
+        if (k < 0)
+                return k;
+        return r || k;
 }

@@ -130,6 +130,39 @@ static int fields_add_string(JournalFields *f, const char *name, const char *val
         return fields_add(f, name, value, strlen(value));
 }
 
+/* The items of a JSON list, space-separated: strings as they are, objects by their key (an
+ * integer). Nothing when the list is absent or empty: the JSON says what the user asked. */
+static int fields_add_json_list(JournalFields *f, const char *name, json_t *list, const char *key) {
+        size_t max = 0, len = 0, i;
+        json_t *item;
+        char *p;
+
+        if (!json_is_array(list) || json_array_size(list) == 0)
+                return 0;
+        json_array_foreach(list, i, item) {
+                const char *s = json_string_value(item);
+
+                max += (s ? strlen(s) : U64_DIGITS_MAX) + 1;
+        }
+        p = fields_begin(f, name, max);
+        if (!p)
+                return -ENOMEM;
+        json_array_foreach(list, i, item) {
+                json_t *v = key ? json_object_get(item, key) : item;
+
+                if (len > 0)
+                        p[len++] = ' ';
+                if (json_is_string(v)) {
+                        memcpy(p + len, json_string_value(v), strlen(json_string_value(v)));
+                        len += strlen(json_string_value(v));
+                } else if (json_is_integer(v))
+                        len += snprintf(p + len, max - len + 1, "%" PRIu64,
+                                        (uint64_t) json_integer_value(v));
+        }
+        fields_end(f, len);
+        return 0;
+}
+
 static int fields_add_u64(JournalFields *f, const char *name, uint64_t value) {
         char *p = fields_begin(f, name, U64_DIGITS_MAX + 1);
 
@@ -224,9 +257,23 @@ int journal_fields_build(JournalFields *f, const Event *e, json_t *json, const c
                 return -ENOMEM;
         if (p->cgroup_id != 0 && fields_add_u64(f, "TETRAGON_CGROUP_ID", p->cgroup_id) < 0)
                 return -ENOMEM;
+        if (fields_add_string(f, "TETRAGON_USER", p->user_name) < 0 ||
+            fields_add_json_list(f, "TETRAGON_ANCESTOR_PIDS",
+                                 json_object_get(json_object_get(json, type), "ancestors"),
+                                 "pid") < 0)
+                return -ENOMEM;
 
         switch (e->type) {
         case EVENT_PROCESS_EXEC:
+                if (fields_add_json_list(
+                            f, "TETRAGON_PRIVILEGES_CHANGED",
+                            json_object_get(
+                                    json_object_get(
+                                            json_object_get(json_object_get(json, type), "process"),
+                                            "binary_properties"),
+                                    "privileges_changed"),
+                            NULL) < 0)
+                        return -ENOMEM;
                 break;
         case EVENT_PROCESS_EXIT:
                 if (e->exit.signal != 0)

@@ -18,7 +18,7 @@
 
 #include "event.h"
 
-#define JOURNAL_FIELDS_MAX 24
+#define JOURNAL_FIELDS_MAX 28
 
 typedef struct JournalFields {
         struct iovec iov[JOURNAL_FIELDS_MAX]; /* "NAME=value", exact lengths, any bytes */

@@ -54,7 +54,9 @@ static void help(void) {
                 const ConfigOption *o = &config_options[i];
                 _cleanup_free_ char *left = NULL;
 
-                if (asprintf(&left, "--%s=%s", o->name, o->metavar ?: "VALUE") < 0)
+                if (asprintf(&left, "--%s%s%s%s", o->name,
+                             config_key_is_switch(o->key) ? "[=" : "=", o->metavar ?: "VALUE",
+                             config_key_is_switch(o->key) ? "]" : "") < 0)
                         return;
                 if (o->help)
                         print_option(left, o->help);
@@ -115,8 +117,11 @@ static int parse_argv(int argc, char *argv[], ConfigSources *sources) {
         options[n++] = (struct option){ "config-dir", required_argument, NULL, ARG_CONFIG_DIR };
         options[n++] = (struct option){ "print-config", no_argument, NULL, ARG_PRINT_CONFIG };
         for (size_t i = 0; i < config_options_count; i++)
-                options[n++] = (struct option){ config_options[i].name, required_argument, NULL,
-                                                ARG_SETTING + (int) i };
+                options[n++] = (struct option){ config_options[i].name,
+                                                config_key_is_switch(config_options[i].key)
+                                                        ? optional_argument
+                                                        : required_argument,
+                                                NULL, ARG_SETTING + (int) i };
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
@@ -140,8 +145,9 @@ static int parse_argv(int argc, char *argv[], ConfigSources *sources) {
                 default:
                         if (c < ARG_SETTING || c >= ARG_SETTING + (int) config_options_count)
                                 abort();
+                        /* A switch alone ("--enable-process-ns") is Tetragon's "true". */
                         r = config_sources_add_arg(sources, &config_options[c - ARG_SETTING],
-                                                   optarg);
+                                                   optarg ?: "true");
                         if (r < 0)
                                 return log_oom();
                 }

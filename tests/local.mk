@@ -97,14 +97,15 @@ check_PROGRAMS += $(SINK_TESTS)
 TESTS += $(SINK_TESTS)
 endif
 tests_test_event_json_SOURCES = tests/test-event-json.c daemon/event-json.c lib/utf8.c \
-	lib/syscall-table.c lib/policy.c lib/arena.c
+	lib/syscall-table.c lib/policy.c lib/arena.c daemon/enrich-options.c
 tests_test_event_json_CFLAGS = $(TEST_CFLAGS)
 tests_test_event_json_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
 tests_test_event_format_SOURCES = tests/test-event-format.c lib/event-format.c lib/utf8.c
 tests_test_event_format_CFLAGS = $(TEST_CFLAGS)
 tests_test_event_format_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
 tests_test_sink_journal_SOURCES = tests/test-sink-journal.c daemon/sink-journal.c \
-	daemon/event-json.c lib/utf8.c lib/syscall-table.c lib/policy.c lib/arena.c
+	daemon/event-json.c lib/utf8.c lib/syscall-table.c lib/policy.c lib/arena.c \
+	daemon/enrich-options.c
 tests_test_sink_journal_CFLAGS = $(TEST_CFLAGS)
 tests_test_sink_journal_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS) $(LIBSYSTEMD_LIBS)
 tests_test_export_file_SOURCES = tests/test-export-file.c daemon/export-file.c
@@ -118,7 +119,8 @@ TESTS += tests/test-event-stream
 endif
 tests_test_event_stream_SOURCES = tests/test-event-stream.c daemon/event-filter.c \
 	daemon/regex-list.c daemon/redaction.c daemon/field-filter.c daemon/cgroup-rate.c \
-	daemon/event-json.c lib/utf8.c lib/syscall-table.c lib/policy.c lib/arena.c
+	daemon/event-json.c lib/utf8.c lib/syscall-table.c lib/policy.c lib/arena.c \
+	daemon/enrich-options.c
 tests_test_event_stream_CFLAGS = $(TEST_CFLAGS) $(PCRE2_CFLAGS)
 tests_test_event_stream_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS) $(PCRE2_LIBS)
 
@@ -134,7 +136,8 @@ tests_test_record_decode_SOURCES = tests/test-record-decode.c daemon/record-deco
 tests_test_record_decode_CFLAGS = $(TEST_CFLAGS)
 tests_test_record_decode_LDADD = $(CMOCKA_LIBS)
 tests_test_process_cache_SOURCES = tests/test-process-cache.c daemon/process-cache.c \
-	daemon/process.c daemon/record-decode.c daemon/record-decode-generic.c
+	daemon/process.c daemon/record-decode.c daemon/record-decode-generic.c \
+	daemon/enrich-options.c daemon/user-names.c
 tests_test_process_cache_CFLAGS = $(TEST_CFLAGS)
 tests_test_process_cache_LDADD = $(CMOCKA_LIBS)
 tests_test_process_monitor_SOURCES = tests/test-process-monitor.c daemon/process-monitor.c \
@@ -244,6 +247,7 @@ tests/test-validate-agrees.log: tetractl tests/test-policy-corpus-load$(EXEEXT)
 # kill policy, the daemon's basics, tetractl validate --kernel against the daemon.
 INTEGRATION_TESTS = \
 	tests/integration/test-process-events.sh \
+	tests/integration/test-process-enrichment.sh \
 	tests/integration/test-policy-kill.sh \
 	tests/integration/test-daemon-basics.sh \
 	tests/integration/test-validate-kernel.sh \
@@ -252,6 +256,8 @@ INTEGRATION_TESTS = \
 TESTS += $(INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
 dist_noinst_DATA += tests/lib/testenv.sh
+# Tetragon's export schema, checked against every integration test's events (issue 13).
+dist_noinst_DATA += tests/data/tetragon-schema.txt tests/lib/check-schema.jq
 # They run the built daemon.
 $(INTEGRATION_TESTS:.sh=.log): tetragond tetractl
 

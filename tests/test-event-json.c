@@ -55,6 +55,14 @@ static Process make_bash(void) {
         };
 }
 
+static json_t *to_json_with(const Event *e, const EnrichOptions *opts) {
+        json_t *j = NULL;
+
+        assert_int_equal(event_to_json_with_options(e, "host1", BOOT_TIME_NS, opts, &j), 0);
+        assert_non_null(j);
+        return j;
+}
+
 static json_t *to_json(const Event *e) {
         json_t *j = NULL;
 
@@ -92,7 +100,7 @@ static void test_exec_every_field(void **state) {
                     .ktime = 5123456789ULL,
                     .process = &curl,
                     .parent = &bash };
-        json_t *j = to_json(&e), *p, *creds;
+        json_t *j = to_json_with(&e, &(EnrichOptions){ .process_cred = true }), *p, *creds;
         _cleanup_free_ char *dump = NULL;
 
         /* Top level: the event key, the node, the time. */
@@ -570,6 +578,137 @@ static void test_invalid(void **state) {
         assert_string_equal(event_type_to_string(EVENT_PROCESS_EXIT), "process_exit");
 }
 
+/* Tetragon leaves process_credentials, cap and ns out unless asked; so do we. */
+static void test_optional_parts_off_by_default(void **state) {
+        Process curl = make_curl();
+        Event e = { .type = EVENT_PROCESS_EXEC, .process = &curl };
+        json_t *j, *p;
+
+        curl.has_caps = true;
+        curl.cap_effective = 1ULL << 13; /* CAP_NET_RAW */
+        curl.ns[0] = 4026531838;
+        j = to_json(&e);
+        p = process_of(j, "process_exec", "process");
+        assert_null(json_object_get(p, "process_credentials"));
+        assert_null(json_object_get(p, "cap"));
+        assert_null(json_object_get(p, "ns"));
+        assert_null(json_object_get(p, "binary_properties")); /* an ordinary exec */
+        assert_null(json_object_get(json_object_get(j, "process_exec"), "ancestors"));
+        json_decref(j);
+}
+
+static void test_enrichment_fields(void **state) {
+        Process curl = make_curl();
+        Event e = { .type = EVENT_PROCESS_EXEC, .process = &curl };
+        EnrichOptions opts = { .process_cred = true, .process_ns = true };
+        json_t *j, *p, *bp, *env;
+        _cleanup_free_ char *dump = NULL;
+
+        curl.has_caps = true;
+        curl.cap_permitted = curl.cap_effective = 1ULL << 13; /* CAP_NET_RAW */
+        for (size_t i = 0; i < PROCESS_NS_MAX; i++)
+                curl.ns[i] = 4026531835 + i;
+        curl.ns[6] = curl.ns[7] = 0;            /* no time namespaces */
+        curl.ns_host = ~(1U << PROCESS_NS_PID); /* only the pid namespace is its own */
+        curl.containerized = curl.in_init_tree = true;
+        curl.binary_properties = (BinaryProperties){
+                .has_setuid = true,
+                .setuid = 0,
+                .privileges_changed = PROCESS_PRIVILEGES_RAISED_EXEC_FILE_SETUID |
+                                      PROCESS_PRIVILEGES_RAISED_EXEC_FILE_CAP,
+                .has_file = true,
+                .file_ino = 123456789012ULL,
+                .file_nlink = 0,
+        };
+        curl.user_name = (char *) "dan";
+        curl.env = (char *) "HOME=/home/dan\0EMPTY=\0";
+        curl.env_size = sizeof("HOME=/home/dan\0EMPTY=\0") - 1;
+
+        j = to_json_with(&e, &opts);
+        p = process_of(j, "process_exec", "process");
+        dump = json_dumps(p, JSON_COMPACT);
+        assert_non_null(strstr(dump, "\"cap\":{\"permitted\":[\"CAP_NET_RAW\"],"
+                                     "\"effective\":[\"CAP_NET_RAW\"]}"));
+        assert_non_null(strstr(dump, "\"ns\":{\"uts\":{\"inum\":4026531835,\"is_host\":true},"));
+        assert_non_null(strstr(dump, "\"pid\":{\"inum\":4026531838},"));
+        assert_null(strstr(dump, "\"time\":"));
+        /* Tetragon's order: cap, ns, tid, process_credentials, binary_properties, user,
+         * in_init_tree, environment_variables. */
+        assert_true(strstr(dump, "\"cap\":") < strstr(dump, "\"ns\":"));
+        assert_true(strstr(dump, "\"ns\":") < strstr(dump, "\"tid\":"));
+        assert_true(strstr(dump, "\"process_credentials\":") <
+                    strstr(dump, "\"binary_properties\":"));
+        assert_true(strstr(dump, "\"binary_properties\":") < strstr(dump, "\"user\":{\"name\""));
+
+        bp = json_object_get(p, "binary_properties");
+        assert_int_key(bp, "setuid", 0);
+        assert_null(json_object_get(bp, "setgid"));
+        assert_string_equal(
+                json_string_value(json_array_get(json_object_get(bp, "privileges_changed"), 0)),
+                "PRIVILEGES_RAISED_EXEC_FILE_CAP");
+        assert_string_equal(
+                json_string_value(json_array_get(json_object_get(bp, "privileges_changed"), 1)),
+                "PRIVILEGES_RAISED_EXEC_FILE_SETUID");
+        assert_str_key(json_object_get(json_object_get(bp, "file"), "inode"), "number",
+                       "123456789012");
+        assert_int_key(json_object_get(json_object_get(bp, "file"), "inode"), "links", 0);
+        assert_str_key(json_object_get(bp, "file"), "path", "/usr/bin/curl");
+        assert_str_key(json_object_get(p, "user"), "name", "dan");
+        assert_true(json_is_true(json_object_get(p, "in_init_tree")));
+        env = json_object_get(p, "environment_variables");
+        assert_int_equal(json_array_size(env), 2);
+        assert_str_key(json_array_get(env, 0), "Key", "HOME");
+        assert_str_key(json_array_get(env, 0), "Value", "/home/dan");
+        assert_str_key(json_array_get(env, 1), "Key", "EMPTY");
+        assert_str_key(json_array_get(env, 1), "Value", "");
+        json_decref(j);
+
+        /* binary_properties belongs to the exec only. */
+        e.type = EVENT_PROCESS_EXIT;
+        j = to_json_with(&e, &opts);
+        assert_null(json_object_get(process_of(j, "process_exit", "process"), "binary_properties"));
+        json_decref(j);
+}
+
+/* Beyond the parent, nearest first; only on the event types asked for. */
+static void test_ancestors(void **state) {
+        Process init = make_bash(), shell = make_bash(), bash = make_bash(), curl = make_curl();
+        Event e = { .type = EVENT_PROCESS_EXEC, .process = &curl, .parent = &bash };
+        EnrichOptions opts = {};
+        json_t *j, *list;
+
+        init.pid = 1;
+        shell.pid = 50;
+        shell.parent = &init;
+        bash.parent = &shell;
+        curl.parent = &bash;
+        assert_int_equal(enrich_options_set(&opts, ENRICH_OPTION_ANCESTORS, "base"), 0);
+
+        j = to_json_with(&e, &opts);
+        list = json_object_get(json_object_get(j, "process_exec"), "ancestors");
+        assert_int_equal(json_array_size(list), 2);
+        assert_int_key(json_array_get(list, 0), "pid", 50);
+        assert_int_key(json_array_get(list, 1), "pid", 1);
+        json_decref(j);
+
+        e.type = EVENT_PROCESS_KPROBE;
+        e.kprobe.function_name = "__x64_sys_write";
+        j = to_json_with(&e, &opts);
+        assert_null(json_object_get(json_object_get(j, "process_kprobe"), "ancestors"));
+        json_decref(j);
+
+        assert_int_equal(enrich_options_set(&opts, ENRICH_OPTION_ANCESTORS, "base,kprobe"), 0);
+        j = to_json_with(&e, &opts);
+        assert_int_equal(
+                json_array_size(json_object_get(json_object_get(j, "process_kprobe"), "ancestors")),
+                2);
+        json_decref(j);
+
+        /* Tetragon's rule: the others need base. */
+        assert_int_equal(enrich_options_set(&opts, ENRICH_OPTION_ANCESTORS, "kprobe"), -EINVAL);
+        assert_int_equal(enrich_options_set(&opts, ENRICH_OPTION_ANCESTORS, "base,bogus"), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_exec_every_field),
@@ -588,6 +727,9 @@ int main(void) {
                 cmocka_unit_test(test_kernel_type_args),
                 cmocka_unit_test(test_skb_arg),
                 cmocka_unit_test(test_return_value),
+                cmocka_unit_test(test_optional_parts_off_by_default),
+                cmocka_unit_test(test_enrichment_fields),
+                cmocka_unit_test(test_ancestors),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

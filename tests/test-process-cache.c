@@ -33,6 +33,13 @@ typedef struct Exec {
         const char *cwd;
         const char *cgroup;
         uint32_t flags;
+        /* The executable and the creds after the exec; 0: a root-owned 0755 file on disk, run
+         * by uid 1000 with euid 1000. */
+        uint32_t binary_mode, binary_uid, euid;
+        bool deleted;
+        uint64_t cap_permitted;
+        const char *env; /* NUL-separated, ends with a NUL */
+        size_t env_size;
 } Exec;
 
 static const Record *make_exec(RecordBuffer *b, const Exec *x) {
@@ -59,11 +66,21 @@ static const Record *make_exec(RecordBuffer *b, const Exec *x) {
         r->args_len = x->args ? x->args_size : 0;
         r->cwd_len = strlen(cwd) + 1;
         r->cgroup_len = strlen(cgroup) + 1;
+        r->binary_mode = x->binary_mode ?: 0100755;
+        r->binary_uid = x->binary_uid;
+        r->binary_nlink = x->deleted ? 0 : 1;
+        r->binary_ino = 4242;
+        if (x->euid)
+                r->euid = x->euid == UINT32_MAX ? 0 : x->euid;
+        r->cap_permitted = x->cap_permitted;
+        r->env_len = x->env ? x->env_size : 0;
         memcpy(p, binary, r->binary_len), p += r->binary_len;
         if (x->args)
                 memcpy(p, x->args, x->args_size), p += x->args_size;
         memcpy(p, cwd, r->cwd_len), p += r->cwd_len;
         memcpy(p, cgroup, r->cgroup_len), p += r->cgroup_len;
+        if (x->env)
+                memcpy(p, x->env, x->env_size), p += x->env_size;
         r->header.size = p - (char *) b->bytes;
 
         assert_int_equal(record_decode(b->bytes, r->header.size, &record), 0);
@@ -678,6 +695,122 @@ static void test_new_invalid(void **state) {
         assert_null(process_cache_free(NULL));
 }
 
+/* binary_properties from the exec record: uid 1000 ran each binary. */
+static void test_binary_properties(void **state) {
+        _cleanup_(process_cache_freep) ProcessCache *c = NULL;
+        Process *p;
+
+        assert_int_equal(process_cache_new(&c, 100, NODE), 0);
+
+        /* A set-user-ID root file: euid 0 (UINT32_MAX here) while the real uid stays 1000. */
+        p = apply_exec(c,
+                       &(Exec){ .pid = 10, .ktime = 1, .binary_mode = 0104755, .euid = UINT32_MAX },
+                       NULL);
+        assert_true(p->binary_properties.has_setuid);
+        assert_int_equal(p->binary_properties.setuid, 0);
+        assert_int_equal(p->binary_properties.privileges_changed,
+                         PROCESS_PRIVILEGES_RAISED_EXEC_FILE_SETUID);
+        assert_false(p->binary_properties.has_file);
+
+        /* The set-user-ID bit of a file the caller owns changes nothing. */
+        p = apply_exec(c,
+                       &(Exec){ .pid = 11, .ktime = 2, .binary_mode = 0104755, .binary_uid = 1000 },
+                       NULL);
+        assert_false(p->binary_properties.has_setuid);
+        assert_int_equal(p->binary_properties.privileges_changed, 0);
+
+        /* A secure exec no set-ID explains: the file's capabilities. */
+        p = apply_exec(c,
+                       &(Exec){ .pid = 12,
+                                .ktime = 3,
+                                .flags = TG_EXEC_SECUREEXEC,
+                                .cap_permitted = 1ULL << 13 },
+                       NULL);
+        assert_false(p->binary_properties.has_setuid);
+        assert_int_equal(p->binary_properties.privileges_changed,
+                         PROCESS_PRIVILEGES_RAISED_EXEC_FILE_CAP);
+
+        /* No link left: a memfd or a deleted file. */
+        p = apply_exec(c, &(Exec){ .pid = 13, .ktime = 4, .deleted = true }, NULL);
+        assert_true(p->binary_properties.has_file);
+        assert_int_equal(p->binary_properties.file_ino, 4242);
+        assert_int_equal(p->binary_properties.file_nlink, 0);
+}
+
+/* Each process keeps its parent, so the chain survives the parents' entries. */
+static void test_ancestry_outlives_entries(void **state) {
+        _cleanup_(process_cache_freep) ProcessCache *c = NULL;
+        RecordBuffer b;
+        Event e;
+        Process *leaf;
+
+        assert_int_equal(process_cache_new(&c, 100, NODE), 0);
+        apply_exec(c, &(Exec){ .pid = 1, .ktime = 1, .binary = "/sbin/init" }, NULL);
+        apply_exec(c, &(Exec){ .pid = 20, .ppid = 1, .ktime = 2, .binary = "/bin/sh" }, NULL);
+        apply_exec(c, &(Exec){ .pid = 30, .ppid = 20, .ktime = 3, .binary = "/bin/bash" }, NULL);
+        leaf = apply_exec(c, &(Exec){ .pid = 40, .ppid = 30, .ktime = 4 }, NULL);
+
+        /* The middle ones exit and are released. */
+        assert_int_equal(process_cache_apply(c, make_exit(&b, 20, 0, 5), &e), 1);
+        event_release(&e);
+        assert_int_equal(process_cache_apply(c, make_exit(&b, 30, 0, 6), &e), 1);
+        event_release(&e);
+        process_cache_gc(c, 6 + PROCESS_CACHE_EXIT_GRACE_NS);
+        assert_null(process_cache_get(c, 30));
+
+        assert_non_null(leaf->parent);
+        assert_string_equal(leaf->parent->binary, "/bin/bash");
+        assert_string_equal(leaf->parent->parent->binary, "/bin/sh");
+        assert_string_equal(leaf->parent->parent->parent->binary, "/sbin/init");
+        assert_null(leaf->parent->parent->parent->parent);
+}
+
+/* --filter-environment-variables: only the names listed. */
+static void test_environment_filter(void **state) {
+        _cleanup_(process_cache_freep) ProcessCache *c = NULL;
+        static const char env[] = "HOME=/root\0SECRET=x\0PATH=/bin\0";
+        EnrichOptions opts = { .env = true };
+        Process *p;
+
+        assert_int_equal(process_cache_new(&c, 100, NODE), 0);
+        process_cache_set_enrichment(c, &opts, NULL);
+        p = apply_exec(c, &(Exec){ .pid = 5, .ktime = 1, .env = env, .env_size = sizeof(env) - 1 },
+                       NULL);
+        assert_int_equal(p->env_size, sizeof(env) - 1);
+
+        assert_int_equal(enrich_options_set(&opts, ENRICH_OPTION_FILTER_ENV, "PATH,HOME"), 0);
+        p = apply_exec(c, &(Exec){ .pid = 6, .ktime = 2, .env = env, .env_size = sizeof(env) - 1 },
+                       NULL);
+        assert_int_equal(p->env_size, sizeof("HOME=/root\0PATH=/bin\0") - 1);
+        assert_memory_equal(p->env, "HOME=/root\0PATH=/bin\0", p->env_size);
+
+        /* Without the option, none: the BPF side would not have read it either. */
+        opts.env = false;
+        p = apply_exec(c, &(Exec){ .pid = 7, .ktime = 3, .env = env, .env_size = sizeof(env) - 1 },
+                       NULL);
+        assert_null(p->env);
+        enrich_options_done(&opts);
+}
+
+/* --username-metadata unix: the file's first line of a uid wins; malformed lines are skipped. */
+static void test_user_names(void **state) {
+        _cleanup_(user_names_freep) UserNames *u = NULL;
+
+        assert_int_equal(user_names_new(&u, "/nonexistent/passwd"), 0);
+        assert_int_equal(user_names_load_text(u, "root:x:0:0:root:/root:/bin/bash\n"
+                                                 "broken line\n"
+                                                 ":x:5:5::/:/bin/sh\n"
+                                                 "dan:x:1000:1000::/home/dan:/bin/sh\n"
+                                                 "alias:x:1000:1000::/:/bin/sh\n"
+                                                 "big:x:99999999999:1::/:/bin/sh"),
+                         2);
+        /* The file does not exist: the table loaded stays in use. */
+        assert_string_equal(user_names_lookup(u, 0, 5000000000ULL), "root");
+        assert_string_equal(user_names_lookup(u, 1000, 0), "dan");
+        assert_null(user_names_lookup(u, 5, 0));
+        assert_null(user_names_lookup(u, 4242, 0));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_exec_links_to_parent),
@@ -693,6 +826,10 @@ int main(void) {
                 cmocka_unit_test(test_scan_procfs_missing_root),
                 cmocka_unit_test(test_scan_real_procfs),
                 cmocka_unit_test(test_new_invalid),
+                cmocka_unit_test(test_binary_properties),
+                cmocka_unit_test(test_ancestry_outlives_entries),
+                cmocka_unit_test(test_environment_filter),
+                cmocka_unit_test(test_user_names),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

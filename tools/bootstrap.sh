@@ -27,6 +27,7 @@ packages=(
         libdbus-1-dev bash-completion
         libmicrohttpd-dev curl iproute2 systemd-journal-remote
         debhelper devscripts lintian fakeroot dpkg-dev
+        libcap2-bin python3 # setcap and memfd_create + fexecve in test-process-enrichment.sh
 )
 missing=()
 for p in "${packages[@]}"; do

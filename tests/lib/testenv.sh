@@ -47,10 +47,33 @@ TESTENV_DIR=
 TESTENV_JOURNALD_PID=
 TESTENV_DAEMON_PID=
 
+# testenv_check_schema FILE...: the events in these export files have Tetragon's field names
+# and types (tests/data/tetragon-schema.txt): the first and last 300 of each file, which
+# with ancestors on can hold gigabytes. Prints the first violations and fails.
+testenv_check_schema() {
+        local f out
+        for f in "$@"; do
+                [ -s "$f" ] && head -1 "$f" | grep -q '"node_name":' || continue
+                out=$({ head -n 300 "$f"; tail -n +301 "$f" | tail -n 300; } |
+                        jq -r --rawfile table "$top_srcdir/tests/data/tetragon-schema.txt" \
+                                -f "$top_srcdir/tests/lib/check-schema.jq" | head -20)
+                [ -z "$out" ] || { echo "FAIL: events in $f that Tetragon's schema does not allow:" >&2; echo "$out" >&2; return 1; }
+        done
+}
+
 testenv_cleanup() {
+        local status=$? schema_ok=1
         [ -n "$TESTENV_DAEMON_PID" ] && kill "$TESTENV_DAEMON_PID" 2>/dev/null && wait "$TESTENV_DAEMON_PID" 2>/dev/null
+        # The events the journal holds too (the last 300), for the schema check below.
+        [ -n "$TESTENV_JOURNALD_PID" ] && [ -n "$TESTENV_DIR" ] &&
+                journal -o json -t tetragond -n 300 2>/dev/null |
+                jq -c 'select(.TETRAGON_JSON | type == "string") | .TETRAGON_JSON | fromjson' \
+                        >"$TESTENV_DIR/journal-events.json" 2>/dev/null
         [ -n "$TESTENV_JOURNALD_PID" ] && kill "$TESTENV_JOURNALD_PID" 2>/dev/null
-        [ -n "$TESTENV_DIR" ] && rm -rf "$TESTENV_DIR"
+        # Every event a test made, whatever the test looked at.
+        [ -n "$TESTENV_DIR" ] && ! testenv_check_schema "$TESTENV_DIR"/*.json && schema_ok=
+        [ -n "$TESTENV_DIR" ] && [ -z "${TESTENV_KEEP:-}" ] && rm -rf "$TESTENV_DIR"
+        [ -n "$schema_ok" ] || [ "$status" != 0 ] || exit 1
         return 0
 }
 

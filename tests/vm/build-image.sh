@@ -30,11 +30,12 @@ host_tools=(qemu-system-x86 debootstrap busybox-static e2fsprogs kmod cpio)
 # libmicrohttpd12), what a systemd host has, libcmocka0 for the engine's test binaries
 # (guest/engine.sh, guest/corpus-load.sh), what the integration suite calls beside the product (jq; xmllint from
 # libxml2-utils; polkitd with pkaction, and libpam-systemd, the logind it depends on, which
-# debootstrap does not resolve; guest/integration.sh), and bpftool for looking around in a
+# debootstrap does not resolve; setcap from libcap2-bin and python3 for memfd_create + fexecve
+# in test-process-enrichment.sh; guest/integration.sh), and bpftool for looking around in a
 # guest being debugged.
 guest_packages=(systemd systemd-sysv dbus udev kmod procps libbpf1 libelf1 libsystemd0
                 libyaml-0-2 libjansson4 libmicrohttpd12 zlib1g libcmocka0 jq libxml2-utils
-                libpam-systemd polkitd bpftool)
+                libpam-systemd polkitd libcap2-bin python3 bpftool)
 # What the initramfs needs to reach the root image and the shares. crc32c-intel fails under
 # TCG, so crc32c_generic is listed before ext4 pulls crc32c in.
 initrd_modules=(virtio_pci virtio_blk 9pnet_virtio 9p crc32c_generic ext4)
