@@ -35,6 +35,7 @@ static Process *process_new_args(const char *binary, const char *args, size_t si
 static void process_free_test(Process *p) {
         free(p->binary);
         free(p->args);
+        free(p->env);
         free(p);
 }
 
@@ -63,6 +64,26 @@ static void test_redaction_password(void **state) {
         s = joined(p);
         /* Across two arguments, which stay two. */
         assert_string_equal(s, "-u root --password ***** db");
+        process_free_test(p);
+}
+
+/* --enable-process-environment-variables: the same filters over NAME=VALUE entries, which
+ * stay apart; the arguments are redacted on their own. */
+static void test_redaction_environment(void **state) {
+        static const char env[] = "HOME=/root\0DB_PASSWORD=hunter2\0TERM=xterm\0";
+        _cleanup_(redaction_freep) Redaction *r = NULL;
+        _cleanup_free_ char *error = NULL;
+        Process *p = PROCESS("/usr/bin/mysql", "-u\0root\0");
+
+        p->env = malloc(sizeof(env) - 1);
+        assert_non_null(p->env);
+        memcpy(p->env, env, sizeof(env) - 1);
+        p->env_size = sizeof(env) - 1;
+        assert_int_equal(redaction_new(&r, "{\"redact\": [\"PASSWORD=(\\\\S+)\"]}", &error), 0);
+        assert_int_equal(redaction_apply(r, p), 1);
+        assert_int_equal(p->env_size, sizeof("HOME=/root\0DB_PASSWORD=*****\0TERM=xterm\0") - 1);
+        assert_memory_equal(p->env, "HOME=/root\0DB_PASSWORD=*****\0TERM=xterm\0", p->env_size);
+        assert_int_equal(p->args_size, sizeof("-u\0root\0") - 1);
         process_free_test(p);
 }
 
@@ -307,6 +328,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_redaction_password),
                 cmocka_unit_test(test_redaction_binary_regex_limits),
+                cmocka_unit_test(test_redaction_environment),
                 cmocka_unit_test(test_redaction_every_match_and_group),
                 cmocka_unit_test(test_redaction_refusals),
                 cmocka_unit_test(test_filter_keys),

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Issue 12: --redaction-filters. A password on a command line reaches no sink
-# (journal, export file, stdout), neither for a new process nor for one that
-# ran before the daemon; "*****" stands where it was.
+# Issue 12: --redaction-filters. A password on a command line, or in an environment variable
+# (--enable-process-environment-variables, issue 13), reaches no sink (journal, export file,
+# stdout), neither for a new process nor for one that ran before the daemon; "*****" stands
+# where it was.
 set -euo pipefail
 . "$top_srcdir/tests/lib/testenv.sh"
 testenv_enter_namespace "$@"
@@ -25,10 +26,11 @@ early=$!
 
 filters='{"binary_regex": ["(^|/)(sh|dash|tg[0-9x]+-sh)$"], "redact": ["--password(?:\\s+|=)(\\S+)"]}'
 filters+=$'\n{"redact": ["token=(\\\\w+)"]}'
+filters+=$'\n{"redact": ["SECRET_PASSWORD=(\\\\S+)"]}'
 testenv_start_daemon --policy-dir "$policies" --export-file "$events" --stdout json \
-        --redaction-filters "$filters"
+        --redaction-filters "$filters" --enable-process-environment-variables
 
-# A new process, and an environment variable (our events carry no environment).
+# A new process, with the password in its arguments and in an environment variable.
 SECRET_PASSWORD="hunter$((1 + 1))" "$sh_copy" -c "echo --password=hunter$((1 + 1)) >/dev/null" x
 "$sh_copy" -c ': token=hunter2x' # the second line, without binary_regex
 kill "$early"
@@ -53,6 +55,11 @@ check_args "the second filter, for any binary" process_exec '-c ": token=*****"'
 check_args "a process read from /proc" process_exit '-c "read -r _" early --password=*****'
 check_args "an exit event carries the redacted arguments" process_exit \
         '-c "echo --password=***** >/dev/null" x'
+secret_env=$(jq -r --arg b "$sh_copy" 'select(.process_exec.process.binary == $b) |
+        .process_exec.process.environment_variables // [] | .[] |
+        select(.Key == "SECRET_PASSWORD") | .Value' "$events")
+[ "$secret_env" = "*****" ] || fail "SECRET_PASSWORD in the exec event: '$secret_env'"
+echo "ok: an environment variable is redacted by the same filters"
 
 # Nowhere whole: not in the export file, the journal (every field), or stdout.
 ! grep -E -- "$secret_re" "$events" >/dev/null || fail "the secret is in the export file"
