@@ -189,10 +189,10 @@ static const char *refused_key_reason(const char *key) {
                         return "it is about Kubernetes pods and containers, which a host daemon "
                                "does not know";
         if (streq(key, "ancestor_binary_regex"))
-                return "our events carry no ancestors, only the parent: use parent_binary_regex "
-                       "or pid_set";
+                return "filters see the parent, not the ancestors (--enable-ancestors): use "
+                       "parent_binary_regex or pid_set";
         if (streq(key, "capabilities"))
-                return "our events do not carry the process's capabilities";
+                return "filters do not see the process's capabilities";
         if (streq(key, "cel_expression"))
                 return "CEL expressions are not supported";
         return NULL;

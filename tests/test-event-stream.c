@@ -203,7 +203,7 @@ static void test_filter_refusals(void **state) {
                   "line 1: namespace is not supported: it is about Kubernetes pods and "
                   "containers, which a host daemon does not know" },
                 { "{\"capabilities\": {}}",
-                  "line 1: capabilities is not supported: our events do not carry the process's "
+                  "line 1: capabilities is not supported: filters do not see the process's "
                   "capabilities" },
                 { "{\"event_set\": [\"PROCESS_LOADER\"]}",
                   "line 1: event_set: unknown event type PROCESS_LOADER (PROCESS_EXEC, "

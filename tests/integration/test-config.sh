@@ -64,6 +64,17 @@ expect_setting "tetragon.yaml, a number" export-file-max-backups "7  # $yaml:3:2
 expect_setting "tetragon.yaml, a level" log-level "debug  # $yaml:4:12"
 expect_setting "tetragon.yaml, filter lines" export-denylist \
         "{\"event_set\": [\"PROCESS_EXIT\"]} {\"binary_regex\": [\"^/usr/bin/true$\"]}  # $yaml:6:18"
+# The enrichment flags (issue 13) are settings too: from a file, and as a switch alone.
+echo base,kprobe >"$etc_d/enable-ancestors"
+expect_setting "conf.d, --enable-ancestors" enable-ancestors "base,kprobe  # $etc_d/enable-ancestors"
+rm "$etc_d/enable-ancestors"
+echo unix >"$vendor/username-metadata"
+expect_setting "conf.d, --username-metadata" username-metadata "unix  # $vendor/username-metadata"
+rm "$vendor/username-metadata"
+expect_setting "a boolean flag alone means true" enable-process-ns "true  # --enable-process-ns" \
+        --enable-process-ns
+expect_setting "a boolean flag with a value" enable-process-cred \
+        "false  # --enable-process-cred" --enable-process-cred=false
 # A Tetragon setting we do not have: a warning that names it, not a refusal.
 warning=$("$d" --print-config 2>&1 >/dev/null)
 [ "$warning" = "$yaml:5:17: Unknown setting enable-k8s-api, ignoring." ] ||
@@ -126,8 +137,8 @@ rm "$dir/export-allowlist"
 expect_refusal "a bad regex on the command line" \
         "Invalid --export-denylist: line 2: binary_regex: \"(\": missing closing parenthesis at offset 1" \
         --export-denylist="$(printf '{"pid": [1]}\n{"binary_regex": ["("]}')" --print-config
-expect_refusal "ancestors, which our events do not carry" \
-        "Invalid --export-denylist: line 1: ancestor_binary_regex is not supported: our events carry no ancestors, only the parent: use parent_binary_regex or pid_set" \
+expect_refusal "ancestors, which filters do not see" \
+        "Invalid --export-denylist: line 1: ancestor_binary_regex is not supported: filters see the parent, not the ancestors (--enable-ancestors): use parent_binary_regex or pid_set" \
         --export-denylist='{"ancestor_binary_regex": ["sh"]}' --print-config
 # The real start refuses the same way, before loading anything; its line goes to the journal.
 echo 12 >"$etc_d/process-cache-size"
@@ -152,13 +163,17 @@ reload() { kill -HUP "$TESTENV_DAEMON_PID"; }
 
 echo debug >"$dir/log-level"
 echo /elsewhere >"$dir/procfs"
+echo true >"$dir/enable-process-environment-variables"
 reload
 wait_for 20 "the reload's log-level line" log_has "Setting log-level changed ($dir/log-level)." ||
         fail "no log-level change logged: $(journal -t tetragond -o cat | tail)"
 wait_for 5 "the restart notice" \
         log_has "Setting procfs changed ($dir/procfs); it takes effect when tetragond restarts." ||
         fail "no restart notice for procfs"
-echo "ok: reload applies log-level and says procfs needs a restart"
+wait_for 5 "the restart notice of an enrichment flag" \
+        log_has "Setting enable-process-environment-variables changed ($dir/enable-process-environment-variables); it takes effect when tetragond restarts." ||
+        fail "no restart notice for enable-process-environment-variables"
+echo "ok: reload applies log-level and says procfs and the enrichment flags need a restart"
 
 # A denylist set at reload drops what it names from then on.
 tag=tg$$x$RANDOM
