@@ -34,10 +34,15 @@ mkfifo "$work/go"
 "$work/$tag-sh" -c "read x <'$work/go'; '$work/$tag-sh' -c \"'$work/$tag-sh' -c '$work/$tag-leaf; exit 0'; exit 0\"; exit 0" &
 early_pid=$!
 
+# Some of the flags from the configuration's files, as a Tetragon user would set them
+# (never the real /etc): they are settings like the others.
+export TETRAGOND_CONFIG_ROOT=$TESTENV_DIR/root
+mkdir -p "$TETRAGOND_CONFIG_ROOT/etc/tetragon/tetragon.conf.d"
+printf '%s\n' 'enable-process-ns: true' 'filter-environment-variables: TG_KEEP,HOME' \
+        >"$TETRAGOND_CONFIG_ROOT/etc/tetragon/tetragon.yaml"
+echo unix >"$TETRAGOND_CONFIG_ROOT/etc/tetragon/tetragon.conf.d/username-metadata"
 testenv_start_daemon --export-file "$TESTENV_DIR/events.json" --export-file-max-size 0 --policy-dir "$work" \
-        --enable-ancestors base --enable-process-ns --enable-process-cred \
-        --username-metadata unix --enable-process-environment-variables \
-        --filter-environment-variables "TG_KEEP,HOME"
+        --enable-ancestors base --enable-process-cred --enable-process-environment-variables
 
 echo go >"$work/go"
 wait "$early_pid"
