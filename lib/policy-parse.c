@@ -251,6 +251,14 @@ static bool check_keys(Parser *p, const YamlNode *n, const char *what, const cha
                                 known = true;
                                 break;
                         }
+                /* Tetragon decodes policies with Go's JSON decoder, which
+                 * matches key names regardless of case. */
+                for (size_t j = 0; !known && keys[j]; j++)
+                        if (strcasecmp(keys[j], k->scalar.value) == 0) {
+                                p_warning(p, k, NULL, "key \"%s\" is read as \"%s\"", qn(p, k),
+                                          keys[j]);
+                                known = true;
+                        }
                 if (!known) {
                         if (streq(k->scalar.value, "<<"))
                                 ok = p_error(
@@ -266,7 +274,7 @@ static bool check_keys(Parser *p, const YamlNode *n, const char *what, const cha
                         const YamlNode *prev = n->mapping.pairs[j].key;
 
                         if (prev->type == YAML_NODE_SCALAR &&
-                            streq(prev->scalar.value, k->scalar.value)) {
+                            strcasecmp(prev->scalar.value, k->scalar.value) == 0) {
                                 ok = p_error(p, k, NULL, "duplicate key \"%s\" (first at %u:%u)",
                                              qn(p, k), prev->line, prev->column);
                                 break;
@@ -276,9 +284,25 @@ static bool check_keys(Parser *p, const YamlNode *n, const char *what, const cha
         return ok;
 }
 
+/* The pair of key, spelt exactly or else in any case (check_keys refuses
+ * two spellings of one key). */
+static const YamlPair *find_pair(const YamlNode *mapping, const char *key) {
+        const YamlPair *pair = yaml_mapping_find(mapping, key);
+
+        if (pair || !mapping || mapping->type != YAML_NODE_MAPPING)
+                return pair;
+        for (size_t i = 0; i < mapping->mapping.n_pairs; i++) {
+                const YamlNode *k = mapping->mapping.pairs[i].key;
+
+                if (k->type == YAML_NODE_SCALAR && strcasecmp(k->scalar.value, key) == 0)
+                        return &mapping->mapping.pairs[i];
+        }
+        return NULL;
+}
+
 /* The value of key, or NULL when absent or null. */
 static const YamlNode *field(const YamlNode *mapping, const char *key) {
-        const YamlPair *pair = yaml_mapping_find(mapping, key);
+        const YamlPair *pair = find_pair(mapping, key);
 
         if (!pair || is_null(pair->value))
                 return NULL;
@@ -286,7 +310,7 @@ static const YamlNode *field(const YamlNode *mapping, const char *key) {
 }
 
 static const YamlNode *field_key(const YamlNode *mapping, const char *key) {
-        const YamlPair *pair = yaml_mapping_find(mapping, key);
+        const YamlPair *pair = find_pair(mapping, key);
 
         return pair ? pair->key : NULL;
 }
@@ -1756,7 +1780,7 @@ static bool parse_arg(Parser *p, const YamlNode *e, PolicyHookKind kind, ArgRole
 }
 
 /* sizeArgIndex points at another argument of the same call (1-based). */
-static bool check_size_arg(Parser *p, const YamlNode *e, const PolicyHook *h, const PolicyArg *a) {
+static bool check_size_arg(Parser *p, const YamlNode *e, const PolicyHook *h, PolicyArg *a) {
         const YamlNode *x = field(e, "sizeArgIndex");
         uint32_t target, max = max_arg_index(h->kind);
 
@@ -1768,10 +1792,16 @@ static bool check_size_arg(Parser *p, const YamlNode *e, const PolicyHook *h, co
                                "sizeArgIndex %" PRIu32
                                " points nowhere: %s arguments are numbered 1 to %" PRIu32 " here",
                                a->size_arg_index, policy_hook_kind_to_string(h->kind), max + 1);
-        if (target == a->index)
-                return p_error(p, x, "it counts from 1: the argument at index 2 is sizeArgIndex 3",
-                               "sizeArgIndex %" PRIu32 " points at this argument itself",
-                               a->size_arg_index);
+        if (target == a->index) {
+                /* Tetragon loads it and reads the buffer's address as its size. */
+                p_warning(p, x, NULL,
+                          "sizeArgIndex %" PRIu32
+                          " points at this argument itself (it counts from 1: the argument at "
+                          "index 2 is sizeArgIndex 3), ignoring.",
+                          a->size_arg_index);
+                a->size_arg_index = 0;
+                return true;
+        }
         for (size_t i = 0; i < h->n_args; i++) {
                 const PolicyArg *s = &h->args[i];
 
@@ -1902,14 +1932,15 @@ static bool resolve_filter_arg(Parser *p, const YamlNode *e, const HookContext *
                 f->type = h->args[f->arg].type;
                 return true;
         }
+        /* Tetragon's CRD requires only the operator: a missing index is 0. */
         if (!has_index)
-                return p_error(p, e, NULL, "%s entry needs \"index\" (or \"args\")", what);
+                f->index = 0;
 
         /* Tracepoint selectors count positions in args; function hooks name
          * the argument's index. */
         if (h->kind == POLICY_HOOK_TRACEPOINT) {
                 if (f->index >= h->n_args)
-                        return p_error(p, index, arg_indexes_hint(p, h, true),
+                        return p_error(p, index ?: e, arg_indexes_hint(p, h, true),
                                        "%s index %" PRIu32
                                        " names no argument of tracepoint \"%s\" (tracepoint "
                                        "selectors count positions in args)",
@@ -1924,9 +1955,10 @@ static bool resolve_filter_arg(Parser *p, const YamlNode *e, const HookContext *
                         f->type = h->args[i].type;
                         return true;
                 }
-        return p_error(p, index, arg_indexes_hint(p, h, false),
-                       "%s index %" PRIu32 " names no argument of %s \"%s\"", what, f->index,
-                       policy_hook_kind_to_string(h->kind), qs(p, strempty(h->name)));
+        return p_error(p, index ?: e, arg_indexes_hint(p, h, false),
+                       "%s index %" PRIu32 "%s names no argument of %s \"%s\"", what, f->index,
+                       has_index ? "" : " (no index given)", policy_hook_kind_to_string(h->kind),
+                       qs(p, strempty(h->name)));
 }
 
 static bool parse_arg_filter(Parser *p, const YamlNode *e, const HookContext *ctx, FilterRole role,
@@ -3146,9 +3178,21 @@ static bool parse_hook(Parser *p, const YamlNode *e, PolicyHookKind kind, Policy
 
                 if (!require(p, e, path, "path", what) || !get_string(p, path, "path", &h->path))
                         return false;
+                if (h->path[0] != '/') {
+                        /* Tetragon makes it absolute against its working directory, which is
+                         * / for a service. */
+                        size_t n = strlen(h->path);
+                        char *abs = p_alloc(p, n + 2, 1);
+
+                        if (!abs)
+                                return false;
+                        abs[0] = '/';
+                        memcpy(abs + 1, h->path, n + 1);
+                        p_warning(p, path, NULL, "path \"%s\" is relative, read as \"%s\"",
+                                  qs(p, h->path), qs(p, abs));
+                        h->path = abs;
+                }
                 h->name = h->path;
-                if (h->path[0] != '/')
-                        ok = p_error(p, path, NULL, "path \"%s\" must be absolute", qs(p, h->path));
                 if (kind == POLICY_HOOK_USDT) {
                         const YamlNode *prov = field(e, "provider"), *nm = field(e, "name");
 
@@ -3259,9 +3303,10 @@ static bool parse_hooks(Parser *p, const YamlNode *spec, const char *key, Policy
 
 static bool parse_spec(Parser *p, const YamlNode *spec) {
         static const char *const keys[] = {
-                "kprobes", "fentries",    "tracepoints",       "uprobes",      "lsmhooks",
-                "usdts",   "lists",       "enforcers",         "options",      "selectorsMacros",
-                "loader",  "podSelector", "containerSelector", "hostSelector", NULL,
+                "kprobes",           "fentries",        "tracepoints",  "uprobes",
+                "lsmhooks",          "usdts",           "lists",        "enforcers",
+                "options",           "selectorsMacros", "loader",       "podSelector",
+                "containerSelector", "hostSelector",    "nodeSelector", NULL,
         };
         Policy *pol = p->policy;
         const YamlNode *x;
@@ -3305,6 +3350,21 @@ static bool parse_spec(Parser *p, const YamlNode *spec) {
                                      "a TracingPolicyNamespaced cannot have a hostSelector");
                 else
                         pol->host_selector = true;
+        }
+
+        if ((x = field(spec, "nodeSelector"))) {
+                /* A host has no node labels: {} selects it, anything more selects nothing. */
+                if (!parse_label_selector(p, x, "nodeSelector"))
+                        ok = false;
+                else if ((field(x, "matchLabels") &&
+                          field(x, "matchLabels")->mapping.n_pairs > 0) ||
+                         (field(x, "matchExpressions") &&
+                          field(x, "matchExpressions")->sequence.n_items > 0)) {
+                        add_kubernetes_part(p, field_key(spec, "nodeSelector"), "nodeSelector");
+                        p_warning(p, field_key(spec, "nodeSelector"), NULL,
+                                  "nodeSelector selects Kubernetes nodes by label; tetragond "
+                                  "refuses it on a host unless it is {}");
+                }
         }
 
         pol->hooks = p_alloc(p, POLICY_MAX_HOOKS, sizeof(PolicyHook));
