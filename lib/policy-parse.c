@@ -3002,6 +3002,8 @@ static const char *const uprobe_keys[] = {
         "addrs",
         "btfPath",
         "resolvePathInContainer",
+        "return",
+        "returnArg",
         "message",
         "args",
         "selectors",
@@ -3011,6 +3013,54 @@ static const char *const uprobe_keys[] = {
 static const char *const lsm_keys[] = { "hook", "message", "args", "selectors", "tags", NULL };
 static const char *const usdt_keys[] = { "path", "provider",  "name", "message",
                                          "args", "selectors", "tags", NULL };
+
+/* return, returnArg and returnArgAction: kprobes, fentries and uprobes. */
+static bool parse_return_fields(Parser *p, const YamlNode *e, PolicyHook *h) {
+        const YamlNode *x;
+        bool ok = true;
+
+        if ((x = field(e, "return")) && !get_bool(p, x, "return", &h->ret))
+                ok = false;
+        if (h->ret && !field(e, "returnArg"))
+                p_warning(p, field_key(e, "return"), NULL,
+                          "\"return: true\" without a returnArg: the return event carries no "
+                          "return value (Tetragon's CRD refuses this in Kubernetes)");
+        if ((x = field(e, "returnArg"))) {
+                if (!parse_arg(p, x, h->kind, ARG_ROLE_RETURN, &h->return_arg))
+                        ok = false;
+                else if (!h->ret)
+                        p_warning(p, field_key(e, "returnArg"), NULL,
+                                  "returnArg has no effect without \"return: true\", ignoring.");
+                else
+                        h->has_return_arg = true;
+        }
+        if (h->kind != POLICY_HOOK_UPROBE && (x = field(e, "returnArgAction"))) {
+                char *s;
+                int t;
+
+                if (!get_string(p, x, "returnArgAction", &s))
+                        ok = false;
+                else if ((t = policy_action_type_from_string(s)) == POLICY_ACTION_POST)
+                        p_warning(p, x, NULL,
+                                  "returnArgAction \"Post\" is what happens anyway (Tetragon 1.7.1 "
+                                  "refuses it), ignoring.");
+                else if (t != POLICY_ACTION_TRACK_SOCK && t != POLICY_ACTION_UNTRACK_SOCK)
+                        ok = p_error(p, x, NULL,
+                                     "returnArgAction must be \"TrackSock\" or \"UntrackSock\", "
+                                     "not \"%s\"",
+                                     qs(p, s));
+                else if (!h->has_return_arg || h->return_arg.type != POLICY_ARG_SOCK)
+                        ok = p_error(p, x, NULL,
+                                     "returnArgAction \"%s\" needs \"return: true\" and a "
+                                     "returnArg of type sock",
+                                     policy_action_type_to_string(t));
+                else {
+                        h->has_return_arg_action = true;
+                        h->return_arg_action = (PolicyActionType) t;
+                }
+        }
+        return ok;
+}
 
 static bool parse_kprobe_fields(Parser *p, const YamlNode *e, PolicyHook *h) {
         const char *what = h->kind == POLICY_HOOK_FENTRY ? "an fentry" : "a kprobe";
@@ -3041,9 +3091,6 @@ static bool parse_kprobe_fields(Parser *p, const YamlNode *e, PolicyHook *h) {
                           "\"%s\" is not a system call, but \"syscall\" is not set and defaults to "
                           "true",
                           qs(p, h->call));
-        if ((x = field(e, "return")) && !get_bool(p, x, "return", &h->ret))
-                ok = false;
-
         if ((x = field(e, "ignore"))) {
                 static const char *const keys[] = { "callNotFound", NULL };
                 const YamlNode *c;
@@ -3059,40 +3106,8 @@ static bool parse_kprobe_fields(Parser *p, const YamlNode *e, PolicyHook *h) {
                 }
         }
 
-        if ((x = field(e, "returnArg"))) {
-                if (!parse_arg(p, x, h->kind, ARG_ROLE_RETURN, &h->return_arg))
-                        ok = false;
-                else if (!h->ret)
-                        p_warning(p, field_key(e, "returnArg"), NULL,
-                                  "returnArg has no effect without \"return: true\", ignoring.");
-                else
-                        h->has_return_arg = true;
-        }
-        if ((x = field(e, "returnArgAction"))) {
-                char *s;
-                int t;
-
-                if (!get_string(p, x, "returnArgAction", &s))
-                        ok = false;
-                else if ((t = policy_action_type_from_string(s)) == POLICY_ACTION_POST)
-                        p_warning(p, x, NULL,
-                                  "returnArgAction \"Post\" is what happens anyway (Tetragon 1.7.1 "
-                                  "refuses it), ignoring.");
-                else if (t != POLICY_ACTION_TRACK_SOCK && t != POLICY_ACTION_UNTRACK_SOCK)
-                        ok = p_error(p, x, NULL,
-                                     "returnArgAction must be \"TrackSock\" or \"UntrackSock\", "
-                                     "not \"%s\"",
-                                     qs(p, s));
-                else if (!h->has_return_arg || h->return_arg.type != POLICY_ARG_SOCK)
-                        ok = p_error(p, x, NULL,
-                                     "returnArgAction \"%s\" needs \"return: true\" and a "
-                                     "returnArg of type sock",
-                                     policy_action_type_to_string(t));
-                else {
-                        h->has_return_arg_action = true;
-                        h->return_arg_action = (PolicyActionType) t;
-                }
-        }
+        if (!parse_return_fields(p, e, h))
+                ok = false;
         if (!parse_args(p, field(e, "data"), h, ARG_ROLE_DATA, &h->data, &h->n_data))
                 ok = false;
         return ok;
@@ -3226,6 +3241,8 @@ static bool parse_hook(Parser *p, const YamlNode *e, PolicyHookKind kind, Policy
                         ok = false;
                 if (h->resolve_path_in_container)
                         add_kubernetes_part(p, x, "resolvePathInContainer");
+                if (!parse_return_fields(p, e, h))
+                        ok = false;
                 break;
         }
         case POLICY_HOOK_LSM: {
