@@ -1936,14 +1936,20 @@ static bool resolve_filter_arg(Parser *p, const YamlNode *e, const HookContext *
         if (!has_index)
                 f->index = 0;
 
-        /* Tracepoint selectors count positions in args; function hooks name
-         * the argument's index. */
+        /* Tracepoint selectors name a format field as args do (Tetragon remaps
+         * it to the position in args), or else count positions in args. */
         if (h->kind == POLICY_HOOK_TRACEPOINT) {
+                for (size_t i = 0; i < h->n_args; i++)
+                        if (h->args[i].index == f->index) {
+                                f->arg = (uint32_t) i;
+                                f->type = h->args[i].type;
+                                return true;
+                        }
                 if (f->index >= h->n_args)
                         return p_error(p, index ?: e, arg_indexes_hint(p, h, true),
                                        "%s index %" PRIu32
-                                       " names no argument of tracepoint \"%s\" (tracepoint "
-                                       "selectors count positions in args)",
+                                       " names no argument of tracepoint \"%s\", neither as a "
+                                       "format field nor as a position in args",
                                        what, f->index, qs(p, strempty(h->name)));
                 f->arg = f->index;
                 f->type = h->args[f->index].type;
