@@ -1732,8 +1732,9 @@ static bool parse_arg(Parser *p, const YamlNode *e, PolicyHookKind kind, ArgRole
                 else if (role != ARG_ROLE_DATA)
                         ok = p_error(p, field_key(e, "source"), NULL,
                                      "\"source\" is only for data entries");
-                else if (!streq(a->source, "current_task"))
-                        ok = p_error(p, x, NULL, "unknown data source \"%s\" (known: current_task)",
+                else if (!streq(a->source, "current_task") && !streq(a->source, "pt_regs"))
+                        ok = p_error(p, x, NULL,
+                                     "unknown data source \"%s\" (known: current_task, pt_regs)",
                                      qs(p, a->source));
         }
         if (a->resolve) {
@@ -3010,6 +3011,7 @@ static const char *const uprobe_keys[] = {
         "resolvePathInContainer",
         "return",
         "returnArg",
+        "data",
         "message",
         "args",
         "selectors",
@@ -3247,7 +3249,8 @@ static bool parse_hook(Parser *p, const YamlNode *e, PolicyHookKind kind, Policy
                         ok = false;
                 if (h->resolve_path_in_container)
                         add_kubernetes_part(p, x, "resolvePathInContainer");
-                if (!parse_return_fields(p, e, h))
+                if (!parse_return_fields(p, e, h) ||
+                    !parse_args(p, field(e, "data"), h, ARG_ROLE_DATA, &h->data, &h->n_data))
                         ok = false;
                 break;
         }

@@ -422,6 +422,10 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
                                       "yet",
                                       i);
         }
+        /* Refused rather than dropped: an event without the data a policy asked for. */
+        if (info->n_data > 0)
+                return refuse(p, "data entries (hook data, source current_task or pt_regs) are "
+                                 "not implemented by this engine yet");
         return 0;
 }
 

@@ -362,8 +362,8 @@ static void test_selectors(void **state) {
                        "        operator: Equal\n"
                        "        values: [\"1\"]\n",
                        &minimal,
-                       "kprobes[0] sys_write: selector 0: matchData is not "
-                       "implemented by this engine yet");
+                       "kprobes[0] sys_write: data entries (hook data, source current_task "
+                       "or pt_regs) are not implemented by this engine yet");
         assert_planned_on_sys_enter("  kprobes:\n"
                                     "  - call: sys_write\n"
                                     "    selectors:\n"

@@ -49,8 +49,22 @@ static const RefusalCase refusal_cases[] = {
         {
                 .file = "match-data.yaml",
                 .at_install = false,
-                .expected_prefix = "kprobes[0] sys_openat: selector 0: matchData is not "
-                                   "implemented by this engine yet",
+                .expected_prefix = "kprobes[0] sys_openat: data entries (hook data, source "
+                                   "current_task or pt_regs) are not implemented by this "
+                                   "engine yet",
+        },
+        {
+                .file = "data-pt-regs.yaml",
+                .at_install = false,
+                .expected_prefix = "uprobes[0] /bin/true: data entries (hook data, source "
+                                   "current_task or pt_regs) are not implemented by this "
+                                   "engine yet",
+        },
+        {
+                .file = "node-selector.yaml",
+                .at_install = false,
+                .expected_prefix = "this host has no Kubernetes, and the policy only applies there "
+                                   "(nodeSelector",
         },
         {
                 .file = "syscall-override.yaml",
