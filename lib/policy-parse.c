@@ -1764,6 +1764,10 @@ static bool parse_arg(Parser *p, const YamlNode *e, PolicyHookKind kind, ArgRole
                           "maxData only applies to char_buf, char_iovec and iov_iter arguments, "
                           "ignoring.");
 
+        if (a->type == POLICY_ARG_CHAR_BUF && !a->return_copy && !field(e, "sizeArgIndex"))
+                p_warning(p, type, "add sizeArgIndex (the size argument's index + 1) or returnCopy",
+                          "a char_buf without sizeArgIndex or returnCopy is read as no bytes, as "
+                          "Tetragon reads it");
         if ((x = field(e, "sizeArgIndex"))) {
                 if (!get_u32(p, x, "sizeArgIndex", &a->size_arg_index))
                         ok = false;

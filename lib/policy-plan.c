@@ -403,13 +403,13 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
                                       "argument %zu: maxData is not implemented by this engine "
                                       "yet",
                                       i);
-                /* returnCopy: the return value says how many bytes, sizeArgIndex at most. */
-                if (t == TG_ARG_CHAR_BUF && !(h->arg_flags[i] & TG_POLICY_ARG_RETURN_COPY) &&
-                    (h->arg_size_index[i] < 1 || h->arg_size_index[i] > 5))
+                /* returnCopy: the return value says how many bytes, sizeArgIndex at most;
+                 * without either the event carries none (the parser warns). */
+                if (t == TG_ARG_CHAR_BUF && h->arg_size_index[i] > 5)
                         return refuse(p,
-                                      "argument %zu: char_buf needs sizeArgIndex (1 to 5) to "
-                                      "know how many bytes to read",
-                                      i);
+                                      "argument %zu: char_buf's sizeArgIndex %u is past the 5 "
+                                      "arguments this engine reads",
+                                      i, h->arg_size_index[i]);
                 if (t == TG_ARG_CHAR_IOVEC &&
                     (h->arg_size_index[i] < 1 || h->arg_size_index[i] > 5))
                         return refuse(p,
