@@ -1375,8 +1375,6 @@ int policy_plan_build(const CompiledPolicy *policy, const EngineCapabilities *ca
         else if (policy->loader)
                 r = refuse(&p, "the loader option (spec.loader) is not implemented by this engine "
                                "yet");
-        else if (policy->n_hooks == 0)
-                r = refuse(&p, "the policy has no hooks");
         else
                 r = 0;
         if (r < 0)

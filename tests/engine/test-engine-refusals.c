@@ -153,6 +153,23 @@ static void test_refused_whole(void **state) {
         assert_int_equal(file_size(path), 1);
 }
 
+/* A policy without hooks loads, as Tetragon loads it, and attaches nothing. */
+static void test_no_hooks_loads(void **state) {
+        Fixture *f = *state;
+        PolicyInstallation *i;
+
+        i = install_ok(f,
+                       "apiVersion: cilium.io/v1alpha1\n"
+                       "kind: TracingPolicy\n"
+                       "metadata:\n"
+                       "  name: no-hooks\n"
+                       "spec: {}\n",
+                       POLICY_MODE_ENFORCE);
+        assert_non_null(i);
+        assert_false(policy_engine_is_attached(f->engine));
+        uninstall(f, i);
+}
+
 /* --disable-mechanism: with fentry, kprobes and sys_enter disabled nothing can attach
  * syscall hooks. */
 static void test_disabled_mechanism(void **state) {
@@ -185,6 +202,7 @@ int main(int argc, char *argv[]) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup(test_refused, test_setup),
                 cmocka_unit_test_setup(test_refused_whole, test_setup),
+                cmocka_unit_test_setup(test_no_hooks_loads, test_setup),
                 cmocka_unit_test_setup(test_disabled_mechanism, test_setup),
         };
 
