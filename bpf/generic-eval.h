@@ -581,6 +581,12 @@ static long V(emit_arg)(__u32 i, void *unused) {
                         arg->value = v; /* the buffer, until the return puts its size here */
                         break;
                 }
+                /* No sizeArgIndex: no bytes, as Tetragon reads none. */
+                if (hook->arg_size_index[bounded(i, 7)] == 0) {
+                        arg->value = 0;
+                        size = 0;
+                        break;
+                }
                 if (size_reg >= N_REGS) {
                         arg->flags |= TG_GENERIC_ARG_UNREADABLE;
                         break;

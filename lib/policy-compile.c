@@ -593,6 +593,7 @@ static void add_hook(Compiler *k, const PolicyHook *h) {
                 .n_tags = h->n_tags,
                 .arg_labels = labels,
                 .arg_resolve = resolve,
+                .n_data = h->n_data,
                 .return_arg = h->has_return_arg,
                 .return_arg_type = h->has_return_arg ? compiled_arg_type(h->return_arg.type) : 0,
                 .return_arg_action =

@@ -45,6 +45,7 @@ typedef struct CompiledHookInfo {
         size_t n_tags;
         const char *const *arg_labels; /* per arg, NULL when none */
         const char *const *arg_resolve;
+        size_t n_data; /* hook data entries, which the planner refuses */
         bool return_arg;
         uint8_t return_arg_type;   /* enum tg_policy_arg_type */
         uint8_t return_arg_action; /* enum tg_policy_action_type, 0 when none */

@@ -251,6 +251,14 @@ static bool check_keys(Parser *p, const YamlNode *n, const char *what, const cha
                                 known = true;
                                 break;
                         }
+                /* Tetragon decodes policies with Go's JSON decoder, which
+                 * matches key names regardless of case. */
+                for (size_t j = 0; !known && keys[j]; j++)
+                        if (strcasecmp(keys[j], k->scalar.value) == 0) {
+                                p_warning(p, k, NULL, "key \"%s\" is read as \"%s\"", qn(p, k),
+                                          keys[j]);
+                                known = true;
+                        }
                 if (!known) {
                         if (streq(k->scalar.value, "<<"))
                                 ok = p_error(
@@ -266,7 +274,7 @@ static bool check_keys(Parser *p, const YamlNode *n, const char *what, const cha
                         const YamlNode *prev = n->mapping.pairs[j].key;
 
                         if (prev->type == YAML_NODE_SCALAR &&
-                            streq(prev->scalar.value, k->scalar.value)) {
+                            strcasecmp(prev->scalar.value, k->scalar.value) == 0) {
                                 ok = p_error(p, k, NULL, "duplicate key \"%s\" (first at %u:%u)",
                                              qn(p, k), prev->line, prev->column);
                                 break;
@@ -276,9 +284,25 @@ static bool check_keys(Parser *p, const YamlNode *n, const char *what, const cha
         return ok;
 }
 
+/* The pair of key, spelt exactly or else in any case (check_keys refuses
+ * two spellings of one key). */
+static const YamlPair *find_pair(const YamlNode *mapping, const char *key) {
+        const YamlPair *pair = yaml_mapping_find(mapping, key);
+
+        if (pair || !mapping || mapping->type != YAML_NODE_MAPPING)
+                return pair;
+        for (size_t i = 0; i < mapping->mapping.n_pairs; i++) {
+                const YamlNode *k = mapping->mapping.pairs[i].key;
+
+                if (k->type == YAML_NODE_SCALAR && strcasecmp(k->scalar.value, key) == 0)
+                        return &mapping->mapping.pairs[i];
+        }
+        return NULL;
+}
+
 /* The value of key, or NULL when absent or null. */
 static const YamlNode *field(const YamlNode *mapping, const char *key) {
-        const YamlPair *pair = yaml_mapping_find(mapping, key);
+        const YamlPair *pair = find_pair(mapping, key);
 
         if (!pair || is_null(pair->value))
                 return NULL;
@@ -286,7 +310,7 @@ static const YamlNode *field(const YamlNode *mapping, const char *key) {
 }
 
 static const YamlNode *field_key(const YamlNode *mapping, const char *key) {
-        const YamlPair *pair = yaml_mapping_find(mapping, key);
+        const YamlPair *pair = find_pair(mapping, key);
 
         return pair ? pair->key : NULL;
 }
@@ -1708,8 +1732,9 @@ static bool parse_arg(Parser *p, const YamlNode *e, PolicyHookKind kind, ArgRole
                 else if (role != ARG_ROLE_DATA)
                         ok = p_error(p, field_key(e, "source"), NULL,
                                      "\"source\" is only for data entries");
-                else if (!streq(a->source, "current_task"))
-                        ok = p_error(p, x, NULL, "unknown data source \"%s\" (known: current_task)",
+                else if (!streq(a->source, "current_task") && !streq(a->source, "pt_regs"))
+                        ok = p_error(p, x, NULL,
+                                     "unknown data source \"%s\" (known: current_task, pt_regs)",
                                      qs(p, a->source));
         }
         if (a->resolve) {
@@ -1739,6 +1764,10 @@ static bool parse_arg(Parser *p, const YamlNode *e, PolicyHookKind kind, ArgRole
                           "maxData only applies to char_buf, char_iovec and iov_iter arguments, "
                           "ignoring.");
 
+        if (a->type == POLICY_ARG_CHAR_BUF && !a->return_copy && !field(e, "sizeArgIndex"))
+                p_warning(p, type, "add sizeArgIndex (the size argument's index + 1) or returnCopy",
+                          "a char_buf without sizeArgIndex or returnCopy is read as no bytes, as "
+                          "Tetragon reads it");
         if ((x = field(e, "sizeArgIndex"))) {
                 if (!get_u32(p, x, "sizeArgIndex", &a->size_arg_index))
                         ok = false;
@@ -1756,7 +1785,7 @@ static bool parse_arg(Parser *p, const YamlNode *e, PolicyHookKind kind, ArgRole
 }
 
 /* sizeArgIndex points at another argument of the same call (1-based). */
-static bool check_size_arg(Parser *p, const YamlNode *e, const PolicyHook *h, const PolicyArg *a) {
+static bool check_size_arg(Parser *p, const YamlNode *e, const PolicyHook *h, PolicyArg *a) {
         const YamlNode *x = field(e, "sizeArgIndex");
         uint32_t target, max = max_arg_index(h->kind);
 
@@ -1768,10 +1797,16 @@ static bool check_size_arg(Parser *p, const YamlNode *e, const PolicyHook *h, co
                                "sizeArgIndex %" PRIu32
                                " points nowhere: %s arguments are numbered 1 to %" PRIu32 " here",
                                a->size_arg_index, policy_hook_kind_to_string(h->kind), max + 1);
-        if (target == a->index)
-                return p_error(p, x, "it counts from 1: the argument at index 2 is sizeArgIndex 3",
-                               "sizeArgIndex %" PRIu32 " points at this argument itself",
-                               a->size_arg_index);
+        if (target == a->index) {
+                /* Tetragon loads it and reads the buffer's address as its size. */
+                p_warning(p, x, NULL,
+                          "sizeArgIndex %" PRIu32
+                          " points at this argument itself (it counts from 1: the argument at "
+                          "index 2 is sizeArgIndex 3), ignoring.",
+                          a->size_arg_index);
+                a->size_arg_index = 0;
+                return true;
+        }
         for (size_t i = 0; i < h->n_args; i++) {
                 const PolicyArg *s = &h->args[i];
 
@@ -1902,17 +1937,24 @@ static bool resolve_filter_arg(Parser *p, const YamlNode *e, const HookContext *
                 f->type = h->args[f->arg].type;
                 return true;
         }
+        /* Tetragon's CRD requires only the operator: a missing index is 0. */
         if (!has_index)
-                return p_error(p, e, NULL, "%s entry needs \"index\" (or \"args\")", what);
+                f->index = 0;
 
-        /* Tracepoint selectors count positions in args; function hooks name
-         * the argument's index. */
+        /* Tracepoint selectors name a format field as args do (Tetragon remaps
+         * it to the position in args), or else count positions in args. */
         if (h->kind == POLICY_HOOK_TRACEPOINT) {
+                for (size_t i = 0; i < h->n_args; i++)
+                        if (h->args[i].index == f->index) {
+                                f->arg = (uint32_t) i;
+                                f->type = h->args[i].type;
+                                return true;
+                        }
                 if (f->index >= h->n_args)
-                        return p_error(p, index, arg_indexes_hint(p, h, true),
+                        return p_error(p, index ?: e, arg_indexes_hint(p, h, true),
                                        "%s index %" PRIu32
-                                       " names no argument of tracepoint \"%s\" (tracepoint "
-                                       "selectors count positions in args)",
+                                       " names no argument of tracepoint \"%s\", neither as a "
+                                       "format field nor as a position in args",
                                        what, f->index, qs(p, strempty(h->name)));
                 f->arg = f->index;
                 f->type = h->args[f->index].type;
@@ -1924,9 +1966,10 @@ static bool resolve_filter_arg(Parser *p, const YamlNode *e, const HookContext *
                         f->type = h->args[i].type;
                         return true;
                 }
-        return p_error(p, index, arg_indexes_hint(p, h, false),
-                       "%s index %" PRIu32 " names no argument of %s \"%s\"", what, f->index,
-                       policy_hook_kind_to_string(h->kind), qs(p, strempty(h->name)));
+        return p_error(p, index ?: e, arg_indexes_hint(p, h, false),
+                       "%s index %" PRIu32 "%s names no argument of %s \"%s\"", what, f->index,
+                       has_index ? "" : " (no index given)", policy_hook_kind_to_string(h->kind),
+                       qs(p, strempty(h->name)));
 }
 
 static bool parse_arg_filter(Parser *p, const YamlNode *e, const HookContext *ctx, FilterRole role,
@@ -2970,6 +3013,9 @@ static const char *const uprobe_keys[] = {
         "addrs",
         "btfPath",
         "resolvePathInContainer",
+        "return",
+        "returnArg",
+        "data",
         "message",
         "args",
         "selectors",
@@ -2979,6 +3025,54 @@ static const char *const uprobe_keys[] = {
 static const char *const lsm_keys[] = { "hook", "message", "args", "selectors", "tags", NULL };
 static const char *const usdt_keys[] = { "path", "provider",  "name", "message",
                                          "args", "selectors", "tags", NULL };
+
+/* return, returnArg and returnArgAction: kprobes, fentries and uprobes. */
+static bool parse_return_fields(Parser *p, const YamlNode *e, PolicyHook *h) {
+        const YamlNode *x;
+        bool ok = true;
+
+        if ((x = field(e, "return")) && !get_bool(p, x, "return", &h->ret))
+                ok = false;
+        if (h->ret && !field(e, "returnArg"))
+                p_warning(p, field_key(e, "return"), NULL,
+                          "\"return: true\" without a returnArg: the return event carries no "
+                          "return value (Tetragon's CRD refuses this in Kubernetes)");
+        if ((x = field(e, "returnArg"))) {
+                if (!parse_arg(p, x, h->kind, ARG_ROLE_RETURN, &h->return_arg))
+                        ok = false;
+                else if (!h->ret)
+                        p_warning(p, field_key(e, "returnArg"), NULL,
+                                  "returnArg has no effect without \"return: true\", ignoring.");
+                else
+                        h->has_return_arg = true;
+        }
+        if (h->kind != POLICY_HOOK_UPROBE && (x = field(e, "returnArgAction"))) {
+                char *s;
+                int t;
+
+                if (!get_string(p, x, "returnArgAction", &s))
+                        ok = false;
+                else if ((t = policy_action_type_from_string(s)) == POLICY_ACTION_POST)
+                        p_warning(p, x, NULL,
+                                  "returnArgAction \"Post\" is what happens anyway (Tetragon 1.7.1 "
+                                  "refuses it), ignoring.");
+                else if (t != POLICY_ACTION_TRACK_SOCK && t != POLICY_ACTION_UNTRACK_SOCK)
+                        ok = p_error(p, x, NULL,
+                                     "returnArgAction must be \"TrackSock\" or \"UntrackSock\", "
+                                     "not \"%s\"",
+                                     qs(p, s));
+                else if (!h->has_return_arg || h->return_arg.type != POLICY_ARG_SOCK)
+                        ok = p_error(p, x, NULL,
+                                     "returnArgAction \"%s\" needs \"return: true\" and a "
+                                     "returnArg of type sock",
+                                     policy_action_type_to_string(t));
+                else {
+                        h->has_return_arg_action = true;
+                        h->return_arg_action = (PolicyActionType) t;
+                }
+        }
+        return ok;
+}
 
 static bool parse_kprobe_fields(Parser *p, const YamlNode *e, PolicyHook *h) {
         const char *what = h->kind == POLICY_HOOK_FENTRY ? "an fentry" : "a kprobe";
@@ -3009,9 +3103,6 @@ static bool parse_kprobe_fields(Parser *p, const YamlNode *e, PolicyHook *h) {
                           "\"%s\" is not a system call, but \"syscall\" is not set and defaults to "
                           "true",
                           qs(p, h->call));
-        if ((x = field(e, "return")) && !get_bool(p, x, "return", &h->ret))
-                ok = false;
-
         if ((x = field(e, "ignore"))) {
                 static const char *const keys[] = { "callNotFound", NULL };
                 const YamlNode *c;
@@ -3027,40 +3118,8 @@ static bool parse_kprobe_fields(Parser *p, const YamlNode *e, PolicyHook *h) {
                 }
         }
 
-        if ((x = field(e, "returnArg"))) {
-                if (!parse_arg(p, x, h->kind, ARG_ROLE_RETURN, &h->return_arg))
-                        ok = false;
-                else if (!h->ret)
-                        p_warning(p, field_key(e, "returnArg"), NULL,
-                                  "returnArg has no effect without \"return: true\", ignoring.");
-                else
-                        h->has_return_arg = true;
-        }
-        if ((x = field(e, "returnArgAction"))) {
-                char *s;
-                int t;
-
-                if (!get_string(p, x, "returnArgAction", &s))
-                        ok = false;
-                else if ((t = policy_action_type_from_string(s)) == POLICY_ACTION_POST)
-                        p_warning(p, x, NULL,
-                                  "returnArgAction \"Post\" is what happens anyway (Tetragon 1.7.1 "
-                                  "refuses it), ignoring.");
-                else if (t != POLICY_ACTION_TRACK_SOCK && t != POLICY_ACTION_UNTRACK_SOCK)
-                        ok = p_error(p, x, NULL,
-                                     "returnArgAction must be \"TrackSock\" or \"UntrackSock\", "
-                                     "not \"%s\"",
-                                     qs(p, s));
-                else if (!h->has_return_arg || h->return_arg.type != POLICY_ARG_SOCK)
-                        ok = p_error(p, x, NULL,
-                                     "returnArgAction \"%s\" needs \"return: true\" and a "
-                                     "returnArg of type sock",
-                                     policy_action_type_to_string(t));
-                else {
-                        h->has_return_arg_action = true;
-                        h->return_arg_action = (PolicyActionType) t;
-                }
-        }
+        if (!parse_return_fields(p, e, h))
+                ok = false;
         if (!parse_args(p, field(e, "data"), h, ARG_ROLE_DATA, &h->data, &h->n_data))
                 ok = false;
         return ok;
@@ -3146,9 +3205,21 @@ static bool parse_hook(Parser *p, const YamlNode *e, PolicyHookKind kind, Policy
 
                 if (!require(p, e, path, "path", what) || !get_string(p, path, "path", &h->path))
                         return false;
+                if (h->path[0] != '/') {
+                        /* Tetragon makes it absolute against its working directory, which is
+                         * / for a service. */
+                        size_t n = strlen(h->path);
+                        char *abs = p_alloc(p, n + 2, 1);
+
+                        if (!abs)
+                                return false;
+                        abs[0] = '/';
+                        memcpy(abs + 1, h->path, n + 1);
+                        p_warning(p, path, NULL, "path \"%s\" is relative, read as \"%s\"",
+                                  qs(p, h->path), qs(p, abs));
+                        h->path = abs;
+                }
                 h->name = h->path;
-                if (h->path[0] != '/')
-                        ok = p_error(p, path, NULL, "path \"%s\" must be absolute", qs(p, h->path));
                 if (kind == POLICY_HOOK_USDT) {
                         const YamlNode *prov = field(e, "provider"), *nm = field(e, "name");
 
@@ -3182,6 +3253,9 @@ static bool parse_hook(Parser *p, const YamlNode *e, PolicyHookKind kind, Policy
                         ok = false;
                 if (h->resolve_path_in_container)
                         add_kubernetes_part(p, x, "resolvePathInContainer");
+                if (!parse_return_fields(p, e, h) ||
+                    !parse_args(p, field(e, "data"), h, ARG_ROLE_DATA, &h->data, &h->n_data))
+                        ok = false;
                 break;
         }
         case POLICY_HOOK_LSM: {
@@ -3259,9 +3333,10 @@ static bool parse_hooks(Parser *p, const YamlNode *spec, const char *key, Policy
 
 static bool parse_spec(Parser *p, const YamlNode *spec) {
         static const char *const keys[] = {
-                "kprobes", "fentries",    "tracepoints",       "uprobes",      "lsmhooks",
-                "usdts",   "lists",       "enforcers",         "options",      "selectorsMacros",
-                "loader",  "podSelector", "containerSelector", "hostSelector", NULL,
+                "kprobes",           "fentries",        "tracepoints",  "uprobes",
+                "lsmhooks",          "usdts",           "lists",        "enforcers",
+                "options",           "selectorsMacros", "loader",       "podSelector",
+                "containerSelector", "hostSelector",    "nodeSelector", NULL,
         };
         Policy *pol = p->policy;
         const YamlNode *x;
@@ -3305,6 +3380,21 @@ static bool parse_spec(Parser *p, const YamlNode *spec) {
                                      "a TracingPolicyNamespaced cannot have a hostSelector");
                 else
                         pol->host_selector = true;
+        }
+
+        if ((x = field(spec, "nodeSelector"))) {
+                /* A host has no node labels: {} selects it, anything more selects nothing. */
+                if (!parse_label_selector(p, x, "nodeSelector"))
+                        ok = false;
+                else if ((field(x, "matchLabels") &&
+                          field(x, "matchLabels")->mapping.n_pairs > 0) ||
+                         (field(x, "matchExpressions") &&
+                          field(x, "matchExpressions")->sequence.n_items > 0)) {
+                        add_kubernetes_part(p, field_key(spec, "nodeSelector"), "nodeSelector");
+                        p_warning(p, field_key(spec, "nodeSelector"), NULL,
+                                  "nodeSelector selects Kubernetes nodes by label; tetragond "
+                                  "refuses it on a host unless it is {}");
+                }
         }
 
         pol->hooks = p_alloc(p, POLICY_MAX_HOOKS, sizeof(PolicyHook));

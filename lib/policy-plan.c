@@ -403,13 +403,13 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
                                       "argument %zu: maxData is not implemented by this engine "
                                       "yet",
                                       i);
-                /* returnCopy: the return value says how many bytes, sizeArgIndex at most. */
-                if (t == TG_ARG_CHAR_BUF && !(h->arg_flags[i] & TG_POLICY_ARG_RETURN_COPY) &&
-                    (h->arg_size_index[i] < 1 || h->arg_size_index[i] > 5))
+                /* returnCopy: the return value says how many bytes, sizeArgIndex at most;
+                 * without either the event carries none (the parser warns). */
+                if (t == TG_ARG_CHAR_BUF && h->arg_size_index[i] > 5)
                         return refuse(p,
-                                      "argument %zu: char_buf needs sizeArgIndex (1 to 5) to "
-                                      "know how many bytes to read",
-                                      i);
+                                      "argument %zu: char_buf's sizeArgIndex %u is past the 5 "
+                                      "arguments this engine reads",
+                                      i, h->arg_size_index[i]);
                 if (t == TG_ARG_CHAR_IOVEC &&
                     (h->arg_size_index[i] < 1 || h->arg_size_index[i] > 5))
                         return refuse(p,
@@ -422,6 +422,10 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
                                       "yet",
                                       i);
         }
+        /* Refused rather than dropped: an event without the data a policy asked for. */
+        if (info->n_data > 0)
+                return refuse(p, "data entries (hook data, source current_task or pt_regs) are "
+                                 "not implemented by this engine yet");
         return 0;
 }
 
@@ -1371,8 +1375,6 @@ int policy_plan_build(const CompiledPolicy *policy, const EngineCapabilities *ca
         else if (policy->loader)
                 r = refuse(&p, "the loader option (spec.loader) is not implemented by this engine "
                                "yet");
-        else if (policy->n_hooks == 0)
-                r = refuse(&p, "the policy has no hooks");
         else
                 r = 0;
         if (r < 0)

@@ -130,6 +130,17 @@ static const char *const seed = "  kprobes:\n"
                                 "      matchActions:\n"
                                 "      - action: Sigkill\n";
 
+/* No hooks: an empty plan, as Tetragon loads such a policy. */
+static void test_no_hooks(void **state) {
+        const EngineCapabilities minimal = caps_minimal();
+        _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
+        _cleanup_free_ char *error = NULL;
+
+        assert_int_equal(plan("  lists: []\n", &minimal, &p, &error), 0);
+        assert_null(error);
+        assert_int_equal(p->n_hooks, 0);
+}
+
 static void check_seed_plan(const EngineCapabilities *caps, HookMechanism syscall_mechanism,
                             const char *syscall_status) {
         _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
@@ -362,8 +373,8 @@ static void test_selectors(void **state) {
                        "        operator: Equal\n"
                        "        values: [\"1\"]\n",
                        &minimal,
-                       "kprobes[0] sys_write: selector 0: matchData is not "
-                       "implemented by this engine yet");
+                       "kprobes[0] sys_write: data entries (hook data, source current_task "
+                       "or pt_regs) are not implemented by this engine yet");
         assert_planned_on_sys_enter("  kprobes:\n"
                                     "  - call: sys_write\n"
                                     "    selectors:\n"
@@ -1339,6 +1350,7 @@ static void test_syscall_table(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_seed),
+                cmocka_unit_test(test_no_hooks),
                 cmocka_unit_test(test_kernel_function),
                 cmocka_unit_test(test_disabled),
                 cmocka_unit_test(test_actions),

@@ -80,6 +80,29 @@ static void test_char_buf_operators(void **state) {
         assert_false(buf_op(f, path, "NotPostfix", "x"));
 }
 
+/* A char_buf without sizeArgIndex or returnCopy: the event has it, with no bytes (as Tetragon
+ * reads it), and the arguments after it as usual. */
+static void test_char_buf_without_size(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "no-size"), *yaml = NULL;
+        PolicyInstallation *i;
+        Child child;
+        json_t *e, *args;
+
+        child = child_spawn(child_write_path, path);
+        yaml = policy_from_file("write-no-size.yaml", NUMBER_VALUE("PID", (int) child.pid));
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        args = json_object_get(e, "args");
+        assert_string_equal(
+                json_string_value(json_object_get(json_array_get(args, 1), "bytes_arg")), "");
+        assert_string_equal(json_string_value(json_object_get(json_array_get(args, 2), "size_arg")),
+                            "1");
+        uninstall(f, i);
+}
+
 static bool size_op(Fixture *f, const char *path, const char *op, const char *values) {
         _cleanup_free_ char *filters = format("      matchArgs:\n"
                                               "      - index: 2\n"
@@ -396,6 +419,7 @@ int main(int argc, char *argv[]) {
                 cmocka_unit_test_setup(test_fd_path_operators, test_setup),
                 cmocka_unit_test_setup(test_fd_path_across_mount, test_setup),
                 cmocka_unit_test_setup(test_char_buf_operators, test_setup),
+                cmocka_unit_test_setup(test_char_buf_without_size, test_setup),
                 cmocka_unit_test_setup(test_int_operators, test_setup),
                 cmocka_unit_test_setup(test_signed_int, test_setup),
                 cmocka_unit_test_setup(test_string_operators, test_setup),

@@ -49,8 +49,22 @@ static const RefusalCase refusal_cases[] = {
         {
                 .file = "match-data.yaml",
                 .at_install = false,
-                .expected_prefix = "kprobes[0] sys_openat: selector 0: matchData is not "
-                                   "implemented by this engine yet",
+                .expected_prefix = "kprobes[0] sys_openat: data entries (hook data, source "
+                                   "current_task or pt_regs) are not implemented by this "
+                                   "engine yet",
+        },
+        {
+                .file = "data-pt-regs.yaml",
+                .at_install = false,
+                .expected_prefix = "uprobes[0] /bin/true: data entries (hook data, source "
+                                   "current_task or pt_regs) are not implemented by this "
+                                   "engine yet",
+        },
+        {
+                .file = "node-selector.yaml",
+                .at_install = false,
+                .expected_prefix = "this host has no Kubernetes, and the policy only applies there "
+                                   "(nodeSelector",
         },
         {
                 .file = "syscall-override.yaml",
@@ -139,6 +153,23 @@ static void test_refused_whole(void **state) {
         assert_int_equal(file_size(path), 1);
 }
 
+/* A policy without hooks loads, as Tetragon loads it, and attaches nothing. */
+static void test_no_hooks_loads(void **state) {
+        Fixture *f = *state;
+        PolicyInstallation *i;
+
+        i = install_ok(f,
+                       "apiVersion: cilium.io/v1alpha1\n"
+                       "kind: TracingPolicy\n"
+                       "metadata:\n"
+                       "  name: no-hooks\n"
+                       "spec: {}\n",
+                       POLICY_MODE_ENFORCE);
+        assert_non_null(i);
+        assert_false(policy_engine_is_attached(f->engine));
+        uninstall(f, i);
+}
+
 /* --disable-mechanism: with fentry, kprobes and sys_enter disabled nothing can attach
  * syscall hooks. */
 static void test_disabled_mechanism(void **state) {
@@ -171,6 +202,7 @@ int main(int argc, char *argv[]) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup(test_refused, test_setup),
                 cmocka_unit_test_setup(test_refused_whole, test_setup),
+                cmocka_unit_test_setup(test_no_hooks_loads, test_setup),
                 cmocka_unit_test_setup(test_disabled_mechanism, test_setup),
         };
 

@@ -238,26 +238,8 @@ static int setup_engine_sys_enter_only(void **state) {
                                                      (1U << HOOK_MECHANISM_KPROBE));
 }
 
-/* Installed with hook 0 made a return probe (an int) after compiling: the parser takes
- * return: true on kprobes and fentries only, as Tetragon's uprobes have no such field. */
-static PolicyInstallation *install_as_return(Fixture *f, const char *yaml) {
-        _cleanup_(diagnostic_list_clear) DiagnosticList diags = DIAGNOSTIC_LIST_INIT;
-        _cleanup_(policy_file_freep) PolicyFile *file = NULL;
-        _cleanup_(compiled_policy_freep) CompiledPolicy *compiled = NULL;
-        _cleanup_free_ char *error = NULL;
-        PolicyInstallation *i = NULL;
-
-        assert_int_equal(policy_parse_buffer("test.yaml", yaml, strlen(yaml), &diags, &file), 0);
-        assert_non_null(file);
-        assert_int_equal(policy_compile(&file->policies[0], &diags, &compiled), 0);
-        compiled->hooks[0].flags |= TG_POLICY_HOOK_RETURN | TG_POLICY_HOOK_AT_RETURN;
-        compiled->hooks[0].return_type = TG_ARG_INT;
-        if (f->backend.install(f->backend.userdata, compiled, POLICY_MODE_ENFORCE, &i, &error) < 0)
-                fail_msg("install failed: %s", strempty(error));
-        return i;
-}
-
-/* A uretprobe: the value the function of this binary returned. */
+/* A uretprobe: the value the function of this binary returned, and
+ * matchReturnArgs on it (42 + strlen("hello") is 47). */
 static void test_return_uprobe(void **state) {
         Fixture *f = *state;
         static const int matching = 42;
@@ -269,7 +251,7 @@ static void test_return_uprobe(void **state) {
         if (!kernel_has(f, "uprobe"))
                 skip();
         yaml = policy_from_file("uprobe-return.yaml", TEXT_VALUE("BINARY", f->self_exe));
-        i = install_as_return(f, yaml);
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
         assert_string_equal(hook_mechanism(f, i, 0), "uprobe + uretprobe");
         child = child_spawn(child_call_uprobe_target, &matching);
         assert_exited_ok(child_run(&child));

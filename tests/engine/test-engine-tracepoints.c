@@ -97,28 +97,37 @@ static void test_tracepoint_sigkill(void **state) {
         uninstall(f, j);
 }
 
-/* raw_syscalls/sys_enter's id (index 4) as syscall64: Tetragon's syscall_id. */
+/* raw_syscalls/sys_enter's id (index 4) as syscall64: Tetragon's syscall_id. The
+ * matchArgs entry names it by its position in args (0) or by its format field (4), which
+ * Tetragon remaps to the position. */
 static void test_tracepoint_syscall_id(void **state) {
+        static const int match_indexes[] = { 0, 4 };
         Fixture *f = *state;
-        _cleanup_free_ char *yaml = NULL;
-        PolicyInstallation *i;
-        Child child;
-        json_t *e, *id;
 
         if (!kernel_has(f, "tracepoint"))
                 skip();
-        child = child_spawn(child_getppid, NULL);
-        yaml = policy_from_file("syscall-id.yaml", NUMBER_VALUE("SYSCALL_ID", (int) SYS_getppid),
-                                NUMBER_VALUE("PID", (int) child.pid));
-        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
-        assert_exited_ok(child_run(&child));
-        e = event_wait(f, child.pid);
-        assert_non_null(e);
-        assert_int_equal(events_of(f, child.pid), 1); /* getppid only, not exit_group */
-        id = json_object_get(json_array_get(json_object_get(e, "args"), 0), "syscall_id");
-        assert_int_equal(json_integer_value(json_object_get(id, "id")), SYS_getppid);
-        assert_string_equal(json_string_value(json_object_get(id, "abi")), syscall_abi_name());
-        uninstall(f, i);
+        for (size_t k = 0; k < ELEMENTSOF(match_indexes); k++) {
+                _cleanup_free_ char *yaml = NULL;
+                PolicyInstallation *i;
+                Child child;
+                json_t *e, *id;
+
+                child = child_spawn(child_getppid, NULL);
+                yaml = policy_from_file("syscall-id.yaml",
+                                        NUMBER_VALUE("SYSCALL_ID", (int) SYS_getppid),
+                                        NUMBER_VALUE("PID", (int) child.pid),
+                                        NUMBER_VALUE("MATCH_INDEX", match_indexes[k]));
+                i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+                assert_exited_ok(child_run(&child));
+                e = event_wait(f, child.pid);
+                assert_non_null(e);
+                assert_int_equal(events_of(f, child.pid), 1); /* getppid only, not exit_group */
+                id = json_object_get(json_array_get(json_object_get(e, "args"), 0), "syscall_id");
+                assert_int_equal(json_integer_value(json_object_get(id, "id")), SYS_getppid);
+                assert_string_equal(json_string_value(json_object_get(id, "abi")),
+                                    syscall_abi_name());
+                uninstall(f, i);
+        }
 }
 
 /* A raw tracepoint (raw: true): sched_process_exec's arguments, the linux_binprm third. */
