@@ -1171,11 +1171,18 @@ static __always_inline int V(enter_function)(void *ctx) {
         V(enter_hooks)(e, list);
         if (e->has_override) {
                 /* The parser takes only negative errnos as argError; the bounds are for the
-                 * verifier, which (6.12) wants an LSM program's return proven in [-4095, 0]. */
-                __s32 error = e->override_error;
+                 * verifier, which (6.12) wants an LSM program's return proven in [-4095, 0].
+                 * The barriers keep clang from folding the two tests into a range check on a
+                 * copy, which would leave the register returned unbounded. */
+                __s64 error = (__s32) e->override_error;
 
-                if (error >= -4095 && error <= 0)
-                        return error;
+                barrier_var(error);
+                if (error < -4095)
+                        return 0;
+                barrier_var(error);
+                if (error > 0)
+                        return 0;
+                return error;
         }
         return 0;
 }

@@ -342,8 +342,10 @@ int engine_attach_functions(PolicyEngine *e, PolicyInstallation *i, char **ret_e
                         if (!fp->link) {
                                 r = negative_errno();
                                 /* The kernel's own verdict on the address (its kprobe blacklist,
-                                 * noinstr code), which nothing before the attach can ask. */
-                                if (r == -EINVAL) {
+                                 * noinstr code), which nothing before the attach can ask: 6.1
+                                 * says EINVAL, 6.12 ENOENT for a notrace function that planning
+                                 * found in the kernel's symbols. */
+                                if (r == -EINVAL || r == -ENOENT) {
                                         /* Learnt: the next plan refuses it without trying. */
                                         r = kernel_facts_learn_kprobe_refusal(e->facts,
                                                                               fp->function);
