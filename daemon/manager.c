@@ -12,6 +12,7 @@
 #include "export-file.h"
 #include "log.h"
 #include "manager.h"
+#include "pinned-state.h"
 #include "policy-dir.h"
 #include "policy-engine.h"
 #include "policy-registry.h"
@@ -38,6 +39,10 @@ struct Manager {
         sd_event_source *ringbuf_drain_timer;
         sd_event_source *stats_timer;
         sd_event_source *gc_timer;
+
+        PinnedState *pins;    /* NULL: nothing pinned (no --bpf-dir, or pinning failed) */
+        bool release_on_free; /* remove this run's pinned state when freed */
+        unsigned runs_replaced;
 
         ProcessMonitor *process_monitor;
         KernelFacts *kernel_facts; /* what the engine and the bus plan and report with */
@@ -126,11 +131,22 @@ Manager *manager_free(Manager *m) {
         /* Policies leave the kernel before the engine they are installed in. */
         tetragond_bus_free(m->bus);
         policy_dir_watch_free(m->policy_watch);
+        /* Kept: the registry's uninstalls and the engine's end leave the kernel alone. */
+        if (m->engine && m->pins && !m->release_on_free)
+                policy_engine_keep_pinned(m->engine);
         policy_registry_free(m->registry);
         ring_buffer__free(m->ringbuf);
         policy_engine_free(m->engine);
         kernel_facts_free(m->kernel_facts);
         process_monitor_free(m->process_monitor);
+        if (m->pins && m->release_on_free) {
+                int r = pinned_state_release_own(m->pins);
+
+                if (r < 0)
+                        log_warning_errno(r, "Failed to remove %s: %m, ignoring.",
+                                          pinned_state_run_dir(m->pins));
+        }
+        pinned_state_free(m->pins);
         process_cache_free(m->process_cache);
         export_file_free(m->export_file);
         sd_event_unref(m->event);
@@ -245,7 +261,8 @@ static void manager_update_lost(Manager *m) {
         uint64_t counters[_TG_COUNTER_MAX] = {};
 
         if (process_monitor_read_counters(m->process_monitor, counters) >= 0)
-                m->stats.lost = counters[TG_COUNTER_RINGBUF_RESERVE_FAILED];
+                m->stats.lost =
+                        m->stats.lost_before_start + counters[TG_COUNTER_RINGBUF_RESERVE_FAILED];
         if (m->engine && policy_engine_read_counters(m->engine, counters) >= 0)
                 m->stats.lost += counters[TG_COUNTER_RINGBUF_RESERVE_FAILED];
 }
@@ -354,12 +371,77 @@ static int manager_start_policies(Manager *m) {
         return 0;
 }
 
+/* Everything of this run is in force: what earlier runs left pinned can go. Before this,
+ * both enforce (a process may be killed twice, never not at all). */
+static int manager_replace_older_runs(Manager *m) {
+        uint64_t lost = 0;
+        int r;
+
+        if (!m->pins)
+                return 0;
+        r = pinned_state_release_older(m->pins, &m->runs_replaced, &lost);
+        if (r < 0)
+                log_warning_errno(r,
+                                  "Failed to remove all earlier pinned state in %s: %m, "
+                                  "ignoring.",
+                                  pinned_state_root(m->pins));
+        m->stats.lost_before_start = lost;
+        if (m->runs_replaced > 0)
+                log_full(lost > 0 ? LOG_WARNING : LOG_INFO,
+                         "Replaced %u earlier run(s) pinned in %s; their programs could not "
+                         "deliver %" PRIu64 " record(s).",
+                         m->runs_replaced, pinned_state_root(m->pins), lost);
+        log_info("Policies pinned in %s: they stay in force when the daemon stops.",
+                 pinned_state_run_dir(m->pins));
+
+        if (m->config.lockdown) {
+                r = manager_lock(m);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to lock down: %m");
+        }
+        return 0;
+}
+
+void manager_get_pinned_info(Manager *m, ManagerPinnedInfo *ret) {
+        *ret = (ManagerPinnedInfo){ .runs_replaced = m->runs_replaced };
+        if (!m->pins)
+                return;
+        ret->run_dir = pinned_state_run_dir(m->pins);
+        ret->locked = pinned_lock_get(pinned_state_root(m->pins), &ret->locked_since_usec) > 0;
+}
+
+int manager_lock(Manager *m) {
+        int r;
+
+        if (!m->pins)
+                return -EOPNOTSUPP;
+        r = pinned_lock_set(pinned_state_root(m->pins), clock_ns(CLOCK_REALTIME) / 1000);
+        if (r < 0)
+                return r;
+        policy_registry_set_locked(m->registry, true);
+        log_notice("Locked down until reboot: policies can be added, not removed, disabled or "
+                   "weakened, and they stay in force when the daemon stops.");
+        return 0;
+}
+
 int manager_start(Manager *m) {
         int r;
 
         r = process_monitor_new(&m->process_monitor);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the process monitor: %m");
+
+        /* Until manager_run() ends well, this run's pins go with it: a start that fails
+         * leaves the earlier run in force, untouched. */
+        m->release_on_free = true;
+        if (m->config.bpf_dir) {
+                r = pinned_state_new(&m->pins, m->config.bpf_dir);
+                if (r < 0)
+                        log_warning_errno(r,
+                                          "Failed to set up pinned state in %s: %m; "
+                                          "policies will end with the daemon.",
+                                          m->config.bpf_dir);
+        }
 
         /* Read once, for the engine and for GetKernelFeatures: they must not disagree. */
         r = kernel_facts_new(&m->kernel_facts);
@@ -374,6 +456,7 @@ int manager_start(Manager *m) {
                                       /* One ring: a process's exec, policy events
                                        * and exit arrive in the order they happened. */
                                       .ringbuf_fd = process_monitor_ringbuf_fd(m->process_monitor),
+                                      .pins = m->pins,
                               });
         if (r < 0)
                 log_warning_errno(r, "Failed to load the policy engine: %m; policies will not be "
@@ -391,6 +474,12 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the process monitor: %m");
         log_info("Process monitor attached: %s.", process_monitor_describe(m->process_monitor));
+        if (m->pins) {
+                r = process_monitor_pin(m->process_monitor, m->pins);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to pin the process monitor in %s: %m",
+                                               pinned_state_run_dir(m->pins));
+        }
 
         r = process_cache_scan_procfs(m->process_cache, m->config.proc_root);
         if (r < 0)
@@ -401,8 +490,15 @@ int manager_start(Manager *m) {
         r = manager_new_registry(m);
         if (r < 0)
                 return r;
+        /* Locked by an earlier run: the lock outlives it (until reboot). */
+        if (m->pins && pinned_lock_get(pinned_state_root(m->pins), NULL) > 0)
+                policy_registry_set_locked(m->registry, true);
 
         r = manager_start_policies(m);
+        if (r < 0)
+                return r;
+
+        r = manager_replace_older_runs(m);
         if (r < 0)
                 return r;
 
@@ -426,6 +522,21 @@ static int on_signal_exit(sd_event_source *s, const struct signalfd_siginfo *si,
 
         (void) sd_notify(false, "STOPPING=1");
         return sd_event_exit(m->event, 0);
+}
+
+/* Whether the policies leave the kernel with the daemon. */
+static void manager_decide_exit(Manager *m) {
+        ManagerPinnedInfo info;
+
+        if (!m->pins)
+                return;
+        manager_get_pinned_info(m, &info);
+        m->release_on_free = !m->config.keep_sensors_on_exit && !info.locked;
+        if (m->release_on_free)
+                log_info("Removing the policies from the kernel (--keep-sensors-on-exit=false).");
+        else
+                log_info("Leaving the policies in force, pinned in %s%s.", info.run_dir,
+                         info.locked ? " (locked down)" : "");
 }
 
 int manager_run(Manager *m) {
@@ -462,6 +573,7 @@ int manager_run(Manager *m) {
 
         /* What the kernel queued before we were told to stop still reaches the sinks. */
         (void) ring_buffer__consume(m->ringbuf);
+        manager_decide_exit(m);
         manager_update_lost(m);
         manager_log_stats(m, LOG_INFO);
         return r;

@@ -30,16 +30,31 @@ typedef struct ManagerConfig {
         const char *proc_root;
         size_t process_cache_max;
         unsigned disabled_mechanisms; /* 1U << HookMechanism the policy engine may not use */
+        /* Where attachments are pinned so that they outlive the daemon (pinned-state.h);
+         * NULL: nothing is pinned. */
+        const char *bpf_dir;
+        /* On SIGTERM/SIGINT leave every policy in force (Tetragon's --keep-sensors-on-exit).
+         * Kept regardless while locked. */
+        bool keep_sensors_on_exit;
+        bool lockdown; /* lock at start (tetractl lockdown does the same later) */
 } ManagerConfig;
 
 typedef struct ManagerStats {
-        uint64_t received;    /* records read from ring buffers */
-        uint64_t decoded;     /* records that passed decode */
-        uint64_t malformed;   /* records decode refused (never trusted) */
-        uint64_t events;      /* events handed to the sinks */
-        uint64_t sink_errors; /* sink writes that failed */
-        uint64_t lost;        /* ring buffer reservations that failed in the kernel */
+        uint64_t received;          /* records read from ring buffers */
+        uint64_t decoded;           /* records that passed decode */
+        uint64_t malformed;         /* records decode refused (never trusted) */
+        uint64_t events;            /* events handed to the sinks */
+        uint64_t sink_errors;       /* sink writes that failed */
+        uint64_t lost;              /* ring buffer reservations that failed in the kernel */
+        uint64_t lost_before_start; /* of that, by the runs this start replaced */
 } ManagerStats;
+
+typedef struct ManagerPinnedInfo {
+        const char *run_dir;    /* this run's folder; NULL: nothing is pinned */
+        unsigned runs_replaced; /* earlier runs found pinned at start, replaced */
+        bool locked;
+        uint64_t locked_since_usec; /* CLOCK_REALTIME */
+} ManagerPinnedInfo;
 
 typedef struct Manager Manager;
 
@@ -53,5 +68,9 @@ int manager_start(Manager *m);
 int manager_run(Manager *m);
 
 void manager_get_stats(Manager *m, ManagerStats *ret);
+void manager_get_pinned_info(Manager *m, ManagerPinnedInfo *ret);
+/* Locks until reboot (pinned-state.h): policies can then be added, never removed or
+ * weakened; the daemon's exit leaves them in force. -EOPNOTSUPP without pinned state. */
+int manager_lock(Manager *m);
 /* What the engine plans with; NULL before manager_start() read it. */
 KernelFacts *manager_get_kernel_facts(Manager *m);

@@ -4,6 +4,7 @@
 
 #include "log.h"
 #include "manager.h"
+#include "pinned-state.h"
 #include "policy-plan.h"
 #include "system-setup.h"
 
@@ -31,7 +32,15 @@ static void help(void) {
                "                                 (default: info)\n"
                "     --disable-mechanism=LIST    Hook mechanisms the policy engine may not use,\n"
                "                                 comma-separated: fentry, kprobe, sys_enter,\n"
-               "                                 tracepoint, raw_tracepoint, lsm, uprobe, usdt\n",
+               "                                 tracepoint, raw_tracepoint, lsm, uprobe, usdt\n"
+               "     --bpf-dir=DIR               Where policies are pinned in bpffs, a path or a\n"
+               "                                 name under /sys/fs/bpf (default: tetragond);\n"
+               "                                 \"\" pins nothing\n"
+               "     --keep-sensors-on-exit[=BOOL]  Leave the policies in force when stopped\n"
+               "                                 (default: true)\n"
+               "     --release-pinned-bpf        Remove every pinned policy from the kernel\n"
+               "                                 and exit (refused while locked down)\n"
+               "     --lockdown[=BOOL]           Lock down at start, until reboot\n",
                POLICY_DIR, DEFAULT_STATE_DIR, DEFAULT_EXPORT_MAX_SIZE, DEFAULT_EXPORT_MAX_BACKUPS);
 }
 
@@ -59,7 +68,39 @@ static int stdout_format_from_string(const char *s) {
         return -EINVAL;
 }
 
-static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
+/* Tetragon's boolean flags: --flag, --flag=true, --flag=false. */
+static int parse_bool_option(const char *s) {
+        if (!s || streq(s, "true") || streq(s, "1") || streq(s, "yes"))
+                return 1;
+        if (streq(s, "false") || streq(s, "0") || streq(s, "no"))
+                return 0;
+        return -EINVAL;
+}
+
+/* tetragond --release-pinned-bpf: every run pinned under the folder leaves the kernel. */
+static int release_pinned(const char *bpf_dir) {
+        _cleanup_free_ char *root = NULL;
+        unsigned runs = 0;
+        int r;
+
+        if (!bpf_dir)
+                return log_error_errno(-EINVAL, "--release-pinned-bpf needs a --bpf-dir.");
+        r = pinned_root_from_option(bpf_dir, &root);
+        if (r < 0)
+                return log_error_errno(r, "Invalid --bpf-dir: %s", bpf_dir);
+        r = pinned_release_all(root, &runs);
+        if (r == -EPERM)
+                return log_error_errno(r,
+                                       "Refusing to release %s: the policies are locked down "
+                                       "until reboot.",
+                                       root);
+        if (r < 0)
+                return log_error_errno(r, "Failed to release %s: %m", root);
+        log_info("Released %u pinned run(s) from %s.", runs, root);
+        return 0;
+}
+
+static int parse_argv(int argc, char *argv[], ManagerConfig *config, bool *ret_release) {
         enum {
                 ARG_VERSION = 0x100,
                 ARG_POLICY_DIR,
@@ -70,6 +111,10 @@ static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
                 ARG_LOG_LEVEL,
                 ARG_STDOUT,
                 ARG_DISABLE_MECHANISM,
+                ARG_BPF_DIR,
+                ARG_KEEP_SENSORS_ON_EXIT,
+                ARG_RELEASE_PINNED_BPF,
+                ARG_LOCKDOWN,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -82,6 +127,10 @@ static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "stdout", required_argument, NULL, ARG_STDOUT },
                 { "disable-mechanism", required_argument, NULL, ARG_DISABLE_MECHANISM },
+                { "bpf-dir", required_argument, NULL, ARG_BPF_DIR },
+                { "keep-sensors-on-exit", optional_argument, NULL, ARG_KEEP_SENSORS_ON_EXIT },
+                { "release-pinned-bpf", optional_argument, NULL, ARG_RELEASE_PINNED_BPF },
+                { "lockdown", optional_argument, NULL, ARG_LOCKDOWN },
                 {},
         };
         uint64_t u;
@@ -147,6 +196,29 @@ static int parse_argv(int argc, char *argv[], ManagerConfig *config) {
                         config->disabled_mechanisms |= mask;
                         break;
                 }
+                case ARG_BPF_DIR:
+                        config->bpf_dir = *optarg ? optarg : NULL;
+                        break;
+                case ARG_KEEP_SENSORS_ON_EXIT:
+                        r = parse_bool_option(optarg);
+                        if (r < 0)
+                                return log_error_errno(r, "Invalid --keep-sensors-on-exit: %s",
+                                                       optarg);
+                        config->keep_sensors_on_exit = r;
+                        break;
+                case ARG_RELEASE_PINNED_BPF:
+                        r = parse_bool_option(optarg);
+                        if (r < 0)
+                                return log_error_errno(r, "Invalid --release-pinned-bpf: %s",
+                                                       optarg);
+                        *ret_release = r;
+                        break;
+                case ARG_LOCKDOWN:
+                        r = parse_bool_option(optarg);
+                        if (r < 0)
+                                return log_error_errno(r, "Invalid --lockdown: %s", optarg);
+                        config->lockdown = r;
+                        break;
                 case '?':
                         return -EINVAL;
                 default:
@@ -166,15 +238,22 @@ int main(int argc, char *argv[]) {
                 .export_file_max_backups = DEFAULT_EXPORT_MAX_BACKUPS,
                 .proc_root = "/proc",
                 .process_cache_max = DEFAULT_PROCESS_CACHE_MAX,
+                .bpf_dir = "tetragond",
+                /* Our default, where Tetragon's is false: whoever can stop the daemon must
+                 * not be able to turn enforcement off by that; removal is explicit. */
+                .keep_sensors_on_exit = true,
         };
+        bool release = false;
         _cleanup_(manager_freep) Manager *m = NULL;
         int r;
 
         log_setup(LOG_TARGET_AUTO);
 
-        r = parse_argv(argc, argv, &config);
+        r = parse_argv(argc, argv, &config, &release);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (release)
+                return release_pinned(config.bpf_dir) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 
         /* Privileges and BTF first: without them nothing else is worth setting up. */
         r = system_setup_check();

@@ -89,7 +89,7 @@ tests_test_process_cache_SOURCES = tests/test-process-cache.c daemon/process-cac
 	daemon/process.c daemon/record-decode.c daemon/record-decode-generic.c
 tests_test_process_cache_CFLAGS = $(TEST_CFLAGS)
 tests_test_process_cache_LDADD = $(CMOCKA_LIBS)
-tests_test_process_monitor_SOURCES = tests/test-process-monitor.c daemon/process-monitor.c \
+tests_test_process_monitor_SOURCES = tests/test-process-monitor.c daemon/process-monitor.c daemon/pinned-state.c \
 	daemon/record-decode.c daemon/record-decode-generic.c
 tests_test_process_monitor_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
 tests_test_process_monitor_LDADD = $(CMOCKA_LIBS) $(LIBBPF_LIBS) $(LIBELF_LIBS) -lz -lpthread
