@@ -43,6 +43,7 @@ struct Manager {
         PinnedState *pins;    /* NULL: nothing pinned (no --bpf-dir, or pinning failed) */
         bool release_on_free; /* remove this run's pinned state when freed */
         unsigned runs_replaced;
+        char kernel_protection[ENGINE_DETAIL_MAX + 128];
 
         ProcessMonitor *process_monitor;
         KernelFacts *kernel_facts; /* what the engine and the bus plan and report with */
@@ -379,6 +380,15 @@ static int manager_replace_older_runs(Manager *m) {
 
         if (!m->pins)
                 return 0;
+        if (policy_registry_is_locked(m->registry)) {
+                /* Without a record of what an earlier run enforced, its policies may be
+                 * ones deleted or disabled while no daemon ran: locked, nothing weakens,
+                 * so they stay beside this run until reboot. */
+                log_notice("Locked down: the runs pinned earlier in %s stay in force beside "
+                           "this one until reboot.",
+                           pinned_state_root(m->pins));
+                return 0;
+        }
         r = pinned_state_release_older(m->pins, &m->runs_replaced, &lost);
         if (r < 0)
                 log_warning_errno(r,
@@ -402,8 +412,28 @@ static int manager_replace_older_runs(Manager *m) {
         return 0;
 }
 
+static const char *manager_kernel_protection(Manager *m) {
+        EngineCapabilities caps;
+
+        if (!m->kernel_facts)
+                return "unavailable: the kernel's features are not known yet";
+        kernel_facts_capabilities(m->kernel_facts, 0, &caps);
+        if (!caps.kernel[HOOK_MECHANISM_LSM]) {
+                snprintf(m->kernel_protection, sizeof(m->kernel_protection),
+                         "unavailable: this kernel has no BPF LSM (%s); lockdown holds at the "
+                         "API only",
+                         caps.kernel_detail[HOOK_MECHANISM_LSM]);
+                return m->kernel_protection;
+        }
+        return "unavailable: this build has no BPF LSM guard yet; lockdown holds at the API "
+               "only";
+}
+
 void manager_get_pinned_info(Manager *m, ManagerPinnedInfo *ret) {
-        *ret = (ManagerPinnedInfo){ .runs_replaced = m->runs_replaced };
+        *ret = (ManagerPinnedInfo){
+                .runs_replaced = m->runs_replaced,
+                .kernel_protection = manager_kernel_protection(m),
+        };
         if (!m->pins)
                 return;
         ret->run_dir = pinned_state_run_dir(m->pins);

@@ -54,6 +54,8 @@ typedef struct ManagerPinnedInfo {
         unsigned runs_replaced; /* earlier runs found pinned at start, replaced */
         bool locked;
         uint64_t locked_since_usec; /* CLOCK_REALTIME */
+        /* Whether the kernel itself guards the pinned state against root, and if not, why. */
+        const char *kernel_protection;
 } ManagerPinnedInfo;
 
 typedef struct Manager Manager;

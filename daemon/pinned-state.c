@@ -11,6 +11,8 @@
 #include "pinned-state.h"
 
 #define RUN_PREFIX "run-"
+/* How long the kernel gets to detach what a removed run pinned. */
+#define PINNED_DETACH_WAIT_MS 10000
 
 struct PinnedStamp {
         uint32_t layout;
@@ -166,12 +168,51 @@ static uint64_t run_read_lost(int dir_fd) {
         return lost;
 }
 
+/* The program of the link pinned at dir_fd/name; 0 when none can be read. */
+static uint32_t pinned_link_prog_id(int dir_fd, const char *name) {
+        _cleanup_close_ int fd = -EBADF;
+        struct bpf_link_info info = {};
+        uint32_t size = sizeof(info);
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dir_fd, name);
+        fd = bpf_obj_get(path);
+        if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &size) < 0)
+                return 0;
+        return info.prog_id;
+}
+
+/* The kernel detaches an unpinned link in a deferred work item: wait (bounded) until the
+ * programs are gone, so that "removed" means no longer running. */
+static int progs_wait_gone(const uint32_t *ids, size_t n) {
+        struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+
+        for (unsigned tries = 0; tries < PINNED_DETACH_WAIT_MS / 10; tries++) {
+                size_t alive = 0;
+
+                for (size_t k = 0; k < n; k++) {
+                        int fd = ids[k] ? bpf_prog_get_fd_by_id(ids[k]) : -1;
+
+                        if (fd >= 0) {
+                                close(fd);
+                                alive++;
+                        }
+                }
+                if (alive == 0)
+                        return 0;
+                nanosleep(&pause, NULL);
+        }
+        return -ETIMEDOUT;
+}
+
 /* Unpins everything in one run's folder, then the folder. */
 static int run_remove(int root_fd, const char *name) {
         _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ uint32_t *progs = NULL;
+        size_t n_progs = 0, size_progs = 0;
         DIR *d;
         struct dirent *de;
-        int r = 0;
+        int r = 0, k;
 
         fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
@@ -180,14 +221,31 @@ static int run_remove(int root_fd, const char *name) {
         if (!d)
                 return negative_errno();
         fd = -EBADF; /* the DIR owns it */
-        while ((de = readdir(d)))
-                if (!streq(de->d_name, ".") && !streq(de->d_name, "..") &&
-                    unlinkat(dirfd(d), de->d_name, 0) < 0 && r == 0)
+        while ((de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (strncmp(de->d_name, "link-", 5) == 0) {
+                        if (n_progs == size_progs) {
+                                uint32_t *grown;
+
+                                size_progs = MAX(size_progs * 2, (size_t) 16);
+                                grown = reallocarray(progs, size_progs, sizeof(*progs));
+                                if (!grown) {
+                                        closedir(d);
+                                        return -ENOMEM;
+                                }
+                                progs = grown;
+                        }
+                        progs[n_progs++] = pinned_link_prog_id(dirfd(d), de->d_name);
+                }
+                if (unlinkat(dirfd(d), de->d_name, 0) < 0 && r == 0)
                         r = negative_errno();
+        }
         closedir(d);
         if (unlinkat(root_fd, name, AT_REMOVEDIR) < 0 && r == 0)
                 r = negative_errno();
-        return r;
+        k = progs_wait_gone(progs, n_progs);
+        return r < 0 ? r : k;
 }
 
 /* Removes every run folder under root but keep (NULL: all of them). */

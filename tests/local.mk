@@ -236,3 +236,12 @@ endif
 tests_test_tracepoint_format_SOURCES = tests/test-tracepoint-format.c
 tests_test_tracepoint_format_CFLAGS = $(TEST_CFLAGS)
 tests_test_tracepoint_format_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS)
+
+# Pinned state (issue 11): enforcement across SIGKILL and restart, a writer loop with no
+# miss, nothing of an earlier run left; lockdown over D-Bus and tetractl.
+PERSIST_INTEGRATION_TESTS = \
+	tests/integration/test-pinned-restart.sh \
+	tests/integration/test-lockdown.sh
+TESTS += $(PERSIST_INTEGRATION_TESTS)
+dist_noinst_SCRIPTS += $(PERSIST_INTEGRATION_TESTS)
+$(PERSIST_INTEGRATION_TESTS:.sh=.log): tetragond tetractl

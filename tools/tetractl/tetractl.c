@@ -31,6 +31,7 @@ static const Verb verbs[] = {
         { "disable", 2, 0, verb_disable, "Unload a policy, keep its file", "disable NAME" },
         { "mode", 3, 0, verb_mode, "Switch a policy's mode", "mode NAME enforce|monitor" },
         { "probe", 1, 0, verb_probe, "Show what this kernel offers the engine" },
+        { "lockdown", 1, 1, verb_lockdown, "Lock the policies in force down until reboot" },
         { "getevents", 1, 0, verb_getevents, "Print events from the journal",
           "getevents [OPTIONS...]" },
 };

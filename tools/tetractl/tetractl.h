@@ -44,3 +44,4 @@ int verb_enable(int argc, char *argv[]);
 int verb_disable(int argc, char *argv[]);
 int verb_mode(int argc, char *argv[]);
 int verb_getevents(int argc, char *argv[]); /* verb-getevents.c */
+int verb_lockdown(int argc, char *argv[]);  /* verb-lockdown.c */
