@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/utsname.h>
+#include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
@@ -554,6 +555,49 @@ static int on_signal_exit(sd_event_source *s, const struct signalfd_siginfo *si,
         return sd_event_exit(m->event, 0);
 }
 
+/* Under systemd, whether the job stopping us is the stop half of a restart (systemctl
+ * restart, try-restart, reload-or-restart; a package upgrade's restart): the unit's job is
+ * then of type "restart" until the stop is done. 1, 0, or a negative errno when it cannot
+ * be told (not a systemd service, no bus). */
+static int manager_stopping_for_restart(void) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *unit = NULL, *job = NULL, *type = NULL;
+        const char *path;
+        uint32_t job_id;
+        int r;
+
+        if (!getenv("INVOCATION_ID"))
+                return -ENOENT;
+        r = sd_bus_open_system(&bus);
+        if (r >= 0)
+                r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                       "org.freedesktop.systemd1.Manager", "GetUnitByPID", &error,
+                                       &reply, "u", (uint32_t) getpid());
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "o", &path);
+        if (r >= 0 && !(unit = strdup(path)))
+                r = -ENOMEM;
+        reply = sd_bus_message_unref(reply);
+        if (r >= 0)
+                r = sd_bus_get_property(bus, "org.freedesktop.systemd1", unit,
+                                        "org.freedesktop.systemd1.Unit", "Job", &error, &reply,
+                                        "(uo)");
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "(uo)", &job_id, &path);
+        if (r < 0 || job_id == 0)
+                return r < 0 ? r : 0;
+        if (!(job = strdup(path)))
+                return -ENOMEM;
+        r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", job,
+                                       "org.freedesktop.systemd1.Job", "JobType", &error, &type);
+        if (r < 0)
+                return r;
+        return streq(type, "restart") || streq(type, "try-restart") ||
+               streq(type, "reload-or-restart");
+}
+
 /* Whether the policies leave the kernel with the daemon. */
 static void manager_decide_exit(Manager *m) {
         ManagerPinnedInfo info;
@@ -562,6 +606,11 @@ static void manager_decide_exit(Manager *m) {
                 return;
         manager_get_pinned_info(m, &info);
         m->release_on_free = !m->config.keep_sensors_on_exit && !info.locked;
+        if (m->release_on_free && manager_stopping_for_restart() > 0) {
+                m->release_on_free = false;
+                log_info("Restarting: leaving the policies in force for the next start.");
+                return;
+        }
         if (m->release_on_free)
                 log_info("Removing the policies from the kernel (--keep-sensors-on-exit=false).");
         else

@@ -83,7 +83,7 @@ journal() {
 testenv_start_daemon() {
         "$top_builddir/tetragond" "$@" >"$TESTENV_DIR/daemon.out" 2>&1 &
         TESTENV_DAEMON_PID=$!
-        wait_for 120 "tetragond to start" daemon_is_running || {
+        wait_for 300 "tetragond to start" daemon_is_running || {
                 cat "$TESTENV_DIR/daemon.out" >&2
                 journal -t tetragond >&2
                 fail "tetragond did not start"
