@@ -65,8 +65,9 @@ echo "ok: SIGKILL, restarted by systemd: $(attempts) attempts so far, $(misses) 
 
 bounded 60 systemctl stop "$unit" || fail "systemctl stop $unit failed"
 before=$(attempts)
-wait_until 30 test "$(attempts)" -gt $((before + 5)) || fail "the writer stalled"
-echo "ok: stopped (default --keep-sensors-on-exit=true): $((attempts - before)) attempts while stopped"
+more_attempts() { [ "$(attempts)" -gt "$1" ]; }
+wait_until 30 more_attempts $((before + 5)) || fail "the writer stalled"
+echo "ok: stopped (default --keep-sensors-on-exit=true): $(($(attempts) - before)) attempts while stopped"
 
 touch "$stop_file"
 wait "$writer_pid" || true
