@@ -55,6 +55,9 @@ typedef enum ConfigKey {
         CONFIG_FIELD_FILTERS,
         CONFIG_RB_SIZE,
         CONFIG_METRICS_SERVER,
+        CONFIG_BPF_DIR,
+        CONFIG_KEEP_SENSORS_ON_EXIT,
+        CONFIG_LOCKDOWN,
         _CONFIG_KEY_MAX,
 } ConfigKey;
 
@@ -79,8 +82,15 @@ typedef struct Config {
         CgroupRate *cgroup_rate;   /* its state: which cgroups are throttled */
         char *field_filters;
         FieldFilter *field_filter;
-        uint32_t rb_size; /* bytes of the ring buffer; 0: the default */
+        uint32_t rb_size;     /* bytes of the ring buffer; 0: the default */
         char *metrics_server; /* "HOST:PORT" to serve /metrics on, NULL: off */
+        /* Where attachments are pinned so that they outlive the daemon (pinned-state.h), a
+         * path or a name under /sys/fs/bpf; NULL: nothing is pinned. */
+        char *bpf_dir;
+        /* On SIGTERM/SIGINT leave every policy in force (Tetragon's --keep-sensors-on-exit).
+         * Kept regardless while locked. */
+        bool keep_sensors_on_exit;
+        bool lockdown; /* lock at start (tetractl lockdown does the same later) */
 
         /* Where each setting was last set ("FILE:LINE:COL", "--name"); NULL: the default. */
         char *origin[_CONFIG_KEY_MAX];
@@ -104,6 +114,8 @@ extern const size_t config_options_count;
 const char *config_key_to_string(ConfigKey key); /* our name of the setting */
 /* Can a reload change it, or does it wait for the next start? */
 bool config_key_reloadable(ConfigKey key);
+/* A true/false setting: on the command line, --name alone means true. */
+bool config_key_is_boolean(ConfigKey key);
 
 /* What the command line gave, kept for every reload (it always wins). */
 typedef struct ConfigSources {

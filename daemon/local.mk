@@ -18,6 +18,7 @@ daemon_libtetragond_core_a_SOURCES = \
 	daemon/record-decode.c daemon/record-decode.h daemon/record-decode-generic.c \
 	daemon/process-cache.c daemon/process-cache.h \
 	daemon/process-monitor.c daemon/process-monitor.h \
+	daemon/pinned-state.c daemon/pinned-state.h \
 	daemon/event-json.c daemon/event-json.h \
 	daemon/sink-journal.c daemon/sink-journal.h daemon/message-ids.h \
 	daemon/export-file.c daemon/export-file.h \
