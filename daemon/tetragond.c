@@ -57,7 +57,8 @@ static void help(void) {
                 const ConfigOption *o = &config_options[i];
                 _cleanup_free_ char *left = NULL;
 
-                if (asprintf(&left, "--%s=%s", o->name, o->metavar ?: "VALUE") < 0)
+                if (asprintf(&left, config_key_is_boolean(o->key) ? "--%s[=%s]" : "--%s=%s",
+                             o->name, o->metavar ?: "VALUE") < 0)
                         return;
                 if (o->help)
                         print_option(left, o->help);
