@@ -88,6 +88,13 @@ const ConfigOption config_options[] = {
           "Only these environment variables, comma-separated (default: all)" },
         { "expose-stack-addresses", CONFIG_EXPOSE_STACK_ADDRESSES, "BOOL",
           "Add addresses to stack traces (default: false)" },
+        { "bpf-dir", CONFIG_BPF_DIR, "DIR",
+          "Where policies are pinned in bpffs, a path or a name under /sys/fs/bpf (default: "
+          "tetragond); \"\" pins nothing" },
+        { "keep-sensors-on-exit", CONFIG_KEEP_SENSORS_ON_EXIT, "BOOL",
+          "Leave the policies in force when stopped (default: true)" },
+        { "lockdown", CONFIG_LOCKDOWN, "BOOL",
+          "Lock down at start, until reboot (default: false)" },
 };
 const size_t config_options_count = ELEMENTSOF(config_options);
 
@@ -128,6 +135,9 @@ bool config_key_reloadable(ConfigKey key) {
         case CONFIG_ENABLE_PROCESS_ENV:
         case CONFIG_FILTER_ENV:
         case CONFIG_EXPOSE_STACK_ADDRESSES:
+        case CONFIG_BPF_DIR:
+        case CONFIG_KEEP_SENSORS_ON_EXIT:
+        case CONFIG_LOCKDOWN:
                 return false;
         case _CONFIG_KEY_MAX:
                 break;
@@ -170,6 +180,9 @@ static EnrichOption config_key_to_enrich_option(ConfigKey key) {
         case CONFIG_FIELD_FILTERS:
         case CONFIG_RB_SIZE:
         case CONFIG_METRICS_SERVER:
+        case CONFIG_BPF_DIR:
+        case CONFIG_KEEP_SENSORS_ON_EXIT:
+        case CONFIG_LOCKDOWN:
         case _CONFIG_KEY_MAX:
                 break;
         }
@@ -179,7 +192,18 @@ static EnrichOption config_key_to_enrich_option(ConfigKey key) {
 bool config_key_is_switch(ConfigKey key) {
         EnrichOption o = config_key_to_enrich_option(key);
 
+        if (key == CONFIG_KEEP_SENSORS_ON_EXIT || key == CONFIG_LOCKDOWN)
+                return true;
         return o != _ENRICH_OPTION_MAX && enrich_option_is_bool(o);
+}
+
+/* Tetragon's boolean flags: true/false, and 1/0, yes/no beside them. */
+static int parse_boolean(const char *s) {
+        if (streq(s, "true") || streq(s, "1") || streq(s, "yes"))
+                return 1;
+        if (streq(s, "false") || streq(s, "0") || streq(s, "no"))
+                return 0;
+        return -EINVAL;
 }
 
 static const ConfigOption *config_option_find(const char *name) {
@@ -244,6 +268,7 @@ Config *config_free(Config *c) {
         field_filter_free(c->field_filter);
         free(c->metrics_server);
         enrich_options_done(&c->enrich);
+        free(c->bpf_dir);
         for (size_t i = 0; i < _CONFIG_KEY_MAX; i++)
                 free(c->origin[i]);
         return mfree(c);
@@ -258,8 +283,12 @@ static int config_new_default(Config **ret) {
         c->policy_dir = strdup(POLICY_DIR);
         c->state_dir = strdup(DEFAULT_STATE_DIR);
         c->procfs = strdup("/proc");
-        if (!c->policy_dir || !c->state_dir || !c->procfs)
+        c->bpf_dir = strdup("tetragond");
+        if (!c->policy_dir || !c->state_dir || !c->procfs || !c->bpf_dir)
                 return -ENOMEM;
+        /* Our default, where Tetragon's is false: whoever can stop the daemon must not be able
+         * to turn enforcement off by that; removal is explicit. */
+        c->keep_sensors_on_exit = true;
         c->export_file_max_size = DEFAULT_EXPORT_MAX_SIZE;
         c->export_file_max_backups = DEFAULT_EXPORT_MAX_BACKUPS;
         c->stdout_format = STDOUT_NONE;
@@ -466,6 +495,22 @@ static int config_parse_value(Config *c, const ConfigOption *o, const char *valu
                 if (!strchr(value, ':'))
                         return (*ret_hint = strdup("HOST:PORT or :PORT")) ? -EINVAL : -ENOMEM;
                 return set_string(&c->metrics_server, value);
+        case CONFIG_BPF_DIR:
+                if (!*value) {
+                        c->bpf_dir = mfree(c->bpf_dir);
+                        return 0;
+                }
+                return set_string(&c->bpf_dir, value);
+        case CONFIG_KEEP_SENSORS_ON_EXIT:
+        case CONFIG_LOCKDOWN:
+                r = parse_boolean(value);
+                if (r < 0)
+                        return (*ret_hint = strdup("true or false")) ? -EINVAL : -ENOMEM;
+                if (o->key == CONFIG_LOCKDOWN)
+                        c->lockdown = r;
+                else
+                        c->keep_sensors_on_exit = r;
+                return 0;
         case CONFIG_RB_SIZE:
                 r = parse_size(value, o->scale, &c->rb_size);
                 if (r == -EINVAL)
@@ -898,6 +943,15 @@ void config_diff(const Config *a, const Config *b, bool ret_changed[static _CONF
                         changed = a->enrich.expose_stack_addresses !=
                                   b->enrich.expose_stack_addresses;
                         break;
+                case CONFIG_BPF_DIR:
+                        changed = !streq_ptr(a->bpf_dir, b->bpf_dir);
+                        break;
+                case CONFIG_KEEP_SENSORS_ON_EXIT:
+                        changed = a->keep_sensors_on_exit != b->keep_sensors_on_exit;
+                        break;
+                case CONFIG_LOCKDOWN:
+                        changed = a->lockdown != b->lockdown;
+                        break;
                 case _CONFIG_KEY_MAX:
                         break;
                 }
@@ -1072,6 +1126,15 @@ int config_format_value(const Config *c, ConfigKey key, char **ret) {
         case CONFIG_EXPOSE_STACK_ADDRESSES:
                 s = bool_to_string(c->enrich.expose_stack_addresses);
                 break;
+        case CONFIG_BPF_DIR:
+                s = strempty(c->bpf_dir);
+                break;
+        case CONFIG_KEEP_SENSORS_ON_EXIT:
+                s = c->keep_sensors_on_exit ? "true" : "false";
+                break;
+        case CONFIG_LOCKDOWN:
+                s = c->lockdown ? "true" : "false";
+                break;
         case _CONFIG_KEY_MAX:
                 return -EINVAL;
         }
@@ -1171,6 +1234,15 @@ void config_swap_setting(Config *to, Config *from, ConfigKey key) {
                 break;
         case CONFIG_EXPOSE_STACK_ADDRESSES:
                 SWAP(to->enrich.expose_stack_addresses, from->enrich.expose_stack_addresses);
+                break;
+        case CONFIG_BPF_DIR:
+                SWAP(to->bpf_dir, from->bpf_dir);
+                break;
+        case CONFIG_KEEP_SENSORS_ON_EXIT:
+                SWAP(to->keep_sensors_on_exit, from->keep_sensors_on_exit);
+                break;
+        case CONFIG_LOCKDOWN:
+                SWAP(to->lockdown, from->lockdown);
                 break;
         case _CONFIG_KEY_MAX:
                 return;

@@ -64,6 +64,9 @@ typedef enum ConfigKey {
         CONFIG_ENABLE_PROCESS_ENV,
         CONFIG_FILTER_ENV,
         CONFIG_EXPOSE_STACK_ADDRESSES,
+        CONFIG_BPF_DIR,
+        CONFIG_KEEP_SENSORS_ON_EXIT,
+        CONFIG_LOCKDOWN,
         _CONFIG_KEY_MAX,
 } ConfigKey;
 
@@ -88,9 +91,16 @@ typedef struct Config {
         CgroupRate *cgroup_rate;   /* its state: which cgroups are throttled */
         char *field_filters;
         FieldFilter *field_filter;
-        uint32_t rb_size; /* bytes of the ring buffer; 0: the default */
+        uint32_t rb_size;     /* bytes of the ring buffer; 0: the default */
         char *metrics_server; /* "HOST:PORT" to serve /metrics on, NULL: off */
         EnrichOptions enrich; /* the rows CONFIG_ENABLE_ANCESTORS to _EXPOSE_STACK_ADDRESSES */
+        /* Where attachments are pinned so that they outlive the daemon (pinned-state.h), a
+         * path or a name under /sys/fs/bpf; NULL: nothing is pinned. */
+        char *bpf_dir;
+        /* On SIGTERM/SIGINT leave every policy in force (Tetragon's --keep-sensors-on-exit).
+         * Kept regardless while locked. */
+        bool keep_sensors_on_exit;
+        bool lockdown; /* lock at start (tetractl lockdown does the same later) */
 
         /* Where each setting was last set ("FILE:LINE:COL", "--name"); NULL: the default. */
         char *origin[_CONFIG_KEY_MAX];

@@ -11,9 +11,55 @@ static void generic_bpf_destroyp(struct generic_bpf **obj) {
         generic_bpf__destroy(*obj); /* accepts NULL */
 }
 
-void function_point_release(FunctionPoint *fp) {
-        bpf_link__destroy(fp->return_link);
-        bpf_link__destroy(fp->link);
+void engine_link_destroy(PolicyEngine *e, struct bpf_link *link) {
+        /* A pinned link outlives its fd: unpinned, it detaches with the fd. Kept (the
+         * daemon exits and leaves enforcement on), it stays. */
+        if (link && !e->keep_pinned && bpf_link__pin_path(link))
+                (void) bpf_link__unpin(link);
+        bpf_link__destroy(link); /* accepts NULL */
+}
+
+static int engine_pin_link(PolicyEngine *e, struct bpf_link *link, const char *name) {
+        int k;
+
+        if (!link || !e->pins || bpf_link__pin_path(link))
+                return 0;
+        k = pinned_state_pin_link(e->pins, link, name);
+        /* Attachments the kernel has no link object for cannot be pinned: they end with
+         * the daemon, as before. */
+        return k == -EINVAL || k == -EOPNOTSUPP ? 0 : k;
+}
+
+int engine_pin_links(PolicyEngine *e) {
+        static const char *const baseline_names[] = { "baseline_exec", "baseline_fork",
+                                                      "baseline_exit" };
+        int k = 0;
+
+        _Static_assert(ELEMENTSOF(baseline_names) == ELEMENTSOF(e->baseline_links), "names");
+        if (!e->pins)
+                return 0;
+        k = engine_pin_link(e, e->link, "sys_enter");
+        if (k >= 0)
+                k = engine_pin_link(e, e->exit_link, "sys_exit");
+        if (k >= 0)
+                k = engine_pin_link(e, e->enforcer_link, "enforcer");
+        for (size_t n = 0; k >= 0 && n < ELEMENTSOF(e->baseline_links); n++)
+                k = engine_pin_link(e, e->baseline_links[n], baseline_names[n]);
+        for (size_t n = 0; k >= 0 && n < ENGINE_FUNCTION_POINTS; n++) {
+                char name[32];
+
+                snprintf(name, sizeof(name), "point-%zu", n);
+                k = engine_pin_link(e, e->functions[n].link, name);
+                snprintf(name, sizeof(name), "point-%zu-return", n);
+                if (k >= 0)
+                        k = engine_pin_link(e, e->functions[n].return_link, name);
+        }
+        return k;
+}
+
+void function_point_release(PolicyEngine *e, FunctionPoint *fp) {
+        engine_link_destroy(e, fp->return_link);
+        engine_link_destroy(e, fp->link);
         free(fp->function);
         free(fp->path);
         *fp = (FunctionPoint){};
@@ -50,7 +96,7 @@ static int engine_function_point(PolicyEngine *e, HookMechanism m, const char *f
                 .syscall = syscall,
         };
         if (!e->functions[free_slot].function || (path && !e->functions[free_slot].path)) {
-                function_point_release(&e->functions[free_slot]);
+                function_point_release(e, &e->functions[free_slot]);
                 return -ENOMEM;
         }
         return (int) (TG_GENERIC_MAX_SYSCALLS + free_slot);
@@ -511,20 +557,20 @@ int engine_assign_points(PolicyEngine *e, PolicyInstallation *i, const CompiledP
 
 void engine_detach_if_idle(PolicyEngine *e) {
         if (e->n_sys_enter_hooks == 0 && e->link) {
-                bpf_link__destroy(e->link);
+                engine_link_destroy(e, e->link);
                 e->link = NULL;
         }
         if (e->n_sys_enter_hooks == 0 && e->exit_link) {
-                bpf_link__destroy(e->exit_link);
+                engine_link_destroy(e, e->exit_link);
                 e->exit_link = NULL;
         }
         if (e->n_enforcers == 0 && e->enforcer_link) {
-                bpf_link__destroy(e->enforcer_link);
+                engine_link_destroy(e, e->enforcer_link);
                 e->enforcer_link = NULL;
         }
         /* After the switch: a point turned off reaches no hook through its program. */
         for (size_t k = 0; k < ENGINE_FUNCTION_POINTS; k++)
                 if (e->functions[k].mechanism != HOOK_MECHANISM_NONE &&
                     !e->lists[TG_GENERIC_MAX_SYSCALLS + k])
-                        function_point_release(&e->functions[k]);
+                        function_point_release(e, &e->functions[k]);
 }

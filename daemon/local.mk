@@ -20,6 +20,7 @@ daemon_libtetragond_core_a_SOURCES = \
 	daemon/enrich-options.c daemon/enrich-options.h \
 	daemon/user-names.c daemon/user-names.h \
 	daemon/process-monitor.c daemon/process-monitor.h \
+	daemon/pinned-state.c daemon/pinned-state.h \
 	daemon/event-json.c daemon/event-json.h \
 	daemon/sink-journal.c daemon/sink-journal.h daemon/message-ids.h \
 	daemon/export-file.c daemon/export-file.h \

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/utsname.h>
+#include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
@@ -18,6 +19,7 @@
 #include "message-ids.h"
 #include "metrics-server.h"
 #include "metrics.h"
+#include "pinned-state.h"
 #include "policy-dir.h"
 #include "policy-engine.h"
 #include "policy-registry.h"
@@ -62,6 +64,11 @@ struct Manager {
         sd_event_source *gc_timer;
         sd_event_source *rate_timer;
         sd_event_source *throttle_timer;
+
+        PinnedState *pins;    /* NULL: nothing pinned (no --bpf-dir, or pinning failed) */
+        bool release_on_free; /* remove this run's pinned state when freed */
+        unsigned runs_replaced;
+        char kernel_protection[ENGINE_DETAIL_MAX + 128];
 
         ProcessMonitor *process_monitor;
         KernelFacts *kernel_facts; /* what the engine and the bus plan and report with */
@@ -195,11 +202,22 @@ Manager *manager_free(Manager *m) {
         /* Policies leave the kernel before the engine they are installed in. */
         tetragond_bus_free(m->bus);
         policy_dir_watch_free(m->policy_watch);
+        /* Kept: the registry's uninstalls and the engine's end leave the kernel alone. */
+        if (m->engine && m->pins && !m->release_on_free)
+                policy_engine_keep_pinned(m->engine);
         policy_registry_free(m->registry);
         ring_buffer__free(m->ringbuf);
         policy_engine_free(m->engine);
         kernel_facts_free(m->kernel_facts);
         process_monitor_free(m->process_monitor);
+        if (m->pins && m->release_on_free) {
+                int r = pinned_state_release_own(m->pins);
+
+                if (r < 0)
+                        log_warning_errno(r, "Failed to remove %s: %m, ignoring.",
+                                          pinned_state_run_dir(m->pins));
+        }
+        pinned_state_free(m->pins);
         process_cache_free(m->process_cache);
         user_names_free(m->user_names);
         export_file_free(m->export_file);
@@ -463,7 +481,8 @@ static void manager_update_lost(Manager *m) {
         uint64_t counters[_TG_COUNTER_MAX] = {};
 
         if (process_monitor_read_counters(m->process_monitor, counters) >= 0)
-                m->stats.lost = counters[TG_COUNTER_RINGBUF_RESERVE_FAILED];
+                m->stats.lost =
+                        m->stats.lost_before_start + counters[TG_COUNTER_RINGBUF_RESERVE_FAILED];
         if (m->engine && policy_engine_read_counters(m->engine, counters) >= 0)
                 m->stats.lost += counters[TG_COUNTER_RINGBUF_RESERVE_FAILED];
 }
@@ -614,12 +633,106 @@ static void manager_setup_metrics_server(Manager *m) {
                 log_info("Serving metrics on http://%s/metrics.", m->config->metrics_server);
 }
 
+/* Everything of this run is in force: what earlier runs left pinned can go. Before this,
+ * both enforce (a process may be killed twice, never not at all). */
+static int manager_replace_older_runs(Manager *m) {
+        uint64_t lost = 0;
+        int r;
+
+        if (!m->pins)
+                return 0;
+        if (policy_registry_is_locked(m->registry)) {
+                /* Without a record of what an earlier run enforced, its policies may be
+                 * ones deleted or disabled while no daemon ran: locked, nothing weakens,
+                 * so they stay beside this run until reboot. */
+                log_notice("Locked down: the runs pinned earlier in %s stay in force beside "
+                           "this one until reboot.",
+                           pinned_state_root(m->pins));
+                return 0;
+        }
+        r = pinned_state_release_older(m->pins, &m->runs_replaced, &lost);
+        if (r < 0)
+                log_warning_errno(r,
+                                  "Failed to remove all earlier pinned state in %s: %m, "
+                                  "ignoring.",
+                                  pinned_state_root(m->pins));
+        m->stats.lost_before_start = lost;
+        if (m->runs_replaced > 0)
+                log_full(lost > 0 ? LOG_WARNING : LOG_INFO,
+                         "Replaced %u earlier run(s) pinned in %s; their programs could not "
+                         "deliver %" PRIu64 " record(s).",
+                         m->runs_replaced, pinned_state_root(m->pins), lost);
+        log_info("Policies pinned in %s: they stay in force when the daemon stops.",
+                 pinned_state_run_dir(m->pins));
+
+        if (m->config->lockdown) {
+                r = manager_lock(m);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to lock down: %m");
+        }
+        return 0;
+}
+
+static const char *manager_kernel_protection(Manager *m) {
+        EngineCapabilities caps;
+
+        if (!m->kernel_facts)
+                return "unavailable: the kernel's features are not known yet";
+        kernel_facts_capabilities(m->kernel_facts, 0, &caps);
+        if (!caps.kernel[HOOK_MECHANISM_LSM]) {
+                snprintf(m->kernel_protection, sizeof(m->kernel_protection),
+                         "unavailable: this kernel has no BPF LSM (%s); lockdown holds at the "
+                         "API only",
+                         caps.kernel_detail[HOOK_MECHANISM_LSM]);
+                return m->kernel_protection;
+        }
+        return "unavailable: this build has no BPF LSM guard yet; lockdown holds at the API "
+               "only";
+}
+
+void manager_get_pinned_info(Manager *m, ManagerPinnedInfo *ret) {
+        *ret = (ManagerPinnedInfo){
+                .runs_replaced = m->runs_replaced,
+                .kernel_protection = manager_kernel_protection(m),
+        };
+        if (!m->pins)
+                return;
+        ret->run_dir = pinned_state_run_dir(m->pins);
+        ret->locked = pinned_lock_get(pinned_state_root(m->pins), &ret->locked_since_usec) > 0;
+}
+
+int manager_lock(Manager *m) {
+        int r;
+
+        if (!m->pins)
+                return -EOPNOTSUPP;
+        r = pinned_lock_set(pinned_state_root(m->pins), clock_ns(CLOCK_REALTIME) / 1000);
+        if (r < 0)
+                return r;
+        policy_registry_set_locked(m->registry, true);
+        log_notice("Locked down until reboot: policies can be added, not removed, disabled or "
+                   "weakened, and they stay in force when the daemon stops.");
+        return 0;
+}
+
 int manager_start(Manager *m) {
         int r;
 
         r = process_monitor_new(&m->process_monitor, m->config->rb_size, m->config->enrich.env);
         if (r < 0)
                 return log_error_errno(r, "Failed to load the process monitor: %m");
+
+        /* Until manager_run() ends well, this run's pins go with it: a start that fails
+         * leaves the earlier run in force, untouched. */
+        m->release_on_free = true;
+        if (m->config->bpf_dir) {
+                r = pinned_state_new(&m->pins, m->config->bpf_dir);
+                if (r < 0)
+                        log_warning_errno(r,
+                                          "Failed to set up pinned state in %s: %m; "
+                                          "policies will end with the daemon.",
+                                          m->config->bpf_dir);
+        }
 
         /* Read once, for the engine and for GetKernelFeatures: they must not disagree. */
         r = kernel_facts_new(&m->kernel_facts);
@@ -637,6 +750,7 @@ int manager_start(Manager *m) {
                                       /* Our own work (journal and export writes) never
                                        * feeds our policies: a documented default. */
                                       .excluded_tgid = getpid(),
+                                      .pins = m->pins,
                               });
         if (r < 0)
                 log_warning_errno(r, "Failed to load the policy engine: %m; policies will not be "
@@ -654,6 +768,12 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the process monitor: %m");
         log_info("Process monitor attached: %s.", process_monitor_describe(m->process_monitor));
+        if (m->pins) {
+                r = process_monitor_pin(m->process_monitor, m->pins);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to pin the process monitor in %s: %m",
+                                               pinned_state_run_dir(m->pins));
+        }
 
         r = process_cache_scan_procfs(m->process_cache, m->config->procfs);
         if (r < 0)
@@ -664,12 +784,19 @@ int manager_start(Manager *m) {
         r = manager_new_registry(m);
         if (r < 0)
                 return r;
+        /* Locked by an earlier run: the lock outlives it (until reboot). */
+        if (m->pins && pinned_lock_get(pinned_state_root(m->pins), NULL) > 0)
+                policy_registry_set_locked(m->registry, true);
 
         r = manager_start_policies(m);
         if (r < 0)
                 return r;
 
         manager_setup_metrics_server(m);
+
+        r = manager_replace_older_runs(m);
+        if (r < 0)
+                return r;
         return manager_setup_timers(m);
 }
 
@@ -743,6 +870,69 @@ static int on_signal_exit(sd_event_source *s, const struct signalfd_siginfo *si,
         return sd_event_exit(m->event, 0);
 }
 
+/* Under systemd, whether the job stopping us is the stop half of a restart (systemctl
+ * restart, try-restart, reload-or-restart; a package upgrade's restart): the unit's job is
+ * then of type "restart" until the stop is done. 1, 0, or a negative errno when it cannot
+ * be told (not a systemd service, no bus). */
+static int manager_stopping_for_restart(void) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *unit = NULL, *job = NULL, *type = NULL;
+        const char *path;
+        uint32_t job_id;
+        int r;
+
+        if (!getenv("INVOCATION_ID"))
+                return -ENOENT;
+        r = sd_bus_open_system(&bus);
+        if (r >= 0)
+                r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                       "org.freedesktop.systemd1.Manager", "GetUnitByPID", &error,
+                                       &reply, "u", (uint32_t) getpid());
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "o", &path);
+        if (r >= 0 && !(unit = strdup(path)))
+                r = -ENOMEM;
+        reply = sd_bus_message_unref(reply);
+        if (r >= 0)
+                r = sd_bus_get_property(bus, "org.freedesktop.systemd1", unit,
+                                        "org.freedesktop.systemd1.Unit", "Job", &error, &reply,
+                                        "(uo)");
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "(uo)", &job_id, &path);
+        if (r < 0 || job_id == 0)
+                return r < 0 ? r : 0;
+        if (!(job = strdup(path)))
+                return -ENOMEM;
+        r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", job,
+                                       "org.freedesktop.systemd1.Job", "JobType", &error, &type);
+        if (r < 0)
+                return r;
+        return streq(type, "restart") || streq(type, "try-restart") ||
+               streq(type, "reload-or-restart");
+}
+
+/* Whether the policies leave the kernel with the daemon. */
+static void manager_decide_exit(Manager *m) {
+        ManagerPinnedInfo info;
+
+        if (!m->pins)
+                return;
+        manager_get_pinned_info(m, &info);
+        m->release_on_free = !m->config->keep_sensors_on_exit && !info.locked;
+        if (m->release_on_free && manager_stopping_for_restart() > 0) {
+                m->release_on_free = false;
+                log_info("Restarting: leaving the policies in force for the next start.");
+                return;
+        }
+        if (m->release_on_free)
+                log_info("Removing the policies from the kernel (--keep-sensors-on-exit=false).");
+        else
+                log_info("Leaving the policies in force, pinned in %s%s.", info.run_dir,
+                         info.locked ? " (locked down)" : "");
+}
+
 int manager_run(Manager *m) {
         sigset_t mask;
         int r;
@@ -779,6 +969,7 @@ int manager_run(Manager *m) {
         /* What the kernel queued before we were told to stop still reaches the sinks, within
          * one drain's budget: under a flood, stopping comes first. */
         (void) manager_drain(m);
+        manager_decide_exit(m);
         manager_update_lost(m);
         manager_log_stats(m, LOG_INFO);
         return r;

@@ -18,17 +18,27 @@
 #include "process-cache.h"
 
 typedef struct ManagerStats {
-        uint64_t received;     /* records read from ring buffers */
-        uint64_t decoded;      /* records that passed decode */
-        uint64_t malformed;    /* records decode refused (never trusted) */
-        uint64_t events;       /* events handed to the sinks */
-        uint64_t filtered;     /* events --export-allowlist/--export-denylist kept from them */
-        uint64_t rate_limited; /* events --export-rate-limit kept from them */
-        uint64_t throttled;    /* process events --cgroup-rate kept from them */
-        uint64_t sink_errors;  /* sink writes that failed */
-        uint64_t lost;         /* ring buffer reservations that failed in the kernel */
+        uint64_t received;          /* records read from ring buffers */
+        uint64_t decoded;           /* records that passed decode */
+        uint64_t malformed;         /* records decode refused (never trusted) */
+        uint64_t events;            /* events handed to the sinks */
+        uint64_t filtered;          /* events --export-allowlist/--export-denylist kept from them */
+        uint64_t rate_limited;      /* events --export-rate-limit kept from them */
+        uint64_t throttled;         /* process events --cgroup-rate kept from them */
+        uint64_t sink_errors;       /* sink writes that failed */
+        uint64_t lost;              /* ring buffer reservations that failed in the kernel */
+        uint64_t lost_before_start; /* of that, by the runs this start replaced */
         uint64_t events_by_type[_EVENT_TYPE_MAX]; /* events, per type */
 } ManagerStats;
+
+typedef struct ManagerPinnedInfo {
+        const char *run_dir;    /* this run's folder; NULL: nothing is pinned */
+        unsigned runs_replaced; /* earlier runs found pinned at start, replaced */
+        bool locked;
+        uint64_t locked_since_usec; /* CLOCK_REALTIME */
+        /* Whether the kernel itself guards the pinned state against root, and if not, why. */
+        const char *kernel_protection;
+} ManagerPinnedInfo;
 
 typedef struct Manager Manager;
 
@@ -43,6 +53,10 @@ int manager_start(Manager *m);
 int manager_run(Manager *m);
 
 void manager_get_stats(Manager *m, ManagerStats *ret);
+void manager_get_pinned_info(Manager *m, ManagerPinnedInfo *ret);
+/* Locks until reboot (pinned-state.h): policies can then be added, never removed or
+ * weakened; the daemon's exit leaves them in force. -EOPNOTSUPP without pinned state. */
+int manager_lock(Manager *m);
 /* What the engine plans with; NULL before manager_start() read it. */
 KernelFacts *manager_get_kernel_facts(Manager *m);
 /* The process cache's counts, and how many entries it may hold. */

@@ -29,6 +29,7 @@
 #include "engine-tables.h"
 #include "generic.skel.h"
 #include "kernel-facts.h"
+#include "pinned-state.h"
 #include "policy-compile.h"
 #include "policy-engine.h"
 #include "policy-plan.h"
@@ -150,6 +151,9 @@ struct PolicyEngine {
         struct bpf_link *enforcer_link;    /* attached while some policy has an enforcer */
         size_t n_enforcers;
 
+        PinnedState *pins; /* the config's: where links are pinned; NULL: nowhere */
+        bool keep_pinned;  /* policy_engine_keep_pinned(): leave the kernel as it is */
+
         uint32_t host_ns[_POLICY_NS_MAX]; /* inode of each namespace of pid 1 */
         char description[512];
 };
@@ -187,7 +191,11 @@ bool installation_has_sys_exit_hooks(PolicyInstallation *i);
 int engine_attach_exit(PolicyEngine *e);
 
 /* engine-attach.c: function points and attaching programs */
-void function_point_release(FunctionPoint *fp);
+void function_point_release(PolicyEngine *e, FunctionPoint *fp);
+/* bpf_link__destroy(), unpinning first unless the engine keeps its pinned state. */
+void engine_link_destroy(PolicyEngine *e, struct bpf_link *link);
+/* Pins what is attached and not pinned yet (nothing without config.pins). */
+int engine_pin_links(PolicyEngine *e);
 int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionPoint *fp, bool at_return,
                                char **ret_error);
 int engine_attach_functions(PolicyEngine *e, PolicyInstallation *i, char **ret_error);

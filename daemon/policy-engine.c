@@ -225,6 +225,13 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
         }
         if (k >= 0)
                 k = engine_attach_functions(e, i, ret_error);
+        /* Pinned before the switch: once the policy is in force, it outlives the daemon. */
+        if (k >= 0) {
+                k = engine_pin_links(e);
+                if (k < 0 &&
+                    asprintf(ret_error, "pinning its attachments failed: %s", strerror(-k)) < 0)
+                        *ret_error = NULL;
+        }
         if (k >= 0)
                 k = engine_switch(e, lists);
         if (lists)
@@ -250,7 +257,7 @@ static void engine_uninstall(void *userdata, PolicyInstallation *i) {
         uint64_t now = now_ns();
         int k;
 
-        if (!i || !i->installed)
+        if (!i || !i->installed || e->keep_pinned)
                 return;
         lists = calloc(TG_GENERIC_MAX_POINTS, sizeof(*lists));
         k = lists ? engine_new_lists(e, i, false, lists) : -ENOMEM;
@@ -646,6 +653,14 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         k = engine_attach_baselines(e);
         if (k < 0)
                 return k;
+        e->pins = config->pins;
+        if (e->pins) {
+                k = pinned_state_pin_map(e->pins, e->skel->maps.gen_counters, "gen_counters");
+                if (k >= 0)
+                        k = engine_pin_links(e);
+                if (k < 0)
+                        return k;
+        }
 
         engine_describe(e);
         *ret = TAKE_PTR(e);
@@ -657,13 +672,13 @@ PolicyEngine *policy_engine_free(PolicyEngine *e) {
                 return NULL;
         /* The registry uninstalls before the engine goes; whatever is left goes with the
          * maps. */
-        bpf_link__destroy(e->link);
-        bpf_link__destroy(e->exit_link);
-        bpf_link__destroy(e->enforcer_link);
+        engine_link_destroy(e, e->link);
+        engine_link_destroy(e, e->exit_link);
+        engine_link_destroy(e, e->enforcer_link);
         for (size_t k = 0; k < ELEMENTSOF(e->baseline_links); k++)
-                bpf_link__destroy(e->baseline_links[k]);
+                engine_link_destroy(e, e->baseline_links[k]);
         for (size_t k = 0; k < ENGINE_FUNCTION_POINTS; k++)
-                function_point_release(&e->functions[k]);
+                function_point_release(e, &e->functions[k]);
         generic_bpf__destroy(e->skel);
         kernel_facts_free(e->own_facts);
         for (size_t k = 0; k < e->n_installations; k++)
@@ -674,6 +689,10 @@ PolicyEngine *policy_engine_free(PolicyEngine *e) {
         for (TableId t = 0; t < _TABLE_MAX; t++)
                 free(e->tables[t].free);
         return mfree(e);
+}
+
+void policy_engine_keep_pinned(PolicyEngine *e) {
+        e->keep_pinned = true;
 }
 
 int policy_engine_ringbuf_fd(PolicyEngine *e) {

@@ -26,6 +26,7 @@
 #include "event.h"
 #include "kernel-facts.h"
 #include "macro.h"
+#include "pinned-state.h"
 #include "policy-backend.h"
 #include "process-cache.h"
 #include "record-decode.h"
@@ -42,6 +43,9 @@ typedef struct PolicyEngineConfig {
          * monitor's, so that a process's exec, policy events and exit are read in the
          * order they happened, never its exit before its last policy event. */
         int ringbuf_fd;
+        /* Where to pin every attachment, so that it outlives the daemon (pinned-state.h);
+         * borrowed. NULL: nothing is pinned, everything ends with the engine. */
+        PinnedState *pins;
         /* Use the program variant for kernels without bpf_rdonly_cast() even where it exists
          * (tests cover both on one kernel). */
         bool probe_read_only;
@@ -54,6 +58,10 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config);
 /* Uninstalls what is still installed. */
 PolicyEngine *policy_engine_free(PolicyEngine *e);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyEngine *, policy_engine_free);
+
+/* From now on uninstall() and policy_engine_free() leave the kernel as it is: what is
+ * pinned goes on enforcing after the daemon exits (--keep-sensors-on-exit). */
+void policy_engine_keep_pinned(PolicyEngine *e);
 
 /* The backend the registry calls, bound to e. */
 void policy_engine_get_backend(PolicyEngine *e, PolicyBackend *ret);

@@ -61,6 +61,8 @@ struct PolicyRegistry {
 
         PolicyRegistryCallbacks callbacks;
         void *userdata;
+
+        bool locked; /* lockdown: what is in force may not go or weaken */
 };
 
 static const char *const state_names[_POLICY_STATE_MAX] = {
@@ -925,6 +927,21 @@ static void registry_remove_entry(PolicyRegistry *r, PolicyEntry *e, const char 
         registry_drop_entry(r, e);
 }
 
+/* Locked down, a change of the folder may not touch what is in force: the running version
+ * stays, and the refusal says why. Returns whether e was kept so. */
+static bool registry_keep_locked(PolicyRegistry *r, PolicyEntry *e, const char *what) {
+        _cleanup_free_ char *error = NULL;
+
+        if (!r->locked || !e->installed)
+                return false;
+        if (asprintf(&error, "%s, but the policies are locked down until reboot", what) < 0)
+                error = NULL;
+        entry_fail(e, MESSAGE_ID_POLICY_REFUSED,
+                   error ?: "the policies are locked down until reboot");
+        notify_changed(r, e);
+        return true;
+}
+
 /* Handle one file of the folder: the heart of every reload. */
 static int registry_reload_one(PolicyRegistry *r, const char *filename, bool force,
                                PolicyReloadSummary *summary) {
@@ -956,6 +973,8 @@ static int registry_reload_one(PolicyRegistry *r, const char *filename, bool for
         if (k == -ENOENT && !reason) {
                 if (!e)
                         return 0;
+                if (registry_keep_locked(r, e, "its file is gone"))
+                        return summary_add(summary, POLICY_RELOAD_FAILED, e->name, e->error);
                 k = summary_add(summary, POLICY_RELOAD_REMOVED, e->name, NULL);
                 registry_remove_entry(r, e, "its file is gone");
                 return k;
@@ -999,6 +1018,19 @@ static int registry_reload_one(PolicyRegistry *r, const char *filename, bool for
             e->source_size == size && memcmp(e->source, text, size) == 0) {
                 /* Same content: nothing to do, and nothing to report. */
                 return summary_add(summary, POLICY_RELOAD_UNCHANGED, e->name, NULL);
+        }
+        if (!created && r->locked && e->installed && e->installed->source_size == size &&
+            memcmp(e->installed->source, text, size) == 0) {
+                /* Back to what is in force (after a refused edit). */
+                (void) entry_set_source(e, text, size);
+                e->state = POLICY_STATE_LOADED;
+                (void) entry_set_error(e, NULL);
+                k = summary_add(summary, POLICY_RELOAD_UNCHANGED, e->name, NULL);
+                goto done;
+        }
+        if (!created && registry_keep_locked(r, e, "its file changed")) {
+                k = summary_add(summary, POLICY_RELOAD_FAILED, e->name, e->error);
+                goto done;
         }
 
         e->source_public = public;
@@ -1102,6 +1134,12 @@ int policy_registry_reload(PolicyRegistry *r, PolicyReloadSummary *ret) {
                         present = streq(filenames[j], e->filename);
                 if (present)
                         continue;
+                if (registry_keep_locked(r, e, "its file is gone")) {
+                        k = summary_add(&summary, POLICY_RELOAD_FAILED, e->name, e->error);
+                        if (k < 0)
+                                goto finish;
+                        continue;
+                }
                 k = summary_add(&summary, POLICY_RELOAD_REMOVED, e->name, NULL);
                 registry_remove_entry(r, e, "its file is gone");
                 if (k < 0)
@@ -1226,6 +1264,9 @@ int policy_registry_add(PolicyRegistry *r, const char *name, const char *text, s
                 e = NULL; /* found through a metadata name: a different file */
         if (e && !replace)
                 return -EEXIST;
+        /* Whether an edit weakens a policy cannot be told in general: locked, none is made. */
+        if (e && r->locked && e->installed)
+                return -EPERM;
         if (e)
                 filename = strdup(e->filename);
         else if (asprintf(&filename, "%s.yaml", name) < 0)
@@ -1254,6 +1295,8 @@ int policy_registry_add(PolicyRegistry *r, const char *name, const char *text, s
 }
 
 int policy_registry_remove(PolicyRegistry *r, PolicyEntry *e) {
+        if (r->locked && e->installed)
+                return -EPERM;
         if (unlink(e->path) < 0 && errno != ENOENT)
                 return negative_errno();
         registry_remove_entry(r, e, "removed on request");
@@ -1292,6 +1335,8 @@ int policy_registry_enable(PolicyRegistry *r, PolicyEntry *e, char **ret_error) 
 int policy_registry_disable(PolicyRegistry *r, PolicyEntry *e) {
         if (e->disabled && e->state == POLICY_STATE_DISABLED)
                 return 0;
+        if (r->locked && e->installed)
+                return -EPERM;
         e->disabled = true;
         registry_remember(r, e);
         version_free(TAKE_PTR(e->installed), &r->backend);
@@ -1313,6 +1358,8 @@ int policy_registry_set_mode(PolicyRegistry *r, PolicyEntry *e, PolicyMode mode,
         *ret_error = NULL;
         if (mode != POLICY_MODE_ENFORCE && mode != POLICY_MODE_MONITOR)
                 return -EINVAL;
+        if (r->locked && v && mode == POLICY_MODE_MONITOR && entry_mode(e) != POLICY_MODE_MONITOR)
+                return -EPERM;
 
         e->mode_overridden = true;
         e->mode_override = mode;
@@ -1411,6 +1458,14 @@ PolicyRegistry *policy_registry_free(PolicyRegistry *r) {
         free(r->dir);
         free(r->state_file);
         return mfree(r);
+}
+
+void policy_registry_set_locked(PolicyRegistry *r, bool locked) {
+        r->locked = locked;
+}
+
+bool policy_registry_is_locked(PolicyRegistry *r) {
+        return r->locked;
 }
 
 void policy_registry_set_callbacks(PolicyRegistry *r, const PolicyRegistryCallbacks *callbacks,

@@ -110,6 +110,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyRegistry *, policy_registry_free);
 void policy_registry_set_callbacks(PolicyRegistry *r, const PolicyRegistryCallbacks *callbacks,
                                    void *userdata);
 
+/* Lockdown: from now on remove(), disable(), set_mode(MONITOR) and add(replace) of a policy
+ * in force fail with -EPERM, and a folder change to it (edited, deleted) keeps the running
+ * version (the entry says FAILED with the reason). Adding and enabling still work. */
+void policy_registry_set_locked(PolicyRegistry *r, bool locked);
+bool policy_registry_is_locked(PolicyRegistry *r);
+
 const char *policy_registry_dir(PolicyRegistry *r);
 bool policy_registry_has_backend(PolicyRegistry *r);
 

@@ -60,6 +60,23 @@ int process_monitor_attach(ProcessMonitor *m) {
         return process_bpf__attach(m->skel);
 }
 
+int process_monitor_pin(ProcessMonitor *m, PinnedState *pins) {
+        const struct {
+                struct bpf_link *link;
+                const char *name;
+        } links[] = {
+                { m->skel->links.tg_exec, "process_exec" },
+                { m->skel->links.tg_fork, "process_fork" },
+                { m->skel->links.tg_exit, "process_exit" },
+        };
+        int r;
+
+        r = pinned_state_pin_map(pins, m->skel->maps.process_counters, "process_counters");
+        for (size_t k = 0; r >= 0 && k < ELEMENTSOF(links); k++)
+                r = pinned_state_pin_link(pins, links[k].link, links[k].name);
+        return r;
+}
+
 int process_monitor_ringbuf_fd(ProcessMonitor *m) {
         return bpf_map__fd(m->skel->maps.process_ringbuf);
 }

@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "macro.h"
+#include "pinned-state.h"
 
 typedef struct ProcessMonitor ProcessMonitor;
 
@@ -24,6 +25,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(ProcessMonitor *, process_monitor_free);
 
 /* Attach the programs; events flow from here on. */
 int process_monitor_attach(ProcessMonitor *m);
+/* Pins the attached programs' links and the counters in this run's folder: the monitor
+ * then keeps counting lost records after the daemon is gone. */
+int process_monitor_pin(ProcessMonitor *m, PinnedState *pins);
 /* The fd of the ring buffer map, to register with a struct ring_buffer. */
 int process_monitor_ringbuf_fd(ProcessMonitor *m);
 /* Sum of the per-CPU counters (enum tg_counter), into ret[_TG_COUNTER_MAX]. */

@@ -102,6 +102,7 @@ static const char *action_description(const char *action) {
                 { POLKIT_ACTION_DISABLE_POLICY, "disabling a policy" },
                 { POLKIT_ACTION_SET_POLICY_MODE, "changing a policy's mode" },
                 { POLKIT_ACTION_READ_POLICY, "reading a policy's source and errors" },
+                { POLKIT_ACTION_LOCKDOWN, "locking the policies down" },
         };
         for (size_t i = 0; i < ELEMENTSOF(table); i++)
                 if (streq(table[i].action, action))
@@ -283,6 +284,13 @@ static int policy_path(PolicyEntry *e, char **ret) {
 }
 
 /* Replies. */
+
+static int locked_error(sd_bus_error *error, const char *what, PolicyEntry *e) {
+        return sd_bus_error_setf(error, BUS_ERROR_LOCKED,
+                                 "Refused: the policies are locked down until reboot; %s policy "
+                                 "%s is not allowed.",
+                                 what, policy_entry_name(e));
+}
 
 static int append_names(sd_bus_message *m, const PolicyReloadSummary *s, PolicyReloadOutcome o) {
         int r;
@@ -526,6 +534,12 @@ static int method_add_policy(sd_bus_message *m, void *userdata, sd_bus_error *er
                 return r < 0 ? r : 1;
 
         r = policy_registry_add(b->registry, name, text, strlen(text), replace, &diags, &e);
+        if (r == -EPERM)
+                return sd_bus_error_setf(error, BUS_ERROR_LOCKED,
+                                         "Refused: the policies are locked down until reboot; "
+                                         "replacing policy %s is not allowed (add it under "
+                                         "a new name).",
+                                         name);
         if (r == -EINVAL)
                 return diagnostics_to_error(&diags, error, BUS_ERROR_INVALID_POLICY);
         if (r == -EEXIST)
@@ -557,6 +571,8 @@ static int method_remove_policy(sd_bus_message *m, void *userdata, sd_bus_error 
                 return r < 0 ? r : 1;
 
         r = policy_registry_remove(b->registry, e);
+        if (r == -EPERM)
+                return locked_error(error, "removing", e);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to remove the policy file: %m");
         return sd_bus_reply_method_return(m, NULL);
@@ -598,6 +614,8 @@ static int method_disable_policy(sd_bus_message *m, void *userdata, sd_bus_error
                 return r < 0 ? r : 1;
 
         r = policy_registry_disable(b->registry, e);
+        if (r == -EPERM)
+                return locked_error(error, "disabling", e);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to disable the policy: %m");
         return sd_bus_reply_method_return(m, NULL);
@@ -627,10 +645,32 @@ static int method_set_policy_mode(sd_bus_message *m, void *userdata, sd_bus_erro
                 return r < 0 ? r : 1;
 
         r = policy_registry_set_mode(b->registry, e, mode, &why);
+        if (r == -EPERM)
+                return locked_error(error, "switching to monitor mode", e);
         if (r == -EIO)
                 return sd_bus_error_set(error, BUS_ERROR_POLICY_FAILED, why);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to change the mode: %m");
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_lockdown(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        TetragondBus *b = userdata;
+        int r;
+
+        r = bus_authorize(b, m, POLKIT_ACTION_LOCKDOWN, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+
+        r = b->manager ? manager_lock(b->manager) : -EOPNOTSUPP;
+        if (r == -EOPNOTSUPP)
+                return sd_bus_error_set(error, SD_BUS_ERROR_NOT_SUPPORTED,
+                                        "Lockdown needs pinned state, and the daemon pins "
+                                        "nothing (no --bpf-dir, or pinning failed at start).");
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to lock down: %m");
+        (void) sd_bus_emit_properties_changed(sd_bus_message_get_bus(m), BUS_MANAGER_PATH,
+                                              BUS_MANAGER_INTERFACE, "Locked", "LockedSince", NULL);
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -837,6 +877,29 @@ static int property_get_policy_kernel_memory(sd_bus *bus, const char *path, cons
         return r;
 }
 
+static int property_get_pinned(sd_bus *bus, const char *path, const char *interface,
+                               const char *property, sd_bus_message *reply, void *userdata,
+                               sd_bus_error *error) {
+        TetragondBus *b = userdata;
+        ManagerPinnedInfo info = {};
+
+        if (b->manager)
+                manager_get_pinned_info(b->manager, &info);
+        if (streq(property, "Pinned"))
+                return sd_bus_message_append(reply, "b", info.run_dir != NULL);
+        if (streq(property, "PinnedRun"))
+                return sd_bus_message_append(reply, "s", strempty(info.run_dir));
+        if (streq(property, "RunsReplaced"))
+                return sd_bus_message_append(reply, "u", info.runs_replaced);
+        if (streq(property, "Locked"))
+                return sd_bus_message_append(reply, "b", info.locked);
+        if (streq(property, "LockedSince"))
+                return sd_bus_message_append(reply, "t", info.locked ? info.locked_since_usec : 0);
+        if (streq(property, "KernelProtection"))
+                return sd_bus_message_append(reply, "s", strempty(info.kernel_protection));
+        return -EINVAL;
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -868,6 +931,14 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("EventsFiltered", "t", property_get_stat, 0, 0),
         SD_BUS_PROPERTY("EventsRateLimited", "t", property_get_stat, 0, 0),
         SD_BUS_PROPERTY("EventsThrottled", "t", property_get_stat, 0, 0),
+        SD_BUS_PROPERTY("Pinned", "b", property_get_pinned, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("PinnedRun", "s", property_get_pinned, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("RunsReplaced", "u", property_get_pinned, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Locked", "b", property_get_pinned, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LockedSince", "t", property_get_pinned, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("KernelProtection", "s", property_get_pinned, 0,
+                        SD_BUS_VTABLE_PROPERTY_CONST),
 
         SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("as", added, "as", changed, "as", removed, "as",
@@ -904,6 +975,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                 method_get_metrics, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetKernelFeatures", SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a(sbs)", features), method_get_kernel_features,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Lockdown", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_lockdown,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_SIGNAL_WITH_ARGS(

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "pinned-state.h"
 #include "system-setup.h"
 
 #define log_oom() log_error_errno(-ENOMEM, "Out of memory.")
@@ -49,7 +50,9 @@ static void help(void) {
                "     --config-file=FILE          Read FILE instead of /etc/tetragon/tetragon.yaml\n"
                "     --config-dir=DIR            Also read settings from DIR, one file each\n"
                "     --print-config              Show the settings in force and where each was\n"
-               "                                 set, then exit\n");
+               "                                 set, then exit\n"
+               "     --release-pinned-bpf        Remove every pinned policy from the kernel\n"
+               "                                 and exit (refused while locked down)\n");
         for (size_t i = 0; i < config_options_count; i++) {
                 const ConfigOption *o = &config_options[i];
                 _cleanup_free_ char *left = NULL;
@@ -75,6 +78,7 @@ static void help(void) {
 }
 
 static bool arg_print_config = false;
+static bool arg_release_pinned_bpf = false;
 
 /* --print-config: "name=value  # where", our names, one line each (sshd -T's idea). */
 static int print_config(const Config *c) {
@@ -96,19 +100,43 @@ static int print_config(const Config *c) {
         return 0;
 }
 
+/* tetragond --release-pinned-bpf: every run pinned under the folder leaves the kernel. */
+static int release_pinned(const char *bpf_dir) {
+        _cleanup_free_ char *root = NULL;
+        unsigned runs = 0;
+        int r;
+
+        if (!bpf_dir)
+                return log_error_errno(-EINVAL, "--release-pinned-bpf needs a --bpf-dir.");
+        r = pinned_root_from_option(bpf_dir, &root);
+        if (r < 0)
+                return log_error_errno(r, "Invalid --bpf-dir: %s", bpf_dir);
+        r = pinned_release_all(root, &runs);
+        if (r == -EPERM)
+                return log_error_errno(r,
+                                       "Refusing to release %s: the policies are locked down "
+                                       "until reboot.",
+                                       root);
+        if (r < 0)
+                return log_error_errno(r, "Failed to release %s: %m", root);
+        log_info("Released %u pinned run(s) from %s.", runs, root);
+        return 0;
+}
+
 static int parse_argv(int argc, char *argv[], ConfigSources *sources) {
         enum {
                 ARG_VERSION = 0x100,
                 ARG_CONFIG_FILE,
                 ARG_CONFIG_DIR,
                 ARG_PRINT_CONFIG,
+                ARG_RELEASE_PINNED_BPF,
                 ARG_SETTING, /* ARG_SETTING + i: config_options[i] */
         };
         _cleanup_free_ struct option *options = NULL;
         size_t n = 0;
         int c, r;
 
-        options = calloc(config_options_count + 6, sizeof(*options));
+        options = calloc(config_options_count + 7, sizeof(*options));
         if (!options)
                 return log_oom();
         options[n++] = (struct option){ "help", no_argument, NULL, 'h' };
@@ -116,6 +144,9 @@ static int parse_argv(int argc, char *argv[], ConfigSources *sources) {
         options[n++] = (struct option){ "config-file", required_argument, NULL, ARG_CONFIG_FILE };
         options[n++] = (struct option){ "config-dir", required_argument, NULL, ARG_CONFIG_DIR };
         options[n++] = (struct option){ "print-config", no_argument, NULL, ARG_PRINT_CONFIG };
+        options[n++] = (struct option){ "release-pinned-bpf", optional_argument, NULL,
+                                        ARG_RELEASE_PINNED_BPF };
+        /* Tetragon's boolean flags: --flag alone, --flag=true, --flag=false. */
         for (size_t i = 0; i < config_options_count; i++)
                 options[n++] = (struct option){ config_options[i].name,
                                                 config_key_is_switch(config_options[i].key)
@@ -139,6 +170,14 @@ static int parse_argv(int argc, char *argv[], ConfigSources *sources) {
                         break;
                 case ARG_PRINT_CONFIG:
                         arg_print_config = true;
+                        break;
+                case ARG_RELEASE_PINNED_BPF:
+                        if (optarg && !streq(optarg, "true") && !streq(optarg, "false"))
+                                return log_error_errno(-EINVAL,
+                                                       "Invalid --release-pinned-bpf: %s "
+                                                       "(true or false)",
+                                                       optarg);
+                        arg_release_pinned_bpf = !optarg || streq(optarg, "true");
                         break;
                 case '?':
                         return -EINVAL;
@@ -190,6 +229,8 @@ int main(int argc, char *argv[]) {
                 log_warning("%s", warnings);
         if (arg_print_config)
                 return print_config(config) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (arg_release_pinned_bpf)
+                return release_pinned(config->bpf_dir) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 
         /* Privileges and BTF first: without them nothing else is worth setting up. */
         r = system_setup_check();

@@ -20,6 +20,8 @@
 #define BUS_ERROR_INVALID_POLICY "io.tetragond1.Error.InvalidPolicy"
 #define BUS_ERROR_POLICY_FAILED "io.tetragond1.Error.PolicyFailed"
 #define BUS_ERROR_IO "io.tetragond1.Error.IOError"
+/* Refused by lockdown: what is in force may not be removed or weakened until reboot. */
+#define BUS_ERROR_LOCKED "io.tetragond1.Error.Locked"
 
 /* One polkit action per verb (dbus/io.tetragond1.policy). */
 #define POLKIT_ACTION_RELOAD "io.tetragond1.reload"
@@ -30,6 +32,7 @@
 #define POLKIT_ACTION_SET_POLICY_MODE "io.tetragond1.set-policy-mode"
 /* Reading what quotes a policy file (its source, its errors): root's files may be secrets. */
 #define POLKIT_ACTION_READ_POLICY "io.tetragond1.read-policy"
+#define POLKIT_ACTION_LOCKDOWN "io.tetragond1.lockdown"
 
 /* Largest YAML text AddPolicy and Validate take (the same cap as a policy file). */
 #define BUS_POLICY_TEXT_MAX (1024U * 1024U)

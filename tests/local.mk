@@ -140,7 +140,7 @@ tests_test_process_cache_SOURCES = tests/test-process-cache.c daemon/process-cac
 	daemon/enrich-options.c daemon/user-names.c
 tests_test_process_cache_CFLAGS = $(TEST_CFLAGS)
 tests_test_process_cache_LDADD = $(CMOCKA_LIBS)
-tests_test_process_monitor_SOURCES = tests/test-process-monitor.c daemon/process-monitor.c \
+tests_test_process_monitor_SOURCES = tests/test-process-monitor.c daemon/process-monitor.c daemon/pinned-state.c \
 	daemon/record-decode.c daemon/record-decode-generic.c
 tests_test_process_monitor_CFLAGS = $(TEST_CFLAGS) $(LIBBPF_CFLAGS)
 tests_test_process_monitor_LDADD = $(CMOCKA_LIBS) $(LIBBPF_LIBS) $(LIBELF_LIBS) -lz -lpthread
@@ -276,6 +276,15 @@ TESTS += $(CONTROL_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(CONTROL_INTEGRATION_TESTS)
 dist_noinst_DATA += tests/lib/bus.sh
 $(CONTROL_INTEGRATION_TESTS:.sh=.log): tetragond tetractl systemd/tetragond.service
+
+# Integration, pinned state (daemon/pinned-state.c): enforcement across SIGKILL and restart, a
+# writer loop with no miss, nothing of an earlier run left; lockdown over D-Bus and tetractl.
+PERSIST_INTEGRATION_TESTS = \
+	tests/integration/test-pinned-restart.sh \
+	tests/integration/test-lockdown.sh
+TESTS += $(PERSIST_INTEGRATION_TESTS)
+dist_noinst_SCRIPTS += $(PERSIST_INTEGRATION_TESTS)
+$(PERSIST_INTEGRATION_TESTS:.sh=.log): tetragond tetractl
 
 # tetractl as a user meets it: the bus name, the CLI's verbs and getevents.
 NEWCOMER_INTEGRATION_TESTS = \

@@ -699,6 +699,70 @@ static void test_add_and_remove_commands(void **state) {
         assert_int_equal(x->engine.live, 0);
 }
 
+/* Lockdown: what is in force cannot go or weaken, by command or by the folder; adding and
+ * enabling still work, and a file put back as it was is loaded again. */
+static void test_locked(void **state) {
+        _cleanup_(diagnostic_list_clear) DiagnosticList diags = DIAGNOSTIC_LIST_INIT;
+        _cleanup_(policy_reload_summary_clear) PolicyReloadSummary s = {};
+        _cleanup_free_ char *why = NULL;
+        Fixture *x = *state;
+        PolicyEntry *a, *e = NULL;
+        size_t mark;
+
+        write_policy(x, "a.yaml", policy_yaml("write-a", NULL), 0644);
+        write_policy(x, "off.yaml", policy_yaml("write-off", NULL), 0644);
+        reload(x, &s);
+        assert_int_equal(
+                policy_registry_disable(x->registry, policy_registry_find(x->registry, "off")), 0);
+        policy_registry_set_locked(x->registry, true);
+        assert_true(policy_registry_is_locked(x->registry));
+        a = policy_registry_find(x->registry, "a");
+        mark = x->engine.n_log;
+
+        assert_int_equal(policy_registry_remove(x->registry, a), -EPERM);
+        assert_int_equal(policy_registry_disable(x->registry, a), -EPERM);
+        assert_int_equal(policy_registry_set_mode(x->registry, a, POLICY_MODE_MONITOR, &why),
+                         -EPERM);
+        /* Enforcing is no weakening. */
+        assert_int_equal(policy_registry_set_mode(x->registry, a, POLICY_MODE_ENFORCE, &why), 0);
+        mark = x->engine.n_log;
+        assert_int_equal(policy_registry_add(x->registry, "a", policy_yaml("write-a", NULL),
+                                             strlen(policy_yaml("write-a", NULL)), true, &diags,
+                                             &e),
+                         -EPERM);
+        assert_int_equal(x->engine.n_log, mark);
+        assert_int_equal(info_of(x, "a").state, POLICY_STATE_LOADED);
+
+        /* The folder: an edit and a deletion keep the running version, FAILED with why. */
+        write_policy(x, "a.yaml", policy_yaml("write-a2", NULL), 0644);
+        reload(x, &s);
+        assert_counts(&s, 0, 0, 0, 1, 1); /* off: disabled, unchanged */
+        assert_int_equal(info_of(x, "a").state, POLICY_STATE_FAILED);
+        assert_string_equal(info_of(x, "a").error,
+                            "its file changed, but the policies are locked down until reboot");
+        assert_true(info_of(x, "a").installed);
+        write_policy(x, "a.yaml", policy_yaml("write-a", NULL), 0644);
+        reload(x, &s);
+        assert_int_equal(info_of(x, "a").state, POLICY_STATE_LOADED);
+        remove_policy_file(x, "a.yaml");
+        reload(x, &s);
+        assert_counts(&s, 0, 0, 0, 1, 1); /* off: disabled, unchanged */
+        assert_true(info_of(x, "a").installed);
+        assert_string_equal(info_of(x, "a").error,
+                            "its file is gone, but the policies are locked down until reboot");
+        assert_int_equal(x->engine.n_log, mark);
+
+        /* Adding and enabling strengthen: allowed. */
+        assert_int_equal(policy_registry_add(x->registry, "b", policy_yaml("write-b", NULL),
+                                             strlen(policy_yaml("write-b", NULL)), false, &diags,
+                                             &e),
+                         0);
+        assert_int_equal(
+                policy_registry_enable(x->registry, policy_registry_find(x->registry, "off"), &why),
+                0);
+        assert_int_equal(x->engine.live, 3);
+}
+
 static void test_hooks_and_counters(void **state) {
         _cleanup_(policy_reload_summary_clear) PolicyReloadSummary s = {};
         Fixture *x = *state;
@@ -781,6 +845,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_no_engine, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_disable_enable_mode_persist, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_add_and_remove_commands, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_hooks_and_counters, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_selector_counters, setup, teardown),
                 cmocka_unit_test(test_validate),

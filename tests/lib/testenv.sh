@@ -27,6 +27,10 @@ testenv_enter_namespace() {
                 export TESTENV_IN_NAMESPACE=1
                 exec unshare --mount --propagation private -- "$BASH" "$0" "$@"
         fi
+        # A bpffs of our own (each mount is a new instance): what the daemon under test pins
+        # is this test's alone, and leaves the kernel with the namespace.
+        mountpoint -q /sys/fs/bpf/ || mkdir -p /sys/fs/bpf
+        mount -t bpf bpf /sys/fs/bpf
 }
 
 # wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND until it succeeds.

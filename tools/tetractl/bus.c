@@ -41,7 +41,8 @@ int bus_report_error(const sd_bus_error *error, int r) {
                 /* The daemon's own sentence, as it wrote it. */
                 fprintf(stderr, "%s\n", error->message ?: error->name);
                 if (sd_bus_error_has_names(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                           SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
+                                           SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                           BUS_ERROR_LOCKED))
                         return EXIT_DENIED;
                 return EXIT_FAILED;
         }

@@ -5,6 +5,7 @@ tetractl_SOURCES = \
 	tools/tetractl/verb-validate.c \
 	tools/tetractl/bus.c tools/tetractl/bus.h \
 	tools/tetractl/verb-status.c \
+	tools/tetractl/verb-lockdown.c \
 	tools/tetractl/verb-policy.c \
 	tools/tetractl/verb-getevents.c \
 	tools/tetractl/pager.c tools/tetractl/pager.h \

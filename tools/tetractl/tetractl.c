@@ -49,6 +49,8 @@ static const Verb verbs[] = {
           "probe [-o json]" },
         { "metrics", 1, 0, verb_metrics, "Print the metrics in Prometheus text format",
           "metrics" },
+        { "lockdown", 1, 1, verb_lockdown, "Lock the policies in force down until reboot",
+          "lockdown" },
         { "getevents", 1, 0, verb_getevents, "Print events from the journal or stdin",
           "getevents [OPTIONS...]" },
         { "validate", 2, 0, verb_validate, "Check policy files offline",

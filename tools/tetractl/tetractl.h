@@ -49,3 +49,4 @@ int verb_disable(int argc, char *argv[]);
 int verb_mode(int argc, char *argv[]);
 int verb_getevents(int argc, char *argv[]); /* verb-getevents.c */
 int verb_metrics(int argc, char *argv[]);   /* verb-metrics.c */
+int verb_lockdown(int argc, char *argv[]);  /* verb-lockdown.c */

@@ -4,6 +4,7 @@
  * tetractl probe: what this kernel offers the engine, as the daemon found out.
  */
 #include <getopt.h>
+#include <time.h>
 
 #include "bus-api.h"
 #include "bus.h"
@@ -35,6 +36,12 @@ static const struct {
         { "EventsRateLimited", 't', "events_rate_limited" },
         { "EventsThrottled", 't', "events_throttled" },
         { "SinkErrors", 't', "sink_errors" },
+        { "Pinned", 'b', "pinned" },
+        { "PinnedRun", 's', "pinned_run" },
+        { "RunsReplaced", 'u', "runs_replaced" },
+        { "Locked", 'b', "locked" },
+        { "LockedSince", 't', "locked_since_usec" },
+        { "KernelProtection", 's', "kernel_protection" },
 };
 
 static json_int_t get_int(json_t *o, const char *key) {
@@ -152,6 +159,23 @@ int verb_status(int argc, char *argv[]) {
                get_int(status, "events_received"), get_int(status, "events_decoded"),
                get_int(status, "events_malformed"), get_int(status, "sink_errors"));
         print_policy_kernel_memory(json_object_get(status, "policy_kernel_memory"));
+        if (json_is_true(json_object_get(status, "pinned")))
+                printf("         Pinned: %s (outlives the daemon); replaced %" JSON_INTEGER_FORMAT
+                       " earlier run(s) at start\n",
+                       json_string_value(json_object_get(status, "pinned_run")),
+                       get_int(status, "runs_replaced"));
+        else
+                printf("         Pinned: no (policies end with the daemon)\n");
+        if (json_is_true(json_object_get(status, "locked"))) {
+                time_t since = (time_t) (get_int(status, "locked_since_usec") / 1000000);
+                char when[64] = "?";
+
+                strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime(&since));
+                printf("         Locked: yes, since %s, until reboot\n", when);
+        } else
+                printf("         Locked: no\n");
+        printf("Kernel guarding: %s\n",
+               json_string_value(json_object_get(status, "kernel_protection")));
         json_decref(status);
         return EXIT_OK;
 }

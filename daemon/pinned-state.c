@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "common.h"
+#include "pinned-state.h"
+
+#define RUN_PREFIX "run-"
+/* How long the kernel gets to detach what a removed run pinned. */
+#define PINNED_DETACH_WAIT_MS 10000
+
+struct PinnedStamp {
+        uint32_t layout;
+        uint32_t pad;
+        char build[56];
+};
+_Static_assert(sizeof(struct PinnedStamp) == 64, "the stamp's size is part of the layout");
+
+struct PinnedState {
+        char *root;
+        char *run_dir;
+};
+
+int pinned_root_from_option(const char *option, char **ret) {
+        char *s;
+
+        if (!option || !*option)
+                return -EINVAL;
+        if (option[0] == '/')
+                s = strdup(option);
+        else if (asprintf(&s, "/sys/fs/bpf/%s", option) < 0)
+                s = NULL;
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+static uint64_t clock_boottime_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_BOOTTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+}
+
+static int array_map_create(const char *name, uint32_t value_size, int *ret_fd) {
+        int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(uint32_t), value_size, 1, NULL);
+
+        if (fd < 0)
+                return negative_errno();
+        *ret_fd = fd;
+        return 0;
+}
+
+static int pinned_state_write_stamp(PinnedState *p) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *path = NULL;
+        struct PinnedStamp stamp = { .layout = PINNED_LAYOUT_VERSION };
+        uint32_t key = 0;
+        int r;
+
+        snprintf(stamp.build, sizeof(stamp.build), "tetragond %s", PACKAGE_VERSION);
+        r = array_map_create("tg_stamp", sizeof(stamp), &fd);
+        if (r < 0)
+                return r;
+        if (bpf_map_update_elem(fd, &key, &stamp, BPF_ANY) < 0 || bpf_map_freeze(fd) < 0)
+                return negative_errno();
+        if (asprintf(&path, "%s/stamp", p->run_dir) < 0)
+                return -ENOMEM;
+        if (bpf_obj_pin(fd, path) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int pinned_state_new(PinnedState **ret, const char *root) {
+        _cleanup_(pinned_state_freep) PinnedState *p = NULL;
+        int r;
+
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        r = pinned_root_from_option(root, &p->root);
+        if (r < 0)
+                return r;
+        if (mkdir(p->root, 0700) < 0 && errno != EEXIST)
+                return negative_errno();
+        if (asprintf(&p->run_dir, "%s/" RUN_PREFIX "%" PRIu64, p->root, clock_boottime_ns()) < 0) {
+                p->run_dir = NULL;
+                return -ENOMEM;
+        }
+        if (mkdir(p->run_dir, 0700) < 0)
+                return negative_errno();
+        r = pinned_state_write_stamp(p);
+        if (r < 0) {
+                (void) pinned_state_release_own(p);
+                return r;
+        }
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+PinnedState *pinned_state_free(PinnedState *p) {
+        if (!p)
+                return NULL;
+        free(p->root);
+        free(p->run_dir);
+        return mfree(p);
+}
+
+const char *pinned_state_root(PinnedState *p) {
+        return p->root;
+}
+
+const char *pinned_state_run_dir(PinnedState *p) {
+        return p->run_dir;
+}
+
+int pinned_state_pin_link(PinnedState *p, struct bpf_link *link, const char *name) {
+        _cleanup_free_ char *path = NULL;
+
+        if (bpf_link__pin_path(link))
+                return -EEXIST;
+        if (asprintf(&path, "%s/link-%s", p->run_dir, name) < 0)
+                return -ENOMEM;
+        return bpf_link__pin(link, path);
+}
+
+int pinned_state_pin_map(PinnedState *p, struct bpf_map *map, const char *name) {
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "%s/map-%s", p->run_dir, name) < 0)
+                return -ENOMEM;
+        if (bpf_obj_pin(bpf_map__fd(map), path) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* The records a run's programs could not deliver: TG_COUNTER_RINGBUF_RESERVE_FAILED of
+ * each of its pinned per-CPU counter maps. */
+static uint64_t run_read_lost(int dir_fd) {
+        _cleanup_free_ uint64_t *values = NULL;
+        const char *names[] = { "map-process_counters", "map-gen_counters" };
+        uint32_t key = TG_COUNTER_RINGBUF_RESERVE_FAILED;
+        int n_cpus = libbpf_num_possible_cpus();
+        uint64_t lost = 0;
+
+        if (n_cpus <= 0)
+                return 0;
+        values = calloc(n_cpus, sizeof(uint64_t));
+        if (!values)
+                return 0;
+        for (size_t k = 0; k < ELEMENTSOF(names); k++) {
+                _cleanup_close_ int fd = -EBADF;
+                char path[PATH_MAX];
+
+                snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dir_fd, names[k]);
+                fd = bpf_obj_get(path);
+                if (fd < 0 || bpf_map_lookup_elem(fd, &key, values) < 0)
+                        continue;
+                for (int cpu = 0; cpu < n_cpus; cpu++)
+                        lost += values[cpu];
+        }
+        return lost;
+}
+
+/* The program of the link pinned at dir_fd/name; 0 when none can be read. */
+static uint32_t pinned_link_prog_id(int dir_fd, const char *name) {
+        _cleanup_close_ int fd = -EBADF;
+        struct bpf_link_info info = {};
+        uint32_t size = sizeof(info);
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dir_fd, name);
+        fd = bpf_obj_get(path);
+        if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &size) < 0)
+                return 0;
+        return info.prog_id;
+}
+
+/* The kernel detaches an unpinned link in a deferred work item: wait (bounded) until the
+ * programs are gone, so that "removed" means no longer running. */
+static int progs_wait_gone(const uint32_t *ids, size_t n) {
+        struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+
+        for (unsigned tries = 0; tries < PINNED_DETACH_WAIT_MS / 10; tries++) {
+                size_t alive = 0;
+
+                for (size_t k = 0; k < n; k++) {
+                        int fd = ids[k] ? bpf_prog_get_fd_by_id(ids[k]) : -1;
+
+                        if (fd >= 0) {
+                                close(fd);
+                                alive++;
+                        }
+                }
+                if (alive == 0)
+                        return 0;
+                nanosleep(&pause, NULL);
+        }
+        return -ETIMEDOUT;
+}
+
+/* Unpins everything in one run's folder, then the folder. */
+static int run_remove(int root_fd, const char *name) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ uint32_t *progs = NULL;
+        size_t n_progs = 0, size_progs = 0;
+        DIR *d;
+        struct dirent *de;
+        int r = 0, k;
+
+        fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        d = fdopendir(fd);
+        if (!d)
+                return negative_errno();
+        fd = -EBADF; /* the DIR owns it */
+        while ((de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (strncmp(de->d_name, "link-", 5) == 0) {
+                        if (n_progs == size_progs) {
+                                uint32_t *grown;
+
+                                size_progs = MAX(size_progs * 2, (size_t) 16);
+                                grown = reallocarray(progs, size_progs, sizeof(*progs));
+                                if (!grown) {
+                                        closedir(d);
+                                        return -ENOMEM;
+                                }
+                                progs = grown;
+                        }
+                        progs[n_progs++] = pinned_link_prog_id(dirfd(d), de->d_name);
+                }
+                if (unlinkat(dirfd(d), de->d_name, 0) < 0 && r == 0)
+                        r = negative_errno();
+        }
+        closedir(d);
+        if (unlinkat(root_fd, name, AT_REMOVEDIR) < 0 && r == 0)
+                r = negative_errno();
+        k = progs_wait_gone(progs, n_progs);
+        return r < 0 ? r : k;
+}
+
+/* Removes every run folder under root but keep (NULL: all of them). */
+static int runs_remove(const char *root, const char *keep, unsigned *ret_runs, uint64_t *ret_lost) {
+        _cleanup_close_ int root_fd = -EBADF;
+        unsigned runs = 0;
+        uint64_t lost = 0;
+        DIR *d;
+        struct dirent *de;
+        int r = 0, k;
+
+        root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        d = opendir(root);
+        if (!d)
+                return negative_errno();
+        while ((de = readdir(d))) {
+                _cleanup_close_ int run_fd = -EBADF;
+
+                if (strncmp(de->d_name, RUN_PREFIX, strlen(RUN_PREFIX)) != 0 ||
+                    streq_ptr(de->d_name, keep))
+                        continue;
+                run_fd = openat(root_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (run_fd >= 0)
+                        lost += run_read_lost(run_fd);
+                k = run_remove(root_fd, de->d_name);
+                if (k < 0 && r == 0)
+                        r = k;
+                if (k >= 0)
+                        runs++;
+        }
+        closedir(d);
+        if (ret_runs)
+                *ret_runs = runs;
+        if (ret_lost)
+                *ret_lost = lost;
+        return r;
+}
+
+int pinned_state_release_older(PinnedState *p, unsigned *ret_runs, uint64_t *ret_lost) {
+        return runs_remove(p->root, strrchr(p->run_dir, '/') + 1, ret_runs, ret_lost);
+}
+
+int pinned_state_release_own(PinnedState *p) {
+        _cleanup_close_ int root_fd = open(p->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (root_fd < 0)
+                return negative_errno();
+        return run_remove(root_fd, strrchr(p->run_dir, '/') + 1);
+}
+
+int pinned_release_all(const char *root, unsigned *ret_runs) {
+        int r = pinned_lock_get(root, NULL);
+
+        if (r < 0)
+                return r;
+        if (r > 0)
+                return -EPERM;
+        return runs_remove(root, NULL, ret_runs, NULL);
+}
+
+static int lock_path(const char *root, char **ret) {
+        return asprintf(ret, "%s/lockdown", root) < 0 ? -ENOMEM : 0;
+}
+
+int pinned_lock_get(const char *root, uint64_t *ret_since_usec) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        uint64_t since = 0;
+        uint32_t key = 0;
+        int r;
+
+        r = lock_path(root, &path);
+        if (r < 0)
+                return r;
+        fd = bpf_obj_get(path);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        if (bpf_map_lookup_elem(fd, &key, &since) < 0)
+                return negative_errno();
+        if (ret_since_usec)
+                *ret_since_usec = since;
+        return since > 0;
+}
+
+int pinned_lock_set(const char *root, uint64_t since_usec) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        uint32_t key = 0;
+        int r;
+
+        r = pinned_lock_get(root, NULL);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        r = lock_path(root, &path);
+        if (r < 0)
+                return r;
+        if (mkdir(root, 0700) < 0 && errno != EEXIST)
+                return negative_errno();
+        r = array_map_create("tg_lockdown", sizeof(uint64_t), &fd);
+        if (r < 0)
+                return r;
+        /* Written before it is pinned: nobody sees a lock without its time. */
+        if (bpf_map_update_elem(fd, &key, &since_usec, BPF_ANY) < 0)
+                return negative_errno();
+        /* Frozen: no bpf() call writes it again, so root cannot unlock it by a map update. */
+        if (bpf_map_freeze(fd) < 0)
+                return negative_errno();
+        if (bpf_obj_pin(fd, path) < 0)
+                return errno == EEXIST ? 0 : negative_errno();
+        return 0;
+}

@@ -1,0 +1,180 @@
+#!/bin/bash
+# Issue 11: enforcement outlives the daemon. A writer loop against the seed's policy runs
+# while the daemon is SIGKILLed, stays dead 5 s and starts again, PINNED_CYCLES times (10):
+# every write attempt is killed, /tmp/passwd stays empty, and nothing an earlier run pinned
+# stays in the kernel (its links and their programs are gone, one run is pinned). Then a
+# policy edited while the daemon was down is replaced, one deleted while down is removed,
+# and the time from start to "running, earlier run replaced" is measured for 1 and 50
+# policies.
+set -euo pipefail
+. "$top_srcdir/tests/lib/testenv.sh"
+testenv_enter_namespace "$@"
+command -v bpftool >/dev/null || skip "bpftool is not installed"
+testenv_start_journald
+
+cycles=${PINNED_CYCLES:-10}
+target=/tmp/passwd
+saved=
+if [ -e "$target" ]; then
+        saved=$TESTENV_DIR/passwd.saved
+        cp -a "$target" "$saved"
+fi
+WRITER_PID=
+restore() {
+        touch "$TESTENV_DIR/stop" 2>/dev/null || true
+        [ -z "$WRITER_PID" ] || wait "$WRITER_PID" 2>/dev/null || true
+        rm -f "$target"
+        [ -z "$saved" ] || cp -a "$saved" "$target"
+        testenv_cleanup
+}
+trap restore EXIT
+rm -f "$target"
+: >"$target"
+
+root=/sys/fs/bpf/tetragond
+policies=$TESTENV_DIR/policies
+mkdir -p "$policies"
+cp "$top_srcdir/tests/data/engine/sys_write_sigkill.yaml" "$policies/"
+daemon_args=(--policy-dir "$policies" --state-dir "$TESTENV_DIR/state")
+
+runs() { find "$root" -mindepth 1 -maxdepth 1 -name 'run-*' | sort; }
+# "LINK-ID PROG-ID" of each link pinned by the run in folder $1.
+run_links() {
+        local f
+        for f in "$1"/link-*; do
+                bpftool link show pinned "$f" --json | jq -r '"\(.id) \(.prog_id)"'
+        done
+}
+
+start_timed() { # start_timed VAR: the daemon's start to running, in ms, into VAR
+        local t0 t1
+        t0=$(date +%s%N)
+        testenv_start_daemon "${daemon_args[@]}"
+        t1=$(date +%s%N)
+        printf -v "$1" '%s' $(((t1 - t0) / 1000000))
+}
+
+start_timed ms
+[ "$(runs | wc -l)" = 1 ] || fail "not one run pinned after the first start: $(runs)"
+first_links=$(run_links "$(runs)" | wc -l)
+[ "$first_links" -ge 5 ] || fail "only $first_links links pinned in $(runs)"
+echo "ok: the first start pinned $first_links links in $(runs) (start to running: $ms ms)"
+
+# The writer: one attempt after the other, each exit status on a line.
+writer() {
+        local rc
+        while [ ! -e "$TESTENV_DIR/stop" ]; do
+                sh -c "echo x >> $target" && rc=0 || rc=$?
+                echo "$rc" >>"$TESTENV_DIR/writes"
+                # Paced: a start under a tight fork loop takes far longer on 2 cores.
+                sleep 0.02
+        done
+}
+writer 2>/dev/null &
+WRITER_PID=$!
+
+attempts() { wc -l <"$TESTENV_DIR/writes" 2>/dev/null || echo 0; }
+old_links=$TESTENV_DIR/old-links
+: >"$old_links"
+for cycle in $(seq 1 "$cycles"); do
+        run_links "$(runs)" >>"$old_links"
+        kill -KILL "$TESTENV_DAEMON_PID"
+        wait "$TESTENV_DAEMON_PID" 2>/dev/null || true
+        before=$(attempts)
+        # Dead for 5 s, by the clock: the writer goes on meanwhile.
+        sleep 5
+        dead=$(($(attempts) - before))
+        [ "$dead" -gt 0 ] || fail "cycle $cycle: the writer made no attempt while the daemon was down"
+        start_timed ms
+        [ "$(runs | wc -l)" = 1 ] || fail "cycle $cycle: $(runs | wc -l) runs pinned: $(runs)"
+        n=$(run_links "$(runs)" | wc -l)
+        [ "$n" = "$first_links" ] || fail "cycle $cycle: $n links pinned, not $first_links"
+        echo "ok: cycle $cycle: $dead attempts while down, restarted in $ms ms, one run of $n links"
+done
+touch "$TESTENV_DIR/stop"
+wait "$WRITER_PID" || true
+WRITER_PID=
+
+total=$(attempts)
+misses=$(grep -cvx 137 "$TESTENV_DIR/writes" || true)
+[ "$total" -gt "$cycles" ] || fail "only $total write attempts"
+[ "$misses" = 0 ] || fail "$misses of $total write attempts were not killed: $(sort "$TESTENV_DIR/writes" | uniq -c)"
+[ ! -s "$target" ] || fail "$target was written: $(head -c 100 "$target")"
+echo "ok: $total write attempts over $cycles SIGKILL cycles, all killed, $target empty"
+
+# Nothing of an earlier run is left: not its links, not their programs.
+current=$(run_links "$(runs)")
+while read -r link prog; do
+        ! bpftool link show id "$link" >/dev/null 2>&1 || fail "link $link of an earlier run is still there"
+        grep -q " $prog\$" <<<"$current" && continue # the same program held by this run: impossible
+        ! bpftool prog show id "$prog" >/dev/null 2>&1 || fail "program $prog of an earlier run is still loaded"
+done <"$old_links"
+echo "ok: the $(wc -l <"$old_links") links of earlier runs and their programs are gone"
+
+lost() { journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o cat | grep -o 'could not deliver [0-9]* record' | tail -1; }
+echo "note: the last start says its earlier run $(lost || echo "left no lost count")"
+
+# Edited while the daemon was down: the new version replaces the old.
+edited=$TESTENV_DIR/edited
+: >"$edited"
+kill -KILL "$TESTENV_DAEMON_PID"
+wait "$TESTENV_DAEMON_PID" 2>/dev/null || true
+sed -i "s|\"/tmp/passwd\"|\"$edited\"|" "$policies/sys_write_sigkill.yaml"
+testenv_start_daemon "${daemon_args[@]}"
+sh -c "echo x >> $target" && rc=0 || rc=$?
+[ "$rc" = 0 ] || {
+        journal -t tetragond -o cat | tail -30 >&2
+        find "$root" >&2
+        fail "after the edit, writing $target exited $rc: the old version is still in force"
+}
+sh -c "echo x >> $edited" && rc=0 || rc=$?
+[ "$rc" = 137 ] || fail "after the edit, writing $edited exited $rc, not 137"
+[ "$(runs | wc -l)" = 1 ] || fail "after the edit: $(runs | wc -l) runs pinned"
+echo "ok: a policy edited while the daemon was down is replaced"
+: >"$target"
+
+# Deleted while down: removed, nothing of it left attached.
+kill -KILL "$TESTENV_DAEMON_PID"
+wait "$TESTENV_DAEMON_PID" 2>/dev/null || true
+rm "$policies/sys_write_sigkill.yaml"
+testenv_start_daemon "${daemon_args[@]}"
+sh -c "echo x >> $edited" && rc=0 || rc=$?
+[ "$rc" = 0 ] || fail "after the deletion, writing $edited exited $rc: the policy is still in force"
+[ ! -e "$(runs)/link-sys_enter" ] || fail "sys_enter is still pinned with no policy"
+echo "ok: a policy deleted while the daemon was down is removed"
+
+# Start to running (earlier run replaced) with 50 policies.
+kill -KILL "$TESTENV_DAEMON_PID"
+wait "$TESTENV_DAEMON_PID" 2>/dev/null || true
+for i in $(seq 1 50); do
+        cat >"$policies/p$i.yaml" <<EOF
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: "pinned-$i"
+spec:
+  kprobes:
+  - call: "sys_write"
+    syscall: true
+    args:
+    - index: 0
+      type: "fd"
+    selectors:
+    - matchArgs:
+      - index: 0
+        operator: "Equal"
+        values:
+        - "$TESTENV_DIR/p$i"
+      matchActions:
+      - action: Sigkill
+EOF
+done
+start_timed ms_first
+kill -KILL "$TESTENV_DAEMON_PID"
+wait "$TESTENV_DAEMON_PID" 2>/dev/null || true
+start_timed ms_again
+: >"$TESTENV_DIR/p50"
+sh -c "echo x >> $TESTENV_DIR/p50" && rc=0 || rc=$?
+[ "$rc" = 137 ] || fail "with 50 policies, writing p50 exited $rc, not 137"
+[ "$(runs | wc -l)" = 1 ] || fail "with 50 policies: $(runs | wc -l) runs pinned"
+echo "ok: 50 policies: start to running $ms_first ms, after SIGKILL (replacing the run) $ms_again ms"

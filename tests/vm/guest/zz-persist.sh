@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# vmtest-timeout: 1500
+#
+# Issue 11 under systemd: with the seed policy (protect-tmp-passwd), a writer loop against
+# /tmp/passwd runs while the service is restarted, SIGKILLed (systemd restarts it) and
+# stopped: not one write gets through. With --keep-sensors-on-exit=false a stop removes the
+# policy. Then lockdown: remove, disable, mode monitor, replace, --release-pinned-bpf and
+# kill -9 of the daemon are refused or harmless, and the policy holds.
+# Named to run last: the lockdown lasts until the guest powers off. Each boot of the guest
+# starts unlocked (the lock lives in bpffs): checked first.
+. "$VMTEST_SUITE/guest-lib.sh"
+
+unit=tetragond.service
+target=/tmp/passwd
+writes=/tmp/persist-writes
+stop_file=/tmp/persist-stop
+
+main_pid() { systemctl show --property=MainPID --value "$unit"; }
+is_active() { [ "$(systemctl is-active "$unit")" = active ]; }
+locked() { busctl --system get-property io.tetragond1 /io/tetragond1 io.tetragond1.Manager Locked; }
+
+writer() {
+        local rc
+        while [ ! -e "$stop_file" ]; do
+                sh -c "echo x >> $target" 2> /dev/null && rc=0 || rc=$?
+                echo "$rc" >> "$writes"
+                sleep 0.05
+        done
+}
+attempts() { wc -l < "$writes"; }
+misses() { grep -cvx 137 "$writes" || true; }
+
+rm -f "$writes" "$stop_file"
+: > "$target"
+# A start under TCG on a loaded host can take minutes: more than systemd's default 90 s.
+# With pinned state a slow start leaves no gap, which is what this test checks.
+timeout_dropin=/run/systemd/system/tetragond.service.d/zz-persist-timeout.conf
+mkdir -p "${timeout_dropin%/*}"
+printf '[Service]\nTimeoutStartSec=400\n' > "$timeout_dropin"
+trap 'rm -f "$timeout_dropin"; systemctl daemon-reload' EXIT
+bounded 60 systemctl daemon-reload
+bounded 450 systemctl start "$unit" || fail "systemctl start $unit failed"
+[ "$(locked)" = "b false" ] || fail "a fresh boot is locked: $(locked)"
+echo "ok: this boot starts unlocked"
+expect_write_killed "$target"
+: > "$target"
+
+writer 2> /dev/null &
+writer_pid=$!
+trap 'touch "$stop_file"; wait "$writer_pid" 2> /dev/null; rm -f "$timeout_dropin"' EXIT
+
+pid=$(main_pid)
+bounded 450 systemctl restart "$unit" || fail "systemctl restart $unit failed"
+is_active && [ "$(main_pid)" != "$pid" ] || fail "restart did not start a new process"
+echo "ok: restart under the writer loop: $(attempts) attempts so far, $(misses) not killed"
+
+pid=$(main_pid)
+bounded 30 systemctl kill -s KILL "$unit" || fail "systemctl kill -s KILL failed"
+new_active() { is_active && [ "$(main_pid)" != "$pid" ] && [ "$(main_pid)" != 0 ]; }
+wait_until 450 new_active || fail "systemd did not restart $unit after SIGKILL"
+# Running again means it replaced the earlier run: wait for it to say so.
+wait_until 450 tetractl status || fail "tetractl status fails after the restart"
+echo "ok: SIGKILL, restarted by systemd: $(attempts) attempts so far, $(misses) not killed"
+
+bounded 60 systemctl stop "$unit" || fail "systemctl stop $unit failed"
+before=$(attempts)
+more_attempts() { [ "$(attempts)" -gt "$1" ]; }
+wait_until 30 more_attempts $((before + 5)) || fail "the writer stalled"
+echo "ok: stopped (default --keep-sensors-on-exit=true): $(($(attempts) - before)) attempts while stopped"
+
+touch "$stop_file"
+wait "$writer_pid" || true
+trap 'rm -f "$timeout_dropin"; systemctl daemon-reload' EXIT
+[ "$(attempts)" -gt 10 ] || fail "only $(attempts) write attempts"
+[ "$(misses)" = 0 ] || fail "$(misses) of $(attempts) writes were not killed: $(sort "$writes" | uniq -c)"
+[ ! -s "$target" ] || fail "$target was written: $(head -c 100 "$target")"
+echo "ok: $(attempts) write attempts across restart, SIGKILL and stop, all killed, $target empty"
+
+# --keep-sensors-on-exit=false: a stop removes the policy.
+dropin=/run/systemd/system/tetragond.service.d/keep.conf
+mkdir -p "${dropin%/*}"
+printf '[Service]\nExecStart=\nExecStart=%s --keep-sensors-on-exit=false\n' \
+        "$(command -v tetragond)" > "$dropin"
+bounded 60 systemctl daemon-reload
+bounded 450 systemctl start "$unit" || fail "start with --keep-sensors-on-exit=false failed"
+expect_write_killed "$target"
+bounded 60 systemctl stop "$unit" || fail "systemctl stop $unit failed"
+sh -c "echo x >> $target" && rc=0 || rc=$?
+[ "$rc" = 0 ] || fail "after stop with --keep-sensors-on-exit=false a write exited $rc"
+[ -z "$(find /sys/fs/bpf/tetragond -name 'link-*' 2> /dev/null)" ] ||
+        fail "links still pinned: $(find /sys/fs/bpf/tetragond -name 'link-*')"
+echo "ok: stop with --keep-sensors-on-exit=false removes the policy and its pins"
+rm -f "$dropin"
+bounded 60 systemctl daemon-reload
+: > "$target"
+
+# Lockdown.
+bounded 450 systemctl start "$unit" || fail "systemctl start $unit failed"
+expect_write_killed "$target"
+bounded 30 tetractl lockdown || fail "tetractl lockdown failed"
+[ "$(locked)" = "b true" ] || fail "not locked after tetractl lockdown"
+tetractl status | sed -n '/Locked:/p;/Kernel guarding:/p'
+refused() { # refused DESCRIPTION COMMAND...: exits 4 (refused)
+        local rc=0
+        "${@:2}" > /dev/null 2>&1 || rc=$?
+        [ "$rc" = 4 ] || fail "$1: exit $rc, not 4"
+        echo "ok: locked: $1 refused"
+}
+refused "tetractl remove" tetractl remove protect-tmp-passwd
+refused "tetractl disable" tetractl disable protect-tmp-passwd
+refused "tetractl mode monitor" tetractl mode protect-tmp-passwd monitor
+rc=0
+tetragond --release-pinned-bpf > /dev/null 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "tetragond --release-pinned-bpf while locked exited $rc"
+[ -n "$(find /sys/fs/bpf/tetragond -name 'link-*')" ] || fail "the release removed pins"
+echo "ok: locked: --release-pinned-bpf refused"
+expect_write_killed "$target"
+
+pid=$(main_pid)
+kill -9 "$pid"
+expect_write_killed "$target"
+echo "ok: locked: kill -9 of the daemon from a root shell is harmless"
+wait_until 450 new_active || fail "systemd did not restart $unit after kill -9"
+wait_until 450 tetractl status || fail "tetractl status fails after the restart"
+[ "$(locked)" = "b true" ] || fail "the restarted daemon is not locked"
+expect_write_killed "$target"
+echo "ok: locked: the restarted daemon is still locked, and the policy holds"
