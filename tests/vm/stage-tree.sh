@@ -11,6 +11,9 @@
 #                       PACKAGE_VERSION line test-daemon-basics compares --version with)
 #   DEST/shared/corpus  the policy corpus, found by the tests at $top_srcdir/../shared/corpus,
 #                       copied from SRCDIR/../shared/corpus when it is there
+#   DEST/readme         the README's install steps (readme-steps.sh) and, when BUILDDIR was
+#                       configured by the README's own configure line, what its `make install`
+#                       installs (root/, by DESTDIR): guest/zz-readme.sh installs it as written
 # run.sh --tree DEST puts it into the guest at $VMTEST_SUITE/tree.
 set -euo pipefail
 
@@ -32,5 +35,17 @@ if [ -d "$srcdir/../shared/corpus" ]; then
         cp -rL "$srcdir/../shared/corpus" "$dest/shared/"
 else
         log "no policy corpus at $srcdir/../shared/corpus: the guest's corpus-load test skips"
+fi
+
+# The README's steps configure with exactly these options; another build is not what it installs.
+mkdir -p "$dest/readme"
+bash "$srcdir/tests/lib/readme-install-steps.sh" "$srcdir/README.md" > "$dest/readme/readme-steps.sh"
+readme_options=$(sed -n 's|^\.\./configure *||p' "$dest/readme/readme-steps.sh")
+build_options=$(eval "printf '%s ' $("$builddir/config.status" --config)")
+if [ "${build_options% }" = "$readme_options" ]; then
+        ${MAKE:-make} -s -C "$builddir" install DESTDIR="$dest/readme/root" > /dev/null
+else
+        log "$builddir was configured with \"${build_options% }\", the README with" \
+                "\"$readme_options\": guest/zz-readme.sh skips"
 fi
 log "staged into $dest"
