@@ -888,8 +888,13 @@ int manager_start(Manager *m) {
         r = manager_new_registry(m);
         if (r < 0)
                 return r;
-        /* Locked by an earlier run: the lock outlives it (until reboot). */
-        if (m->pins && pinned_lock_get(pinned_state_root(m->pins), NULL) > 0)
+        /* Locked by an earlier run: the lock outlives it (until reboot). A lock that is
+         * there but cannot be read counts as one: failing open would unlock. */
+        r = m->pins ? pinned_lock_get(pinned_state_root(m->pins), NULL) : 0;
+        if (r < 0)
+                log_warning_errno(r, "Failed to read the lock in %s: %m; acting as locked down.",
+                                  pinned_state_root(m->pins));
+        if (r != 0)
                 policy_registry_set_locked(m->registry, true);
 
         r = manager_start_policies(m);

@@ -539,10 +539,6 @@ static int runs_remove(const char *root, const char *keep, unsigned *ret_runs, u
         return r;
 }
 
-int pinned_state_release_older(PinnedState *p, unsigned *ret_runs, uint64_t *ret_lost) {
-        return runs_remove(p->root, strrchr(p->run_dir, '/') + 1, ret_runs, ret_lost);
-}
-
 int pinned_state_release_run(PinnedState *p, const char *name, uint64_t *ret_lost) {
         _cleanup_close_ int root_fd = open(p->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         _cleanup_close_ int run_fd = -EBADF;

@@ -86,10 +86,6 @@ int pinned_state_read_older(PinnedState *p, PinnedRun **ret, size_t *ret_n);
 /* Removes one older run by its name (make before break: after this run is in force). */
 int pinned_state_release_run(PinnedState *p, const char *name, uint64_t *ret_lost);
 
-/* Removes every other run (their links go, and with them their programs): call once this
- * run enforces everything. ret_runs: how many, ret_lost: the records their programs could
- * not deliver (kernel-side counters, including while no daemon ran). */
-int pinned_state_release_older(PinnedState *p, unsigned *ret_runs, uint64_t *ret_lost);
 /* Removes this run's folder: what it pinned leaves the kernel once no fd holds it. */
 int pinned_state_release_own(PinnedState *p);
 

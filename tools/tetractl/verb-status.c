@@ -167,7 +167,7 @@ int verb_status(int argc, char *argv[]) {
                 printf("         Pinned: %s (outlives the daemon)\n",
                        json_string_value(json_object_get(status, "pinned_run")));
                 printf("   Earlier runs: %" JSON_INTEGER_FORMAT " replaced, %" JSON_INTEGER_FORMAT
-                       " kept (locked); their policies: %" JSON_INTEGER_FORMAT
+                       " kept under lockdown; their policies: %" JSON_INTEGER_FORMAT
                        " unchanged, %" JSON_INTEGER_FORMAT " changed, %" JSON_INTEGER_FORMAT
                        " deleted\n",
                        get_int(status, "runs_replaced"), get_int(status, "runs_kept"),
