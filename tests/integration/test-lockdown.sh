@@ -59,6 +59,12 @@ status=$("$tetractl" status)
 expect_match "tetractl status says locked" "$status" 'Locked: yes, since [0-9-]+ '
 expect_match "tetractl status says why the kernel does not guard" "$status" \
         'Kernel guarding: unavailable: '
+# The lock lives in bpffs only, which no reboot keeps: not in the state folder, nowhere
+# on a disk file system.
+[ "$(stat -f -c %T /sys/fs/bpf/tetragond/lockdown)" = bpf_fs ] ||
+        fail "the lock is not on bpffs: $(stat -f -c %T /sys/fs/bpf/tetragond/lockdown)"
+! grep -rqi lock "$TESTENV_DIR/state" 2>/dev/null || fail "the state folder records the lock: $(grep -ril lock "$TESTENV_DIR/state")"
+ok "the lock is a bpffs object only, not in the state folder"
 
 locked_re='^Error io.tetragond1.Error.Locked: Refused: the policies are locked down until reboot; '
 expect_match "RemovePolicy refused" "$(bus_send RemovePolicy string:guard || true)" \
