@@ -68,6 +68,7 @@ struct Manager {
         PinnedState *pins;    /* NULL: nothing pinned (no --bpf-dir, or pinning failed) */
         bool release_on_free; /* remove this run's pinned state when freed */
         unsigned runs_replaced;
+        ManagerPinnedFound pinned; /* what the earlier runs held, found at start */
         char kernel_protection[ENGINE_DETAIL_MAX + 128];
 
         ProcessMonitor *process_monitor;
@@ -522,10 +523,15 @@ static int on_stats_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return timer_rearm(s, STATS_INTERVAL_USEC);
 }
 
+static void manager_record_policies(Manager *m);
+
 static int on_gc_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         process_cache_gc(m->process_cache, clock_ns(CLOCK_BOOTTIME));
+        /* Changes by D-Bus or the folder reach the manifests within one period; a start
+         * that reads them meanwhile counts the policy as changed, never as unchanged. */
+        manager_record_policies(m);
         return timer_rearm(s, GC_INTERVAL_USEC);
 }
 
@@ -633,35 +639,132 @@ static void manager_setup_metrics_server(Manager *m) {
                 log_info("Serving metrics on http://%s/metrics.", m->config->metrics_server);
 }
 
+/* The manifests of this run (pinned-state.h): each installed policy, with the source it was
+ * installed from, or none when the version in force is an older one than the file's. */
+static void manager_record_policies(Manager *m) {
+        _cleanup_free_ const char **names = NULL, **sources = NULL;
+        _cleanup_free_ PolicyMode *modes = NULL;
+        PolicyEntry *const *entries;
+        size_t n_entries = 0, n = 0;
+        int r;
+
+        if (!m->pins || !m->registry)
+                return;
+        entries = policy_registry_entries(m->registry, &n_entries);
+        names = calloc(n_entries + 1, sizeof(*names));
+        sources = calloc(n_entries + 1, sizeof(*sources));
+        modes = calloc(n_entries + 1, sizeof(*modes));
+        if (!names || !sources || !modes) {
+                log_warning_errno(-ENOMEM, "Failed to record the pinned policies: %m, ignoring.");
+                return;
+        }
+        for (size_t k = 0; k < n_entries; k++) {
+                PolicyEntryInfo info;
+
+                policy_entry_get_info(entries[k], &info);
+                if (!info.installed)
+                        continue;
+                names[n] = info.name;
+                sources[n] = info.state == POLICY_STATE_LOADED ? info.source : NULL;
+                modes[n] = info.mode;
+                n++;
+        }
+        r = pinned_state_record_policies(m->pins, names, sources, modes, n);
+        if (r < 0)
+                log_warning_errno(r,
+                                  "Failed to record the policies pinned in %s: %m; a later start "
+                                  "will see them as changed, ignoring.",
+                                  pinned_state_run_dir(m->pins));
+}
+
+/* What an older run's policy became in this run's folder. */
+static PinnedOutcome manager_compare_pinned(Manager *m, const PinnedPolicy *old) {
+        PolicyEntry *e = policy_registry_find(m->registry, old->name);
+        PolicyEntryInfo info;
+
+        if (!e || !streq(policy_entry_name(e), old->name))
+                return PINNED_OUTCOME_DELETED;
+        policy_entry_get_info(e, &info);
+        if (!info.installed)
+                return PINNED_OUTCOME_DELETED; /* disabled, or failing in every version */
+        if (!old->source || info.state != POLICY_STATE_LOADED ||
+            !streq_ptr(info.source, old->source))
+                return PINNED_OUTCOME_CHANGED;
+        /* Monitor where the older run enforced is weaker: not the same policy. */
+        if (old->mode == POLICY_MODE_ENFORCE && info.mode != POLICY_MODE_ENFORCE)
+                return PINNED_OUTCOME_CHANGED;
+        return PINNED_OUTCOME_UNCHANGED;
+}
+
+/* Whether an older run can go: unlocked, always (make before break: this run is in force).
+ * Locked, only when this run enforces every policy of it in the same version, so that
+ * nothing weakens; an older run without manifests, or of another layout, stays until
+ * reboot. Counts each policy's outcome. */
+static bool manager_judge_run(Manager *m, const PinnedRun *run, bool locked) {
+        bool same = run->has_manifests && run->layout == PINNED_LAYOUT_VERSION;
+
+        if (run->layout != PINNED_LAYOUT_VERSION)
+                m->pinned.runs_incompatible++;
+        for (size_t k = 0; k < run->n_policies; k++) {
+                PinnedOutcome o = manager_compare_pinned(m, &run->policies[k]);
+
+                m->pinned.policies[o]++;
+                if (o != PINNED_OUTCOME_UNCHANGED)
+                        same = false;
+        }
+        return !locked || same;
+}
+
 /* Everything of this run is in force: what earlier runs left pinned can go. Before this,
  * both enforce (a process may be killed twice, never not at all). */
 static int manager_replace_older_runs(Manager *m) {
-        uint64_t lost = 0;
+        PinnedRun *runs = NULL;
+        size_t n_runs = 0;
+        bool locked;
         int r;
 
         if (!m->pins)
                 return 0;
-        if (policy_registry_is_locked(m->registry)) {
-                /* Without a record of what an earlier run enforced, its policies may be
-                 * ones deleted or disabled while no daemon ran: locked, nothing weakens,
-                 * so they stay beside this run until reboot. */
-                log_notice("Locked down: the runs pinned earlier in %s stay in force beside "
-                           "this one until reboot.",
-                           pinned_state_root(m->pins));
-                return 0;
-        }
-        r = pinned_state_release_older(m->pins, &m->runs_replaced, &lost);
+        manager_record_policies(m);
+        locked = policy_registry_is_locked(m->registry);
+        r = pinned_state_read_older(m->pins, &runs, &n_runs);
         if (r < 0)
-                log_warning_errno(r,
-                                  "Failed to remove all earlier pinned state in %s: %m, "
-                                  "ignoring.",
+                log_warning_errno(r, "Failed to read the earlier runs pinned in %s: %m, ignoring.",
                                   pinned_state_root(m->pins));
-        m->stats.lost_before_start = lost;
-        if (m->runs_replaced > 0)
-                log_full(lost > 0 ? LOG_WARNING : LOG_INFO,
-                         "Replaced %u earlier run(s) pinned in %s; their programs could not "
-                         "deliver %" PRIu64 " record(s).",
-                         m->runs_replaced, pinned_state_root(m->pins), lost);
+        for (size_t k = 0; k < n_runs; k++) {
+                uint64_t lost = 0;
+
+                if (!manager_judge_run(m, &runs[k], locked)) {
+                        m->pinned.runs_kept++;
+                        continue;
+                }
+                r = pinned_state_release_run(m->pins, runs[k].name, &lost);
+                if (r < 0) {
+                        log_warning_errno(r,
+                                          "Failed to remove the earlier run %s/%s: %m, ignoring.",
+                                          pinned_state_root(m->pins), runs[k].name);
+                        continue;
+                }
+                m->runs_replaced++;
+                m->stats.lost_before_start += lost;
+        }
+        pinned_runs_free(runs, n_runs);
+        if (n_runs > 0)
+                log_full(m->stats.lost_before_start > 0 ? LOG_WARNING : LOG_INFO,
+                         "Earlier runs pinned in %s: %u replaced, %u kept; their policies: %u "
+                         "unchanged, %u changed, %u deleted; their programs could not deliver "
+                         "%" PRIu64 " record(s).",
+                         pinned_state_root(m->pins), m->runs_replaced, m->pinned.runs_kept,
+                         m->pinned.policies[PINNED_OUTCOME_UNCHANGED],
+                         m->pinned.policies[PINNED_OUTCOME_CHANGED],
+                         m->pinned.policies[PINNED_OUTCOME_DELETED], m->stats.lost_before_start);
+        if (m->pinned.runs_kept > 0)
+                /* Locked: they may hold versions deleted, disabled or weakened while no
+                 * daemon ran; nothing weakens, so they stay beside this run. */
+                log_notice("Locked down: %u earlier run(s) pinned in %s enforce policies this "
+                           "run does not enforce in the same version; they stay in force until "
+                           "reboot.",
+                           m->pinned.runs_kept, pinned_state_root(m->pins));
         log_info("Policies pinned in %s: they stay in force when the daemon stops.",
                  pinned_state_run_dir(m->pins));
 
@@ -693,6 +796,7 @@ static const char *manager_kernel_protection(Manager *m) {
 void manager_get_pinned_info(Manager *m, ManagerPinnedInfo *ret) {
         *ret = (ManagerPinnedInfo){
                 .runs_replaced = m->runs_replaced,
+                .found = m->pinned,
                 .kernel_protection = manager_kernel_protection(m),
         };
         if (!m->pins)
@@ -784,8 +888,13 @@ int manager_start(Manager *m) {
         r = manager_new_registry(m);
         if (r < 0)
                 return r;
-        /* Locked by an earlier run: the lock outlives it (until reboot). */
-        if (m->pins && pinned_lock_get(pinned_state_root(m->pins), NULL) > 0)
+        /* Locked by an earlier run: the lock outlives it (until reboot). A lock that is
+         * there but cannot be read counts as one: failing open would unlock. */
+        r = m->pins ? pinned_lock_get(pinned_state_root(m->pins), NULL) : 0;
+        if (r < 0)
+                log_warning_errno(r, "Failed to read the lock in %s: %m; acting as locked down.",
+                                  pinned_state_root(m->pins));
+        if (r != 0)
                 policy_registry_set_locked(m->registry, true);
 
         r = manager_start_policies(m);
@@ -920,6 +1029,7 @@ static void manager_decide_exit(Manager *m) {
         if (!m->pins)
                 return;
         manager_get_pinned_info(m, &info);
+        manager_record_policies(m);
         m->release_on_free = !m->config->keep_sensors_on_exit && !info.locked;
         if (m->release_on_free && manager_stopping_for_restart() > 0) {
                 m->release_on_free = false;

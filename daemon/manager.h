@@ -31,9 +31,24 @@ typedef struct ManagerStats {
         uint64_t events_by_type[_EVENT_TYPE_MAX]; /* events, per type */
 } ManagerStats;
 
+/* What an older run's policy became in this start's folder. */
+typedef enum PinnedOutcome {
+        PINNED_OUTCOME_UNCHANGED, /* the same source and mode: the new run's copy is the same */
+        PINNED_OUTCOME_CHANGED,   /* edited, weakened to monitor, or a version not named */
+        PINNED_OUTCOME_DELETED,   /* gone from the folder, or disabled */
+        _PINNED_OUTCOME_MAX,
+} PinnedOutcome;
+
+typedef struct ManagerPinnedFound {
+        unsigned policies[_PINNED_OUTCOME_MAX];
+        unsigned runs_kept;         /* locked: left in force beside this run */
+        unsigned runs_incompatible; /* of another layout (always replaced unless locked) */
+} ManagerPinnedFound;
+
 typedef struct ManagerPinnedInfo {
         const char *run_dir;    /* this run's folder; NULL: nothing is pinned */
         unsigned runs_replaced; /* earlier runs found pinned at start, replaced */
+        ManagerPinnedFound found;
         bool locked;
         uint64_t locked_since_usec; /* CLOCK_REALTIME */
         /* Whether the kernel itself guards the pinned state against root, and if not, why. */

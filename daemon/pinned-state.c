@@ -21,9 +21,27 @@ struct PinnedStamp {
 };
 _Static_assert(sizeof(struct PinnedStamp) == 64, "the stamp's size is part of the layout");
 
+#define POLICY_PREFIX "policy-"
+#define MANIFEST_NAME_MAX 256
+
+/* "policy-N": one policy of a run; the source (source_size bytes) follows. */
+struct PinnedManifest {
+        uint32_t layout;
+        uint32_t source_size; /* 0: the version in force is not named */
+        uint32_t mode;        /* PolicyMode */
+        uint32_t pad;
+        char name[MANIFEST_NAME_MAX];
+};
+_Static_assert(sizeof(struct PinnedManifest) == 272, "the manifest's size is part of the layout");
+
 struct PinnedState {
         char *root;
         char *run_dir;
+        /* What record_policies() pinned last, as "name\0source\0" pairs: unchanged lists
+         * are not pinned again. */
+        char *recorded;
+        size_t recorded_size;
+        unsigned n_recorded;
 };
 
 int pinned_root_from_option(const char *option, char **ret) {
@@ -109,6 +127,7 @@ PinnedState *pinned_state_free(PinnedState *p) {
                 return NULL;
         free(p->root);
         free(p->run_dir);
+        free(p->recorded);
         return mfree(p);
 }
 
@@ -137,6 +156,240 @@ int pinned_state_pin_map(PinnedState *p, struct bpf_map *map, const char *name) 
                 return -ENOMEM;
         if (bpf_obj_pin(bpf_map__fd(map), path) < 0)
                 return negative_errno();
+        return 0;
+}
+
+/* "name\0source\0" for each policy ("" for a source not named). */
+static int manifest_blob(const char *const *names, const char *const *sources,
+                         const PolicyMode *modes, size_t n, char **ret, size_t *ret_size) {
+        _cleanup_free_ char *blob = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        f = open_memstream(&blob, &size);
+        if (!f)
+                return -ENOMEM;
+        for (size_t k = 0; k < n; k++) {
+                fprintf(f, "%s%c%u", names[k], 0, (unsigned) modes[k]);
+                fputs(sources[k] ?: "", f);
+                fputc(sources[k] ? '\0' : '\1', f);
+        }
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(blob);
+        *ret_size = size;
+        return 0;
+}
+
+static int manifest_pin(PinnedState *p, unsigned number, const char *name, const char *source,
+                        PolicyMode mode) {
+        _cleanup_free_ struct PinnedManifest *value = NULL;
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t source_size = source ? strlen(source) : 0;
+        uint32_t key = 0;
+
+        if (strlen(name) >= MANIFEST_NAME_MAX || source_size > UINT32_MAX - sizeof(*value))
+                return -E2BIG;
+        value = calloc(1, sizeof(*value) + source_size);
+        if (!value)
+                return -ENOMEM;
+        value->layout = PINNED_LAYOUT_VERSION;
+        value->source_size = source_size;
+        value->mode = mode;
+        memcpy(value->name, name, strlen(name));
+        memcpy((char *) (value + 1), source ?: "", source_size);
+        fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "tg_manifest", sizeof(key),
+                            sizeof(*value) + source_size, 1, NULL);
+        if (fd < 0)
+                return negative_errno();
+        if (bpf_map_update_elem(fd, &key, value, BPF_ANY) < 0 || bpf_map_freeze(fd) < 0)
+                return negative_errno();
+        if (asprintf(&path, "%s/" POLICY_PREFIX "%u", p->run_dir, number) < 0)
+                return -ENOMEM;
+        if (bpf_obj_pin(fd, path) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int pinned_state_record_policies(PinnedState *p, const char *const *names,
+                                 const char *const *sources, const PolicyMode *modes, size_t n) {
+        _cleanup_free_ char *blob = NULL;
+        size_t size = 0;
+        int r;
+
+        r = manifest_blob(names, sources, modes, n, &blob, &size);
+        if (r < 0)
+                return r;
+        if (p->recorded && size == p->recorded_size && memcmp(blob, p->recorded, size) == 0)
+                return 0;
+        /* Until all are written again the run has fewer manifests than policies: a run read
+         * meanwhile counts as changed, never as unchanged. */
+        for (unsigned k = 0; k < p->n_recorded; k++) {
+                char path[PATH_MAX];
+
+                snprintf(path, sizeof(path), "%s/" POLICY_PREFIX "%u", p->run_dir, k);
+                if (unlink(path) < 0 && errno != ENOENT)
+                        return negative_errno();
+        }
+        p->recorded = mfree(p->recorded);
+        p->n_recorded = 0;
+        for (size_t k = 0; k < n; k++) {
+                r = manifest_pin(p, k, names[k], sources[k], modes[k]);
+                p->n_recorded = k + 1; /* a failed pin may have left its file */
+                if (r < 0)
+                        return r;
+        }
+        p->recorded = TAKE_PTR(blob);
+        p->recorded_size = size;
+        return 0;
+}
+
+static int manifest_read(int dir_fd, const char *file, PinnedPolicy *ret) {
+        _cleanup_free_ struct PinnedManifest *value = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct bpf_map_info info = {};
+        uint32_t info_size = sizeof(info), key = 0;
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dir_fd, file);
+        fd = bpf_obj_get(path);
+        if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &info_size) < 0)
+                return negative_errno();
+        if (info.type != BPF_MAP_TYPE_ARRAY || info.value_size < sizeof(*value))
+                return -EBADMSG;
+        value = calloc(1, info.value_size + 1);
+        if (!value)
+                return -ENOMEM;
+        if (bpf_map_lookup_elem(fd, &key, value) < 0)
+                return negative_errno();
+        if (value->source_size != info.value_size - sizeof(*value))
+                return -EBADMSG;
+        value->name[MANIFEST_NAME_MAX - 1] = 0;
+        *ret = (PinnedPolicy){ .name = strdup(value->name), .mode = value->mode };
+        if (value->source_size > 0)
+                ret->source = strndup((char *) (value + 1), value->source_size);
+        if (!ret->name || (value->source_size > 0 && !ret->source)) {
+                free(ret->name);
+                free(ret->source);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static uint32_t run_read_layout(int dir_fd) {
+        _cleanup_close_ int fd = -EBADF;
+        struct PinnedStamp stamp = {};
+        uint32_t key = 0;
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "/proc/self/fd/%d/stamp", dir_fd);
+        fd = bpf_obj_get(path);
+        if (fd < 0 || bpf_map_lookup_elem(fd, &key, &stamp) < 0)
+                return 0;
+        return stamp.layout;
+}
+
+void pinned_runs_free(PinnedRun *runs, size_t n) {
+        for (size_t k = 0; k < n; k++) {
+                for (size_t i = 0; i < runs[k].n_policies; i++) {
+                        free(runs[k].policies[i].name);
+                        free(runs[k].policies[i].source);
+                }
+                free(runs[k].policies);
+                free(runs[k].name);
+        }
+        free(runs);
+}
+
+static int run_read(int root_fd, const char *name, PinnedRun *run) {
+        _cleanup_close_ int fd = -EBADF;
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        *run = (PinnedRun){ .name = strdup(name) };
+        if (!run->name)
+                return -ENOMEM;
+        fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        run->layout = run_read_layout(fd);
+        d = fdopendir(fd);
+        if (!d)
+                return negative_errno();
+        fd = -EBADF; /* the DIR owns it */
+        while ((de = readdir(d)) && r >= 0) {
+                PinnedPolicy *grown;
+
+                if (strncmp(de->d_name, POLICY_PREFIX, strlen(POLICY_PREFIX)) != 0)
+                        continue;
+                run->has_manifests = true;
+                grown = reallocarray(run->policies, run->n_policies + 1, sizeof(*grown));
+                if (!grown) {
+                        r = -ENOMEM;
+                        break;
+                }
+                run->policies = grown;
+                r = manifest_read(dirfd(d), de->d_name, &run->policies[run->n_policies]);
+                if (r >= 0)
+                        run->n_policies++;
+                else if (r != -ENOMEM) {
+                        /* Unreadable: the run cannot be known to be unchanged. */
+                        run->layout = 0;
+                        r = 0;
+                }
+        }
+        closedir(d);
+        return r;
+}
+
+static int run_name_compare(const void *a, const void *b) {
+        const PinnedRun *x = a, *y = b;
+        size_t lx = strlen(x->name), ly = strlen(y->name);
+
+        /* run-BOOTTIME: a shorter number is an earlier one. */
+        return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->name, y->name);
+}
+
+int pinned_state_read_older(PinnedState *p, PinnedRun **ret, size_t *ret_n) {
+        _cleanup_close_ int root_fd = -EBADF;
+        const char *own = strrchr(p->run_dir, '/') + 1;
+        PinnedRun *runs = NULL;
+        size_t n = 0;
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        root_fd = open(p->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return negative_errno();
+        d = opendir(p->root);
+        if (!d)
+                return negative_errno();
+        while ((de = readdir(d)) && r >= 0) {
+                PinnedRun *grown;
+
+                if (strncmp(de->d_name, RUN_PREFIX, strlen(RUN_PREFIX)) != 0 ||
+                    streq(de->d_name, own))
+                        continue;
+                grown = reallocarray(runs, n + 1, sizeof(*grown));
+                if (!grown) {
+                        r = -ENOMEM;
+                        break;
+                }
+                runs = grown;
+                r = run_read(root_fd, de->d_name, &runs[n]);
+                n++;
+        }
+        closedir(d);
+        if (r < 0) {
+                pinned_runs_free(runs, n);
+                return r;
+        }
+        qsort(runs, n, sizeof(*runs), run_name_compare);
+        *ret = runs;
+        *ret_n = n;
         return 0;
 }
 
@@ -286,8 +539,21 @@ static int runs_remove(const char *root, const char *keep, unsigned *ret_runs, u
         return r;
 }
 
-int pinned_state_release_older(PinnedState *p, unsigned *ret_runs, uint64_t *ret_lost) {
-        return runs_remove(p->root, strrchr(p->run_dir, '/') + 1, ret_runs, ret_lost);
+int pinned_state_release_run(PinnedState *p, const char *name, uint64_t *ret_lost) {
+        _cleanup_close_ int root_fd = open(p->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int run_fd = -EBADF;
+
+        if (root_fd < 0)
+                return negative_errno();
+        if (strncmp(name, RUN_PREFIX, strlen(RUN_PREFIX)) != 0 || strchr(name, '/') ||
+            streq(name, strrchr(p->run_dir, '/') + 1))
+                return -EINVAL;
+        run_fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (run_fd < 0)
+                return negative_errno();
+        if (ret_lost)
+                *ret_lost = run_read_lost(run_fd);
+        return run_remove(root_fd, name);
 }
 
 int pinned_state_release_own(PinnedState *p) {

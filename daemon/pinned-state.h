@@ -13,10 +13,16 @@
  *     link-NAME       each attachment of the run (bpf_link__pin): programs and their maps
  *                     live as long as a link holds them
  *     map-NAME        the kernel-side counters, read by the next run (records lost meanwhile)
+ *     policy-N        the manifest of one policy the run enforces (frozen array map): its
+ *                     name, the run's layout and the exact source it was installed from
+ *                     (empty: a version the daemon could not name, e.g. an older one kept
+ *                     in force under lockdown)
  *
  * A new run installs everything beside the older ones and only then removes them: make
- * before break, whatever the older runs' layout. No pinned manifest: an older run is never
- * edited, only replaced whole, so the new run needs no bookkeeping of the old one's slots.
+ * before break, whatever the older runs' layout. An older run is never edited, only
+ * replaced whole; its manifests tell the new run which of its policies were unchanged,
+ * changed or deleted meanwhile, and whether, locked down, it may go (every policy it
+ * enforced is enforced by the new run in the same version).
  *
  * Errors are returned, never logged: the manager decides what a failure means.
  */
@@ -25,6 +31,7 @@
 #include <stdint.h>
 
 #include "macro.h"
+#include "policy.h" /* PolicyMode */
 
 struct bpf_link;
 struct bpf_map;
@@ -50,10 +57,35 @@ int pinned_state_pin_link(PinnedState *p, struct bpf_link *link, const char *nam
 /* "map-NAME" in the run folder. */
 int pinned_state_pin_map(PinnedState *p, struct bpf_map *map, const char *name);
 
-/* Removes every other run (their links go, and with them their programs): call once this
- * run enforces everything. ret_runs: how many, ret_lost: the records their programs could
- * not deliver (kernel-side counters, including while no daemon ran). */
-int pinned_state_release_older(PinnedState *p, unsigned *ret_runs, uint64_t *ret_lost);
+/* The manifests of this run: replaces what it recorded before with these n policies (in
+ * their mode, ENFORCE or MONITOR).
+ * sources[k] NULL: a version in force that cannot be named (never counts as unchanged). */
+int pinned_state_record_policies(PinnedState *p, const char *const *names,
+                                 const char *const *sources, const PolicyMode *modes, size_t n);
+
+/* What one older run enforced, from its stamp and manifests. */
+typedef struct PinnedPolicy {
+        char *name;
+        char *source; /* NULL: not named */
+        PolicyMode mode;
+} PinnedPolicy;
+
+typedef struct PinnedRun {
+        char *name;         /* "run-BOOTTIME" */
+        uint32_t layout;    /* 0: no readable stamp */
+        bool has_manifests; /* false: a run of a build that wrote none */
+        PinnedPolicy *policies;
+        size_t n_policies;
+} PinnedRun;
+
+void pinned_runs_free(PinnedRun *runs, size_t n);
+
+/* Every run under root but this one, oldest first. */
+int pinned_state_read_older(PinnedState *p, PinnedRun **ret, size_t *ret_n);
+
+/* Removes one older run by its name (make before break: after this run is in force). */
+int pinned_state_release_run(PinnedState *p, const char *name, uint64_t *ret_lost);
+
 /* Removes this run's folder: what it pinned leaves the kernel once no fd holds it. */
 int pinned_state_release_own(PinnedState *p);
 

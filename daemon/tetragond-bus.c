@@ -891,6 +891,17 @@ static int property_get_pinned(sd_bus *bus, const char *path, const char *interf
                 return sd_bus_message_append(reply, "s", strempty(info.run_dir));
         if (streq(property, "RunsReplaced"))
                 return sd_bus_message_append(reply, "u", info.runs_replaced);
+        if (streq(property, "RunsKept"))
+                return sd_bus_message_append(reply, "u", info.found.runs_kept);
+        if (streq(property, "PinnedPoliciesUnchanged"))
+                return sd_bus_message_append(reply, "u",
+                                             info.found.policies[PINNED_OUTCOME_UNCHANGED]);
+        if (streq(property, "PinnedPoliciesChanged"))
+                return sd_bus_message_append(reply, "u",
+                                             info.found.policies[PINNED_OUTCOME_CHANGED]);
+        if (streq(property, "PinnedPoliciesDeleted"))
+                return sd_bus_message_append(reply, "u",
+                                             info.found.policies[PINNED_OUTCOME_DELETED]);
         if (streq(property, "Locked"))
                 return sd_bus_message_append(reply, "b", info.locked);
         if (streq(property, "LockedSince"))
@@ -934,6 +945,13 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Pinned", "b", property_get_pinned, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("PinnedRun", "s", property_get_pinned, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("RunsReplaced", "u", property_get_pinned, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("RunsKept", "u", property_get_pinned, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("PinnedPoliciesUnchanged", "u", property_get_pinned, 0,
+                        SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("PinnedPoliciesChanged", "u", property_get_pinned, 0,
+                        SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("PinnedPoliciesDeleted", "u", property_get_pinned, 0,
+                        SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Locked", "b", property_get_pinned, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LockedSince", "t", property_get_pinned, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

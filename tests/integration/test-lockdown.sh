@@ -4,7 +4,9 @@
 # and replacing a policy in force are refused with io.tetragond1.Error.Locked, a folder
 # edit or deletion keeps the running version (the refusal logged with its reason), adding
 # still works, tetragond --release-pinned-bpf is refused, SIGTERM leaves enforcement on
-# even with --keep-sensors-on-exit=false, and a restarted daemon is still locked.
+# even with --keep-sensors-on-exit=false, and a restarted daemon is still locked. Locked,
+# a start keeps an earlier run that enforces a policy it does not (here: deleted while
+# down), and removes one whose every policy it enforces in the same version (manifests).
 set -euo pipefail
 . "$top_srcdir/tests/lib/testenv.sh"
 . "$top_srcdir/tests/lib/bus.sh"
@@ -57,6 +59,12 @@ status=$("$tetractl" status)
 expect_match "tetractl status says locked" "$status" 'Locked: yes, since [0-9-]+ '
 expect_match "tetractl status says why the kernel does not guard" "$status" \
         'Kernel guarding: unavailable: '
+# The lock lives in bpffs only, which no reboot keeps: not in the state folder, nowhere
+# on a disk file system.
+[ "$(stat -f -c %T /sys/fs/bpf/tetragond/lockdown)" = bpf_fs ] ||
+        fail "the lock is not on bpffs: $(stat -f -c %T /sys/fs/bpf/tetragond/lockdown)"
+! grep -rqi lock "$TESTENV_DIR/state" 2>/dev/null || fail "the state folder records the lock: $(grep -ril lock "$TESTENV_DIR/state")"
+ok "the lock is a bpffs object only, not in the state folder"
 
 locked_re='^Error io.tetragond1.Error.Locked: Refused: the policies are locked down until reboot; '
 expect_match "RemovePolicy refused" "$(bus_send RemovePolicy string:guard || true)" \
@@ -121,3 +129,23 @@ enforced "$target" || fail "the guard policy left when the daemon restarted with
 expect_match "the restarted daemon refuses RemovePolicy" \
         "$(bus_send RemovePolicy string:second || true)" "${locked_re}removing policy second"
 ok "a restarted daemon is still locked, and what was enforced stays"
+
+runs() { find /sys/fs/bpf/tetragond -mindepth 1 -maxdepth 1 -name 'run-*' | wc -l; }
+status=$("$tetractl" status)
+expect_match "status: the first run is kept, second unchanged, guard deleted" "$status" \
+        'Earlier runs: 0 replaced, 1 kept under lockdown; their policies: 1 unchanged, 0 changed, 1 deleted'
+[ "$(runs)" = 2 ] || fail "$(runs) runs pinned, not 2"
+
+# Once more, nothing changed: the run before is covered by this one and goes; the first,
+# which alone enforces the guard, stays.
+kill -TERM "$TESTENV_DAEMON_PID"
+wait "$TESTENV_DAEMON_PID" || fail "the daemon's stop failed"
+TESTENV_DAEMON_PID=
+testenv_start_daemon "${daemon_args[@]}"
+status=$("$tetractl" status)
+expect_match "status: one run replaced, the guard's kept" "$status" \
+        'Earlier runs: 1 replaced, 1 kept under lockdown; their policies: 2 unchanged, 0 changed, 1 deleted'
+[ "$(runs)" = 2 ] || fail "$(runs) runs pinned after a start with nothing changed, not 2"
+enforced "$target" || fail "the guard policy left when its covered run was removed"
+enforced "$second" || fail "the added policy left when its covered run was removed"
+ok "locked: a run whose policies the new run enforces unchanged is removed, the others stay"

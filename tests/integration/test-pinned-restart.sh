@@ -3,7 +3,8 @@
 # while the daemon is SIGKILLed, stays dead 5 s and starts again, PINNED_CYCLES times (10):
 # every write attempt is killed, /tmp/passwd stays empty, and nothing an earlier run pinned
 # stays in the kernel (its links and their programs are gone, one run is pinned). Then a
-# policy edited while the daemon was down is replaced, one deleted while down is removed,
+# policy edited while the daemon was down is replaced, one deleted while down is removed
+# (each start says what its earlier run's manifests held: unchanged, changed, deleted),
 # and the time from start to "running, earlier run replaced" is measured for 1 and 50
 # policies.
 set -euo pipefail
@@ -74,6 +75,13 @@ writer 2>/dev/null &
 WRITER_PID=$!
 
 attempts() { wc -l <"$TESTENV_DIR/writes" 2>/dev/null || echo 0; }
+# found UNCHANGED CHANGED DELETED: what the running daemon says of the run it replaced.
+found() {
+        local line
+        line=$(journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o cat | grep '^Earlier runs pinned in ' | tail -1)
+        [[ "$line" == *": 1 replaced, 0 kept; their policies: $1 unchanged, $2 changed, $3 deleted;"* ]] ||
+                fail "expected $1 unchanged, $2 changed, $3 deleted; the daemon said: '$line'"
+}
 old_links=$TESTENV_DIR/old-links
 : >"$old_links"
 for cycle in $(seq 1 "$cycles"); do
@@ -89,6 +97,7 @@ for cycle in $(seq 1 "$cycles"); do
         [ "$(runs | wc -l)" = 1 ] || fail "cycle $cycle: $(runs | wc -l) runs pinned: $(runs)"
         n=$(run_links "$(runs)" | wc -l)
         [ "$n" = "$first_links" ] || fail "cycle $cycle: $n links pinned, not $first_links"
+        [ "$cycle" != 1 ] || found 1 0 0
         echo "ok: cycle $cycle: $dead attempts while down, restarted in $ms ms, one run of $n links"
 done
 touch "$TESTENV_DIR/stop"
@@ -130,6 +139,7 @@ sh -c "echo x >> $target" && rc=0 || rc=$?
 sh -c "echo x >> $edited" && rc=0 || rc=$?
 [ "$rc" = 137 ] || fail "after the edit, writing $edited exited $rc, not 137"
 [ "$(runs | wc -l)" = 1 ] || fail "after the edit: $(runs | wc -l) runs pinned"
+found 0 1 0
 echo "ok: a policy edited while the daemon was down is replaced"
 : >"$target"
 
@@ -141,6 +151,7 @@ testenv_start_daemon "${daemon_args[@]}"
 sh -c "echo x >> $edited" && rc=0 || rc=$?
 [ "$rc" = 0 ] || fail "after the deletion, writing $edited exited $rc: the policy is still in force"
 [ ! -e "$(runs)/link-sys_enter" ] || fail "sys_enter is still pinned with no policy"
+found 0 0 1
 echo "ok: a policy deleted while the daemon was down is removed"
 
 # Start to running (earlier run replaced) with 50 policies.

@@ -39,6 +39,10 @@ static const struct {
         { "Pinned", 'b', "pinned" },
         { "PinnedRun", 's', "pinned_run" },
         { "RunsReplaced", 'u', "runs_replaced" },
+        { "RunsKept", 'u', "runs_kept" },
+        { "PinnedPoliciesUnchanged", 'u', "pinned_policies_unchanged" },
+        { "PinnedPoliciesChanged", 'u', "pinned_policies_changed" },
+        { "PinnedPoliciesDeleted", 'u', "pinned_policies_deleted" },
         { "Locked", 'b', "locked" },
         { "LockedSince", 't', "locked_since_usec" },
         { "KernelProtection", 's', "kernel_protection" },
@@ -159,12 +163,18 @@ int verb_status(int argc, char *argv[]) {
                get_int(status, "events_received"), get_int(status, "events_decoded"),
                get_int(status, "events_malformed"), get_int(status, "sink_errors"));
         print_policy_kernel_memory(json_object_get(status, "policy_kernel_memory"));
-        if (json_is_true(json_object_get(status, "pinned")))
-                printf("         Pinned: %s (outlives the daemon); replaced %" JSON_INTEGER_FORMAT
-                       " earlier run(s) at start\n",
-                       json_string_value(json_object_get(status, "pinned_run")),
-                       get_int(status, "runs_replaced"));
-        else
+        if (json_is_true(json_object_get(status, "pinned"))) {
+                printf("         Pinned: %s (outlives the daemon)\n",
+                       json_string_value(json_object_get(status, "pinned_run")));
+                printf("   Earlier runs: %" JSON_INTEGER_FORMAT " replaced, %" JSON_INTEGER_FORMAT
+                       " kept under lockdown; their policies: %" JSON_INTEGER_FORMAT
+                       " unchanged, %" JSON_INTEGER_FORMAT " changed, %" JSON_INTEGER_FORMAT
+                       " deleted\n",
+                       get_int(status, "runs_replaced"), get_int(status, "runs_kept"),
+                       get_int(status, "pinned_policies_unchanged"),
+                       get_int(status, "pinned_policies_changed"),
+                       get_int(status, "pinned_policies_deleted"));
+        } else
                 printf("         Pinned: no (policies end with the daemon)\n");
         if (json_is_true(json_object_get(status, "locked"))) {
                 time_t since = (time_t) (get_int(status, "locked_since_usec") / 1000000);

@@ -5,8 +5,9 @@
 # check-vm-package stages no product, and two builds of the package: "old" and a rebuild
 # with a higher version, "new"). Install enables and starts the service and the seed demo
 # works; the metrics socket stays off until enabled, then serves as the unprivileged
-# tetragond-metrics; an upgrade restarts the daemon once and the demo still works; remove stops it and
-# keeps /etc/tetragon; purge deletes it.
+# tetragond-metrics; an upgrade restarts the daemon once, with no write of a writer loop let
+# through meanwhile, and the demo still works; remove stops it, removes the pinned policies
+# and keeps /etc/tetragon; purge deletes it.
 # vmtest-timeout: 420
 . "$VMTEST_SUITE/guest-lib.sh"
 
@@ -62,7 +63,24 @@ user=$(stat -c %U "/proc/$(systemctl show -P MainPID tetragond-metrics.service)"
 [ "$user" = tetragond-metrics ] || fail "tetragond-metrics.service runs as '$user'"
 echo "ok: the socket-activated scrape works, served by the unprivileged user $user"
 
-# Upgrade: the daemon is restarted once, after the files were replaced.
+# Upgrade: the daemon is restarted once, after the files were replaced, and never stopped
+# before (debhelper's restart-after-upgrade): with the policies pinned, a writer loop
+# running across the whole upgrade has every attempt killed.
+writes=/tmp/package-writes
+stop_file=/tmp/package-writes-stop
+rm -f "$writes" "$stop_file"
+: > "$target"
+writer() {
+        local rc
+        while [ ! -e "$stop_file" ]; do
+                sh -c "echo x >> $target" 2> /dev/null && rc=0 || rc=$?
+                echo "$rc" >> "$writes"
+                sleep 0.05
+        done
+}
+writer 2> /dev/null &
+writer_pid=$!
+trap 'touch "$stop_file"; wait "$writer_pid" 2> /dev/null' EXIT
 before=$(main_pid)
 bounded 120 dpkg -i "$new" || fail "dpkg -i $new failed"
 echo "ok: upgraded to $(dpkg-query -W -f '${Version}' tetragond)"
@@ -71,6 +89,15 @@ after=$(main_pid)
 [ "$after" != "$before" ] || fail "$unit was not restarted by the upgrade (MainPID $before)"
 echo "ok: the upgrade restarted $unit (MainPID $before -> $after)"
 wait_until 60 policy_loaded || fail "$policy is not loaded after the upgrade"
+touch "$stop_file"
+wait "$writer_pid" || true
+trap - EXIT
+attempts=$(wc -l < "$writes")
+misses=$(grep -cvx 137 "$writes" || true)
+[ "$attempts" -gt 10 ] || fail "only $attempts write attempts across the upgrade"
+[ "$misses" = 0 ] || fail "$misses of $attempts writes across the upgrade were not killed: $(sort "$writes" | uniq -c)"
+[ ! -s "$target" ] || fail "$target was written during the upgrade: $(head -c 100 "$target")"
+echo "ok: $attempts write attempts across the upgrade, all killed, $target empty"
 rm -f "$target"
 expect_write_killed "$target"
 
@@ -82,7 +109,9 @@ bounded 120 dpkg -r tetragond || fail "dpkg -r failed"
 [ "$(systemctl is-active tetragond-metrics.socket)" != active ] ||
         fail "tetragond-metrics.socket still listens after remove"
 ! pgrep -x tetragond >/dev/null || fail "a tetragond process is left after remove"
-echo "ok: remove stopped $unit and the metrics socket, and kept /etc/tetragon"
+[ -z "$(find /sys/fs/bpf/tetragond -name 'link-*' 2> /dev/null)" ] ||
+        fail "remove left pinned links: $(find /sys/fs/bpf/tetragond -name 'link-*')"
+echo "ok: remove stopped $unit and the metrics socket, removed the pinned policies, and kept /etc/tetragon"
 rm -f "$target"
 sh -c "echo hello > $target" || fail "a write to $target failed with nothing installed"
 echo "ok: nothing is enforced any more"

@@ -6,7 +6,8 @@
 # /tmp/passwd runs while the service is restarted, SIGKILLed (systemd restarts it) and
 # stopped: not one write gets through. With --keep-sensors-on-exit=false a stop removes the
 # policy. Then lockdown: remove, disable, mode monitor, replace, --release-pinned-bpf and
-# kill -9 of the daemon are refused or harmless, and the policy holds.
+# kill -9 of the daemon are refused or harmless, and the policy holds; the restart after the
+# kill, with nothing changed, replaces the killed daemon's run (its manifests match).
 # Named to run last: the lockdown lasts until the guest powers off. Each boot of the guest
 # starts unlocked (the lock lives in bpffs): checked first.
 . "$VMTEST_SUITE/guest-lib.sh"
@@ -53,6 +54,11 @@ trap 'touch "$stop_file"; wait "$writer_pid" 2> /dev/null; rm -f "$timeout_dropi
 pid=$(main_pid)
 bounded 450 systemctl restart "$unit" || fail "systemctl restart $unit failed"
 is_active && [ "$(main_pid)" != "$pid" ] || fail "restart did not start a new process"
+# The new run compared the old one's manifests with the folder: nothing changed.
+earlier=$(tetractl status | grep 'Earlier runs:') || fail "tetractl status has no Earlier runs line"
+[[ "$earlier" =~ Earlier\ runs:\ 1\ replaced,\ 0\ kept.*\ [1-9][0-9]*\ unchanged,\ 0\ changed,\ 0\ deleted ]] ||
+        fail "after the restart: $earlier"
+echo "ok: after the restart: $earlier"
 echo "ok: restart under the writer loop: $(attempts) attempts so far, $(misses) not killed"
 
 pid=$(main_pid)
@@ -124,5 +130,10 @@ echo "ok: locked: kill -9 of the daemon from a root shell is harmless"
 wait_until 450 new_active || fail "systemd did not restart $unit after kill -9"
 wait_until 450 tetractl status || fail "tetractl status fails after the restart"
 [ "$(locked)" = "b true" ] || fail "the restarted daemon is not locked"
+# Locked, and nothing changed: the killed daemon's run is covered by the new one and goes;
+# nothing piles up.
+runs=$(find /sys/fs/bpf/tetragond -mindepth 1 -maxdepth 1 -name 'run-*' | wc -l)
+[ "$runs" = 1 ] || fail "locked restart with nothing changed: $runs runs pinned, not 1"
+echo "ok: locked: the restart replaced the covered run ($(tetractl status | grep 'Earlier runs:'))"
 expect_write_killed "$target"
 echo "ok: locked: the restarted daemon is still locked, and the policy holds"
