@@ -8,8 +8,11 @@
 
 #include "event-filter.h"
 #include "event-json.h"
+#include "policy.h"
 #include "regex-list.h"
 
+/* Ancestors ancestor_binary_regex walks: as many as event-json.c lists. */
+#define ANCESTORS_MAX 1024U
 /* Descendants pid_set remembers; past it, new ones are not learnt. */
 #define PID_SET_CHILDREN_MAX 65536U
 
@@ -18,9 +21,34 @@ typedef struct PidList {
         size_t n, allocated;
 } PidList;
 
+/* A capabilities set's one match, as Tetragon's CapFilterSet has them. */
+typedef enum CapMatch {
+        CAP_MATCH_UNSET, /* the set is not filtered */
+        CAP_MATCH_ANY,   /* one of the capabilities or more */
+        CAP_MATCH_ALL,   /* all of them, maybe others */
+        CAP_MATCH_EXACTLY,
+        CAP_MATCH_NONE, /* none of them */
+        _CAP_MATCH_MAX,
+} CapMatch;
+
+typedef struct CapFilter {
+        CapMatch match;
+        uint64_t mask; /* 1 << CAP_* */
+} CapFilter;
+
+/* Tetragon's order in a "capabilities" object. */
+typedef enum CapSet {
+        CAP_SET_PERMITTED,
+        CAP_SET_EFFECTIVE,
+        CAP_SET_INHERITABLE,
+        _CAP_SET_MAX,
+} CapSet;
+
 typedef struct FilterLine {
         unsigned event_types; /* 1U << EventType; 0: any */
-        RegexList binary, parent_binary, arguments, parent_arguments;
+        RegexList binary, parent_binary, ancestor_binary, arguments, parent_arguments;
+        bool has_caps;
+        CapFilter caps[_CAP_SET_MAX];
         bool has_pid, has_pid_set;
         PidList pid, pid_set, children;
         char **policy_names; /* NULL: any */
@@ -60,6 +88,7 @@ const char *event_type_to_set_name(EventType t) {
 static void filter_line_done(FilterLine *l) {
         regex_list_done(&l->binary);
         regex_list_done(&l->parent_binary);
+        regex_list_done(&l->ancestor_binary);
         regex_list_done(&l->arguments);
         regex_list_done(&l->parent_arguments);
         free(l->pid.pids);
@@ -178,6 +207,101 @@ static int parse_policy_names(FilterLine *l, json_t *v, unsigned line, char **re
         return 0;
 }
 
+static const char *const cap_set_names[_CAP_SET_MAX] = {
+        [CAP_SET_PERMITTED] = "permitted",
+        [CAP_SET_EFFECTIVE] = "effective",
+        [CAP_SET_INHERITABLE] = "inheritable",
+};
+
+static const char *const cap_match_names[_CAP_MATCH_MAX] = {
+        [CAP_MATCH_ANY] = "any",
+        [CAP_MATCH_ALL] = "all",
+        [CAP_MATCH_EXACTLY] = "exactly",
+        [CAP_MATCH_NONE] = "none",
+};
+
+/* "CAP_SYS_ADMIN"; Tetragon's enum also spells one "DAC_OVERRIDE", so the prefix is optional. */
+static int capability_from_name(const char *name) {
+        char buf[64];
+        int cap = policy_capability_from_string(name);
+
+        if (cap >= 0 || strncasecmp(name, "CAP_", 4) == 0 ||
+            (size_t) snprintf(buf, sizeof(buf), "CAP_%s", name) >= sizeof(buf))
+                return cap;
+        return policy_capability_from_string(buf);
+}
+
+/* One set's filter: {"any": ["CAP_SYS_ADMIN", ...]}, exactly one of any, all, exactly, none. */
+static int parse_cap_filter(CapFilter *c, json_t *v, unsigned line, const char *set,
+                            char **ret_error) {
+        const char *key;
+        json_t *list;
+
+        if (!json_is_object(v) || json_object_size(v) != 1)
+                return errorf(ret_error,
+                              "line %u: capabilities: %s: expected one of any, all, exactly, none",
+                              line, set);
+        json_object_foreach(v, key, list) {
+                size_t i;
+                json_t *item;
+
+                for (c->match = CAP_MATCH_ANY; c->match < _CAP_MATCH_MAX; c->match++)
+                        if (streq(key, cap_match_names[c->match]))
+                                break;
+                if (c->match == _CAP_MATCH_MAX)
+                        return errorf(ret_error,
+                                      "line %u: capabilities: %s: unknown key %s (any, all, "
+                                      "exactly, none)",
+                                      line, set, key);
+                if (!json_is_array(list) || json_array_size(list) == 0)
+                        return errorf(ret_error,
+                                      "line %u: capabilities: %s: %s: expected a list of "
+                                      "capabilities",
+                                      line, set, key);
+                json_array_foreach(list, i, item) {
+                        const char *name = json_string_value(item);
+                        int cap = name ? capability_from_name(name) : -EINVAL;
+
+                        if (cap < 0)
+                                return errorf(ret_error,
+                                              "line %u: capabilities: %s: %s: unknown "
+                                              "capability %s",
+                                              line, set, key, name ?: "that is not a string");
+                        c->mask |= UINT64_C(1) << cap;
+                }
+        }
+        return 0;
+}
+
+static int parse_capabilities(FilterLine *l, json_t *v, unsigned line, char **ret_error) {
+        const char *key;
+        json_t *set;
+        int r;
+
+        if (!json_is_object(v) || json_object_size(v) == 0)
+                return errorf(ret_error,
+                              "line %u: capabilities: expected an object with permitted, "
+                              "effective or inheritable",
+                              line);
+        json_object_foreach(v, key, set) {
+                CapSet s;
+
+                for (s = 0; s < _CAP_SET_MAX; s++)
+                        if (streq(key, cap_set_names[s]))
+                                break;
+                if (s == _CAP_SET_MAX)
+                        return errorf(ret_error,
+                                      "line %u: capabilities: unknown key %s (permitted, "
+                                      "effective, inheritable)",
+                                      line, key);
+                r = parse_cap_filter(&l->caps[s], set, line, key, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        l->has_caps = true;
+        return 0;
+}
+
 /* Why a key Tetragon knows is refused here; NULL when we do not know it at all. */
 static const char *refused_key_reason(const char *key) {
         static const char *const kubernetes[] = {
@@ -188,11 +312,6 @@ static const char *refused_key_reason(const char *key) {
                 if (streq(key, kubernetes[i]))
                         return "it is about Kubernetes pods and containers, which a host daemon "
                                "does not know";
-        if (streq(key, "ancestor_binary_regex"))
-                return "filters see the parent, not the ancestors (--enable-ancestors): use "
-                       "parent_binary_regex or pid_set";
-        if (streq(key, "capabilities"))
-                return "filters do not see the process's capabilities";
         if (streq(key, "cel_expression"))
                 return "CEL expressions are not supported";
         return NULL;
@@ -214,6 +333,8 @@ static int filter_line_parse(FilterLine *l, json_t *obj, unsigned line, char **r
                         r = regex_list_parse(&l->binary, v, line, key, ret_error);
                 else if (streq(key, "parent_binary_regex"))
                         r = regex_list_parse(&l->parent_binary, v, line, key, ret_error);
+                else if (streq(key, "ancestor_binary_regex"))
+                        r = regex_list_parse(&l->ancestor_binary, v, line, key, ret_error);
                 else if (streq(key, "arguments_regex"))
                         r = regex_list_parse(&l->arguments, v, line, key, ret_error);
                 else if (streq(key, "parent_arguments_regex"))
@@ -226,6 +347,8 @@ static int filter_line_parse(FilterLine *l, json_t *obj, unsigned line, char **r
                         r = parse_pids(&l->pid_set, v, line, key, ret_error);
                 } else if (streq(key, "policy_names"))
                         r = parse_policy_names(l, v, line, ret_error);
+                else if (streq(key, "capabilities"))
+                        r = parse_capabilities(l, v, line, ret_error);
                 else if ((why = refused_key_reason(key)))
                         r = errorf(ret_error, "line %u: %s is not supported: %s", line, key, why);
                 else
@@ -316,6 +439,43 @@ static bool match_pid_set(FilterLine *l, const Event *e) {
         return false;
 }
 
+/* The parent's ancestors, nearest first, as the event's "ancestors" lists them: a match on
+ * any of them. Bounded like the list, in case a chain is broken into a loop. */
+static bool match_ancestors(EventFilter *f, const RegexList *l, const Event *e) {
+        size_t n = 0;
+
+        for (const Process *a = e->parent ? e->parent->parent : NULL; a && n < ANCESTORS_MAX;
+             a = a->parent, n++)
+                if (a->binary && regex_list_match(l, a->binary, strlen(a->binary), f->match_data))
+                        return true;
+        return false;
+}
+
+static bool cap_filter_match(const CapFilter *c, uint64_t caps) {
+        switch (c->match) {
+        case CAP_MATCH_UNSET:
+                return true;
+        case CAP_MATCH_ANY:
+                return (caps & c->mask) != 0;
+        case CAP_MATCH_ALL:
+                return (caps & c->mask) == c->mask;
+        case CAP_MATCH_EXACTLY:
+                return caps == c->mask;
+        case CAP_MATCH_NONE:
+                return (caps & c->mask) == 0;
+        case _CAP_MATCH_MAX:
+                break;
+        }
+        return false;
+}
+
+static bool match_caps(const FilterLine *l, const Process *p) {
+        /* Unknown capabilities match nothing, as in Tetragon when an event has no "cap". */
+        return p->has_caps && cap_filter_match(&l->caps[CAP_SET_PERMITTED], p->cap_permitted) &&
+               cap_filter_match(&l->caps[CAP_SET_EFFECTIVE], p->cap_effective) &&
+               cap_filter_match(&l->caps[CAP_SET_INHERITABLE], p->cap_inheritable);
+}
+
 static const char *event_policy_name(const Event *e) {
         switch (e->type) {
         case EVENT_PROCESS_KPROBE:
@@ -348,6 +508,10 @@ static bool filter_line_match(EventFilter *f, FilterLine *l, const Event *e) {
         if (l->parent_binary.n && !(parent && parent->binary &&
                                     regex_list_match(&l->parent_binary, parent->binary,
                                                      strlen(parent->binary), f->match_data)))
+                return false;
+        if (l->ancestor_binary.n && !match_ancestors(f, &l->ancestor_binary, e))
+                return false;
+        if (l->has_caps && !match_caps(l, p))
                 return false;
         if (l->arguments.n && !match_arguments(f, &l->arguments, p))
                 return false;
