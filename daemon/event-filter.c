@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "event-filter.h"
 #include "event-json.h"
+#include "json-lines.h"
 #include "policy.h"
 #include "regex-list.h"
 
@@ -110,17 +110,6 @@ EventFilter *event_filter_free(EventFilter *f) {
         return mfree(f);
 }
 
-static int errorf(char **ret_error, const char *format, ...) _printf_(2, 3);
-static int errorf(char **ret_error, const char *format, ...) {
-        va_list ap;
-        int r;
-
-        va_start(ap, format);
-        r = vasprintf(ret_error, format, ap);
-        va_end(ap);
-        return r < 0 ? -ENOMEM : -EINVAL;
-}
-
 static int pid_list_add(PidList *l, uint32_t pid) {
         if (l->n == l->allocated) {
                 size_t n = l->allocated ? l->allocated * 2 : 8;
@@ -148,12 +137,14 @@ static int parse_pids(PidList *l, json_t *v, unsigned line, const char *key, cha
         int r;
 
         if (!json_is_array(v))
-                return errorf(ret_error, "line %u: %s: expected a list of pids", line, key);
+                return json_lines_error(ret_error, "line %u: %s: expected a list of pids", line,
+                                        key);
         json_array_foreach(v, i, item) {
                 json_int_t pid = json_is_integer(item) ? json_integer_value(item) : -1;
 
                 if (pid < 0 || pid > UINT32_MAX)
-                        return errorf(ret_error, "line %u: %s: expected a list of pids", line, key);
+                        return json_lines_error(ret_error, "line %u: %s: expected a list of pids",
+                                                line, key);
                 r = pid_list_add(l, (uint32_t) pid);
                 if (r < 0)
                         return r;
@@ -166,8 +157,8 @@ static int parse_event_set(FilterLine *l, json_t *v, unsigned line, char **ret_e
         json_t *item;
 
         if (!json_is_array(v))
-                return errorf(ret_error, "line %u: event_set: expected a list of event types",
-                              line);
+                return json_lines_error(ret_error,
+                                        "line %u: event_set: expected a list of event types", line);
         json_array_foreach(v, i, item) {
                 const char *name = json_string_value(item);
                 EventType t;
@@ -176,11 +167,12 @@ static int parse_event_set(FilterLine *l, json_t *v, unsigned line, char **ret_e
                         if (name && streq(name, event_type_to_set_name(t)))
                                 break;
                 if (t == _EVENT_TYPE_MAX)
-                        return errorf(ret_error,
-                                      "line %u: event_set: unknown event type %s (PROCESS_EXEC, "
-                                      "PROCESS_EXIT, PROCESS_KPROBE, PROCESS_TRACEPOINT, "
-                                      "PROCESS_UPROBE, PROCESS_LSM, PROCESS_USDT)",
-                                      line, name ?: "that is not a string");
+                        return json_lines_error(
+                                ret_error,
+                                "line %u: event_set: unknown event type %s (PROCESS_EXEC, "
+                                "PROCESS_EXIT, PROCESS_KPROBE, PROCESS_TRACEPOINT, "
+                                "PROCESS_UPROBE, PROCESS_LSM, PROCESS_USDT)",
+                                line, name ?: "that is not a string");
                 l->event_types |= 1U << t;
         }
         return 0;
@@ -191,14 +183,15 @@ static int parse_policy_names(FilterLine *l, json_t *v, unsigned line, char **re
         json_t *item;
 
         if (!json_is_array(v))
-                return errorf(ret_error, "line %u: policy_names: expected a list of names", line);
+                return json_lines_error(ret_error,
+                                        "line %u: policy_names: expected a list of names", line);
         l->policy_names = calloc(json_array_size(v) ?: 1, sizeof(char *));
         if (!l->policy_names)
                 return -ENOMEM;
         json_array_foreach(v, i, item) {
                 if (!json_is_string(item))
-                        return errorf(ret_error, "line %u: policy_names: expected a list of names",
-                                      line);
+                        return json_lines_error(
+                                ret_error, "line %u: policy_names: expected a list of names", line);
                 l->policy_names[l->n_policy_names] = strdup(json_string_value(item));
                 if (!l->policy_names[l->n_policy_names])
                         return -ENOMEM;
@@ -238,9 +231,10 @@ static int parse_cap_filter(CapFilter *c, json_t *v, unsigned line, const char *
         json_t *list;
 
         if (!json_is_object(v) || json_object_size(v) != 1)
-                return errorf(ret_error,
-                              "line %u: capabilities: %s: expected one of any, all, exactly, none",
-                              line, set);
+                return json_lines_error(
+                        ret_error,
+                        "line %u: capabilities: %s: expected one of any, all, exactly, none", line,
+                        set);
         json_object_foreach(v, key, list) {
                 size_t i;
                 json_t *item;
@@ -249,24 +243,26 @@ static int parse_cap_filter(CapFilter *c, json_t *v, unsigned line, const char *
                         if (streq(key, cap_match_names[c->match]))
                                 break;
                 if (c->match == _CAP_MATCH_MAX)
-                        return errorf(ret_error,
-                                      "line %u: capabilities: %s: unknown key %s (any, all, "
-                                      "exactly, none)",
-                                      line, set, key);
+                        return json_lines_error(
+                                ret_error,
+                                "line %u: capabilities: %s: unknown key %s (any, all, "
+                                "exactly, none)",
+                                line, set, key);
                 if (!json_is_array(list) || json_array_size(list) == 0)
-                        return errorf(ret_error,
-                                      "line %u: capabilities: %s: %s: expected a list of "
-                                      "capabilities",
-                                      line, set, key);
+                        return json_lines_error(ret_error,
+                                                "line %u: capabilities: %s: %s: expected a list of "
+                                                "capabilities",
+                                                line, set, key);
                 json_array_foreach(list, i, item) {
                         const char *name = json_string_value(item);
                         int cap = name ? capability_from_name(name) : -EINVAL;
 
                         if (cap < 0)
-                                return errorf(ret_error,
-                                              "line %u: capabilities: %s: %s: unknown "
-                                              "capability %s",
-                                              line, set, key, name ?: "that is not a string");
+                                return json_lines_error(ret_error,
+                                                        "line %u: capabilities: %s: %s: unknown "
+                                                        "capability %s",
+                                                        line, set, key,
+                                                        name ?: "that is not a string");
                         c->mask |= UINT64_C(1) << cap;
                 }
         }
@@ -279,10 +275,10 @@ static int parse_capabilities(FilterLine *l, json_t *v, unsigned line, char **re
         int r;
 
         if (!json_is_object(v) || json_object_size(v) == 0)
-                return errorf(ret_error,
-                              "line %u: capabilities: expected an object with permitted, "
-                              "effective or inheritable",
-                              line);
+                return json_lines_error(ret_error,
+                                        "line %u: capabilities: expected an object with permitted, "
+                                        "effective or inheritable",
+                                        line);
         json_object_foreach(v, key, set) {
                 CapSet s;
 
@@ -290,10 +286,10 @@ static int parse_capabilities(FilterLine *l, json_t *v, unsigned line, char **re
                         if (streq(key, cap_set_names[s]))
                                 break;
                 if (s == _CAP_SET_MAX)
-                        return errorf(ret_error,
-                                      "line %u: capabilities: unknown key %s (permitted, "
-                                      "effective, inheritable)",
-                                      line, key);
+                        return json_lines_error(ret_error,
+                                                "line %u: capabilities: unknown key %s (permitted, "
+                                                "effective, inheritable)",
+                                                line, key);
                 r = parse_cap_filter(&l->caps[s], set, line, key, ret_error);
                 if (r < 0)
                         return r;
@@ -322,8 +318,6 @@ static int filter_line_parse(FilterLine *l, json_t *obj, unsigned line, char **r
         json_t *v;
         int r = 0;
 
-        if (!json_is_object(obj))
-                return errorf(ret_error, "line %u: expected a JSON object", line);
         json_object_foreach(obj, key, v) {
                 const char *why;
 
@@ -350,53 +344,38 @@ static int filter_line_parse(FilterLine *l, json_t *obj, unsigned line, char **r
                 else if (streq(key, "capabilities"))
                         r = parse_capabilities(l, v, line, ret_error);
                 else if ((why = refused_key_reason(key)))
-                        r = errorf(ret_error, "line %u: %s is not supported: %s", line, key, why);
+                        r = json_lines_error(ret_error, "line %u: %s is not supported: %s", line,
+                                             key, why);
                 else
-                        r = errorf(ret_error, "line %u: unknown key %s", line, key);
+                        r = json_lines_error(ret_error, "line %u: unknown key %s", line, key);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
+static int event_filter_add_line(json_t *obj, unsigned line, void *userdata, char **ret_error) {
+        EventFilter *f = userdata;
+        FilterLine *lines = reallocarray(f->lines, f->n_lines + 1, sizeof(*lines));
+
+        if (!lines)
+                return -ENOMEM;
+        f->lines = lines;
+        f->lines[f->n_lines++] = (FilterLine){};
+        return filter_line_parse(&f->lines[f->n_lines - 1], obj, line, ret_error);
+}
+
 int event_filter_new(EventFilter **ret, const char *text, char **ret_error) {
         _cleanup_(event_filter_freep) EventFilter *f = NULL;
-        unsigned line = 0;
         int r;
 
         f = calloc(1, sizeof(*f));
         if (!f)
                 return -ENOMEM;
 
-        for (const char *p = text; *p;) {
-                const char *eol = strchrnul(p, '\n');
-                json_error_t error;
-                FilterLine *lines;
-                json_t *obj;
-
-                line++;
-                if (strspn(p, " \t\r") >= (size_t) (eol - p)) { /* blank */
-                        p = *eol ? eol + 1 : eol;
-                        continue;
-                }
-                obj = json_loadb(p, eol - p, JSON_REJECT_DUPLICATES, &error);
-                if (!obj)
-                        return errorf(ret_error, "line %u: %s", line, error.text);
-                lines = reallocarray(f->lines, f->n_lines + 1, sizeof(*lines));
-                if (!lines) {
-                        json_decref(obj);
-                        return -ENOMEM;
-                }
-                f->lines = lines;
-                f->lines[f->n_lines++] = (FilterLine){};
-                r = filter_line_parse(&f->lines[f->n_lines - 1], obj, line, ret_error);
-                json_decref(obj);
-                if (r < 0)
-                        return r;
-                p = *eol ? eol + 1 : eol;
-        }
-        if (f->n_lines == 0)
-                return errorf(ret_error, "no filter: expected one JSON object per line");
+        r = json_lines_parse(text, event_filter_add_line, f, ret_error);
+        if (r < 0)
+                return r;
 
         f->match_data = pcre2_match_data_create(1, NULL);
         if (!f->match_data)

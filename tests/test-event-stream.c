@@ -12,6 +12,7 @@
 #include "event-filter.h"
 #include "event-json.h"
 #include "field-filter.h"
+#include "json-lines.h"
 #include "macro.h"
 #include "redaction.h"
 
@@ -278,6 +279,48 @@ static void test_filter_capabilities(void **state) {
         process_free_test(unknown);
 }
 
+static int collect_line(json_t *obj, unsigned line, void *userdata, char **ret_error) {
+        char *lines = userdata;
+        char buf[16];
+
+        snprintf(buf, sizeof(buf), "%u:%zu ", line, json_object_size(obj));
+        strcat(lines, buf);
+        return 0;
+}
+
+static void test_json_lines(void **state) {
+        static const struct {
+                const char *text, *lines, *error; /* lines: "LINE:KEYS " per object */
+        } cases[] = {
+                { "{\"a\": 1}\n\n  {\"a\": 1, \"b\": 2}\n", "1:1 3:2 ", NULL },
+                /* Comma-separated, and objects that span lines. */
+                { "{\"a\": 1}, {\"b\": 2},\n{\n\"c\": 3,\n\"d\": 4}\n{}", "1:1 1:1 2:2 5:0 ",
+                  NULL },
+                { "{\"a\": 1} {\"b\": 2}", "1:1 1:1 ", NULL },
+                { "{\"pid\": [1]} trailing", NULL, "line 1: '[' or '{' expected near 'trailing'" },
+                { "{\"a\": 1}\n{\"a\":\n 1,\n", NULL,
+                  "line 4: string or '}' expected near end of file" },
+                { "{\"a\": 1},", NULL, "line 1: expected a JSON object after ','" },
+                { "\n[{\"a\": 1}]", NULL, "line 2: expected a JSON object" },
+                { "{\"a\": 1, \"a\": 2}", NULL, "line 1: duplicate object key near '\"a\"'" },
+                { " \n\t\n", NULL, "no filter: expected one JSON object per line" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *error = NULL;
+                char lines[256] = "";
+                int r = json_lines_parse(cases[i].text, collect_line, lines, &error);
+
+                if (cases[i].lines) {
+                        assert_int_equal(r, 0);
+                        assert_string_equal(lines, cases[i].lines);
+                } else {
+                        assert_int_equal(r, -EINVAL);
+                        assert_string_equal(error, cases[i].error);
+                }
+        }
+}
+
 static void test_filter_refusals(void **state) {
         static const struct {
                 const char *text, *error;
@@ -304,7 +347,7 @@ static void test_filter_refusals(void **state) {
                   "PROCESS_USDT)" },
                 { "{\"pid\": [\"1\"]}", "line 1: pid: expected a list of pids" },
                 { "{\"bogus\": 1}", "line 1: unknown key bogus" },
-                { "{\"pid\": [1]} trailing", "line 1: end of file expected near 'trailing'" },
+                { "{\"pid\": [1]} trailing", "line 1: '[' or '{' expected near 'trailing'" },
                 { "  \n\n", "no filter: expected one JSON object per line" },
         };
 
@@ -428,6 +471,7 @@ int main(void) {
                 cmocka_unit_test(test_filter_pid_set_learns_descendants),
                 cmocka_unit_test(test_filter_ancestors),
                 cmocka_unit_test(test_filter_capabilities),
+                cmocka_unit_test(test_json_lines),
                 cmocka_unit_test(test_filter_refusals),
                 cmocka_unit_test(test_field_filter_include_exclude),
                 cmocka_unit_test(test_field_filter_refusals),
