@@ -161,7 +161,7 @@ static int export_file_format(ExportFile *f, json_t *json, size_t *ret_len) {
 }
 
 int export_file_write(ExportFile *f, json_t *json) {
-        size_t len, done = 0;
+        size_t len;
         int r;
 
         if (!f || !json)
@@ -170,6 +170,15 @@ int export_file_write(ExportFile *f, json_t *json) {
         r = export_file_format(f, json, &len);
         if (r < 0)
                 return r;
+        return export_file_write_line(f, f->line, len);
+}
+
+int export_file_write_line(ExportFile *f, const char *line, size_t len) {
+        size_t done = 0;
+        int r;
+
+        if (!f || !line || len == 0 || line[len - 1] != '\n')
+                return -EINVAL;
 
         if (export_file_full(f, len)) {
                 r = export_file_rotate(f);
@@ -180,7 +189,7 @@ int export_file_write(ExportFile *f, json_t *json) {
         /* One write() per line, so readers and other appenders never see half of
          * one; the loop only runs again after a short write (disk full, signal). */
         while (done < len) {
-                ssize_t n = write(f->fd, f->line + done, len - done);
+                ssize_t n = write(f->fd, line + done, len - done);
 
                 if (n < 0) {
                         if (errno == EINTR)

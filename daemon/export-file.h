@@ -18,3 +18,5 @@ ExportFile *export_file_free(ExportFile *f);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ExportFile *, export_file_free);
 
 int export_file_write(ExportFile *f, json_t *json);
+/* A line already formatted: the compact JSON and its newline (len bytes). */
+int export_file_write_line(ExportFile *f, const char *line, size_t len);
