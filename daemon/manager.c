@@ -449,6 +449,9 @@ static int manager_drain(Manager *m) {
         m->drain_records = 0;
         m->drain_deadline_usec = clock_ns(CLOCK_MONOTONIC) / 1000 + RINGBUF_DRAIN_MAX_USEC;
         r = ring_buffer__consume(m->ringbuf);
+        /* The drain's lines in one write(). */
+        if (m->export_file && export_file_flush(m->export_file) < 0)
+                m->stats.sink_errors++;
         if (r == -EAGAIN)
                 return 1;
         return r < 0 ? r : 0;
