@@ -32,8 +32,11 @@ daemon_idle() {
 for ((i = 1; i <= rounds; i++)); do
         base=$("$loop" exec "$n" /bin/true)
         # BENCH_DAEMON_ARGS: e.g. "--enable-process-cred" to measure what one option costs.
+        # Without --keep-sensors-on-exit=false the stopped daemon's programs stay attached
+        # (pinned), and the next round's "without" side is not without them.
         # shellcheck disable=SC2086
-        testenv_start_daemon --export-file "$TESTENV_DIR/events.json" --policy-dir "$TESTENV_DIR" ${BENCH_DAEMON_ARGS:-}
+        testenv_start_daemon --export-file "$TESTENV_DIR/events.json" --policy-dir "$TESTENV_DIR" \
+                --keep-sensors-on-exit=false ${BENCH_DAEMON_ARGS:-}
         wait_for 30 "the daemon to settle after its start" daemon_idle || true
         d0=$(cpu_ticks "$TESTENV_DAEMON_PID")
         j0=$(cpu_ticks "$TESTENV_JOURNALD_PID")
