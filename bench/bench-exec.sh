@@ -29,11 +29,13 @@ daemon_idle() {
         [ "$t" = "$(cpu_ticks "$TESTENV_DAEMON_PID")" ]
 }
 
+# Each round measures "with" as soon as the daemon has settled, then "without" as soon as it
+# has stopped: the two sides seconds apart, not a daemon start (tens of seconds of BPF
+# loading on a loaded machine) apart, so that the load of a shared machine hits both alike.
 for ((i = 1; i <= rounds; i++)); do
-        base=$("$loop" exec "$n" /bin/true)
         # BENCH_DAEMON_ARGS: e.g. "--enable-process-cred" to measure what one option costs.
         # Without --keep-sensors-on-exit=false the stopped daemon's programs stay attached
-        # (pinned), and the next round's "without" side is not without them.
+        # (pinned), and the "without" side is not without them.
         # shellcheck disable=SC2086
         testenv_start_daemon --export-file "$TESTENV_DIR/events.json" --policy-dir "$TESTENV_DIR" \
                 --keep-sensors-on-exit=false ${BENCH_DAEMON_ARGS:-}
@@ -50,6 +52,7 @@ for ((i = 1; i <= rounds; i++)); do
         kill -TERM "$TESTENV_DAEMON_PID"
         wait "$TESTENV_DAEMON_PID" || true
         TESTENV_DAEMON_PID=
+        base=$("$loop" exec "$n" /bin/true)
         ratio=$(awk -v a="$with" -v b="$base" 'BEGIN { printf "%.3f", a / b }')
         ratios+=("$ratio")
         printf 'round %d: without %8.1f us  with %8.1f us  ratio %s  daemon %d ticks  journald %d ticks  peak RSS %d KiB\n' \
