@@ -1,37 +1,76 @@
 #!/bin/bash
 # fork+exec+wait of /bin/true, without and with tetragond (events to the
 # journal and to a JSON file), interleaved round by round so that drift in
-# the machine's speed hits both sides alike. Prints the per-round and median
-# ratios, the events the daemon lost, and its peak RSS.
+# the machine's speed hits both sides alike. Prints the per-round ratios, their
+# median and spread, where the CPU goes (the daemon's and journald's, per
+# 10,000 execs), the bytes of one exec entry in journal export format, the
+# events the daemon lost, and its peak RSS.
 set -euo pipefail
 . "$top_srcdir/tests/lib/testenv.sh"
 testenv_enter_namespace "$@"
 testenv_start_journald
 
-rounds=${BENCH_ROUNDS:-5}
+rounds=${BENCH_ROUNDS:-11}
 n=${BENCH_EXECS:-2000}
 loop=$top_builddir/bench/loop
 ratios=()
+daemon_ticks=0
+journald_ticks=0
+hz=$(getconf CLK_TCK)
 
+cpu_ticks() { # PID: user + system clock ticks of the whole process so far
+        awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+# The daemon has caught up once its CPU time stays put for a quarter second.
+daemon_idle() {
+        local t
+        t=$(cpu_ticks "$TESTENV_DAEMON_PID")
+        sleep 0.25
+        [ "$t" = "$(cpu_ticks "$TESTENV_DAEMON_PID")" ]
+}
+
+# Each round measures "with" as soon as the daemon has settled, then "without" as soon as it
+# has stopped: the two sides seconds apart, not a daemon start (tens of seconds of BPF
+# loading on a loaded machine) apart, so that the load of a shared machine hits both alike.
 for ((i = 1; i <= rounds; i++)); do
-        base=$("$loop" exec "$n" /bin/true)
         # BENCH_DAEMON_ARGS: e.g. "--enable-process-cred" to measure what one option costs.
+        # Without --keep-sensors-on-exit=false the stopped daemon's programs stay attached
+        # (pinned), and the "without" side is not without them.
         # shellcheck disable=SC2086
-        testenv_start_daemon --export-file "$TESTENV_DIR/events.json" --policy-dir "$TESTENV_DIR" ${BENCH_DAEMON_ARGS:-}
+        testenv_start_daemon --export-file "$TESTENV_DIR/events.json" --policy-dir "$TESTENV_DIR" \
+                --keep-sensors-on-exit=false ${BENCH_DAEMON_ARGS:-}
+        wait_for 30 "the daemon to settle after its start" daemon_idle || true
+        d0=$(cpu_ticks "$TESTENV_DAEMON_PID")
+        j0=$(cpu_ticks "$TESTENV_JOURNALD_PID")
         with=$("$loop" exec "$n" /bin/true)
+        wait_for 60 "the daemon to catch up" daemon_idle || true
+        d1=$(cpu_ticks "$TESTENV_DAEMON_PID")
+        j1=$(cpu_ticks "$TESTENV_JOURNALD_PID")
+        daemon_ticks=$((daemon_ticks + d1 - d0))
+        journald_ticks=$((journald_ticks + j1 - j0))
         rss_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$TESTENV_DAEMON_PID/status")
         kill -TERM "$TESTENV_DAEMON_PID"
         wait "$TESTENV_DAEMON_PID" || true
         TESTENV_DAEMON_PID=
+        base=$("$loop" exec "$n" /bin/true)
         ratio=$(awk -v a="$with" -v b="$base" 'BEGIN { printf "%.3f", a / b }')
         ratios+=("$ratio")
-        printf 'round %d: without %8.1f us  with %8.1f us  ratio %s  daemon peak RSS %d KiB\n' \
+        printf 'round %d: without %8.1f us  with %8.1f us  ratio %s  daemon %d ticks  journald %d ticks  peak RSS %d KiB\n' \
                 "$i" "$(awk -v x="$base" 'BEGIN{print x/1000}')" \
-                "$(awk -v x="$with" 'BEGIN{print x/1000}')" "$ratio" "$rss_kib"
+                "$(awk -v x="$with" 'BEGIN{print x/1000}')" "$ratio" $((d1 - d0)) $((j1 - j0)) "$rss_kib"
 done
 
-median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+spread=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ a[NR] = $1 } END {
+        q1 = a[int((NR + 3) / 4)]; q3 = a[NR + 1 - int((NR + 3) / 4)]
+        printf "median %s, quartiles %s-%s, range %s-%s", a[int((NR + 1) / 2)], q1, q3, a[1], a[NR] }')
 lost=$(journal -t tetragond -o cat | awk '/lost in the kernel/ { n = $0 } END { print n }')
+entries=$(journal TETRAGON_EVENT=process_exec -o export | grep -c '^__CURSOR=' || true)
+bytes=$(journal TETRAGON_EVENT=process_exec -o export | wc -c)
+execs=$((n * rounds))
 echo "fork+exec+wait of /bin/true, $n per side per round, $rounds rounds"
-echo "median ratio with/without tetragond: $median (target <= 1.10)"
+echo "ratio with/without tetragond: $spread (target <= 1.05)"
+awk -v d="$daemon_ticks" -v j="$journald_ticks" -v hz="$hz" -v n="$execs" 'BEGIN {
+        printf "CPU per 10,000 execs (exec+exit events): daemon %.2f s, journald %.2f s; ", d / hz * 10000 / n, j / hz * 10000 / n
+        printf "per event: daemon %.0f us (target <= 30)\n", d / hz * 1e6 / (2 * n) }'
+echo "one exec entry in journal export format: $((bytes / (entries > 0 ? entries : 1))) bytes ($entries entries)"
 echo "daemon's final counters: ${lost:-missing (did the daemon log its exit line?)}"

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "event-filter.h"
 #include "event-json.h"
+#include "json-lines.h"
+#include "policy.h"
 #include "regex-list.h"
 
+/* Ancestors ancestor_binary_regex walks: as many as event-json.c lists. */
+#define ANCESTORS_MAX 1024U
 /* Descendants pid_set remembers; past it, new ones are not learnt. */
 #define PID_SET_CHILDREN_MAX 65536U
 
@@ -18,9 +21,34 @@ typedef struct PidList {
         size_t n, allocated;
 } PidList;
 
+/* A capabilities set's one match, as Tetragon's CapFilterSet has them. */
+typedef enum CapMatch {
+        CAP_MATCH_UNSET, /* the set is not filtered */
+        CAP_MATCH_ANY,   /* one of the capabilities or more */
+        CAP_MATCH_ALL,   /* all of them, maybe others */
+        CAP_MATCH_EXACTLY,
+        CAP_MATCH_NONE, /* none of them */
+        _CAP_MATCH_MAX,
+} CapMatch;
+
+typedef struct CapFilter {
+        CapMatch match;
+        uint64_t mask; /* 1 << CAP_* */
+} CapFilter;
+
+/* Tetragon's order in a "capabilities" object. */
+typedef enum CapSet {
+        CAP_SET_PERMITTED,
+        CAP_SET_EFFECTIVE,
+        CAP_SET_INHERITABLE,
+        _CAP_SET_MAX,
+} CapSet;
+
 typedef struct FilterLine {
         unsigned event_types; /* 1U << EventType; 0: any */
-        RegexList binary, parent_binary, arguments, parent_arguments;
+        RegexList binary, parent_binary, ancestor_binary, arguments, parent_arguments;
+        bool has_caps;
+        CapFilter caps[_CAP_SET_MAX];
         bool has_pid, has_pid_set;
         PidList pid, pid_set, children;
         char **policy_names; /* NULL: any */
@@ -60,6 +88,7 @@ const char *event_type_to_set_name(EventType t) {
 static void filter_line_done(FilterLine *l) {
         regex_list_done(&l->binary);
         regex_list_done(&l->parent_binary);
+        regex_list_done(&l->ancestor_binary);
         regex_list_done(&l->arguments);
         regex_list_done(&l->parent_arguments);
         free(l->pid.pids);
@@ -79,17 +108,6 @@ EventFilter *event_filter_free(EventFilter *f) {
         pcre2_match_data_free(f->match_data);
         free(f->args_buf);
         return mfree(f);
-}
-
-static int errorf(char **ret_error, const char *format, ...) _printf_(2, 3);
-static int errorf(char **ret_error, const char *format, ...) {
-        va_list ap;
-        int r;
-
-        va_start(ap, format);
-        r = vasprintf(ret_error, format, ap);
-        va_end(ap);
-        return r < 0 ? -ENOMEM : -EINVAL;
 }
 
 static int pid_list_add(PidList *l, uint32_t pid) {
@@ -119,12 +137,14 @@ static int parse_pids(PidList *l, json_t *v, unsigned line, const char *key, cha
         int r;
 
         if (!json_is_array(v))
-                return errorf(ret_error, "line %u: %s: expected a list of pids", line, key);
+                return json_lines_error(ret_error, "line %u: %s: expected a list of pids", line,
+                                        key);
         json_array_foreach(v, i, item) {
                 json_int_t pid = json_is_integer(item) ? json_integer_value(item) : -1;
 
                 if (pid < 0 || pid > UINT32_MAX)
-                        return errorf(ret_error, "line %u: %s: expected a list of pids", line, key);
+                        return json_lines_error(ret_error, "line %u: %s: expected a list of pids",
+                                                line, key);
                 r = pid_list_add(l, (uint32_t) pid);
                 if (r < 0)
                         return r;
@@ -137,8 +157,8 @@ static int parse_event_set(FilterLine *l, json_t *v, unsigned line, char **ret_e
         json_t *item;
 
         if (!json_is_array(v))
-                return errorf(ret_error, "line %u: event_set: expected a list of event types",
-                              line);
+                return json_lines_error(ret_error,
+                                        "line %u: event_set: expected a list of event types", line);
         json_array_foreach(v, i, item) {
                 const char *name = json_string_value(item);
                 EventType t;
@@ -147,11 +167,12 @@ static int parse_event_set(FilterLine *l, json_t *v, unsigned line, char **ret_e
                         if (name && streq(name, event_type_to_set_name(t)))
                                 break;
                 if (t == _EVENT_TYPE_MAX)
-                        return errorf(ret_error,
-                                      "line %u: event_set: unknown event type %s (PROCESS_EXEC, "
-                                      "PROCESS_EXIT, PROCESS_KPROBE, PROCESS_TRACEPOINT, "
-                                      "PROCESS_UPROBE, PROCESS_LSM, PROCESS_USDT)",
-                                      line, name ?: "that is not a string");
+                        return json_lines_error(
+                                ret_error,
+                                "line %u: event_set: unknown event type %s (PROCESS_EXEC, "
+                                "PROCESS_EXIT, PROCESS_KPROBE, PROCESS_TRACEPOINT, "
+                                "PROCESS_UPROBE, PROCESS_LSM, PROCESS_USDT)",
+                                line, name ?: "that is not a string");
                 l->event_types |= 1U << t;
         }
         return 0;
@@ -162,19 +183,118 @@ static int parse_policy_names(FilterLine *l, json_t *v, unsigned line, char **re
         json_t *item;
 
         if (!json_is_array(v))
-                return errorf(ret_error, "line %u: policy_names: expected a list of names", line);
+                return json_lines_error(ret_error,
+                                        "line %u: policy_names: expected a list of names", line);
         l->policy_names = calloc(json_array_size(v) ?: 1, sizeof(char *));
         if (!l->policy_names)
                 return -ENOMEM;
         json_array_foreach(v, i, item) {
                 if (!json_is_string(item))
-                        return errorf(ret_error, "line %u: policy_names: expected a list of names",
-                                      line);
+                        return json_lines_error(
+                                ret_error, "line %u: policy_names: expected a list of names", line);
                 l->policy_names[l->n_policy_names] = strdup(json_string_value(item));
                 if (!l->policy_names[l->n_policy_names])
                         return -ENOMEM;
                 l->n_policy_names++;
         }
+        return 0;
+}
+
+static const char *const cap_set_names[_CAP_SET_MAX] = {
+        [CAP_SET_PERMITTED] = "permitted",
+        [CAP_SET_EFFECTIVE] = "effective",
+        [CAP_SET_INHERITABLE] = "inheritable",
+};
+
+static const char *const cap_match_names[_CAP_MATCH_MAX] = {
+        [CAP_MATCH_ANY] = "any",
+        [CAP_MATCH_ALL] = "all",
+        [CAP_MATCH_EXACTLY] = "exactly",
+        [CAP_MATCH_NONE] = "none",
+};
+
+/* "CAP_SYS_ADMIN"; Tetragon's enum also spells one "DAC_OVERRIDE", so the prefix is optional. */
+static int capability_from_name(const char *name) {
+        char buf[64];
+        int cap = policy_capability_from_string(name);
+
+        if (cap >= 0 || strncasecmp(name, "CAP_", 4) == 0 ||
+            (size_t) snprintf(buf, sizeof(buf), "CAP_%s", name) >= sizeof(buf))
+                return cap;
+        return policy_capability_from_string(buf);
+}
+
+/* One set's filter: {"any": ["CAP_SYS_ADMIN", ...]}, exactly one of any, all, exactly, none. */
+static int parse_cap_filter(CapFilter *c, json_t *v, unsigned line, const char *set,
+                            char **ret_error) {
+        const char *key;
+        json_t *list;
+
+        if (!json_is_object(v) || json_object_size(v) != 1)
+                return json_lines_error(
+                        ret_error,
+                        "line %u: capabilities: %s: expected one of any, all, exactly, none", line,
+                        set);
+        json_object_foreach(v, key, list) {
+                size_t i;
+                json_t *item;
+
+                for (c->match = CAP_MATCH_ANY; c->match < _CAP_MATCH_MAX; c->match++)
+                        if (streq(key, cap_match_names[c->match]))
+                                break;
+                if (c->match == _CAP_MATCH_MAX)
+                        return json_lines_error(
+                                ret_error,
+                                "line %u: capabilities: %s: unknown key %s (any, all, "
+                                "exactly, none)",
+                                line, set, key);
+                if (!json_is_array(list) || json_array_size(list) == 0)
+                        return json_lines_error(ret_error,
+                                                "line %u: capabilities: %s: %s: expected a list of "
+                                                "capabilities",
+                                                line, set, key);
+                json_array_foreach(list, i, item) {
+                        const char *name = json_string_value(item);
+                        int cap = name ? capability_from_name(name) : -EINVAL;
+
+                        if (cap < 0)
+                                return json_lines_error(ret_error,
+                                                        "line %u: capabilities: %s: %s: unknown "
+                                                        "capability %s",
+                                                        line, set, key,
+                                                        name ?: "that is not a string");
+                        c->mask |= UINT64_C(1) << cap;
+                }
+        }
+        return 0;
+}
+
+static int parse_capabilities(FilterLine *l, json_t *v, unsigned line, char **ret_error) {
+        const char *key;
+        json_t *set;
+        int r;
+
+        if (!json_is_object(v) || json_object_size(v) == 0)
+                return json_lines_error(ret_error,
+                                        "line %u: capabilities: expected an object with permitted, "
+                                        "effective or inheritable",
+                                        line);
+        json_object_foreach(v, key, set) {
+                CapSet s;
+
+                for (s = 0; s < _CAP_SET_MAX; s++)
+                        if (streq(key, cap_set_names[s]))
+                                break;
+                if (s == _CAP_SET_MAX)
+                        return json_lines_error(ret_error,
+                                                "line %u: capabilities: unknown key %s (permitted, "
+                                                "effective, inheritable)",
+                                                line, key);
+                r = parse_cap_filter(&l->caps[s], set, line, key, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        l->has_caps = true;
         return 0;
 }
 
@@ -188,11 +308,6 @@ static const char *refused_key_reason(const char *key) {
                 if (streq(key, kubernetes[i]))
                         return "it is about Kubernetes pods and containers, which a host daemon "
                                "does not know";
-        if (streq(key, "ancestor_binary_regex"))
-                return "filters see the parent, not the ancestors (--enable-ancestors): use "
-                       "parent_binary_regex or pid_set";
-        if (streq(key, "capabilities"))
-                return "filters do not see the process's capabilities";
         if (streq(key, "cel_expression"))
                 return "CEL expressions are not supported";
         return NULL;
@@ -203,8 +318,6 @@ static int filter_line_parse(FilterLine *l, json_t *obj, unsigned line, char **r
         json_t *v;
         int r = 0;
 
-        if (!json_is_object(obj))
-                return errorf(ret_error, "line %u: expected a JSON object", line);
         json_object_foreach(obj, key, v) {
                 const char *why;
 
@@ -214,6 +327,8 @@ static int filter_line_parse(FilterLine *l, json_t *obj, unsigned line, char **r
                         r = regex_list_parse(&l->binary, v, line, key, ret_error);
                 else if (streq(key, "parent_binary_regex"))
                         r = regex_list_parse(&l->parent_binary, v, line, key, ret_error);
+                else if (streq(key, "ancestor_binary_regex"))
+                        r = regex_list_parse(&l->ancestor_binary, v, line, key, ret_error);
                 else if (streq(key, "arguments_regex"))
                         r = regex_list_parse(&l->arguments, v, line, key, ret_error);
                 else if (streq(key, "parent_arguments_regex"))
@@ -226,54 +341,41 @@ static int filter_line_parse(FilterLine *l, json_t *obj, unsigned line, char **r
                         r = parse_pids(&l->pid_set, v, line, key, ret_error);
                 } else if (streq(key, "policy_names"))
                         r = parse_policy_names(l, v, line, ret_error);
+                else if (streq(key, "capabilities"))
+                        r = parse_capabilities(l, v, line, ret_error);
                 else if ((why = refused_key_reason(key)))
-                        r = errorf(ret_error, "line %u: %s is not supported: %s", line, key, why);
+                        r = json_lines_error(ret_error, "line %u: %s is not supported: %s", line,
+                                             key, why);
                 else
-                        r = errorf(ret_error, "line %u: unknown key %s", line, key);
+                        r = json_lines_error(ret_error, "line %u: unknown key %s", line, key);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
+static int event_filter_add_line(json_t *obj, unsigned line, void *userdata, char **ret_error) {
+        EventFilter *f = userdata;
+        FilterLine *lines = reallocarray(f->lines, f->n_lines + 1, sizeof(*lines));
+
+        if (!lines)
+                return -ENOMEM;
+        f->lines = lines;
+        f->lines[f->n_lines++] = (FilterLine){};
+        return filter_line_parse(&f->lines[f->n_lines - 1], obj, line, ret_error);
+}
+
 int event_filter_new(EventFilter **ret, const char *text, char **ret_error) {
         _cleanup_(event_filter_freep) EventFilter *f = NULL;
-        unsigned line = 0;
         int r;
 
         f = calloc(1, sizeof(*f));
         if (!f)
                 return -ENOMEM;
 
-        for (const char *p = text; *p;) {
-                const char *eol = strchrnul(p, '\n');
-                json_error_t error;
-                FilterLine *lines;
-                json_t *obj;
-
-                line++;
-                if (strspn(p, " \t\r") >= (size_t) (eol - p)) { /* blank */
-                        p = *eol ? eol + 1 : eol;
-                        continue;
-                }
-                obj = json_loadb(p, eol - p, JSON_REJECT_DUPLICATES, &error);
-                if (!obj)
-                        return errorf(ret_error, "line %u: %s", line, error.text);
-                lines = reallocarray(f->lines, f->n_lines + 1, sizeof(*lines));
-                if (!lines) {
-                        json_decref(obj);
-                        return -ENOMEM;
-                }
-                f->lines = lines;
-                f->lines[f->n_lines++] = (FilterLine){};
-                r = filter_line_parse(&f->lines[f->n_lines - 1], obj, line, ret_error);
-                json_decref(obj);
-                if (r < 0)
-                        return r;
-                p = *eol ? eol + 1 : eol;
-        }
-        if (f->n_lines == 0)
-                return errorf(ret_error, "no filter: expected one JSON object per line");
+        r = json_lines_parse(text, event_filter_add_line, f, ret_error);
+        if (r < 0)
+                return r;
 
         f->match_data = pcre2_match_data_create(1, NULL);
         if (!f->match_data)
@@ -316,6 +418,43 @@ static bool match_pid_set(FilterLine *l, const Event *e) {
         return false;
 }
 
+/* The parent's ancestors, nearest first, as the event's "ancestors" lists them: a match on
+ * any of them. Bounded like the list, in case a chain is broken into a loop. */
+static bool match_ancestors(EventFilter *f, const RegexList *l, const Event *e) {
+        size_t n = 0;
+
+        for (const Process *a = e->parent ? e->parent->parent : NULL; a && n < ANCESTORS_MAX;
+             a = a->parent, n++)
+                if (a->binary && regex_list_match(l, a->binary, strlen(a->binary), f->match_data))
+                        return true;
+        return false;
+}
+
+static bool cap_filter_match(const CapFilter *c, uint64_t caps) {
+        switch (c->match) {
+        case CAP_MATCH_UNSET:
+                return true;
+        case CAP_MATCH_ANY:
+                return (caps & c->mask) != 0;
+        case CAP_MATCH_ALL:
+                return (caps & c->mask) == c->mask;
+        case CAP_MATCH_EXACTLY:
+                return caps == c->mask;
+        case CAP_MATCH_NONE:
+                return (caps & c->mask) == 0;
+        case _CAP_MATCH_MAX:
+                break;
+        }
+        return false;
+}
+
+static bool match_caps(const FilterLine *l, const Process *p) {
+        /* Unknown capabilities match nothing, as in Tetragon when an event has no "cap". */
+        return p->has_caps && cap_filter_match(&l->caps[CAP_SET_PERMITTED], p->cap_permitted) &&
+               cap_filter_match(&l->caps[CAP_SET_EFFECTIVE], p->cap_effective) &&
+               cap_filter_match(&l->caps[CAP_SET_INHERITABLE], p->cap_inheritable);
+}
+
 static const char *event_policy_name(const Event *e) {
         switch (e->type) {
         case EVENT_PROCESS_KPROBE:
@@ -348,6 +487,10 @@ static bool filter_line_match(EventFilter *f, FilterLine *l, const Event *e) {
         if (l->parent_binary.n && !(parent && parent->binary &&
                                     regex_list_match(&l->parent_binary, parent->binary,
                                                      strlen(parent->binary), f->match_data)))
+                return false;
+        if (l->ancestor_binary.n && !match_ancestors(f, &l->ancestor_binary, e))
+                return false;
+        if (l->has_caps && !match_caps(l, p))
                 return false;
         if (l->arguments.n && !match_arguments(f, &l->arguments, p))
                 return false;

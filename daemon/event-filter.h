@@ -9,17 +9,25 @@
  *     event_set             ["PROCESS_EXEC", "PROCESS_EXIT", "PROCESS_KPROBE", ...]
  *     binary_regex          the process's binary
  *     parent_binary_regex   its parent's binary
+ *     ancestor_binary_regex any of its ancestors' binary (the parent's parent
+ *                           upward, as the event's "ancestors" lists them)
  *     arguments_regex       its arguments, joined as the export JSON shows them
  *     parent_arguments_regex
  *     pid                   the process's pid
  *     pid_set               the process or any descendant of it (children are
  *                           learnt from the events the filter sees)
  *     policy_names          the policy of a process_kprobe/lsm/uprobe/... event
+ *     capabilities          {"effective": {"any": ["CAP_SYS_ADMIN"]}, ...}: per
+ *                           set (permitted, effective, inheritable) one of any,
+ *                           all, exactly, none; a process whose capabilities
+ *                           are unknown matches no such line
  *
  * Regexes are PCRE2 (Tetragon uses Go's RE2): an unanchored search over the
- * raw bytes. Keys for Kubernetes pods and containers, and keys about data our
- * events do not carry (ancestors, capabilities), are refused with a sentence
- * rather than never matching in silence.
+ * raw bytes. Tetragon refuses ancestor_binary_regex and capabilities unless the
+ * events carry ancestors and cap (--enable-ancestors, --enable-process-cred);
+ * here they match on what the process cache knows, whatever the events show.
+ * Keys for Kubernetes pods and containers are refused with a sentence rather
+ * than never matching in silence.
  */
 
 #include <stdbool.h>

@@ -7,6 +7,8 @@
 
 #define EXPORT_FILE_MODE 0600
 #define LINE_SIZE_GUESS 2048
+/* Lines gathered before one write(): a drain of the ring buffer flushes sooner. */
+#define BATCH_SIZE_MAX (64U * 1024)
 
 struct ExportFile {
         char *path;
@@ -18,6 +20,9 @@ struct ExportFile {
 
         char *line; /* reused from line to line: grows to the longest, never shrinks */
         size_t line_size;
+
+        char *batch; /* whole lines not written yet */
+        size_t batch_len, batch_size;
 };
 
 /* Open (or create) PATH for appending. Events are private: an existing file
@@ -72,10 +77,12 @@ int export_file_new(ExportFile **ret, const char *path, uint64_t max_size, unsig
 ExportFile *export_file_free(ExportFile *f) {
         if (!f)
                 return NULL;
+        (void) export_file_flush(f);
         if (f->fd >= 0)
                 close(f->fd);
         free(f->path);
         free(f->line);
+        free(f->batch);
         return mfree(f);
 }
 
@@ -160,27 +167,13 @@ static int export_file_format(ExportFile *f, json_t *json, size_t *ret_len) {
         return 0;
 }
 
-int export_file_write(ExportFile *f, json_t *json) {
-        size_t len, done = 0;
-        int r;
+/* One write() for many lines, so readers and other appenders never see half of one; the
+ * loop only runs again after a short write (disk full, signal). */
+static int write_all(ExportFile *f, const char *buf, size_t len) {
+        size_t done = 0;
 
-        if (!f || !json)
-                return -EINVAL;
-
-        r = export_file_format(f, json, &len);
-        if (r < 0)
-                return r;
-
-        if (export_file_full(f, len)) {
-                r = export_file_rotate(f);
-                if (r < 0)
-                        return r;
-        }
-
-        /* One write() per line, so readers and other appenders never see half of
-         * one; the loop only runs again after a short write (disk full, signal). */
         while (done < len) {
-                ssize_t n = write(f->fd, f->line + done, len - done);
+                ssize_t n = write(f->fd, buf + done, len - done);
 
                 if (n < 0) {
                         if (errno == EINTR)
@@ -193,4 +186,66 @@ int export_file_write(ExportFile *f, json_t *json) {
                 f->size += (uint64_t) n;
         }
         return 0;
+}
+
+int export_file_flush(ExportFile *f) {
+        size_t len;
+
+        if (!f || f->batch_len == 0)
+                return 0;
+        /* Written or not, the batch is done with: a failing disk must not grow it forever. */
+        len = f->batch_len;
+        f->batch_len = 0;
+        return write_all(f, f->batch, len);
+}
+
+int export_file_write(ExportFile *f, json_t *json) {
+        size_t len;
+        int r;
+
+        if (!f || !json)
+                return -EINVAL;
+
+        r = export_file_format(f, json, &len);
+        if (r < 0)
+                return r;
+        r = export_file_write_line(f, f->line, len);
+        if (r < 0)
+                return r;
+        return export_file_flush(f);
+}
+
+int export_file_write_line(ExportFile *f, const char *line, size_t len) {
+        int r = 0;
+
+        if (!f || !line || len == 0 || line[len - 1] != '\n')
+                return -EINVAL;
+
+        if (f->batch_len > 0 && f->batch_len + len > BATCH_SIZE_MAX)
+                r = export_file_flush(f);
+        if (export_file_full(f, f->batch_len + len)) {
+                int k = export_file_flush(f);
+
+                if (k < 0 && r >= 0)
+                        r = k;
+                k = export_file_rotate(f);
+                if (k < 0)
+                        return k;
+        }
+        if (len > BATCH_SIZE_MAX) { /* a giant line goes on its own, without a copy */
+                int k = write_all(f, line, len);
+
+                return k < 0 ? k : r;
+        }
+        if (f->batch_len + len > f->batch_size) {
+                char *b = realloc(f->batch, BATCH_SIZE_MAX);
+
+                if (!b)
+                        return -ENOMEM;
+                f->batch = b;
+                f->batch_size = BATCH_SIZE_MAX;
+        }
+        memcpy(f->batch + f->batch_len, line, len);
+        f->batch_len += len;
+        return r;
 }

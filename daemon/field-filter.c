@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 #include "event-filter.h"
 #include "event-json.h"
 #include "field-filter.h"
+#include "json-lines.h"
 
 #define PATH_DEPTH_MAX 8U
 
@@ -35,17 +35,6 @@ FieldFilter *field_filter_free(FieldFilter *f) {
         return mfree(f);
 }
 
-static int errorf(char **ret_error, const char *format, ...) _printf_(2, 3);
-static int errorf(char **ret_error, const char *format, ...) {
-        va_list ap;
-        int r;
-
-        va_start(ap, format);
-        r = vasprintf(ret_error, format, ap);
-        va_end(ap);
-        return r < 0 ? -ENOMEM : -EINVAL;
-}
-
 static int parse_fields(FieldLine *l, const char *fields, unsigned line, char **ret_error) {
         for (const char *p = fields; *p;) {
                 size_t n = strcspn(p, ",");
@@ -54,10 +43,10 @@ static int parse_fields(FieldLine *l, const char *fields, unsigned line, char **
                 while (n > 0 && p[0] == ' ')
                         p++, n--;
                 if (n == 0 || p[n - 1] == '.' || p[0] == '.' || memmem(p, n, "..", 2))
-                        return errorf(ret_error,
-                                      "line %u: fields: \"%s\": expected dotted paths "
-                                      "separated by commas, e.g. process.arguments",
-                                      line, fields);
+                        return json_lines_error(ret_error,
+                                                "line %u: fields: \"%s\": expected dotted paths "
+                                                "separated by commas, e.g. process.arguments",
+                                                line, fields);
                 paths = reallocarray(l->paths, l->n_paths + 1, sizeof(char *));
                 if (!paths)
                         return -ENOMEM;
@@ -70,7 +59,7 @@ static int parse_fields(FieldLine *l, const char *fields, unsigned line, char **
                 p += *p == ',';
         }
         if (l->n_paths == 0)
-                return errorf(ret_error, "line %u: fields: no field named", line);
+                return json_lines_error(ret_error, "line %u: fields: no field named", line);
         return 0;
 }
 
@@ -80,16 +69,14 @@ static int field_line_parse(FieldLine *l, json_t *obj, unsigned line, char **ret
         json_t *v;
         int r = 0;
 
-        if (!json_is_object(obj))
-                return errorf(ret_error, "line %u: expected a JSON object", line);
         json_object_foreach(obj, key, v) {
                 if (streq(key, "event_set")) {
                         size_t i;
                         json_t *item;
 
                         if (!json_is_array(v))
-                                return errorf(ret_error, "line %u: event_set: expected a list",
-                                              line);
+                                return json_lines_error(
+                                        ret_error, "line %u: event_set: expected a list", line);
                         json_array_foreach(v, i, item) {
                                 EventType t;
 
@@ -99,43 +86,46 @@ static int field_line_parse(FieldLine *l, json_t *obj, unsigned line, char **ret
                                                   event_type_to_set_name(t)))
                                                 break;
                                 if (t == _EVENT_TYPE_MAX)
-                                        return errorf(ret_error,
-                                                      "line %u: event_set: unknown event type %s",
-                                                      line,
-                                                      json_string_value(item) ?: "(not a string)");
+                                        return json_lines_error(
+                                                ret_error,
+                                                "line %u: event_set: unknown event type %s", line,
+                                                json_string_value(item) ?: "(not a string)");
                                 l->event_types |= 1U << t;
                         }
                 } else if (streq(key, "fields")) {
                         if (!json_is_string(v))
-                                return errorf(ret_error,
-                                              "line %u: fields: expected a string of paths", line);
+                                return json_lines_error(
+                                        ret_error, "line %u: fields: expected a string of paths",
+                                        line);
                         r = parse_fields(l, json_string_value(v), line, ret_error);
                 } else if (streq(key, "action")) {
                         const char *a = json_string_value(v);
 
                         if (!a || (!streq(a, "INCLUDE") && !streq(a, "EXCLUDE")))
-                                return errorf(ret_error,
-                                              "line %u: action: expected INCLUDE or EXCLUDE", line);
+                                return json_lines_error(
+                                        ret_error, "line %u: action: expected INCLUDE or EXCLUDE",
+                                        line);
                         l->include = streq(a, "INCLUDE");
                         has_action = true;
                 } else if (streq(key, "invert_event_set")) {
                         if (!json_is_boolean(v))
-                                return errorf(ret_error,
-                                              "line %u: invert_event_set: expected true or false",
-                                              line);
+                                return json_lines_error(
+                                        ret_error,
+                                        "line %u: invert_event_set: expected true or false", line);
                         invert = json_is_true(v);
                 } else
-                        return errorf(ret_error,
-                                      "line %u: unknown key %s (event_set, fields, action, "
-                                      "invert_event_set)",
-                                      line, key);
+                        return json_lines_error(
+                                ret_error,
+                                "line %u: unknown key %s (event_set, fields, action, "
+                                "invert_event_set)",
+                                line, key);
                 if (r < 0)
                         return r;
         }
         if (!has_action)
-                return errorf(ret_error, "line %u: no action (INCLUDE or EXCLUDE)", line);
+                return json_lines_error(ret_error, "line %u: no action (INCLUDE or EXCLUDE)", line);
         if (l->n_paths == 0)
-                return errorf(ret_error, "line %u: no fields", line);
+                return json_lines_error(ret_error, "line %u: no fields", line);
         if (l->event_types == 0)
                 l->event_types = (1U << _EVENT_TYPE_MAX) - 1;
         if (invert)
@@ -143,41 +133,27 @@ static int field_line_parse(FieldLine *l, json_t *obj, unsigned line, char **ret
         return 0;
 }
 
+static int field_filter_add_line(json_t *obj, unsigned line, void *userdata, char **ret_error) {
+        FieldFilter *f = userdata;
+        FieldLine *lines = reallocarray(f->lines, f->n_lines + 1, sizeof(*lines));
+
+        if (!lines)
+                return -ENOMEM;
+        f->lines = lines;
+        f->lines[f->n_lines++] = (FieldLine){};
+        return field_line_parse(&f->lines[f->n_lines - 1], obj, line, ret_error);
+}
+
 int field_filter_new(FieldFilter **ret, const char *text, char **ret_error) {
         _cleanup_(field_filter_freep) FieldFilter *f = NULL;
-        unsigned line = 0;
         int r;
 
         f = calloc(1, sizeof(*f));
         if (!f)
                 return -ENOMEM;
-        for (const char *p = text; *p;) {
-                const char *eol = strchrnul(p, '\n');
-                json_error_t error;
-                FieldLine *lines;
-                json_t *obj;
-
-                line++;
-                if (strspn(p, " \t\r") < (size_t) (eol - p)) {
-                        obj = json_loadb(p, eol - p, JSON_REJECT_DUPLICATES, &error);
-                        if (!obj)
-                                return errorf(ret_error, "line %u: %s", line, error.text);
-                        lines = reallocarray(f->lines, f->n_lines + 1, sizeof(*lines));
-                        if (!lines) {
-                                json_decref(obj);
-                                return -ENOMEM;
-                        }
-                        f->lines = lines;
-                        f->lines[f->n_lines++] = (FieldLine){};
-                        r = field_line_parse(&f->lines[f->n_lines - 1], obj, line, ret_error);
-                        json_decref(obj);
-                        if (r < 0)
-                                return r;
-                }
-                p = *eol ? eol + 1 : eol;
-        }
-        if (f->n_lines == 0)
-                return errorf(ret_error, "no filter: expected one JSON object per line");
+        r = json_lines_parse(text, field_filter_add_line, f, ret_error);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(f);
         return 0;
 }

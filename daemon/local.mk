@@ -7,6 +7,7 @@ noinst_LIBRARIES += daemon/libtetragond-core.a
 daemon_libtetragond_core_a_SOURCES = \
 	daemon/log.c daemon/log.h \
 	daemon/config.c daemon/config.h \
+	daemon/json-lines.c daemon/json-lines.h \
 	daemon/regex-list.c daemon/regex-list.h \
 	daemon/event-filter.c daemon/event-filter.h \
 	daemon/redaction.c daemon/redaction.h \

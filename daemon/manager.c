@@ -78,6 +78,7 @@ struct Manager {
         ProcessCache *process_cache;
         UserNames *user_names; /* --username-metadata unix */
         ExportFile *export_file;
+        JsonLine json_line; /* each event's JSON, dumped once for every sink */
 
         /* The control plane: the policies, their folder, the D-Bus API. */
         PolicyRegistry *registry;
@@ -222,12 +223,14 @@ Manager *manager_free(Manager *m) {
         process_cache_free(m->process_cache);
         user_names_free(m->user_names);
         export_file_free(m->export_file);
+        json_line_done(&m->json_line);
         config_free(m->config);
         sd_event_unref(m->event);
         return mfree(m);
 }
 
-static void manager_print_event(Manager *m, json_t *json, const char *compact) {
+static void manager_print_event(Manager *m, json_t *json, const JsonLine *line,
+                                const char *compact) {
         switch (m->config->stdout_format) {
         case STDOUT_NONE:
                 return;
@@ -236,8 +239,12 @@ static void manager_print_event(Manager *m, json_t *json, const char *compact) {
                         puts(compact);
                 break;
         case STDOUT_JSON:
-                json_dumpf(json, stdout, JSON_COMPACT);
-                putchar('\n');
+                if (line)
+                        fwrite(json_line_text(line), 1, line->len + 1, stdout);
+                else {
+                        json_dumpf(json, stdout, JSON_COMPACT);
+                        putchar('\n');
+                }
                 break;
         }
         fflush(stdout);
@@ -259,7 +266,7 @@ static void manager_dispatch_info(Manager *m, const char *type, json_t *body,
                 m->stats.sink_errors++;
         if (m->export_file && export_file_write(m->export_file, json) < 0)
                 m->stats.sink_errors++;
-        manager_print_event(m, json, message);
+        manager_print_event(m, json, NULL, message);
         json_decref(json);
 }
 
@@ -383,11 +390,20 @@ static void manager_dispatch(Manager *m, const Event *e) {
 
         m->stats.events++;
         m->stats.events_by_type[e->type]++;
-        if (journal_sink_write(e, json, compact) < 0)
+        /* Dumped once for the three sinks. */
+        r = json_line_format(&m->json_line, json);
+        if (r < 0) {
                 m->stats.sink_errors++;
-        if (m->export_file && export_file_write(m->export_file, json) < 0)
+                log_debug_errno(r, "Failed to format an event's JSON: %m");
+                json_decref(json);
+                return;
+        }
+        if (journal_sink_write(e, json, &m->json_line, compact) < 0)
                 m->stats.sink_errors++;
-        manager_print_event(m, json, compact);
+        if (m->export_file && export_file_write_line(m->export_file, json_line_text(&m->json_line),
+                                                     m->json_line.len + 1) < 0)
+                m->stats.sink_errors++;
+        manager_print_event(m, json, &m->json_line, compact);
 
         json_decref(json);
 }
@@ -434,6 +450,9 @@ static int manager_drain(Manager *m) {
         m->drain_records = 0;
         m->drain_deadline_usec = clock_ns(CLOCK_MONOTONIC) / 1000 + RINGBUF_DRAIN_MAX_USEC;
         r = ring_buffer__consume(m->ringbuf);
+        /* The drain's lines in one write(). */
+        if (m->export_file && export_file_flush(m->export_file) < 0)
+                m->stats.sink_errors++;
         if (r == -EAGAIN)
                 return 1;
         return r < 0 ? r : 0;

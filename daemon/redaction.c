@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-lines.h"
 #include "redaction.h"
 #include "regex-list.h"
 
@@ -39,87 +39,62 @@ Redaction *redaction_free(Redaction *r) {
         return mfree(r);
 }
 
-static int errorf(char **ret_error, const char *format, ...) _printf_(2, 3);
-static int errorf(char **ret_error, const char *format, ...) {
-        va_list ap;
-        int r;
-
-        va_start(ap, format);
-        r = vasprintf(ret_error, format, ap);
-        va_end(ap);
-        return r < 0 ? -ENOMEM : -EINVAL;
-}
-
 static int redaction_line_parse(RedactionLine *l, json_t *obj, unsigned line, char **ret_error) {
         const char *key;
         json_t *v;
         int r;
 
-        if (!json_is_object(obj))
-                return errorf(ret_error, "line %u: expected a JSON object", line);
         json_object_foreach(obj, key, v) {
                 if (streq(key, "binary_regex"))
                         r = regex_list_parse(&l->binary, v, line, key, ret_error);
                 else if (streq(key, "redact"))
                         r = regex_list_parse(&l->redact, v, line, key, ret_error);
                 else
-                        r = errorf(ret_error, "line %u: unknown key %s (binary_regex, redact)",
-                                   line, key);
+                        r = json_lines_error(ret_error,
+                                             "line %u: unknown key %s (binary_regex, redact)", line,
+                                             key);
                 if (r < 0)
                         return r;
         }
         if (l->redact.n == 0)
-                return errorf(ret_error, "line %u: no \"redact\" regex: nothing to redact", line);
+                return json_lines_error(ret_error,
+                                        "line %u: no \"redact\" regex: nothing to redact", line);
         for (size_t i = 0; i < l->redact.n; i++) {
                 uint32_t groups = 0;
 
                 (void) pcre2_pattern_info(l->redact.codes[i], PCRE2_INFO_CAPTURECOUNT, &groups);
                 if (groups == 0)
-                        return errorf(ret_error,
-                                      "line %u: redact: regex %zu has no capture group: only "
-                                      "capture groups are redacted",
-                                      line, i + 1);
+                        return json_lines_error(
+                                ret_error,
+                                "line %u: redact: regex %zu has no capture group: only "
+                                "capture groups are redacted",
+                                line, i + 1);
         }
         return 0;
 }
 
+static int redaction_add_line(json_t *obj, unsigned line, void *userdata, char **ret_error) {
+        Redaction *red = userdata;
+        RedactionLine *lines = reallocarray(red->lines, red->n_lines + 1, sizeof(*lines));
+
+        if (!lines)
+                return -ENOMEM;
+        red->lines = lines;
+        red->lines[red->n_lines++] = (RedactionLine){};
+        return redaction_line_parse(&red->lines[red->n_lines - 1], obj, line, ret_error);
+}
+
 int redaction_new(Redaction **ret, const char *text, char **ret_error) {
         _cleanup_(redaction_freep) Redaction *red = NULL;
-        unsigned line = 0;
         int r;
 
         red = calloc(1, sizeof(*red));
         if (!red)
                 return -ENOMEM;
 
-        for (const char *p = text; *p;) {
-                const char *eol = strchrnul(p, '\n');
-                json_error_t error;
-                RedactionLine *lines;
-                json_t *obj;
-
-                line++;
-                if (strspn(p, " \t\r") < (size_t) (eol - p)) {
-                        obj = json_loadb(p, eol - p, JSON_REJECT_DUPLICATES, &error);
-                        if (!obj)
-                                return errorf(ret_error, "line %u: %s", line, error.text);
-                        lines = reallocarray(red->lines, red->n_lines + 1, sizeof(*lines));
-                        if (!lines) {
-                                json_decref(obj);
-                                return -ENOMEM;
-                        }
-                        red->lines = lines;
-                        red->lines[red->n_lines++] = (RedactionLine){};
-                        r = redaction_line_parse(&red->lines[red->n_lines - 1], obj, line,
-                                                 ret_error);
-                        json_decref(obj);
-                        if (r < 0)
-                                return r;
-                }
-                p = *eol ? eol + 1 : eol;
-        }
-        if (red->n_lines == 0)
-                return errorf(ret_error, "no filter: expected one JSON object per line");
+        r = json_lines_parse(text, redaction_add_line, red, ret_error);
+        if (r < 0)
+                return r;
 
         /* Enough pairs for any pattern's groups. */
         red->match_data = pcre2_match_data_create(64, NULL);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <inttypes.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* CODE_FILE= and CODE_LINE= of this file would only add bytes to every event. */
 #define SD_JOURNAL_SUPPRESS_LOCATION 1
@@ -86,10 +88,15 @@ static int fields_reserve(JournalFields *f, size_t n) {
         return 0;
 }
 
-static void fields_add_const(JournalFields *f, const char *field) {
-        f->iov[f->n_iov] = (struct iovec){ .iov_base = (char *) field, .iov_len = strlen(field) };
+/* A field outside buf: a constant, or the caller's JsonLine. */
+static void fields_add_ref(JournalFields *f, const char *field, size_t len) {
+        f->iov[f->n_iov] = (struct iovec){ .iov_base = (char *) field, .iov_len = len };
         f->offset[f->n_iov] = SIZE_MAX;
         f->n_iov++;
+}
+
+static void fields_add_const(JournalFields *f, const char *field) {
+        fields_add_ref(f, field, strlen(field));
 }
 
 /* Start "NAME=" in buf with room for value_max more bytes; returns where the
@@ -217,7 +224,43 @@ static void fields_finish(JournalFields *f) {
                         f->iov[i].iov_base = f->buf + f->offset[i];
 }
 
-int journal_fields_build(JournalFields *f, const Event *e, json_t *json, const char *compact) {
+int json_line_format(JsonLine *l, json_t *json) {
+        const size_t prefix = JSON_LINE_PREFIX_LEN;
+        size_t need;
+
+        if (!l->buf) {
+                l->buf = malloc(JSON_SIZE_GUESS);
+                if (!l->buf)
+                        return -ENOMEM;
+                l->size = JSON_SIZE_GUESS;
+                memcpy(l->buf, JSON_LINE_PREFIX, prefix);
+        }
+        /* Dump straight into the buffer; dump again only when it had to grow. */
+        need = json_dumpb(json, l->buf + prefix, l->size - prefix - 1, JSON_COMPACT);
+        if (need == 0)
+                return -EINVAL;
+        if (need > l->size - prefix - 1) {
+                char *p = realloc(l->buf, prefix + need + 1);
+
+                if (!p)
+                        return -ENOMEM;
+                l->buf = p;
+                l->size = prefix + need + 1;
+                if (json_dumpb(json, l->buf + prefix, need, JSON_COMPACT) != need)
+                        return -EINVAL;
+        }
+        l->buf[prefix + need] = '\n';
+        l->len = need;
+        return 0;
+}
+
+void json_line_done(JsonLine *l) {
+        l->buf = mfree(l->buf);
+        l->size = l->len = 0;
+}
+
+int journal_fields_build(JournalFields *f, const Event *e, json_t *json, const JsonLine *line,
+                         const char *compact) {
         const Process *p;
         const char *type, *message_id, *priority;
         char signal[EVENT_SIGNAL_NAME_MAX];
@@ -302,9 +345,13 @@ int journal_fields_build(JournalFields *f, const Event *e, json_t *json, const c
                 return -EINVAL;
         }
 
-        r = fields_add_json(f, json);
-        if (r < 0)
-                return r;
+        if (line)
+                fields_add_ref(f, line->buf, JSON_LINE_PREFIX_LEN + line->len);
+        else {
+                r = fields_add_json(f, json);
+                if (r < 0)
+                        return r;
+        }
 
         fields_finish(f);
         return 0;
@@ -316,12 +363,12 @@ void journal_fields_done(JournalFields *f) {
         f->n_iov = 0;
 }
 
-int journal_sink_write(const Event *e, json_t *json, const char *compact) {
+int journal_sink_write(const Event *e, json_t *json, const JsonLine *line, const char *compact) {
         /* One per process: the daemon sends from its event loop thread only. */
         static JournalFields fields;
         int r;
 
-        r = journal_fields_build(&fields, e, json, compact);
+        r = journal_fields_build(&fields, e, json, line, compact);
         if (r < 0)
                 return r;
         return sd_journal_sendv(fields.iov, (int) fields.n_iov);

@@ -17,6 +17,7 @@
 #include <sys/uio.h>
 
 #include "event.h"
+#include "macro.h"
 
 #define JOURNAL_FIELDS_MAX 28
 
@@ -29,12 +30,32 @@ typedef struct JournalFields {
         size_t offset[JOURNAL_FIELDS_MAX]; /* of each field in buf; SIZE_MAX for constants */
 } JournalFields;
 
-/* Fill f for one event (replacing what it held); compact may be NULL. The iovecs
- * stay valid until the next build or journal_fields_done(). */
-int journal_fields_build(JournalFields *f, const Event *e, json_t *json, const char *compact);
+/* The export object dumped once for every sink: "TETRAGON_JSON=", the compact JSON, "\n".
+ * The journal sends it without the newline, the export file and stdout write it without
+ * the prefix. Reused from event to event, like JournalFields' buffer. */
+typedef struct JsonLine {
+        char *buf;
+        size_t size;
+        size_t len; /* of the JSON alone */
+} JsonLine;
+
+#define JSON_LINE_PREFIX "TETRAGON_JSON="
+#define JSON_LINE_PREFIX_LEN (sizeof(JSON_LINE_PREFIX) - 1)
+
+int json_line_format(JsonLine *l, json_t *json);
+void json_line_done(JsonLine *l);
+static inline const char *json_line_text(const JsonLine *l) { /* the JSON and its newline */
+        return l->buf + JSON_LINE_PREFIX_LEN;
+}
+
+/* Fill f for one event (replacing what it held); compact may be NULL; line: json already
+ * formatted, or NULL to format it here. The iovecs stay valid until the next build or
+ * journal_fields_done(), and point into line. */
+int journal_fields_build(JournalFields *f, const Event *e, json_t *json, const JsonLine *line,
+                         const char *compact);
 void journal_fields_done(JournalFields *f);
 
-int journal_sink_write(const Event *e, json_t *json, const char *compact);
+int journal_sink_write(const Event *e, json_t *json, const JsonLine *line, const char *compact);
 
 /* An entry about the event stream (rate_limit_info, process_throttle): MESSAGE=, the given
  * MESSAGE_ID= (a string), PRIORITY=warning, TETRAGON_EVENT=type and TETRAGON_JSON=. */

@@ -118,7 +118,8 @@ check_PROGRAMS += tests/test-event-stream
 TESTS += tests/test-event-stream
 endif
 tests_test_event_stream_SOURCES = tests/test-event-stream.c daemon/event-filter.c \
-	daemon/regex-list.c daemon/redaction.c daemon/field-filter.c daemon/cgroup-rate.c \
+	daemon/json-lines.c daemon/regex-list.c daemon/redaction.c daemon/field-filter.c \
+	daemon/cgroup-rate.c \
 	daemon/event-json.c lib/utf8.c lib/syscall-table.c lib/policy.c lib/arena.c \
 	daemon/enrich-options.c
 tests_test_event_stream_CFLAGS = $(TEST_CFLAGS) $(PCRE2_CFLAGS)

@@ -12,6 +12,7 @@
 #include "event-filter.h"
 #include "event-json.h"
 #include "field-filter.h"
+#include "json-lines.h"
 #include "macro.h"
 #include "redaction.h"
 
@@ -195,6 +196,131 @@ static void test_filter_pid_set_learns_descendants(void **state) {
         process_free_test(other);
 }
 
+static void test_filter_ancestors(void **state) {
+        _cleanup_(event_filter_freep) EventFilter *f = NULL;
+        _cleanup_free_ char *error = NULL;
+        Process *systemd = PROCESS("/usr/lib/systemd/systemd", ""),
+                *sshd = PROCESS("/usr/sbin/sshd", ""), *sh = PROCESS("/bin/sh", ""),
+                *tr = PROCESS("/usr/bin/true", "");
+        Event e;
+
+        sshd->parent = systemd;
+        sh->parent = sshd;
+        tr->parent = sh;
+        assert_int_equal(event_filter_new(&f, "{\"ancestor_binary_regex\": [\"sshd$\"]}", &error),
+                         0);
+        e = exec_event(tr, sh); /* sshd is sh's parent: an ancestor of true */
+        assert_true(event_filter_match(f, &e));
+        e = exec_event(sh, sshd); /* sshd is the parent, not an ancestor */
+        assert_false(event_filter_match(f, &e));
+        e = exec_event(tr, NULL);
+        assert_false(event_filter_match(f, &e));
+        f = event_filter_free(f);
+        /* Any ancestor, not only the nearest. */
+        assert_int_equal(
+                event_filter_new(&f, "{\"ancestor_binary_regex\": [\"nomatch\", \"systemd$\"]}",
+                                 &error),
+                0);
+        e = exec_event(tr, sh);
+        assert_true(event_filter_match(f, &e));
+        process_free_test(systemd);
+        process_free_test(sshd);
+        process_free_test(sh);
+        process_free_test(tr);
+}
+
+static void test_filter_capabilities(void **state) {
+        static const struct {
+                const char *text;
+                bool root, user; /* matches a process with CAP_SYS_ADMIN and CAP_CHOWN, with none */
+        } cases[] = {
+                { "{\"capabilities\": {\"effective\": {\"any\": [\"CAP_SYS_ADMIN\", "
+                  "\"CAP_BPF\"]}}}",
+                  true, false },
+                { "{\"capabilities\": {\"effective\": {\"all\": [\"CAP_SYS_ADMIN\", "
+                  "\"CAP_BPF\"]}}}",
+                  false, false },
+                { "{\"capabilities\": {\"effective\": {\"all\": [\"CAP_SYS_ADMIN\"]}}}", true,
+                  false },
+                { "{\"capabilities\": {\"effective\": {\"exactly\": [\"CAP_SYS_ADMIN\", "
+                  "\"CAP_CHOWN\"]}}}",
+                  true, false },
+                { "{\"capabilities\": {\"effective\": {\"exactly\": [\"CAP_SYS_ADMIN\"]}}}", false,
+                  false },
+                { "{\"capabilities\": {\"effective\": {\"none\": [\"CAP_SYS_ADMIN\"]}}}", false,
+                  true },
+                /* Tetragon's enum spells it without the prefix. */
+                { "{\"capabilities\": {\"permitted\": {\"any\": [\"CHOWN\"]}}}", true, false },
+                /* Sets are ANDed. */
+                { "{\"capabilities\": {\"effective\": {\"any\": [\"CAP_CHOWN\"]}, "
+                  "\"inheritable\": {\"any\": [\"CAP_CHOWN\"]}}}",
+                  false, false },
+        };
+        Process *root = PROCESS("/bin/sh", ""), *user = PROCESS("/bin/sh", ""),
+                *unknown = PROCESS("/bin/sh", "");
+
+        root->has_caps = user->has_caps = true;
+        root->cap_effective = root->cap_permitted = (UINT64_C(1) << 21) | (UINT64_C(1) << 0);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(event_filter_freep) EventFilter *f = NULL;
+                _cleanup_free_ char *error = NULL;
+                Event e;
+
+                assert_int_equal(event_filter_new(&f, cases[i].text, &error), 0);
+                e = exec_event(root, NULL);
+                assert_int_equal(event_filter_match(f, &e), cases[i].root);
+                e = exec_event(user, NULL);
+                assert_int_equal(event_filter_match(f, &e), cases[i].user);
+                e = exec_event(unknown, NULL); /* capabilities unknown: no match, even for none */
+                assert_false(event_filter_match(f, &e));
+        }
+        process_free_test(root);
+        process_free_test(user);
+        process_free_test(unknown);
+}
+
+static int collect_line(json_t *obj, unsigned line, void *userdata, char **ret_error) {
+        char *lines = userdata;
+        char buf[16];
+
+        snprintf(buf, sizeof(buf), "%u:%zu ", line, json_object_size(obj));
+        strcat(lines, buf);
+        return 0;
+}
+
+static void test_json_lines(void **state) {
+        static const struct {
+                const char *text, *lines, *error; /* lines: "LINE:KEYS " per object */
+        } cases[] = {
+                { "{\"a\": 1}\n\n  {\"a\": 1, \"b\": 2}\n", "1:1 3:2 ", NULL },
+                /* Comma-separated, and objects that span lines. */
+                { "{\"a\": 1}, {\"b\": 2},\n{\n\"c\": 3,\n\"d\": 4}\n{}", "1:1 1:1 2:2 5:0 ",
+                  NULL },
+                { "{\"a\": 1} {\"b\": 2}", "1:1 1:1 ", NULL },
+                { "{\"pid\": [1]} trailing", NULL, "line 1: '[' or '{' expected near 'trailing'" },
+                { "{\"a\": 1}\n{\"a\":\n 1,\n", NULL,
+                  "line 4: string or '}' expected near end of file" },
+                { "{\"a\": 1},", NULL, "line 1: expected a JSON object after ','" },
+                { "\n[{\"a\": 1}]", NULL, "line 2: expected a JSON object" },
+                { "{\"a\": 1, \"a\": 2}", NULL, "line 1: duplicate object key near '\"a\"'" },
+                { " \n\t\n", NULL, "no filter: expected one JSON object per line" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *error = NULL;
+                char lines[256] = "";
+                int r = json_lines_parse(cases[i].text, collect_line, lines, &error);
+
+                if (cases[i].lines) {
+                        assert_int_equal(r, 0);
+                        assert_string_equal(lines, cases[i].lines);
+                } else {
+                        assert_int_equal(r, -EINVAL);
+                        assert_string_equal(error, cases[i].error);
+                }
+        }
+}
+
 static void test_filter_refusals(void **state) {
         static const struct {
                 const char *text, *error;
@@ -203,15 +329,25 @@ static void test_filter_refusals(void **state) {
                   "line 1: namespace is not supported: it is about Kubernetes pods and "
                   "containers, which a host daemon does not know" },
                 { "{\"capabilities\": {}}",
-                  "line 1: capabilities is not supported: filters do not see the process's "
-                  "capabilities" },
+                  "line 1: capabilities: expected an object with permitted, effective or "
+                  "inheritable" },
+                { "{\"capabilities\": {\"effective\": {\"any\": [\"CAP_SYS_ADMIN\"], \"none\": "
+                  "[\"CAP_BPF\"]}}}",
+                  "line 1: capabilities: effective: expected one of any, all, exactly, none" },
+                { "{\"capabilities\": {\"effective\": {\"some\": [\"CAP_BPF\"]}}}",
+                  "line 1: capabilities: effective: unknown key some (any, all, exactly, none)" },
+                { "{\"capabilities\": {\"effective\": {\"any\": [\"CAP_FLY\"]}}}",
+                  "line 1: capabilities: effective: any: unknown capability CAP_FLY" },
+                { "{\"capabilities\": {\"bounding\": {\"any\": [\"CAP_BPF\"]}}}",
+                  "line 1: capabilities: unknown key bounding (permitted, effective, "
+                  "inheritable)" },
                 { "{\"event_set\": [\"PROCESS_LOADER\"]}",
                   "line 1: event_set: unknown event type PROCESS_LOADER (PROCESS_EXEC, "
                   "PROCESS_EXIT, PROCESS_KPROBE, PROCESS_TRACEPOINT, PROCESS_UPROBE, PROCESS_LSM, "
                   "PROCESS_USDT)" },
                 { "{\"pid\": [\"1\"]}", "line 1: pid: expected a list of pids" },
                 { "{\"bogus\": 1}", "line 1: unknown key bogus" },
-                { "{\"pid\": [1]} trailing", "line 1: end of file expected near 'trailing'" },
+                { "{\"pid\": [1]} trailing", "line 1: '[' or '{' expected near 'trailing'" },
                 { "  \n\n", "no filter: expected one JSON object per line" },
         };
 
@@ -333,6 +469,9 @@ int main(void) {
                 cmocka_unit_test(test_redaction_refusals),
                 cmocka_unit_test(test_filter_keys),
                 cmocka_unit_test(test_filter_pid_set_learns_descendants),
+                cmocka_unit_test(test_filter_ancestors),
+                cmocka_unit_test(test_filter_capabilities),
+                cmocka_unit_test(test_json_lines),
                 cmocka_unit_test(test_filter_refusals),
                 cmocka_unit_test(test_field_filter_include_exclude),
                 cmocka_unit_test(test_field_filter_refusals),

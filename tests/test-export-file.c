@@ -121,6 +121,28 @@ static void test_lines(void **state) {
                              "\"arguments\":\"a\\nb \\\"c\\\"\"}}\n{\"n\":2}\n");
 }
 
+/* Lines the manager hands over are gathered until a flush, then written whole and in order;
+ * a rotation writes what was gathered into the file it belonged to first. */
+static void test_batch(void **state) {
+        Dir *d = *state;
+        _cleanup_(export_file_freep) ExportFile *f = NULL;
+
+        assert_int_equal(export_file_new(&f, d->file, 24, 1), 0);
+        assert_int_equal(export_file_write_line(f, "{\"n\":1}\n", 8), 0);
+        assert_int_equal(export_file_write_line(f, "{\"n\":2}\n", 8), 0);
+        assert_file(d->file, "");
+        assert_int_equal(export_file_flush(f), 0);
+        assert_file(d->file, "{\"n\":1}\n{\"n\":2}\n");
+        assert_int_equal(export_file_write_line(f, "{\"n\":3}\n", 8), 0);
+        /* 32 bytes would pass the 24-byte limit: 1 to 3 go to the backup first. */
+        assert_int_equal(export_file_write_line(f, "{\"n\":4}\n", 8), 0);
+        assert_backup(d, 1, "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n");
+        assert_file(d->file, "");
+        assert_int_equal(export_file_write_line(f, "no newline", 10), -EINVAL);
+        f = export_file_free(f); /* flushes */
+        assert_file(d->file, "{\"n\":4}\n");
+}
+
 static void test_appends_and_fixes_mode(void **state) {
         Dir *d = *state;
         _cleanup_(export_file_freep) ExportFile *f = NULL;
@@ -245,6 +267,7 @@ static void test_errors(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_lines, dir_setup, dir_teardown),
+                cmocka_unit_test_setup_teardown(test_batch, dir_setup, dir_teardown),
                 cmocka_unit_test_setup_teardown(test_appends_and_fixes_mode, dir_setup,
                                                 dir_teardown),
                 cmocka_unit_test_setup_teardown(test_rotation, dir_setup, dir_teardown),

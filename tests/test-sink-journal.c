@@ -3,6 +3,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "event-json.h"
 #include "macro.h"
@@ -84,7 +87,7 @@ static void test_exec_fields(void **state) {
         _cleanup_free_ char *dump = json_dumps(j, JSON_COMPACT);
         JournalFields f = {};
 
-        assert_int_equal(journal_fields_build(&f, &e, j, "🚀 process /usr/bin/curl -s x"), 0);
+        assert_int_equal(journal_fields_build(&f, &e, j, NULL, "🚀 process /usr/bin/curl -s x"), 0);
 
         assert_field(&f, "MESSAGE", "🚀 process /usr/bin/curl -s x");
         assert_field(&f, "MESSAGE_ID", "4812ff676dcb4d7fa017a37a23b7d461");
@@ -122,7 +125,7 @@ static void test_exit_fields(void **state) {
         json_t *j = to_json(&e);
         JournalFields f = {};
 
-        assert_int_equal(journal_fields_build(&f, &e, j, "💥 exit /usr/bin/curl 3"), 0);
+        assert_int_equal(journal_fields_build(&f, &e, j, NULL, "💥 exit /usr/bin/curl 3"), 0);
         assert_field(&f, "MESSAGE_ID", "42616ee214294b5fba2a8ba25cfbb94e");
         assert_field(&f, "PRIORITY", "6");
         assert_field(&f, "TETRAGON_EVENT", "process_exit");
@@ -132,7 +135,7 @@ static void test_exit_fields(void **state) {
 
         e.exit = (typeof(e.exit)){ .signal = 9 };
         j = to_json(&e);
-        assert_int_equal(journal_fields_build(&f, &e, j, "💥 exit /usr/bin/curl SIGKILL"), 0);
+        assert_int_equal(journal_fields_build(&f, &e, j, NULL, "💥 exit /usr/bin/curl SIGKILL"), 0);
         assert_field(&f, "TETRAGON_EXIT_SIGNAL", "SIGKILL");
         assert_null(field(&f, "TETRAGON_EXIT_STATUS"));
         assert_field(&f, "MESSAGE", "💥 exit /usr/bin/curl SIGKILL");
@@ -173,7 +176,7 @@ static void test_any_byte(void **state) {
         curl.cwd = (char *) "/tmp/\xc3";
         j = to_json(&e);
 
-        assert_int_equal(journal_fields_build(&f, &e, j, "x"), 0);
+        assert_int_equal(journal_fields_build(&f, &e, j, NULL, "x"), 0);
         assert_field_bytes(&f, "TETRAGON_ARGS", want, sizeof(want) - 1);
         assert_field(&f, "TETRAGON_BINARY", "/tmp/new\nline");
         assert_field(&f, "TETRAGON_CWD", "/tmp/\xc3");
@@ -196,7 +199,7 @@ static void test_optional_fields(void **state) {
         j = to_json(&e);
 
         /* Without a compact line, MESSAGE= still says what happened. */
-        assert_int_equal(journal_fields_build(&f, &e, j, NULL), 0);
+        assert_int_equal(journal_fields_build(&f, &e, j, NULL, NULL), 0);
         assert_field(&f, "MESSAGE", "process_exec");
         assert_null(field(&f, "TETRAGON_UNIT"));
         assert_null(field(&f, "TETRAGON_CGROUP_ID"));
@@ -223,7 +226,7 @@ static void test_buffer_reuse(void **state) {
         curl.args = big_args;
         curl.args_size = 20000;
         j = to_json(&e);
-        assert_int_equal(journal_fields_build(&f, &e, j, "big"), 0);
+        assert_int_equal(journal_fields_build(&f, &e, j, NULL, "big"), 0);
         assert_int_equal(field(&f, "TETRAGON_ARGS")->iov_len, strlen("TETRAGON_ARGS=") + 19999);
         dump = json_dumps(j, JSON_COMPACT);
         assert_field(&f, "TETRAGON_JSON", dump);
@@ -233,7 +236,7 @@ static void test_buffer_reuse(void **state) {
         /* ...and a small one after it fits without growing it. */
         curl = make_curl();
         j = to_json(&e);
-        assert_int_equal(journal_fields_build(&f, &e, j, "small"), 0);
+        assert_int_equal(journal_fields_build(&f, &e, j, NULL, "small"), 0);
         assert_int_equal(f.buf_size, size);
         assert_field(&f, "MESSAGE", "small");
         assert_field(&f, "TETRAGON_ARGS", "-s https://ebpf.io/");
@@ -245,15 +248,49 @@ static void test_buffer_reuse(void **state) {
         json_decref(j);
 }
 
+/* The JSON dumped once for every sink: the journal's field, the export file's line. */
+static void test_json_line(void **state) {
+        Process curl = make_curl();
+        _cleanup_free_ char *big_args = malloc(20000), *dump = NULL, *line_text = NULL;
+        Event e = { .type = EVENT_PROCESS_EXEC, .ktime = 5123456789ULL, .process = &curl };
+        JournalFields f = {};
+        JsonLine line = {};
+        json_t *j;
+
+        /* Past the first guess of its size, then a small one in the grown buffer. */
+        assert_non_null(big_args);
+        memset(big_args, 'b', 19999);
+        big_args[19999] = '\0';
+        curl.args = big_args;
+        curl.args_size = 20000;
+        for (int i = 0; i < 2; i++) {
+                j = to_json(&e);
+                dump = json_dumps(j, JSON_COMPACT);
+                assert_int_equal(json_line_format(&line, j), 0);
+                assert_int_equal(line.len, strlen(dump));
+                assert_int_equal(asprintf(&line_text, "%s\n", dump), (int) strlen(dump) + 1);
+                assert_memory_equal(json_line_text(&line), line_text, line.len + 1);
+                assert_int_equal(journal_fields_build(&f, &e, j, &line, "x"), 0);
+                assert_field(&f, "TETRAGON_JSON", dump);
+                assert_field(&f, "TETRAGON_BINARY", "/usr/bin/curl");
+                json_decref(j);
+                dump = mfree(dump);
+                line_text = mfree(line_text);
+                curl = make_curl();
+        }
+        journal_fields_done(&f);
+        json_line_done(&line);
+}
+
 static void test_invalid(void **state) {
         Process curl = make_curl();
         Event e = { .type = _EVENT_TYPE_MAX, .process = &curl };
         JournalFields f = {};
         json_t *j = json_object();
 
-        assert_int_equal(journal_fields_build(&f, &e, j, "x"), -EINVAL);
+        assert_int_equal(journal_fields_build(&f, &e, j, NULL, "x"), -EINVAL);
         e.type = EVENT_PROCESS_EXEC;
-        assert_int_equal(journal_fields_build(&f, &e, NULL, "x"), -EINVAL);
+        assert_int_equal(journal_fields_build(&f, &e, NULL, NULL, "x"), -EINVAL);
         journal_fields_done(&f);
         json_decref(j);
 }
@@ -263,7 +300,7 @@ int main(void) {
                 cmocka_unit_test(test_exec_fields),     cmocka_unit_test(test_exit_fields),
                 cmocka_unit_test(test_message_ids),     cmocka_unit_test(test_any_byte),
                 cmocka_unit_test(test_optional_fields), cmocka_unit_test(test_buffer_reuse),
-                cmocka_unit_test(test_invalid),
+                cmocka_unit_test(test_json_line),       cmocka_unit_test(test_invalid),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -137,9 +137,9 @@ rm "$dir/export-allowlist"
 expect_refusal "a bad regex on the command line" \
         "Invalid --export-denylist: line 2: binary_regex: \"(\": missing closing parenthesis at offset 1" \
         --export-denylist="$(printf '{"pid": [1]}\n{"binary_regex": ["("]}')" --print-config
-expect_refusal "ancestors, which filters do not see" \
-        "Invalid --export-denylist: line 1: ancestor_binary_regex is not supported: filters see the parent, not the ancestors (--enable-ancestors): use parent_binary_regex or pid_set" \
-        --export-denylist='{"ancestor_binary_regex": ["sh"]}' --print-config
+expect_refusal "an unknown capability" \
+        "Invalid --export-denylist: line 1: capabilities: effective: any: unknown capability CAP_FLY" \
+        --export-denylist='{"capabilities": {"effective": {"any": ["CAP_FLY"]}}}' --print-config
 # The real start refuses the same way, before loading anything; its line goes to the journal.
 echo 12 >"$etc_d/process-cache-size"
 "$d" >"$TESTENV_DIR/refused.out" 2>&1 && fail "tetragond started with a bad value"

@@ -103,3 +103,38 @@ in_journal=$(journal TETRAGON_BINARY="$allowed" TETRAGON_EVENT=process_exec -o j
 [ "$(jq -r '.TETRAGON_ARGS' <<<"$in_journal")" = field-test ] ||
         fail "the journal's TETRAGON_ARGS= should stay: $(jq -r .TETRAGON_ARGS <<<"$in_journal")"
 echo "ok: field filters remove arguments and parent from the JSON, the journal fields stay"
+
+# ancestor_binary_regex and capabilities (issue 12): the denylist drops the execs below a
+# binary (not of its children, which have it as parent) and those without CAP_SYS_ADMIN.
+anc=$TESTENV_DIR/$tag-anc
+capbin=$TESTENV_DIR/$tag-cap
+cp /bin/sh "$anc"
+cp /bin/true "$capbin"
+rm "$dir/export-allowlist" "$dir/field-filters"
+{
+        echo "{\"ancestor_binary_regex\": [\"/$tag-anc\$\"]}"
+        echo "{\"binary_regex\": [\"/$tag-cap\$\"], \"capabilities\": {\"effective\": {\"none\": [\"CAP_SYS_ADMIN\"]}}}"
+} >"$dir/export-denylist"
+kill -HUP "$TESTENV_DAEMON_PID"
+denylist_twice() { [ "$(journal -t tetragond -o cat | grep -cF "Setting export-denylist changed")" -ge 2 ]; }
+wait_for 20 "the new denylist to be applied" denylist_twice || fail "the new denylist was not applied"
+# $anc forks sh, which forks $keep: $anc is $keep's grandparent, sh's parent.
+"$anc" -c "/bin/sh -c '\"$keep\" anc-test; true'; true"
+"$capbin" full-caps
+setpriv --bounding-set=-sys_admin "$capbin" no-sys-admin
+"$keep" marker
+args_of() { # BINARY: the arguments of its execs in the export file
+        jq -r 'select(.process_exec.process.binary == $b) | .process_exec.process.arguments' \
+                --arg b "$1" "$events"
+}
+marker_exported() { args_of "$keep" | grep -Fx marker >/dev/null; }
+wait_for 20 "the marker exec" marker_exported || fail "the marker exec was not exported"
+! args_of "$keep" | grep -F anc-test >/dev/null || fail "the exec below $anc was exported"
+jq -r 'select(.process_exec.parent.binary == $b) | .process_exec.process.arguments' \
+        --arg b "$anc" "$events" | grep -F anc-test >/dev/null ||
+        fail "the sh whose parent (not ancestor) is $anc was not exported"
+echo "ok: ancestor_binary_regex drops the execs below a binary, not its children's"
+args_of "$capbin" | grep -Fx full-caps >/dev/null || fail "$capbin with CAP_SYS_ADMIN was not exported"
+! args_of "$capbin" | grep -F no-sys-admin >/dev/null ||
+        fail "$capbin without CAP_SYS_ADMIN was exported"
+echo "ok: capabilities {effective: {none: [CAP_SYS_ADMIN]}} drops the exec without it"
