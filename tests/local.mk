@@ -402,3 +402,12 @@ check-vm-package:
 	status=$$?; if [ $$status -eq 77 ] && [ "$${CI:-}" != true ]; then \
 		echo "SKIP: vm-package"; exit 0; fi; exit $$status
 .PHONY: check-vm-package
+
+# The bypass suite (issue 19): tests/bypass/bypass.c tries every way we know to change a file,
+# tests/bypass/run.sh loads a policy and tabulates blocked / detected / passed per technique,
+# and the test holds the library's protect-file policy to the committed table.
+check_PROGRAMS += tests/bypass/bypass
+tests_bypass_bypass_SOURCES = tests/bypass/bypass.c
+tests_bypass_bypass_CFLAGS = $(AM_CFLAGS) -pthread
+tests_bypass_bypass_LDADD = -lpthread
+dist_noinst_SCRIPTS += tests/bypass/run.sh
