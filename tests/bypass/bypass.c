@@ -309,6 +309,23 @@ static int t_mmap_write(void) {
         return 0;
 }
 
+static int t_mprotect_write(void) {
+        char *p;
+        int fd;
+
+        /* Mapped read-only, made writable afterwards: no new mapping of the file. */
+        CHECK(fd = open_target(O_RDWR));
+        p = mmap(NULL, PAYLOAD_LEN, PROT_READ, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED) {
+                perror("bypass: mmap");
+                return 1;
+        }
+        CHECK(mprotect(p, PAYLOAD_LEN, PROT_READ | PROT_WRITE));
+        memcpy(p, PAYLOAD, PAYLOAD_LEN);
+        CHECK(msync(p, PAYLOAD_LEN, MS_SYNC));
+        return 0;
+}
+
 static int t_ftruncate(void) {
         int fd;
         CHECK(fd = open_target(O_WRONLY));
@@ -587,6 +604,8 @@ static const Technique techniques[] = {
         { "io_uring-writev", t_io_uring_writev, "io_uring IORING_OP_WRITEV" },
         { "aio", t_aio, "Linux AIO io_submit(2) IOCB_CMD_PWRITE" },
         { "mmap-write", t_mmap_write, "a store into a shared writable mapping, msync(2)" },
+        { "mprotect-write", t_mprotect_write,
+          "a shared read-only mapping made writable by mprotect(2)" },
         { "ftruncate", t_ftruncate, "ftruncate(2)" },
         { "fallocate", t_fallocate, "fallocate(2) punching a hole" },
         { "truncate", t_truncate, "truncate(2) by path" },
