@@ -7,4 +7,8 @@ dist_policy_DATA = conf/policies.d/protect-tmp-passwd.yaml
 librarydir = $(datadir)/tetragond/library
 dist_library_DATA = \
 	conf/library/protect-file.yaml \
-	conf/library/protect-file-syscalls.yaml
+	conf/library/protect-file-syscalls.yaml \
+	conf/library/protect-directory.yaml \
+	conf/library/audit-credentials.yaml \
+	conf/library/block-module-bpf-load.yaml \
+	conf/library/privilege-escalation.yaml

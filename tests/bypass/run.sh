@@ -9,16 +9,17 @@
 # `passed` (the file changed, nothing reported) or `no-effect` (the file is unchanged although
 # every call succeeded: a technique that did not work, to fix in the suite).
 #
-# usage: run.sh POLICY.yaml [TECHNIQUE...]
-# The policy names the protected file as @FILE@ and the binaries that may still change it as
-# @ALLOW@ (the runner's restorer): both are replaced before loading. The table goes to stdout,
+# usage: run.sh POLICY [TECHNIQUE...]
+# POLICY is a library policy's name (conf/library/, instantiated by `tetractl library enable
+# --print` with FILE= the target and ALLOW= the runner's restorer), or a policy file that names
+# them @FILE@ and @ALLOW@ (replaced as they are). The table goes to stdout,
 # the details to $BYPASS_LOG (default: stderr).
 set -euo pipefail
 . "$top_srcdir/tests/lib/testenv.sh"
 testenv_enter_namespace "$@"
 testenv_start_journald
 
-policy_src=${1:?usage: run.sh POLICY.yaml [TECHNIQUE...]}
+policy_src=${1:?usage: run.sh POLICY [TECHNIQUE...]}
 shift
 bypass=$top_builddir/tests/bypass/bypass
 [ -x "$bypass" ] || fail "$bypass is not built (make check TESTS= builds it)"
@@ -53,9 +54,18 @@ restore
 pristine_content=$(sha256sum <"$target" | cut -d' ' -f1)
 
 mkdir -p "$TESTENV_DIR/policies"
-name=$(sed -n 's/^  name: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$policy_src" | sed -n 1p)
-[ -n "$name" ] || fail "no metadata.name in $policy_src"
-sed -e "s|@FILE@|$target|g" -e "s|@ALLOW@|$restorer|g" "$policy_src" >"$TESTENV_DIR/policies/$name.yaml"
+if [ -f "$policy_src" ]; then
+        name=$(sed -n 's/^  name: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$policy_src" | sed -n 1p)
+        [ -n "$name" ] || fail "no metadata.name in $policy_src"
+        sed -e "s|@FILE@|$target|g" -e "s|@ALLOW@|$restorer|g" "$policy_src" \
+                >"$TESTENV_DIR/policies/$name.yaml"
+else
+        name=$policy_src
+        TETRAGOND_LIBRARY_DIR=${TETRAGOND_LIBRARY_DIR:-$top_srcdir/conf/library} \
+                "$top_builddir/tetractl" library enable --print "$name" FILE="$target" \
+                ALLOW="$restorer" >"$TESTENV_DIR/policies/$name.yaml" ||
+                fail "tetractl library enable --print $name failed"
+fi
 
 testenv_start_daemon --policy-dir "$TESTENV_DIR/policies" --state-dir "$TESTENV_DIR/state"
 loaded() { journal -t tetragond -o cat | grep "Policy $name loaded" >/dev/null; }

@@ -10,15 +10,16 @@ set -euo pipefail
 [ "$(id -u)" = 0 ] || skip "needs root to load BPF programs"
 
 here=$top_srcdir/tests/bypass
-library=$top_srcdir/conf/library
+export TETRAGOND_LIBRARY_DIR=$top_srcdir/conf/library
 probe=$(mktemp /tmp/tetragond-bypass-probe.XXXXXX.yaml)
 trap 'rm -f "$probe" "${table:-}" "${log:-}"' EXIT
-sed -e 's|@FILE@|/nonexistent/protected|g' -e 's|@ALLOW@|/usr/bin/dpkg|g' \
-        "$library/protect-file.yaml" >"$probe"
+"$top_builddir/tetractl" library enable --print protect-file FILE=/nonexistent/protected >"$probe" ||
+        fail "tetractl library enable --print protect-file failed"
+# The daemon's own verdict on this kernel, as a user would ask for it.
 if "$top_builddir/tetractl" validate --kernel "$probe" >/dev/null 2>&1; then
-        policy=$library/protect-file.yaml expected=$here/expected-lsm.txt
+        policy=protect-file expected=$here/expected-lsm.txt
 else
-        policy=$library/protect-file-syscalls.yaml expected=$here/expected-fallback.txt
+        policy=protect-file-syscalls expected=$here/expected-fallback.txt
 fi
 echo "policy: $policy, held to $expected"
 
