@@ -77,10 +77,21 @@ static __always_inline bool V(resolve_file)(struct eval *e, __u32 reg, __u8 type
                 e->dentry[reg] = (__u64) KREAD(struct path, p, dentry);
                 e->mnt[reg] = (__u64) KREAD(struct path, p, mnt);
                 break;
+        case TG_ARG_DENTRY:
+                /* No mount to go with it: walked up to the caller's root as if on the root's
+                 * mount, so a file on the root file system has its path whatever mount (a
+                 * bind mount) the caller reached it through; on another file system, the
+                 * path below that file system's root. */
+                if (!p)
+                        return false;
+                load_root(e);
+                e->dentry[reg] = p;
+                e->mnt[reg] = e->root_mnt;
+                break;
         default:
                 return false;
         }
-        if (type != TG_ARG_PATH) {
+        if (type != TG_ARG_PATH && type != TG_ARG_DENTRY) {
                 if (!file)
                         return false;
                 e->dentry[reg] = (__u64) KREAD(struct file, file, f_path.dentry);
@@ -381,6 +392,7 @@ static __always_inline bool V(arg_filter)(struct eval *e, struct tg_policy_filte
         case TG_ARG_FD:
         case TG_ARG_FILE:
         case TG_ARG_PATH:
+        case TG_ARG_DENTRY:
         case TG_ARG_LINUX_BINPRM:
                 if (!V(resolve_file)(e, reg, type))
                         return op_is_negated(f->op); /* no file: no path equals anything */
@@ -531,6 +543,7 @@ static long V(emit_arg)(__u32 i, void *unused) {
         switch (type) {
         case TG_ARG_FILE:
         case TG_ARG_PATH:
+        case TG_ARG_DENTRY:
         case TG_ARG_LINUX_BINPRM:
                 arg->value = 0; /* a kernel address says nothing to anyone */
                 /* fall through */

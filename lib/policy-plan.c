@@ -329,7 +329,8 @@ static bool arg_type_is_string(uint8_t t) {
 
 /* Kernel pointers to something with a path: compared and shown as that path. */
 static bool arg_type_is_kernel_file(uint8_t t) {
-        return t == TG_ARG_FILE || t == TG_ARG_PATH || t == TG_ARG_LINUX_BINPRM;
+        return t == TG_ARG_FILE || t == TG_ARG_PATH || t == TG_ARG_DENTRY ||
+               t == TG_ARG_LINUX_BINPRM;
 }
 
 /* Compared as a number: the integers, a syscall number (syscall64), a capability. */

@@ -69,7 +69,7 @@ fi
 
 testenv_start_daemon --policy-dir "$TESTENV_DIR/policies" --state-dir "$TESTENV_DIR/state"
 loaded() { journal -t tetragond -o cat | grep "Policy $name loaded" >/dev/null; }
-wait_for 60 "the policy to load" loaded || {
+wait_for "${TESTENV_START_TIMEOUT:-90}" "the policy to load" loaded || {
         journal -t tetragond -o cat >&2
         fail "the policy $name did not load"
 }

@@ -16,9 +16,10 @@ trap 'rm -f "$probe" "${table:-}" "${log:-}"' EXIT
 "$top_builddir/tetractl" library enable --print protect-file FILE=/nonexistent/protected >"$probe" ||
         fail "tetractl library enable --print protect-file failed"
 # The daemon's own verdict on this kernel, as a user would ask for it.
-if "$top_builddir/tetractl" validate --kernel "$probe" >/dev/null 2>&1; then
+if verdict=$("$top_builddir/tetractl" validate --kernel "$probe" 2>&1); then
         policy=protect-file expected=$here/expected-lsm.txt
 else
+        echo "protect-file cannot load here, so the fallback: $verdict"
         policy=protect-file-syscalls expected=$here/expected-fallback.txt
 fi
 echo "policy: $policy, held to $expected"
