@@ -4,6 +4,9 @@
  * point's hook list: the new list is staged in the slot not in force, then one update flips
  * to it, after which a grace period passes before anything the old list named is reused.
  */
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include "policy-engine-internal.h"
 
 int map_write(struct bpf_map *map, uint32_t key, const void *value) {
@@ -22,6 +25,20 @@ static int map_zero_percpu(PolicyEngine *e, struct bpf_map *map, size_t value_si
                         return k;
         }
         return 0;
+}
+
+/* SameFile's value: the identity of the file at the path, now, as the kernel names it (its
+ * inode number and the file system's s_dev, MAJOR << 20 | MINOR). A path with no file gives
+ * inode 0, which matches nothing: the policy covers the file once it is reinstalled. */
+static void value_resolve_file(struct tg_policy_value *v, const struct tg_policy_string *path) {
+        struct stat st;
+
+        v->kind = TG_VALUE_FILE_ID;
+        v->lo = v->hi = 0;
+        if (stat((const char *) path->data, &st) < 0)
+                return;
+        v->lo = st.st_ino;
+        v->hi = ((uint64_t) major(st.st_dev) << 20) | minor(st.st_dev);
 }
 
 /* The compiled records into the installation's ranges, indexes rebased. */
@@ -75,7 +92,9 @@ int engine_write_records(PolicyEngine *e, const CompiledPolicy *c, PolicyInstall
 
                 if (v.flags & TG_VALUE_HOST_NS)
                         continue; /* written with its filter */
-                if (v.kind == TG_VALUE_STRING)
+                if (v.flags & TG_VALUE_RESOLVE_FILE)
+                        value_resolve_file(&v, &c->strings[v.lo]);
+                else if (v.kind == TG_VALUE_STRING)
                         v.lo += r[TABLE_STRINGS].first;
                 k = map_write(maps->gen_values, r[TABLE_VALUES].first + n, &v);
                 if (k < 0)

@@ -628,18 +628,26 @@ static const Technique techniques[] = {
           "as nobody, what unshare -Ur chroot does: a user namespace, chroot, write" },
 };
 
-/* The runner's reset, run from a copy the policy exempts: FILE holds TEXT and a newline again,
- * mode 0666. A new file renamed into place, as the file may be gone or replaced. */
-static int restore(const char *path, const char *text) {
+/* The runner's reset, run from a copy the policy exempts: FILE is the inode KEEPER names (a
+ * hard link the runner keeps beside it), holding TEXT and a newline, mode 0666. One inode for
+ * the whole run, so a policy that matches the file by identity keeps matching it; a technique
+ * that replaced or removed the name gets the original inode back under it. */
+static int restore(const char *path, const char *keeper, const char *text) {
+        struct stat kst, st;
         char tmp[4200];
         int fd;
 
-        snprintf(tmp, sizeof(tmp), "%s.restore", path);
-        CHECK(fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0666));
+        CHECK(fd = open(keeper, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0666));
         CHECK(fchmod(fd, 0666));
         CHECK(write(fd, text, strlen(text)));
         CHECK(write(fd, "\n", 1));
+        CHECK(fstat(fd, &kst));
         CHECK(close(fd));
+        if (stat(path, &st) == 0 && st.st_dev == kst.st_dev && st.st_ino == kst.st_ino)
+                return 0;
+        snprintf(tmp, sizeof(tmp), "%s.restore", path);
+        unlink(tmp);
+        CHECK(link(keeper, tmp));
         CHECK(rename(tmp, path));
         return 0;
 }
@@ -650,11 +658,11 @@ int main(int argc, char *argv[]) {
                         printf("%s\t%s\n", techniques[i].name, techniques[i].what);
                 return 0;
         }
-        if (argc == 4 && strcmp(argv[1], "restore") == 0)
-                return restore(argv[2], argv[3]) == 0 ? 0 : 1;
+        if (argc == 5 && strcmp(argv[1], "restore") == 0)
+                return restore(argv[2], argv[3], argv[4]) == 0 ? 0 : 1;
         if (argc != 3) {
-                fprintf(stderr,
-                        "usage: bypass list | bypass TECHNIQUE FILE | bypass restore FILE TEXT\n");
+                fprintf(stderr, "usage: bypass list | bypass TECHNIQUE FILE | bypass restore FILE "
+                                "KEEPER TEXT\n");
                 return 2;
         }
         target = argv[2];

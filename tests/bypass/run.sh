@@ -34,14 +34,24 @@ target=$dir/protected
 restorer=$TESTENV_DIR/restorer
 cp "$bypass" "$restorer"
 cleanup() {
-        rm -rf "$dir"
+        local status=$?
+
+        # The daemon first: the policy refuses to remove the file.
+        [ -z "$TESTENV_DAEMON_PID" ] || { kill "$TESTENV_DAEMON_PID" && wait "$TESTENV_DAEMON_PID"; } 2>/dev/null
+        TESTENV_DAEMON_PID=
+        rm -rf "$dir" || true
+        (exit "$status")
         testenv_cleanup
 }
 trap cleanup EXIT
 
 original="original content of the protected file"
+# The protected inode's second name, on the same file system, where no technique looks.
+keeper=$dir/.keeper/protected
+mkdir "$dir/.keeper"
 restore() {
-        "$restorer" restore "$target" "$original" >&3 2>&1 || fail "the restorer could not reset $target"
+        "$restorer" restore "$target" "$keeper" "$original" >&3 2>&1 ||
+                fail "the restorer could not reset $target"
 }
 state() {
         if [ -e "$target" ]; then
