@@ -111,7 +111,7 @@ for technique in "$@"; do
         after=$(state)
         if [ "$after" = "$before" ]; then
                 if [ "$rc" = 0 ]; then result=no-effect; else result=blocked; fi
-        elif wait_for 5 "an event of $technique ($pid)" has_events "$pid" 2>/dev/null; then
+        elif wait_for 10 "an event of $technique ($pid)" has_events "$pid" 2>/dev/null; then
                 result=detected
         else
                 result=passed
