@@ -77,10 +77,21 @@ static __always_inline bool V(resolve_file)(struct eval *e, __u32 reg, __u8 type
                 e->dentry[reg] = (__u64) KREAD(struct path, p, dentry);
                 e->mnt[reg] = (__u64) KREAD(struct path, p, mnt);
                 break;
+        case TG_ARG_DENTRY:
+                /* No mount to go with it: walked up to the caller's root as if on the root's
+                 * mount, so a file on the root file system has its path whatever mount (a
+                 * bind mount) the caller reached it through; on another file system, the
+                 * path below that file system's root. */
+                if (!p)
+                        return false;
+                load_root(e);
+                e->dentry[reg] = p;
+                e->mnt[reg] = e->root_mnt;
+                break;
         default:
                 return false;
         }
-        if (type != TG_ARG_PATH) {
+        if (type != TG_ARG_PATH && type != TG_ARG_DENTRY) {
                 if (!file)
                         return false;
                 e->dentry[reg] = (__u64) KREAD(struct file, file, f_path.dentry);
@@ -260,6 +271,36 @@ static __always_inline bool V(path_filter)(struct eval *e, struct tg_policy_filt
         return op_is_negated(f->op) ? !e->any : e->any;
 }
 
+/* SameFile, NotSameFile (a tetragond extension): the dentry's inode number and its file
+ * system's device against the identities the installer took from the values' paths. The
+ * name, the mount and the caller's root do not matter: hard links, bind mounts and chroots
+ * reach the same inode. At most POLICY_MAX_NUMERIC_VALUES (4) values. */
+static __always_inline bool V(file_id_filter)(struct tg_policy_filter *f, __u64 dentry) {
+        __u64 inode = (__u64) KREAD(struct dentry, dentry, d_inode), sb, ino;
+        struct tg_policy_value *v;
+        bool any = false;
+        __u32 dev, slot;
+
+        if (inode) {
+                ino = KREAD(struct inode, inode, i_ino);
+                sb = (__u64) KREAD(struct inode, inode, i_sb);
+                dev = KREAD(struct super_block, sb, s_dev);
+                for (__u32 i = 0; i < 4; i++) {
+                        if (i >= f->n_values)
+                                break;
+                        slot = f->value_first + i;
+                        v = bpf_map_lookup_elem(&gen_values, &slot);
+                        /* Inode 0: a file that was missing at install, which matches nothing. */
+                        if (v && v->kind == TG_VALUE_FILE_ID && v->lo && v->lo == ino &&
+                            v->hi == dev) {
+                                any = true;
+                                break;
+                        }
+                }
+        }
+        return f->op == TG_POLICY_OP_NOT_SAME_FILE ? !any : any;
+}
+
 /* Step i of a followChildren walk: value i % n_values against task i / n_values, which is
  * the first task's ancestor at that distance. Values and tasks in one loop, and equality
  * only (In, NotIn: all followChildren takes), keep what the verifier explores small. */
@@ -381,9 +422,12 @@ static __always_inline bool V(arg_filter)(struct eval *e, struct tg_policy_filte
         case TG_ARG_FD:
         case TG_ARG_FILE:
         case TG_ARG_PATH:
+        case TG_ARG_DENTRY:
         case TG_ARG_LINUX_BINPRM:
                 if (!V(resolve_file)(e, reg, type))
                         return op_is_negated(f->op); /* no file: no path equals anything */
+                if (f->op == TG_POLICY_OP_SAME_FILE || f->op == TG_POLICY_OP_NOT_SAME_FILE)
+                        return V(file_id_filter)(f, e->dentry[reg]);
                 return V(path_filter)(e, f, e->dentry[reg], e->mnt[reg]);
         case TG_ARG_STRING:
         case TG_ARG_CHAR_BUF: {
@@ -531,6 +575,7 @@ static long V(emit_arg)(__u32 i, void *unused) {
         switch (type) {
         case TG_ARG_FILE:
         case TG_ARG_PATH:
+        case TG_ARG_DENTRY:
         case TG_ARG_LINUX_BINPRM:
                 arg->value = 0; /* a kernel address says nothing to anyone */
                 /* fall through */

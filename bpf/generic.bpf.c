@@ -388,7 +388,7 @@ static __always_inline bool bytes_equal(const __u8 *a, __u32 a_off, __u32 a_mask
 static __always_inline bool op_is_negated(__u8 op) {
         return op == TG_POLICY_OP_NOT_EQUAL || op == TG_POLICY_OP_NOT_PREFIX ||
                op == TG_POLICY_OP_NOT_POSTFIX || op == TG_POLICY_OP_NOT_IN ||
-               op == TG_POLICY_OP_NOT_IN_RANGE;
+               op == TG_POLICY_OP_NOT_IN_RANGE || op == TG_POLICY_OP_NOT_SAME_FILE;
 }
 
 /* ---- The task ---- */

@@ -190,6 +190,8 @@ enum tg_policy_op {
         TG_POLICY_OP_CEL_EXPR = 34,
         TG_POLICY_OP_IN = 35,
         TG_POLICY_OP_NOT_IN = 36,
+        TG_POLICY_OP_SAME_FILE = 37,     /* tetragond extension: (device, inode) values */
+        TG_POLICY_OP_NOT_SAME_FILE = 38, /* tetragond extension */
 };
 
 enum tg_policy_value_kind {
@@ -199,10 +201,13 @@ enum tg_policy_value_kind {
         TG_VALUE_ADDRESS =
                 4,         /* lo, hi: the 16 address bytes in network order; family, prefix_len */
         TG_VALUE_LIST = 5, /* aux: index of a spec.lists list, resolved by the installer */
+        TG_VALUE_FILE_ID = 6, /* lo: inode, hi: device as the kernel encodes it (s_dev) */
 };
 
 enum tg_policy_value_flags {
         TG_VALUE_HOST_NS = 1 << 0, /* "host_ns": the installer writes the host's inode into lo */
+        /* SameFile: a path the installer replaces with its file's TG_VALUE_FILE_ID */
+        TG_VALUE_RESOLVE_FILE = 1 << 1,
 };
 
 enum tg_policy_action_type {

@@ -26,6 +26,9 @@ PolicyInstallation *installation_free(PolicyInstallation *i) {
                 installed_hook_done(&i->hooks[k]);
         free(i->hooks);
         free(i->syscall_set_slots);
+        for (size_t k = 0; k < i->n_file_ids; k++)
+                free(i->file_ids[k].path);
+        free(i->file_ids);
         free(i->policy_name);
         return mfree(i);
 }

@@ -4,6 +4,10 @@
  * point's hook list: the new list is staged in the slot not in force, then one update flips
  * to it, after which a grace period passes before anything the old list named is reused.
  */
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "log.h"
 #include "policy-engine-internal.h"
 
 int map_write(struct bpf_map *map, uint32_t key, const void *value) {
@@ -22,6 +26,115 @@ static int map_zero_percpu(PolicyEngine *e, struct bpf_map *map, size_t value_si
                         return k;
         }
         return 0;
+}
+
+/* SameFile's value: the identity of the file at the path, now, as the kernel names it (its
+ * inode number and the file system's s_dev, MAJOR << 20 | MINOR). A path with no file gives
+ * inode 0, which matches nothing until a file appears there (engine_refresh_file_ids). */
+static void value_resolve_file(struct tg_policy_value *v, const char *path) {
+        struct stat st;
+
+        v->kind = TG_VALUE_FILE_ID;
+        v->lo = v->hi = 0;
+        if (stat(path, &st) < 0)
+                return;
+        v->lo = st.st_ino;
+        v->hi = ((uint64_t) major(st.st_dev) << 20) | minor(st.st_dev);
+}
+
+/* Remembered so that a replaced file (renamed over, deleted and created) is followed. */
+static int installation_add_file_id(PolicyInstallation *i, uint32_t slot,
+                                    const struct tg_policy_value *v, const char *path) {
+        FileIdValue *grown = realloc(i->file_ids, (i->n_file_ids + 1) * sizeof(*grown));
+
+        if (!grown)
+                return -ENOMEM;
+        i->file_ids = grown;
+        grown[i->n_file_ids] = (FileIdValue){ .slot = slot, .ino = v->lo, .dev = v->hi };
+        grown[i->n_file_ids].path = strdup(path);
+        if (!grown[i->n_file_ids].path)
+                return -ENOMEM;
+        i->n_file_ids++;
+        return 0;
+}
+
+/* Takes every SameFile file's identity again and writes those that changed: the file at the
+ * path is the one protected, whatever inode it is now. */
+static void engine_refresh_file_ids(PolicyEngine *e) {
+        for (size_t n = 0; n < e->n_installations; n++) {
+                PolicyInstallation *i = e->installations[n];
+
+                for (size_t k = 0; i->installed && k < i->n_file_ids; k++) {
+                        FileIdValue *f = &i->file_ids[k];
+                        struct tg_policy_value v = {};
+
+                        value_resolve_file(&v, f->path);
+                        if (v.lo == f->ino && v.hi == f->dev)
+                                continue;
+                        if (map_write(e->skel->maps.gen_values, f->slot, &v) < 0) {
+                                log_warning_errno(errno, "Policy %s: failed to follow %s: %m",
+                                                  i->policy_name, f->path);
+                                continue;
+                        }
+                        log_info("Policy %s: %s is now inode %" PRIu64 ", followed.",
+                                 i->policy_name, f->path, (uint64_t) v.lo);
+                        f->ino = v.lo;
+                        f->dev = v.hi;
+                }
+        }
+}
+
+static int on_file_id_folder(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
+        engine_refresh_file_ids(userdata);
+        return 0;
+}
+
+void engine_unwatch_file_ids(PolicyEngine *e) {
+        for (size_t k = 0; k < e->n_file_id_watches; k++)
+                sd_event_source_disable_unref(e->file_id_watches[k]);
+        e->file_id_watches = mfree(e->file_id_watches);
+        e->n_file_id_watches = 0;
+}
+
+/* One inotify watch per SameFile file's folder, of the installed policies. A folder that
+ * cannot be watched leaves its file's identity as installed: said, not fatal. */
+void engine_watch_file_ids(PolicyEngine *e) {
+        engine_unwatch_file_ids(e);
+        if (!e->event)
+                return;
+        for (size_t n = 0; n < e->n_installations; n++) {
+                PolicyInstallation *i = e->installations[n];
+
+                for (size_t k = 0; i->installed && k < i->n_file_ids; k++) {
+                        _cleanup_free_ char *dir = strdup(i->file_ids[k].path);
+                        sd_event_source **grown;
+                        char *slash;
+                        int r;
+
+                        if (!dir)
+                                return;
+                        slash = strrchr(dir, '/');
+                        if (slash)
+                                slash[slash == dir ? 1 : 0] = '\0';
+                        grown = realloc(e->file_id_watches,
+                                        (e->n_file_id_watches + 1) * sizeof(*grown));
+                        if (!grown)
+                                return;
+                        e->file_id_watches = grown;
+                        r = sd_event_add_inotify(e->event, &grown[e->n_file_id_watches], dir,
+                                                 IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM |
+                                                         IN_DELETE | IN_ONLYDIR,
+                                                 on_file_id_folder, e);
+                        if (r < 0) {
+                                log_warning_errno(r,
+                                                  "Policy %s: cannot watch %s: %m; a file "
+                                                  "replaced there is not followed, ignoring.",
+                                                  i->policy_name, dir);
+                                continue;
+                        }
+                        e->n_file_id_watches++;
+                }
+        }
 }
 
 /* The compiled records into the installation's ranges, indexes rebased. */
@@ -75,7 +188,15 @@ int engine_write_records(PolicyEngine *e, const CompiledPolicy *c, PolicyInstall
 
                 if (v.flags & TG_VALUE_HOST_NS)
                         continue; /* written with its filter */
-                if (v.kind == TG_VALUE_STRING)
+                if (v.flags & TG_VALUE_RESOLVE_FILE) {
+                        const char *path = (const char *) c->strings[v.lo].data;
+
+                        value_resolve_file(&v, path);
+                        k = installation_add_file_id(i, r[TABLE_VALUES].first + (uint32_t) n, &v,
+                                                     path);
+                        if (k < 0)
+                                return k;
+                } else if (v.kind == TG_VALUE_STRING)
                         v.lo += r[TABLE_STRINGS].first;
                 k = map_write(maps->gen_values, r[TABLE_VALUES].first + n, &v);
                 if (k < 0)

@@ -28,6 +28,7 @@ static EventArgType event_arg_type(uint8_t t) {
         case TG_ARG_FILE:
                 return EVENT_ARG_FILE;
         case TG_ARG_PATH:
+        case TG_ARG_DENTRY:
                 return EVENT_ARG_PATH;
         case TG_ARG_LINUX_BINPRM:
                 return EVENT_ARG_BINPRM;

@@ -54,6 +54,7 @@ tetragond_LDADD = $(TETRAGOND_LIBS)
 # The daemon's manual pages: tetragond(8) and the policy format, tetragon-policy(5).
 dist_man8_MANS = doc/tetragond.8
 dist_man5_MANS = doc/tetragon-policy.5
+dist_man7_MANS = doc/tetragond-library.7
 
 # The socket-activated metrics service (systemd/tetragond-metrics.socket): serves what it
 # asks the daemon for over D-Bus, as an unprivileged dynamic user.

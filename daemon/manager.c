@@ -874,6 +874,7 @@ int manager_start(Manager *m) {
                                        * feeds our policies: a documented default. */
                                       .excluded_tgid = getpid(),
                                       .pins = m->pins,
+                                      .event = m->event,
                               });
         if (r < 0)
                 log_warning_errno(r, "Failed to load the policy engine: %m; policies will not be "

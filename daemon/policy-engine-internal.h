@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <systemd/sd-event.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,6 +82,13 @@ typedef struct InstalledHook {
         uint64_t ref_ctr_offset;
 } InstalledHook;
 
+/* A SameFile value in the values map: the path it names and the identity written. */
+typedef struct FileIdValue {
+        uint32_t slot;
+        uint64_t ino, dev;
+        char *path;
+} FileIdValue;
+
 struct PolicyInstallation {
         PolicyEngine *engine;
         uint32_t id;
@@ -92,6 +100,8 @@ struct PolicyInstallation {
         bool has_enforcer;
         uint32_t *syscall_set_slots; /* value slots with a list of syscalls (InMap) */
         size_t n_syscall_set_slots;
+        FileIdValue *file_ids; /* SameFile values: re-taken when their folder changes */
+        size_t n_file_ids;
         bool installed; /* false once uninstalled: kept a while for late records */
         uint64_t retired_ns;
 };
@@ -154,7 +164,10 @@ struct PolicyEngine {
         PinnedState *pins; /* the config's: where links are pinned; NULL: nowhere */
         bool keep_pinned;  /* policy_engine_keep_pinned(): leave the kernel as it is */
 
-        uint32_t host_ns[_POLICY_NS_MAX]; /* inode of each namespace of pid 1 */
+        uint32_t host_ns[_POLICY_NS_MAX];  /* inode of each namespace of pid 1 */
+        sd_event *event;                   /* the config's; NULL: SameFile files not followed */
+        sd_event_source **file_id_watches; /* inotify on the folders of SameFile's files */
+        size_t n_file_id_watches;
         char description[512];
 };
 
@@ -178,6 +191,9 @@ void engine_gc(PolicyEngine *e, uint64_t now);
 /* engine-maps.c: writing the maps, and switching the hook lists */
 int map_write(struct bpf_map *map, uint32_t key, const void *value);
 int engine_write_records(PolicyEngine *e, const CompiledPolicy *c, PolicyInstallation *i);
+/* SameFile's files: their folders watched, a replaced file's identity written again. */
+void engine_watch_file_ids(PolicyEngine *e);
+void engine_unwatch_file_ids(PolicyEngine *e);
 int engine_write_policy(PolicyEngine *e, PolicyInstallation *i, PolicyMode mode);
 void engine_synchronize(void);
 int engine_stage_point(PolicyEngine *e, uint32_t point, const struct tg_generic_list *list);

@@ -247,6 +247,8 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
         e->n_sys_enter_hooks += installation_sys_enter_hooks(i);
         i->installed = true;
         e->installations[e->n_installations++] = i;
+        if (i->n_file_ids > 0)
+                engine_watch_file_ids(e);
         *ret = TAKE_PTR(i);
         return 0;
 }
@@ -277,6 +279,8 @@ static void engine_uninstall(void *userdata, PolicyInstallation *i) {
         installation_release_ranges(e, i);
         i->installed = false;
         i->retired_ns = now;
+        if (i->n_file_ids > 0)
+                engine_watch_file_ids(e);
         engine_gc(e, now);
 }
 
@@ -654,6 +658,7 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         if (k < 0)
                 return k;
         e->pins = config->pins;
+        e->event = config->event;
         if (e->pins) {
                 k = pinned_state_pin_map(e->pins, e->skel->maps.gen_counters, "gen_counters");
                 if (k >= 0)
@@ -679,6 +684,7 @@ PolicyEngine *policy_engine_free(PolicyEngine *e) {
                 engine_link_destroy(e, e->baseline_links[k]);
         for (size_t k = 0; k < ENGINE_FUNCTION_POINTS; k++)
                 function_point_release(e, &e->functions[k]);
+        engine_unwatch_file_ids(e);
         generic_bpf__destroy(e->skel);
         kernel_facts_free(e->own_facts);
         for (size_t k = 0; k < e->n_installations; k++)

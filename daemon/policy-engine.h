@@ -21,6 +21,7 @@
  */
 
 #include <stdint.h>
+#include <systemd/sd-event.h>
 
 #include "common.h"
 #include "event.h"
@@ -51,6 +52,9 @@ typedef struct PolicyEngineConfig {
         bool probe_read_only;
         /* A process whose every thread the hooks skip (the daemon itself), 0: none. */
         pid_t excluded_tgid;
+        /* Where SameFile's files are watched, to follow a file replaced by rename; borrowed.
+         * NULL: the identity taken at install stays. */
+        sd_event *event;
 } PolicyEngineConfig;
 
 /* Probes the kernel's features and loads the skeleton (attaches nothing). */

@@ -24,6 +24,7 @@ static int decode_arg(const struct tg_generic_arg *arg, const char *data) {
         case TG_ARG_FD:
         case TG_ARG_FILE:
         case TG_ARG_PATH:
+        case TG_ARG_DENTRY:
         case TG_ARG_LINUX_BINPRM:
                 return arg->size <= TG_PATH_MAX && text_valid(data, arg->size) ? 0 : -EBADMSG;
         case TG_ARG_STRING:

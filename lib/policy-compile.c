@@ -187,6 +187,10 @@ uint8_t compiled_operator(PolicyOperator op) {
                 return TG_POLICY_OP_IN;
         case POLICY_OP_NOT_IN:
                 return TG_POLICY_OP_NOT_IN;
+        case POLICY_OP_SAME_FILE:
+                return TG_POLICY_OP_SAME_FILE;
+        case POLICY_OP_NOT_SAME_FILE:
+                return TG_POLICY_OP_NOT_SAME_FILE;
         case POLICY_OP_INVALID:
         case _POLICY_OP_MAX:
                 break;
@@ -368,8 +372,12 @@ static void add_arg_filters(Compiler *k, const PolicyArgFilter *in, size_t n, ui
                 f->arg2 = (uint8_t) in[i].arg2;
                 f->arg_type = compiled_arg_type(in[i].type);
                 f->n_values = (uint32_t) in[i].n_values;
-                for (size_t j = 0; j < in[i].n_values; j++)
+                for (size_t j = 0; j < in[i].n_values; j++) {
                         add_value(k, &in[i].values[j]);
+                        /* The file is looked up when the policy is installed, not here. */
+                        if (in[i].op == POLICY_OP_SAME_FILE || in[i].op == POLICY_OP_NOT_SAME_FILE)
+                                k->c->values[k->c->n_values - 1].flags |= TG_VALUE_RESOLVE_FILE;
+                }
         }
 }
 

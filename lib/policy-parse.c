@@ -1247,6 +1247,9 @@ static bool op_applies(PolicyOperator op, PolicyArgType t) {
         case POLICY_OP_FILE_TYPE:
         case POLICY_OP_NOT_FILE_TYPE:
                 return t == POLICY_ARG_FILE || t == POLICY_ARG_PATH;
+        case POLICY_OP_SAME_FILE:
+        case POLICY_OP_NOT_SAME_FILE:
+                return c == POLICY_ARG_CLASS_FILE && t != POLICY_ARG_FILENAME;
         case POLICY_OP_CEL_EXPR:
                 return true;
         case POLICY_OP_IN:
@@ -1497,6 +1500,14 @@ static bool parse_filter_values(Parser *p, const YamlNode *entry, const YamlNode
              f->op == POLICY_OP_NOT_IN_RANGE) &&
             (op_is_integer_class(c) || c == POLICY_ARG_CLASS_CAPABILITY))
                 max = POLICY_MAX_NUMERIC_VALUES;
+        if (f->op == POLICY_OP_SAME_FILE || f->op == POLICY_OP_NOT_SAME_FILE) {
+                /* Compared one by one in the kernel, like numbers. */
+                max = POLICY_MAX_NUMERIC_VALUES;
+                p_warning(p, entry, "Tetragon refuses this policy; tetragond matches the files' "
+                          "device and inode, taken when the policy is installed",
+                          "operator \"%s\" is a tetragond extension",
+                          policy_operator_to_string(f->op));
+        }
 
         if (!takes_values) {
                 if (values && !is_null(values) &&
@@ -1624,6 +1635,16 @@ static bool parse_filter_values(Parser *p, const YamlNode *entry, const YamlNode
                 case POLICY_OP_CEL_EXPR:
                         value_ok = value_string(p, n, POLICY_ARG_CHAR_BUF,
                                                 YAML_TREE_MAX_SCALAR_LENGTH, v);
+                        break;
+                case POLICY_OP_SAME_FILE:
+                case POLICY_OP_NOT_SAME_FILE:
+                        value_ok = value_string(p, n, f->type, POLICY_MAX_STRING_VALUE, v);
+                        if (value_ok && v->text[0] != '/')
+                                value_ok = p_error(p, n, NULL,
+                                                   "\"%s\" is not an absolute path: operator "
+                                                   "\"%s\" names files by their absolute path",
+                                                   q(p, v->text, v->text_length),
+                                                   policy_operator_to_string(f->op));
                         break;
                 case POLICY_OP_SPORT_PRIV:
                 case POLICY_OP_NOT_SPORT_PRIV:

@@ -329,7 +329,8 @@ static bool arg_type_is_string(uint8_t t) {
 
 /* Kernel pointers to something with a path: compared and shown as that path. */
 static bool arg_type_is_kernel_file(uint8_t t) {
-        return t == TG_ARG_FILE || t == TG_ARG_PATH || t == TG_ARG_LINUX_BINPRM;
+        return t == TG_ARG_FILE || t == TG_ARG_PATH || t == TG_ARG_DENTRY ||
+               t == TG_ARG_LINUX_BINPRM;
 }
 
 /* Compared as a number: the integers, a syscall number (syscall64), a capability. */
@@ -689,6 +690,9 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                                 break;
                         return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_RANGE);
                 }
+                if (arg_type_is_path(t) && (f->op == TG_POLICY_OP_SAME_FILE ||
+                                            f->op == TG_POLICY_OP_NOT_SAME_FILE))
+                        return check_values(p, f, where, TG_VALUE_STRING, TG_VALUE_STRING);
                 if (arg_type_is_path(t) || arg_type_is_string(t) || t == TG_ARG_FILENAME ||
                     t == TG_ARG_NET_DEVICE) {
                         if (!op_in(f->op, string_ops, ELEMENTSOF(string_ops)) &&

@@ -219,6 +219,8 @@ static const char *const operator_canonical[_POLICY_OP_MAX] = {
         [POLICY_OP_CEL_EXPR] = "CelExpr",
         [POLICY_OP_IN] = "In",
         [POLICY_OP_NOT_IN] = "NotIn",
+        [POLICY_OP_SAME_FILE] = "SameFile",
+        [POLICY_OP_NOT_SAME_FILE] = "NotSameFile",
 };
 
 static const struct {
@@ -304,6 +306,8 @@ const char *const policy_operator_names[] = {
         "CelExpr",
         "In",
         "NotIn",
+        "SameFile",
+        "NotSameFile",
         NULL,
 };
 

@@ -174,6 +174,8 @@ typedef enum PolicyOperator {
         POLICY_OP_CEL_EXPR,
         POLICY_OP_IN, /* matchPIDs, matchBinaries, matchNamespaces, ... */
         POLICY_OP_NOT_IN,
+        POLICY_OP_SAME_FILE, /* tetragond extension */
+        POLICY_OP_NOT_SAME_FILE,
         _POLICY_OP_MAX,
 } PolicyOperator;
 

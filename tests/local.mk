@@ -349,7 +349,7 @@ VM_HARNESS = tests/vm/build-image.sh tests/vm/run.sh tests/vm/stage-product.sh \
 	tests/vm/guest/service.sh tests/vm/guest/control-plane.sh tests/vm/guest/reload.sh \
 	tests/vm/guest/seed-demo.sh tests/vm/guest/engine-kprobe.sh tests/vm/guest/engine.sh \
 	tests/vm/guest/engine-functions.sh tests/vm/guest/integration.sh \
-	tests/vm/guest/corpus-load.sh tests/vm/guest/validate-agrees.sh \
+	tests/vm/guest/corpus-load.sh tests/vm/guest/validate-agrees.sh tests/vm/guest/bypass.sh \
 	tests/vm/guest/zz-persist.sh tests/vm/guest/zz-readme.sh
 dist_noinst_SCRIPTS += $(VM_HARNESS)
 dist_noinst_DATA += tests/vm/README.md tests/vm/guest-lib.sh tests/vm/tetragond-vm-suite.service
@@ -376,7 +376,7 @@ VM_RUN_ARGS = --product $(abs_top_builddir)/tests/vm/product-root \
 # `make check-vm VM_SECOND_KERNEL=` boots only the first.
 VM_SECOND_KERNEL = 6.12
 VM_SECOND_KERNEL_TESTS = kernel-features corpus-load engine seed-demo validate-agrees
-check-vm: tests/vm/tetragond-vm-probe $(VM_ENGINE_TEST) tetragond tetractl systemd/tetragond.service
+check-vm: tests/vm/tetragond-vm-probe $(VM_ENGINE_TEST) tests/bypass/bypass$(EXEEXT) tetragond tetractl systemd/tetragond.service
 	$(AM_V_at)MAKE="$(MAKE)" bash $(abs_top_srcdir)/tests/vm/stage-product.sh \
 		$(abs_top_srcdir) $(abs_top_builddir) $(abs_top_builddir)/tests/vm/product-root
 	$(AM_V_at)bash $(abs_top_srcdir)/tests/vm/stage-tree.sh \
@@ -405,3 +405,18 @@ check-vm-package:
 	status=$$?; if [ $$status -eq 77 ] && [ "$${CI:-}" != true ]; then \
 		echo "SKIP: vm-package"; exit 0; fi; exit $$status
 .PHONY: check-vm-package
+
+# The bypass suite (issue 19): tests/bypass/bypass.c tries every way we know to change a file,
+# tests/bypass/run.sh loads a policy and tabulates blocked / detected / passed per technique,
+# and the test holds the library's protect-file policy to the committed table.
+check_PROGRAMS += tests/bypass/bypass
+tests_bypass_bypass_SOURCES = tests/bypass/bypass.c
+tests_bypass_bypass_CFLAGS = $(AM_CFLAGS) -pthread
+tests_bypass_bypass_LDADD = -lpthread
+dist_noinst_SCRIPTS += tests/bypass/run.sh
+BYPASS_TESTS = tests/bypass/test-protect-file.sh tests/bypass/test-same-file.sh
+TESTS += $(BYPASS_TESTS)
+dist_noinst_SCRIPTS += $(BYPASS_TESTS)
+dist_noinst_DATA += tests/bypass/expected-fallback.txt tests/bypass/expected-lsm.txt \
+	tests/bypass/policies/seed.yaml
+$(BYPASS_TESTS:.sh=.log): tetragond tetractl tests/bypass/bypass$(EXEEXT)

@@ -1034,15 +1034,19 @@ static void test_argument_types(void **state) {
                        "        operator: Equal\n"
                        "        values: [\"lo\"]\n",
                        &debian, HOOK_MECHANISM_FENTRY, "dev_hard_start_xmit");
-        assert_refused("  kprobes:\n"
+        /* A dentry is read as a path (issue 19's protect-file needs inode_rename's). */
+        assert_planned("  kprobes:\n"
                        "  - call: security_inode_follow_link\n"
                        "    syscall: false\n"
                        "    args:\n"
                        "    - index: 0\n"
-                       "      type: dentry\n",
-                       &debian,
-                       "kprobes[0] security_inode_follow_link: argument 0 (index 0): type dentry "
-                       "is not implemented by this engine yet");
+                       "      type: dentry\n"
+                       "    selectors:\n"
+                       "    - matchArgs:\n"
+                       "      - index: 0\n"
+                       "        operator: Equal\n"
+                       "        values: [\"/etc/passwd\"]\n",
+                       &debian, HOOK_MECHANISM_FENTRY, "security_inode_follow_link");
 }
 
 /* Plan spec with hook 0 turned into a return probe after compiling: what YAML cannot say

@@ -29,6 +29,10 @@ cp -r "$srcdir/tests/integration" "$srcdir/tests/lib" "$srcdir/tests/data" "$des
 cp -r "$srcdir/dbus" "$srcdir/systemd" "$srcdir/conf" "$dest/src/"
 cp "$srcdir"/daemon/*.h "$dest/src/daemon/"
 cp "$builddir/tetragond" "$builddir/tetractl" "$builddir/config.log" "$dest/build/"
+# The bypass suite (tests/vm/guest/bypass.sh): its scripts, tables and attacker.
+cp -r "$srcdir/tests/bypass" "$dest/src/tests/"
+mkdir -p "$dest/build/tests/bypass"
+cp "$builddir/tests/bypass/bypass" "$dest/build/tests/bypass/"
 cp "$builddir/systemd/tetragond.service" "$dest/build/systemd/"
 if [ -d "$srcdir/../shared/corpus" ]; then
         mkdir -p "$dest/shared"

@@ -10,8 +10,10 @@ tetractl_SOURCES = \
 	tools/tetractl/verb-getevents.c \
 	tools/tetractl/pager.c tools/tetractl/pager.h \
 	tools/tetractl/table.c tools/tetractl/table.h \
-	tools/tetractl/verb-metrics.c
-tetractl_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
+	tools/tetractl/verb-metrics.c \
+	tools/tetractl/verb-library.c
+tetractl_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS) \
+	-DLIBRARY_DIR=\"$(datadir)/tetragond/library\"
 tetractl_LDADD = lib/libtetragon-shared.a $(LIBSYSTEMD_LIBS) $(JANSSON_LIBS) $(YAML_LIBS) \
 	$(LIBBPF_LIBS) $(LIBELF_LIBS) -lz
 

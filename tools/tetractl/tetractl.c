@@ -55,6 +55,8 @@ static const Verb verbs[] = {
           "getevents [OPTIONS...]" },
         { "validate", 2, 0, verb_validate, "Check policy files offline",
           "validate [-o json] [--kernel] FILE..." },
+        { "library", 1, 0, verb_library, "List, show or enable the policy library's policies",
+          "library list|show NAME|enable [--print] NAME [PARAM=VALUE...]" },
         { "version", 1, 0, verb_version, "Show the version", "version [-o json]" },
 };
 

@@ -47,6 +47,8 @@ int verb_remove(int argc, char *argv[]);
 int verb_enable(int argc, char *argv[]);
 int verb_disable(int argc, char *argv[]);
 int verb_mode(int argc, char *argv[]);
+int policy_add_text(const char *name, const char *text, bool replace, const char *source);
+int verb_library(int argc, char *argv[]);   /* verb-library.c */
 int verb_getevents(int argc, char *argv[]); /* verb-getevents.c */
 int verb_metrics(int argc, char *argv[]);   /* verb-metrics.c */
 int verb_lockdown(int argc, char *argv[]);  /* verb-lockdown.c */

@@ -566,6 +566,61 @@ static void print_add_hint(const char *message, const char *name, bool replace) 
                                 "policy that uses it with 'tetractl add --replace --name'.\n");
 }
 
+/* AddPolicy: TEXT into the policy folder as NAME, through the daemon (its checks, its
+ * authorization); SOURCE names where TEXT came from in messages. Shared with library enable. */
+int policy_add_text(const char *name, const char *text, bool replace, const char *source) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error bus_error = SD_BUS_ERROR_NULL;
+        const char *path, *state, *error, *verb;
+        int r;
+
+        r = bus_open(&bus);
+        if (r != 0)
+                return r;
+        r = sd_bus_call_method(bus, BUS_NAME, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "AddPolicy",
+                               &bus_error, &reply, "ssb", name, text, replace);
+        if (r < 0) {
+                _cleanup_free_ char *message = NULL;
+
+                if (!sd_bus_error_is_set(&bus_error) || !bus_error.message ||
+                    sd_bus_error_has_names(&bus_error, SD_BUS_ERROR_SERVICE_UNKNOWN,
+                                           SD_BUS_ERROR_NAME_HAS_NO_OWNER, SD_BUS_ERROR_NO_REPLY,
+                                           SD_BUS_ERROR_ACCESS_DENIED,
+                                           SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
+                        return bus_report_error(&bus_error, r);
+                message = message_for_source(bus, bus_error.message, name, source);
+                fprintf(stderr, "%s\n", message ?: bus_error.message);
+                print_add_hint(bus_error.message, name, replace);
+                return EXIT_FAILED;
+        }
+        r = sd_bus_message_read(reply, "oss", &path, &state, &error);
+        if (r < 0)
+                return bus_report_error(NULL, r);
+
+        verb = replace ? "replaced" : "added";
+        if (arg.output == OUTPUT_JSON)
+                print_json(json_pack("{s:s, s:s, s:s*, s:s, s:b}", "name", name, "state", state,
+                                     "error", *error ? error : NULL, "object", path, "replaced",
+                                     replace));
+        else if (*error) {
+                printf("Policy %s %s, %s: %s\n", name, verb, state, error);
+                if (streq(state, "failed"))
+                        printf("Its file stays in the policy folder and the daemon reports "
+                               "itself degraded: fix the file and run 'tetractl reload', or "
+                               "'tetractl remove %s'.\n",
+                               name);
+                /* As root, EPERM from bpf() is the kernel refusing the program, not a
+                 * permission the caller lacks. */
+                if (geteuid() == 0 && strstr(error, "Operation not permitted"))
+                        printf("(\"Operation not permitted\" here is the kernel refusing a BPF "
+                               "program or attachment: 'tetractl probe' shows which mechanisms "
+                               "this kernel offers.)\n");
+        } else
+                printf("Policy %s %s, %s.\n", name, verb, state);
+        return streq(state, "failed") ? EXIT_FAILED : EXIT_OK;
+}
+
 int verb_add(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -575,11 +630,8 @@ int verb_add(int argc, char *argv[]) {
                 {},
         };
         static const char usage[] = "add [--name NAME] [--replace] [-o json] FILE";
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error bus_error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *text = NULL, *derived = NULL;
-        const char *name = NULL, *path, *state, *error, *verb;
+        const char *name = NULL;
         bool replace = false;
         int r, c;
 
@@ -637,50 +689,7 @@ int verb_add(int argc, char *argv[]) {
                 return EXIT_FAILED;
         }
 
-        r = bus_open(&bus);
-        if (r != 0)
-                return r;
-        r = sd_bus_call_method(bus, BUS_NAME, BUS_MANAGER_PATH, BUS_MANAGER_INTERFACE, "AddPolicy",
-                               &bus_error, &reply, "ssb", name, text, replace);
-        if (r < 0) {
-                _cleanup_free_ char *message = NULL;
-
-                if (!sd_bus_error_is_set(&bus_error) || !bus_error.message ||
-                    sd_bus_error_has_names(&bus_error, SD_BUS_ERROR_SERVICE_UNKNOWN,
-                                           SD_BUS_ERROR_NAME_HAS_NO_OWNER, SD_BUS_ERROR_NO_REPLY,
-                                           SD_BUS_ERROR_ACCESS_DENIED,
-                                           SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
-                        return bus_report_error(&bus_error, r);
-                message = message_for_source(bus, bus_error.message, name, argv[optind]);
-                fprintf(stderr, "%s\n", message ?: bus_error.message);
-                print_add_hint(bus_error.message, name, replace);
-                return EXIT_FAILED;
-        }
-        r = sd_bus_message_read(reply, "oss", &path, &state, &error);
-        if (r < 0)
-                return bus_report_error(NULL, r);
-
-        verb = replace ? "replaced" : "added";
-        if (arg.output == OUTPUT_JSON)
-                print_json(json_pack("{s:s, s:s, s:s*, s:s, s:b}", "name", name, "state", state,
-                                     "error", *error ? error : NULL, "object", path, "replaced",
-                                     replace));
-        else if (*error) {
-                printf("Policy %s %s, %s: %s\n", name, verb, state, error);
-                if (streq(state, "failed"))
-                        printf("Its file stays in the policy folder and the daemon reports "
-                               "itself degraded: fix the file and run 'tetractl reload', or "
-                               "'tetractl remove %s'.\n",
-                               name);
-                /* As root, EPERM from bpf() is the kernel refusing the program, not a
-                 * permission the caller lacks. */
-                if (geteuid() == 0 && strstr(error, "Operation not permitted"))
-                        printf("(\"Operation not permitted\" here is the kernel refusing a BPF "
-                               "program or attachment: 'tetractl probe' shows which mechanisms "
-                               "this kernel offers.)\n");
-        } else
-                printf("Policy %s %s, %s.\n", name, verb, state);
-        return streq(state, "failed") ? EXIT_FAILED : EXIT_OK;
+        return policy_add_text(name, text, replace, argv[optind]);
 }
 
 /* remove, enable, disable, mode */
