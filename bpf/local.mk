@@ -15,11 +15,13 @@ BPF_INCLUDES = \
 	bpf/policy.h \
 	bpf/generic.h \
 	bpf/generic-eval.h \
-	bpf/generic-return.h
+	bpf/generic-return.h \
+	bpf/guard-state.h
 
 BPF_PROGRAM_FILES = \
 	bpf/process.bpf.c \
-	bpf/generic.bpf.c
+	bpf/generic.bpf.c \
+	bpf/guard.bpf.c
 
 BPF_OBJECTS = $(BPF_PROGRAM_FILES:.bpf.c=.bpf.o)
 BPF_SKELETONS = $(BPF_PROGRAM_FILES:.bpf.c=.skel.h)

@@ -22,6 +22,7 @@ daemon_libtetragond_core_a_SOURCES = \
 	daemon/user-names.c daemon/user-names.h \
 	daemon/process-monitor.c daemon/process-monitor.h \
 	daemon/pinned-state.c daemon/pinned-state.h \
+	daemon/guard.c daemon/guard.h \
 	daemon/event-json.c daemon/event-json.h \
 	daemon/sink-journal.c daemon/sink-journal.h daemon/message-ids.h \
 	daemon/export-file.c daemon/export-file.h \
@@ -38,6 +39,7 @@ daemon_libtetragond_core_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(LIBSYSTEMD_C
 	$(JANSSON_CFLAGS) $(YAML_CFLAGS) $(MICROHTTPD_CFLAGS) $(PCRE2_CFLAGS) -DSYSCONFDIR=\"$(sysconfdir)\"
 # The skeletons are generated before anything includes them.
 daemon/libtetragond_core_a-process-monitor.$(OBJEXT): bpf/process.skel.h
+daemon/libtetragond_core_a-guard.$(OBJEXT): bpf/guard.skel.h
 daemon/libtetragond_core_a-policy-engine.$(OBJEXT): bpf/generic.skel.h
 daemon/libtetragond_core_a-engine-install.$(OBJEXT): bpf/generic.skel.h
 daemon/libtetragond_core_a-engine-maps.$(OBJEXT): bpf/generic.skel.h

@@ -14,6 +14,7 @@
 #include "event-json.h"
 #include "export-file.h"
 #include "field-filter.h"
+#include "guard.h"
 #include "log.h"
 #include "manager.h"
 #include "message-ids.h"
@@ -70,6 +71,8 @@ struct Manager {
         unsigned runs_replaced;
         ManagerPinnedFound pinned; /* what the earlier runs held, found at start */
         char kernel_protection[ENGINE_DETAIL_MAX + 128];
+        int guard; /* locked: 1 the kernel guard answers to us, else -errno; 0 unlocked */
+        uint32_t guard_holder; /* guard == -EBUSY: the task group it answers to */
 
         ProcessMonitor *process_monitor;
         KernelFacts *kernel_facts; /* what the engine and the bus plan and report with */
@@ -795,21 +798,65 @@ static int manager_replace_older_runs(Manager *m) {
         return 0;
 }
 
+static bool manager_has_lsm(Manager *m, EngineCapabilities *caps) {
+        if (!m->kernel_facts)
+                return false;
+        kernel_facts_capabilities(m->kernel_facts, 0, caps);
+        return caps->kernel[HOOK_MECHANISM_LSM];
+}
+
 static const char *manager_kernel_protection(Manager *m) {
         EngineCapabilities caps;
 
         if (!m->kernel_facts)
-                return "unavailable: the kernel's features are not known yet";
-        kernel_facts_capabilities(m->kernel_facts, 0, &caps);
-        if (!caps.kernel[HOOK_MECHANISM_LSM]) {
+                return "unavailable (the kernel's features are not known yet)";
+        if (!manager_has_lsm(m, &caps)) {
                 snprintf(m->kernel_protection, sizeof(m->kernel_protection),
-                         "unavailable: this kernel has no BPF LSM (%s); lockdown holds at the "
+                         "unavailable (this kernel has no BPF LSM: %s); lockdown holds at the "
                          "API only",
                          caps.kernel_detail[HOOK_MECHANISM_LSM]);
                 return m->kernel_protection;
         }
-        return "unavailable: this build has no BPF LSM guard yet; lockdown holds at the API "
-               "only";
+        if (m->guard == 0)
+                return "available (BPF LSM): it starts with the lockdown";
+        if (m->guard > 0)
+                return "active (BPF LSM)";
+        if (m->guard == -EBUSY)
+                snprintf(m->kernel_protection, sizeof(m->kernel_protection),
+                         "degraded (BPF LSM): the guard answers to PID %" PRIu32
+                         ", not to this daemon",
+                         m->guard_holder);
+        else
+                snprintf(m->kernel_protection, sizeof(m->kernel_protection),
+                         "unavailable (the BPF LSM guard failed: %s); lockdown holds at the API "
+                         "only",
+                         strerror(-m->guard));
+        return m->kernel_protection;
+}
+
+/* Locked: the kernel guard that keeps root from undoing the pinned state, claimed by this
+ * daemon (an earlier run's) or loaded now. */
+static void manager_guard(Manager *m) {
+        EngineCapabilities caps;
+        const char *root;
+        int r;
+
+        if (!m->pins || !manager_has_lsm(m, &caps))
+                return;
+        root = pinned_state_root(m->pins);
+        r = guard_claim(root, &m->guard_holder);
+        if (r == 0) {
+                r = guard_install(root);
+                if (r >= 0)
+                        r = 1;
+        }
+        m->guard = r;
+        if (r > 0)
+                log_info("Kernel protection active (BPF LSM): the pinned state in %s answers to "
+                         "this daemon only.",
+                         root);
+        else
+                log_warning("Kernel protection: %s.", manager_kernel_protection(m));
 }
 
 void manager_get_pinned_info(Manager *m, ManagerPinnedInfo *ret) {
@@ -835,6 +882,7 @@ int manager_lock(Manager *m) {
         policy_registry_set_locked(m->registry, true);
         log_notice("Locked down until reboot: policies can be added, not removed, disabled or "
                    "weakened, and they stay in force when the daemon stops.");
+        manager_guard(m);
         return 0;
 }
 
@@ -914,8 +962,10 @@ int manager_start(Manager *m) {
         if (r < 0)
                 log_warning_errno(r, "Failed to read the lock in %s: %m; acting as locked down.",
                                   pinned_state_root(m->pins));
-        if (r != 0)
+        if (r != 0) {
                 policy_registry_set_locked(m->registry, true);
+                manager_guard(m);
+        }
 
         r = manager_start_policies(m);
         if (r < 0)

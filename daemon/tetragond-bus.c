@@ -7,8 +7,8 @@
 #include "bus-api.h"
 #include "kernel-facts.h"
 #include "log.h"
-#include "policy-check.h"
 #include "metrics.h"
+#include "policy-check.h"
 #include "policy-dir.h"
 #include "tetragond-bus.h"
 
@@ -523,8 +523,7 @@ static int method_add_policy(sd_bus_message *m, void *userdata, sd_bus_error *er
                 return r;
         if (!policy_check_name(name))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid policy name \"%s\": " POLICY_NAME_RULE ".",
-                                         name);
+                                         "Invalid policy name \"%s\": " POLICY_NAME_RULE ".", name);
         r = check_text(text, error);
         if (r < 0)
                 return r;
@@ -670,7 +669,8 @@ static int method_lockdown(sd_bus_message *m, void *userdata, sd_bus_error *erro
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to lock down: %m");
         (void) sd_bus_emit_properties_changed(sd_bus_message_get_bus(m), BUS_MANAGER_PATH,
-                                              BUS_MANAGER_INTERFACE, "Locked", "LockedSince", NULL);
+                                              BUS_MANAGER_INTERFACE, "Locked", "LockedSince",
+                                              "KernelProtection", NULL);
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -956,7 +956,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("LockedSince", "t", property_get_pinned, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("KernelProtection", "s", property_get_pinned, 0,
-                        SD_BUS_VTABLE_PROPERTY_CONST),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 
         SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("as", added, "as", changed, "as", removed, "as",

@@ -57,8 +57,10 @@ ok "tetractl lockdown as nobody exits 4 and nothing is locked"
 [ "$(bus_get Locked)" = "b true" ] || fail "not locked after tetractl lockdown"
 status=$("$tetractl" status)
 expect_match "tetractl status says locked" "$status" 'Locked: yes, since [0-9-]+ '
+# This machine's kernel refuses BPF LSM: the status says so, and why.
 expect_match "tetractl status says why the kernel does not guard" "$status" \
-        'Kernel guarding: unavailable: '
+        'Kernel protection: unavailable \(this kernel has no BPF LSM: .+\); lockdown holds at the API only'
+[ ! -e /sys/fs/bpf/tetragond/guard ] || fail "a guard is pinned where the kernel has no BPF LSM"
 # The lock lives in bpffs only, which no reboot keeps: not in the state folder, nowhere
 # on a disk file system.
 [ "$(stat -f -c %T /sys/fs/bpf/tetragond/lockdown)" = bpf_fs ] ||

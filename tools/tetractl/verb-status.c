@@ -184,7 +184,7 @@ int verb_status(int argc, char *argv[]) {
                 printf("         Locked: yes, since %s, until reboot\n", when);
         } else
                 printf("         Locked: no\n");
-        printf("Kernel guarding: %s\n",
+        printf("Kernel protection: %s\n",
                json_string_value(json_object_get(status, "kernel_protection")));
         json_decref(status);
         return EXIT_OK;

@@ -5,9 +5,12 @@
 # Issue 11 under systemd: with the seed policy (protect-tmp-passwd), a writer loop against
 # /tmp/passwd runs while the service is restarted, SIGKILLed (systemd restarts it) and
 # stopped: not one write gets through. With --keep-sensors-on-exit=false a stop removes the
-# policy. Then lockdown: remove, disable, mode monitor, replace, --release-pinned-bpf and
-# kill -9 of the daemon are refused or harmless, and the policy holds; the restart after the
-# kill, with nothing changed, replaces the killed daemon's run (its manifests match).
+# policy. Then lockdown: remove, disable, mode monitor, replace and --release-pinned-bpf are
+# refused; the kernel guard (BPF LSM) makes rm of a pin, bpftool link detach and kill -9 or
+# -TERM of the daemon from a root shell fail with EPERM, and the policy holds. PID 1 still
+# may: after systemctl kill -s KILL, with nothing changed, the restarted daemon replaces the
+# killed one's run (its manifests match) and holds the guard; systemctl stop works and
+# leaves the policy in force.
 # Named to run last: the lockdown lasts until the guest powers off. Each boot of the guest
 # starts unlocked (the lock lives in bpffs): checked first.
 . "$VMTEST_SUITE/guest-lib.sh"
@@ -106,7 +109,9 @@ bounded 450 systemctl start "$unit" || fail "systemctl start $unit failed"
 expect_write_killed "$target"
 bounded 30 tetractl lockdown || fail "tetractl lockdown failed"
 [ "$(locked)" = "b true" ] || fail "not locked after tetractl lockdown"
-tetractl status | sed -n '/Locked:/p;/Kernel guarding:/p'
+status=$(tetractl status)
+echo "$status" | sed -n '/Locked:/p;/Kernel protection:/p'
+[[ "$status" == *"Kernel protection: active (BPF LSM)"* ]] || fail "the kernel guard is not active"
 refused() { # refused DESCRIPTION COMMAND...: exits 4 (refused)
         local rc=0
         "${@:2}" > /dev/null 2>&1 || rc=$?
@@ -123,11 +128,35 @@ tetragond --release-pinned-bpf > /dev/null 2>&1 || rc=$?
 echo "ok: locked: --release-pinned-bpf refused"
 expect_write_killed "$target"
 
+# The kernel guard (BPF LSM): a root shell can neither unpin, detach nor kill.
+eperm() { # eperm DESCRIPTION COMMAND...: fails with "Operation not permitted"
+        local out rc=0
+        out=$("${@:2}" 2>&1) || rc=$?
+        [ "$rc" != 0 ] || fail "locked: $1 succeeded"
+        [[ "$out" == *"Operation not permitted"* ]] || fail "locked: $1 failed, but not EPERM: $out"
+        echo "ok: locked: $1 refused (EPERM)"
+}
+pin=$(find /sys/fs/bpf/tetragond -path '*/run-*/link-*' | head -n 1)
+[ -n "$pin" ] || fail "no pinned link to try"
+eperm "rm of a pin" rm -f "$pin"
+[ -e "$pin" ] || fail "rm removed $pin"
+eperm "rm -r of the pinned folder" rm -rf /sys/fs/bpf/tetragond
+link_id=$(bpftool link show pinned "$pin" | sed -n '1s/^\([0-9][0-9]*\):.*/\1/p')
+[ -n "$link_id" ] || fail "no link id for $pin: $(bpftool link show pinned "$pin" 2>&1)"
+eperm "bpftool link detach id $link_id" bpftool link detach id "$link_id"
+bpftool link show id "$link_id" > /dev/null || fail "link $link_id is gone"
 pid=$(main_pid)
-kill -9 "$pid"
+eperm "kill -9 of the daemon" kill -9 "$pid"
+eperm "kill -TERM of the daemon" kill -TERM "$pid"
+[ "$(main_pid)" = "$pid" ] && is_active || fail "the daemon died"
 expect_write_killed "$target"
-echo "ok: locked: kill -9 of the daemon from a root shell is harmless"
-wait_until 450 new_active || fail "systemd did not restart $unit after kill -9"
+echo "ok: locked: the policy holds after the refused attempts"
+
+# PID 1 may: systemd stops and kills the daemon (shutdown must work); the pins stay.
+bounded 30 systemctl kill -s KILL "$unit" || fail "systemctl kill -s KILL failed"
+expect_write_killed "$target"
+echo "ok: locked: systemctl kill -s KILL (from PID 1) works, and it is harmless"
+wait_until 450 new_active || fail "systemd did not restart $unit after systemctl kill"
 wait_until 450 tetractl status || fail "tetractl status fails after the restart"
 [ "$(locked)" = "b true" ] || fail "the restarted daemon is not locked"
 # Locked, and nothing changed: the killed daemon's run is covered by the new one and goes;
@@ -137,3 +166,12 @@ runs=$(find /sys/fs/bpf/tetragond -mindepth 1 -maxdepth 1 -name 'run-*' | wc -l)
 echo "ok: locked: the restart replaced the covered run ($(tetractl status | grep 'Earlier runs:'))"
 expect_write_killed "$target"
 echo "ok: locked: the restarted daemon is still locked, and the policy holds"
+# The new daemon claimed the guard: it answers to it, and a root shell still cannot kill it.
+[[ "$(tetractl status)" == *"Kernel protection: active (BPF LSM)"* ]] ||
+        fail "after the restart: $(tetractl status | grep 'Kernel protection:')"
+eperm "kill -9 of the restarted daemon" kill -9 "$(main_pid)"
+echo "ok: locked: the restarted daemon holds the guard"
+bounded 60 systemctl stop "$unit" || fail "systemctl stop $unit failed while locked"
+expect_write_killed "$target"
+[ -e "$pin" ] || [ -n "$(find /sys/fs/bpf/tetragond -path '*/run-*/link-*')" ] || fail "stop removed the pins"
+echo "ok: locked: systemctl stop works (PID 1), the policy stays in force"
