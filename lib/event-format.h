@@ -8,8 +8,10 @@
  * "💥 exit /usr/bin/curl https://ebpf.io/ 0", "💥 exit /usr/bin/sleep 10 SIGKILL",
  * "📝 write /usr/bin/sh /tmp/passwd 5 bytes [SIGKILL]". The words and emojis
  * are those of `tetra getevents -o compact`, without its column padding and
- * node name. An enforcing action (SIGKILL, OVERRIDE, SIGNAL, NOTIFYENFORCER)
- * ends the line in brackets. Pure: no I/O.
+ * node name, with tetra's " 🛑 CAP_SYS_ADMIN" when the effective set holds it.
+ * Our extension follows: " (user NAME, unit UNIT, ancestors PARENT < ...)", each
+ * part only when the event has the field. An enforcing action (SIGKILL, OVERRIDE,
+ * SIGNAL, NOTIFYENFORCER) ends the line in brackets. Pure: no I/O.
  */
 
 #include <jansson.h>

@@ -266,6 +266,33 @@ static void test_event_json_type(void **state) {
         assert_null(event_json_type(NULL));
 }
 
+static void test_enrichment(void **state) {
+        /* Tetragon's trailer for CAP_SYS_ADMIN in the effective set, nothing for others. */
+        assert_compact("{\"process_exec\":{\"process\":{\"binary\":\"/usr/bin/mount\","
+                       "\"arguments\":\"/mnt\",\"cap\":{\"effective\":[\"CAP_CHOWN\","
+                       "\"CAP_SYS_ADMIN\"]}}}}",
+                       "🚀 process /usr/bin/mount /mnt 🛑 CAP_SYS_ADMIN");
+        assert_compact("{\"process_exec\":{\"process\":{\"binary\":\"/usr/bin/id\","
+                       "\"cap\":{\"effective\":[\"CAP_CHOWN\"]}}}}",
+                       "🚀 process /usr/bin/id");
+        /* Ours: user, unit and the ancestor chain (parent first), before the action. */
+        assert_compact("{\"process_exec\":{\"process\":{\"binary\":\"/usr/bin/id\","
+                       "\"user\":{\"name\":\"alice\"}}}}",
+                       "🚀 process /usr/bin/id (user alice)");
+        assert_compact(
+                "{\"process_exit\":{\"process\":{\"binary\":\"/usr/bin/id\","
+                "\"user\":{\"name\":\"root\"},\"systemd_unit\":\"sshd.service\"},"
+                "\"parent\":{\"binary\":\"/bin/bash\"},\"ancestors\":["
+                "{\"binary\":\"/usr/sbin/sshd\"},{\"binary\":\"/lib/systemd/systemd\"}]}}",
+                "💥 exit /usr/bin/id 0 (user root, unit sshd.service, ancestors bash < sshd < "
+                "systemd)");
+        assert_compact("{\"process_kprobe\":{\"process\":{\"binary\":\"/usr/bin/sh\","
+                       "\"user\":{\"name\":\"bob\\u001b[2J\"}},\"function_name\":"
+                       "\"__x64_sys_write\",\"args\":[{\"file_arg\":{\"path\":\"/tmp/x\"}}],"
+                       "\"action\":\"KPROBE_ACTION_SIGKILL\"}}",
+                       "📝 write /usr/bin/sh /tmp/x (user bob\\x1b[2J) [SIGKILL]");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_exec),
@@ -281,6 +308,7 @@ int main(void) {
                 cmocka_unit_test(test_arguments_valid_utf8),
                 cmocka_unit_test(test_binary_escaped),
                 cmocka_unit_test(test_unknown),
+                cmocka_unit_test(test_enrichment),
                 cmocka_unit_test(test_event_json_type),
         };
 
