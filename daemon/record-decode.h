@@ -7,6 +7,7 @@
  * this stage reads a byte the record did not prove it has. Pure: no I/O.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common.h"
@@ -42,6 +43,13 @@ typedef struct Record {
                         size_t n_args;
                         /* TG_GENERIC_RECORD_RETURN: the return value (an integer); else NULL */
                         const struct tg_generic_arg *ret;
+                        /* [0] the kernel's stack (TG_GENERIC_RECORD_KERNEL_STACK), [1] the
+                         * user's: addresses, innermost first (unaligned: copy them out) */
+                        struct {
+                                bool present;
+                                const void *frames;
+                                size_t n_frames;
+                        } stacks[2];
                 } generic;
         };
 } Record;
