@@ -26,6 +26,11 @@ cp -r "$srcdir/tests/integration" "$srcdir/tests/lib" "$srcdir/tests/data" "$des
 cp -r "$srcdir/dbus" "$srcdir/systemd" "$srcdir/conf" "$dest/src/"
 cp "$srcdir"/daemon/*.h "$dest/src/daemon/"
 cp "$builddir/tetragond" "$builddir/tetractl" "$builddir/config.log" "$dest/build/"
+# test-stack-traces.sh's program, when make check built it.
+if [ -x "$builddir/tests/helpers/stack-target" ]; then
+        mkdir -p "$dest/build/tests/helpers"
+        cp "$builddir/tests/helpers/stack-target" "$dest/build/tests/helpers/"
+fi
 cp "$builddir/systemd/tetragond.service" "$dest/build/systemd/"
 if [ -d "$srcdir/../shared/corpus" ]; then
         mkdir -p "$dest/shared"
