@@ -1382,7 +1382,8 @@ int policy_plan_build(const CompiledPolicy *policy, const EngineCapabilities *ca
                            strempty(policy->kubernetes_reason));
         else if (policy->loader)
                 r = refuse(&p, "the loader option (spec.loader) is not implemented by this engine "
-                               "yet");
+                               "yet: it has no sensor for the shared objects a process maps "
+                               "executable (Tetragon's process_loader events)");
         else
                 r = 0;
         if (r < 0)
