@@ -644,3 +644,68 @@ int event_format_compact(json_t *event, char **ret) {
         *ret = TAKE_PTR(buf);
         return 0;
 }
+
+/* "   0xADDRESS:" when the daemon exposed it (--expose-stack-addresses), else "  ". */
+static void line_append_frame_address(Line *l, json_t *frame) {
+        uint64_t address;
+
+        if (json_get_u64(json_object_get(frame, "address"), &address))
+                line_appendf(l, "   0x%" PRIx64 ":", address);
+        else
+                line_append_str(l, "  ");
+}
+
+int event_format_stack_traces(json_t *event, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        const char *type;
+        json_t *body, *kernel, *user, *frame;
+        Line l = {};
+        size_t i;
+
+        if (!ret)
+                return -EINVAL;
+        type = event_json_type(event);
+        if (!type)
+                return -EINVAL;
+        body = json_object_get(event, type);
+        kernel = json_object_get(body, "kernel_stack_trace");
+        user = json_object_get(body, "user_stack_trace");
+        line_append(&l, "", 0); /* "" when there are no stacks */
+
+        if (json_array_size(kernel) > 0) {
+                line_append_str(&l, "Kernel:\n");
+                json_array_foreach(kernel, i, frame) {
+                        uint64_t offset = 0;
+
+                        (void) json_get_u64(json_object_get(frame, "offset"), &offset);
+                        line_append_frame_address(&l, frame);
+                        line_append_part(&l, json_object_get(frame, "symbol"));
+                        line_appendf(&l, "+0x%" PRIx64, offset);
+                        if (json_string_length(json_object_get(frame, "module")) > 0) {
+                                line_append_str(&l, " [");
+                                line_append_json(&l, json_object_get(frame, "module"));
+                                line_append_str(&l, "]");
+                        }
+                        line_append_str(&l, "\n");
+                }
+        }
+        if (json_array_size(user) > 0) {
+                line_append_str(&l, "User:\n");
+                json_array_foreach(user, i, frame) {
+                        uint64_t offset = 0;
+
+                        (void) json_get_u64(json_object_get(frame, "offset"), &offset);
+                        line_append_frame_address(&l, frame);
+                        line_append_part(&l, json_object_get(frame, "symbol"));
+                        line_append_str(&l, " (");
+                        line_append_json(&l, json_object_get(frame, "module"));
+                        line_appendf(&l, "+0x%" PRIx64 ")\n", offset);
+                }
+        }
+
+        buf = l.buf;
+        if (l.oom)
+                return -ENOMEM;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}

@@ -32,3 +32,10 @@ const char *event_type_list(void);
  * event is always one printable line. Returns 0 or a negative errno (-EINVAL
  * for an object that is not a known event or lacks its process). */
 int event_format_compact(json_t *event, char **ret);
+
+/* The stack traces of a policy event (kernel_stack_trace, user_stack_trace) as tetra's
+ * compact output prints them after the line: "Kernel:" then "  SYMBOL+0xOFFSET" per frame
+ * (" [MODULE]" for a kernel module's), "User:" then "  SYMBOL (MODULE+0xOFFSET)"; each frame
+ * starts with "   0xADDRESS:" when the event has addresses. "" for an event without
+ * stacks. Values escaped as in the compact line. Returns 0 or a negative errno. */
+int event_format_stack_traces(json_t *event, char **ret);

@@ -293,6 +293,30 @@ static void test_enrichment(void **state) {
                        "📝 write /usr/bin/sh /tmp/x (user bob\\x1b[2J) [SIGKILL]");
 }
 
+static void test_stack_traces(void **state) {
+        _cleanup_free_ char *text = NULL;
+        json_t *j =
+                parse("{\"process_kprobe\":{\"process\":{\"binary\":\"/bin/sh\"},"
+                      "\"kernel_stack_trace\":[{\"offset\":\"26\",\"symbol\":\"ksys_write\"},"
+                      "{\"address\":\"18446744072099233792\",\"offset\":\"16\",\"symbol\":\"fn\","
+                      "\"module\":\"ext4\"}],\"user_stack_trace\":[{\"offset\":\"4496\","
+                      "\"symbol\":\"main\",\"module\":\"/usr/bin/x\\u001b\"}]}}");
+
+        assert_int_equal(event_format_stack_traces(j, &text), 0);
+        assert_string_equal(text, "Kernel:\n"
+                                  "   ksys_write+0x1a\n"
+                                  "   0xffffffffa0048000: fn+0x10 [ext4]\n"
+                                  "User:\n"
+                                  "   main (/usr/bin/x\\x1b+0x1190)\n");
+        json_decref(j);
+        free(text);
+        j = parse("{\"process_exec\":{\"process\":{\"binary\":\"/bin/sh\"}}}");
+        assert_int_equal(event_format_stack_traces(j, &text), 0);
+        assert_string_equal(text, "");
+        json_decref(j);
+        text = mfree(text);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_exec),
@@ -309,6 +333,7 @@ int main(void) {
                 cmocka_unit_test(test_binary_escaped),
                 cmocka_unit_test(test_unknown),
                 cmocka_unit_test(test_enrichment),
+                cmocka_unit_test(test_stack_traces),
                 cmocka_unit_test(test_event_json_type),
         };
 

@@ -2,8 +2,9 @@
 # Issue 13: Post with kernelStackTrace / userStackTrace. A write(2) of a test program
 # carries the kernel's stack, named from /proc/kallsyms (the syscall's entry is on
 # it), and the user's, whose innermost frame is libc's write; a uprobe on the
-# program's own function carries a user stack naming that function in that binary.
-# Addresses only with --expose-stack-addresses.
+# program's own function carries a user stack naming that function in that binary,
+# which tetractl getevents prints after the line. Addresses only with
+# --expose-stack-addresses.
 set -euo pipefail
 . "$top_srcdir/tests/lib/testenv.sh"
 testenv_enter_namespace "$@"
@@ -64,6 +65,17 @@ check "uprobe: the user stack's first frame is the program's function" "$uprobe"
         '.process_uprobe.user_stack_trace[0].symbol' tg_stack_target
 check "uprobe: in the program" "$uprobe" '.process_uprobe.user_stack_trace[0].module' "$target"
 check "uprobe: no kernel stack was asked for" "$uprobe" '.process_uprobe | has("kernel_stack_trace")' false
+
+# tetractl getevents prints the stacks after the compact line, as tetra does, unless told not to.
+out=$("$top_builddir/tetractl" getevents -e process_uprobe --pid "$target_pid")
+[ "$(sed -n 2p <<<"$out")" = "User:" ] || fail "no User: line after the uprobe's line: $out"
+case "$(sed -n 3p <<<"$out")" in
+"   tg_stack_target ($target+0x"*")") echo "ok: tetractl prints the user frame" ;;
+*) fail "tetractl's user frame: $out" ;;
+esac
+out=$("$top_builddir/tetractl" getevents -e process_uprobe --pid "$target_pid" --stack-traces=false)
+[ "$(wc -l <<<"$out")" = 1 ] || fail "--stack-traces=false still prints stacks: $out"
+echo "ok: --stack-traces=false prints the line alone"
 
 # With --expose-stack-addresses, the addresses too: the uprobe's is the function's own.
 kill "$TESTENV_DAEMON_PID"
