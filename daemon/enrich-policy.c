@@ -200,9 +200,7 @@ static Process *process_from_record(const struct tg_generic_record *raw) {
 /* kernelStackTrace / userStackTrace: the frames named. Without memory for the names,
  * an event without its stacks rather than none. */
 static void event_stacks_fill(PolicyEngine *e, const Record *record, Event *ret) {
-        const __typeof__(record->generic.stacks[0]) *k = &record->generic.stacks[0],
-                                                    *u = &record->generic.stacks[1];
-
+        const RecordStack *k = &record->generic.stacks[0], *u = &record->generic.stacks[1];
         StackSymbols *s;
 
         if (!k->present && !u->present)

@@ -14,6 +14,14 @@
 #include "generic.h" /* bpf/generic.h: the policy engine's records */
 #include "process.h" /* bpf/process.h: the process records */
 
+/* A stack trace in a policy engine's record: n_frames addresses of 8 bytes, innermost
+ * first, unaligned (copy them out). */
+typedef struct RecordStack {
+        bool present;
+        const void *frames;
+        size_t n_frames;
+} RecordStack;
+
 typedef struct Record {
         enum tg_record_op op;
         const struct tg_record_header *header;
@@ -44,12 +52,8 @@ typedef struct Record {
                         /* TG_GENERIC_RECORD_RETURN: the return value (an integer); else NULL */
                         const struct tg_generic_arg *ret;
                         /* [0] the kernel's stack (TG_GENERIC_RECORD_KERNEL_STACK), [1] the
-                         * user's: addresses, innermost first (unaligned: copy them out) */
-                        struct {
-                                bool present;
-                                const void *frames;
-                                size_t n_frames;
-                        } stacks[2];
+                         * user's (TG_GENERIC_RECORD_USER_STACK) */
+                        RecordStack stacks[2];
                 } generic;
         };
 } Record;
