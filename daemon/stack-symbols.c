@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bpf/generic.h"
 #include "file-util.h"
+#include "generic.h" /* bpf/generic.h: TG_GENERIC_STACK_DEPTH */
 #include "macro.h"
 #include "stack-symbols.h"
 
