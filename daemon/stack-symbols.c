@@ -54,6 +54,7 @@ typedef struct Mapping {
 } Mapping;
 
 struct StackSymbols {
+        bool elf_ready; /* libelf agreed to our ELF version: user frames can be named */
         bool kallsyms_read;
         char *kallsyms;
         KernelSymbol *kernel;
@@ -84,6 +85,7 @@ int stack_symbols_new(StackSymbols **ret) {
 
         if (!s)
                 return -ENOMEM;
+        s->elf_ready = elf_version(EV_CURRENT) != EV_NONE;
         *ret = s;
         return 0;
 }
@@ -448,10 +450,6 @@ static void maps_load(StackSymbols *s, pid_t pid) {
 }
 
 const EventStackFrame *stack_symbols_user(StackSymbols *s, pid_t pid, const void *addrs, size_t n) {
-        static bool elf_ready;
-
-        if (!elf_ready)
-                elf_ready = elf_version(EV_CURRENT) != EV_NONE;
         maps_load(s, pid);
         for (size_t i = 0; i < n && i < ELEMENTSOF(s->user_frames); i++) {
                 EventStackFrame *f = &s->user_frames[i];
@@ -474,7 +472,7 @@ const EventStackFrame *stack_symbols_user(StackSymbols *s, pid_t pid, const void
                 if (snprintf(path, sizeof(path), "/proc/%d/root%s", (int) pid, m->path) >=
                     (int) sizeof(path))
                         continue;
-                file = elf_ready ? elf_file_get(s, path) : NULL;
+                file = s->elf_ready ? elf_file_get(s, path) : NULL;
                 if (file)
                         f->symbol = elf_file_symbol(file, f->offset);
         }
