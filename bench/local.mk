@@ -20,7 +20,8 @@ bench/empty-sys-enter.bpf.o: bench/empty-sys-enter.bpf.c bpf/vmlinux.h
 
 bench/empty-sys-enter.skel.h: bench/empty-sys-enter.bpf.o
 	$(AM_V_SKEL)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
-dist_noinst_SCRIPTS += bench/bench-exec.sh bench/bench-write.sh bench/journal-flood.sh
+dist_noinst_SCRIPTS += bench/bench-exec.sh bench/bench-write.sh bench/journal-flood.sh \
+	bench/bench-enrich.sh
 
 bench: bench/loop bench/with-empty-sys-enter tetragond
 	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
@@ -28,3 +29,9 @@ bench: bench/loop bench/with-empty-sys-enter tetragond
 	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
 		$(abs_top_srcdir)/bench/bench-write.sh
 .PHONY: bench
+
+# What each enrichment option (issue 13) adds to an exec, against the daemon without them.
+bench-enrich: bench/loop tetragond
+	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
+		$(abs_top_srcdir)/bench/bench-enrich.sh
+.PHONY: bench-enrich

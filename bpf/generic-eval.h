@@ -798,6 +798,8 @@ static long V(run_action)(__u32 i, void *unused) {
         case TG_ACTION_POST:
                 if (a->rate_limit_ms)
                         e->act_limit_slot = slot;
+                e->act_stacks |=
+                        a->flags & (TG_ACTION_KERNEL_STACK_TRACE | TG_ACTION_USER_STACK_TRACE);
                 break;
         case TG_ACTION_SIGKILL:
         case TG_ACTION_SIGNAL: {
@@ -859,7 +861,7 @@ static long V(run_action)(__u32 i, void *unused) {
 }
 
 /* The matched selector's actions (or Post, for a hook without selectors). */
-static __always_inline void V(run_actions)(struct eval *e, struct tg_policy_hook *hook) {
+static __always_inline void V(run_actions)(struct eval *e, struct tg_policy_hook *hook, void *ctx) {
         struct tg_policy_action *limit = NULL;
         struct tg_generic_record *r;
         struct event_scratch *out;
@@ -871,6 +873,7 @@ static __always_inline void V(run_actions)(struct eval *e, struct tg_policy_hook
         e->act_type = TG_ACTION_POST;
         e->act_signal = 0;
         e->act_flags = 0;
+        e->act_stacks = 0;
         e->act_override_error = 0;
         e->act_limit_slot = TG_GENERIC_NO_ACTION;
         if (has_selector) {
@@ -909,6 +912,18 @@ static __always_inline void V(run_actions)(struct eval *e, struct tg_policy_hook
 
         e->out_off = sizeof(*r);
         e->out_flags = 0;
+        /* Where the hook fires, not at its return: a parked record keeps its arguments
+         * right after the header (the planner refuses stacks on those hooks). */
+        if (!(hook->flags & TG_POLICY_HOOK_AT_RETURN)) {
+                if (e->act_stacks & TG_ACTION_KERNEL_STACK_TRACE) {
+                        e->out_off = emit_stack(out, e->out_off, ctx, 0);
+                        e->out_flags |= TG_GENERIC_RECORD_KERNEL_STACK;
+                }
+                if (e->act_stacks & TG_ACTION_USER_STACK_TRACE) {
+                        e->out_off = emit_stack(out, e->out_off, ctx, BPF_F_USER_STACK);
+                        e->out_flags |= TG_GENERIC_RECORD_USER_STACK;
+                }
+        }
         e->digest = 0xcbf29ce484222325ULL;
         bpf_loop(r->n_args, V(emit_arg), NULL, 0);
         r->flags = e->act_flags | e->out_flags;
@@ -965,12 +980,12 @@ static long V(eval_hook)(__u32 i, void *data) {
         e->matched_selector = TG_GENERIC_NO_SELECTOR;
 
         if (hook->n_selectors == 0) {
-                V(run_actions)(e, hook); /* no selector: every call is posted */
+                V(run_actions)(e, hook, ctx->ctx); /* no selector: every call is posted */
                 return 0;
         }
         bpf_loop(hook->n_selectors, V(eval_selector), NULL, 0);
         if (e->matched_selector != TG_GENERIC_NO_SELECTOR)
-                V(run_actions)(e, hook);
+                V(run_actions)(e, hook, ctx->ctx);
         return 0;
 }
 
@@ -1015,8 +1030,9 @@ static __always_inline struct tg_generic_list *V(enter_list)(__u32 point, struct
         return list;
 }
 
-static __always_inline void V(enter_hooks)(struct eval *e, struct tg_generic_list *list) {
-        struct hooks_ctx hooks = { .list = list };
+static __always_inline void V(enter_hooks)(struct eval *e, struct tg_generic_list *list,
+                                           void *ctx) {
+        struct hooks_ctx hooks = { .list = list, .ctx = ctx };
 
         __builtin_memset(e->file_state, 0, sizeof(e->file_state));
         __builtin_memset(e->data_state, 0, sizeof(e->data_state));
@@ -1067,7 +1083,7 @@ int GENERIC_PROG(V(tg_generic_sys_enter), struct pt_regs *regs, long id) {
         e->args[2] = PT_REGS_PARM3_SYSCALL(regs);
         e->args[3] = PT_REGS_PARM4_SYSCALL(regs);
         e->args[4] = PT_REGS_PARM5_SYSCALL(regs);
-        V(enter_hooks)(e, list);
+        V(enter_hooks)(e, list, ctx);
         return 0;
 }
 
@@ -1082,7 +1098,7 @@ int V(tg_generic_kprobe)(struct pt_regs *ctx) {
         if (!list || !e)
                 return 0;
         V(args_from_user_regs)(e, (struct pt_regs *) PT_REGS_PARM1(ctx));
-        V(enter_hooks)(e, list);
+        V(enter_hooks)(e, list, ctx);
         return 0;
 }
 
@@ -1101,7 +1117,7 @@ static __always_inline int V(enter_probed_function)(struct pt_regs *ctx, __u8 us
         e->args[2] = PT_REGS_PARM3(ctx);
         e->args[3] = PT_REGS_PARM4(ctx);
         e->args[4] = PT_REGS_PARM5(ctx);
-        V(enter_hooks)(e, list);
+        V(enter_hooks)(e, list, ctx);
         return 0;
 }
 
@@ -1137,7 +1153,7 @@ int V(tg_generic_usdt)(struct pt_regs *ctx) {
                         bpf_usdt_arg(ctx, i, &v);
                 e->args[i] = (__u64) v;
         }
-        V(enter_hooks)(e, list);
+        V(enter_hooks)(e, list, ctx);
         return 0;
 }
 
@@ -1186,7 +1202,7 @@ int V(tg_generic_tracepoint)(void *ctx) {
         e->user_regs = fields->user_regs;
         for (__u32 reg = 0; reg < N_REGS; reg++)
                 V(tracepoint_field)(e, record, fields, reg);
-        V(enter_hooks)(e, list);
+        V(enter_hooks)(e, list, ctx);
         return 0;
 }
 
@@ -1213,7 +1229,7 @@ static __always_inline int V(enter_function)(void *ctx) {
                         e->args[i] = v;
                 }
         }
-        V(enter_hooks)(e, list);
+        V(enter_hooks)(e, list, ctx);
         if (e->has_override) {
                 /* The parser takes only negative errnos as argError; the bounds are for the
                  * verifier, which (6.12) wants an LSM program's return proven in [-4095, 0].
@@ -1248,7 +1264,7 @@ int V(tg_generic_raw_tracepoint)(__u64 *ctx) {
         e->args[2] = function_nargs > 2 ? ctx[2] : 0;
         e->args[3] = function_nargs > 3 ? ctx[3] : 0;
         e->args[4] = function_nargs > 4 ? ctx[4] : 0;
-        V(enter_hooks)(e, list);
+        V(enter_hooks)(e, list, ctx);
         return 0;
 }
 

@@ -285,9 +285,10 @@ struct eval {
         __u32 act_signal;
         __s32 act_override_error;
         __u8 act_post;
-        __u8 act_type;  /* enum tg_policy_action_type: the strongest taken */
-        __u8 act_flags; /* enum tg_generic_record_flags */
-        __u8 pad1[5];
+        __u8 act_type;   /* enum tg_policy_action_type: the strongest taken */
+        __u8 act_flags;  /* enum tg_generic_record_flags */
+        __u8 act_stacks; /* TG_ACTION_KERNEL_STACK_TRACE, _USER_STACK_TRACE of a Post */
+        __u8 pad1[4];
         /* The event being built. */
         __u32 out_off;
         __u32 out_flags;
@@ -1636,7 +1637,23 @@ static __always_inline void counters_add(struct eval *e, bool has_selector, __u3
 
 struct hooks_ctx {
         struct tg_generic_list *list;
+        void *ctx; /* the program's context, which bpf_get_stack() takes */
 };
+
+/* A stack trace at out->data[off]: bpf_get_stack() with flags (BPF_F_USER_STACK or 0).
+ * Returns the offset after it. */
+static __always_inline __u32 emit_stack(struct event_scratch *out, __u32 off, void *ctx,
+                                        __u64 flags) {
+        struct tg_generic_stack *s;
+        long n;
+
+        off = bounded(off, 0x3ff); /* at most the record and one stack before it */
+        s = (void *) &out->data[off];
+        n = bpf_get_stack(ctx, &out->data[off + sizeof(*s)], TG_GENERIC_STACK_DEPTH * 8, flags);
+        s->n_frames = n > 0 ? (__u32) n / 8 : 0;
+        s->error = n < 0 ? (__s32) n : 0;
+        return off + sizeof(*s) + s->n_frames * 8;
+}
 
 /* 6.2+; where it is missing, the program that calls it is not loaded. */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;

@@ -147,7 +147,22 @@ enum tg_generic_record_flags {
         TG_GENERIC_RECORD_ARGS_TRUNCATED = 1 << 2, /* not every argument fitted */
         TG_GENERIC_RECORD_OVERRIDE = 1 << 3,       /* the function returned override_error */
         TG_GENERIC_RECORD_RETURN = 1 << 4, /* after the n_args arguments, one more: the return */
+        /* Post with kernelStackTrace / userStackTrace: right after the record, before the
+         * arguments, a struct tg_generic_stack and its frames; the kernel's first. */
+        TG_GENERIC_RECORD_KERNEL_STACK = 1 << 5,
+        TG_GENERIC_RECORD_USER_STACK = 1 << 6,
 };
+
+/* The deepest stack a record carries, in frames: perf's own default limit is 127. */
+#define TG_GENERIC_STACK_DEPTH 64
+
+/* A stack trace as bpf_get_stack() filled it: n_frames addresses of 8 bytes follow,
+ * the innermost first. n_frames is 0 when the kernel had none to give (error says why). */
+struct tg_generic_stack {
+        __u32 n_frames;
+        __s32 error; /* bpf_get_stack()'s negative errno, or 0 */
+};
+_Static_assert(sizeof(struct tg_generic_stack) == 8, "tg_generic_stack layout");
 
 struct tg_generic_record {
         struct tg_record_header header;

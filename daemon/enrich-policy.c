@@ -198,6 +198,30 @@ static Process *process_from_record(const struct tg_generic_record *raw) {
         return p;
 }
 
+/* kernelStackTrace / userStackTrace: the frames named. Without memory for the names,
+ * an event without its stacks rather than none. */
+static void event_stacks_fill(PolicyEngine *e, const Record *record, Event *ret) {
+        const RecordStack *k = &record->generic.stacks[0], *u = &record->generic.stacks[1];
+        StackSymbols *s;
+
+        if (!k->present && !u->present)
+                return;
+        s = policy_engine_get_stack_symbols(e);
+        if (!s)
+                return;
+        if (k->present) {
+                ret->kprobe.kernel_stack = stack_symbols_kernel(s, k->frames, k->n_frames);
+                ret->kprobe.n_kernel_stack = k->n_frames;
+                ret->kprobe.has_kernel_stack = true;
+        }
+        if (u->present) {
+                ret->kprobe.user_stack = stack_symbols_user(s, (pid_t) record->generic.raw->pid,
+                                                            u->frames, u->n_frames);
+                ret->kprobe.n_user_stack = u->n_frames;
+                ret->kprobe.has_user_stack = true;
+        }
+}
+
 int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) {
         const struct tg_generic_record *raw = record->generic.raw;
         ProcessCache *cache = policy_engine_get_process_cache(e);
@@ -257,5 +281,6 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) 
                 event_arg_fill(&ret->kprobe.ret, record->generic.ret, NULL, NULL);
                 ret->kprobe.has_return = true;
         }
+        event_stacks_fill(e, record, ret);
         return 1;
 }

@@ -969,6 +969,53 @@ static int kprobe_to_json(const Event *e, json_t *body) {
         return 0;
 }
 
+static int stack_to_json(const EventStackFrame *frames, size_t n, const EnrichOptions *opts,
+                         json_t *body, const char *key) {
+        json_t *list = json_array();
+
+        if (!list || json_object_set_new_nocheck(body, key, list) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                const EventStackFrame *f = &frames[i];
+                json_t *o = json_object();
+
+                if (!o || json_array_append_new(list, o) < 0)
+                        return -ENOMEM;
+                /* Where the kernel and the libraries sit in memory helps an attacker past
+                 * ASLR: only when asked for (Tetragon's flag). protojson leaves zeros out. */
+                if (opts && opts->expose_stack_addresses && f->address != 0 &&
+                    json_object_set_new_nocheck(o, "address", json_u64_string(f->address)) < 0)
+                        return -ENOMEM;
+                if (f->offset != 0 &&
+                    json_object_set_new_nocheck(o, "offset", json_u64_string(f->offset)) < 0)
+                        return -ENOMEM;
+                if (json_set_string(o, "symbol", f->symbol) < 0 ||
+                    json_set_string(o, "module", f->module) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* kernel_stack_trace, user_stack_trace: Tetragon has them on ProcessKprobe; on the
+ * other policy events (tracepoints, uprobes, LSM hooks, USDTs) they are our extension. */
+static int stacks_to_json(const Event *e, const EnrichOptions *opts, json_t *body) {
+        int r;
+
+        if (e->kprobe.has_kernel_stack) {
+                r = stack_to_json(e->kprobe.kernel_stack, e->kprobe.n_kernel_stack, opts, body,
+                                  "kernel_stack_trace");
+                if (r < 0)
+                        return r;
+        }
+        if (e->kprobe.has_user_stack) {
+                r = stack_to_json(e->kprobe.user_stack, e->kprobe.n_user_stack, opts, body,
+                                  "user_stack_trace");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* The parent's parent upward, nearest first, as far as the cache knows them. */
 static int ancestors_to_json(const Event *e, uint64_t boot_time_ns, const EnrichOptions *opts,
                              json_t *body) {
@@ -1027,6 +1074,9 @@ static int event_body_to_json(const Event *e, uint64_t boot_time_ns, const Enric
         case EVENT_PROCESS_TRACEPOINT:
         case EVENT_PROCESS_USDT:
                 r = kprobe_to_json(e, body);
+                if (r < 0)
+                        return r;
+                r = stacks_to_json(e, opts, body);
                 if (r < 0)
                         return r;
                 break;

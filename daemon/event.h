@@ -158,6 +158,15 @@ typedef struct EventArg {
 
 #define EVENT_ARGS_MAX 5
 
+/* One frame of a stack trace (Tetragon's StackTraceEntry). Strings borrowed like the
+ * kprobe's other strings; NULL when unknown. */
+typedef struct EventStackFrame {
+        uint64_t address; /* shown only with --expose-stack-addresses */
+        uint64_t offset;  /* from the symbol (kernel), from the start of module (user) */
+        const char *symbol;
+        const char *module; /* a kernel module's name; the mapped file of a user frame */
+} EventStackFrame;
+
 /* What the matching selector did (Tetragon's KprobeAction). */
 typedef enum EventAction {
         EVENT_ACTION_POST,
@@ -202,6 +211,10 @@ typedef struct Event {
                         int32_t override_error; /* OVERRIDE: what the function returned */
                         bool monitor;           /* monitor mode: the action was not taken */
                         bool action_failed;     /* the kernel refused to send the signal */
+                        /* Post with kernelStackTrace / userStackTrace: innermost first */
+                        const EventStackFrame *kernel_stack, *user_stack;
+                        size_t n_kernel_stack, n_user_stack;
+                        bool has_kernel_stack, has_user_stack;
                 } kprobe;
         };
 } Event;

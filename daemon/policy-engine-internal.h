@@ -145,6 +145,7 @@ struct PolicyEngine {
         KernelFacts *facts;     /* what caps' callbacks ask: the config's, or own_facts */
         KernelFacts *own_facts; /* read by the engine when the config gave none */
         ProcessCache *process_cache;
+        StackSymbols *stack_symbols; /* made when the first stack trace arrives */
         int n_cpus;
 
         Table tables[_TABLE_MAX];

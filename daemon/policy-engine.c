@@ -672,6 +672,12 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         return 0;
 }
 
+StackSymbols *policy_engine_get_stack_symbols(PolicyEngine *e) {
+        if (!e->stack_symbols)
+                (void) stack_symbols_new(&e->stack_symbols);
+        return e->stack_symbols;
+}
+
 PolicyEngine *policy_engine_free(PolicyEngine *e) {
         if (!e)
                 return NULL;
@@ -687,6 +693,7 @@ PolicyEngine *policy_engine_free(PolicyEngine *e) {
         engine_unwatch_file_ids(e);
         generic_bpf__destroy(e->skel);
         kernel_facts_free(e->own_facts);
+        stack_symbols_free(e->stack_symbols);
         for (size_t k = 0; k < e->n_installations; k++)
                 installation_free(e->installations[k]);
         free(e->installations);

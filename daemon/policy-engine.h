@@ -31,6 +31,7 @@
 #include "policy-backend.h"
 #include "process-cache.h"
 #include "record-decode.h"
+#include "stack-symbols.h"
 
 typedef struct PolicyEngine PolicyEngine;
 
@@ -101,6 +102,8 @@ int policy_engine_lookup_hook(PolicyEngine *e, uint32_t policy_id, uint32_t hook
                               PolicyHookNames *ret);
 /* The process cache of its config (NULL: none). */
 ProcessCache *policy_engine_get_process_cache(PolicyEngine *e);
+/* What names the frames of stack traces, made on the first call (NULL: no memory). */
+StackSymbols *policy_engine_get_stack_symbols(PolicyEngine *e);
 
 /* Sum of the per-CPU counters (enum tg_counter) of the engine's programs. */
 int policy_engine_read_counters(PolicyEngine *e, uint64_t ret[_TG_COUNTER_MAX]);

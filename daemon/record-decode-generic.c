@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "macro.h"
 #include "record-decode.h"
 
 /* Text: empty (unreadable), or terminated by its only NUL. */
@@ -77,13 +78,35 @@ int record_decode_generic(const void *data, size_t size, Record *ret) {
                 return -EBADMSG;
         if (raw->flags & ~(TG_GENERIC_RECORD_MONITOR | TG_GENERIC_RECORD_ACTION_FAILED |
                            TG_GENERIC_RECORD_ARGS_TRUNCATED | TG_GENERIC_RECORD_OVERRIDE |
-                           TG_GENERIC_RECORD_RETURN))
+                           TG_GENERIC_RECORD_RETURN | TG_GENERIC_RECORD_KERNEL_STACK |
+                           TG_GENERIC_RECORD_USER_STACK))
                 return -EBADMSG;
 
         ret->generic.raw = raw;
         ret->generic.n_args = 0;
         ret->generic.ret = NULL;
         off = sizeof(*raw);
+        for (size_t i = 0; i < ELEMENTSOF(ret->generic.stacks); i++) {
+                unsigned flag =
+                        i == 0 ? TG_GENERIC_RECORD_KERNEL_STACK : TG_GENERIC_RECORD_USER_STACK;
+                const struct tg_generic_stack *stack;
+
+                ret->generic.stacks[i].present = false;
+                ret->generic.stacks[i].frames = NULL;
+                ret->generic.stacks[i].n_frames = 0;
+                if (!(raw->flags & flag))
+                        continue;
+                if (size - off < sizeof(*stack))
+                        return -EBADMSG;
+                stack = (const void *) (bytes + off);
+                off += sizeof(*stack);
+                if (stack->n_frames > TG_GENERIC_STACK_DEPTH || (size - off) / 8 < stack->n_frames)
+                        return -EBADMSG;
+                ret->generic.stacks[i].present = true;
+                ret->generic.stacks[i].frames = (const void *) (bytes + off);
+                ret->generic.stacks[i].n_frames = stack->n_frames;
+                off += (size_t) stack->n_frames * 8;
+        }
         /* The return value is last: the arguments end before it. */
         end = size;
         if (raw->flags & TG_GENERIC_RECORD_RETURN) {

@@ -7,11 +7,20 @@
  * this stage reads a byte the record did not prove it has. Pure: no I/O.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common.h"
 #include "generic.h" /* bpf/generic.h: the policy engine's records */
 #include "process.h" /* bpf/process.h: the process records */
+
+/* A stack trace in a policy engine's record: n_frames addresses of 8 bytes, innermost
+ * first, unaligned (copy them out). */
+typedef struct RecordStack {
+        bool present;
+        const void *frames;
+        size_t n_frames;
+} RecordStack;
 
 typedef struct Record {
         enum tg_record_op op;
@@ -42,6 +51,9 @@ typedef struct Record {
                         size_t n_args;
                         /* TG_GENERIC_RECORD_RETURN: the return value (an integer); else NULL */
                         const struct tg_generic_arg *ret;
+                        /* [0] the kernel's stack (TG_GENERIC_RECORD_KERNEL_STACK), [1] the
+                         * user's (TG_GENERIC_RECORD_USER_STACK) */
+                        RecordStack stacks[2];
                 } generic;
         };
 } Record;

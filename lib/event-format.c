@@ -443,7 +443,6 @@ static int format_kprobe(Line *l, json_t *body) {
         if (r < 0)
                 return r;
         format_kprobe_call(l, body, fn);
-        line_append_action(l, body);
         return 0;
 }
 
@@ -480,7 +479,6 @@ static int format_tracepoint(Line *l, json_t *body) {
                 line_append_part(l, subsys);
                 line_append_part(l, event);
         }
-        line_append_action(l, body);
         return 0;
 }
 
@@ -530,6 +528,73 @@ _sentinel_ static int format_with_parts(Line *l, const char *label, json_t *body
         return 0;
 }
 
+/* Tetragon's trailer for a process that holds CAP_SYS_ADMIN in its effective set
+ * (present with --enable-process-cred): " 🛑 CAP_SYS_ADMIN", without its padding. */
+static void line_append_caps(Line *l, json_t *process) {
+        size_t i;
+        json_t *c;
+
+        json_array_foreach(json_object_get(json_object_get(process, "cap"), "effective"), i,
+                           c) if (streq_ptr(json_string_value(c), "CAP_SYS_ADMIN")) {
+                line_append_str(l, " 🛑 CAP_SYS_ADMIN");
+                return;
+        }
+}
+
+/* The last path component of a binary, for the short ancestor chain. */
+static void line_append_basename(Line *l, json_t *binary) {
+        const char *s = json_string_value(binary), *slash;
+
+        if (!s || !*s) {
+                line_append_str(l, "?");
+                return;
+        }
+        slash = strrchr(s, '/');
+        if (slash && slash[1])
+                s = slash + 1;
+        line_append_escaped(l, s, strlen(s));
+}
+
+/* Our extension of tetra's line: who ran it and from where, with what the daemon
+ * was asked to add: " (user alice, unit sshd.service, ancestors bash < sshd < systemd)".
+ * Each part only when its field is in the event (process.user.name with
+ * --username-metadata, systemd_unit when the process runs in a unit, the chain with
+ * --enable-ancestors: parent first). Nothing when none is there. */
+static void line_append_context(Line *l, json_t *body) {
+        json_t *process = json_object_get(body, "process"),
+               *name = json_object_get(json_object_get(process, "user"), "name"),
+               *unit = json_object_get(process, "systemd_unit"),
+               *ancestors = json_object_get(body, "ancestors");
+        const char *sep = " (";
+        size_t i;
+        json_t *a;
+
+        if (json_string_length(name) > 0) {
+                line_append_str(l, sep);
+                line_append_str(l, "user ");
+                line_append_json(l, name);
+                sep = ", ";
+        }
+        if (json_string_length(unit) > 0) {
+                line_append_str(l, sep);
+                line_append_str(l, "unit ");
+                line_append_json(l, unit);
+                sep = ", ";
+        }
+        if (json_is_array(ancestors)) {
+                line_append_str(l, sep);
+                line_append_str(l, "ancestors ");
+                line_append_basename(l, json_object_get(json_object_get(body, "parent"), "binary"));
+                json_array_foreach(ancestors, i, a) {
+                        line_append_str(l, " < ");
+                        line_append_basename(l, json_object_get(a, "binary"));
+                }
+                sep = ", ";
+        }
+        if (!streq(sep, " ("))
+                line_append_str(l, ")");
+}
+
 int event_format_compact(json_t *event, char **ret) {
         _cleanup_free_ char *buf = NULL;
         const char *type;
@@ -555,17 +620,20 @@ int event_format_compact(json_t *event, char **ret) {
         else if (streq(type, "process_uprobe")) {
                 r = format_with_parts(&l, "🕵" VS16 " uprobe", body, "path", "symbol", "offset",
                                       NULL);
-                line_append_action(&l, body);
         } else if (streq(type, "process_lsm")) {
                 r = format_with_parts(&l, "🔒 LSM", body, "function_name", NULL);
                 line_append_telling_arg(&l, body);
-                line_append_action(&l, body);
         } else if (streq(type, "process_usdt")) {
                 r = format_with_parts(&l, "🕵" VS16 " usdt", body, "path", "provider", "name",
                                       NULL);
-                line_append_action(&l, body);
         } else
                 r = -EINVAL;
+
+        if (r >= 0) {
+                line_append_caps(&l, json_object_get(body, "process"));
+                line_append_context(&l, body);
+                line_append_action(&l, body);
+        }
 
         buf = l.buf;
         if (r < 0)
@@ -573,6 +641,71 @@ int event_format_compact(json_t *event, char **ret) {
         if (l.oom)
                 return -ENOMEM;
 
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+/* "   0xADDRESS:" when the daemon exposed it (--expose-stack-addresses), else "  ". */
+static void line_append_frame_address(Line *l, json_t *frame) {
+        uint64_t address;
+
+        if (json_get_u64(json_object_get(frame, "address"), &address))
+                line_appendf(l, "   0x%" PRIx64 ":", address);
+        else
+                line_append_str(l, "  ");
+}
+
+int event_format_stack_traces(json_t *event, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        const char *type;
+        json_t *body, *kernel, *user, *frame;
+        Line l = {};
+        size_t i;
+
+        if (!ret)
+                return -EINVAL;
+        type = event_json_type(event);
+        if (!type)
+                return -EINVAL;
+        body = json_object_get(event, type);
+        kernel = json_object_get(body, "kernel_stack_trace");
+        user = json_object_get(body, "user_stack_trace");
+        line_append(&l, "", 0); /* "" when there are no stacks */
+
+        if (json_array_size(kernel) > 0) {
+                line_append_str(&l, "Kernel:\n");
+                json_array_foreach(kernel, i, frame) {
+                        uint64_t offset = 0;
+
+                        (void) json_get_u64(json_object_get(frame, "offset"), &offset);
+                        line_append_frame_address(&l, frame);
+                        line_append_part(&l, json_object_get(frame, "symbol"));
+                        line_appendf(&l, "+0x%" PRIx64, offset);
+                        if (json_string_length(json_object_get(frame, "module")) > 0) {
+                                line_append_str(&l, " [");
+                                line_append_json(&l, json_object_get(frame, "module"));
+                                line_append_str(&l, "]");
+                        }
+                        line_append_str(&l, "\n");
+                }
+        }
+        if (json_array_size(user) > 0) {
+                line_append_str(&l, "User:\n");
+                json_array_foreach(user, i, frame) {
+                        uint64_t offset = 0;
+
+                        (void) json_get_u64(json_object_get(frame, "offset"), &offset);
+                        line_append_frame_address(&l, frame);
+                        line_append_part(&l, json_object_get(frame, "symbol"));
+                        line_append_str(&l, " (");
+                        line_append_json(&l, json_object_get(frame, "module"));
+                        line_appendf(&l, "+0x%" PRIx64 ")\n", offset);
+                }
+        }
+
+        buf = l.buf;
+        if (l.oom)
+                return -ENOMEM;
         *ret = TAKE_PTR(buf);
         return 0;
 }

@@ -8,8 +8,10 @@
  * "💥 exit /usr/bin/curl https://ebpf.io/ 0", "💥 exit /usr/bin/sleep 10 SIGKILL",
  * "📝 write /usr/bin/sh /tmp/passwd 5 bytes [SIGKILL]". The words and emojis
  * are those of `tetra getevents -o compact`, without its column padding and
- * node name. An enforcing action (SIGKILL, OVERRIDE, SIGNAL, NOTIFYENFORCER)
- * ends the line in brackets. Pure: no I/O.
+ * node name, with tetra's " 🛑 CAP_SYS_ADMIN" when the effective set holds it.
+ * Our extension follows: " (user NAME, unit UNIT, ancestors PARENT < ...)", each
+ * part only when the event has the field. An enforcing action (SIGKILL, OVERRIDE,
+ * SIGNAL, NOTIFYENFORCER) ends the line in brackets. Pure: no I/O.
  */
 
 #include <jansson.h>
@@ -30,3 +32,10 @@ const char *event_type_list(void);
  * event is always one printable line. Returns 0 or a negative errno (-EINVAL
  * for an object that is not a known event or lacks its process). */
 int event_format_compact(json_t *event, char **ret);
+
+/* The stack traces of a policy event (kernel_stack_trace, user_stack_trace) as tetra's
+ * compact output prints them after the line: "Kernel:" then "  SYMBOL+0xOFFSET" per frame
+ * (" [MODULE]" for a kernel module's), "User:" then "  SYMBOL (MODULE+0xOFFSET)"; each frame
+ * starts with "   0xADDRESS:" when the event has addresses. "" for an event without
+ * stacks. Values escaped as in the compact line. Returns 0 or a negative errno. */
+int event_format_stack_traces(json_t *event, char **ret);

@@ -795,20 +795,28 @@ static int check_notify_enforcer(Planner *p, const char *where, const struct tg_
         return 0;
 }
 
-static int check_action(Planner *p, size_t selector, const struct tg_policy_action *a) {
+static int check_action(Planner *p, const struct tg_policy_hook *h, size_t selector,
+                        const struct tg_policy_action *a) {
         char where[64];
 
         snprintf(where, sizeof(where), "selector %zu", selector);
         if (a->flags & TG_ACTION_RETURN)
                 return refuse(p, "%s: matchReturnActions are not implemented by this engine yet",
                               where);
-        if (a->flags & (TG_ACTION_KERNEL_STACK_TRACE | TG_ACTION_USER_STACK_TRACE))
+        /* The engine takes stacks where the hook fires; a record parked for the return
+         * keeps its arguments right after its header. */
+        if ((a->flags & (TG_ACTION_KERNEL_STACK_TRACE | TG_ACTION_USER_STACK_TRACE)) &&
+            a->type == TG_ACTION_POST && (h->flags & TG_POLICY_HOOK_AT_RETURN))
                 return refuse(p,
-                              "%s: action %s: stack traces are not implemented by this engine "
-                              "yet",
-                              where, action_name(a->type));
+                              "%s: action Post: stack traces on a hook that waits for its "
+                              "return (return: true, returnCopy) are not implemented by this "
+                              "engine yet",
+                              where);
         if (a->flags & TG_ACTION_IMA_HASH)
-                return refuse(p, "%s: action %s: imaHash is not implemented by this engine yet",
+                return refuse(p,
+                              "%s: action %s: imaHash needs bpf_ima_file_hash(), which only a "
+                              "sleepable BPF LSM program may call, and this engine's LSM "
+                              "programs are not sleepable",
                               where, action_name(a->type));
         switch ((enum tg_policy_action_type) a->type) {
         case TG_ACTION_POST:
@@ -1089,7 +1097,7 @@ static int plan_hook(Planner *p, HookPlan *out) {
                                 return r;
                 }
                 for (uint32_t a = 0; a < (uint32_t) sel->n_actions + sel->n_return_actions; a++) {
-                        r = check_action(p, s, &c->actions[sel->action_first + a]);
+                        r = check_action(p, h, s, &c->actions[sel->action_first + a]);
                         if (r < 0)
                                 return r;
                 }
@@ -1378,7 +1386,8 @@ int policy_plan_build(const CompiledPolicy *policy, const EngineCapabilities *ca
                            strempty(policy->kubernetes_reason));
         else if (policy->loader)
                 r = refuse(&p, "the loader option (spec.loader) is not implemented by this engine "
-                               "yet");
+                               "yet: it has no sensor for the shared objects a process maps "
+                               "executable (Tetragon's process_loader events)");
         else
                 r = 0;
         if (r < 0)

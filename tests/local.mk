@@ -249,6 +249,7 @@ tests/test-validate-agrees.log: tetractl tests/test-policy-corpus-load$(EXEEXT)
 INTEGRATION_TESTS = \
 	tests/integration/test-process-events.sh \
 	tests/integration/test-process-enrichment.sh \
+	tests/integration/test-stack-traces.sh \
 	tests/integration/test-policy-kill.sh \
 	tests/integration/test-daemon-basics.sh \
 	tests/integration/test-validate-kernel.sh \
@@ -262,6 +263,10 @@ dist_noinst_DATA += tests/data/tetragon-schema.txt tests/lib/check-schema.jq
 dist_noinst_SCRIPTS += tests/lib/readme-install-steps.sh
 # They run the built daemon.
 $(INTEGRATION_TESTS:.sh=.log): tetragond tetractl
+# test-stack-traces.sh's program: a function of its own for the uprobe to name.
+check_PROGRAMS += tests/helpers/stack-target
+tests_helpers_stack_target_SOURCES = tests/helpers/stack-target.c
+tests/integration/test-stack-traces.log: tests/helpers/stack-target$(EXEEXT)
 
 # Integration, the control plane end to end: the D-Bus API (daemon/tetragond-bus.c) on a
 # private dbus-daemon (tests/lib/bus.sh), the watched folder, tetractl, the no-gap reload

@@ -266,6 +266,57 @@ static void test_event_json_type(void **state) {
         assert_null(event_json_type(NULL));
 }
 
+static void test_enrichment(void **state) {
+        /* Tetragon's trailer for CAP_SYS_ADMIN in the effective set, nothing for others. */
+        assert_compact("{\"process_exec\":{\"process\":{\"binary\":\"/usr/bin/mount\","
+                       "\"arguments\":\"/mnt\",\"cap\":{\"effective\":[\"CAP_CHOWN\","
+                       "\"CAP_SYS_ADMIN\"]}}}}",
+                       "🚀 process /usr/bin/mount /mnt 🛑 CAP_SYS_ADMIN");
+        assert_compact("{\"process_exec\":{\"process\":{\"binary\":\"/usr/bin/id\","
+                       "\"cap\":{\"effective\":[\"CAP_CHOWN\"]}}}}",
+                       "🚀 process /usr/bin/id");
+        /* Ours: user, unit and the ancestor chain (parent first), before the action. */
+        assert_compact("{\"process_exec\":{\"process\":{\"binary\":\"/usr/bin/id\","
+                       "\"user\":{\"name\":\"alice\"}}}}",
+                       "🚀 process /usr/bin/id (user alice)");
+        assert_compact(
+                "{\"process_exit\":{\"process\":{\"binary\":\"/usr/bin/id\","
+                "\"user\":{\"name\":\"root\"},\"systemd_unit\":\"sshd.service\"},"
+                "\"parent\":{\"binary\":\"/bin/bash\"},\"ancestors\":["
+                "{\"binary\":\"/usr/sbin/sshd\"},{\"binary\":\"/lib/systemd/systemd\"}]}}",
+                "💥 exit /usr/bin/id 0 (user root, unit sshd.service, ancestors bash < sshd < "
+                "systemd)");
+        assert_compact("{\"process_kprobe\":{\"process\":{\"binary\":\"/usr/bin/sh\","
+                       "\"user\":{\"name\":\"bob\\u001b[2J\"}},\"function_name\":"
+                       "\"__x64_sys_write\",\"args\":[{\"file_arg\":{\"path\":\"/tmp/x\"}}],"
+                       "\"action\":\"KPROBE_ACTION_SIGKILL\"}}",
+                       "📝 write /usr/bin/sh /tmp/x (user bob\\x1b[2J) [SIGKILL]");
+}
+
+static void test_stack_traces(void **state) {
+        _cleanup_free_ char *text = NULL;
+        json_t *j =
+                parse("{\"process_kprobe\":{\"process\":{\"binary\":\"/bin/sh\"},"
+                      "\"kernel_stack_trace\":[{\"offset\":\"26\",\"symbol\":\"ksys_write\"},"
+                      "{\"address\":\"18446744072099233792\",\"offset\":\"16\",\"symbol\":\"fn\","
+                      "\"module\":\"ext4\"}],\"user_stack_trace\":[{\"offset\":\"4496\","
+                      "\"symbol\":\"main\",\"module\":\"/usr/bin/x\\u001b\"}]}}");
+
+        assert_int_equal(event_format_stack_traces(j, &text), 0);
+        assert_string_equal(text, "Kernel:\n"
+                                  "   ksys_write+0x1a\n"
+                                  "   0xffffffffa0048000: fn+0x10 [ext4]\n"
+                                  "User:\n"
+                                  "   main (/usr/bin/x\\x1b+0x1190)\n");
+        json_decref(j);
+        free(text);
+        j = parse("{\"process_exec\":{\"process\":{\"binary\":\"/bin/sh\"}}}");
+        assert_int_equal(event_format_stack_traces(j, &text), 0);
+        assert_string_equal(text, "");
+        json_decref(j);
+        text = mfree(text);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_exec),
@@ -281,6 +332,8 @@ int main(void) {
                 cmocka_unit_test(test_arguments_valid_utf8),
                 cmocka_unit_test(test_binary_escaped),
                 cmocka_unit_test(test_unknown),
+                cmocka_unit_test(test_enrichment),
+                cmocka_unit_test(test_stack_traces),
                 cmocka_unit_test(test_event_json_type),
         };
 

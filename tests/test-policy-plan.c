@@ -343,14 +343,20 @@ static void test_actions(void **state) {
                 &minimal,
                 "kprobes[0] sys_openat: selector 0: action GetUrl is not implemented by this "
                 "engine yet");
+        /* Stacks are taken where the hook fires: not on one parked for its return. */
         assert_refused("  kprobes:\n"
                        "  - call: sys_openat\n"
+                       "    return: true\n"
+                       "    returnArg:\n"
+                       "      index: 0\n"
+                       "      type: int\n"
                        "    selectors:\n"
                        "    - matchActions:\n"
                        "      - action: Post\n"
                        "        kernelStackTrace: true\n",
                        &minimal,
-                       "kprobes[0] sys_openat: selector 0: action Post: stack traces are not "
+                       "kprobes[0] sys_openat: selector 0: action Post: stack traces on a hook "
+                       "that waits for its return (return: true, returnCopy) are not "
                        "implemented by this engine yet");
 }
 

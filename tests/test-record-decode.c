@@ -310,6 +310,70 @@ static void test_generic_argument_sizes(void **state) {
         }
 }
 
+/* Stacks sit between the record and its arguments, the kernel's first; a frame count
+ * past the record's end or past the engine's depth is malformed. */
+static size_t build_generic_stacks(uint64_t *buf, uint32_t n_kernel, uint32_t n_user) {
+        struct tg_generic_record *r = (void *) buf;
+        struct tg_generic_stack *k = (void *) (r + 1), *u;
+        struct tg_generic_arg *a;
+        size_t total;
+
+        u = (void *) ((char *) (k + 1) + n_kernel * 8);
+        a = (void *) ((char *) (u + 1) + n_user * 8);
+        total = (size_t) ((char *) (a + 1) - (char *) buf);
+        memset(buf, 0, total);
+        r->header.op = TG_OP_GENERIC;
+        r->header.version = TG_RECORD_VERSION;
+        r->header.size = total;
+        r->action = TG_ACTION_POST;
+        r->flags = TG_GENERIC_RECORD_KERNEL_STACK | TG_GENERIC_RECORD_USER_STACK;
+        r->n_args = 1;
+        k->n_frames = n_kernel;
+        u->n_frames = n_user;
+        for (uint32_t i = 0; i < n_kernel; i++)
+                ((uint64_t *) (k + 1))[i] = 0xffffffff81000000ULL + i;
+        for (uint32_t i = 0; i < n_user; i++)
+                ((uint64_t *) (u + 1))[i] = 0x400000 + i;
+        a->type = TG_ARG_INT;
+        return total;
+}
+
+static void test_generic_stacks(void **state) {
+        uint64_t buf[512];
+        uint64_t frame;
+        size_t size;
+        Record r;
+
+        size = build_generic_stacks(buf, 3, 2);
+        assert_int_equal(record_decode(buf, size, &r), 0);
+        assert_true(r.generic.stacks[0].present);
+        assert_int_equal(r.generic.stacks[0].n_frames, 3);
+        memcpy(&frame, (const char *) r.generic.stacks[0].frames + 16, 8);
+        assert_int_equal(frame, 0xffffffff81000002ULL);
+        assert_int_equal(r.generic.stacks[1].n_frames, 2);
+        memcpy(&frame, r.generic.stacks[1].frames, 8);
+        assert_int_equal(frame, 0x400000);
+        assert_int_equal(r.generic.n_args, 1);
+        assert_int_equal(r.generic.args[0].raw->type, TG_ARG_INT);
+
+        /* An empty stack (the kernel had none to give) is a stack of no frames. */
+        size = build_generic_stacks(buf, 0, 0);
+        assert_int_equal(record_decode(buf, size, &r), 0);
+        assert_true(r.generic.stacks[1].present);
+        assert_int_equal(r.generic.stacks[1].n_frames, 0);
+
+        /* More frames than the record holds, or than the engine takes. */
+        size = build_generic_stacks(buf, 3, 2);
+        ((struct tg_generic_stack *) ((struct tg_generic_record *) buf + 1))->n_frames = 40;
+        assert_int_equal(record_decode(buf, size, &r), -EBADMSG);
+        size = build_generic_stacks(buf, TG_GENERIC_STACK_DEPTH + 1, 0);
+        assert_int_equal(record_decode(buf, size, &r), -EBADMSG);
+        /* A flag without its stack. */
+        size = build_generic_arg(buf, TG_ARG_INT, 0, 0);
+        ((struct tg_generic_record *) buf)->flags = TG_GENERIC_RECORD_KERNEL_STACK;
+        assert_int_equal(record_decode(buf, size, &r), -EBADMSG);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_exec_good),
@@ -324,6 +388,7 @@ int main(void) {
                 cmocka_unit_test(test_unterminated_strings),
                 cmocka_unit_test(test_misaligned),
                 cmocka_unit_test(test_generic_argument_sizes),
+                cmocka_unit_test(test_generic_stacks),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -373,8 +373,8 @@ typedef struct AfterExec {
 
 static void child_exec_then_change(const void *arg) {
         const AfterExec *a = arg;
-        char *argv[] = { "test-engine-selectors", "--after-exec", (char *) a->change, (char *) a->path,
-                         NULL };
+        char *argv[] = { "test-engine-selectors", "--after-exec", (char *) a->change,
+                         (char *) a->path, NULL };
 
         execv("/proc/self/exe", argv);
         _exit(13);
@@ -534,6 +534,40 @@ static void test_no_post_and_signal(void **state) {
         uninstall(f, i);
 }
 
+/* Post with kernelStackTrace: the write's kernel stack, named from kallsyms, whatever the
+ * mechanism (tp_btf/sys_enter, kprobe or fentry); no addresses without the flag. A user stack
+ * is asked for too: the child has exited when its event is read, so its frames cannot be
+ * named (test-stack-traces.sh names them), but they are there. */
+static void test_post_stack_traces(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "stack");
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        bool entry = false;
+        Child child;
+        json_t *e, *frame;
+        size_t k;
+
+        child = child_spawn(child_write_path, path);
+        yaml = write_policy(child.pid, "",
+                            "      - action: Post\n"
+                            "        kernelStackTrace: true\n"
+                            "        userStackTrace: true\n");
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        assert_true(json_array_size(json_object_get(e, "kernel_stack_trace")) > 0);
+        json_array_foreach(json_object_get(e, "kernel_stack_trace"), k, frame) {
+                assert_null(json_object_get(frame, "address"));
+                if (streq_ptr(json_string_value(json_object_get(frame, "symbol")), "do_syscall_64"))
+                        entry = true;
+        }
+        assert_true(entry);
+        assert_true(json_array_size(json_object_get(e, "user_stack_trace")) > 0);
+        uninstall(f, i);
+}
+
 int main(int argc, char *argv[]) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup(test_match_binaries, test_setup),
@@ -548,6 +582,7 @@ int main(int argc, char *argv[]) {
                 cmocka_unit_test_setup(test_match_namespaces, test_setup),
                 cmocka_unit_test_setup(test_selector_semantics, test_setup),
                 cmocka_unit_test_setup(test_no_post_and_signal, test_setup),
+                cmocka_unit_test_setup(test_post_stack_traces, test_setup),
         };
 
         if (argc == 4 && streq(argv[1], "--after-exec"))

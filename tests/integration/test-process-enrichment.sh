@@ -150,6 +150,27 @@ fields=$(journal -o json TETRAGON_EVENT=process_exec TETRAGON_BINARY="$work/$tag
 check "journal TETRAGON_ANCESTOR_PIDS: the early root, then this shell" "$fields" \
         '.TETRAGON_ANCESTOR_PIDS | split(" ") | .[1:3] | join(" ")' "$early_pid $$"
 
+# The compact line of the journal's MESSAGE and of tetractl: Tetragon's trailer for
+# CAP_SYS_ADMIN, then ours: the user name and the ancestor chain, parent first.
+compact_prefix() { # compact_prefix DESCRIPTION LINE PREFIX
+        case "$2" in
+        "$3"*) echo "ok: $1" ;;
+        *) fail "$1: '$2' does not start with '$3'" ;;
+        esac
+}
+fields=$(journal -o json TETRAGON_EVENT=process_exec TETRAGON_BINARY="$work/$tag-suid" | sed -n 1p)
+compact_prefix "MESSAGE: setuid root holds CAP_SYS_ADMIN, runs as root" "$(jq -r .MESSAGE <<<"$fields")" \
+        "🚀 process $work/$tag-suid 🛑 CAP_SYS_ADMIN (user root, ancestors "
+fields=$(journal -o json TETRAGON_EVENT=process_exec TETRAGON_BINARY="$work/$tag-cap" | sed -n 1p)
+compact_prefix "MESSAGE: a file capability is no CAP_SYS_ADMIN; the test user" \
+        "$(jq -r .MESSAGE <<<"$fields")" "🚀 process $work/$tag-cap (user $tag-user, ancestors "
+fields=$(journal -o json TETRAGON_EVENT=process_exec TETRAGON_BINARY="$work/$tag-leaf" | jq -c 'select(.TETRAGON_ARGS == null)' | sed -n 1p)
+compact_prefix "MESSAGE: the chain's leaf names its ancestors" "$(jq -r .MESSAGE <<<"$fields")" \
+        "🚀 process $work/$tag-leaf 🛑 CAP_SYS_ADMIN (user root, ancestors $tag-sh < $tag-sh < $tag-sh < $(basename "$(readlink /proc/$$/exe)")"
+line=$("$top_builddir/tetractl" getevents -o compact -e process_exec --binary "$work/$tag-cap" | sed -n 1p)
+compact_prefix "tetractl getevents -o compact: the same line" "$line" \
+        "🚀 process $work/$tag-cap (user $tag-user, ancestors "
+
 # With ancestors and credentials on, every event of a busy host is tens of KiB, and a daemon
 # run under `nice` may be far behind: this test has what it needs, so it does not wait for the
 # daemon to drain its backlog before it stops.

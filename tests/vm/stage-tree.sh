@@ -33,6 +33,11 @@ cp "$builddir/tetragond" "$builddir/tetractl" "$builddir/config.log" "$dest/buil
 cp -r "$srcdir/tests/bypass" "$dest/src/tests/"
 mkdir -p "$dest/build/tests/bypass"
 cp "$builddir/tests/bypass/bypass" "$dest/build/tests/bypass/"
+# test-stack-traces.sh's program, when make check built it.
+if [ -x "$builddir/tests/helpers/stack-target" ]; then
+        mkdir -p "$dest/build/tests/helpers"
+        cp "$builddir/tests/helpers/stack-target" "$dest/build/tests/helpers/"
+fi
 cp "$builddir/systemd/tetragond.service" "$dest/build/systemd/"
 if [ -d "$srcdir/../shared/corpus" ]; then
         mkdir -p "$dest/shared"

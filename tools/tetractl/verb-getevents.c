@@ -167,6 +167,7 @@ typedef struct EventFilter {
 typedef struct Options {
         OutputFormat format;
         bool follow, no_pager, timestamps, use_stdin, have_since, have_until;
+        bool stack_traces;            /* --stack-traces: a policy event's stacks after its line */
         uint64_t since, until, lines; /* lines: UINT64_MAX for all */
         ValueList include_fields, exclude_fields;
 } Options;
@@ -484,6 +485,12 @@ static int print_event(json_t *event, const EventFilter *f, const Options *o) {
                         printf("%s ", time ?: "-");
                 printf("%s%s%s\n", color ? event_color(event) : "", compact,
                        color ? "\x1b[0m" : "");
+                if (o->stack_traces) {
+                        _cleanup_free_ char *stacks = NULL;
+
+                        if (event_format_stack_traces(event, &stacks) >= 0)
+                                fputs(stacks, stdout);
+                }
         } else
                 r = 0; /* not an event we know how to print: as tetra, skip it */
         json_decref(event);
@@ -815,6 +822,8 @@ static void help(void) {
                "                             (process,parent.binary; tetra's -f)\n"
                "  -F --exclude-fields=LIST   JSON: drop these fields of the event\n"
                "     --timestamps            Compact lines start with the event's time\n"
+               "     --stack-traces=BOOL     Compact: a policy event's stack traces after its\n"
+               "                             line (default true)\n"
                "     --color=WHEN            Colour compact lines: auto (default), always, never\n"
                "\n-f is --follow here, as in journalctl; tetra's -f is --include-fields.\n");
 }
@@ -832,6 +841,7 @@ static int parse_options(int argc, char *argv[], EventFilter *f, Options *o) {
                 ARG_PROCESSES,
                 ARG_INCLUDE_FIELDS,
                 ARG_TIMESTAMPS,
+                ARG_STACK_TRACES,
                 ARG_COLOR,
         };
         static const struct option options[] = {
@@ -855,6 +865,7 @@ static int parse_options(int argc, char *argv[], EventFilter *f, Options *o) {
                 { "include-fields", required_argument, NULL, ARG_INCLUDE_FIELDS },
                 { "exclude-fields", required_argument, NULL, 'F' },
                 { "timestamps", no_argument, NULL, ARG_TIMESTAMPS },
+                { "stack-traces", optional_argument, NULL, ARG_STACK_TRACES },
                 { "color", required_argument, NULL, ARG_COLOR },
                 {},
         };
@@ -944,6 +955,19 @@ static int parse_options(int argc, char *argv[], EventFilter *f, Options *o) {
                 case ARG_TIMESTAMPS:
                         o->timestamps = true;
                         break;
+                case ARG_STACK_TRACES:
+                        if (!optarg || streq(optarg, "true"))
+                                o->stack_traces = true;
+                        else if (streq(optarg, "false"))
+                                o->stack_traces = false;
+                        else {
+                                fprintf(stderr,
+                                        "tetractl: invalid --stack-traces '%s': true or "
+                                        "false.\n",
+                                        optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
                 case ARG_COLOR:
                         if (color_mode_parse(optarg) < 0) {
                                 fprintf(stderr,
@@ -987,6 +1011,7 @@ int verb_getevents(int argc, char *argv[]) {
         Options o = {
                 .format = arg.output == OUTPUT_JSON ? OUTPUT_JSON : OUTPUT_COMPACT,
                 .lines = UINT64_MAX,
+                .stack_traces = true, /* as tetra */
         };
         struct stat st;
         int r;
