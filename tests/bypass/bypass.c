@@ -511,11 +511,14 @@ static int dir_and_base(char *dir, char *base, size_t size) {
 }
 
 static int t_bind_mount(void) {
-        char dir[4096], base[4096], mnt[] = "/tmp/bypass-bind.XXXXXX", path[8300];
-        int fd;
+        char dir[4096], base[4096], mnt[4200], path[8300];
+        int fd, r = 0, saved;
 
-        /* Another name for the same file, through a mount in a private mount namespace. */
+        /* Another name for the same file, through a mount in a private mount namespace. The
+         * mount point is in the target's folder, which the runner removes: a process killed
+         * before its cleanup leaves nothing behind. */
         dir_and_base(dir, base, sizeof(dir));
+        snprintf(mnt, sizeof(mnt), "%s/.bind.XXXXXX", dir);
         CHECK(unshare(CLONE_NEWNS));
         CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
         if (!mkdtemp(mnt)) {
@@ -525,11 +528,16 @@ static int t_bind_mount(void) {
         CHECK(mount(dir, mnt, NULL, MS_BIND, NULL));
         snprintf(path, sizeof(path), "%s%s", mnt, base);
         fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd >= 0 && write(fd, PAYLOAD, PAYLOAD_LEN) < 0)
-                fd = -1;
+        if (fd < 0 || write(fd, PAYLOAD, PAYLOAD_LEN) < 0)
+                r = -1;
+        /* The cleanup's errors are not the technique's. */
+        saved = errno;
+        if (fd >= 0)
+                close(fd);
         umount(mnt);
         rmdir(mnt);
-        CHECK(fd);
+        errno = saved;
+        CHECK(r);
         return 0;
 }
 

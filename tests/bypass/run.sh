@@ -33,13 +33,17 @@ target=$dir/protected
 # The restorer: the same program under another path, the one binary the policy exempts.
 restorer=$TESTENV_DIR/restorer
 cp "$bypass" "$restorer"
+removed() { rm -rf "$dir" 2>/dev/null; }
 cleanup() {
         local status=$?
 
-        # The daemon first: the policy refuses to remove the file.
+        # The daemon first: the policy refuses to remove the file. Its pinned links keep the
+        # policy in force after it stops, so our bpffs goes too, and with it the links.
         [ -z "$TESTENV_DAEMON_PID" ] || { kill "$TESTENV_DAEMON_PID" && wait "$TESTENV_DAEMON_PID"; } 2>/dev/null
         TESTENV_DAEMON_PID=
-        rm -rf "$dir" || true
+        # The kernel lets the links go from a work queue, a moment after the unmount.
+        umount /sys/fs/bpf 2>/dev/null || true
+        wait_for 10 "the policy to let $dir be removed" removed || true
         (exit "$status")
         testenv_cleanup
 }

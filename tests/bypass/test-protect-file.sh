@@ -19,7 +19,8 @@ trap 'rm -f "$probe" "${table:-}" "${log:-}"' EXIT
 if verdict=$("$top_builddir/tetractl" validate --kernel "$probe" 2>&1); then
         policy=protect-file expected=$here/expected-lsm.txt
 else
-        echo "protect-file cannot load here, so the fallback: $verdict"
+        # Its last line is the reason; the lines before it, the extension's warnings.
+        echo "protect-file cannot load here, so the fallback: ${verdict##*$'\n'}"
         policy=protect-file-syscalls expected=$here/expected-fallback.txt
 fi
 echo "policy: $policy, held to $expected"
