@@ -480,6 +480,12 @@ static int engine_tracepoint_fields(PolicyEngine *e, uint32_t point, const Compi
                                 *ret_error = NULL;
                         return -EINVAL;
                 }
+                if (hook->arg_type[a] == TG_ARG_AUTO) {
+                        r = plan_tracepoint_auto_type(fp->function, &format->fields[index],
+                                                      &h->arg_type[a], ret_error);
+                        if (r < 0)
+                                return r;
+                }
                 for (slot = 0; slot < fp->n_fields && fp->field_index[slot] != index; slot++)
                         ;
                 if (slot == fp->n_fields) {

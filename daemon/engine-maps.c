@@ -36,8 +36,11 @@ int engine_write_records(PolicyEngine *e, const CompiledPolicy *c, PolicyInstall
 
                 h.selector_first += r[TABLE_SELECTORS].first;
                 if (ih && ih->mechanism == HOOK_MECHANISM_TRACEPOINT)
-                        for (size_t a = 0; a < TG_POLICY_MAX_ARGS; a++)
+                        for (size_t a = 0; a < TG_POLICY_MAX_ARGS; a++) {
                                 h.arg_index[a] = ih->arg_slot[a];
+                                if (ih->arg_type[a] != 0)
+                                        h.arg_type[a] = ih->arg_type[a];
+                        }
                 k = map_write(maps->gen_hooks, r[TABLE_HOOKS].first + n, &h);
                 if (k < 0)
                         return k;

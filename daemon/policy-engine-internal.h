@@ -69,6 +69,8 @@ typedef struct InstalledHook {
         char *function;
         char *path;                           /* a uprobe's binary */
         uint8_t arg_slot[TG_POLICY_MAX_ARGS]; /* a tracepoint's: the register of each argument */
+        /* a tracepoint's: the type of each argument of type auto, from its field (else 0) */
+        uint8_t arg_type[TG_POLICY_MAX_ARGS];
         char *status;
         char *message;
         char **tags;
