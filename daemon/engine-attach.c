@@ -32,7 +32,7 @@ static int engine_pin_link(PolicyEngine *e, struct bpf_link *link, const char *n
 
 int engine_pin_links(PolicyEngine *e) {
         static const char *const baseline_names[] = { "baseline_exec", "baseline_fork",
-                                                      "baseline_exit" };
+                                                      "baseline_exit", "unit_mkdir" };
         int k = 0;
 
         _Static_assert(ELEMENTSOF(baseline_names) == ELEMENTSOF(e->baseline_links), "names");

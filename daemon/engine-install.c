@@ -27,6 +27,9 @@ PolicyInstallation *installation_free(PolicyInstallation *i) {
         free(i->hooks);
         free(i->syscall_set_slots);
         free(i->policy_name);
+        for (size_t u = 0; u < i->n_units; u++)
+                free(i->units[u]);
+        free(i->units);
         return mfree(i);
 }
 

@@ -111,7 +111,8 @@ int engine_write_records(PolicyEngine *e, const CompiledPolicy *c, PolicyInstall
 int engine_write_policy(PolicyEngine *e, PolicyInstallation *i, PolicyMode mode) {
         struct tg_generic_policy p = {
                 .id = i->id,
-                .flags = mode == POLICY_MODE_MONITOR ? TG_GENERIC_POLICY_MONITOR : 0,
+                .flags = (mode == POLICY_MODE_MONITOR ? TG_GENERIC_POLICY_MONITOR : 0) |
+                         i->unit_flags,
                 .hook_first = i->ranges[TABLE_HOOKS].first,
                 .selector_first = i->ranges[TABLE_SELECTORS].first,
         };

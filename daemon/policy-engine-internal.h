@@ -94,6 +94,10 @@ struct PolicyInstallation {
         bool has_enforcer;
         uint32_t *syscall_set_slots; /* value slots with a list of syscalls (InMap) */
         size_t n_syscall_set_slots;
+        /* unitSelector: TG_GENERIC_POLICY_UNITS (and _NOT_IN), the units' names */
+        uint32_t unit_flags;
+        char **units;
+        size_t n_units;
         bool installed; /* false once uninstalled: kept a while for late records */
         uint64_t retired_ns;
 };
@@ -131,7 +135,7 @@ struct PolicyEngine {
         struct bpf_program *kretprobe_prog; /* kretprobes and uretprobes; NULL without either */
         /* Exec, fork and exit: each process's capabilities and namespaces at exec, which
          * matchCapabilityChanges and matchNamespaceChanges compare with. */
-        struct bpf_link *baseline_links[3];
+        struct bpf_link *baseline_links[4];
         FunctionPoint functions[ENGINE_FUNCTION_POINTS];
         EngineCapabilities caps;
         KernelFacts *facts;     /* what caps' callbacks ask: the config's, or own_facts */
@@ -191,6 +195,11 @@ size_t installation_sys_enter_hooks(PolicyInstallation *i);
 int engine_attach(PolicyEngine *e);
 bool installation_has_sys_exit_hooks(PolicyInstallation *i);
 int engine_attach_exit(PolicyEngine *e);
+
+/* engine-units.c: unitSelector's names and cgroups in the kernel's maps */
+int engine_units_write(PolicyEngine *e, PolicyInstallation *i, const CompiledPolicy *c,
+                       char **ret_error);
+void engine_units_remove(PolicyEngine *e, PolicyInstallation *i);
 
 /* engine-attach.c: function points and attaching programs */
 void function_point_release(PolicyEngine *e, FunctionPoint *fp);

@@ -1436,6 +1436,11 @@ int policy_plan_build(const CompiledPolicy *policy, const EngineCapabilities *ca
                            "this host has no Kubernetes, and the policy only applies there "
                            "(%s)",
                            strempty(policy->kubernetes_reason));
+        else if (policy->has_units && !caps->kernel[HOOK_MECHANISM_RAW_TRACEPOINT])
+                r = refuse(&p,
+                           "unitSelector follows the units' cgroups with tp_btf/cgroup_mkdir, "
+                           "which this kernel does not offer: %s",
+                           caps->kernel_detail[HOOK_MECHANISM_RAW_TRACEPOINT]);
         else if (policy->loader)
                 r = refuse(&p, "the loader option (spec.loader) is not implemented by this engine "
                                "yet");

@@ -187,7 +187,7 @@ ENGINE_TESTS = tests/engine/test-engine-seed tests/engine/test-engine-args \
 	tests/engine/test-engine-selectors tests/engine/test-engine-kernel-functions \
 	tests/engine/test-engine-uprobes tests/engine/test-engine-tracepoints \
 	tests/engine/test-engine-returns tests/engine/test-engine-refusals \
-	tests/engine/test-engine-lists
+	tests/engine/test-engine-lists tests/engine/test-engine-units
 if HAVE_CMOCKA
 check_PROGRAMS += $(ENGINE_TESTS)
 TESTS += $(ENGINE_TESTS)
@@ -226,6 +226,9 @@ tests_engine_test_engine_refusals_LDADD = $(ENGINE_TEST_LIBS)
 tests_engine_test_engine_lists_SOURCES = tests/engine/test-engine-lists.c
 tests_engine_test_engine_lists_CFLAGS = $(ENGINE_TEST_CFLAGS)
 tests_engine_test_engine_lists_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_units_SOURCES = tests/engine/test-engine-units.c
+tests_engine_test_engine_units_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_units_LDADD = $(ENGINE_TEST_LIBS)
 if HAVE_CMOCKA
 TESTS += tests/test-policy-corpus-load
 check_PROGRAMS += tests/test-policy-corpus-load
