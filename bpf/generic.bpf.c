@@ -1582,8 +1582,7 @@ int BPF_PROG(tg_generic_unit_mkdir, struct cgroup *cgrp, const char *path) {
         /* The unified hierarchy's is 0; a v1 hierarchy's ids are another numbering. */
         if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
                 return 0;
-        if (bpf_probe_read_kernel_str(m.name, sizeof(m.name), BPF_CORE_READ(cgrp, kn, name)) <
-            0)
+        if (bpf_probe_read_kernel_str(m.name, sizeof(m.name), BPF_CORE_READ(cgrp, kn, name)) < 0)
                 return 0;
         m.id = BPF_CORE_READ(cgrp, kn, id);
         bpf_for_each_map_elem(&gen_unit_names, unit_name_compare, &m, 0);

@@ -80,6 +80,56 @@ int engine_units_write(PolicyEngine *e, PolicyInstallation *i, const CompiledPol
         return k;
 }
 
+int engine_get_units(void *userdata, PolicyInstallation *i, PolicyUnitStatus **ret, size_t *ret_n) {
+        _cleanup_free_ char *root = NULL;
+        PolicyUnitStatus *units = NULL;
+        UnitCgroup *found = NULL;
+        size_t n_found = 0, n = 0;
+        bool not_in = i->unit_flags & TG_GENERIC_POLICY_UNITS_NOT_IN;
+        int k;
+
+        *ret = NULL;
+        *ret_n = 0;
+        if (!(i->unit_flags & TG_GENERIC_POLICY_UNITS))
+                return 0;
+        k = unit_cgroup_root(&root);
+        if (k >= 0)
+                k = unit_cgroups_find(root, (const char *const *) i->units, i->n_units, &found,
+                                      &n_found);
+        if (k < 0)
+                return k;
+        /* One entry per cgroup found, and one for each unit with none. */
+        units = calloc(n_found + i->n_units + 1, sizeof(PolicyUnitStatus));
+        if (!units) {
+                unit_cgroups_free(found, n_found);
+                return -ENOMEM;
+        }
+        for (size_t u = 0; u < i->n_units; u++) {
+                bool any = false;
+
+                for (size_t f = 0; f < n_found; f++) {
+                        if (found[f].unit != u)
+                                continue;
+                        units[n++] = (PolicyUnitStatus){ .unit = strdup(i->units[u]),
+                                                         .not_in = not_in,
+                                                         .cgroup = TAKE_PTR(found[f].path) };
+                        any = true;
+                }
+                if (!any)
+                        units[n++] =
+                                (PolicyUnitStatus){ .unit = strdup(i->units[u]), .not_in = not_in };
+        }
+        unit_cgroups_free(found, n_found);
+        for (size_t x = 0; x < n; x++)
+                if (!units[x].unit) {
+                        policy_unit_status_free_many(units, n);
+                        return -ENOMEM;
+                }
+        *ret = units;
+        *ret_n = n;
+        return 0;
+}
+
 /* The keys of one installation in a hash map whose keys start with its id: all keys are
  * read first, as deleting during the walk would lose its place. */
 static void map_remove_policy(int fd, size_t key_size, uint32_t policy_id) {

@@ -200,6 +200,7 @@ int engine_attach_exit(PolicyEngine *e);
 int engine_units_write(PolicyEngine *e, PolicyInstallation *i, const CompiledPolicy *c,
                        char **ret_error);
 void engine_units_remove(PolicyEngine *e, PolicyInstallation *i);
+int engine_get_units(void *userdata, PolicyInstallation *i, PolicyUnitStatus **ret, size_t *ret_n);
 
 /* engine-attach.c: function points and attaching programs */
 void function_point_release(PolicyEngine *e, FunctionPoint *fp);

@@ -449,6 +449,7 @@ void policy_engine_get_backend(PolicyEngine *e, PolicyBackend *ret) {
                 .uninstall = engine_uninstall,
                 .set_mode = engine_set_mode,
                 .get_hooks = engine_get_hooks,
+                .get_units = engine_get_units,
                 .get_counters = engine_get_counters,
                 .get_selector_counters = engine_get_selector_counters,
                 .get_kernel_memory = engine_get_kernel_memory,

@@ -271,6 +271,7 @@ CONTROL_INTEGRATION_TESTS = \
 	tests/integration/test-dbus-api.sh \
 	tests/integration/test-policy-folder.sh \
 	tests/integration/test-tetractl.sh \
+	tests/integration/test-unit-scope.sh \
 	tests/integration/test-reload-no-gap.sh \
 	tests/integration/test-catalog.sh \
 	tests/integration/test-unit-file.sh \
