@@ -970,6 +970,8 @@ static long V(eval_hook)(__u32 i, void *data) {
         policy = bpf_map_lookup_elem(&gen_policies, &pslot);
         if (!hook || !policy)
                 return 0;
+        if (tg_unit_scope_excludes(policy->flags, policy->id))
+                return 0;
 
         e->hook_slot = hslot;
         e->policy_slot = pslot;

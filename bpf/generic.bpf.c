@@ -99,6 +99,20 @@ struct {
 } gen_policies SEC(".maps");
 
 struct {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, TG_GENERIC_MAX_UNIT_NAMES);
+        __type(key, struct tg_generic_unit_name);
+        __type(value, __u8);
+} gen_unit_names SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, TG_GENERIC_MAX_UNIT_CGROUPS);
+        __type(key, struct tg_generic_unit_cgroup);
+        __type(value, __u8);
+} gen_unit_cgroups SEC(".maps");
+
+struct {
         __uint(type, BPF_MAP_TYPE_ARRAY);
         __uint(max_entries, TG_GENERIC_MAX_HOOKS);
         __type(key, __u32);
@@ -393,6 +407,37 @@ static __always_inline bool op_is_negated(__u8 op) {
 }
 
 /* ---- The task ---- */
+
+struct unit_walk {
+        struct tg_generic_unit_cgroup key;
+        bool found;
+};
+
+/* Level i + 1 of the current task's cgroup: 1 to stop (found, or past the task's own). */
+static long unit_level(__u32 i, struct unit_walk *w) {
+        w->key.cgroup_id = bpf_get_current_ancestor_cgroup_id((int) i + 1);
+        if (w->key.cgroup_id == 0)
+                return 1;
+        w->found = bpf_map_lookup_elem(&gen_unit_cgroups, &w->key) != NULL;
+        return w->found;
+}
+
+/* Whether the current task's cgroup (on the unified hierarchy) is one of policy_id's units'
+ * or below one. A loop of its own: the verifier sees it once. */
+static __always_inline bool task_in_units(__u32 policy_id) {
+        struct unit_walk w = { .key = { .policy_id = policy_id } };
+
+        bpf_loop(TG_GENERIC_UNIT_LEVELS, unit_level, &w, 0);
+        return w.found;
+}
+
+/* Whether a policy scoped with unitSelector leaves the current task out. A global function:
+ * the verifier checks it once, not in every program's every path to it. */
+__noinline int tg_unit_scope_excludes(__u32 flags, __u32 policy_id) {
+        if (!(flags & TG_GENERIC_POLICY_UNITS))
+                return 0;
+        return task_in_units(policy_id) == !!(flags & TG_GENERIC_POLICY_UNITS_NOT_IN);
+}
 
 static __always_inline bool task_in_compat_syscall(struct task_struct *task) {
 #if defined(__TARGET_ARCH_x86)
@@ -1507,6 +1552,44 @@ int tg_generic_baseline_existing(struct bpf_iter__task *ctx) {
 }
 
 /* After the new program's credentials are committed. */
+/* ---- unitSelector: cgroups made after the policy ---- */
+
+struct unit_mkdir_ctx {
+        char name[TG_GENERIC_UNIT_NAME_MAX];
+        __u64 id;
+};
+
+static long unit_name_compare(struct bpf_map *map, struct tg_generic_unit_name *key, __u8 *value,
+                              struct unit_mkdir_ctx *ctx) {
+        struct tg_generic_unit_cgroup cg = { .policy_id = key->policy_id, .cgroup_id = ctx->id };
+        __u8 one = 1;
+
+        for (int i = 0; i < TG_GENERIC_UNIT_NAME_MAX; i++) {
+                if (key->name[i] != ctx->name[i])
+                        return 0;
+                if (!key->name[i])
+                        break;
+        }
+        bpf_map_update_elem(&gen_unit_cgroups, &cg, &one, BPF_ANY);
+        return 0;
+}
+
+/* A unit's cgroup made after its policy loaded (the unit started, or restarted with a new
+ * cgroup): in scope before any task can join it, as mkdir has not returned yet. */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(tg_generic_unit_mkdir, struct cgroup *cgrp, const char *path) {
+        struct unit_mkdir_ctx m = {};
+
+        /* The unified hierarchy's is 0; a v1 hierarchy's ids are another numbering. */
+        if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
+                return 0;
+        if (bpf_probe_read_kernel_str(m.name, sizeof(m.name), BPF_CORE_READ(cgrp, kn, name)) < 0)
+                return 0;
+        m.id = BPF_CORE_READ(cgrp, kn, id);
+        bpf_for_each_map_elem(&gen_unit_names, unit_name_compare, &m, 0);
+        return 0;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(tg_generic_baseline_exec, struct task_struct *task, pid_t old_pid,
              struct linux_binprm *bprm) {

@@ -115,6 +115,29 @@ struct tg_generic_fields {
 enum tg_generic_policy_flags {
         TG_GENERIC_POLICY_MONITOR = 1
                                     << 0, /* enforcement becomes events saying what would be done */
+        /* unitSelector (our extension): only tasks in a cgroup of gen_unit_cgroups or below */
+        TG_GENERIC_POLICY_UNITS = 1 << 1,
+        TG_GENERIC_POLICY_UNITS_NOT_IN = 1 << 2, /* ... or only tasks outside them */
+};
+
+/* unitSelector: the units' names, which a cgroup made later (a unit starting or restarting)
+ * is compared with, and the cgroups found (by the daemon at install, by the kernel at
+ * mkdir). Keyed by installation id, never reused, so no stale entry scopes another policy. */
+#define TG_GENERIC_UNIT_NAME_MAX 64
+#define TG_GENERIC_MAX_UNIT_NAMES 1024
+#define TG_GENERIC_MAX_UNIT_CGROUPS 16384
+#define TG_GENERIC_UNIT_LEVELS 16 /* cgroup levels looked at, from the root's child down */
+
+struct tg_generic_unit_name {
+        __u32 policy_id;
+        __u32 pad;
+        char name[TG_GENERIC_UNIT_NAME_MAX]; /* zero padded */
+};
+
+struct tg_generic_unit_cgroup {
+        __u32 policy_id;
+        __u32 pad;
+        __u64 cgroup_id;
 };
 
 struct tg_generic_policy {

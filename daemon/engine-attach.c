@@ -32,7 +32,7 @@ static int engine_pin_link(PolicyEngine *e, struct bpf_link *link, const char *n
 
 int engine_pin_links(PolicyEngine *e) {
         static const char *const baseline_names[] = { "baseline_exec", "baseline_fork",
-                                                      "baseline_exit" };
+                                                      "baseline_exit", "unit_mkdir" };
         int k = 0;
 
         _Static_assert(ELEMENTSOF(baseline_names) == ELEMENTSOF(e->baseline_links), "names");
@@ -479,6 +479,12 @@ static int engine_tracepoint_fields(PolicyEngine *e, uint32_t point, const Compi
                                      fp->function, format->n_fields, a, index) < 0)
                                 *ret_error = NULL;
                         return -EINVAL;
+                }
+                if (hook->arg_type[a] == TG_ARG_AUTO) {
+                        r = plan_tracepoint_auto_type(fp->function, &format->fields[index],
+                                                      &h->arg_type[a], ret_error);
+                        if (r < 0)
+                                return r;
                 }
                 for (slot = 0; slot < fp->n_fields && fp->field_index[slot] != index; slot++)
                         ;

@@ -30,6 +30,9 @@ PolicyInstallation *installation_free(PolicyInstallation *i) {
                 free(i->file_ids[k].path);
         free(i->file_ids);
         free(i->policy_name);
+        for (size_t u = 0; u < i->n_units; u++)
+                free(i->units[u]);
+        free(i->units);
         return mfree(i);
 }
 

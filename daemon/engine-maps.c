@@ -149,8 +149,11 @@ int engine_write_records(PolicyEngine *e, const CompiledPolicy *c, PolicyInstall
 
                 h.selector_first += r[TABLE_SELECTORS].first;
                 if (ih && ih->mechanism == HOOK_MECHANISM_TRACEPOINT)
-                        for (size_t a = 0; a < TG_POLICY_MAX_ARGS; a++)
+                        for (size_t a = 0; a < TG_POLICY_MAX_ARGS; a++) {
                                 h.arg_index[a] = ih->arg_slot[a];
+                                if (ih->arg_type[a] != 0)
+                                        h.arg_type[a] = ih->arg_type[a];
+                        }
                 k = map_write(maps->gen_hooks, r[TABLE_HOOKS].first + n, &h);
                 if (k < 0)
                         return k;
@@ -229,7 +232,8 @@ int engine_write_records(PolicyEngine *e, const CompiledPolicy *c, PolicyInstall
 int engine_write_policy(PolicyEngine *e, PolicyInstallation *i, PolicyMode mode) {
         struct tg_generic_policy p = {
                 .id = i->id,
-                .flags = mode == POLICY_MODE_MONITOR ? TG_GENERIC_POLICY_MONITOR : 0,
+                .flags = (mode == POLICY_MODE_MONITOR ? TG_GENERIC_POLICY_MONITOR : 0) |
+                         i->unit_flags,
                 .hook_first = i->ranges[TABLE_HOOKS].first,
                 .selector_first = i->ranges[TABLE_SELECTORS].first,
         };

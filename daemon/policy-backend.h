@@ -49,6 +49,14 @@ typedef struct PolicySelectorCounters {
         PolicyCounters counters;
 } PolicySelectorCounters;
 
+/* unitSelector (our extension): a unit of a scoped policy, and one cgroup it has now (an
+ * entry with cgroup NULL when it has none: the unit is not running). */
+typedef struct PolicyUnitStatus {
+        char *unit;
+        bool not_in;  /* operator NotIn: the policy applies everywhere but there */
+        char *cgroup; /* relative to the cgroup2 root: "system.slice/nginx.service" */
+} PolicyUnitStatus;
+
 typedef struct PolicyBackend PolicyBackend;
 struct PolicyBackend {
         void *userdata;
@@ -75,7 +83,13 @@ struct PolicyBackend {
          * counted. May be NULL. */
         int (*get_kernel_memory)(void *userdata, PolicyInstallation *installation,
                                  uint64_t *ret_bytes);
+        /* The units a scoped policy covers and their cgroups now, looked up when asked; none
+         * for a policy without unitSelector. Frees with policy_unit_status_free_many(). May be
+         * NULL. */
+        int (*get_units)(void *userdata, PolicyInstallation *installation, PolicyUnitStatus **ret,
+                         size_t *ret_n);
 };
 
 void policy_hook_status_free_many(PolicyHookStatus *hooks, size_t n);
+void policy_unit_status_free_many(PolicyUnitStatus *units, size_t n);
 void policy_selector_counters_free_many(PolicySelectorCounters *selectors, size_t n);

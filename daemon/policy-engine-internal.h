@@ -70,6 +70,8 @@ typedef struct InstalledHook {
         char *function;
         char *path;                           /* a uprobe's binary */
         uint8_t arg_slot[TG_POLICY_MAX_ARGS]; /* a tracepoint's: the register of each argument */
+        /* a tracepoint's: the type of each argument of type auto, from its field (else 0) */
+        uint8_t arg_type[TG_POLICY_MAX_ARGS];
         char *status;
         char *message;
         char **tags;
@@ -102,6 +104,10 @@ struct PolicyInstallation {
         size_t n_syscall_set_slots;
         FileIdValue *file_ids; /* SameFile values: re-taken when their folder changes */
         size_t n_file_ids;
+        /* unitSelector: TG_GENERIC_POLICY_UNITS (and _NOT_IN), the units' names */
+        uint32_t unit_flags;
+        char **units;
+        size_t n_units;
         bool installed; /* false once uninstalled: kept a while for late records */
         uint64_t retired_ns;
 };
@@ -139,7 +145,7 @@ struct PolicyEngine {
         struct bpf_program *kretprobe_prog; /* kretprobes and uretprobes; NULL without either */
         /* Exec, fork and exit: each process's capabilities and namespaces at exec, which
          * matchCapabilityChanges and matchNamespaceChanges compare with. */
-        struct bpf_link *baseline_links[3];
+        struct bpf_link *baseline_links[4];
         FunctionPoint functions[ENGINE_FUNCTION_POINTS];
         EngineCapabilities caps;
         KernelFacts *facts;     /* what caps' callbacks ask: the config's, or own_facts */
@@ -206,6 +212,12 @@ size_t installation_sys_enter_hooks(PolicyInstallation *i);
 int engine_attach(PolicyEngine *e);
 bool installation_has_sys_exit_hooks(PolicyInstallation *i);
 int engine_attach_exit(PolicyEngine *e);
+
+/* engine-units.c: unitSelector's names and cgroups in the kernel's maps */
+int engine_units_write(PolicyEngine *e, PolicyInstallation *i, const CompiledPolicy *c,
+                       char **ret_error);
+void engine_units_remove(PolicyEngine *e, PolicyInstallation *i);
+int engine_get_units(void *userdata, PolicyInstallation *i, PolicyUnitStatus **ret, size_t *ret_n);
 
 /* engine-attach.c: function points and attaching programs */
 void function_point_release(PolicyEngine *e, FunctionPoint *fp);

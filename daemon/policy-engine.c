@@ -202,6 +202,9 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
                 k = engine_write_syscall_sets(e, c, i);
         if (k >= 0)
                 k = engine_write_enforcer(e, i, plan, ret_error);
+        /* Its units' cgroups before the policy: it is never in force unscoped. */
+        if (k >= 0)
+                k = engine_units_write(e, i, c, ret_error);
         if (k >= 0)
                 k = engine_write_policy(e, i, mode);
         if (k >= 0) {
@@ -238,6 +241,7 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
                 lists_free(lists);
         free(lists);
         if (k < 0) {
+                engine_units_remove(e, i);
                 installation_release_ranges(e, i);
                 engine_detach_if_idle(e);
                 return k;
@@ -276,6 +280,7 @@ static void engine_uninstall(void *userdata, PolicyInstallation *i) {
         e->n_sys_enter_hooks -= installation_sys_enter_hooks(i);
         e->n_enforcers -= i->has_enforcer;
         engine_detach_if_idle(e);
+        engine_units_remove(e, i);
         installation_release_ranges(e, i);
         i->installed = false;
         i->retired_ns = now;
@@ -448,6 +453,7 @@ void policy_engine_get_backend(PolicyEngine *e, PolicyBackend *ret) {
                 .uninstall = engine_uninstall,
                 .set_mode = engine_set_mode,
                 .get_hooks = engine_get_hooks,
+                .get_units = engine_get_units,
                 .get_counters = engine_get_counters,
                 .get_selector_counters = engine_get_selector_counters,
                 .get_kernel_memory = engine_get_kernel_memory,
@@ -527,7 +533,8 @@ static bool engine_loads_program(PolicyEngine *e, const struct bpf_program *p) {
                p == e->skel->progs.tg_generic_baseline_existing ||
                p == e->skel->progs.tg_generic_baseline_exec ||
                p == e->skel->progs.tg_generic_baseline_fork ||
-               p == e->skel->progs.tg_generic_baseline_exit;
+               p == e->skel->progs.tg_generic_baseline_exit ||
+               p == e->skel->progs.tg_generic_unit_mkdir;
 }
 
 static void bpf_link_destroyp(struct bpf_link **link) {
@@ -560,6 +567,9 @@ static int engine_attach_baselines(PolicyEngine *e) {
                 e->skel->progs.tg_generic_baseline_exec,
                 e->skel->progs.tg_generic_baseline_fork,
                 e->skel->progs.tg_generic_baseline_exit,
+                /* unitSelector's units started later: watched before any policy loads, as
+                 * the exec baseline is. */
+                e->skel->progs.tg_generic_unit_mkdir,
         };
 
         _Static_assert(ELEMENTSOF(programs) == ELEMENTSOF(e->baseline_links), "one link each");

@@ -365,6 +365,42 @@ int policy_entry_get_hooks(PolicyEntry *e, PolicyHookStatus **ret, size_t *ret_n
         return 0;
 }
 
+void policy_unit_status_free_many(PolicyUnitStatus *units, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(units[i].unit);
+                free(units[i].cgroup);
+        }
+        free(units);
+}
+
+int policy_entry_get_units(PolicyEntry *e, PolicyUnitStatus **ret, size_t *ret_n) {
+        const PolicyBackend *b = &e->registry->backend;
+        PolicyUnitStatus *all = NULL;
+        size_t n_all = 0;
+
+        *ret = NULL;
+        *ret_n = 0;
+        if (!e->installed || !b->get_units)
+                return 0;
+        for (size_t i = 0; i < e->installed->n; i++) {
+                PolicyUnitStatus *units = NULL;
+                size_t n = 0;
+                int r;
+
+                r = b->get_units(b->userdata, e->installed->installations[i], &units, &n);
+                if (r >= 0)
+                        r = append_moved((void **) &all, &n_all, units, n, sizeof(*units));
+                if (r < 0) {
+                        policy_unit_status_free_many(units, n);
+                        policy_unit_status_free_many(all, n_all);
+                        return r;
+                }
+        }
+        *ret = all;
+        *ret_n = n_all;
+        return 0;
+}
+
 int policy_entry_get_counters(PolicyEntry *e, PolicyCounters *ret) {
         const PolicyBackend *b = &e->registry->backend;
 

@@ -136,6 +136,8 @@ void policy_entry_get_info(PolicyEntry *e, PolicyEntryInfo *ret);
 const char *policy_entry_name(PolicyEntry *e);
 /* Per hook mechanism and counters of what is installed; 0 entries when nothing is. */
 int policy_entry_get_hooks(PolicyEntry *e, PolicyHookStatus **ret, size_t *ret_n);
+/* unitSelector: the units of each document's, with their cgroups now. */
+int policy_entry_get_units(PolicyEntry *e, PolicyUnitStatus **ret, size_t *ret_n);
 int policy_entry_get_counters(PolicyEntry *e, PolicyCounters *ret);
 /* Per selector of each hook, hooks numbered as policy_entry_get_hooks() lists them. */
 int policy_entry_get_selector_counters(PolicyEntry *e, PolicySelectorCounters **ret, size_t *ret_n);

@@ -397,6 +397,24 @@ static int append_hooks(sd_bus_message *m, PolicyEntry *e) {
         return r;
 }
 
+static int append_units(sd_bus_message *m, PolicyEntry *e) {
+        PolicyUnitStatus *units = NULL;
+        size_t n = 0;
+        int r;
+
+        r = policy_entry_get_units(e, &units, &n);
+        if (r < 0)
+                n = 0; /* as for Hooks: not the caller's error */
+        r = sd_bus_message_open_container(m, 'a', "(sss)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(m, "(sss)", units[i].not_in ? "NotIn" : "In",
+                                          strempty(units[i].unit), strempty(units[i].cgroup));
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        policy_unit_status_free_many(units, n);
+        return r;
+}
+
 static int append_counter_dict(sd_bus_message *m, const PolicyCounters *c) {
         return sd_bus_message_append(m, "a{st}", 6, "matched", c->matched, "posted", c->posted,
                                      "actions", c->actions, "rate_limited", c->rate_limited, "lost",
@@ -1095,6 +1113,8 @@ static int property_get_entry(sd_bus *bus, const char *path, const char *interfa
                 return append_strv(reply, info.policy_names, info.n_policy_names);
         if (streq(property, "Hooks"))
                 return append_hooks(reply, e);
+        if (streq(property, "Units"))
+                return append_units(reply, e);
         if (streq(property, "Counters"))
                 return append_counters(reply, e);
         if (streq(property, "SelectorCounters"))
@@ -1129,6 +1149,7 @@ static const sd_bus_vtable policy_vtable[] = {
         SD_BUS_PROPERTY("Source", "s", property_get_entry, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         SD_BUS_PROPERTY("Hooks", "a(ss)", property_get_entry, 0, 0),
+        SD_BUS_PROPERTY("Units", "a(sss)", property_get_entry, 0, 0),
         SD_BUS_PROPERTY("Counters", "a{st}", property_get_entry, 0, 0),
         SD_BUS_PROPERTY("SelectorCounters", "a(suua{st})", property_get_entry, 0, 0),
         SD_BUS_PROPERTY("KernelMemory", "t", property_get_entry, 0, 0),

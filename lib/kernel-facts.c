@@ -409,7 +409,21 @@ static int check_tracepoint(const HookPlan *h, char **ret_error) {
                 return 0; /* the planner's to say */
         *event++ = '\0';
         r = tracepoint_format_read(subsystem, event, &format);
-        if (r >= 0 || r == -ENOMEM)
+        if (r >= 0) {
+                /* The installer's check, that validate --kernel says the same. */
+                for (size_t i = 0; i < h->n_auto_fields; i++) {
+                        uint8_t type;
+
+                        if (h->auto_field[i] >= format->n_fields)
+                                continue; /* the installer says so, not validate */
+                        r = plan_tracepoint_auto_type(
+                                h->function, &format->fields[h->auto_field[i]], &type, ret_error);
+                        if (r < 0)
+                                return r;
+                }
+                return 0;
+        }
+        if (r == -ENOMEM)
                 return r;
         if (asprintf(ret_error, "tracepoint %s: %s", h->function,
                      r == -ENOENT ? "no such tracepoint on this kernel (or no tracefs)"

@@ -750,6 +750,12 @@ int policy_compile(const Policy *pol, DiagnosticList *diags, CompiledPolicy **re
         c->disable_kprobe_multi = pol->disable_kprobe_multi;
         c->disable_uprobe_multi = pol->disable_uprobe_multi;
         c->loader = pol->loader;
+        if (pol->has_units) {
+                c->has_units = true;
+                c->units_not_in = pol->units_not_in;
+                c->units = copy_strv(&k, pol->units, pol->n_units);
+                c->n_units = pol->n_units;
+        }
         if (pol->n_kubernetes_parts > 0) {
                 char *reason;
 

@@ -69,6 +69,12 @@ typedef struct CompiledPolicy {
         bool loader;
         bool kubernetes_only;          /* kubernetes_reason says why */
         const char *kubernetes_reason; /* e.g. "podSelector at 7:3" */
+        /* unitSelector (our extension): the units whose cgroups, with their descendants, the
+         * policy applies to (or with units_not_in, all but). */
+        bool has_units;
+        bool units_not_in;
+        const char *const *units;
+        size_t n_units;
 
         struct tg_policy_hook *hooks;
         size_t n_hooks;

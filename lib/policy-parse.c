@@ -3352,12 +3352,74 @@ static bool parse_hooks(Parser *p, const YamlNode *spec, const char *key, Policy
         return ok;
 }
 
+/* A systemd unit that has a cgroup of its own, named as its cgroup folder is. */
+static bool unit_name_valid(const char *s) {
+        static const char *const suffixes[] = { ".service", ".scope", ".slice", NULL };
+        const char *dot = strrchr(s, '.');
+        bool suffix_ok = false;
+
+        if (!dot || dot == s)
+                return false;
+        for (size_t i = 0; suffixes[i]; i++)
+                suffix_ok = suffix_ok || streq(dot, suffixes[i]);
+        return suffix_ok && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789:-_.\\@") == strlen(s);
+}
+
+/* unitSelector: {operator: In | NotIn, values: [UNIT...]}, a tetragond extension. */
+static bool parse_unit_selector(Parser *p, const YamlNode *spec) {
+        static const char *const keys[] = { "operator", "values", NULL };
+        const YamlNode *n = field(spec, "unitSelector"), *values;
+        Policy *pol = p->policy;
+        PolicyOperator op;
+        bool ok;
+
+        p_warning(p, field_key(spec, "unitSelector"), NULL,
+                  "unitSelector is a tetragond extension: Tetragon refuses a policy with it");
+        if (!expect_type(p, n, YAML_NODE_MAPPING, "unitSelector"))
+                return false;
+        ok = check_keys(p, n, "unitSelector", keys);
+        if (!parse_in_operator(p, n, "unitSelector", in_not_in, &op))
+                ok = false;
+        values = field(n, "values");
+        if (!require(p, n, values, "values", "unitSelector") ||
+            !get_string_list(p, values, "unitSelector values", POLICY_MAX_UNITS,
+                             POLICY_MAX_UNIT_NAME, &pol->units, &pol->n_units))
+                return false;
+        if (pol->n_units == 0)
+                return p_error(p, values, NULL,
+                               "unitSelector values is empty: name the units (nginx.service, "
+                               "user.slice, ...)");
+        for (size_t i = 0; i < pol->n_units; i++)
+                if (!unit_name_valid(pol->units[i]))
+                        ok = p_error(p, values->sequence.items[i], NULL,
+                                     "\"%s\" is not the name of a unit with a cgroup: a "
+                                     ".service, .scope or .slice",
+                                     qs(p, pol->units[i]));
+        pol->has_units = ok;
+        pol->units_not_in = op == POLICY_OP_NOT_IN;
+        return ok;
+}
+
 static bool parse_spec(Parser *p, const YamlNode *spec) {
         static const char *const keys[] = {
-                "kprobes",           "fentries",        "tracepoints",  "uprobes",
-                "lsmhooks",          "usdts",           "lists",        "enforcers",
-                "options",           "selectorsMacros", "loader",       "podSelector",
-                "containerSelector", "hostSelector",    "nodeSelector", NULL,
+                "kprobes",
+                "fentries",
+                "tracepoints",
+                "uprobes",
+                "lsmhooks",
+                "usdts",
+                "lists",
+                "enforcers",
+                "options",
+                "selectorsMacros",
+                "loader",
+                "podSelector",
+                "containerSelector",
+                "hostSelector",
+                "nodeSelector",
+                "unitSelector",
+                NULL,
         };
         Policy *pol = p->policy;
         const YamlNode *x;
@@ -3417,6 +3479,9 @@ static bool parse_spec(Parser *p, const YamlNode *spec) {
                                   "refuses it on a host unless it is {}");
                 }
         }
+
+        if (field(spec, "unitSelector") && !parse_unit_selector(p, spec))
+                ok = false;
 
         pol->hooks = p_alloc(p, POLICY_MAX_HOOKS, sizeof(PolicyHook));
         if (!pol->hooks)

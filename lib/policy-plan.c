@@ -359,12 +359,22 @@ static bool arg_type_is_path(uint8_t t) {
         return t == TG_ARG_FD || arg_type_is_kernel_file(t);
 }
 
-static int check_args(Planner *p, const struct tg_policy_hook *h) {
+static int check_args(Planner *p, const struct tg_policy_hook *h, HookPlan *out) {
         const CompiledHookInfo *info = &p->policy->hook_info[p->hook];
 
         for (size_t i = 0; i < h->n_args && i < TG_POLICY_MAX_ARGS; i++) {
                 uint8_t t = h->arg_type[i];
 
+                /* The field's type decides: the installer reads the format. */
+                if (t == TG_ARG_AUTO && p->tracepoint) {
+                        out->auto_field[out->n_auto_fields++] = h->arg_index[i];
+                        continue;
+                }
+                if (t == TG_ARG_AUTO)
+                        return refuse(p,
+                                      "argument %zu (index %u): type auto takes the type of a "
+                                      "tracepoint's format field, and this hook is no tracepoint",
+                                      i, h->arg_index[i]);
                 if (p->tracepoint && !arg_type_is_number(t) && t != TG_ARG_STRING && t != TG_ARG_FD)
                         return refuse(p,
                                       "argument %zu (index %u): type %s is not implemented by "
@@ -428,6 +438,55 @@ static int check_args(Planner *p, const struct tg_policy_hook *h) {
                 return refuse(p, "data entries (hook data, source current_task or pt_regs) are "
                                  "not implemented by this engine yet");
         return 0;
+}
+
+int plan_tracepoint_auto_type(const char *tracepoint, const TracepointField *field,
+                              uint8_t *ret_type, char **ret_error) {
+        static const uint8_t integers[2][4] = {
+                { TG_ARG_UINT8, TG_ARG_UINT16, TG_ARG_UINT32, TG_ARG_UINT64 },
+                { TG_ARG_INT8, TG_ARG_INT16, TG_ARG_INT32, TG_ARG_INT64 },
+        };
+        const char *why = NULL;
+        int width = -1;
+
+        switch (field->kind) {
+        case TRACEPOINT_FIELD_INTEGER:
+                if (streq(field->type, "size_t")) {
+                        *ret_type = TG_ARG_SIZE_T;
+                        return 0;
+                }
+                for (int w = 0; w < 4; w++)
+                        if (field->size == 1U << w)
+                                width = w;
+                if (width >= 0) {
+                        *ret_type = integers[field->is_signed][width];
+                        return 0;
+                }
+                why = "an integer of a size no argument type has";
+                break;
+        case TRACEPOINT_FIELD_POINTER:
+                /* Tetragon reads char pointers as char_buf and derives nothing for others. */
+                why = strstr(field->type, "char")
+                              ? "a char pointer, which auto reads as char_buf, and this engine "
+                                "does not read char_buf from tracepoints yet (type string reads "
+                                "it as text)"
+                              : "a pointer to something auto has no type for";
+                break;
+        case TRACEPOINT_FIELD_ARRAY:
+        case TRACEPOINT_FIELD_DATA_LOC:
+                why = "an array, which auto reads as const_buf, and this engine does not read "
+                      "const_buf yet";
+                break;
+        case _TRACEPOINT_FIELD_KIND_MAX:
+                why = "of no kind the format parser knows";
+                break;
+        }
+        if (asprintf(ret_error, "tracepoint %s: argument of type auto: field \"%s\" (%s) is %s",
+                     tracepoint, field->name, field->type, why) < 0) {
+                *ret_error = NULL;
+                return -ENOMEM;
+        }
+        return -EOPNOTSUPP;
 }
 
 /* return: true, returnArg, returnArgAction. The return programs pair with the entry's
@@ -715,6 +774,11 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                 }
                 if (arg_type_is_socket(t) || t == TG_ARG_SKB)
                         return check_sock_filter(p, f, t, where);
+                if (t == TG_ARG_AUTO)
+                        return refuse(p,
+                                      "%s on argument %u of type auto: this engine compares an "
+                                      "argument only when the policy gives its type",
+                                      where, f->arg);
                 return refuse(p,
                               "%s on argument %u of type %s is not implemented by this "
                               "engine yet",
@@ -1085,7 +1149,7 @@ static int plan_hook(Planner *p, HookPlan *out) {
                 return r;
         out->mechanism = m;
 
-        r = check_args(p, h);
+        r = check_args(p, h, out);
         if (r < 0)
                 return r;
         for (uint32_t s = 0; s < h->n_selectors; s++) {
@@ -1384,6 +1448,11 @@ int policy_plan_build(const CompiledPolicy *policy, const EngineCapabilities *ca
                            "this host has no Kubernetes, and the policy only applies there "
                            "(%s)",
                            strempty(policy->kubernetes_reason));
+        else if (policy->has_units && !caps->kernel[HOOK_MECHANISM_RAW_TRACEPOINT])
+                r = refuse(&p,
+                           "unitSelector follows the units' cgroups with tp_btf/cgroup_mkdir, "
+                           "which this kernel does not offer: %s",
+                           caps->kernel_detail[HOOK_MECHANISM_RAW_TRACEPOINT]);
         else if (policy->loader)
                 r = refuse(&p, "the loader option (spec.loader) is not implemented by this engine "
                                "yet: it has no sensor for the shared objects a process maps "

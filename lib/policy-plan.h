@@ -48,6 +48,9 @@
 
 #include "kernel-features.h"
 #include "macro.h"
+#include "tracepoint-format.h"
+
+#include "../bpf/policy.h"
 
 typedef struct CompiledPolicy CompiledPolicy;
 typedef struct CompiledList CompiledList;
@@ -112,6 +115,11 @@ typedef struct HookPlan {
         bool offset_is_address;
         uint64_t offset;
         uint64_t ref_ctr_offset;
+        /* A tracepoint's arguments of type auto: the format fields whose types they take
+         * (plan_tracepoint_auto_type()), resolved alike by the installer and by
+         * tetractl validate --kernel. */
+        size_t n_auto_fields;
+        uint32_t auto_field[TG_POLICY_MAX_ARGS];
 } HookPlan;
 
 /* Syscall numbers the plan can name (TG_GENERIC_MAX_SYSCALLS), as a bitmap of this many
@@ -134,6 +142,13 @@ int policy_plan_build(const CompiledPolicy *policy, const EngineCapabilities *ca
                       PolicyPlan **ret, char **ret_error);
 PolicyPlan *policy_plan_free(PolicyPlan *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyPlan *, policy_plan_free);
+
+/* The type a tracepoint argument of type auto takes from its format field, as Tetragon
+ * derives it: an integer of the field's size and sign (size_t for size_t). Returns 0, or
+ * -EOPNOTSUPP and why in ret_error ("tracepoint T: argument of type auto on field ..."),
+ * or -ENOMEM. */
+int plan_tracepoint_auto_type(const char *tracepoint, const TracepointField *field,
+                              uint8_t *ret_type, char **ret_error);
 
 /* A generated_ftrace list: at most this many functions. */
 #define PLAN_FTRACE_FUNCTIONS_MAX 256

@@ -43,6 +43,8 @@
 #define POLICY_MAX_SUBSTRING_VALUE 100U /* bytes of a SubString value */
 #define POLICY_MAX_BINARY_PATH 255U     /* bytes of a matchBinaries path */
 #define POLICY_MAX_MESSAGE 256U         /* bytes of a hook message */
+#define POLICY_MAX_UNITS 16U            /* unitSelector values */
+#define POLICY_MAX_UNIT_NAME 63U        /* bytes of a unit name (the kernel compares 64) */
 #define POLICY_MAX_TAGS 16U             /* tags per hook */
 #define POLICY_MAX_TAG_LENGTH 128U      /* bytes of one tag */
 #define POLICY_MAX_LISTS 16U            /* spec.lists entries */
@@ -506,6 +508,12 @@ typedef struct Policy {
         PolicyOverrideMethod override_method;
         bool loader;
         bool host_selector; /* hostSelector: {} (all hosts) was written */
+        /* unitSelector (our extension): the policy applies to the processes of these systemd
+         * units (their cgroups and every cgroup below), or with units_not_in to all others. */
+        bool has_units;
+        bool units_not_in;
+        char **units;
+        size_t n_units;
 
         PolicyKubernetesPart *kubernetes_parts;
         size_t n_kubernetes_parts;

@@ -188,7 +188,7 @@ ENGINE_TESTS = tests/engine/test-engine-seed tests/engine/test-engine-args \
 	tests/engine/test-engine-selectors tests/engine/test-engine-kernel-functions \
 	tests/engine/test-engine-uprobes tests/engine/test-engine-tracepoints \
 	tests/engine/test-engine-returns tests/engine/test-engine-refusals \
-	tests/engine/test-engine-lists
+	tests/engine/test-engine-lists tests/engine/test-engine-units
 if HAVE_CMOCKA
 check_PROGRAMS += $(ENGINE_TESTS)
 TESTS += $(ENGINE_TESTS)
@@ -227,6 +227,9 @@ tests_engine_test_engine_refusals_LDADD = $(ENGINE_TEST_LIBS)
 tests_engine_test_engine_lists_SOURCES = tests/engine/test-engine-lists.c
 tests_engine_test_engine_lists_CFLAGS = $(ENGINE_TEST_CFLAGS)
 tests_engine_test_engine_lists_LDADD = $(ENGINE_TEST_LIBS)
+tests_engine_test_engine_units_SOURCES = tests/engine/test-engine-units.c
+tests_engine_test_engine_units_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_engine_test_engine_units_LDADD = $(ENGINE_TEST_LIBS)
 if HAVE_CMOCKA
 TESTS += tests/test-policy-corpus-load
 check_PROGRAMS += tests/test-policy-corpus-load
@@ -275,6 +278,7 @@ CONTROL_INTEGRATION_TESTS = \
 	tests/integration/test-dbus-api.sh \
 	tests/integration/test-policy-folder.sh \
 	tests/integration/test-tetractl.sh \
+	tests/integration/test-unit-scope.sh \
 	tests/integration/test-reload-no-gap.sh \
 	tests/integration/test-catalog.sh \
 	tests/integration/test-unit-file.sh \
@@ -355,7 +359,7 @@ VM_HARNESS = tests/vm/build-image.sh tests/vm/run.sh tests/vm/stage-product.sh \
 	tests/vm/guest/seed-demo.sh tests/vm/guest/engine-kprobe.sh tests/vm/guest/engine.sh \
 	tests/vm/guest/engine-functions.sh tests/vm/guest/integration.sh \
 	tests/vm/guest/corpus-load.sh tests/vm/guest/validate-agrees.sh tests/vm/guest/bypass.sh \
-	tests/vm/guest/zz-persist.sh tests/vm/guest/zz-readme.sh
+	tests/vm/guest/units.sh tests/vm/guest/zz-persist.sh tests/vm/guest/zz-readme.sh
 dist_noinst_SCRIPTS += $(VM_HARNESS)
 dist_noinst_DATA += tests/vm/README.md tests/vm/guest-lib.sh tests/vm/tetragond-vm-suite.service
 EXTRA_DIST += tests/vm/probe.bpf.c

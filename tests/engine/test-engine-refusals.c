@@ -107,6 +107,27 @@ static const RefusalCase refusal_cases[] = {
                         "tracepoint raw_syscalls/sys_enter has 6 fields: argument 0 reads index 40",
         },
         {
+                .file = "tracepoint-auto-char.yaml",
+                .at_install = true,
+                .expected_prefix = "tracepoint syscalls/sys_enter_openat: argument of type auto: "
+                                   "field \"filename\" (const char *) is a char pointer, which "
+                                   "auto reads as char_buf",
+        },
+        {
+                .file = "tracepoint-auto-match.yaml",
+                .at_install = false,
+                .expected_prefix = "tracepoints[0] syscalls/sys_enter_openat: selector 0: "
+                                   "matchArgs on argument 0 of type auto: this engine compares "
+                                   "an argument only when the policy gives its type",
+        },
+        {
+                .file = "kprobe-auto.yaml",
+                .at_install = false,
+                .expected_prefix = "kprobes[0] sys_openat: argument 0 (index 1): type auto takes "
+                                   "the type of a tracepoint's format field, and this hook is no "
+                                   "tracepoint",
+        },
+        {
                 .file = "pod-selector.yaml",
                 .at_install = false,
                 .expected_prefix = "this host has no Kubernetes, and the policy only applies there "

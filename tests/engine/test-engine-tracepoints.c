@@ -97,6 +97,35 @@ static void test_tracepoint_sigkill(void **state) {
         uninstall(f, j);
 }
 
+/* Arguments of type auto (or none) take their type from the format: openat's flags and mode,
+ * unsigned 8-byte fields here, are read as uint64, which Tetragon shows as size_arg. */
+static void test_tracepoint_auto(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *path = temp_path(f, "tp-auto"), *yaml = NULL;
+        _cleanup_free_ char *flags = format("%d", O_WRONLY | O_CREAT | O_CLOEXEC);
+        PolicyInstallation *i;
+        Child child;
+        json_t *e, *args;
+
+        if (!kernel_has(f, "tracepoint"))
+                skip();
+        yaml = policy_from_file("tracepoint-auto.yaml", TEXT_VALUE("PATH", path));
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+
+        child = child_spawn(child_open_create, path);
+        assert_exit_status(child_run(&child), 0);
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        args = json_object_get(e, "args");
+        assert_string_equal(
+                json_string_value(json_object_get(json_array_get(args, 0), "string_arg")), path);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(args, 1), "size_arg")),
+                            flags);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(args, 2), "size_arg")),
+                            "384");
+        uninstall(f, i);
+}
+
 /* raw_syscalls/sys_enter's id (index 4) as syscall64: Tetragon's syscall_id. The
  * matchArgs entry names it by its position in args (0) or by its format field (4), which
  * Tetragon remaps to the position. */
@@ -574,6 +603,7 @@ static void test_nop_argument(void **state) {
 int main(int argc, char *argv[]) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup(test_tracepoint, test_setup),
+                cmocka_unit_test_setup(test_tracepoint_auto, test_setup),
                 cmocka_unit_test_setup(test_tracepoint_sigkill, test_setup),
                 cmocka_unit_test_setup(test_raw_tracepoint, test_setup),
                 cmocka_unit_test_setup(test_tracepoint_syscall_id, test_setup),

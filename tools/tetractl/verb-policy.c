@@ -140,6 +140,41 @@ static int read_kernel_memory(sd_bus *bus, const char *name, uint64_t *ret) {
         return r < 0 ? bus_report_error(&error, r) : 0;
 }
 
+/* The policy object's Units (unitSelector, our extension) as an array of {operator, unit,
+ * cgroup}, cgroup null for a unit without one now. Returns 0, or the exit code after saying
+ * why. */
+static int read_units(sd_bus *bus, const char *name, json_t **ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *path = NULL;
+        const char *op, *unit, *cgroup;
+        json_t *units;
+        int r;
+
+        r = sd_bus_path_encode(BUS_POLICY_PATH_PREFIX, name, &path);
+        if (r < 0)
+                return bus_report_error(NULL, r);
+        r = sd_bus_get_property(bus, BUS_NAME, path, BUS_POLICY_INTERFACE, "Units", &error, &reply,
+                                "a(sss)");
+        if (r < 0)
+                return bus_report_error(&error, r);
+        units = json_array();
+        if (!units)
+                return bus_report_error(NULL, -ENOMEM);
+        r = sd_bus_message_enter_container(reply, 'a', "(sss)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(sss)", &op, &unit, &cgroup)) > 0)
+                json_array_append_new(units, json_pack("{s:s, s:s, s:s*}", "operator", op, "unit",
+                                                       unit, "cgroup", *cgroup ? cgroup : NULL));
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        if (r < 0) {
+                json_decref(units);
+                return bus_report_error(NULL, r);
+        }
+        *ret = units;
+        return 0;
+}
+
 /* The policy object's SelectorCounters into the "selectors" array (one counters object per
  * selector, in order) of each element of hooks, which lists the hooks as the Hooks property
  * does. Returns 0, or the exit code after saying why. */
@@ -226,7 +261,7 @@ int verb_show(int argc, char *argv[]) {
         const char *name, *file, *source, *state, *mode, *error, *s, *t;
         int overridden, installed, r, c;
         bool show_source = false;
-        json_t *names, *hooks, *counters = NULL, *j;
+        json_t *names, *hooks, *counters = NULL, *units = NULL, *j;
         uint64_t memory = 0;
 
         while ((c = getopt_long(argc, argv, "ho:s", options, NULL)) >= 0)
@@ -303,6 +338,8 @@ int verb_show(int argc, char *argv[]) {
         r = read_selector_counters(bus, name, hooks);
         if (r == 0)
                 r = read_kernel_memory(bus, name, &memory);
+        if (r == 0)
+                r = read_units(bus, name, &units);
         if (r != 0) {
                 json_decref(names);
                 json_decref(hooks);
@@ -310,11 +347,11 @@ int verb_show(int argc, char *argv[]) {
                 return r;
         }
 
-        j = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s*, s:o, s:o, s:o, s:I, s:s}", "name", name,
-                      "file", file, "state", state, "mode", mode, "mode_overridden", overridden,
-                      "installed", installed, "error", *error ? error : NULL, "policies", names,
-                      "hooks", hooks, "counters", counters, "kernel_memory", (json_int_t) memory,
-                      "source", source);
+        j = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s*, s:o, s:o, s:o, s:o, s:I, s:s}", "name",
+                      name, "file", file, "state", state, "mode", mode, "mode_overridden",
+                      overridden, "installed", installed, "error", *error ? error : NULL,
+                      "policies", names, "hooks", hooks, "units", units, "counters", counters,
+                      "kernel_memory", (json_int_t) memory, "source", source);
         if (arg.output == OUTPUT_JSON) {
                 print_json(j);
                 return EXIT_OK;
@@ -356,6 +393,16 @@ int verb_show(int argc, char *argv[]) {
                         printf("             selector %zu: ", k);
                         print_counters(json_array_get(selectors, k));
                 }
+        }
+        /* unitSelector (our extension): where the policy applies, as the cgroups are now. */
+        for (size_t i = 0; i < json_array_size(units); i++) {
+                json_t *u = json_array_get(units, i);
+                const char *cgroup = json_string_value(json_object_get(u, "cgroup"));
+
+                printf("%s %s %s: %s\n", i == 0 ? "     Units:" : "           ",
+                       json_string_value(json_object_get(u, "operator")),
+                       json_string_value(json_object_get(u, "unit")),
+                       cgroup ? cgroup : "not running (no cgroup now)");
         }
         printf("  Counters: ");
         print_counters(counters);
@@ -668,7 +715,8 @@ int verb_add(int argc, char *argv[]) {
         }
         if (!policy_check_name(name)) {
                 fprintf(stderr,
-                        "tetractl: invalid policy name \"%s\": " POLICY_NAME_RULE " (see --name).\n",
+                        "tetractl: invalid policy name \"%s\": " POLICY_NAME_RULE
+                        " (see --name).\n",
                         name);
                 return EXIT_USAGE;
         }
