@@ -47,6 +47,18 @@ run_links() {
         done
 }
 
+# start_replacing: starts the daemon and waits until its run has replaced the earlier one
+# (make-before-break: the earlier run stays in force until this one's policies are installed,
+# which on a slow machine ends after the daemon says it is running).
+start_replacing() {
+        local earlier
+        earlier=$(runs)
+        testenv_start_daemon "${daemon_args[@]}"
+        replaced() { [ "$(runs | wc -l)" = 1 ] && [ "$(runs)" != "$earlier" ]; }
+        wait_for 120 "the earlier run ($earlier) to be replaced" replaced ||
+                fail "the earlier run is still pinned beside the new one: $(runs)"
+}
+
 start_timed() { # start_timed VAR: the daemon's start to running, in ms, into VAR
         local t0 t1
         t0=$(date +%s%N)
@@ -129,7 +141,7 @@ edited=$TESTENV_DIR/edited
 kill -KILL "$TESTENV_DAEMON_PID"
 wait "$TESTENV_DAEMON_PID" 2>/dev/null || true
 sed -i "s|\"/tmp/passwd\"|\"$edited\"|" "$policies/sys_write_sigkill.yaml"
-testenv_start_daemon "${daemon_args[@]}"
+start_replacing
 sh -c "echo x >> $target" && rc=0 || rc=$?
 [ "$rc" = 0 ] || {
         journal -t tetragond -o cat | tail -30 >&2
@@ -147,7 +159,7 @@ echo "ok: a policy edited while the daemon was down is replaced"
 kill -KILL "$TESTENV_DAEMON_PID"
 wait "$TESTENV_DAEMON_PID" 2>/dev/null || true
 rm "$policies/sys_write_sigkill.yaml"
-testenv_start_daemon "${daemon_args[@]}"
+start_replacing
 sh -c "echo x >> $edited" && rc=0 || rc=$?
 [ "$rc" = 0 ] || fail "after the deletion, writing $edited exited $rc: the policy is still in force"
 [ ! -e "$(runs)/link-sys_enter" ] || fail "sys_enter is still pinned with no policy"
