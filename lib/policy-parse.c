@@ -1503,7 +1503,8 @@ static bool parse_filter_values(Parser *p, const YamlNode *entry, const YamlNode
         if (f->op == POLICY_OP_SAME_FILE || f->op == POLICY_OP_NOT_SAME_FILE) {
                 /* Compared one by one in the kernel, like numbers. */
                 max = POLICY_MAX_NUMERIC_VALUES;
-                p_warning(p, entry, "Tetragon refuses this policy; tetragond matches the files' "
+                p_warning(p, entry,
+                          "Tetragon refuses this policy; tetragond matches the files' "
                           "device and inode, taken when the policy is installed",
                           "operator \"%s\" is a tetragond extension",
                           policy_operator_to_string(f->op));

@@ -749,8 +749,8 @@ static int check_filter(Planner *p, const struct tg_policy_hook *h, size_t selec
                                 break;
                         return check_values(p, f, where, TG_VALUE_NUMBER, TG_VALUE_RANGE);
                 }
-                if (arg_type_is_path(t) && (f->op == TG_POLICY_OP_SAME_FILE ||
-                                            f->op == TG_POLICY_OP_NOT_SAME_FILE))
+                if (arg_type_is_path(t) &&
+                    (f->op == TG_POLICY_OP_SAME_FILE || f->op == TG_POLICY_OP_NOT_SAME_FILE))
                         return check_values(p, f, where, TG_VALUE_STRING, TG_VALUE_STRING);
                 if (arg_type_is_path(t) || arg_type_is_string(t) || t == TG_ARG_FILENAME ||
                     t == TG_ARG_NET_DEVICE) {
