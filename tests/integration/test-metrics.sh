@@ -159,7 +159,10 @@ is "POST /metrics status" "$code" 405
 
 # What tetragond-metrics.socket runs, as an unprivileged user: it serves the same text.
 helper_port=$(free_port)
-as_nobody "$top_builddir/tetragond-metrics" --listen "127.0.0.1:$helper_port" \
+# setpriv itself in the background, not as_nobody: $! of a function run with & is a subshell,
+# and killing that left tetragond-metrics running after the test.
+setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+        "$top_builddir/tetragond-metrics" --listen "127.0.0.1:$helper_port" \
         >"$TESTENV_DIR/helper.out" 2>&1 &
 helper=$!
 trap 'kill $helper 2>/dev/null || true; bus_cleanup' EXIT

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Issue 11: enforcement outlives the daemon. A writer loop against the seed's policy runs
 # while the daemon is SIGKILLed, stays dead 5 s and starts again, PINNED_CYCLES times (10):
-# every write attempt is killed, /tmp/passwd stays empty, and nothing an earlier run pinned
+# every write attempt is killed, the file stays empty, and nothing an earlier run pinned
 # stays in the kernel (its links and their programs are gone, one run is pinned). Then a
 # policy edited while the daemon was down is replaced, one deleted while down is removed
 # (each start says what its earlier run's manifests held: unchanged, changed, deleted),
@@ -14,31 +14,30 @@ command -v bpftool >/dev/null || skip "bpftool is not installed"
 testenv_start_journald
 
 cycles=${PINNED_CYCLES:-10}
-target=/tmp/passwd
-saved=
-if [ -e "$target" ]; then
-        saved=$TESTENV_DIR/passwd.saved
-        cp -a "$target" "$saved"
-fi
+# The seed's policy on a file of this test's own instead of /tmp/passwd: tests running beside
+# it (make -j2) kill writes to /tmp/passwd with their own daemons, which the edit below cannot
+# undo.
+target=$TESTENV_DIR/passwd
+: >"$target"
 WRITER_PID=
 restore() {
         touch "$TESTENV_DIR/stop" 2>/dev/null || true
         [ -z "$WRITER_PID" ] || wait "$WRITER_PID" 2>/dev/null || true
-        rm -f "$target"
-        [ -z "$saved" ] || cp -a "$saved" "$target"
         testenv_cleanup
 }
 trap restore EXIT
-rm -f "$target"
-: >"$target"
 
 root=/sys/fs/bpf/tetragond
 policies=$TESTENV_DIR/policies
 mkdir -p "$policies"
-cp "$top_srcdir/tests/data/engine/sys_write_sigkill.yaml" "$policies/"
+sed "s|\"/tmp/passwd\"|\"$target\"|" "$top_srcdir/tests/data/engine/sys_write_sigkill.yaml" \
+        >"$policies/sys_write_sigkill.yaml"
+grep -qF "\"$target\"" "$policies/sys_write_sigkill.yaml" || fail "the seed's policy names no /tmp/passwd"
 daemon_args=(--policy-dir "$policies" --state-dir "$TESTENV_DIR/state")
 
 runs() { find "$root" -mindepth 1 -maxdepth 1 -name 'run-*' | sort; }
+# The earlier run is removed once this one is installed, which may end after "running".
+one_run() { [ "$(runs | wc -l)" = 1 ]; }
 # "LINK-ID PROG-ID" of each link pinned by the run in folder $1.
 run_links() {
         local f
@@ -47,16 +46,26 @@ run_links() {
         done
 }
 
-# start_replacing: starts the daemon and waits until its run has replaced the earlier one
-# (make-before-break: the earlier run stays in force until this one's policies are installed,
-# which on a slow machine ends after the daemon says it is running).
+# start_replacing: starts the daemon and waits until its run has replaced the earlier one:
+# make-before-break, the earlier run stays in force until this one's policies are installed
+# (on a slow machine, after the daemon says it is running), and its links leave the kernel
+# a moment after their pins (the kernel frees a link from a work queue).
 start_replacing() {
-        local earlier
+        local earlier earlier_links
         earlier=$(runs)
+        earlier_links=$(run_links "$earlier" | cut -d' ' -f1)
         testenv_start_daemon "${daemon_args[@]}"
         replaced() { [ "$(runs | wc -l)" = 1 ] && [ "$(runs)" != "$earlier" ]; }
         wait_for 120 "the earlier run ($earlier) to be replaced" replaced ||
                 fail "the earlier run is still pinned beside the new one: $(runs)"
+        links_gone() {
+                local id
+                for id in $earlier_links; do
+                        ! bpftool link show id "$id" >/dev/null 2>&1 || return 1
+                done
+        }
+        wait_for 30 "the earlier run's links to leave the kernel" links_gone ||
+                fail "links of the earlier run are still in the kernel: $earlier_links"
 }
 
 start_timed() { # start_timed VAR: the daemon's start to running, in ms, into VAR
@@ -106,7 +115,7 @@ for cycle in $(seq 1 "$cycles"); do
         dead=$(($(attempts) - before))
         [ "$dead" -gt 0 ] || fail "cycle $cycle: the writer made no attempt while the daemon was down"
         start_timed ms
-        [ "$(runs | wc -l)" = 1 ] || fail "cycle $cycle: $(runs | wc -l) runs pinned: $(runs)"
+        wait_for 120 "one run pinned" one_run || fail "cycle $cycle: $(runs | wc -l) runs pinned: $(runs)"
         n=$(run_links "$(runs)" | wc -l)
         [ "$n" = "$first_links" ] || fail "cycle $cycle: $n links pinned, not $first_links"
         [ "$cycle" != 1 ] || found 1 0 0
@@ -140,7 +149,7 @@ edited=$TESTENV_DIR/edited
 : >"$edited"
 kill -KILL "$TESTENV_DAEMON_PID"
 wait "$TESTENV_DAEMON_PID" 2>/dev/null || true
-sed -i "s|\"/tmp/passwd\"|\"$edited\"|" "$policies/sys_write_sigkill.yaml"
+sed -i "s|\"$target\"|\"$edited\"|" "$policies/sys_write_sigkill.yaml"
 start_replacing
 sh -c "echo x >> $target" && rc=0 || rc=$?
 [ "$rc" = 0 ] || {
@@ -199,5 +208,5 @@ start_timed ms_again
 : >"$TESTENV_DIR/p50"
 sh -c "echo x >> $TESTENV_DIR/p50" && rc=0 || rc=$?
 [ "$rc" = 137 ] || fail "with 50 policies, writing p50 exited $rc, not 137"
-[ "$(runs | wc -l)" = 1 ] || fail "with 50 policies: $(runs | wc -l) runs pinned"
+wait_for 120 "one run pinned" one_run || fail "with 50 policies: $(runs | wc -l) runs pinned"
 echo "ok: 50 policies: start to running $ms_first ms, after SIGKILL (replacing the run) $ms_again ms"
