@@ -66,14 +66,15 @@ check "uprobe: the user stack's first frame is the program's function" "$uprobe"
 check "uprobe: in the program" "$uprobe" '.process_uprobe.user_stack_trace[0].module' "$target"
 check "uprobe: no kernel stack was asked for" "$uprobe" '.process_uprobe | has("kernel_stack_trace")' false
 
-# tetractl getevents prints the stacks after the compact line, as tetra does, unless told not to.
-out=$("$top_builddir/tetractl" getevents -e process_uprobe --pid "$target_pid")
+# tetractl getevents prints the stacks after the compact line, as tetra does, unless told not to
+# (stdin from /dev/null: getevents reads a pipe there as tetra does, and make -j2 gives one).
+out=$("$top_builddir/tetractl" getevents -e process_uprobe --pid "$target_pid" </dev/null)
 [ "$(sed -n 2p <<<"$out")" = "User:" ] || fail "no User: line after the uprobe's line: $out"
 case "$(sed -n 3p <<<"$out")" in
 "   tg_stack_target ($target+0x"*")") echo "ok: tetractl prints the user frame" ;;
 *) fail "tetractl's user frame: $out" ;;
 esac
-out=$("$top_builddir/tetractl" getevents -e process_uprobe --pid "$target_pid" --stack-traces=false)
+out=$("$top_builddir/tetractl" getevents -e process_uprobe --pid "$target_pid" --stack-traces=false </dev/null)
 [ "$(wc -l <<<"$out")" = 1 ] || fail "--stack-traces=false still prints stacks: $out"
 echo "ok: --stack-traces=false prints the line alone"
 
