@@ -256,6 +256,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test-policy-kill.sh \
 	tests/integration/test-daemon-basics.sh \
 	tests/integration/test-validate-kernel.sh \
+	tests/integration/test-library.sh \
 	tests/integration/test-self-tracing.sh \
 	tests/integration/test-policy-table-full.sh
 TESTS += $(INTEGRATION_TESTS)
