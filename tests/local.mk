@@ -256,6 +256,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test-policy-kill.sh \
 	tests/integration/test-daemon-basics.sh \
 	tests/integration/test-validate-kernel.sh \
+	tests/integration/test-library.sh \
 	tests/integration/test-self-tracing.sh \
 	tests/integration/test-policy-table-full.sh
 TESTS += $(INTEGRATION_TESTS)
@@ -359,7 +360,8 @@ VM_HARNESS = tests/vm/build-image.sh tests/vm/run.sh tests/vm/stage-product.sh \
 	tests/vm/guest/seed-demo.sh tests/vm/guest/engine-kprobe.sh tests/vm/guest/engine.sh \
 	tests/vm/guest/engine-functions.sh tests/vm/guest/integration.sh \
 	tests/vm/guest/corpus-load.sh tests/vm/guest/validate-agrees.sh tests/vm/guest/bypass.sh \
-	tests/vm/guest/units.sh tests/vm/guest/zz-persist.sh tests/vm/guest/zz-readme.sh
+	tests/vm/guest/units.sh tests/vm/guest/zz-persist.sh tests/vm/guest/zz-readme.sh \
+	tests/vm/guest/library.sh
 dist_noinst_SCRIPTS += $(VM_HARNESS)
 dist_noinst_DATA += tests/vm/README.md tests/vm/guest-lib.sh tests/vm/tetragond-vm-suite.service
 EXTRA_DIST += tests/vm/probe.bpf.c
