@@ -556,14 +556,13 @@ static void line_append_basename(Line *l, json_t *binary) {
 }
 
 /* Our extension of tetra's line: who ran it and from where, with what the daemon
- * was asked to add: " (user alice, unit sshd.service, ancestors bash < sshd < systemd)".
- * Each part only when its field is in the event (process.user.name with
- * --username-metadata, systemd_unit when the process runs in a unit, the chain with
- * --enable-ancestors: parent first). Nothing when none is there. */
+ * was asked to add: " (user alice, ancestors bash < sshd < systemd)". Each part only
+ * when its field is in the event (process.user.name with --username-metadata, the chain
+ * with --enable-ancestors: parent first). Nothing when none is there. Not the unit: every
+ * process of a systemd host has one, and the line would differ from tetra's everywhere. */
 static void line_append_context(Line *l, json_t *body) {
         json_t *process = json_object_get(body, "process"),
                *name = json_object_get(json_object_get(process, "user"), "name"),
-               *unit = json_object_get(process, "systemd_unit"),
                *ancestors = json_object_get(body, "ancestors");
         const char *sep = " (";
         size_t i;
@@ -573,12 +572,6 @@ static void line_append_context(Line *l, json_t *body) {
                 line_append_str(l, sep);
                 line_append_str(l, "user ");
                 line_append_json(l, name);
-                sep = ", ";
-        }
-        if (json_string_length(unit) > 0) {
-                line_append_str(l, sep);
-                line_append_str(l, "unit ");
-                line_append_json(l, unit);
                 sep = ", ";
         }
         if (json_is_array(ancestors)) {

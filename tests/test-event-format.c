@@ -275,17 +275,15 @@ static void test_enrichment(void **state) {
         assert_compact("{\"process_exec\":{\"process\":{\"binary\":\"/usr/bin/id\","
                        "\"cap\":{\"effective\":[\"CAP_CHOWN\"]}}}}",
                        "🚀 process /usr/bin/id");
-        /* Ours: user, unit and the ancestor chain (parent first), before the action. */
+        /* Ours: user and the ancestor chain (parent first), before the action; not the unit. */
         assert_compact("{\"process_exec\":{\"process\":{\"binary\":\"/usr/bin/id\","
                        "\"user\":{\"name\":\"alice\"}}}}",
                        "🚀 process /usr/bin/id (user alice)");
-        assert_compact(
-                "{\"process_exit\":{\"process\":{\"binary\":\"/usr/bin/id\","
-                "\"user\":{\"name\":\"root\"},\"systemd_unit\":\"sshd.service\"},"
-                "\"parent\":{\"binary\":\"/bin/bash\"},\"ancestors\":["
-                "{\"binary\":\"/usr/sbin/sshd\"},{\"binary\":\"/lib/systemd/systemd\"}]}}",
-                "💥 exit /usr/bin/id 0 (user root, unit sshd.service, ancestors bash < sshd < "
-                "systemd)");
+        assert_compact("{\"process_exit\":{\"process\":{\"binary\":\"/usr/bin/id\","
+                       "\"user\":{\"name\":\"root\"},\"systemd_unit\":\"sshd.service\"},"
+                       "\"parent\":{\"binary\":\"/bin/bash\"},\"ancestors\":["
+                       "{\"binary\":\"/usr/sbin/sshd\"},{\"binary\":\"/lib/systemd/systemd\"}]}}",
+                       "💥 exit /usr/bin/id 0 (user root, ancestors bash < sshd < systemd)");
         assert_compact("{\"process_kprobe\":{\"process\":{\"binary\":\"/usr/bin/sh\","
                        "\"user\":{\"name\":\"bob\\u001b[2J\"}},\"function_name\":"
                        "\"__x64_sys_write\",\"args\":[{\"file_arg\":{\"path\":\"/tmp/x\"}}],"
