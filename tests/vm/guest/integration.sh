@@ -36,6 +36,10 @@ host_only() {
                 echo "ten SIGKILL cycles and 50 policies take over 6 minutes of emulated time;" \
                         "zz-persist.sh restarts and kills the daemon under systemd here"
                 ;;
+        test-policy-table-full)
+                echo "the table's capacity is the registry's and the engine's on every kernel;" \
+                        "1024 policies take 3 minutes of emulated time"
+                ;;
         test-lockdown)
                 echo "this kernel has the BPF LSM, whose guard refuses the signals the test stops" \
                         "its daemons with; zz-persist.sh locks down under systemd here"
