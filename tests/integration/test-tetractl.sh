@@ -95,6 +95,11 @@ run 2 "$T" mode x sideways
 is "unknown mode: exit 2" "$err" 'tetractl: unknown mode sideways: enforce or monitor.'
 run 2 "$T" status extra
 run 2 "$T" -o yaml status
+is "an unknown -o: which are allowed" "$err" "tetractl: unknown output format 'yaml': text, json, compact."
+run 2 "$T" show -o yaml x
+is "... for a verb: its own" "$err" "tetractl: unknown output format 'yaml' for show: text, json."
+run 2 "$T" getevents -o text-ish </dev/null
+is "... for getevents" "$err" "tetractl: unknown output format 'text-ish' for getevents: json, compact."
 run 2 "$T" getevents --since yesterday-ish
 run 2 "$T" getevents --pid abc
 run 2 "$T" add --name ../x /dev/null

@@ -148,17 +148,8 @@ int verb_parse_common(int argc, char *argv[], const char *usage) {
                         printf("Usage: tetractl %s\n", usage);
                         return EXIT_OK;
                 case 'o':
-                        if (streq(optarg, "json"))
-                                arg.output = OUTPUT_JSON;
-                        else if (streq(optarg, "text"))
-                                arg.output = OUTPUT_TEXT;
-                        else {
-                                fprintf(stderr,
-                                        "tetractl: unknown output format for %s: %s (text or "
-                                        "json)\n",
-                                        argv[0], optarg);
+                        if (output_parse(optarg, argv[0], OUTPUT_TEXT_OR_JSON, &arg.output) < 0)
                                 return EXIT_USAGE;
-                        }
                         break;
                 case '?':
                         return EXIT_USAGE;

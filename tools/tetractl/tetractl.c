@@ -77,13 +77,34 @@ static void help(void) {
                "\nSee tetractl(1); 'tetractl COMMAND --help' for a command's options.\n");
 }
 
-static int parse_output(const char *s) {
-        if (streq(s, "text"))
-                return OUTPUT_TEXT;
-        if (streq(s, "json"))
-                return OUTPUT_JSON;
-        if (streq(s, "compact"))
-                return OUTPUT_COMPACT;
+static const char *const output_names[] = {
+        [OUTPUT_TEXT] = "text",
+        [OUTPUT_JSON] = "json",
+        [OUTPUT_COMPACT] = "compact",
+};
+
+int output_parse(const char *s, const char *verb, unsigned allowed, OutputFormat *ret) {
+        char list[64] = "";
+
+        for (size_t k = 0; k < ELEMENTSOF(output_names); k++) {
+                if (!(allowed & OUTPUT_MASK(k)) || !streq(s, output_names[k]))
+                        continue;
+                *ret = k;
+                return 0;
+        }
+        /* A verb whose text is its compact line (getevents) takes "text" for it. */
+        if (streq(s, "text") && (allowed & OUTPUT_MASK(OUTPUT_COMPACT))) {
+                *ret = OUTPUT_COMPACT;
+                return 0;
+        }
+        for (size_t k = 0; k < ELEMENTSOF(output_names); k++)
+                if (allowed & OUTPUT_MASK(k)) {
+                        if (list[0])
+                                strcat(list, ", ");
+                        strcat(list, output_names[k]);
+                }
+        fprintf(stderr, "tetractl: unknown output format '%s'%s%s: %s.\n", s, verb ? " for " : "",
+                verb ?: "", list);
         return -EINVAL;
 }
 
@@ -113,7 +134,7 @@ int main(int argc, char *argv[]) {
                 {},
         };
         static char *default_verb[] = { (char *) "list", NULL };
-        int c, r;
+        int c;
 
         /* "+": stop at the verb, so verbs parse their own options. */
         while ((c = getopt_long(argc, argv, "+ho:", options, NULL)) >= 0)
@@ -125,15 +146,8 @@ int main(int argc, char *argv[]) {
                         printf("tetractl %s\n", PACKAGE_VERSION);
                         return EXIT_OK;
                 case 'o':
-                        r = parse_output(optarg);
-                        if (r < 0) {
-                                fprintf(stderr,
-                                        "tetractl: unknown output format '%s': text, json or "
-                                        "compact.\n",
-                                        optarg);
+                        if (output_parse(optarg, NULL, OUTPUT_ANY, &arg.output) < 0)
                                 return EXIT_USAGE;
-                        }
-                        arg.output = r;
                         break;
                 case ARG_NO_PAGER:
                         arg.no_pager = true;

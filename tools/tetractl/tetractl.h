@@ -19,6 +19,14 @@ typedef enum OutputFormat {
         OUTPUT_COMPACT,
 } OutputFormat;
 
+#define OUTPUT_MASK(f) (1U << (f))
+#define OUTPUT_TEXT_OR_JSON (OUTPUT_MASK(OUTPUT_TEXT) | OUTPUT_MASK(OUTPUT_JSON))
+#define OUTPUT_ANY (OUTPUT_TEXT_OR_JSON | OUTPUT_MASK(OUTPUT_COMPACT))
+
+/* -o's argument, among the formats in allowed; otherwise prints which are allowed (for verb,
+ * NULL: the global option) and returns -EINVAL. */
+int output_parse(const char *s, const char *verb, unsigned allowed, OutputFormat *ret);
+
 typedef struct TetractlArgs {
         OutputFormat output;
         bool no_pager;  /* --no-pager */

@@ -878,17 +878,10 @@ static int parse_options(int argc, char *argv[], EventFilter *f, Options *o) {
                         help();
                         return EXIT_OK;
                 case 'o':
-                        if (streq(optarg, "json"))
-                                o->format = OUTPUT_JSON;
-                        else if (streq(optarg, "compact") || streq(optarg, "text"))
-                                o->format = OUTPUT_COMPACT;
-                        else {
-                                fprintf(stderr,
-                                        "tetractl: unknown output format '%s' for getevents: "
-                                        "compact or json.\n",
-                                        optarg);
+                        if (output_parse(optarg, "getevents",
+                                         OUTPUT_MASK(OUTPUT_COMPACT) | OUTPUT_MASK(OUTPUT_JSON),
+                                         &o->format) < 0)
                                 return EXIT_USAGE;
-                        }
                         break;
                 case 'f':
                         o->follow = true;

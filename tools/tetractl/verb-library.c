@@ -382,11 +382,8 @@ int verb_library(int argc, char *argv[]) {
                         printf("Usage: tetractl %s\n", usage);
                         return EXIT_OK;
                 case 'o':
-                        if (!streq(optarg, "json") && !streq(optarg, "text")) {
-                                fprintf(stderr, "tetractl: unknown output format: %s\n", optarg);
+                        if (output_parse(optarg, argv[0], OUTPUT_TEXT_OR_JSON, &arg.output) < 0)
                                 return EXIT_USAGE;
-                        }
-                        arg.output = streq(optarg, "json") ? OUTPUT_JSON : OUTPUT_TEXT;
                         break;
                 case 'p':
                         print = true;

@@ -270,11 +270,8 @@ int verb_show(int argc, char *argv[]) {
                         printf("Usage: tetractl show [--source] [-o json] NAME\n");
                         return EXIT_OK;
                 case 'o':
-                        if (!streq(optarg, "json") && !streq(optarg, "text")) {
-                                fprintf(stderr, "tetractl: unknown output format: %s\n", optarg);
+                        if (output_parse(optarg, argv[0], OUTPUT_TEXT_OR_JSON, &arg.output) < 0)
                                 return EXIT_USAGE;
-                        }
-                        arg.output = streq(optarg, "json") ? OUTPUT_JSON : OUTPUT_TEXT;
                         break;
                 case 's':
                         show_source = true;
@@ -688,11 +685,8 @@ int verb_add(int argc, char *argv[]) {
                         printf("Usage: tetractl %s\n", usage);
                         return EXIT_OK;
                 case 'o':
-                        if (!streq(optarg, "json") && !streq(optarg, "text")) {
-                                fprintf(stderr, "tetractl: unknown output format: %s\n", optarg);
+                        if (output_parse(optarg, argv[0], OUTPUT_TEXT_OR_JSON, &arg.output) < 0)
                                 return EXIT_USAGE;
-                        }
-                        arg.output = streq(optarg, "json") ? OUTPUT_JSON : OUTPUT_TEXT;
                         break;
                 case 'n':
                         name = optarg;

@@ -241,17 +241,8 @@ int verb_validate(int argc, char *argv[]) {
                         with_kernel = true;
                         break;
                 case 'o':
-                        if (streq(optarg, "json"))
-                                output = OUTPUT_JSON;
-                        else if (streq(optarg, "text"))
-                                output = OUTPUT_TEXT;
-                        else {
-                                fprintf(stderr,
-                                        "tetractl: unknown output format for validate: %s (text or "
-                                        "json)\n",
-                                        optarg);
+                        if (output_parse(optarg, "validate", OUTPUT_TEXT_OR_JSON, &output) < 0)
                                 return EXIT_USAGE;
-                        }
                         break;
                 case '?':
                         return EXIT_USAGE;
