@@ -16,6 +16,7 @@
 #include "field-filter.h"
 #include "file-util.h"
 #include "log.h"
+#include "parse-util.h"
 #include "policy-plan.h"
 #include "redaction.h"
 #include "yaml-tree.h"
@@ -198,14 +199,6 @@ bool config_key_is_switch(ConfigKey key) {
 }
 
 /* Tetragon's boolean flags: true/false, and 1/0, yes/no beside them. */
-static int parse_boolean(const char *s) {
-        if (streq(s, "true") || streq(s, "1") || streq(s, "yes"))
-                return 1;
-        if (streq(s, "false") || streq(s, "0") || streq(s, "no"))
-                return 0;
-        return -EINVAL;
-}
-
 static const ConfigOption *config_option_find(const char *name) {
         for (size_t i = 0; i < config_options_count; i++)
                 if (streq(config_options[i].name, name))

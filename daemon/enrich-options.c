@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "enrich-options.h"
+#include "parse-util.h"
 
 static const char *const option_names[_ENRICH_OPTION_MAX] = {
         [ENRICH_OPTION_ANCESTORS] = "enable-ancestors",
@@ -54,16 +55,14 @@ const char *enrich_option_values(EnrichOption o) {
         return "true or false";
 }
 
+/* A flag given without a value ("--enable-process-ns") is true. */
 static int parse_bool(const char *s, bool *ret) {
-        if (!s || streq(s, "true") || streq(s, "1") || streq(s, "yes")) {
-                *ret = true;
-                return 0;
-        }
-        if (streq(s, "false") || streq(s, "0") || streq(s, "no")) {
-                *ret = false;
-                return 0;
-        }
-        return -EINVAL;
+        int r = s ? parse_boolean(s) : 1;
+
+        if (r < 0)
+                return r;
+        *ret = r;
+        return 0;
 }
 
 /* Tetragon's names: "base" is process_exec and process_exit. */

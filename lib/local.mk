@@ -19,6 +19,7 @@ lib_libtetragon_shared_a_SOURCES = \
 	lib/file-util.c lib/file-util.h \
 	lib/policy-check.c lib/policy-check.h \
 	lib/bpf-fdinfo.c lib/bpf-fdinfo.h \
-	lib/unit-cgroup.c lib/unit-cgroup.h
+	lib/unit-cgroup.c lib/unit-cgroup.h \
+	lib/parse-util.c lib/parse-util.h
 
 lib_libtetragon_shared_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(LIBBPF_CFLAGS)

@@ -97,7 +97,7 @@ check_PROGRAMS += $(SINK_TESTS)
 TESTS += $(SINK_TESTS)
 endif
 tests_test_event_json_SOURCES = tests/test-event-json.c daemon/event-json.c lib/utf8.c \
-	lib/syscall-table.c lib/policy.c lib/arena.c daemon/enrich-options.c
+	lib/syscall-table.c lib/policy.c lib/arena.c daemon/enrich-options.c lib/parse-util.c
 tests_test_event_json_CFLAGS = $(TEST_CFLAGS)
 tests_test_event_json_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
 tests_test_event_format_SOURCES = tests/test-event-format.c lib/event-format.c lib/utf8.c
@@ -105,7 +105,7 @@ tests_test_event_format_CFLAGS = $(TEST_CFLAGS)
 tests_test_event_format_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
 tests_test_sink_journal_SOURCES = tests/test-sink-journal.c daemon/sink-journal.c \
 	daemon/event-json.c lib/utf8.c lib/syscall-table.c lib/policy.c lib/arena.c \
-	daemon/enrich-options.c
+	daemon/enrich-options.c lib/parse-util.c
 tests_test_sink_journal_CFLAGS = $(TEST_CFLAGS)
 tests_test_sink_journal_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS) $(LIBSYSTEMD_LIBS)
 tests_test_export_file_SOURCES = tests/test-export-file.c daemon/export-file.c
@@ -121,7 +121,7 @@ tests_test_event_stream_SOURCES = tests/test-event-stream.c daemon/event-filter.
 	daemon/json-lines.c daemon/regex-list.c daemon/redaction.c daemon/field-filter.c \
 	daemon/cgroup-rate.c \
 	daemon/event-json.c lib/utf8.c lib/syscall-table.c lib/policy.c lib/arena.c \
-	daemon/enrich-options.c
+	daemon/enrich-options.c lib/parse-util.c
 tests_test_event_stream_CFLAGS = $(TEST_CFLAGS) $(PCRE2_CFLAGS)
 tests_test_event_stream_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS) $(PCRE2_LIBS)
 
@@ -138,7 +138,7 @@ tests_test_record_decode_CFLAGS = $(TEST_CFLAGS)
 tests_test_record_decode_LDADD = $(CMOCKA_LIBS)
 tests_test_process_cache_SOURCES = tests/test-process-cache.c daemon/process-cache.c \
 	daemon/process.c daemon/record-decode.c daemon/record-decode-generic.c \
-	daemon/enrich-options.c daemon/user-names.c
+	daemon/enrich-options.c lib/parse-util.c daemon/user-names.c
 tests_test_process_cache_CFLAGS = $(TEST_CFLAGS)
 tests_test_process_cache_LDADD = $(CMOCKA_LIBS)
 tests_test_process_monitor_SOURCES = tests/test-process-monitor.c daemon/process-monitor.c daemon/pinned-state.c \

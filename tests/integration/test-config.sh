@@ -75,6 +75,8 @@ expect_setting "a boolean flag alone means true" enable-process-ns "true  # --en
         --enable-process-ns
 expect_setting "a boolean flag with a value" enable-process-cred \
         "false  # --enable-process-cred" --enable-process-cred=false
+expect_setting "a boolean as Go spells it (Tetragon's files)" keep-sensors-on-exit \
+        "true  # --keep-sensors-on-exit" --keep-sensors-on-exit=True
 # A Tetragon setting we do not have: a warning that names it, not a refusal.
 warning=$("$d" --print-config 2>&1 >/dev/null)
 [ "$warning" = "$yaml:5:17: Unknown setting enable-k8s-api, ignoring." ] ||
