@@ -7,6 +7,7 @@
 # even with --keep-sensors-on-exit=false, and a restarted daemon is still locked. Locked,
 # a start keeps an earlier run that enforces a policy it does not (here: deleted while
 # down), and removes one whose every policy it enforces in the same version (manifests).
+# vmtest-host-only: the guest's kernel has the BPF LSM, whose guard refuses the signals the test stops its daemons with; zz-persist.sh locks down under systemd there
 set -euo pipefail
 . "$top_srcdir/tests/lib/testenv.sh"
 . "$top_srcdir/tests/lib/bus.sh"

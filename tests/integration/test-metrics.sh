@@ -4,6 +4,7 @@
 # `tetractl show`, in Tetragon's metric names; `tetractl metrics` prints the same series;
 # tetragond-metrics (what the socket unit runs) serves them as nobody, who can change
 # nothing; bad requests and a bad address get clear answers.
+# vmtest-expected-skip: needs curl and ss (iproute2), which the guest image leaves out; make check runs it
 set -eu
 . "$top_srcdir/tests/lib/testenv.sh"
 . "$top_srcdir/tests/lib/bus.sh"

@@ -7,6 +7,7 @@
 # (each start says what its earlier run's manifests held: unchanged, changed, deleted),
 # and the time from start to "running, earlier run replaced" is measured for 1 and 50
 # policies.
+# vmtest-host-only: ten SIGKILL cycles and 50 policies take over 6 minutes of emulated time; zz-persist.sh restarts and kills the daemon under systemd there
 set -euo pipefail
 . "$top_srcdir/tests/lib/testenv.sh"
 testenv_enter_namespace "$@"

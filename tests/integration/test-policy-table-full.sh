@@ -3,6 +3,7 @@
 # real engine; an edit of one of them lands (its new version is installed beside the old
 # one), a 1,025th policy is refused with a sentence, and tetractl status says how full the
 # table is.
+# vmtest-host-only: the table's capacity is the registry's and the engine's on every kernel; 1024 policies take 3 minutes of emulated time
 set -eu
 . "$top_srcdir/tests/lib/testenv.sh"
 . "$top_srcdir/tests/lib/bus.sh"

@@ -8,44 +8,22 @@
 # --tree), laid out as top_srcdir and top_builddir; each runs as `make check` runs it, in its
 # own mount namespace with its own journald and bus, beside the guest's idle system service.
 # One line per script: PASS, FAIL or SKIP with its time; any failure fails this test, and so
-# does a script that skips itself, unless expected_skip below names it with the reason;
-# host_only names the scripts that run in make check only.
+# does a script that skips itself, unless its "# vmtest-expected-skip:" line says why; a
+# "# vmtest-host-only:" line keeps a script to make check, with the reason.
 # vmtest-timeout: 1500
 . "$VMTEST_SUITE/guest-lib.sh"
 
 tree=$VMTEST_SUITE/tree
 script_bound=400
 
-# expected_skip SCRIPT: prints why SCRIPT cannot make sense in the guest; fails if it can.
-expected_skip() {
-        case $1 in
-        test-metrics)
-                echo "needs curl and ss (iproute2), which the guest image leaves out; make check runs it"
-                ;;
-        test-journal-upload)
-                echo "needs systemd-journal-remote, which the guest image leaves out; make check runs it"
-                ;;
-        *) return 1 ;;
-        esac
-}
+# marker KEY SCRIPT: the reason a "# KEY: REASON" line of the script gives; fails without one.
+# vmtest-host-only: the script runs in make check only. vmtest-expected-skip: it skips itself
+# in the guest for that reason (any other skip in the guest is a failure).
+marker() {
+        local why
 
-# host_only SCRIPT: prints why SCRIPT runs on the host only; fails if it runs here too.
-host_only() {
-        case $1 in
-        test-pinned-restart)
-                echo "ten SIGKILL cycles and 50 policies take over 6 minutes of emulated time;" \
-                        "zz-persist.sh restarts and kills the daemon under systemd here"
-                ;;
-        test-policy-table-full)
-                echo "the table's capacity is the registry's and the engine's on every kernel;" \
-                        "1024 policies take 3 minutes of emulated time"
-                ;;
-        test-lockdown)
-                echo "this kernel has the BPF LSM, whose guard refuses the signals the test stops" \
-                        "its daemons with; zz-persist.sh locks down under systemd here"
-                ;;
-        *) return 1 ;;
-        esac
+        why=$(sed -n "s/^# $1: *//p" "$2" | head -n 1)
+        [ -n "$why" ] && echo "$why"
 }
 
 [ -d "$tree/src/tests/integration" ] ||
@@ -61,7 +39,7 @@ skipped=0
 failures=()
 for script in "$top_srcdir"/tests/integration/*.sh; do
         name=$(basename "$script" .sh)
-        if why=$(host_only "$name"); then
+        if why=$(marker vmtest-host-only "$script"); then
                 echo "SKIP: $name: $why"
                 skipped=$((skipped + 1))
                 continue
@@ -79,7 +57,7 @@ for script in "$top_srcdir"/tests/integration/*.sh; do
                 ;;
         77)
                 reason=$(grep -m1 '^SKIP' "$out" || echo "(no reason given)")
-                if why=$(expected_skip "$name"); then
+                if why=$(marker vmtest-expected-skip "$script"); then
                         echo "SKIP: $name: $why (${seconds}s)"
                         skipped=$((skipped + 1))
                 else
