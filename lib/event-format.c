@@ -588,19 +588,38 @@ static void line_append_context(Line *l, json_t *body) {
                 line_append_str(l, ")");
 }
 
+/* An export object's one member, its event's body: {"process_exec": BODY, ...}. */
+static json_t *event_body(json_t *event, const char **ret_type) {
+        const char *type = event_json_type(event);
+
+        if (!type)
+                return NULL;
+        if (ret_type)
+                *ret_type = type;
+        return json_object_get(event, type);
+}
+
+/* The line's text, handed over; freed when building it failed. */
+static int line_finish(Line *l, int r, char **ret) {
+        _cleanup_free_ char *buf = l->buf;
+
+        if (r < 0)
+                return r;
+        if (l->oom)
+                return -ENOMEM;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
 int event_format_compact(json_t *event, char **ret) {
-        _cleanup_free_ char *buf = NULL;
         const char *type;
         json_t *body;
         Line l = {};
         int r;
 
-        if (!ret)
+        body = event_body(event, &type);
+        if (!ret || !body)
                 return -EINVAL;
-        type = event_json_type(event);
-        if (!type)
-                return -EINVAL;
-        body = json_object_get(event, type);
 
         if (streq(type, "process_exec"))
                 r = format_with_parts(&l, "🚀 process", body, "process.arguments", NULL);
@@ -628,14 +647,7 @@ int event_format_compact(json_t *event, char **ret) {
                 line_append_action(&l, body);
         }
 
-        buf = l.buf;
-        if (r < 0)
-                return r;
-        if (l.oom)
-                return -ENOMEM;
-
-        *ret = TAKE_PTR(buf);
-        return 0;
+        return line_finish(&l, r, ret);
 }
 
 /* "   0xADDRESS:" when the daemon exposed it (--expose-stack-addresses), else "  ". */
@@ -649,18 +661,13 @@ static void line_append_frame_address(Line *l, json_t *frame) {
 }
 
 int event_format_stack_traces(json_t *event, char **ret) {
-        _cleanup_free_ char *buf = NULL;
-        const char *type;
         json_t *body, *kernel, *user, *frame;
         Line l = {};
         size_t i;
 
-        if (!ret)
+        body = event_body(event, NULL);
+        if (!ret || !body)
                 return -EINVAL;
-        type = event_json_type(event);
-        if (!type)
-                return -EINVAL;
-        body = json_object_get(event, type);
         kernel = json_object_get(body, "kernel_stack_trace");
         user = json_object_get(body, "user_stack_trace");
         line_append(&l, "", 0); /* "" when there are no stacks */
@@ -696,9 +703,5 @@ int event_format_stack_traces(json_t *event, char **ret) {
                 }
         }
 
-        buf = l.buf;
-        if (l.oom)
-                return -ENOMEM;
-        *ret = TAKE_PTR(buf);
-        return 0;
+        return line_finish(&l, 0, ret);
 }
