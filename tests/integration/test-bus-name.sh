@@ -2,6 +2,7 @@
 # Issue 17, item 3: when dbus-daemon refuses io.tetragond1 (its policy file is missing), the
 # daemon says why once, keeps enforcing, says so in STATUS=, and owns the name as soon as the
 # policy is installed and dbus-daemon reloads, without a restart.
+# vmtest-host-only: user space only (the bus name when dbus-daemon refuses it), the same on every kernel; make check runs it
 set -eu
 . "$top_srcdir/tests/lib/testenv.sh"
 . "$top_srcdir/tests/lib/bus.sh"

@@ -3,6 +3,7 @@
 # kind of setting, each place overrides the ones before it, Tetragon's names
 # work as aliases, a bad value stops the start with one line naming the place
 # and the setting, and a bad file at reload keeps the configuration in force.
+# vmtest-host-only: user space only (the configuration's places and precedence), the same on every kernel; make check runs it
 set -euo pipefail
 . "$top_srcdir/tests/lib/testenv.sh"
 testenv_enter_namespace "$@"

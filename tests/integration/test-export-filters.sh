@@ -1,6 +1,7 @@
 #!/bin/bash
 # Issue 12: --export-denylist and --export-allowlist keep events from every sink
 # (journal, export file, stdout), count what they keep, and change at reload.
+# vmtest-host-only: user space only (the stream's export filters), the same on every kernel; make check runs it
 set -euo pipefail
 . "$top_srcdir/tests/lib/testenv.sh"
 . "$top_srcdir/tests/lib/bus.sh"

@@ -5,6 +5,7 @@
 #
 # The window is a minute; TETRAGOND_TEST_RATE_WINDOW_MSEC (for tests only)
 # shortens it to 10 s, so the storm spans several windows in half a minute.
+# vmtest-host-only: user space only (the stream's export rate limit), the same on every kernel; make check runs it
 set -euo pipefail
 . "$top_srcdir/tests/lib/testenv.sh"
 testenv_enter_namespace "$@"

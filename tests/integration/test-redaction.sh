@@ -3,6 +3,7 @@
 # (--enable-process-environment-variables, issue 13), reaches no sink (journal, export file,
 # stdout), neither for a new process nor for one that ran before the daemon; "*****" stands
 # where it was.
+# vmtest-host-only: user space only (the stream's redaction), the same on every kernel; make check runs it
 set -euo pipefail
 . "$top_srcdir/tests/lib/testenv.sh"
 testenv_enter_namespace "$@"
