@@ -407,8 +407,8 @@ check-vm: tests/vm/tetragond-vm-probe $(VM_ENGINE_TEST) tests/bypass/bypass$(EXE
 
 # The Debian package in the qemu guest (debian/): built twice from this tree, installed on a
 # guest without the product, upgraded, removed, purged (tests/vm/guest/package.sh). Not part
-# of `make check`; CI runs it after `make check-vm` (tools/bootstrap.sh), building the package
-# beside the 6.1 guest with VM_PACKAGE_STEP=--build-only, then booting with --boot-only.
+# of `make check`; CI (tools/bootstrap.sh) builds the packages while `make check-vm` runs
+# (package-check.sh --build-only), then boots with VM_PACKAGE_STEP=--boot-only.
 # Exit 77: cannot run here, a failure under CI=true.
 dist_noinst_SCRIPTS += tests/vm/package-check.sh tests/vm/guest/package.sh
 VM_PACKAGE_STEP =
