@@ -37,8 +37,12 @@ timed() {
 }
 
 if [ "$steps" = boot ]; then
-        [ -f "$work/tree/debs/old/"tetragond_*.deb ] && [ -f "$work/tree/debs/new/"tetragond_*.deb ] ||
-                { log "error: no packages in $work/tree/debs: run --build-only first"; exit 1; }
+        for d in old new; do
+                compgen -G "$work/tree/debs/$d/tetragond_*.deb" > /dev/null || {
+                        log "error: no $d package in $work/tree/debs: run --build-only first"
+                        exit 1
+                }
+        done
         timed "guest image" bash "$here/build-image.sh"
         timed "guest boot with package.sh" \
                 bash "$here/run.sh" --product "$work/product" --tree "$work/tree" package
