@@ -5,10 +5,10 @@
 # check-vm-package stages no product, and two builds of the package: "old" and a rebuild
 # with a higher version, "new"). Install enables and starts the service and the seed demo
 # works; the metrics socket stays off until enabled, then serves as the unprivileged
-# tetragond-metrics, read-only (GET and HEAD only, and its user cannot change the daemon);
-# an upgrade restarts the daemon once, with no write of a writer loop let
-# through meanwhile, and the demo still works; remove stops it, removes the pinned policies
-# and keeps /etc/tetragon; purge deletes it.
+# tetragond-metrics, read-only (GET and HEAD only, and its user cannot change the daemon); an
+# upgrade restarts the daemon once, with no write of a writer loop let through meanwhile, and
+# the demo still works; remove stops it, removes the pinned policies and keeps /etc/tetragon;
+# purge deletes it.
 # vmtest-timeout: 420
 . "$VMTEST_SUITE/guest-lib.sh"
 
