@@ -5,9 +5,10 @@
 # check-vm-package stages no product, and two builds of the package: "old" and a rebuild
 # with a higher version, "new"). Install enables and starts the service and the seed demo
 # works; the metrics socket stays off until enabled, then serves as the unprivileged
-# tetragond-metrics; an upgrade restarts the daemon once, with no write of a writer loop let
-# through meanwhile, and the demo still works; remove stops it, removes the pinned policies
-# and keeps /etc/tetragon; purge deletes it.
+# tetragond-metrics, read-only (GET and HEAD only, and its user cannot change the daemon); an
+# upgrade restarts the daemon once, with no write of a writer loop let through meanwhile, and
+# the demo still works; remove stops it, removes the pinned policies and keeps /etc/tetragon;
+# purge deletes it.
 # vmtest-timeout: 420
 . "$VMTEST_SUITE/guest-lib.sh"
 
@@ -25,19 +26,21 @@ new=$(echo "$debs"/new/tetragond_*.deb)
 service_active() { [ "$(systemctl is-active "$unit")" = active ]; }
 policy_loaded() { bounded 10 tetractl show "$policy" | grep -q '^ *State: loaded'; }
 main_pid() { systemctl show -P MainPID "$unit"; }
+# Each step says when it ended (seconds since the test began): what the CI budget is spent on.
+ok() { echo "ok [${SECONDS}s]: $*"; }
 
 bounded 120 dpkg -i "$old" || fail "dpkg -i $old failed"
-echo "ok: installed $(dpkg-query -W -f '${Version}' tetragond)"
+ok "installed $(dpkg-query -W -f '${Version}' tetragond)"
 [ "$(systemctl is-enabled "$unit")" = enabled ] || fail "$unit is not enabled after install"
 wait_until 90 service_active || fail "$unit is not running after install"
-echo "ok: $unit enabled and running"
+ok "$unit enabled and running"
 [ -f /etc/tetragon/policies.d/$policy.yaml ] || fail "the example policy is not installed"
 grep -qx /etc/tetragon/policies.d/$policy.yaml /var/lib/dpkg/info/tetragond.conffiles ||
         fail "the example policy is not a conffile"
 wait_until 60 policy_loaded || fail "$policy is not loaded"
 rm -f "$target"
 expect_write_killed "$target"
-echo "ok: the seed demo works from the package"
+ok "the seed demo works from the package"
 
 # The metrics: nothing listens until the admin enables the socket.
 [ "$(systemctl is-enabled tetragond-metrics.socket)" = disabled ] ||
@@ -45,11 +48,12 @@ echo "ok: the seed demo works from the package"
 [ "$(systemctl is-active tetragond-metrics.socket)" = inactive ] ||
         fail "tetragond-metrics.socket listens after install"
 (exec 3<>/dev/tcp/127.0.0.1/2112) 2>/dev/null && fail "something listens on 2112 after install"
-echo "ok: nothing listens on 2112 after install"
+ok "nothing listens on 2112 after install"
 bounded 60 systemctl enable --now tetragond-metrics.socket || fail "enabling the socket failed"
+# scrape [METHOD]: the answer to METHOD (GET) /metrics on 2112, headers and body.
 scrape() {
         exec 3<>/dev/tcp/127.0.0.1/2112 || return 1
-        printf 'GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+        printf '%s /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n' "${1:-GET}" >&3
         timeout 20 cat <&3
         exec 3<&-
 }
@@ -61,7 +65,14 @@ grep -q "^tetragond_policy_actions_total{policy=\"$policy\"} [1-9]" <<<"$text" |
         fail "the scrape does not count the demo's kill: $(grep actions_total <<<"$text")"
 user=$(stat -c %U "/proc/$(systemctl show -P MainPID tetragond-metrics.service)")
 [ "$user" = tetragond-metrics ] || fail "tetragond-metrics.service runs as '$user'"
-echo "ok: the socket-activated scrape works, served by the unprivileged user $user"
+ok "the socket-activated scrape works, served by the unprivileged user $user"
+text=$(scrape POST) || fail "no answer to a POST on 2112"
+grep -q '^HTTP/1\.[01] 405' <<<"$text" || fail "a POST was answered: $(head -n 1 <<<"$text")"
+refusal=$(bounded 30 setpriv --reuid="$user" --regid="$user" --clear-groups -- \
+        tetractl disable "$policy" 2>&1) && fail "$user could disable $policy: $refusal"
+grep -q 'Permission denied: ' <<<"$refusal" || fail "$user's tetractl disable said: $refusal"
+policy_loaded || fail "$policy is not loaded after $user's refused disable"
+ok "read-only: a POST gets 405, and $user's tetractl disable is refused: $refusal"
 
 # Upgrade: the daemon is restarted once, after the files were replaced, and never stopped
 # before (debhelper's restart-after-upgrade): with the policies pinned, a writer loop
@@ -83,11 +94,11 @@ writer_pid=$!
 trap 'touch "$stop_file"; wait "$writer_pid" 2> /dev/null' EXIT
 before=$(main_pid)
 bounded 120 dpkg -i "$new" || fail "dpkg -i $new failed"
-echo "ok: upgraded to $(dpkg-query -W -f '${Version}' tetragond)"
+ok "upgraded to $(dpkg-query -W -f '${Version}' tetragond)"
 wait_until 90 service_active || fail "$unit is not running after the upgrade"
 after=$(main_pid)
 [ "$after" != "$before" ] || fail "$unit was not restarted by the upgrade (MainPID $before)"
-echo "ok: the upgrade restarted $unit (MainPID $before -> $after)"
+ok "the upgrade restarted $unit (MainPID $before -> $after)"
 wait_until 60 policy_loaded || fail "$policy is not loaded after the upgrade"
 touch "$stop_file"
 wait "$writer_pid" || true
@@ -97,7 +108,7 @@ misses=$(grep -cvx 137 "$writes" || true)
 [ "$attempts" -gt 10 ] || fail "only $attempts write attempts across the upgrade"
 [ "$misses" = 0 ] || fail "$misses of $attempts writes across the upgrade were not killed: $(sort "$writes" | uniq -c)"
 [ ! -s "$target" ] || fail "$target was written during the upgrade: $(head -c 100 "$target")"
-echo "ok: $attempts write attempts across the upgrade, all killed, $target empty"
+ok "$attempts write attempts across the upgrade, all killed, $target empty"
 rm -f "$target"
 expect_write_killed "$target"
 
@@ -111,14 +122,14 @@ bounded 120 dpkg -r tetragond || fail "dpkg -r failed"
 ! pgrep -x tetragond >/dev/null || fail "a tetragond process is left after remove"
 [ -z "$(find /sys/fs/bpf/tetragond -name 'link-*' 2> /dev/null)" ] ||
         fail "remove left pinned links: $(find /sys/fs/bpf/tetragond -name 'link-*')"
-echo "ok: remove stopped $unit and the metrics socket, removed the pinned policies, and kept /etc/tetragon"
+ok "remove stopped $unit and the metrics socket, removed the pinned policies, and kept /etc/tetragon"
 rm -f "$target"
 sh -c "echo hello > $target" || fail "a write to $target failed with nothing installed"
-echo "ok: nothing is enforced any more"
+ok "nothing is enforced any more"
 
 # Purge: configuration gone.
 bounded 120 dpkg -P tetragond || fail "dpkg -P failed"
 [ ! -e /etc/tetragon ] || fail "purge left /etc/tetragon: $(ls -R /etc/tetragon)"
 [ ! -e /var/lib/tetragon ] || fail "purge left /var/lib/tetragon"
-echo "ok: purge removed /etc/tetragon and /var/lib/tetragon"
+ok "purge removed /etc/tetragon and /var/lib/tetragon"
 rm -f "$target"
