@@ -35,6 +35,58 @@ writer() {
 attempts() { wc -l < "$writes"; }
 misses() { grep -cvx 137 "$writes" || true; }
 
+# bpf_call OP ARGS...: what bpftool cannot do; prints the errno name when refused.
+#   link-update PIN PROG_ID  BPF_LINK_UPDATE of the pinned link to program PROG_ID
+#   map-read PIN             opens the pinned map read-only, prints key 0's first 8 bytes
+#   ptrace-attach PID        PTRACE_ATTACH (then detaches)
+bpf_call() {
+        python3 - "$@" << 'EOF'
+import ctypes, errno, os, struct, sys
+
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_BPF = 321  # x86_64
+MAP_LOOKUP_ELEM, OBJ_GET, PROG_GET_FD_BY_ID, LINK_UPDATE = 1, 7, 13, 29
+BPF_F_RDONLY = 1 << 3
+
+
+def bpf(cmd, attr):
+    buf = ctypes.create_string_buffer(attr, 128)
+    r = libc.syscall(SYS_BPF, cmd, buf, 128)
+    if r < 0:
+        print(errno.errorcode[ctypes.get_errno()])
+        sys.exit(1)
+    return r
+
+
+def obj_get(path, flags):
+    p = ctypes.create_string_buffer(path.encode())
+    return bpf(OBJ_GET, struct.pack("QII", ctypes.addressof(p), 0, flags))
+
+
+op = sys.argv[1]
+if op == "link-update":
+    link = obj_get(sys.argv[2], 0)
+    prog = bpf(PROG_GET_FD_BY_ID, struct.pack("III", int(sys.argv[3]), 0, 0))
+    bpf(LINK_UPDATE, struct.pack("IIII", link, prog, 0, 0))
+elif op == "map-read":
+    fd = obj_get(sys.argv[2], BPF_F_RDONLY)
+    key, value = ctypes.create_string_buffer(4), ctypes.create_string_buffer(64)
+    bpf(MAP_LOOKUP_ELEM, struct.pack("IIQQQ", fd, 0, ctypes.addressof(key),
+                                     ctypes.addressof(value), 0))
+    print(struct.unpack("Q", value.raw[:8])[0])
+    sys.exit(0)
+elif op == "ptrace-attach":
+    PTRACE_ATTACH, PTRACE_DETACH = 16, 17
+    pid = int(sys.argv[2])
+    if libc.ptrace(PTRACE_ATTACH, pid, 0, 0) < 0:
+        print(errno.errorcode[ctypes.get_errno()])
+        sys.exit(1)
+    os.waitpid(pid, 0x40000000)  # __WALL
+    libc.ptrace(PTRACE_DETACH, pid, 0, 0)
+print("success")
+EOF
+}
+
 rm -f "$writes" "$stop_file"
 : > "$target"
 # A start under TCG on a loaded host can take minutes: more than systemd's default 90 s.
@@ -145,7 +197,39 @@ link_id=$(bpftool link show pinned "$pin" | sed -n '1s/^\([0-9][0-9]*\):.*/\1/p'
 [ -n "$link_id" ] || fail "no link id for $pin: $(bpftool link show pinned "$pin" 2>&1)"
 eperm "bpftool link detach id $link_id" bpftool link detach id "$link_id"
 bpftool link show id "$link_id" > /dev/null || fail "link $link_id is gone"
+prog_id=$(bpftool link show pinned "$pin" | sed -n '1s/.* prog \([0-9][0-9]*\).*/\1/p')
+[ -n "$prog_id" ] || fail "no program id for $pin: $(bpftool link show pinned "$pin" 2>&1)"
+# BPF_LINK_UPDATE (bpftool has no command for it): without the guard the kernel answers
+# EINVAL for our link types; the guard refuses before that.
+out=$(bpf_call link-update "$pin" "$prog_id") || true
+[ "$out" = EPERM ] || fail "locked: BPF_LINK_UPDATE of $pin answered ${out:-nothing}, not EPERM"
+echo "ok: locked: BPF_LINK_UPDATE refused (EPERM)"
+# Our maps: no writable fd for a root shell. The lock first (zeroed, the next start would be
+# unlocked), then a map of a policy's program (its filters); read-only opens still work.
+eperm "bpftool map update of the lock" bpftool map update pinned /sys/fs/bpf/tetragond/lockdown \
+        key 0 0 0 0 value 0 0 0 0 0 0 0 0
+map_id=$(bpftool prog show id "$prog_id" | sed -n 's/.*map_ids \([0-9][0-9]*\).*/\1/p')
+[ -n "$map_id" ] || fail "program $prog_id uses no map: $(bpftool prog show id "$prog_id")"
+eperm "bpftool map update id $map_id" bpftool map update id "$map_id" key hex 00 value hex 00
+out=$(bpf_call map-read /sys/fs/bpf/tetragond/lockdown) || fail "a read-only open of the lock: $out"
+[ "$out" != 0 ] || fail "the lock reads 0 while locked"
+echo "ok: locked: the lock still opens read-only (locked since $out)"
 pid=$(main_pid)
+# ptrace of the daemon (gdb, /proc/PID/mem, process_vm_writev): refused; read-only views stay.
+out=$(bpf_call ptrace-attach "$pid") || true
+[ "$out" = EPERM ] || fail "locked: PTRACE_ATTACH to the daemon answered ${out:-nothing}, not EPERM"
+echo "ok: locked: ptrace attach to the daemon refused (EPERM)"
+(exec 3> "/proc/$pid/mem") 2> /dev/null && fail "locked: /proc/$pid/mem opened for writing"
+echo "ok: locked: /proc/$pid/mem refused"
+readlink "/proc/$pid/exe" > /dev/null || fail "locked: /proc/$pid/exe unreadable"
+# Unmounting the bpffs would drop every pin, the guard's too.
+for how in "" -l; do
+        rc=0
+        umount $how /sys/fs/bpf 2> /dev/null || rc=$?
+        [ "$rc" != 0 ] && mountpoint -q /sys/fs/bpf && [ -e "$pin" ] ||
+                fail "locked: umount $how /sys/fs/bpf worked"
+done
+echo "ok: locked: umount (and umount -l) of /sys/fs/bpf refused"
 eperm "kill -9 of the daemon" kill -9 "$pid"
 eperm "kill -TERM of the daemon" kill -TERM "$pid"
 [ "$(main_pid)" = "$pid" ] && is_active || fail "the daemon died"
