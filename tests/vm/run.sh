@@ -13,6 +13,9 @@
 #
 # A test runs for at most 240 s, unless its script says otherwise on a line of its own:
 # "# vmtest-timeout: SECONDS"; the whole boot's bound grows by what such tests take beyond 240 s.
+# A test with the line "# vmtest-reboot" may exit 75 to have the guest rebooted and itself run
+# again after the boot (guest-runner.sh); qemu then runs without -no-reboot, and the bound grows
+# by 120 s.
 #
 # Environment: TETRAGOND_VM_CACHE (default ./tests/vm/cache), TETRAGOND_VM_TIMEOUT (seconds for
 # the whole boot, 600 plus the longer tests' extra), TETRAGOND_VM_MEM (MiB, 2048), TETRAGOND_VM_SMP (2), TETRAGOND_VM_APPEND
@@ -74,12 +77,17 @@ test_bound() {
         echo "${seconds:-240}"
 }
 
+test_reboots() {
+        grep -qx '# vmtest-reboot' "$here/guest/$1.sh"
+}
+
 default_timeout() {
         local t bound total=600
 
         for t in "${tests[@]}"; do
                 bound=$(test_bound "$t")
                 [ "$bound" -le 240 ] || total=$((total + bound - 240))
+                ! test_reboots "$t" || total=$((total + 120))
         done
         echo "$total"
 }
@@ -131,16 +139,20 @@ accelerator() {
 }
 
 boot() {
-        local append accel cpu=()
+        local append accel cpu=() no_reboot=(-no-reboot) t
 
         append="console=ttyS0 panic=-1 systemd.firstboot=off systemd.wants=tetragond-vm-suite.service"
         append+=" ${TETRAGOND_VM_APPEND:-}"
         accel=$(accelerator)
         [ "$accel" = kvm ] && cpu=(-cpu host)
+        # Without -no-reboot a panic (panic=-1) reboots too: guest-runner.sh then powers off.
+        for t in "${tests[@]}"; do
+                ! test_reboots "$t" || no_reboot=()
+        done
         log "booting $kernel_version under qemu ($accel, bound ${timeout}s), tests: ${tests[*]}"
         timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
                 -accel "$accel" "${cpu[@]}" -smp "${TETRAGOND_VM_SMP:-2}" -m "${TETRAGOND_VM_MEM:-2048}" \
-                -nodefaults -display none -monitor none -serial stdio -no-reboot -nic none \
+                -nodefaults -display none -monitor none -serial stdio "${no_reboot[@]}" -nic none \
                 -kernel "$kernel_dir/kernel/boot/vmlinuz-$kernel_version" -initrd "$kernel_dir/initrd.gz" \
                 -append "$append" \
                 -drive "file=$cache/root.img,format=raw,if=virtio,snapshot=on" \

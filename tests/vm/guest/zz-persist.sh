@@ -11,8 +11,12 @@
 # may: after systemctl kill -s KILL, with nothing changed, the restarted daemon replaces the
 # killed one's run (its manifests match) and holds the guard; systemctl stop works and
 # leaves the policy in force.
-# Named to run last: the lockdown lasts until the guest powers off. Each boot of the guest
-# starts unlocked (the lock lives in bpffs): checked first.
+# The kernel guard also refuses BPF_LINK_UPDATE, a writable fd of our maps, ptrace attach to
+# the daemon and umount of the bpffs.
+# Named to run last: the lockdown lasts until reboot. Then the guest reboots (exit 75, see
+# guest-runner.sh; PID 1 shuts down past the guard) and the test runs again: after
+# the reboot nothing is locked (the lock lives in bpffs).
+# vmtest-reboot
 . "$VMTEST_SUITE/guest-lib.sh"
 
 unit=tetragond.service
@@ -97,6 +101,15 @@ printf '[Service]\nTimeoutStartSec=400\n' > "$timeout_dropin"
 trap 'rm -f "$timeout_dropin"; systemctl daemon-reload' EXIT
 bounded 60 systemctl daemon-reload
 bounded 450 systemctl start "$unit" || fail "systemctl start $unit failed"
+if [ "${VMTEST_REBOOTED:-0}" = 1 ]; then
+        [ "$(locked)" = "b false" ] || fail "after the reboot: locked: $(locked)"
+        [ ! -e /sys/fs/bpf/tetragond/lockdown ] || fail "after the reboot the lock is pinned"
+        [ ! -e /sys/fs/bpf/tetragond/guard ] || fail "after the reboot the guard is pinned"
+        [[ "$(tetractl status)" == *"Kernel protection: available"* ]] ||
+                fail "after the reboot: $(tetractl status | grep 'Kernel protection:')"
+        echo "ok: after the reboot nothing is locked: $(tetractl status | grep 'Kernel protection:')"
+        exit 0
+fi
 [ "$(locked)" = "b false" ] || fail "a fresh boot is locked: $(locked)"
 echo "ok: this boot starts unlocked"
 expect_write_killed "$target"
@@ -259,3 +272,5 @@ bounded 60 systemctl stop "$unit" || fail "systemctl stop $unit failed while loc
 expect_write_killed "$target"
 [ -e "$pin" ] || [ -n "$(find /sys/fs/bpf/tetragond -path '*/run-*/link-*')" ] || fail "stop removed the pins"
 echo "ok: locked: systemctl stop works (PID 1), the policy stays in force"
+echo "ok: locked: rebooting (the test runs again after the boot)"
+exit 75
