@@ -19,5 +19,5 @@ int guard_claim(const char *root, uint32_t *ret_holder);
 
 /* Puts the ids of the maps pinned under root, and of those the pinned links' programs use, in
  * the guard's list of maps only the daemon may write (and takes out those no longer there):
- * the number of maps guarded, -ENOSPC beyond GUARD_MAPS_MAX. Called by the holder. */
+ * the number of maps guarded, -E2BIG beyond GUARD_MAPS_MAX. Called by the holder. */
 int guard_sync(const char *root);
