@@ -15,10 +15,11 @@ uptime_seconds() {
         cut -d' ' -f1 /proc/uptime
 }
 
-# A test that exits 75 asks for a reboot: its name and the seconds it has run go to "resume"
-# in the results share (which outlives the reboot), the guest reboots (run.sh then leaves out
-# -no-reboot), and the next boot runs it again with VMTEST_REBOOTED=1, then goes on with the
-# tests after it. Any other reboot (a panic) ends the run: the host sees no `done`.
+# Where run.sh allows reboots (suite/reboot-ok; the tests see VMTEST_REBOOT_OK=1), a test that
+# exits 75 asks for one: its name and the seconds it has run go to "resume" in the results
+# share (which outlives the reboot), the guest reboots (run.sh then leaves out -no-reboot), and
+# the next boot runs it again with VMTEST_REBOOTED=1, then goes on with the tests after it.
+# Any other reboot (a panic) ends the run: the host sees no `done`. Elsewhere 75 is a failure.
 resume_name= resume_seconds=0
 if [ -f "$results/resume" ]; then
         read -r resume_name resume_seconds < "$results/resume"
@@ -32,7 +33,8 @@ elif [ -f "$results/suite-started" ]; then
 else
         uptime_seconds > "$results/suite-started"
 fi
-export VMTEST_SUITE=$suite VMTEST_RESULTS=$results PATH=$suite/bin:$PATH
+export VMTEST_SUITE=$suite VMTEST_RESULTS=$results PATH=$suite/bin:$PATH VMTEST_REBOOT_OK=0
+[ ! -f "$suite/reboot-ok" ] || VMTEST_REBOOT_OK=1
 
 while read -r name; do
         [ -n "$name" ] || continue
@@ -52,7 +54,7 @@ while read -r name; do
         rc=$?
         [ "$rc" = 124 ] && echo "tetragond-vm: $name did not end within ${test_timeout}s" >> "$results/$name.log"
         elapsed=$((elapsed + $(date +%s) - start))
-        if [ "$rc" = 75 ] && [ "$rebooted" = 0 ]; then
+        if [ "$rc" = 75 ] && [ "$rebooted" = 0 ] && [ "$VMTEST_REBOOT_OK" = 1 ]; then
                 echo "$name $elapsed" > "$results/resume"
                 echo "tetragond-vm: $name asks for a reboot" > /dev/kmsg
                 sync
