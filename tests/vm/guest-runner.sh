@@ -20,7 +20,7 @@ uptime_seconds() {
 # share (which outlives the reboot), the guest reboots (run.sh then leaves out -no-reboot), and
 # the next boot runs it again with VMTEST_REBOOTED=1, then goes on with the tests after it.
 # Any other reboot (a panic) ends the run: the host sees no `done`. Elsewhere 75 is a failure.
-resume_name= resume_seconds=0
+resume_name='' resume_seconds=0
 if [ -f "$results/resume" ]; then
         read -r resume_name resume_seconds < "$results/resume"
         rm -f "$results/resume"
@@ -41,7 +41,7 @@ while read -r name; do
         rebooted=0 elapsed=0
         if [ -n "$resume_name" ]; then
                 [ "$name" = "$resume_name" ] || continue
-                resume_name= rebooted=1 elapsed=$resume_seconds
+                resume_name='' rebooted=1 elapsed=$resume_seconds
         fi
         echo "tetragond-vm: running $name" > /dev/kmsg
         test_timeout=$(sed -n 's/^# vmtest-timeout: *\([0-9][0-9]*\)$/\1/p' \
