@@ -13,4 +13,7 @@ struct guard_state {
         __u64 root_ino;    /* the pinned root folder's inode */
 };
 
+/* At most this many of our maps are guarded (guard_maps): the policies' and the run's. */
+#define GUARD_MAPS_MAX 4096
+
 _Static_assert(sizeof(struct guard_state) == 16, "guard_state layout");

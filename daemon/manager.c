@@ -73,6 +73,7 @@ struct Manager {
         char kernel_protection[ENGINE_DETAIL_MAX + 128];
         int guard; /* locked: 1 the kernel guard answers to us, else -errno; 0 unlocked */
         uint32_t guard_holder; /* guard == -EBUSY: the task group it answers to */
+        int guarded_maps;      /* how many maps the guard keeps from writes by others */
 
         ProcessMonitor *process_monitor;
         KernelFacts *kernel_facts; /* what the engine and the bus plan and report with */
@@ -546,6 +547,7 @@ static int on_stats_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 static void manager_record_policies(Manager *m);
+static void manager_guard_sync(Manager *m);
 
 static int on_gc_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
@@ -554,6 +556,7 @@ static int on_gc_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         /* Changes by D-Bus or the folder reach the manifests within one period; a start
          * that reads them meanwhile counts the policy as changed, never as unchanged. */
         manager_record_policies(m);
+        manager_guard_sync(m);
         return timer_rearm(s, GC_INTERVAL_USEC);
 }
 
@@ -616,6 +619,7 @@ static void on_policy_dir_changed(char *const *filenames, size_t n, void *userda
         if (r < 0)
                 log_warning_errno(r, "Failed to apply changes of %s: %m, ignoring.",
                                   m->config->policy_dir);
+        manager_guard_sync(m);
 }
 
 static int manager_start_policies(Manager *m) {
@@ -859,6 +863,37 @@ static void manager_guard(Manager *m) {
                 log_warning("Kernel protection: %s.", manager_kernel_protection(m));
 }
 
+/* Before this daemon opens an earlier run's maps for writing (the guard refuses that to
+ * anyone but its holder): a guard pinned by an earlier run is claimed first. */
+static void manager_claim_guard(Manager *m) {
+        int r;
+
+        if (!m->pins)
+                return;
+        r = guard_claim(pinned_state_root(m->pins), &m->guard_holder);
+        if (r != 0)
+                m->guard = r;
+}
+
+/* The maps of the policies in force, guarded against writes by others: as policies come
+ * and go, within one GC period (D-Bus changes) or at once (folder changes). */
+static void manager_guard_sync(Manager *m) {
+        int r;
+
+        if (m->guard <= 0)
+                return;
+        r = guard_sync(pinned_state_root(m->pins));
+        if (r < 0)
+                log_warning_errno(r,
+                                  "Failed to guard the maps pinned in %s: %m; root may "
+                                  "write them.",
+                                  pinned_state_root(m->pins));
+        else if (r != m->guarded_maps)
+                log_debug("Kernel protection: %i maps guarded.", r);
+        if (r >= 0)
+                m->guarded_maps = r;
+}
+
 void manager_get_pinned_info(Manager *m, ManagerPinnedInfo *ret) {
         *ret = (ManagerPinnedInfo){
                 .runs_replaced = m->runs_replaced,
@@ -883,6 +918,7 @@ int manager_lock(Manager *m) {
         log_notice("Locked down until reboot: policies can be added, not removed, disabled or "
                    "weakened, and they stay in force when the daemon stops.");
         manager_guard(m);
+        manager_guard_sync(m);
         return 0;
 }
 
@@ -909,6 +945,7 @@ int manager_start(Manager *m) {
         r = kernel_facts_new(&m->kernel_facts);
         if (r < 0)
                 return log_error_errno(r, "Failed to read what the kernel offers: %m");
+        manager_claim_guard(m);
 
         r = policy_engine_new(&m->engine,
                               &(PolicyEngineConfig){
@@ -976,6 +1013,7 @@ int manager_start(Manager *m) {
         r = manager_replace_older_runs(m);
         if (r < 0)
                 return r;
+        manager_guard_sync(m);
         return manager_setup_timers(m);
 }
 

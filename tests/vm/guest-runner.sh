@@ -6,6 +6,7 @@
 # "# vmtest-timeout: SECONDS" line says; run.sh reads the same line). Per test it leaves NAME.log
 # (what the test printed) and NAME.rc ("STATUS SECONDS") in the results share, then the
 # journals the host prints on failure, then `done`. The unit powers the guest off when this ends.
+# A test's log is appended to: a test that asks for a reboot (exit 75) writes it in two boots.
 suite=/vmtest/suite
 results=/vmtest/results
 default_timeout=240
@@ -14,22 +15,54 @@ uptime_seconds() {
         cut -d' ' -f1 /proc/uptime
 }
 
-uptime_seconds > "$results/suite-started"
-export VMTEST_SUITE=$suite VMTEST_RESULTS=$results PATH=$suite/bin:$PATH
+# Where run.sh allows reboots (suite/reboot-ok; the tests see VMTEST_REBOOT_OK=1), a test that
+# exits 75 asks for one: its name and the seconds it has run go to "resume" in the results
+# share (which outlives the reboot), the guest reboots (run.sh then leaves out -no-reboot), and
+# the next boot runs it again with VMTEST_REBOOTED=1, then goes on with the tests after it.
+# Any other reboot (a panic) ends the run: the host sees no `done`. Elsewhere 75 is a failure.
+resume_name='' resume_seconds=0
+if [ -f "$results/resume" ]; then
+        read -r resume_name resume_seconds < "$results/resume"
+        rm -f "$results/resume"
+        sync
+        echo "tetragond-vm: rebooted for $resume_name" > /dev/kmsg
+elif [ -f "$results/suite-started" ]; then
+        echo "tetragond-vm: the guest rebooted though no test asked for it" > /dev/kmsg
+        systemctl poweroff --force
+        exit 1
+else
+        uptime_seconds > "$results/suite-started"
+fi
+export VMTEST_SUITE=$suite VMTEST_RESULTS=$results PATH=$suite/bin:$PATH VMTEST_REBOOT_OK=0
+[ ! -f "$suite/reboot-ok" ] || VMTEST_REBOOT_OK=1
 
 while read -r name; do
         [ -n "$name" ] || continue
+        rebooted=0 elapsed=0
+        if [ -n "$resume_name" ]; then
+                [ "$name" = "$resume_name" ] || continue
+                resume_name='' rebooted=1 elapsed=$resume_seconds
+        fi
         echo "tetragond-vm: running $name" > /dev/kmsg
         test_timeout=$(sed -n 's/^# vmtest-timeout: *\([0-9][0-9]*\)$/\1/p' \
                 "$suite/guest/$name.sh" | head -n 1)
         test_timeout=${test_timeout:-$default_timeout}
         start=$(date +%s)
         # timeout signals its whole process group: background jobs of the test end too.
-        timeout --kill-after=10 "$test_timeout" \
-                bash "$suite/guest/$name.sh" > "$results/$name.log" 2>&1 < /dev/null
+        VMTEST_REBOOTED=$rebooted timeout --kill-after=10 "$test_timeout" \
+                bash "$suite/guest/$name.sh" >> "$results/$name.log" 2>&1 < /dev/null
         rc=$?
         [ "$rc" = 124 ] && echo "tetragond-vm: $name did not end within ${test_timeout}s" >> "$results/$name.log"
-        echo "$rc $(($(date +%s) - start))" > "$results/$name.rc"
+        elapsed=$((elapsed + $(date +%s) - start))
+        if [ "$rc" = 75 ] && [ "$rebooted" = 0 ] && [ "$VMTEST_REBOOT_OK" = 1 ]; then
+                echo "$name $elapsed" > "$results/resume"
+                echo "tetragond-vm: $name asks for a reboot" > /dev/kmsg
+                sync
+                # --force: no unit is stopped, so this unit's SuccessAction (poweroff) stays out.
+                systemctl reboot --force
+                exit 0
+        fi
+        echo "$rc $elapsed" > "$results/$name.rc"
         echo "tetragond-vm: $name exited $rc" > /dev/kmsg
 done < "$suite/tests.list"
 

@@ -11,8 +11,13 @@
 # may: after systemctl kill -s KILL, with nothing changed, the restarted daemon replaces the
 # killed one's run (its manifests match) and holds the guard; systemctl stop works and
 # leaves the policy in force.
-# Named to run last: the lockdown lasts until the guest powers off. Each boot of the guest
-# starts unlocked (the lock lives in bpffs): checked first.
+# The kernel guard also refuses BPF_LINK_UPDATE, a writable fd of our maps, ptrace attach to
+# the daemon and umount of the bpffs.
+# Named to run last: the lockdown lasts until reboot. With TETRAGOND_VM_REBOOT=1 on the host
+# the guest then reboots (exit 75, see guest-runner.sh; PID 1 shuts down past the guard) and
+# the test runs again: after the reboot nothing is locked (the lock lives in bpffs). Off by
+# default: a warm reboot under TCG costs minutes on a loaded host.
+# vmtest-reboot
 . "$VMTEST_SUITE/guest-lib.sh"
 
 unit=tetragond.service
@@ -35,6 +40,61 @@ writer() {
 attempts() { wc -l < "$writes"; }
 misses() { grep -cvx 137 "$writes" || true; }
 
+# bpf_call OP ARGS...: what bpftool cannot do; prints the errno name when refused.
+#   link-update PIN PROG_ID  BPF_LINK_UPDATE of the pinned link to program PROG_ID
+#   map-open-rw PIN          opens the pinned map for reading and writing
+#   map-read PIN             opens the pinned map read-only, prints key 0's first 8 bytes
+#   ptrace-attach PID        PTRACE_ATTACH (then detaches)
+bpf_call() {
+        python3 - "$@" << 'EOF'
+import ctypes, errno, os, struct, sys
+
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_BPF = 321  # x86_64
+MAP_LOOKUP_ELEM, OBJ_GET, PROG_GET_FD_BY_ID, LINK_UPDATE = 1, 7, 13, 29
+BPF_F_RDONLY = 1 << 3
+
+
+def bpf(cmd, attr):
+    buf = ctypes.create_string_buffer(attr, 128)
+    r = libc.syscall(SYS_BPF, cmd, buf, 128)
+    if r < 0:
+        print(errno.errorcode[ctypes.get_errno()])
+        sys.exit(1)
+    return r
+
+
+def obj_get(path, flags):
+    p = ctypes.create_string_buffer(path.encode())
+    return bpf(OBJ_GET, struct.pack("QII", ctypes.addressof(p), 0, flags))
+
+
+op = sys.argv[1]
+if op == "link-update":
+    link = obj_get(sys.argv[2], 0)
+    prog = bpf(PROG_GET_FD_BY_ID, struct.pack("III", int(sys.argv[3]), 0, 0))
+    bpf(LINK_UPDATE, struct.pack("IIII", link, prog, 0, 0))
+elif op == "map-open-rw":
+    obj_get(sys.argv[2], 0)
+elif op == "map-read":
+    fd = obj_get(sys.argv[2], BPF_F_RDONLY)
+    key, value = ctypes.create_string_buffer(4), ctypes.create_string_buffer(64)
+    bpf(MAP_LOOKUP_ELEM, struct.pack("IIQQQ", fd, 0, ctypes.addressof(key),
+                                     ctypes.addressof(value), 0))
+    print(struct.unpack("Q", value.raw[:8])[0])
+    sys.exit(0)
+elif op == "ptrace-attach":
+    PTRACE_ATTACH, PTRACE_DETACH = 16, 17
+    pid = int(sys.argv[2])
+    if libc.ptrace(PTRACE_ATTACH, pid, 0, 0) < 0:
+        print(errno.errorcode[ctypes.get_errno()])
+        sys.exit(1)
+    os.waitpid(pid, 0x40000000)  # __WALL
+    libc.ptrace(PTRACE_DETACH, pid, 0, 0)
+print("success")
+EOF
+}
+
 rm -f "$writes" "$stop_file"
 : > "$target"
 # A start under TCG on a loaded host can take minutes: more than systemd's default 90 s.
@@ -45,6 +105,15 @@ printf '[Service]\nTimeoutStartSec=400\n' > "$timeout_dropin"
 trap 'rm -f "$timeout_dropin"; systemctl daemon-reload' EXIT
 bounded 60 systemctl daemon-reload
 bounded 450 systemctl start "$unit" || fail "systemctl start $unit failed"
+if [ "${VMTEST_REBOOTED:-0}" = 1 ]; then
+        [ "$(locked)" = "b false" ] || fail "after the reboot: locked: $(locked)"
+        [ ! -e /sys/fs/bpf/tetragond/lockdown ] || fail "after the reboot the lock is pinned"
+        [ ! -e /sys/fs/bpf/tetragond/guard ] || fail "after the reboot the guard is pinned"
+        [[ "$(tetractl status)" == *"Kernel protection: available"* ]] ||
+                fail "after the reboot: $(tetractl status | grep 'Kernel protection:')"
+        echo "ok: after the reboot nothing is locked: $(tetractl status | grep 'Kernel protection:')"
+        exit 0
+fi
 [ "$(locked)" = "b false" ] || fail "a fresh boot is locked: $(locked)"
 echo "ok: this boot starts unlocked"
 expect_write_killed "$target"
@@ -145,7 +214,41 @@ link_id=$(bpftool link show pinned "$pin" | sed -n '1s/^\([0-9][0-9]*\):.*/\1/p'
 [ -n "$link_id" ] || fail "no link id for $pin: $(bpftool link show pinned "$pin" 2>&1)"
 eperm "bpftool link detach id $link_id" bpftool link detach id "$link_id"
 bpftool link show id "$link_id" > /dev/null || fail "link $link_id is gone"
+prog_id=$(bpftool link show pinned "$pin" | sed -n '1s/.* prog \([0-9][0-9]*\).*/\1/p')
+[ -n "$prog_id" ] || fail "no program id for $pin: $(bpftool link show pinned "$pin" 2>&1)"
+# BPF_LINK_UPDATE (bpftool has no command for it): without the guard the kernel answers
+# EINVAL for our link types; the guard refuses before that.
+out=$(bpf_call link-update "$pin" "$prog_id") || true
+[ "$out" = EPERM ] || fail "locked: BPF_LINK_UPDATE of $pin answered ${out:-nothing}, not EPERM"
+echo "ok: locked: BPF_LINK_UPDATE refused (EPERM)"
+# Our maps: no writable fd for a root shell. The lock (frozen: its writes fail anyway, but a
+# writable fd is refused first), then a map of a policy's program (its filters: bpftool checks
+# the key's size only after the open); read-only opens still work.
+out=$(bpf_call map-open-rw /sys/fs/bpf/tetragond/lockdown) || true
+[ "$out" = EPERM ] || fail "locked: a writable open of the lock answered ${out:-nothing}, not EPERM"
+echo "ok: locked: a writable open of the lock refused (EPERM)"
+map_id=$(bpftool prog show id "$prog_id" | sed -n 's/.*map_ids \([0-9][0-9]*\).*/\1/p')
+[ -n "$map_id" ] || fail "program $prog_id uses no map: $(bpftool prog show id "$prog_id")"
+eperm "bpftool map update id $map_id" bpftool map update id "$map_id" key hex 00 value hex 00
+out=$(bpf_call map-read /sys/fs/bpf/tetragond/lockdown) || fail "a read-only open of the lock: $out"
+[ "$out" != 0 ] || fail "the lock reads 0 while locked"
+echo "ok: locked: the lock still opens read-only (locked since $out)"
 pid=$(main_pid)
+# ptrace of the daemon (gdb, /proc/PID/mem, process_vm_writev): refused; read-only views stay.
+out=$(bpf_call ptrace-attach "$pid") || true
+[ "$out" = EPERM ] || fail "locked: PTRACE_ATTACH to the daemon answered ${out:-nothing}, not EPERM"
+echo "ok: locked: ptrace attach to the daemon refused (EPERM)"
+(exec 3> "/proc/$pid/mem") 2> /dev/null && fail "locked: /proc/$pid/mem opened for writing"
+echo "ok: locked: /proc/$pid/mem refused"
+readlink "/proc/$pid/exe" > /dev/null || fail "locked: /proc/$pid/exe unreadable"
+# Unmounting the bpffs would drop every pin, the guard's too.
+for how in "" -l; do
+        rc=0
+        umount $how /sys/fs/bpf 2> /dev/null || rc=$?
+        [ "$rc" != 0 ] && mountpoint -q /sys/fs/bpf && [ -e "$pin" ] ||
+                fail "locked: umount $how /sys/fs/bpf worked"
+done
+echo "ok: locked: umount (and umount -l) of /sys/fs/bpf refused"
 eperm "kill -9 of the daemon" kill -9 "$pid"
 eperm "kill -TERM of the daemon" kill -TERM "$pid"
 [ "$(main_pid)" = "$pid" ] && is_active || fail "the daemon died"
@@ -175,3 +278,8 @@ bounded 60 systemctl stop "$unit" || fail "systemctl stop $unit failed while loc
 expect_write_killed "$target"
 [ -e "$pin" ] || [ -n "$(find /sys/fs/bpf/tetragond -path '*/run-*/link-*')" ] || fail "stop removed the pins"
 echo "ok: locked: systemctl stop works (PID 1), the policy stays in force"
+if [ "${VMTEST_REBOOT_OK:-0}" = 1 ]; then
+        echo "ok: locked: rebooting (the test runs again after the boot)"
+        exit 75
+fi
+echo "ok: no reboot to check that nothing stays locked (TETRAGOND_VM_REBOOT=1 on the host asks for one)"
