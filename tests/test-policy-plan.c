@@ -398,6 +398,21 @@ static void test_ima_hash(void **state) {
                   "    - index: 0\n"
                   "      type: file\n",
                   TG_POLICY_IMA_NONE },
+                /* As the guest test has it (tests/vm/guest/engine-functions.sh). */
+                { "  lsmhooks:\n"
+                  "  - hook: bprm_check_security\n"
+                  "    args:\n"
+                  "    - index: 0\n"
+                  "      type: linux_binprm\n"
+                  "    selectors:\n"
+                  "    - matchArgs:\n"
+                  "      - index: 0\n"
+                  "        operator: Equal\n"
+                  "        values: [\"/tmp/tetragond-vm-ima\"]\n"
+                  "      matchActions:\n"
+                  "      - action: Post\n"
+                  "        imaHash: true\n",
+                  TG_POLICY_IMA_LINUX_BINPRM },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(planned); i++) {
