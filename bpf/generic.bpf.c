@@ -19,7 +19,9 @@
  * components) each look it up. The engine's programs do not nest on one CPU:
  * a program that fires while another runs on the CPU is skipped by the kernel
  * (bpf_prog_active / the trampoline's recursion check), so the state is never
- * shared by two evaluations.
+ * shared by two evaluations. The one program that may sleep, the LSM program
+ * loaded sleepable for a Post with imaHash, checks after the helper that slept
+ * whether another took the state meanwhile (emit_ima).
  *
  * Calls are what costs (each helper and subprogram call pays the kernel's
  * return-thunk mitigations), so the hot path makes few: inlined array lookups
