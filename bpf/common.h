@@ -34,5 +34,8 @@ enum tg_counter {
         TG_COUNTER_RINGBUF_RESERVE_FAILED = 0,
         TG_COUNTER_PATH_TRUNCATED = 1,
         TG_COUNTER_ARGS_TRUNCATED = 2,
+        /* A Post with imaHash dropped: while bpf_ima_file_hash() slept, another program
+         * ran on the CPU and took the per-CPU evaluation state. */
+        TG_COUNTER_IMA_HASH_INTERRUPTED = 3,
         _TG_COUNTER_MAX = 8,
 };

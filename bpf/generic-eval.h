@@ -800,6 +800,8 @@ static long V(run_action)(__u32 i, void *unused) {
                         e->act_limit_slot = slot;
                 e->act_stacks |=
                         a->flags & (TG_ACTION_KERNEL_STACK_TRACE | TG_ACTION_USER_STACK_TRACE);
+                if (a->flags & TG_ACTION_IMA_HASH)
+                        e->act_ima = 1;
                 break;
         case TG_ACTION_SIGKILL:
         case TG_ACTION_SIGNAL: {
@@ -874,6 +876,7 @@ static __always_inline void V(run_actions)(struct eval *e, struct tg_policy_hook
         e->act_signal = 0;
         e->act_flags = 0;
         e->act_stacks = 0;
+        e->act_ima = 0;
         e->act_override_error = 0;
         e->act_limit_slot = TG_GENERIC_NO_ACTION;
         if (has_selector) {
@@ -894,6 +897,17 @@ static __always_inline void V(run_actions)(struct eval *e, struct tg_policy_hook
         out = bpf_map_lookup_elem(&gen_event, &zero);
         if (!out)
                 return;
+        /* First, as it may sleep: the record is written after it. */
+        e->out_off = sizeof(*r);
+        e->out_flags = 0;
+        if (function_ima != TG_POLICY_IMA_NONE && e->act_ima) {
+                __u32 off = emit_ima(e, out, sizeof(*r), ctx);
+
+                if (!off)
+                        return;
+                e->out_off = off;
+                e->out_flags = TG_GENERIC_RECORD_IMA_HASH;
+        }
         r = (void *) out->data;
         r->header.op = TG_OP_GENERIC;
         r->header.version = TG_RECORD_VERSION;
@@ -910,8 +924,6 @@ static __always_inline void V(run_actions)(struct eval *e, struct tg_policy_hook
         r->point = e->point;
         r->override_error = e->act_override_error;
 
-        e->out_off = sizeof(*r);
-        e->out_flags = 0;
         /* Where the hook fires, not at its return: a parked record keeps its arguments
          * right after the header (the planner refuses stacks on those hooks). */
         if (!(hook->flags & TG_POLICY_HOOK_AT_RETURN)) {
@@ -1025,6 +1037,7 @@ static __always_inline struct tg_generic_list *V(enter_list)(__u32 point, struct
         e->fds = (__u64) fdt->fd;
         e->max_fds = fdt->max_fds;
         e->point = point;
+        e->seq++;
         e->user_regs = (1U << N_REGS) - 1;
         e->has_override = 0;
         e->override_error = 0;

@@ -242,6 +242,7 @@ done:
 static __always_inline void return_point(__u32 point, __u64 raw) {
         struct tg_generic_list *list;
         struct return_state *rs;
+        struct eval *e;
         struct return_ctx ctx;
         __u32 slot;
         __u8 *active;
@@ -254,8 +255,10 @@ static __always_inline void return_point(__u32 point, __u64 raw) {
         if (!list || !list->has_return)
                 return;
         rs = return_state();
-        if (!rs)
+        e = eval();
+        if (!rs || !e)
                 return;
+        e->seq++; /* it evaluates in e too (emit_ima) */
         rs->raw = raw;
         rs->pid_tgid = bpf_get_current_pid_tgid();
         ctx.list = list;

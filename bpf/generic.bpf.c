@@ -19,7 +19,9 @@
  * components) each look it up. The engine's programs do not nest on one CPU:
  * a program that fires while another runs on the CPU is skipped by the kernel
  * (bpf_prog_active / the trampoline's recursion check), so the state is never
- * shared by two evaluations.
+ * shared by two evaluations. The one program that may sleep, the LSM program
+ * loaded sleepable for a Post with imaHash, checks after the helper that slept
+ * whether another took the state meanwhile (emit_ima).
  *
  * Calls are what costs (each helper and subprogram call pays the kernel's
  * return-thunk mitigations), so the hot path makes few: inlined array lookups
@@ -69,6 +71,10 @@ const volatile __u32 function_point = 0;
 const volatile __u8 function_is_syscall = 0;
 /* A raw tracepoint's: how many arguments it has (the program reads no more). */
 const volatile __u32 function_nargs = 0;
+/* An LSM program loaded sleepable for Post with imaHash: what its hook's first argument
+ * is (enum tg_policy_ima_arg). Elsewhere TG_POLICY_IMA_NONE, and the code that hashes
+ * is dead at load: the verifier refuses bpf_ima_file_hash() in programs that cannot sleep. */
+const volatile __u8 function_ima = TG_POLICY_IMA_NONE;
 
 /* ---- Maps ---- */
 
@@ -302,7 +308,12 @@ struct eval {
         __u8 act_type;   /* enum tg_policy_action_type: the strongest taken */
         __u8 act_flags;  /* enum tg_generic_record_flags */
         __u8 act_stacks; /* TG_ACTION_KERNEL_STACK_TRACE, _USER_STACK_TRACE of a Post */
-        __u8 pad1[4];
+        __u8 act_ima;    /* a Post with imaHash */
+        __u8 pad1[3];
+        /* Bumped by every program that takes this state: a sleepable program that sees it
+         * changed after a helper slept knows the state is another's now. */
+        __u32 seq;
+        __u32 pad2;
         /* The event being built. */
         __u32 out_off;
         __u32 out_flags;
@@ -1723,6 +1734,34 @@ struct hooks_ctx {
         void *ctx; /* the program's context, which bpf_get_stack() takes */
 };
 
+/* Post with imaHash, in the LSM program loaded sleepable for it: the IMA hash of the hook's
+ * first argument at out->data[off]. bpf_ima_file_hash() may sleep (it takes the inode's
+ * IMA lock, and hashes the file if IMA has not yet), and meanwhile another program may run
+ * on this CPU and take e and out: then the event is dropped, and counted. Returns the
+ * offset after it, or 0 for that. */
+static __always_inline __u32 emit_ima(struct eval *e, struct event_scratch *out, __u32 off,
+                                      void *ctx) {
+        struct tg_generic_ima *ima;
+        struct file *file;
+        __u32 seq = e->seq;
+        long algo;
+
+        if (function_ima == TG_POLICY_IMA_LINUX_BINPRM)
+                file = ((struct linux_binprm *) (void *) ((__u64 *) ctx)[0])->file;
+        else
+                file = (void *) ((__u64 *) ctx)[0];
+        off = bounded(off, 0x3ff);
+        ima = (void *) &out->data[off];
+        algo = bpf_ima_file_hash(file, ima->digest, sizeof(ima->digest));
+        if (e->seq != seq) {
+                counter_inc(TG_COUNTER_IMA_HASH_INTERRUPTED);
+                return 0;
+        }
+        ima->algo = (__s32) algo;
+        ima->pad = 0;
+        return off + sizeof(*ima);
+}
+
 /* A stack trace at out->data[off]: bpf_get_stack() with flags (BPF_F_USER_STACK or 0).
  * Returns the offset after it. */
 static __always_inline __u32 emit_stack(struct event_scratch *out, __u32 off, void *ctx,
@@ -1730,7 +1769,7 @@ static __always_inline __u32 emit_stack(struct event_scratch *out, __u32 off, vo
         struct tg_generic_stack *s;
         long n;
 
-        off = bounded(off, 0x3ff); /* at most the record and one stack before it */
+        off = bounded(off, 0x3ff); /* at most the record, an IMA hash and one stack before it */
         s = (void *) &out->data[off];
         n = bpf_get_stack(ctx, &out->data[off + sizeof(*s)], TG_GENERIC_STACK_DEPTH * 8, flags);
         s->n_frames = n > 0 ? (__u32) n / 8 : 0;

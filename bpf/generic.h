@@ -174,7 +174,23 @@ enum tg_generic_record_flags {
          * arguments, a struct tg_generic_stack and its frames; the kernel's first. */
         TG_GENERIC_RECORD_KERNEL_STACK = 1 << 5,
         TG_GENERIC_RECORD_USER_STACK = 1 << 6,
+        /* Post with imaHash: right after the record, before any stack, a
+         * struct tg_generic_ima. */
+        TG_GENERIC_RECORD_IMA_HASH = 1 << 7,
 };
+
+/* The largest digest IMA computes (SHA-512, Streebog-512). */
+#define TG_GENERIC_IMA_DIGEST_MAX 64
+
+/* bpf_ima_file_hash()'s result: the kernel's enum hash_algo (HASH_ALGO_SHA256 is 4) and
+ * as many bytes of the digest as that algorithm makes, or its negative errno (-EOPNOTSUPP:
+ * IMA has no policy, so it hashes nothing). */
+struct tg_generic_ima {
+        __s32 algo;
+        __u32 pad;
+        __u8 digest[TG_GENERIC_IMA_DIGEST_MAX];
+};
+_Static_assert(sizeof(struct tg_generic_ima) == 72, "tg_generic_ima layout");
 
 /* The deepest stack a record carries, in frames: perf's own default limit is 127. */
 #define TG_GENERIC_STACK_DEPTH 64

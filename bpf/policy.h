@@ -237,6 +237,14 @@ enum tg_policy_action_flags {
         TG_ACTION_HAS_ARG_SIG = 1 << 5,
 };
 
+/* The file whose IMA hash a Post with imaHash takes: the LSM hook's first argument, as
+ * Tetragon's, a struct file * or a struct linux_binprm * (then its file). */
+enum tg_policy_ima_arg {
+        TG_POLICY_IMA_NONE = 0,
+        TG_POLICY_IMA_FILE = 1,
+        TG_POLICY_IMA_LINUX_BINPRM = 2,
+};
+
 struct tg_policy_hook {
         __u8 kind;  /* enum tg_policy_hook_kind */
         __u8 flags; /* enum tg_policy_hook_flags */

@@ -75,14 +75,14 @@ static bool mechanism_is_per_function(HookMechanism m) {
 /* The point of (mechanism, function, path): the one already attached there, or a new one,
  * not attached yet. Points nothing lists are given back by engine_detach_if_idle(). */
 static int engine_function_point(PolicyEngine *e, HookMechanism m, const char *function,
-                                 const char *path, bool syscall) {
+                                 const char *path, bool syscall, uint8_t ima) {
         size_t free_slot = ENGINE_FUNCTION_POINTS;
 
         for (size_t k = 0; k < ENGINE_FUNCTION_POINTS; k++) {
                 FunctionPoint *fp = &e->functions[k];
 
                 if (fp->mechanism == m && streq(fp->function, function) &&
-                    streq_ptr(fp->path, path))
+                    streq_ptr(fp->path, path) && fp->ima == ima)
                         return (int) (TG_GENERIC_MAX_SYSCALLS + k);
                 if (fp->mechanism == HOOK_MECHANISM_NONE && free_slot == ENGINE_FUNCTION_POINTS)
                         free_slot = k;
@@ -94,6 +94,7 @@ static int engine_function_point(PolicyEngine *e, HookMechanism m, const char *f
                 .function = strdup(function),
                 .path = path ? strdup(path) : NULL,
                 .syscall = syscall,
+                .ima = ima,
         };
         if (!e->functions[free_slot].function || (path && !e->functions[free_slot].path)) {
                 function_point_release(e, &e->functions[free_slot]);
@@ -172,6 +173,7 @@ int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionPoint *f
         obj->rodata->excluded_tgid = (__u32) e->excluded_tgid;
         obj->rodata->function_point = point;
         obj->rodata->function_is_syscall = fp->syscall;
+        obj->rodata->function_ima = at_return ? TG_POLICY_IMA_NONE : fp->ima;
         if (fp->mechanism == HOOK_MECHANISM_RAW_TRACEPOINT) {
                 /* "subsystem/event": libbpf finds btf_trace_EVENT. */
                 obj->rodata->function_nargs = (uint32_t) MAX(
@@ -189,6 +191,12 @@ int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionPoint *f
         k = prog ? bpf_program__set_attach_target(prog, 0, target) : -EINVAL;
         if (k < 0)
                 goto fail;
+        /* bpf_ima_file_hash() may sleep: the kernel lets only sleepable programs call it. */
+        if (!at_return && fp->ima != TG_POLICY_IMA_NONE) {
+                k = bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_SLEEPABLE);
+                if (k < 0)
+                        goto fail;
+        }
         step = "loading";
         k = generic_bpf__load(obj);
         if (k < 0)
@@ -204,8 +212,10 @@ int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionPoint *f
 fail:
         /* fmod_ret is refused with EINVAL on functions that do not allow it. */
         if (asprintf(ret_error, "%s %s on %s failed: %s%s", step,
-                     at_return ? "fexit" : hook_mechanism_to_string(fp->mechanism), fp->function,
-                     strerror(-k),
+                     at_return ? "fexit"
+                     : fp->ima ? "sleepable lsm (for imaHash)"
+                               : hook_mechanism_to_string(fp->mechanism),
+                     fp->function, strerror(-k),
                      fp->mechanism == HOOK_MECHANISM_FMOD_RET && k == -EINVAL
                              ? " (the kernel allows fmod_ret only on security_* functions, and "
                                "on others only with function error injection)"
@@ -541,7 +551,7 @@ int engine_assign_points(PolicyEngine *e, PolicyInstallation *i, const CompiledP
                 if (!mechanism_is_per_function(h->mechanism))
                         continue;
                 point = engine_function_point(e, h->mechanism, h->function, h->path,
-                                              plan->hooks[k].syscall_nr >= 0);
+                                              plan->hooks[k].syscall_nr >= 0, plan->hooks[k].ima);
                 if (point < 0) {
                         if (point == -ENOSPC &&
                             asprintf(ret_error, "more than %u functions hooked at once",

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "event-format.h"
 #include "policy-engine.h"
 #include "policy-plan.h"
 
@@ -282,5 +283,9 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) 
                 ret->kprobe.has_return = true;
         }
         event_stacks_fill(e, record, ret);
+        /* An error from IMA (no policy: it hashes nothing) leaves the field out. */
+        if (record->generic.ima)
+                (void) event_format_ima_hash(record->generic.ima->algo, record->generic.ima->digest,
+                                             ret->kprobe.ima_hash);
         return 1;
 }

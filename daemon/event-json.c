@@ -1079,6 +1079,13 @@ static int event_body_to_json(const Event *e, uint64_t boot_time_ns, const Enric
                 r = stacks_to_json(e, opts, body);
                 if (r < 0)
                         return r;
+                /* ProcessLsm's ima_hash: only LSM hooks take it. */
+                if (e->kprobe.ima_hash[0]) {
+                        json_t *hash = json_string(e->kprobe.ima_hash);
+
+                        if (json_object_set_new_nocheck(body, "ima_hash", hash) < 0)
+                                return -ENOMEM;
+                }
                 break;
         case EVENT_PROCESS_EXIT:
                 /* One of the two, so a reader never sees a status that means nothing. */

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event-format.h" /* EVENT_IMA_HASH_MAX */
+
 /* Namespaces in the order of Tetragon's Namespaces message (and bpf/process.h's enum tg_ns). */
 #define PROCESS_NS_MAX 10
 #define PROCESS_NS_PID 3 /* index of the pid namespace */
@@ -215,6 +217,9 @@ typedef struct Event {
                         const EventStackFrame *kernel_stack, *user_stack;
                         size_t n_kernel_stack, n_user_stack;
                         bool has_kernel_stack, has_user_stack;
+                        /* Post with imaHash: "sha256:HEX" as Tetragon's ima_hash; "" when
+                         * not asked for, or IMA gave none */
+                        char ima_hash[EVENT_IMA_HASH_MAX];
                 } kprobe;
         };
 } Event;

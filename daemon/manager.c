@@ -508,7 +508,8 @@ static void manager_update_lost(Manager *m) {
                 m->stats.lost =
                         m->stats.lost_before_start + counters[TG_COUNTER_RINGBUF_RESERVE_FAILED];
         if (m->engine && policy_engine_read_counters(m->engine, counters) >= 0)
-                m->stats.lost += counters[TG_COUNTER_RINGBUF_RESERVE_FAILED];
+                m->stats.lost += counters[TG_COUNTER_RINGBUF_RESERVE_FAILED] +
+                                 counters[TG_COUNTER_IMA_HASH_INTERRUPTED];
 }
 
 KernelFacts *manager_get_kernel_facts(Manager *m) {

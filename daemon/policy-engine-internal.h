@@ -119,6 +119,10 @@ typedef struct FunctionPoint {
         char *function;
         char *path;   /* a uprobe's binary, NULL for kernel functions */
         bool syscall; /* a syscall's function: its one argument is the user's registers */
+        /* An LSM hook's sleepable program, for Post with imaHash: what the hook's first
+         * argument is (enum tg_policy_ima_arg). Hooks without imaHash on the same LSM hook
+         * have a point of their own, whose program does not sleep. */
+        uint8_t ima;
         struct bpf_link *link;
         struct bpf_link *return_link; /* fexit, kretprobe or uretprobe: for return: true */
         /* A tracepoint: the fields its hooks read, one per register, and their indexes. */

@@ -79,13 +79,20 @@ int record_decode_generic(const void *data, size_t size, Record *ret) {
         if (raw->flags & ~(TG_GENERIC_RECORD_MONITOR | TG_GENERIC_RECORD_ACTION_FAILED |
                            TG_GENERIC_RECORD_ARGS_TRUNCATED | TG_GENERIC_RECORD_OVERRIDE |
                            TG_GENERIC_RECORD_RETURN | TG_GENERIC_RECORD_KERNEL_STACK |
-                           TG_GENERIC_RECORD_USER_STACK))
+                           TG_GENERIC_RECORD_USER_STACK | TG_GENERIC_RECORD_IMA_HASH))
                 return -EBADMSG;
 
         ret->generic.raw = raw;
         ret->generic.n_args = 0;
         ret->generic.ret = NULL;
         off = sizeof(*raw);
+        ret->generic.ima = NULL;
+        if (raw->flags & TG_GENERIC_RECORD_IMA_HASH) {
+                if (size - off < sizeof(struct tg_generic_ima))
+                        return -EBADMSG;
+                ret->generic.ima = (const void *) (bytes + off);
+                off += sizeof(struct tg_generic_ima);
+        }
         for (size_t i = 0; i < ELEMENTSOF(ret->generic.stacks); i++) {
                 unsigned flag =
                         i == 0 ? TG_GENERIC_RECORD_KERNEL_STACK : TG_GENERIC_RECORD_USER_STACK;

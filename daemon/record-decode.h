@@ -54,6 +54,8 @@ typedef struct Record {
                         /* [0] the kernel's stack (TG_GENERIC_RECORD_KERNEL_STACK), [1] the
                          * user's (TG_GENERIC_RECORD_USER_STACK) */
                         RecordStack stacks[2];
+                        /* TG_GENERIC_RECORD_IMA_HASH (Post with imaHash); else NULL */
+                        const struct tg_generic_ima *ima;
                 } generic;
         };
 } Record;

@@ -340,6 +340,9 @@ int journal_fields_build(JournalFields *f, const Event *e, json_t *json, const J
                 if (e->kprobe.monitor &&
                     fields_add_string(f, "TETRAGON_POLICY_MODE", "monitor") < 0)
                         return -ENOMEM;
+                if (e->kprobe.ima_hash[0] &&
+                    fields_add_string(f, "TETRAGON_IMA_HASH", e->kprobe.ima_hash) < 0)
+                        return -ENOMEM;
                 break;
         case _EVENT_TYPE_MAX:
                 return -EINVAL;

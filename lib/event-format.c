@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <strings.h>
 
 #include "event-format.h"
@@ -704,4 +706,25 @@ int event_format_stack_traces(json_t *event, char **ret) {
         }
 
         return line_finish(&l, 0, ret);
+}
+
+int event_format_ima_hash(int32_t algo, const uint8_t *digest, char ret[EVENT_IMA_HASH_MAX]) {
+        /* crypto/hash_info.c: hash_algo_name[] and hash_digest_size[] */
+        static const struct {
+                const char *name;
+                size_t size;
+        } algos[] = {
+                [1] = { "md5", 16 },    [2] = { "sha1", 20 },         [4] = { "sha256", 32 },
+                [5] = { "sha384", 48 }, [6] = { "sha512", 64 },       [7] = { "sha224", 28 },
+                [17] = { "sm3", 32 },   [18] = { "streebog256", 32 }, [19] = { "streebog512", 64 },
+        };
+        char *p = ret;
+
+        ret[0] = '\0';
+        if (algo < 0 || (size_t) algo >= ELEMENTSOF(algos) || !algos[algo].name)
+                return -EINVAL;
+        p += sprintf(p, "%s:", algos[algo].name);
+        for (size_t i = 0; i < algos[algo].size; i++)
+                p += sprintf(p, "%02x", digest[i]);
+        return 0;
 }

@@ -15,6 +15,7 @@
  */
 
 #include <jansson.h>
+#include <stdint.h>
 
 /* The event type key of an export object ("process_exec", ...), or NULL. */
 const char *event_json_type(json_t *event);
@@ -39,3 +40,12 @@ int event_format_compact(json_t *event, char **ret);
  * starts with "   0xADDRESS:" when the event has addresses. "" for an event without
  * stacks. Values escaped as in the compact line. Returns 0 or a negative errno. */
 int event_format_stack_traces(json_t *event, char **ret);
+
+/* The longest ima_hash: "streebog512:" and 64 bytes in hex, and its NUL. */
+#define EVENT_IMA_HASH_MAX 144
+
+/* A file's IMA hash as Tetragon's ProcessLsm ima_hash shows it, "ALGO:HEX", from
+ * bpf_ima_file_hash()'s result: algo the kernel's enum hash_algo (4 is sha256), named as
+ * the kernel names it, and that algorithm's digest size of digest. Returns 0, or -EINVAL
+ * for an error (algo < 0) or an algorithm not known here (ret is then ""). */
+int event_format_ima_hash(int32_t algo, const uint8_t *digest, char ret[EVENT_IMA_HASH_MAX]);

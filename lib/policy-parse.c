@@ -2645,9 +2645,11 @@ static bool parse_action(Parser *p, const YamlNode *e, const HookContext *ctx, b
             !(a->present & POLICY_ACTION_HAS_RATE_LIMIT) && a->type == POLICY_ACTION_POST)
                 p_warning(p, field_key(e, "rateLimitScope"), NULL,
                           "rateLimitScope without rateLimit has no effect, ignoring.");
-        if (a->ima_hash && h->kind != POLICY_HOOK_LSM && a->type == POLICY_ACTION_POST)
+        if (a->ima_hash && h->kind != POLICY_HOOK_LSM && a->type == POLICY_ACTION_POST) {
                 p_warning(p, field_key(e, "imaHash"), NULL,
                           "imaHash only works on lsmhooks, ignoring.");
+                a->ima_hash = false;
+        }
 
         /* Where each action can run. */
         switch (a->type) {

@@ -876,12 +876,6 @@ static int check_action(Planner *p, const struct tg_policy_hook *h, size_t selec
                               "return (return: true, returnCopy) are not implemented by this "
                               "engine yet",
                               where);
-        if (a->flags & TG_ACTION_IMA_HASH)
-                return refuse(p,
-                              "%s: action %s: imaHash needs bpf_ima_file_hash(), which only a "
-                              "sleepable BPF LSM program may call, and this engine's LSM "
-                              "programs are not sleepable",
-                              where, action_name(a->type));
         switch ((enum tg_policy_action_type) a->type) {
         case TG_ACTION_POST:
         case TG_ACTION_NO_POST:
@@ -1085,6 +1079,59 @@ static int plan_usdt(Planner *p, const CompiledHookInfo *info, HookPlan *out) {
         return out->path ? 0 : -ENOMEM;
 }
 
+/* Whether a Post of h asks for imaHash (the compiler keeps it only on lsmhooks). */
+static bool hook_wants_ima_hash(const CompiledPolicy *c, const struct tg_policy_hook *h) {
+        for (uint32_t s = 0; s < h->n_selectors; s++) {
+                const struct tg_policy_selector *sel = &c->selectors[h->selector_first + s];
+
+                for (uint32_t a = 0; a < sel->n_actions; a++) {
+                        const struct tg_policy_action *act = &c->actions[sel->action_first + a];
+
+                        if (act->type == TG_ACTION_POST && (act->flags & TG_ACTION_IMA_HASH))
+                                return true;
+                }
+        }
+        return false;
+}
+
+/* imaHash hashes the hook's first argument, as Tetragon's: what the policy declares it is. */
+static uint8_t hook_ima_arg(const struct tg_policy_hook *h) {
+        for (uint32_t i = 0; i < h->n_args && i < ELEMENTSOF(h->arg_type); i++) {
+                if (h->arg_index[i] != 0)
+                        continue;
+                if (h->arg_type[i] == TG_ARG_FILE)
+                        return TG_POLICY_IMA_FILE;
+                if (h->arg_type[i] == TG_ARG_LINUX_BINPRM)
+                        return TG_POLICY_IMA_LINUX_BINPRM;
+        }
+        return TG_POLICY_IMA_NONE;
+}
+
+/* Post with imaHash: bpf_ima_file_hash() may sleep, so only a sleepable BPF LSM program may
+ * call it. Checked before the mechanism, so that the refusal names imaHash. */
+static int check_ima_hash(Planner *p, const struct tg_policy_hook *h, HookClass class,
+                          HookPlan *out) {
+        char why[ENGINE_DETAIL_MAX + 64];
+
+        if (!hook_wants_ima_hash(p->policy, h))
+                return 0;
+        if (class != HOOK_CLASS_LSM)
+                return refuse(p, "action Post: imaHash works only on lsmhooks");
+        if (!p->caps->kernel[HOOK_MECHANISM_LSM] ||
+            (p->caps->disabled & (1U << HOOK_MECHANISM_LSM))) {
+                mechanism_why_not(p->caps, HOOK_MECHANISM_LSM, why, sizeof(why));
+                return refuse(p,
+                              "action Post: imaHash needs bpf_ima_file_hash(), which only a "
+                              "sleepable BPF LSM program may call, and %s",
+                              why);
+        }
+        out->ima = hook_ima_arg(h);
+        if (out->ima == TG_POLICY_IMA_NONE)
+                return refuse(p, "action Post: imaHash hashes the hook's first argument (index 0), "
+                                 "which args must declare as type file or linux_binprm");
+        return 0;
+}
+
 static int plan_hook(Planner *p, HookPlan *out) {
         const CompiledPolicy *c = p->policy;
         const struct tg_policy_hook *h = &c->hooks[p->hook];
@@ -1141,6 +1188,9 @@ static int plan_hook(Planner *p, HookPlan *out) {
                         return -ENOMEM;
         }
 
+        r = check_ima_hash(p, h, class, out);
+        if (r < 0)
+                return r;
         if (hook_overrides(c, h))
                 r = choose_override_mechanism(p, class, out->function, &m);
         else

@@ -115,6 +115,10 @@ typedef struct HookPlan {
         bool offset_is_address;
         uint64_t offset;
         uint64_t ref_ctr_offset;
+        /* An lsmhook with a Post that asks for imaHash: what its first argument is (enum
+         * tg_policy_ima_arg), and its program is loaded sleepable, as bpf_ima_file_hash()
+         * wants; TG_POLICY_IMA_NONE elsewhere. */
+        uint8_t ima;
         /* A tracepoint's arguments of type auto: the format fields whose types they take
          * (plan_tracepoint_auto_type()), resolved alike by the installer and by
          * tetractl validate --kernel. */

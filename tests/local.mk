@@ -247,6 +247,11 @@ dist_noinst_SCRIPTS += tests/test-validate-agrees.sh
 dist_noinst_DATA += tests/lib/validate-agrees.sh
 tests/test-validate-agrees.log: tetractl tests/test-policy-corpus-load$(EXEEXT)
 
+# Post with imaHash on a kernel without the BPF LSM: tetractl validate --kernel's refusal, word
+# for word (root; 77 where the kernel has the BPF LSM). tetractl is built by make check.
+TESTS += tests/test-ima-hash-refused.sh
+dist_noinst_SCRIPTS += tests/test-ima-hash-refused.sh
+
 # Integration, the daemon end to end (root, real BPF, private journald): process events, the
 # kill policy, the daemon's basics, tetractl validate --kernel against the daemon.
 INTEGRATION_TESTS = \

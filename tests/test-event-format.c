@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "event-format.h"
 #include "macro.h"
@@ -315,6 +317,28 @@ static void test_stack_traces(void **state) {
         text = mfree(text);
 }
 
+/* ima_hash as Tetragon writes it: the kernel's algorithm name, a colon, the digest in
+ * lowercase hex, as long as that algorithm's digest. */
+static void test_ima_hash(void **state) {
+        uint8_t digest[64];
+        char buf[EVENT_IMA_HASH_MAX];
+
+        for (size_t i = 0; i < sizeof(digest); i++)
+                digest[i] = (uint8_t) (0xa0 + i);
+        assert_int_equal(event_format_ima_hash(4, digest, buf), 0);
+        assert_string_equal(
+                buf, "sha256:a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf");
+        assert_int_equal(event_format_ima_hash(2, digest, buf), 0);
+        assert_string_equal(buf, "sha1:a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3");
+        assert_int_equal(event_format_ima_hash(19, digest, buf), 0);
+        assert_int_equal(strlen(buf), strlen("streebog512:") + 128);
+        /* IMA's error (no policy), or an algorithm not known here: nothing. */
+        assert_int_equal(event_format_ima_hash(-95, digest, buf), -EINVAL);
+        assert_string_equal(buf, "");
+        assert_int_equal(event_format_ima_hash(3, digest, buf), -EINVAL);
+        assert_int_equal(event_format_ima_hash(20, digest, buf), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_exec),
@@ -333,6 +357,7 @@ int main(void) {
                 cmocka_unit_test(test_enrichment),
                 cmocka_unit_test(test_stack_traces),
                 cmocka_unit_test(test_event_json_type),
+                cmocka_unit_test(test_ima_hash),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -564,6 +564,26 @@ static void test_return_value(void **state) {
         json_decref(j);
 }
 
+/* Post with imaHash: ima_hash on process_lsm, as Tetragon's ProcessLsm; absent when IMA gave
+ * none. */
+static void test_ima_hash(void **state) {
+        Process p = make_curl();
+        Event e = { .type = EVENT_PROCESS_LSM, .process = &p };
+        json_t *j;
+
+        e.kprobe.function_name = "file_open";
+        j = to_json(&e);
+        assert_null(json_object_get(json_object_get(j, "process_lsm"), "ima_hash"));
+        json_decref(j);
+
+        snprintf(e.kprobe.ima_hash, sizeof(e.kprobe.ima_hash), "sha256:%064x", 0x2a);
+        j = to_json(&e);
+        assert_string_equal(
+                json_string_value(json_object_get(json_object_get(j, "process_lsm"), "ima_hash")),
+                "sha256:000000000000000000000000000000000000000000000000000000000000002a");
+        json_decref(j);
+}
+
 static void test_invalid(void **state) {
         Process p = make_curl();
         Event e = { .type = _EVENT_TYPE_MAX, .process = &p };
@@ -727,6 +747,7 @@ int main(void) {
                 cmocka_unit_test(test_kernel_type_args),
                 cmocka_unit_test(test_skb_arg),
                 cmocka_unit_test(test_return_value),
+                cmocka_unit_test(test_ima_hash),
                 cmocka_unit_test(test_optional_parts_off_by_default),
                 cmocka_unit_test(test_enrichment_fields),
                 cmocka_unit_test(test_ancestors),

@@ -362,6 +362,94 @@ static void test_actions(void **state) {
 
 static void assert_planned_on_sys_enter(const char *spec);
 
+/* An lsmhook on hook whose Post asks for imaHash, its first argument declared as type. */
+static char *ima_policy(const char *hook, const char *type) {
+        char *spec;
+
+        assert_true(asprintf(&spec,
+                             "  lsmhooks:\n"
+                             "  - hook: %s\n"
+                             "    args:\n"
+                             "    - index: 0\n"
+                             "      type: %s\n"
+                             "    selectors:\n"
+                             "    - matchActions:\n"
+                             "      - action: Post\n"
+                             "        imaHash: true\n",
+                             hook, type) >= 0);
+        return spec;
+}
+
+/* Post with imaHash: a sleepable LSM program, told what the hook's first argument is. */
+static void test_ima_hash(void **state) {
+        EngineCapabilities debian = caps_debian(), minimal = caps_minimal();
+        _cleanup_free_ char *file = ima_policy("file_open", "file"),
+                            *binprm = ima_policy("bprm_check_security", "linux_binprm"),
+                            *other = ima_policy("file_open", "int");
+        struct {
+                const char *spec;
+                uint8_t ima;
+        } planned[] = {
+                { file, TG_POLICY_IMA_FILE },
+                { binprm, TG_POLICY_IMA_LINUX_BINPRM },
+                { "  lsmhooks:\n"
+                  "  - hook: file_open\n"
+                  "    args:\n"
+                  "    - index: 0\n"
+                  "      type: file\n",
+                  TG_POLICY_IMA_NONE },
+                /* As the guest test has it (tests/vm/guest/engine-functions.sh). */
+                { "  lsmhooks:\n"
+                  "  - hook: bprm_check_security\n"
+                  "    args:\n"
+                  "    - index: 0\n"
+                  "      type: linux_binprm\n"
+                  "    selectors:\n"
+                  "    - matchArgs:\n"
+                  "      - index: 0\n"
+                  "        operator: Equal\n"
+                  "        values: [\"/tmp/tetragond-vm-ima\"]\n"
+                  "      matchActions:\n"
+                  "      - action: Post\n"
+                  "        imaHash: true\n",
+                  TG_POLICY_IMA_LINUX_BINPRM },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(planned); i++) {
+                _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
+                _cleanup_free_ char *error = NULL;
+
+                if (plan(planned[i].spec, &debian, &p, &error) < 0)
+                        fail_msg("refused: %s", error);
+                assert_int_equal(p->hooks[0].mechanism, HOOK_MECHANISM_LSM);
+                assert_int_equal(p->hooks[0].ima, planned[i].ima);
+        }
+        /* This machine: no BPF LSM at all, and the refusal names imaHash. */
+        assert_refused(file, &minimal,
+                       "lsmhooks[0] file_open: action Post: imaHash needs bpf_ima_file_hash(), "
+                       "which only a sleepable BPF LSM program may call, and lsm: not available "
+                       "on this kernel (bpf is not an active LSM)");
+        debian.disabled = 1U << HOOK_MECHANISM_LSM;
+        assert_refused(file, &debian,
+                       "lsmhooks[0] file_open: action Post: imaHash needs bpf_ima_file_hash(), "
+                       "which only a sleepable BPF LSM program may call, and lsm: disabled by "
+                       "--disable-mechanism");
+        debian.disabled = 0;
+        assert_refused(other, &debian,
+                       "lsmhooks[0] file_open: action Post: imaHash hashes the hook's first "
+                       "argument (index 0), which args must declare as type file or "
+                       "linux_binprm");
+        /* On a kprobe the parser warns and drops it: nothing to refuse. */
+        assert_planned("  kprobes:\n"
+                       "  - call: security_file_open\n"
+                       "    syscall: false\n"
+                       "    selectors:\n"
+                       "    - matchActions:\n"
+                       "      - action: Post\n"
+                       "        imaHash: true\n",
+                       &debian, HOOK_MECHANISM_FENTRY, "security_file_open");
+}
+
 static void test_selectors(void **state) {
         EngineCapabilities minimal = caps_minimal();
 
@@ -1364,6 +1452,7 @@ int main(void) {
                 cmocka_unit_test(test_kernel_function),
                 cmocka_unit_test(test_disabled),
                 cmocka_unit_test(test_actions),
+                cmocka_unit_test(test_ima_hash),
                 cmocka_unit_test(test_selectors),
                 cmocka_unit_test(test_hook_kinds),
                 cmocka_unit_test(test_return),

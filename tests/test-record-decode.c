@@ -374,6 +374,44 @@ static void test_generic_stacks(void **state) {
         assert_int_equal(record_decode(buf, size, &r), -EBADMSG);
 }
 
+/* imaHash: its block comes first, before any stack, and must fit in the record. */
+static void test_generic_ima_hash(void **state) {
+        uint64_t buf[512];
+        struct tg_generic_record *raw = (void *) buf;
+        struct tg_generic_ima *ima = (void *) (raw + 1);
+        struct tg_generic_stack *k = (void *) (ima + 1);
+        struct tg_generic_arg *a = (void *) (k + 1);
+        size_t size = (size_t) ((char *) (a + 1) - (char *) buf);
+        Record r;
+
+        memset(buf, 0, sizeof(buf));
+        raw->header.op = TG_OP_GENERIC;
+        raw->header.version = TG_RECORD_VERSION;
+        raw->header.size = size;
+        raw->action = TG_ACTION_POST;
+        raw->flags = TG_GENERIC_RECORD_IMA_HASH | TG_GENERIC_RECORD_KERNEL_STACK;
+        raw->n_args = 1;
+        ima->algo = 4;
+        ima->digest[0] = 0xab;
+        a->type = TG_ARG_INT;
+        assert_int_equal(record_decode(buf, size, &r), 0);
+        assert_ptr_equal(r.generic.ima, ima);
+        assert_int_equal(r.generic.ima->algo, 4);
+        assert_true(r.generic.stacks[0].present);
+        assert_int_equal(r.generic.stacks[0].n_frames, 0);
+        assert_int_equal(r.generic.n_args, 1);
+
+        /* Without the flag there is none. */
+        size = build_generic_arg(buf, TG_ARG_INT, 0, 0);
+        assert_int_equal(record_decode(buf, size, &r), 0);
+        assert_null(r.generic.ima);
+        /* The flag on a record too short for the block. */
+        raw->flags = TG_GENERIC_RECORD_IMA_HASH;
+        raw->n_args = 0;
+        raw->header.size = sizeof(*raw) + 8;
+        assert_int_equal(record_decode(buf, sizeof(*raw) + 8, &r), -EBADMSG);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_exec_good),
@@ -389,6 +427,7 @@ int main(void) {
                 cmocka_unit_test(test_misaligned),
                 cmocka_unit_test(test_generic_argument_sizes),
                 cmocka_unit_test(test_generic_stacks),
+                cmocka_unit_test(test_generic_ima_hash),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

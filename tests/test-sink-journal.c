@@ -211,6 +211,31 @@ static void test_optional_fields(void **state) {
         json_decref(j);
 }
 
+/* Post with imaHash: TETRAGON_IMA_HASH as ima_hash; none on an event without it. */
+static void test_ima_hash_field(void **state) {
+        Process curl = make_curl();
+        Event e = { .type = EVENT_PROCESS_LSM, .ktime = 1, .process = &curl };
+        JournalFields f = {};
+        json_t *j;
+
+        e.kprobe.policy_name = "ima";
+        e.kprobe.function_name = "file_open";
+        j = to_json(&e);
+        assert_int_equal(journal_fields_build(&f, &e, j, NULL, NULL), 0);
+        assert_null(field(&f, "TETRAGON_IMA_HASH"));
+        journal_fields_done(&f);
+        json_decref(j);
+
+        snprintf(e.kprobe.ima_hash, sizeof(e.kprobe.ima_hash), "sha256:%064x", 7);
+        j = to_json(&e);
+        f = (JournalFields){};
+        assert_int_equal(journal_fields_build(&f, &e, j, NULL, NULL), 0);
+        assert_field(&f, "TETRAGON_IMA_HASH",
+                     "sha256:0000000000000000000000000000000000000000000000000000000000000007");
+        journal_fields_done(&f);
+        json_decref(j);
+}
+
 static void test_buffer_reuse(void **state) {
         _cleanup_free_ char *big_args = malloc(20000), *dump = NULL;
         Process curl = make_curl();
@@ -301,6 +326,7 @@ int main(void) {
                 cmocka_unit_test(test_message_ids),     cmocka_unit_test(test_any_byte),
                 cmocka_unit_test(test_optional_fields), cmocka_unit_test(test_buffer_reuse),
                 cmocka_unit_test(test_json_line),       cmocka_unit_test(test_invalid),
+                cmocka_unit_test(test_ima_hash_field),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

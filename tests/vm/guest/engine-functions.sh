@@ -8,6 +8,9 @@
 #     and kills the same way;
 #   - an lsmhooks hook on file_open attaches by BPF LSM and its Override refuses the open
 #     with EPERM, the file unchanged; the journal has the process_lsm entry;
+#   - an lsmhooks hook on bprm_check_security whose Post has imaHash: true loads as a
+#     sleepable LSM program, and its event carries the executed file's sha256 (as sha256sum
+#     computes it) as TETRAGON_IMA_HASH and as ima_hash in the JSON, with no IMA policy;
 #   - Override on a syscall hook is refused with the reason: Debian's kernel has no function
 #     error injection, so neither fmod_ret on a syscall nor bpf_override_return() exists.
 . "$VMTEST_SUITE/guest-lib.sh"
@@ -16,12 +19,13 @@ unit=tetragond.service
 dir=/etc/tetragon/policies.d
 target=/tmp/tetragond-vm-function
 secret=/tmp/tetragond-vm-secret
+measured=/tmp/tetragond-vm-ima
 
 finish() {
         local status=$1
 
         if [ "$status" -eq 1 ]; then
-                for p in vm-function vm-lsm vm-syscall-override; do
+                for p in vm-function vm-lsm vm-ima vm-syscall-override; do
                         echo "--- tetractl show $p"
                         bounded 10 tetractl show "$p" 2>&1
                 done
@@ -29,8 +33,9 @@ finish() {
                 bounded 10 bpftool perf 2>&1
                 journalctl --no-pager -u "$unit" -n 30
         fi
-        rm -f "$dir/vm-function.yaml" "$dir/vm-lsm.yaml" "$dir/vm-syscall-override.yaml"
-        rm -f "$target" "$secret"
+        rm -f "$dir/vm-function.yaml" "$dir/vm-lsm.yaml" "$dir/vm-ima.yaml"
+        rm -f "$dir/vm-syscall-override.yaml"
+        rm -f "$target" "$secret" "$measured"
         bounded 60 systemctl disable --now "$unit" > /dev/null 2>&1
         disable_mechanisms ""
         exit "$status"
@@ -145,6 +150,45 @@ wait_until 30 journal_has "$unit" TETRAGON_EVENT=process_lsm TETRAGON_POLICY=vm-
         TETRAGON_FUNCTION=file_open TETRAGON_ACTION=OVERRIDE ||
         fail "no process_lsm entry of file_open with OVERRIDE in the journal"
 echo "ok: the journal has the process_lsm event with OVERRIDE"
+
+# Post with imaHash: the hash IMA computes for the executed file, the same as sha256sum's.
+# On bprm_check_security the file is open for reading, so IMA hashes it without a policy of
+# its own (on file_open it is not yet readable: only a file IMA measured before has one).
+started=$SECONDS
+cp /usr/bin/true "$measured"
+hash=$(sha256sum "$measured" | cut -d' ' -f1)
+cat > "$dir/vm-ima.yaml" << EOT
+apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: vm-ima
+spec:
+  lsmhooks:
+  - hook: bprm_check_security
+    args:
+    - index: 0
+      type: linux_binprm
+    selectors:
+    - matchArgs:
+      - index: 0
+        operator: Equal
+        values: ["$measured"]
+      matchActions:
+      - action: Post
+        imaHash: true
+EOT
+bounded 20 tetractl reload > /dev/null
+wait_until 30 policy_state loaded vm-ima || fail "vm-ima is not loaded within 30s"
+"$measured" || fail "$measured failed under a Post"
+wait_until 30 journal_has "$unit" TETRAGON_EVENT=process_lsm TETRAGON_POLICY=vm-ima \
+        TETRAGON_FUNCTION=bprm_check_security "TETRAGON_IMA_HASH=sha256:$hash" ||
+        fail "no process_lsm entry of bprm_check_security with TETRAGON_IMA_HASH=sha256:$hash"
+journalctl --no-pager -o export -u "$unit" TETRAGON_POLICY=vm-ima |
+        grep -q "^TETRAGON_JSON=.*\"ima_hash\": *\"sha256:$hash\"" ||
+        fail "the JSON of the vm-ima event has no ima_hash sha256:$hash"
+echo "ok: the exec of $measured has ima_hash sha256:$hash, as sha256sum ($((SECONDS - started)) s)"
+rm -f "$dir/vm-ima.yaml"
+bounded 20 tetractl reload > /dev/null
 
 # Override on a syscall: refused, with the reason, and nothing else is disturbed.
 cat > "$dir/vm-syscall-override.yaml" << EOT
