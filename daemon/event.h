@@ -92,6 +92,7 @@ typedef enum EventType {
                                      "subsystem/event" */
         EVENT_PROCESS_USDT,       /* a policy's usdt matched: function_name is
                                      "provider:name", path its binary */
+        EVENT_PROCESS_LOADER,     /* spec.loader: a file mapped executable */
         _EVENT_TYPE_MAX,
 } EventType;
 
@@ -176,6 +177,15 @@ typedef enum EventAction {
         _EVENT_ACTION_MAX,
 } EventAction;
 
+/* EVENT_PROCESS_LOADER (Tetragon's ProcessLoader): borrowed from the sensor's record,
+ * valid while the event is dispatched. */
+#define EVENT_BUILD_ID_MAX 20
+typedef struct EventLoader {
+        const char *path;
+        const uint8_t *build_id;
+        size_t build_id_size; /* 0: none known; at most EVENT_BUILD_ID_MAX */
+} EventLoader;
+
 typedef struct Event {
         EventType type;
         uint64_t ktime;   /* CLOCK_BOOTTIME ns when it happened */
@@ -216,6 +226,7 @@ typedef struct Event {
                         size_t n_kernel_stack, n_user_stack;
                         bool has_kernel_stack, has_user_stack;
                 } kprobe;
+                EventLoader loader;
         };
 } Event;
 

@@ -15,6 +15,7 @@
 #include "export-file.h"
 #include "field-filter.h"
 #include "guard.h"
+#include "loader-sensor.h"
 #include "log.h"
 #include "manager.h"
 #include "message-ids.h"
@@ -75,6 +76,8 @@ struct Manager {
         uint32_t guard_holder; /* guard == -EBUSY: the task group it answers to */
 
         ProcessMonitor *process_monitor;
+        /* spec.loader: runs while a policy holds it */
+        LoaderSensor *loader_sensor;
         KernelFacts *kernel_facts; /* what the engine and the bus plan and report with */
         PolicyEngine *engine;      /* NULL when it could not load: policies then fail to install */
         struct ring_buffer *ringbuf;
@@ -213,6 +216,7 @@ Manager *manager_free(Manager *m) {
         policy_registry_free(m->registry);
         ring_buffer__free(m->ringbuf);
         policy_engine_free(m->engine);
+        loader_sensor_free(m->loader_sensor);
         kernel_facts_free(m->kernel_facts);
         process_monitor_free(m->process_monitor);
         if (m->pins && m->release_on_free) {
@@ -318,6 +322,7 @@ static bool manager_throttle(Manager *m, const Event *e) {
         case EVENT_PROCESS_UPROBE:
         case EVENT_PROCESS_TRACEPOINT:
         case EVENT_PROCESS_USDT:
+        case EVENT_PROCESS_LOADER:
         case _EVENT_TYPE_MAX:
                 return false;
         }
@@ -486,6 +491,9 @@ static int on_ringbuf_drain(sd_event_source *s, uint64_t usec, void *userdata) {
         int r;
 
         r = manager_drain(m);
+        /* After the process events: a mapping's process has been learnt by now. */
+        if (m->loader_sensor)
+                loader_sensor_drain(m->loader_sensor);
         if (r < 0)
                 log_warning_errno(r, "Failed to consume the ring buffer: %m, ignoring.");
         if (r > 0) {
@@ -508,6 +516,41 @@ static void manager_update_lost(Manager *m) {
                         m->stats.lost_before_start + counters[TG_COUNTER_RINGBUF_RESERVE_FAILED];
         if (m->engine && policy_engine_read_counters(m->engine, counters) >= 0)
                 m->stats.lost += counters[TG_COUNTER_RINGBUF_RESERVE_FAILED];
+        m->stats.lost += loader_sensor_lost(m->loader_sensor);
+}
+
+/* A mapping the loader sensor saw: its process from the cache, as Tetragon's sensor takes
+ * it from its execve map; one the cache does not know (gone already) is dropped, as there. */
+static void on_loader_record(const LoaderRecord *record, void *userdata) {
+        Manager *m = userdata;
+        Process *process;
+        Event event;
+
+        process = process_cache_get(m->process_cache, record->pid);
+        if (!process)
+                return;
+        event = (Event){
+                .type = EVENT_PROCESS_LOADER,
+                .ktime = record->time,
+                .process = process_ref(process),
+                .parent = process_ref(process_cache_get(m->process_cache, process->ppid)),
+                .loader = { .path = record->path,
+                            .build_id = record->build_id,
+                            .build_id_size = record->build_id_size },
+        };
+        manager_dispatch(m, &event);
+        event_release(&event);
+}
+
+/* Its rings have records: drained with the process events' ring, after it. */
+static void on_loader_ready(void *userdata) {
+        Manager *m = userdata;
+
+        if (sd_event_source_get_enabled(m->ringbuf_drain_timer, NULL) > 0)
+                return; /* a drain is due anyway */
+        if (sd_event_source_set_time_relative(m->ringbuf_drain_timer, RINGBUF_COALESCE_USEC) < 0 ||
+            sd_event_source_set_enabled(m->ringbuf_drain_timer, SD_EVENT_ONESHOT) < 0)
+                loader_sensor_drain(m->loader_sensor);
 }
 
 KernelFacts *manager_get_kernel_facts(Manager *m) {
@@ -910,6 +953,11 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to read what the kernel offers: %m");
 
+        r = loader_sensor_new(&m->loader_sensor, m->event, 0, getpid(), on_loader_record,
+                              on_loader_ready, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the loader sensor: %m");
+
         r = policy_engine_new(&m->engine,
                               &(PolicyEngineConfig){
                                       .disabled_mechanisms = m->config->disabled_mechanisms,
@@ -923,6 +971,7 @@ int manager_start(Manager *m) {
                                       .excluded_tgid = getpid(),
                                       .pins = m->pins,
                                       .event = m->event,
+                                      .loader_sensor = m->loader_sensor,
                               });
         if (r < 0)
                 log_warning_errno(r, "Failed to load the policy engine: %m; policies will not be "
