@@ -66,7 +66,7 @@ static int on_ring_ready(sd_event_source *source, int fd, uint32_t revents, void
         if (s->ready)
                 s->ready(s->userdata);
         else
-                loader_sensor_drain(s);
+                (void) loader_sensor_drain(s, UINT64_MAX);
         return 0;
 }
 
@@ -195,11 +195,9 @@ int loader_sensor_hold(LoaderSensor *s, char **ret_error) {
 void loader_sensor_release(LoaderSensor *s) {
         if (!s || s->n_holders == 0)
                 return;
-        if (--s->n_holders == 0) {
-                /* What is queued still counts: it happened while a policy asked for it. */
-                loader_sensor_drain(s);
+        /* What is still queued goes with the rings: at most the last moments' mappings. */
+        if (--s->n_holders == 0)
                 sensor_stop(s);
-        }
 }
 
 bool loader_sensor_is_running(LoaderSensor *s) {
@@ -210,11 +208,24 @@ uint64_t loader_sensor_lost(LoaderSensor *s) {
         return s ? s->lost : 0;
 }
 
-static void ring_drain(LoaderSensor *s, LoaderRing *r) {
+/* Every record ends with its time (sample_id_all with PERF_SAMPLE_TIME). */
+static uint64_t record_time(const uint8_t *data, uint64_t ring_size, uint64_t at, uint16_t size) {
+        uint8_t t[sizeof(uint64_t)];
+        uint64_t v;
+
+        for (size_t i = 0; i < sizeof(t); i++)
+                t[i] = data[(at + size - sizeof(t) + i) % ring_size];
+        memcpy(&v, t, sizeof(v));
+        return v;
+}
+
+static bool ring_drain(LoaderSensor *s, LoaderRing *r, uint64_t until) {
         struct perf_event_mmap_page *meta = r->base;
         const uint8_t *data = (const uint8_t *) r->base + s->page_size;
         uint64_t ring_size = (uint64_t) s->ring_pages * s->page_size;
         uint64_t head, tail;
+
+        bool held = false;
 
         head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
         tail = meta->data_tail;
@@ -227,8 +238,14 @@ static void ring_drain(LoaderSensor *s, LoaderRing *r) {
                 /* Records are 8-byte aligned and the ring's size a power of two: a header
                  * never wraps, its record may. */
                 h = (const void *) (data + at);
-                if (h->size < sizeof(*h) || h->size > head - tail)
-                        break; /* cannot happen with a sane kernel: drop the rest */
+                if (h->size < sizeof(*h) + sizeof(uint64_t) || h->size > head - tail) {
+                        tail = head; /* cannot happen with a sane kernel: drop the rest */
+                        break;
+                }
+                if (record_time(data, ring_size, at, h->size) > until) {
+                        held = true;
+                        break;
+                }
                 if (at + h->size <= ring_size)
                         record = h;
                 else {
@@ -252,12 +269,16 @@ static void ring_drain(LoaderSensor *s, LoaderRing *r) {
                 }
                 tail += h->size;
         }
-        __atomic_store_n(&meta->data_tail, head, __ATOMIC_RELEASE);
+        __atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
+        return held;
 }
 
-void loader_sensor_drain(LoaderSensor *s) {
+bool loader_sensor_drain(LoaderSensor *s, uint64_t until) {
+        bool held = false;
+
         for (size_t i = 0; i < s->n_rings; i++) {
-                ring_drain(s, &s->rings[i]);
+                held |= ring_drain(s, &s->rings[i], until);
                 (void) sd_event_source_set_enabled(s->rings[i].source, SD_EVENT_ON);
         }
+        return held;
 }

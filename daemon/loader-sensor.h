@@ -39,7 +39,8 @@ int loader_sensor_hold(LoaderSensor *s, char **ret_error);
 void loader_sensor_release(LoaderSensor *s);
 bool loader_sensor_is_running(LoaderSensor *s);
 
-/* Hands every queued mapping to the handler and listens again. */
-void loader_sensor_drain(LoaderSensor *s);
+/* Hands the queued mappings up to time until (CLOCK_BOOTTIME ns) to the handler and listens
+ * again. Returns true when later ones were left queued for the next drain. */
+bool loader_sensor_drain(LoaderSensor *s, uint64_t until);
 /* Records the kernel dropped because a ring was full, since the daemon started. */
 uint64_t loader_sensor_lost(LoaderSensor *s);

@@ -100,6 +100,9 @@ struct Manager {
         ManagerStats stats;
         ManagerStats stats_logged; /* what the last periodic log line reported */
 
+        /* The newest process record handled: the loader sensor's mappings wait for it. */
+        uint64_t last_record_ktime;
+
         /* The drain under way: records handled, and when it must yield. */
         unsigned drain_records;
         uint64_t drain_deadline_usec;
@@ -430,6 +433,7 @@ static int on_ringbuf_record(void *userdata, void *data, size_t size) {
                 return 0;
         }
         m->stats.decoded++;
+        m->last_record_ktime = MAX(m->last_record_ktime, record.header->ktime);
 
         if (record.op == TG_OP_GENERIC)
                 r = m->engine ? policy_engine_make_event(m->engine, &record, &event) : 0;
@@ -488,12 +492,23 @@ static int on_ringbuf_ready(sd_event_source *s, int fd, uint32_t revents, void *
 
 static int on_ringbuf_drain(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
+        bool loader_held = false;
         int r;
 
         r = manager_drain(m);
-        /* After the process events: a mapping's process has been learnt by now. */
-        if (m->loader_sensor)
-                loader_sensor_drain(m->loader_sensor);
+        /* The mappings up to the process events handled: a binary and its interpreter are
+         * mapped just before the exec's record is written, which must be learnt first. With
+         * the process ring drained, what is older than a drain's delay; else, up to its
+         * newest record handled. Later mappings wait for the next drain. */
+        if (m->loader_sensor) {
+                uint64_t until = clock_ns(CLOCK_BOOTTIME) - RINGBUF_COALESCE_USEC * 1000;
+
+                if (r > 0)
+                        until = MIN(until, m->last_record_ktime);
+                loader_held = loader_sensor_drain(m->loader_sensor, until);
+                if (m->export_file && export_file_flush(m->export_file) < 0)
+                        m->stats.sink_errors++;
+        }
         if (r < 0)
                 log_warning_errno(r, "Failed to consume the ring buffer: %m, ignoring.");
         if (r > 0) {
@@ -505,7 +520,14 @@ static int on_ringbuf_drain(sd_event_source *s, uint64_t usec, void *userdata) {
                 if (r >= 0)
                         return 0;
         }
-        return sd_event_source_set_enabled(m->ringbuf_source, SD_EVENT_ON);
+        r = sd_event_source_set_enabled(m->ringbuf_source, SD_EVENT_ON);
+        /* Mappings wait for their age: come back after a drain's delay. */
+        if (r >= 0 && loader_held)
+                r = sd_event_source_set_time_relative(m->ringbuf_drain_timer,
+                                                      RINGBUF_COALESCE_USEC);
+        if (r >= 0 && loader_held)
+                r = sd_event_source_set_enabled(m->ringbuf_drain_timer, SD_EVENT_ONESHOT);
+        return r;
 }
 
 static void manager_update_lost(Manager *m) {
@@ -520,13 +542,14 @@ static void manager_update_lost(Manager *m) {
 }
 
 /* A mapping the loader sensor saw: its process from the cache, as Tetragon's sensor takes
- * it from its execve map; one the cache does not know (gone already) is dropped, as there. */
+ * it from its execve map, even when its exit was read first (a short-lived process); one
+ * the cache does not know is dropped, as there. */
 static void on_loader_record(const LoaderRecord *record, void *userdata) {
         Manager *m = userdata;
         Process *process;
         Event event;
 
-        process = process_cache_get(m->process_cache, record->pid);
+        process = process_cache_get_recent(m->process_cache, record->pid);
         if (!process)
                 return;
         event = (Event){
@@ -550,7 +573,7 @@ static void on_loader_ready(void *userdata) {
                 return; /* a drain is due anyway */
         if (sd_event_source_set_time_relative(m->ringbuf_drain_timer, RINGBUF_COALESCE_USEC) < 0 ||
             sd_event_source_set_enabled(m->ringbuf_drain_timer, SD_EVENT_ONESHOT) < 0)
-                loader_sensor_drain(m->loader_sensor);
+                (void) loader_sensor_drain(m->loader_sensor, UINT64_MAX);
 }
 
 KernelFacts *manager_get_kernel_facts(Manager *m) {

@@ -289,10 +289,12 @@ check_PROGRAMS += tests/helpers/loader-target
 tests_helpers_loader_target_SOURCES = tests/helpers/loader-target.c
 tests_helpers_loader_target_LDADD = -ldl
 EXTRA_DIST += tests/helpers/loader-lib.c
-CLEANFILES += tests/helpers/loader-lib.so
+CLEANFILES += tests/helpers/loader-lib.so tests/helpers/loader-lib.buildid
+# Its build id as readelf -n reads it, beside it: the guest has no binutils.
 tests/helpers/loader-lib.so: tests/helpers/loader-lib.c
 	$(AM_V_CC)$(MKDIR_P) tests/helpers && \
-		$(CC) $(CFLAGS) -shared -fPIC -Wl,--build-id=sha1 -o $@ $(srcdir)/tests/helpers/loader-lib.c
+		$(CC) $(CFLAGS) -shared -fPIC -Wl,--build-id=sha1 -o $@ $(srcdir)/tests/helpers/loader-lib.c && \
+		readelf -n $@ | sed -n 's/^ *Build ID: \([0-9a-f]*\)$$/\1/p' >tests/helpers/loader-lib.buildid
 # (Automake names the log test-x.sh.log, as no TEST_EXTENSIONS are set.)
 tests/integration/test-process-loader.log tests/integration/test-process-loader.sh.log: \
 	tetragond tetractl \
