@@ -107,7 +107,7 @@ static int ring_open(LoaderSensor *s, int cpu, LoaderRing *r) {
 
 static int sensor_start(LoaderSensor *s, char **ret_error) {
         long n_cpus = sysconf(_SC_NPROCESSORS_CONF);
-        int k;
+        int k, skipped = 0;
 
         if (n_cpus <= 0)
                 n_cpus = 1;
@@ -120,8 +120,10 @@ static int sensor_start(LoaderSensor *s, char **ret_error) {
                 *r = (LoaderRing){ .sensor = s, .fd = -1 };
                 k = ring_open(s, cpu, r);
                 if (k == -ENODEV || k == -EINVAL) {
-                        /* An offline CPU: nothing runs there to report. */
+                        /* An offline CPU: nothing runs there to report. On every CPU, the
+                         * kernel lacks something (build ids: 5.12); said below. */
                         ring_close(r);
+                        skipped = k;
                         continue;
                 }
                 if (k < 0) {
@@ -139,10 +141,13 @@ static int sensor_start(LoaderSensor *s, char **ret_error) {
         }
         if (s->n_rings == 0) {
                 sensor_stop(s);
-                if (ret_error && asprintf(ret_error, "the loader sensor (spec.loader) could not "
-                                                     "open a perf event on any CPU") < 0)
+                if (ret_error &&
+                    asprintf(ret_error,
+                             "the loader sensor (spec.loader) could not open a perf event for "
+                             "mmap records with build ids on any CPU (Linux 5.12 or later): %s",
+                             strerror(-skipped)) < 0)
                         *ret_error = NULL;
-                return -ENODEV;
+                return skipped < 0 ? skipped : -ENODEV;
         }
         return 0;
 }

@@ -77,6 +77,10 @@ wait_for 60 "the policy to load" has_line "Policy loader loaded" || {
         journal -t tetragond -o cat >&2
         fail "the loader policy did not load"
 }
+out=$("$top_builddir/tetractl" validate --kernel "$work/policies/loader.yaml" 2>&1) ||
+        fail "tetractl validate --kernel refuses spec.loader: $out"
+[ "$out" = "$work/policies/loader.yaml: valid" ] || fail "tetractl validate --kernel: $out"
+echo "ok: tetractl validate --kernel takes spec.loader"
 sensor_runs() { [ "$(perf_fds)" -ge 1 ]; }
 wait_for 10 "the loader sensor's perf events" sensor_runs ||
         fail "the policy is loaded but no perf event is open: $(journal -t tetragond -o cat | grep -i policy)"
