@@ -79,6 +79,8 @@ const char *event_type_to_set_name(EventType t) {
                 return "PROCESS_TRACEPOINT";
         case EVENT_PROCESS_USDT:
                 return "PROCESS_USDT";
+        case EVENT_PROCESS_LOADER:
+                return "PROCESS_LOADER";
         case _EVENT_TYPE_MAX:
                 break;
         }
@@ -171,7 +173,7 @@ static int parse_event_set(FilterLine *l, json_t *v, unsigned line, char **ret_e
                                 ret_error,
                                 "line %u: event_set: unknown event type %s (PROCESS_EXEC, "
                                 "PROCESS_EXIT, PROCESS_KPROBE, PROCESS_TRACEPOINT, "
-                                "PROCESS_UPROBE, PROCESS_LSM, PROCESS_USDT)",
+                                "PROCESS_UPROBE, PROCESS_LSM, PROCESS_USDT, PROCESS_LOADER)",
                                 line, name ?: "that is not a string");
                 l->event_types |= 1U << t;
         }
@@ -465,6 +467,7 @@ static const char *event_policy_name(const Event *e) {
                 return e->kprobe.policy_name;
         case EVENT_PROCESS_EXEC:
         case EVENT_PROCESS_EXIT:
+        case EVENT_PROCESS_LOADER: /* a sensor's, no policy's: Tetragon's has no name */
         case _EVENT_TYPE_MAX:
                 break;
         }

@@ -35,6 +35,8 @@ const char *event_type_to_string(EventType t) {
                 return "process_tracepoint";
         case EVENT_PROCESS_USDT:
                 return "process_usdt";
+        case EVENT_PROCESS_LOADER:
+                return "process_loader";
         case _EVENT_TYPE_MAX:
                 break;
         }
@@ -1086,6 +1088,16 @@ static int event_body_to_json(const Event *e, uint64_t boot_time_ns, const Enric
                         if (json_object_set_new_nocheck(body, "ima_hash", hash) < 0)
                                 return -ENOMEM;
                 }
+                break;
+        case EVENT_PROCESS_LOADER:
+                /* ProcessLoader: buildid is bytes, base64 as protojson writes them, and
+                 * left out when the kernel read none. */
+                if (json_set_string(body, "path", e->loader.path) < 0 ||
+                    (e->loader.build_id_size > 0 &&
+                     json_object_set_new_nocheck(body, "buildid",
+                                                 json_base64((const char *) e->loader.build_id,
+                                                             e->loader.build_id_size)) < 0))
+                        return -ENOMEM;
                 break;
         case EVENT_PROCESS_EXIT:
                 /* One of the two, so a reader never sees a status that means nothing. */

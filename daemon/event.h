@@ -94,6 +94,7 @@ typedef enum EventType {
                                      "subsystem/event" */
         EVENT_PROCESS_USDT,       /* a policy's usdt matched: function_name is
                                      "provider:name", path its binary */
+        EVENT_PROCESS_LOADER,     /* spec.loader: a file mapped executable */
         _EVENT_TYPE_MAX,
 } EventType;
 
@@ -178,6 +179,15 @@ typedef enum EventAction {
         _EVENT_ACTION_MAX,
 } EventAction;
 
+/* EVENT_PROCESS_LOADER (Tetragon's ProcessLoader): borrowed from the sensor's record,
+ * valid while the event is dispatched. */
+#define EVENT_BUILD_ID_MAX 20
+typedef struct EventLoader {
+        const char *path;
+        const uint8_t *build_id;
+        size_t build_id_size; /* 0: none known; at most EVENT_BUILD_ID_MAX */
+} EventLoader;
+
 typedef struct Event {
         EventType type;
         uint64_t ktime;   /* CLOCK_BOOTTIME ns when it happened */
@@ -221,6 +231,7 @@ typedef struct Event {
                          * not asked for, or IMA gave none */
                         char ima_hash[EVENT_IMA_HASH_MAX];
                 } kprobe;
+                EventLoader loader;
         };
 } Event;
 

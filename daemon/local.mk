@@ -21,6 +21,8 @@ daemon_libtetragond_core_a_SOURCES = \
 	daemon/enrich-options.c daemon/enrich-options.h \
 	daemon/user-names.c daemon/user-names.h \
 	daemon/process-monitor.c daemon/process-monitor.h \
+	daemon/loader-record.c daemon/loader-record.h \
+	daemon/loader-sensor.c daemon/loader-sensor.h \
 	daemon/pinned-state.c daemon/pinned-state.h \
 	daemon/guard.c daemon/guard.h \
 	daemon/event-json.c daemon/event-json.h \

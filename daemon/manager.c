@@ -15,6 +15,7 @@
 #include "export-file.h"
 #include "field-filter.h"
 #include "guard.h"
+#include "loader-sensor.h"
 #include "log.h"
 #include "manager.h"
 #include "message-ids.h"
@@ -76,6 +77,8 @@ struct Manager {
         int guarded_maps;      /* how many maps the guard keeps from writes by others */
 
         ProcessMonitor *process_monitor;
+        /* spec.loader: runs while a policy holds it */
+        LoaderSensor *loader_sensor;
         KernelFacts *kernel_facts; /* what the engine and the bus plan and report with */
         PolicyEngine *engine;      /* NULL when it could not load: policies then fail to install */
         struct ring_buffer *ringbuf;
@@ -97,6 +100,9 @@ struct Manager {
 
         ManagerStats stats;
         ManagerStats stats_logged; /* what the last periodic log line reported */
+
+        /* The newest process record handled: the loader sensor's mappings wait for it. */
+        uint64_t last_record_ktime;
 
         /* The drain under way: records handled, and when it must yield. */
         unsigned drain_records;
@@ -214,6 +220,7 @@ Manager *manager_free(Manager *m) {
         policy_registry_free(m->registry);
         ring_buffer__free(m->ringbuf);
         policy_engine_free(m->engine);
+        loader_sensor_free(m->loader_sensor);
         kernel_facts_free(m->kernel_facts);
         process_monitor_free(m->process_monitor);
         if (m->pins && m->release_on_free) {
@@ -319,6 +326,7 @@ static bool manager_throttle(Manager *m, const Event *e) {
         case EVENT_PROCESS_UPROBE:
         case EVENT_PROCESS_TRACEPOINT:
         case EVENT_PROCESS_USDT:
+        case EVENT_PROCESS_LOADER:
         case _EVENT_TYPE_MAX:
                 return false;
         }
@@ -426,6 +434,7 @@ static int on_ringbuf_record(void *userdata, void *data, size_t size) {
                 return 0;
         }
         m->stats.decoded++;
+        m->last_record_ktime = MAX(m->last_record_ktime, record.header->ktime);
 
         if (record.op == TG_OP_GENERIC)
                 r = m->engine ? policy_engine_make_event(m->engine, &record, &event) : 0;
@@ -484,9 +493,23 @@ static int on_ringbuf_ready(sd_event_source *s, int fd, uint32_t revents, void *
 
 static int on_ringbuf_drain(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
+        bool loader_held = false;
         int r;
 
         r = manager_drain(m);
+        /* The mappings up to the process events handled: a binary and its interpreter are
+         * mapped just before the exec's record is written, which must be learnt first. With
+         * the process ring drained, what is older than a drain's delay; else, up to its
+         * newest record handled. Later mappings wait for the next drain. */
+        if (m->loader_sensor) {
+                uint64_t until = clock_ns(CLOCK_BOOTTIME) - RINGBUF_COALESCE_USEC * 1000;
+
+                if (r > 0)
+                        until = MIN(until, m->last_record_ktime);
+                loader_held = loader_sensor_drain(m->loader_sensor, until);
+                if (m->export_file && export_file_flush(m->export_file) < 0)
+                        m->stats.sink_errors++;
+        }
         if (r < 0)
                 log_warning_errno(r, "Failed to consume the ring buffer: %m, ignoring.");
         if (r > 0) {
@@ -498,7 +521,14 @@ static int on_ringbuf_drain(sd_event_source *s, uint64_t usec, void *userdata) {
                 if (r >= 0)
                         return 0;
         }
-        return sd_event_source_set_enabled(m->ringbuf_source, SD_EVENT_ON);
+        r = sd_event_source_set_enabled(m->ringbuf_source, SD_EVENT_ON);
+        /* Mappings wait for their age: come back after a drain's delay. */
+        if (r >= 0 && loader_held)
+                r = sd_event_source_set_time_relative(m->ringbuf_drain_timer,
+                                                      RINGBUF_COALESCE_USEC);
+        if (r >= 0 && loader_held)
+                r = sd_event_source_set_enabled(m->ringbuf_drain_timer, SD_EVENT_ONESHOT);
+        return r;
 }
 
 static void manager_update_lost(Manager *m) {
@@ -510,6 +540,42 @@ static void manager_update_lost(Manager *m) {
         if (m->engine && policy_engine_read_counters(m->engine, counters) >= 0)
                 m->stats.lost += counters[TG_COUNTER_RINGBUF_RESERVE_FAILED] +
                                  counters[TG_COUNTER_IMA_HASH_INTERRUPTED];
+        m->stats.lost += loader_sensor_lost(m->loader_sensor);
+}
+
+/* A mapping the loader sensor saw: its process from the cache, as Tetragon's sensor takes
+ * it from its execve map, even when its exit was read first (a short-lived process); one
+ * the cache does not know is dropped, as there. */
+static void on_loader_record(const LoaderRecord *record, void *userdata) {
+        Manager *m = userdata;
+        Process *process;
+        Event event;
+
+        process = process_cache_get_recent(m->process_cache, record->pid);
+        if (!process)
+                return;
+        event = (Event){
+                .type = EVENT_PROCESS_LOADER,
+                .ktime = record->time,
+                .process = process_ref(process),
+                .parent = process_ref(process_cache_get(m->process_cache, process->ppid)),
+                .loader = { .path = record->path,
+                            .build_id = record->build_id,
+                            .build_id_size = record->build_id_size },
+        };
+        manager_dispatch(m, &event);
+        event_release(&event);
+}
+
+/* Its rings have records: drained with the process events' ring, after it. */
+static void on_loader_ready(void *userdata) {
+        Manager *m = userdata;
+
+        if (sd_event_source_get_enabled(m->ringbuf_drain_timer, NULL) > 0)
+                return; /* a drain is due anyway */
+        if (sd_event_source_set_time_relative(m->ringbuf_drain_timer, RINGBUF_COALESCE_USEC) < 0 ||
+            sd_event_source_set_enabled(m->ringbuf_drain_timer, SD_EVENT_ONESHOT) < 0)
+                (void) loader_sensor_drain(m->loader_sensor, UINT64_MAX);
 }
 
 KernelFacts *manager_get_kernel_facts(Manager *m) {
@@ -948,6 +1014,11 @@ int manager_start(Manager *m) {
                 return log_error_errno(r, "Failed to read what the kernel offers: %m");
         manager_claim_guard(m);
 
+        r = loader_sensor_new(&m->loader_sensor, m->event, 0, getpid(), on_loader_record,
+                              on_loader_ready, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the loader sensor: %m");
+
         r = policy_engine_new(&m->engine,
                               &(PolicyEngineConfig){
                                       .disabled_mechanisms = m->config->disabled_mechanisms,
@@ -961,6 +1032,7 @@ int manager_start(Manager *m) {
                                       .excluded_tgid = getpid(),
                                       .pins = m->pins,
                                       .event = m->event,
+                                      .loader_sensor = m->loader_sensor,
                               });
         if (r < 0)
                 log_warning_errno(r, "Failed to load the policy engine: %m; policies will not be "

@@ -45,6 +45,11 @@
 #define TETRAGON_MESSAGE_PROCESS_USDT_STR                                                          \
         SD_ID128_MAKE_STR(d9, 86, cf, c7, 6d, 96, 40, 73, be, 20, db, 97, 94, b5, c7, 8f)
 
+#define TETRAGON_MESSAGE_PROCESS_LOADER                                                            \
+        SD_ID128_MAKE(f7, 85, 7d, 93, fa, 62, 45, cf, b5, 0e, 26, 52, 28, d7, 65, 64)
+#define TETRAGON_MESSAGE_PROCESS_LOADER_STR                                                        \
+        SD_ID128_MAKE_STR(f7, 85, 7d, 93, fa, 62, 45, cf, b5, 0e, 26, 52, 28, d7, 65, 64)
+
 /* About the event stream, not one process: rate_limit_info, process_throttle. */
 #define TETRAGON_MESSAGE_RATE_LIMIT_INFO                                                           \
         SD_ID128_MAKE(9c, ab, 2b, 35, 55, 80, 41, 87, a0, 7d, fc, 42, 20, 66, 07, c1)

@@ -110,6 +110,7 @@ struct PolicyInstallation {
         size_t n_units;
         bool installed; /* false once uninstalled: kept a while for late records */
         uint64_t retired_ns;
+        bool holds_loader; /* spec.loader: true, and it holds the loader sensor */
 };
 
 /* A kernel function (a syscall's, or any other) with one program attached, serving one
@@ -174,6 +175,9 @@ struct PolicyEngine {
 
         PinnedState *pins; /* the config's: where links are pinned; NULL: nowhere */
         bool keep_pinned;  /* policy_engine_keep_pinned(): leave the kernel as it is */
+
+        /* The config's; NULL: spec.loader is refused. */
+        LoaderSensor *loader_sensor;
 
         uint32_t host_ns[_POLICY_NS_MAX];  /* inode of each namespace of pid 1 */
         sd_event *event;                   /* the config's; NULL: SameFile files not followed */

@@ -235,12 +235,26 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
                     asprintf(ret_error, "pinning its attachments failed: %s", strerror(-k)) < 0)
                         *ret_error = NULL;
         }
+        /* Last before the switch: a sensor that cannot start refuses the whole policy. */
+        if (k >= 0 && c->loader) {
+                _cleanup_free_ char *why = NULL;
+
+                k = e->loader_sensor ? loader_sensor_hold(e->loader_sensor, &why) : -EOPNOTSUPP;
+                if (k < 0 && !*ret_error)
+                        *ret_error = why ? TAKE_PTR(why)
+                                         : strdup("the loader sensor (spec.loader) is not "
+                                                  "available in this daemon");
+                i->holds_loader = k >= 0;
+        }
         if (k >= 0)
                 k = engine_switch(e, lists);
         if (lists)
                 lists_free(lists);
         free(lists);
         if (k < 0) {
+                if (i->holds_loader)
+                        loader_sensor_release(e->loader_sensor);
+                i->holds_loader = false;
                 engine_units_remove(e, i);
                 installation_release_ranges(e, i);
                 engine_detach_if_idle(e);
@@ -279,6 +293,9 @@ static void engine_uninstall(void *userdata, PolicyInstallation *i) {
 
         e->n_sys_enter_hooks -= installation_sys_enter_hooks(i);
         e->n_enforcers -= i->has_enforcer;
+        if (i->holds_loader)
+                loader_sensor_release(e->loader_sensor);
+        i->holds_loader = false;
         engine_detach_if_idle(e);
         engine_units_remove(e, i);
         installation_release_ranges(e, i);
@@ -668,6 +685,7 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         if (k < 0)
                 return k;
         e->pins = config->pins;
+        e->loader_sensor = config->loader_sensor;
         e->event = config->event;
         if (e->pins) {
                 k = pinned_state_pin_map(e->pins, e->skel->maps.gen_counters, "gen_counters");

@@ -26,6 +26,7 @@
 #include "common.h"
 #include "event.h"
 #include "kernel-facts.h"
+#include "loader-sensor.h"
 #include "macro.h"
 #include "pinned-state.h"
 #include "policy-backend.h"
@@ -56,6 +57,9 @@ typedef struct PolicyEngineConfig {
         /* Where SameFile's files are watched, to follow a file replaced by rename; borrowed.
          * NULL: the identity taken at install stays. */
         sd_event *event;
+        /* Held by each installed policy with spec.loader: true; borrowed, must outlive the
+         * engine. NULL: such policies are refused. */
+        LoaderSensor *loader_sensor;
 } PolicyEngineConfig;
 
 /* Probes the kernel's features and loads the skeleton (attaches nothing). */

@@ -735,6 +735,12 @@ Process *process_cache_get(ProcessCache *c, uint32_t pid) {
         return e && !e->process->exited ? e->process : NULL;
 }
 
+Process *process_cache_get_recent(ProcessCache *c, uint32_t pid) {
+        Entry *e = cache_find(c, pid);
+
+        return e ? e->process : NULL;
+}
+
 void process_cache_get_stats(const ProcessCache *c, ProcessCacheStats *ret) {
         *ret = (ProcessCacheStats){
                 .live = c->n_entries - c->n_exited,

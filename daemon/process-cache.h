@@ -63,6 +63,9 @@ void process_cache_gc(ProcessCache *c, uint64_t now);
 
 /* Lookup by pid of a live process (for later stages: policy events). */
 Process *process_cache_get(ProcessCache *c, uint32_t pid);
+/* Likewise, or of one that exited and is still kept: for records read after its exit's
+ * (the loader sensor's, from rings of their own). */
+Process *process_cache_get_recent(ProcessCache *c, uint32_t pid);
 
 void process_cache_get_stats(const ProcessCache *c, ProcessCacheStats *ret);
 

@@ -33,6 +33,8 @@ static const char *message_id_field(EventType t) {
                 return "MESSAGE_ID=" TETRAGON_MESSAGE_PROCESS_TRACEPOINT_STR;
         case EVENT_PROCESS_USDT:
                 return "MESSAGE_ID=" TETRAGON_MESSAGE_PROCESS_USDT_STR;
+        case EVENT_PROCESS_LOADER:
+                return "MESSAGE_ID=" TETRAGON_MESSAGE_PROCESS_LOADER_STR;
         case _EVENT_TYPE_MAX:
                 break;
         }
@@ -45,6 +47,7 @@ static const char *priority_field(const Event *e) {
         switch (e->type) {
         case EVENT_PROCESS_EXEC:
         case EVENT_PROCESS_EXIT:
+        case EVENT_PROCESS_LOADER:
                 return "PRIORITY=6"; /* LOG_INFO */
         case EVENT_PROCESS_KPROBE:
         case EVENT_PROCESS_LSM:
@@ -259,11 +262,21 @@ void json_line_done(JsonLine *l) {
         l->size = l->len = 0;
 }
 
+/* The build id as readelf -n and debuginfod write it: lower-case hex. NULL when none. */
+static const char *build_id_hex(const EventLoader *l, char *buf) {
+        if (l->build_id_size == 0)
+                return NULL;
+        for (size_t i = 0; i < l->build_id_size; i++)
+                sprintf(buf + 2 * i, "%02x", l->build_id[i]);
+        return buf;
+}
+
 int journal_fields_build(JournalFields *f, const Event *e, json_t *json, const JsonLine *line,
                          const char *compact) {
         const Process *p;
         const char *type, *message_id, *priority;
         char signal[EVENT_SIGNAL_NAME_MAX];
+        char build_id[2 * EVENT_BUILD_ID_MAX + 1];
         int r;
 
         if (!f || !e || !e->process || !json)
@@ -342,6 +355,12 @@ int journal_fields_build(JournalFields *f, const Event *e, json_t *json, const J
                         return -ENOMEM;
                 if (e->kprobe.ima_hash[0] &&
                     fields_add_string(f, "TETRAGON_IMA_HASH", e->kprobe.ima_hash) < 0)
+                        return -ENOMEM;
+                break;
+        case EVENT_PROCESS_LOADER:
+                if (fields_add_string(f, "TETRAGON_LOADER_PATH", e->loader.path) < 0 ||
+                    fields_add_string(f, "TETRAGON_LOADER_BUILDID",
+                                      build_id_hex(&e->loader, build_id)) < 0)
                         return -ENOMEM;
                 break;
         case _EVENT_TYPE_MAX:

@@ -124,7 +124,7 @@ static void line_append_part(Line *l, json_t *value) {
 
 static const char *const event_types[] = {
         "process_exec",   "process_exit", "process_kprobe", "process_tracepoint",
-        "process_uprobe", "process_lsm",  "process_usdt",
+        "process_uprobe", "process_lsm",  "process_usdt",   "process_loader",
 };
 
 const char *event_json_type(json_t *event) {
@@ -145,7 +145,7 @@ const char *event_type_from_name(const char *name) {
 
 const char *event_type_list(void) {
         return "process_exec, process_exit, process_kprobe, process_tracepoint, process_uprobe, "
-               "process_lsm, process_usdt";
+               "process_lsm, process_usdt, process_loader";
 }
 
 /* args[i].<kind>, or NULL. */
@@ -543,6 +543,37 @@ static void line_append_caps(Line *l, json_t *process) {
         }
 }
 
+/* tetra's loader line: "🧬 loader  <process> <build id in hex> <path>"; the JSON carries the
+ * build id as protojson's base64. Nothing of a build id that is not valid base64. */
+static void line_append_build_id(Line *l, json_t *value) {
+        static const char alphabet[] =
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const char *s = json_string_value(value);
+        char hex[2 * 64 + 1];
+        size_t n = 0, bits = 0;
+        uint32_t acc = 0;
+
+        if (!s || !*s)
+                return;
+        for (; *s && *s != '='; s++) {
+                const char *c = strchr(alphabet, *s);
+
+                if (!c || n + 2 >= sizeof(hex))
+                        return;
+                acc = (acc << 6) | (uint32_t) (c - alphabet);
+                bits += 6;
+                if (bits >= 8) {
+                        bits -= 8;
+                        snprintf(hex + n, 3, "%02x", (acc >> bits) & 0xff);
+                        n += 2;
+                }
+        }
+        if (n == 0)
+                return;
+        line_append(l, " ", 1);
+        line_append(l, hex, n);
+}
+
 /* The last path component of a binary, for the short ancestor chain. */
 static void line_append_basename(Line *l, json_t *binary) {
         const char *s = json_string_value(binary), *slash;
@@ -640,6 +671,10 @@ int event_format_compact(json_t *event, char **ret) {
         } else if (streq(type, "process_usdt")) {
                 r = format_with_parts(&l, "🕵" VS16 " usdt", body, "path", "provider", "name",
                                       NULL);
+        } else if (streq(type, "process_loader")) {
+                r = format_with_parts(&l, "🧬 loader", body, NULL);
+                line_append_build_id(&l, json_object_get(body, "buildid"));
+                line_append_part(&l, json_object_get(body, "path"));
         } else
                 r = -EINVAL;
 

@@ -1503,10 +1503,6 @@ int policy_plan_build(const CompiledPolicy *policy, const EngineCapabilities *ca
                            "unitSelector follows the units' cgroups with tp_btf/cgroup_mkdir, "
                            "which this kernel does not offer: %s",
                            caps->kernel_detail[HOOK_MECHANISM_RAW_TRACEPOINT]);
-        else if (policy->loader)
-                r = refuse(&p, "the loader option (spec.loader) is not implemented by this engine "
-                               "yet: it has no sensor for the shared objects a process maps "
-                               "executable (Tetragon's process_loader events)");
         else
                 r = 0;
         if (r < 0)

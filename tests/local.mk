@@ -134,6 +134,14 @@ TESTS += $(PROCESS_TESTS)
 endif
 tests_test_record_decode_SOURCES = tests/test-record-decode.c daemon/record-decode.c \
 	daemon/record-decode-generic.c
+# The loader sensor's perf records (daemon/loader-record.c), pure: no perf events opened.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test-loader-record
+TESTS += tests/test-loader-record
+endif
+tests_test_loader_record_SOURCES = tests/test-loader-record.c daemon/loader-record.c
+tests_test_loader_record_CFLAGS = $(TEST_CFLAGS)
+tests_test_loader_record_LDADD = $(CMOCKA_LIBS)
 tests_test_record_decode_CFLAGS = $(TEST_CFLAGS)
 tests_test_record_decode_LDADD = $(CMOCKA_LIBS)
 tests_test_process_cache_SOURCES = tests/test-process-cache.c daemon/process-cache.c \
@@ -276,6 +284,26 @@ $(INTEGRATION_TESTS:.sh=.log): tetragond tetractl
 check_PROGRAMS += tests/helpers/stack-target
 tests_helpers_stack_target_SOURCES = tests/helpers/stack-target.c
 tests/integration/test-stack-traces.log: tests/helpers/stack-target$(EXEEXT)
+
+# spec.loader's process_loader events (issue 13): a program that dlopen()s a shared object
+# built here with a build id, which the test reads back with readelf -n.
+LOADER_INTEGRATION_TESTS = tests/integration/test-process-loader.sh
+TESTS += $(LOADER_INTEGRATION_TESTS)
+dist_noinst_SCRIPTS += $(LOADER_INTEGRATION_TESTS)
+check_PROGRAMS += tests/helpers/loader-target
+tests_helpers_loader_target_SOURCES = tests/helpers/loader-target.c
+tests_helpers_loader_target_LDADD = -ldl
+EXTRA_DIST += tests/helpers/loader-lib.c
+CLEANFILES += tests/helpers/loader-lib.so tests/helpers/loader-lib.buildid
+# Its build id as readelf -n reads it, beside it: the guest has no binutils.
+tests/helpers/loader-lib.so: tests/helpers/loader-lib.c
+	$(AM_V_CC)$(MKDIR_P) tests/helpers && \
+		$(CC) $(CFLAGS) -shared -fPIC -Wl,--build-id=sha1 -o $@ $(srcdir)/tests/helpers/loader-lib.c && \
+		readelf -n $@ | sed -n 's/^ *Build ID: \([0-9a-f]*\)$$/\1/p' >tests/helpers/loader-lib.buildid
+# (Automake names the log test-x.sh.log, as no TEST_EXTENSIONS are set.)
+tests/integration/test-process-loader.log tests/integration/test-process-loader.sh.log: \
+	tetragond tetractl \
+	tests/helpers/loader-target$(EXEEXT) tests/helpers/loader-lib.so
 
 # Integration, the control plane end to end: the D-Bus API (daemon/tetragond-bus.c) on a
 # private dbus-daemon (tests/lib/bus.sh), the watched folder, tetractl, the no-gap reload

@@ -181,6 +181,15 @@ static void test_lsm_uprobe(void **state) {
                        "\"path\":\"/usr/bin/app\",\"provider\":\"test\",\"name\":\"usdt3\","
                        "\"action\":\"KPROBE_ACTION_SIGKILL\"}}",
                        "🕵️ usdt /usr/bin/app /usr/bin/app test usdt3 [SIGKILL]");
+        /* tetra's: the build id in hex before the path; without one, the path alone. */
+        assert_compact(
+                "{\"process_loader\":{\"process\":{\"binary\":\"/usr/bin/app\"},"
+                "\"path\":\"/usr/lib/libx.so\",\"buildid\":\"hDT+sLLpBxZtG9daKFoOv4Iu0aw=\"}}",
+                "🧬 loader /usr/bin/app 8434feb0b2e907166d1bd75a285a0ebf822ed1ac "
+                "/usr/lib/libx.so");
+        assert_compact("{\"process_loader\":{\"process\":{\"binary\":\"/usr/bin/app\"},"
+                       "\"path\":\"/usr/lib/libx.so\"}}",
+                       "🧬 loader /usr/bin/app /usr/lib/libx.so");
 }
 
 static void test_arguments_spaces_quotes(void **state) {
@@ -239,7 +248,7 @@ static void test_unknown(void **state) {
                 "{}",
                 "[]",
                 "{\"foo\":{\"process\":{}}}",
-                "{\"process_loader\":{\"process\":{\"binary\":\"/x\"}}}",
+                "{\"process_open\":{\"process\":{\"binary\":\"/x\"}}}",
                 "{\"process_exec\":\"not an object\"}",
                 "{\"process_exec\":{}}",
                 "{\"process_exit\":{\"parent\":{\"binary\":\"/x\"}}}",

@@ -415,6 +415,35 @@ static void test_uprobe_offset_usdt(void **state) {
         json_decref(j);
 }
 
+/* ProcessLoader: path, and buildid as protojson's bytes (base64); none when unknown. */
+static void test_loader(void **state) {
+        static const uint8_t build_id[20] = { 0x84, 0x34, 0xfe, 0xb0, 0xb2, 0xe9, 0x07,
+                                              0x16, 0x6d, 0x1b, 0xd7, 0x5a, 0x28, 0x5a,
+                                              0x0e, 0xbf, 0x82, 0x2e, 0xd1, 0xac };
+        Process p = make_curl();
+        json_t *j, *body;
+        Event e;
+
+        e = (Event){ .type = EVENT_PROCESS_LOADER, .process = &p };
+        e.loader.path = "/usr/lib/libx.so";
+        e.loader.build_id = build_id;
+        e.loader.build_id_size = sizeof(build_id);
+        j = to_json(&e);
+        body = json_object_get(j, "process_loader");
+        assert_non_null(body);
+        assert_non_null(json_object_get(body, "process"));
+        assert_str_key(body, "path", "/usr/lib/libx.so");
+        assert_str_key(body, "buildid", "hDT+sLLpBxZtG9daKFoOv4Iu0aw=");
+        json_decref(j);
+
+        e.loader.build_id_size = 0;
+        j = to_json(&e);
+        body = json_object_get(j, "process_loader");
+        assert_str_key(body, "path", "/usr/lib/libx.so");
+        assert_null(json_object_get(body, "buildid"));
+        json_decref(j);
+}
+
 /* KprobeSock, ProcessCredentials and KprobeCapability, with protojson's omissions. */
 static void test_kernel_type_args(void **state) {
         Process p = make_curl();
@@ -744,6 +773,7 @@ int main(void) {
                 cmocka_unit_test(test_sockaddr_arg),
                 cmocka_unit_test(test_invalid),
                 cmocka_unit_test(test_uprobe_offset_usdt),
+                cmocka_unit_test(test_loader),
                 cmocka_unit_test(test_kernel_type_args),
                 cmocka_unit_test(test_skb_arg),
                 cmocka_unit_test(test_return_value),

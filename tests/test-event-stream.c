@@ -341,10 +341,10 @@ static void test_filter_refusals(void **state) {
                 { "{\"capabilities\": {\"bounding\": {\"any\": [\"CAP_BPF\"]}}}",
                   "line 1: capabilities: unknown key bounding (permitted, effective, "
                   "inheritable)" },
-                { "{\"event_set\": [\"PROCESS_LOADER\"]}",
-                  "line 1: event_set: unknown event type PROCESS_LOADER (PROCESS_EXEC, "
+                { "{\"event_set\": [\"PROCESS_OPEN\"]}",
+                  "line 1: event_set: unknown event type PROCESS_OPEN (PROCESS_EXEC, "
                   "PROCESS_EXIT, PROCESS_KPROBE, PROCESS_TRACEPOINT, PROCESS_UPROBE, PROCESS_LSM, "
-                  "PROCESS_USDT)" },
+                  "PROCESS_USDT, PROCESS_LOADER)" },
                 { "{\"pid\": [\"1\"]}", "line 1: pid: expected a list of pids" },
                 { "{\"bogus\": 1}", "line 1: unknown key bogus" },
                 { "{\"pid\": [1]} trailing", "line 1: '[' or '{' expected near 'trailing'" },

@@ -141,6 +141,18 @@ static void test_no_hooks(void **state) {
         assert_int_equal(p->n_hooks, 0);
 }
 
+/* spec.loader alone: planned, with no hook; the engine starts the loader sensor (perf
+ * events, no BPF program), so no kernel capability is needed for it. */
+static void test_loader(void **state) {
+        const EngineCapabilities minimal = caps_minimal();
+        _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
+        _cleanup_free_ char *error = NULL;
+
+        assert_int_equal(plan("  loader: true\n", &minimal, &p, &error), 0);
+        assert_null(error);
+        assert_int_equal(p->n_hooks, 0);
+}
+
 static void check_seed_plan(const EngineCapabilities *caps, HookMechanism syscall_mechanism,
                             const char *syscall_status) {
         _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
@@ -1449,6 +1461,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_seed),
                 cmocka_unit_test(test_no_hooks),
+                cmocka_unit_test(test_loader),
                 cmocka_unit_test(test_kernel_function),
                 cmocka_unit_test(test_disabled),
                 cmocka_unit_test(test_actions),

@@ -54,7 +54,7 @@ is "--event-types in tetra's spelling" "$out" "💥 exit $work/$tag one two 0"
 run 0 "$T" getevents --binary "$tag" --event-type process_exec,process_exit
 is "a comma-separated list" "$(wc -l <<<"$out")" 2
 run 2 "$T" getevents -e process_open
-is "an unknown event type" "$err" "tetractl: unknown event type 'process_open'; known types: process_exec, process_exit, process_kprobe, process_tracepoint, process_uprobe, process_lsm, process_usdt."
+is "an unknown event type" "$err" "tetractl: unknown event type 'process_open'; known types: process_exec, process_exit, process_kprobe, process_tracepoint, process_uprobe, process_lsm, process_usdt, process_loader."
 run 1 "$T" getevents --policy-names no-such-policy
 is "a policy without events" "$err" "tetractl: no events of policy 'no-such-policy' in the journal; policies with events: alpha-policy."
 run 0 "$T" getevents --policy-names alpha-policy -o json

@@ -38,6 +38,11 @@ if [ -x "$builddir/tests/helpers/stack-target" ]; then
         mkdir -p "$dest/build/tests/helpers"
         cp "$builddir/tests/helpers/stack-target" "$dest/build/tests/helpers/"
 fi
+# test-process-loader.sh's program, its shared object and that one's build id, likewise.
+if [ -x "$builddir/tests/helpers/loader-target" ]; then
+        mkdir -p "$dest/build/tests/helpers"
+        cp "$builddir"/tests/helpers/loader-{target,lib.so,lib.buildid} "$dest/build/tests/helpers/"
+fi
 cp "$builddir/systemd/tetragond.service" "$dest/build/systemd/"
 if [ -d "$srcdir/../shared/corpus" ]; then
         mkdir -p "$dest/shared"
