@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,54 +14,90 @@
 
 #define LOADER_RING_PAGES_DEFAULT 64U
 
-typedef struct LoaderRing {
-        LoaderSensor *sensor;
-        int fd;
-        void *base; /* the metadata page, then the data pages */
-        sd_event_source *source;
-} LoaderRing;
-
 struct LoaderSensor {
         sd_event *event;
         unsigned ring_pages;
-        size_t page_size;
         uint32_t excluded_pid;
         LoaderSensorHandler handler;
         LoaderSensorReady ready;
         void *userdata;
 
         unsigned n_holders;
-        LoaderRing *rings; /* one per CPU that could be opened; NULL while stopped */
-        size_t n_rings;
+        int map_fd;                 /* the perf event array libbpf keeps the CPUs' events in */
+        struct perf_buffer *buffer; /* NULL while stopped */
+        sd_event_source *source;
+        /* Per ring: the first record newer than the drain's bound. libbpf consumes the record
+         * its callback stops at, so it waits here for the next drain. */
+        void **pending;
+        size_t n_pending;
+        size_t draining; /* the ring being drained, and its bound */
+        uint64_t until;
         uint64_t lost;
-        /* A record that wraps around the ring's end, made whole (a header's size is 16 bits). */
-        uint8_t copy[UINT16_MAX + 1];
 };
 
-static void ring_close(LoaderRing *r) {
-        r->source = sd_event_source_disable_unref(r->source);
-        if (r->base)
-                munmap(r->base, (r->sensor->ring_pages + 1) * r->sensor->page_size);
-        r->base = NULL;
-        if (r->fd >= 0)
-                close(r->fd);
-        r->fd = -1;
-}
-
 static void sensor_stop(LoaderSensor *s) {
-        for (size_t i = 0; i < s->n_rings; i++)
-                ring_close(&s->rings[i]);
-        s->rings = mfree(s->rings);
-        s->n_rings = 0;
+        s->source = sd_event_source_disable_unref(s->source);
+        perf_buffer__free(s->buffer);
+        s->buffer = NULL;
+        if (s->map_fd >= 0)
+                close(s->map_fd);
+        s->map_fd = -1;
+        for (size_t i = 0; i < s->n_pending; i++)
+                free(s->pending[i]);
+        s->pending = mfree(s->pending);
+        s->n_pending = 0;
 }
 
-static int on_ring_ready(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
-        LoaderRing *r = userdata;
-        LoaderSensor *s = r->sensor;
+static void sensor_handle(LoaderSensor *s, const struct perf_event_header *h) {
+        LoaderRecord rec;
+
+        if (loader_record_decode(h, h->size, &rec) < 0)
+                return;
+        switch (rec.kind) {
+        case LOADER_RECORD_LOST:
+                s->lost += rec.lost;
+                break;
+        case LOADER_RECORD_MAPPING:
+                if (rec.pid != s->excluded_pid)
+                        s->handler(&rec, s->userdata);
+                break;
+        case LOADER_RECORD_SKIP:
+        case _LOADER_RECORD_KIND_MAX:
+                break;
+        }
+}
+
+/* Every record ends with its time (sample_id_all with PERF_SAMPLE_TIME). */
+static uint64_t record_time(const struct perf_event_header *h) {
+        uint64_t t;
+
+        if (h->size < sizeof(*h) + sizeof(t))
+                return 0; /* not ours to hold: the decoder refuses it */
+        memcpy(&t, (const uint8_t *) h + h->size - sizeof(t), sizeof(t));
+        return t;
+}
+
+static enum bpf_perf_event_ret on_record(void *userdata, int cpu, struct perf_event_header *h) {
+        LoaderSensor *s = userdata;
+        void *copy;
+
+        if (record_time(h) > s->until) {
+                copy = malloc(h->size);
+                if (copy) {
+                        s->pending[s->draining] = memcpy(copy, h, h->size);
+                        return LIBBPF_PERF_EVENT_DONE;
+                }
+                /* Out of memory: handled early rather than not at all. */
+        }
+        sensor_handle(s, h);
+        return LIBBPF_PERF_EVENT_CONT;
+}
+
+static int on_ready(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
+        LoaderSensor *s = userdata;
 
         /* Quiet until drained: the owner may wait a moment to drain all rings at once. */
-        for (size_t i = 0; i < s->n_rings; i++)
-                (void) sd_event_source_set_enabled(s->rings[i].source, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(s->source, SD_EVENT_OFF);
         if (s->ready)
                 s->ready(s->userdata);
         else
@@ -70,7 +105,7 @@ static int on_ring_ready(sd_event_source *source, int fd, uint32_t revents, void
         return 0;
 }
 
-static int ring_open(LoaderSensor *s, int cpu, LoaderRing *r) {
+static int sensor_start(LoaderSensor *s, char **ret_error) {
         struct perf_event_attr attr = {
                 .type = PERF_TYPE_SOFTWARE,
                 .size = sizeof(attr),
@@ -82,74 +117,52 @@ static int ring_open(LoaderSensor *s, int cpu, LoaderRing *r) {
                 .build_id = 1,
                 .use_clockid = 1,
                 .clockid = CLOCK_BOOTTIME, /* the process events' clock */
-                .watermark = 0,
                 .wakeup_events = 1,
         };
-        int fd, k;
+        const char *what = "create the perf event array";
+        int n_cpus, k;
 
-        fd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        r->fd = fd;
-        r->base = mmap(NULL, (s->ring_pages + 1) * s->page_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-                       fd, 0);
-        if (r->base == MAP_FAILED) {
-                r->base = NULL;
-                return -errno;
+        n_cpus = libbpf_num_possible_cpus();
+        if (n_cpus < 0) {
+                k = n_cpus;
+                what = "count the CPUs";
+                goto fail;
         }
-        k = sd_event_add_io(s->event, &r->source, fd, EPOLLIN, on_ring_ready, r);
-        if (k < 0)
-                return k;
+        s->map_fd = bpf_map_create(BPF_MAP_TYPE_PERF_EVENT_ARRAY, "loader_rings", sizeof(int),
+                                   sizeof(int), n_cpus, NULL);
+        if (s->map_fd < 0) {
+                k = -errno;
+                goto fail;
+        }
+        /* One event per online CPU; an offline one runs nothing to report. */
+        s->buffer = perf_buffer__new_raw(s->map_fd, s->ring_pages, &attr, on_record, s, NULL);
+        if (!s->buffer) {
+                k = -errno;
+                what = "open its perf events, one per CPU, for mmap records with build ids "
+                       "(Linux 5.12 or later)";
+                goto fail;
+        }
+        s->n_pending = perf_buffer__buffer_cnt(s->buffer);
+        s->pending = calloc(s->n_pending, sizeof(void *));
+        if (!s->pending) {
+                sensor_stop(s);
+                return -ENOMEM;
+        }
+        k = sd_event_add_io(s->event, &s->source, perf_buffer__epoll_fd(s->buffer), EPOLLIN,
+                            on_ready, s);
         /* After the process events' ring (its priority is below the default): a loaded
          * object's process is then known. */
-        return sd_event_source_set_priority(r->source, SD_EVENT_PRIORITY_NORMAL + 20);
-}
-
-static int sensor_start(LoaderSensor *s, char **ret_error) {
-        long n_cpus = sysconf(_SC_NPROCESSORS_CONF);
-        int k, skipped = 0;
-
-        if (n_cpus <= 0)
-                n_cpus = 1;
-        s->rings = calloc(n_cpus, sizeof(LoaderRing));
-        if (!s->rings)
-                return -ENOMEM;
-        for (long cpu = 0; cpu < n_cpus; cpu++) {
-                LoaderRing *r = &s->rings[s->n_rings];
-
-                *r = (LoaderRing){ .sensor = s, .fd = -1 };
-                k = ring_open(s, cpu, r);
-                if (k == -ENODEV || k == -EINVAL) {
-                        /* An offline CPU: nothing runs there to report. On every CPU, the
-                         * kernel lacks something (build ids: 5.12); said below. */
-                        ring_close(r);
-                        skipped = k;
-                        continue;
-                }
-                if (k < 0) {
-                        ring_close(r);
-                        sensor_stop(s);
-                        if (ret_error &&
-                            asprintf(ret_error,
-                                     "the loader sensor (spec.loader) could not open a perf "
-                                     "event for mmap records on CPU %ld: %s",
-                                     cpu, strerror(-k)) < 0)
-                                *ret_error = NULL;
-                        return k;
-                }
-                s->n_rings++;
-        }
-        if (s->n_rings == 0) {
-                sensor_stop(s);
-                if (ret_error &&
-                    asprintf(ret_error,
-                             "the loader sensor (spec.loader) could not open a perf event for "
-                             "mmap records with build ids on any CPU (Linux 5.12 or later): %s",
-                             strerror(-skipped)) < 0)
-                        *ret_error = NULL;
-                return skipped < 0 ? skipped : -ENODEV;
-        }
-        return 0;
+        if (k >= 0)
+                k = sd_event_source_set_priority(s->source, SD_EVENT_PRIORITY_NORMAL + 20);
+        if (k >= 0)
+                return 0;
+        what = "watch its perf events";
+fail:
+        sensor_stop(s);
+        if (ret_error && asprintf(ret_error, "the loader sensor (spec.loader) could not %s: %s",
+                                  what, strerror(-k)) < 0)
+                *ret_error = NULL;
+        return k;
 }
 
 int loader_sensor_new(LoaderSensor **ret, sd_event *event, unsigned ring_pages,
@@ -166,11 +179,11 @@ int loader_sensor_new(LoaderSensor **ret, sd_event *event, unsigned ring_pages,
                 return -ENOMEM;
         s->event = sd_event_ref(event);
         s->ring_pages = ring_pages;
-        s->page_size = sysconf(_SC_PAGESIZE);
         s->excluded_pid = excluded_pid;
         s->handler = handler;
         s->ready = ready;
         s->userdata = userdata;
+        s->map_fd = -1;
         *ret = s;
         return 0;
 }
@@ -206,84 +219,30 @@ void loader_sensor_release(LoaderSensor *s) {
 }
 
 bool loader_sensor_is_running(LoaderSensor *s) {
-        return s && s->n_rings > 0;
+        return s && s->buffer;
 }
 
 uint64_t loader_sensor_lost(LoaderSensor *s) {
         return s ? s->lost : 0;
 }
 
-/* Every record ends with its time (sample_id_all with PERF_SAMPLE_TIME). */
-static uint64_t record_time(const uint8_t *data, uint64_t ring_size, uint64_t at, uint16_t size) {
-        uint8_t t[sizeof(uint64_t)];
-        uint64_t v;
-
-        for (size_t i = 0; i < sizeof(t); i++)
-                t[i] = data[(at + size - sizeof(t) + i) % ring_size];
-        memcpy(&v, t, sizeof(v));
-        return v;
-}
-
-static bool ring_drain(LoaderSensor *s, LoaderRing *r, uint64_t until) {
-        struct perf_event_mmap_page *meta = r->base;
-        const uint8_t *data = (const uint8_t *) r->base + s->page_size;
-        uint64_t ring_size = (uint64_t) s->ring_pages * s->page_size;
-        uint64_t head, tail;
-
-        bool held = false;
-
-        head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
-        tail = meta->data_tail;
-        while (tail < head) {
-                const struct perf_event_header *h;
-                uint64_t at = tail % ring_size;
-                const void *record;
-                LoaderRecord rec;
-
-                /* Records are 8-byte aligned and the ring's size a power of two: a header
-                 * never wraps, its record may. */
-                h = (const void *) (data + at);
-                if (h->size < sizeof(*h) + sizeof(uint64_t) || h->size > head - tail) {
-                        tail = head; /* cannot happen with a sane kernel: drop the rest */
-                        break;
-                }
-                if (record_time(data, ring_size, at, h->size) > until) {
-                        held = true;
-                        break;
-                }
-                if (at + h->size <= ring_size)
-                        record = h;
-                else {
-                        memcpy(s->copy, data + at, ring_size - at);
-                        memcpy(s->copy + (ring_size - at), data, h->size - (ring_size - at));
-                        record = s->copy;
-                }
-                if (loader_record_decode(record, h->size, &rec) >= 0) {
-                        switch (rec.kind) {
-                        case LOADER_RECORD_LOST:
-                                s->lost += rec.lost;
-                                break;
-                        case LOADER_RECORD_MAPPING:
-                                if (rec.pid != s->excluded_pid)
-                                        s->handler(&rec, s->userdata);
-                                break;
-                        case LOADER_RECORD_SKIP:
-                        case _LOADER_RECORD_KIND_MAX:
-                                break;
-                        }
-                }
-                tail += h->size;
-        }
-        __atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
-        return held;
-}
-
 bool loader_sensor_drain(LoaderSensor *s, uint64_t until) {
         bool held = false;
 
-        for (size_t i = 0; i < s->n_rings; i++) {
-                held |= ring_drain(s, &s->rings[i], until);
-                (void) sd_event_source_set_enabled(s->rings[i].source, SD_EVENT_ON);
+        s->until = until;
+        for (size_t i = 0; i < s->n_pending; i++) {
+                if (s->pending[i]) {
+                        if (record_time(s->pending[i]) > until) {
+                                held = true;
+                                continue;
+                        }
+                        sensor_handle(s, s->pending[i]);
+                        s->pending[i] = mfree(s->pending[i]);
+                }
+                s->draining = i;
+                (void) perf_buffer__consume_buffer(s->buffer, i);
+                held |= s->pending[i] != NULL;
         }
+        (void) sd_event_source_set_enabled(s->source, SD_EVENT_ON);
         return held;
 }

@@ -5,8 +5,8 @@
  * The loader sensor (Tetragon's, for policies with spec.loader: true): the shared objects
  * (and binaries) mapped executable, with their build id. The kernel reports every
  * executable mapping to perf; one system-wide software event per CPU (mmap2 with build
- * ids, kernel >= 5.12) and its ring give them, without kprobes or BPF. It runs while at
- * least one holder (an installed policy) wants it.
+ * ids, kernel >= 5.12) and its ring, read with libbpf's perf buffer, give them without
+ * kprobes or BPF programs. It runs while at least one holder (an installed policy) wants it.
  */
 
 #include <stdbool.h>
