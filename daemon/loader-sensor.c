@@ -243,6 +243,7 @@ bool loader_sensor_drain(LoaderSensor *s, uint64_t until) {
                 (void) perf_buffer__consume_buffer(s->buffer, i);
                 held |= s->pending[i] != NULL;
         }
-        (void) sd_event_source_set_enabled(s->source, SD_EVENT_ON);
+        if (s->source)
+                (void) sd_event_source_set_enabled(s->source, SD_EVENT_ON);
         return held;
 }
