@@ -15,8 +15,9 @@
 # the daemon and umount of the bpffs.
 # Named to run last: the lockdown lasts until reboot. Then the guest powers off (exit 75, see
 # guest-runner.sh; PID 1 shuts down past the guard) and boots again from the same disk, and
-# the test runs again: what the first boot wrote is still there (/var/lib/tetragon, this
-# test's mark of the first boot), and nothing is locked (the lock lives in bpffs).
+# the test runs again: what the first boot wrote is still there (the mode choice in
+# /var/lib/tetragon, this test's mark of the first boot), and nothing is locked (the lock
+# lives in bpffs).
 # vmtest-reboot
 . "$VMTEST_SUITE/guest-lib.sh"
 
@@ -107,11 +108,16 @@ bounded 60 systemctl daemon-reload
 bounded 450 systemctl start "$unit" || fail "systemctl start $unit failed"
 # The first boot's id, on the root disk: after the reboot it proves the disk was kept.
 boot_mark=/var/lib/tetragond-vm-zz-persist.boot
+state_file=/var/lib/tetragon/policy-state.json
 if [ "${VMTEST_REBOOTED:-0}" = 1 ]; then
         [ -f "$boot_mark" ] || fail "after the reboot $boot_mark is gone: the disk was not kept"
         [ "$(cat "$boot_mark")" != "$(cat /proc/sys/kernel/random/boot_id)" ] ||
                 fail "after the reboot: still the boot $(cat "$boot_mark")"
         echo "ok: a new boot, on the disk the first one wrote ($boot_mark)"
+        mode=$(jq -r '.policies["protect-tmp-passwd"].mode' "$state_file" 2>&1) || true
+        [ "$mode" = enforce ] || fail "after the reboot the first boot's choice is gone: $state_file: $mode"
+        expect_write_killed "$target"
+        echo "ok: after the reboot the first boot's choice is in $state_file, and the policy holds"
         [ "$(locked)" = "b false" ] || fail "after the reboot: locked: $(locked)"
         [ ! -e /sys/fs/bpf/tetragond/lockdown ] || fail "after the reboot the lock is pinned"
         [ ! -e /sys/fs/bpf/tetragond/guard ] || fail "after the reboot the guard is pinned"
@@ -182,6 +188,9 @@ bounded 60 systemctl daemon-reload
 # Lockdown.
 bounded 450 systemctl start "$unit" || fail "systemctl start $unit failed"
 expect_write_killed "$target"
+# A choice the daemon keeps on disk: after the reboot it is still there, and the lock is not.
+bounded 30 tetractl mode protect-tmp-passwd enforce || fail "tetractl mode enforce failed"
+[ -s "$state_file" ] || fail "tetractl mode enforce left no $state_file"
 bounded 30 tetractl lockdown || fail "tetractl lockdown failed"
 [ "$(locked)" = "b true" ] || fail "not locked after tetractl lockdown"
 status=$(tetractl status)
@@ -285,5 +294,5 @@ expect_write_killed "$target"
 [ -e "$pin" ] || [ -n "$(find /sys/fs/bpf/tetragond -path '*/run-*/link-*')" ] || fail "stop removed the pins"
 echo "ok: locked: systemctl stop works (PID 1), the policy stays in force"
 cat /proc/sys/kernel/random/boot_id > "$boot_mark"
-echo "ok: locked: rebooting (the test runs again after the boot); /var/lib/tetragon holds: $(ls /var/lib/tetragon 2> /dev/null | tr '\n' ' ')"
+echo "ok: locked: rebooting (the test runs again after the boot)"
 exit 75
