@@ -25,7 +25,8 @@ kernel_name=
 kernel_meta=linux-image-amd64
 mirror=${TETRAGOND_VM_MIRROR:-http://deb.debian.org/debian}
 
-host_tools=(qemu-system-x86 debootstrap busybox-static e2fsprogs kmod cpio)
+# qemu-utils: run.sh's qemu-img, for the overlay each run boots from.
+host_tools=(qemu-system-x86 qemu-utils debootstrap busybox-static e2fsprogs kmod cpio)
 # What the product links (libbpf1, libelf1, libsystemd0, libyaml-0-2, libjansson4,
 # libmicrohttpd12), what a systemd host has, libcmocka0 for the engine's test binaries
 # (guest/engine.sh, guest/corpus-load.sh), what the integration suite calls beside the product (jq; xmllint from
@@ -99,6 +100,10 @@ build_kernel() {
         rm -rf "$tmp"
 }
 
+# At every boot the initramfs copies the product's files (and the suite's units) into the
+# root: a second boot of a run (a test's reboot, run.sh) overwrites only those. The product
+# stages binaries, units and the seed policy; what a first boot wrote elsewhere (the state
+# in /var/lib/tetragon, a test's own files, a policy a test added to /etc/tetragon) stays.
 initrd_init() {
         cat <<'EOF'
 #!/bin/busybox sh

@@ -3,8 +3,8 @@
 #
 # Sourced by the guest tests: how a test says its outcome, and bounded waits.
 # Exit status of a test: 0 passed, 1 failed, 77 skipped; the first line that says why counts.
-# 75: reboot the guest and run me again (VMTEST_REBOOTED=1), for tests with a "# vmtest-reboot"
-# line, where VMTEST_REBOOT_OK=1 (run.sh with TETRAGOND_VM_REBOOT=1; see guest-runner.sh).
+# 75: reboot the guest (a cold boot from the same disk) and run me again (VMTEST_REBOOTED=1),
+# for tests with a "# vmtest-reboot" line (run.sh, guest-runner.sh).
 
 fail() {
         echo "FAIL: $*"

@@ -15,11 +15,11 @@ uptime_seconds() {
         cut -d' ' -f1 /proc/uptime
 }
 
-# Where run.sh allows reboots (suite/reboot-ok; the tests see VMTEST_REBOOT_OK=1), a test that
-# exits 75 asks for one: its name and the seconds it has run go to "resume" in the results
-# share (which outlives the reboot), the guest reboots (run.sh then leaves out -no-reboot), and
-# the next boot runs it again with VMTEST_REBOOTED=1, then goes on with the tests after it.
-# Any other reboot (a panic) ends the run: the host sees no `done`. Elsewhere 75 is a failure.
+# A test that exits 75 asks for a reboot: its name and the seconds it has run go to "resume"
+# in the results share (on the host, it outlives the boot) and the guest powers off; run.sh then
+# boots it again from the same disk, and this runs that test again with VMTEST_REBOOTED=1, then
+# the tests after it. 75 from a test run after a reboot is a failure. A boot with results but no
+# resume (run.sh booting again unasked) powers off at once: the host sees no `done`.
 resume_name='' resume_seconds=0
 if [ -f "$results/resume" ]; then
         read -r resume_name resume_seconds < "$results/resume"
@@ -27,14 +27,13 @@ if [ -f "$results/resume" ]; then
         sync
         echo "tetragond-vm: rebooted for $resume_name" > /dev/kmsg
 elif [ -f "$results/suite-started" ]; then
-        echo "tetragond-vm: the guest rebooted though no test asked for it" > /dev/kmsg
+        echo "tetragond-vm: the guest booted again though no test asked for it" > /dev/kmsg
         systemctl poweroff --force
         exit 1
 else
         uptime_seconds > "$results/suite-started"
 fi
-export VMTEST_SUITE=$suite VMTEST_RESULTS=$results PATH=$suite/bin:$PATH VMTEST_REBOOT_OK=0
-[ ! -f "$suite/reboot-ok" ] || VMTEST_REBOOT_OK=1
+export VMTEST_SUITE=$suite VMTEST_RESULTS=$results PATH=$suite/bin:$PATH
 
 while read -r name; do
         [ -n "$name" ] || continue
@@ -54,12 +53,12 @@ while read -r name; do
         rc=$?
         [ "$rc" = 124 ] && echo "tetragond-vm: $name did not end within ${test_timeout}s" >> "$results/$name.log"
         elapsed=$((elapsed + $(date +%s) - start))
-        if [ "$rc" = 75 ] && [ "$rebooted" = 0 ] && [ "$VMTEST_REBOOT_OK" = 1 ]; then
+        if [ "$rc" = 75 ] && [ "$rebooted" = 0 ]; then
                 echo "$name $elapsed" > "$results/resume"
-                echo "tetragond-vm: $name asks for a reboot" > /dev/kmsg
+                echo "tetragond-vm: $name asks for a reboot: powering off" > /dev/kmsg
                 sync
-                # --force: no unit is stopped, so this unit's SuccessAction (poweroff) stays out.
-                systemctl reboot --force
+                # This unit's SuccessAction=poweroff-force: no unit is stopped, every process
+                # is killed and the root is unmounted or made read-only before qemu exits.
                 exit 0
         fi
         echo "$rc $elapsed" > "$results/$name.rc"

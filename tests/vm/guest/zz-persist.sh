@@ -13,10 +13,11 @@
 # leaves the policy in force.
 # The kernel guard also refuses BPF_LINK_UPDATE, a writable fd of our maps, ptrace attach to
 # the daemon and umount of the bpffs.
-# Named to run last: the lockdown lasts until reboot. With TETRAGOND_VM_REBOOT=1 on the host
-# the guest then reboots (exit 75, see guest-runner.sh; PID 1 shuts down past the guard) and
-# the test runs again: after the reboot nothing is locked (the lock lives in bpffs). Off by
-# default: a warm reboot under TCG costs minutes on a loaded host.
+# Named to run last: the lockdown lasts until reboot. Then the guest powers off (exit 75, see
+# guest-runner.sh; PID 1 shuts down past the guard) and boots again from the same disk, and
+# the test runs again: what the first boot wrote is still there (the mode choice in
+# /var/lib/tetragon, this test's mark of the first boot), and nothing is locked (the lock
+# lives in bpffs).
 # vmtest-reboot
 . "$VMTEST_SUITE/guest-lib.sh"
 
@@ -105,7 +106,18 @@ printf '[Service]\nTimeoutStartSec=400\n' > "$timeout_dropin"
 trap 'rm -f "$timeout_dropin"; systemctl daemon-reload' EXIT
 bounded 60 systemctl daemon-reload
 bounded 450 systemctl start "$unit" || fail "systemctl start $unit failed"
+# The first boot's id, on the root disk: after the reboot it proves the disk was kept.
+boot_mark=/var/lib/tetragond-vm-zz-persist.boot
+state_file=/var/lib/tetragon/policy-state.json
 if [ "${VMTEST_REBOOTED:-0}" = 1 ]; then
+        [ -f "$boot_mark" ] || fail "after the reboot $boot_mark is gone: the disk was not kept"
+        [ "$(cat "$boot_mark")" != "$(cat /proc/sys/kernel/random/boot_id)" ] ||
+                fail "after the reboot: still the boot $(cat "$boot_mark")"
+        echo "ok: a new boot, on the disk the first one wrote ($boot_mark)"
+        mode=$(jq -r '.policies["protect-tmp-passwd"].mode' "$state_file" 2>&1) || true
+        [ "$mode" = enforce ] || fail "after the reboot the first boot's choice is gone: $state_file: $mode"
+        expect_write_killed "$target"
+        echo "ok: after the reboot the first boot's choice is in $state_file, and the policy holds"
         [ "$(locked)" = "b false" ] || fail "after the reboot: locked: $(locked)"
         [ ! -e /sys/fs/bpf/tetragond/lockdown ] || fail "after the reboot the lock is pinned"
         [ ! -e /sys/fs/bpf/tetragond/guard ] || fail "after the reboot the guard is pinned"
@@ -176,6 +188,9 @@ bounded 60 systemctl daemon-reload
 # Lockdown.
 bounded 450 systemctl start "$unit" || fail "systemctl start $unit failed"
 expect_write_killed "$target"
+# A choice the daemon keeps on disk: after the reboot it is still there, and the lock is not.
+bounded 30 tetractl mode protect-tmp-passwd enforce || fail "tetractl mode enforce failed"
+[ -s "$state_file" ] || fail "tetractl mode enforce left no $state_file"
 bounded 30 tetractl lockdown || fail "tetractl lockdown failed"
 [ "$(locked)" = "b true" ] || fail "not locked after tetractl lockdown"
 status=$(tetractl status)
@@ -278,8 +293,6 @@ bounded 60 systemctl stop "$unit" || fail "systemctl stop $unit failed while loc
 expect_write_killed "$target"
 [ -e "$pin" ] || [ -n "$(find /sys/fs/bpf/tetragond -path '*/run-*/link-*')" ] || fail "stop removed the pins"
 echo "ok: locked: systemctl stop works (PID 1), the policy stays in force"
-if [ "${VMTEST_REBOOT_OK:-0}" = 1 ]; then
-        echo "ok: locked: rebooting (the test runs again after the boot)"
-        exit 75
-fi
-echo "ok: no reboot to check that nothing stays locked (TETRAGOND_VM_REBOOT=1 on the host asks for one)"
+cat /proc/sys/kernel/random/boot_id > "$boot_mark"
+echo "ok: locked: rebooting (the test runs again after the boot)"
+exit 75
