@@ -201,11 +201,27 @@ found 0 1 0
 echo "ok: a policy edited while the daemon was down is replaced"
 : >"$target"
 
-# Deleted while down: removed, nothing of it left attached.
+# Deleted while down: removed, nothing of it left attached. This start's ring buffer has
+# another size: the process monitor cannot be adopted, it is loaded anew and the earlier
+# one leaves the kernel.
 kill -KILL "$TESTENV_DAEMON_PID"
 wait "$TESTENV_DAEMON_PID" 2>/dev/null || true
 rm "$policies/sys_write_sigkill.yaml"
+daemon_args+=(--rb-size-total 16M)
 start_replacing
+unset 'daemon_args[-1]' 'daemon_args[-1]'
+journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o cat | grep "^Process monitor loaded anew beside $root/run-" >/dev/null ||
+        fail "with another ring size, the daemon did not say it loaded the process monitor anew"
+! adopted || fail "with another ring size, the daemon says it adopted the process monitor"
+monitor_gone() {
+        local link prog
+        while read -r link prog; do
+                ! bpftool link show id "$link" >/dev/null 2>&1 || return 1
+        done <<<"$first_monitor"
+}
+wait_for 30 "the earlier process monitor's links to leave the kernel" monitor_gone ||
+        fail "the earlier process monitor's links are still in the kernel: $first_monitor"
+echo "ok: with another ring size the process monitor is loaded anew, the earlier one is gone"
 sh -c "echo x >> $edited" && rc=0 || rc=$?
 [ "$rc" = 0 ] || fail "after the deletion, writing $edited exited $rc: the policy is still in force"
 [ ! -e "$(runs)/link-sys_enter" ] || fail "sys_enter is still pinned with no policy"
