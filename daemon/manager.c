@@ -966,6 +966,8 @@ void manager_get_pinned_info(Manager *m, ManagerPinnedInfo *ret) {
                 .runs_replaced = m->runs_replaced,
                 .found = m->pinned,
                 .kernel_protection = manager_kernel_protection(m),
+                .process_monitor_adopted =
+                        m->process_monitor && process_monitor_is_adopted(m->process_monitor),
         };
         if (!m->pins)
                 return;
@@ -989,12 +991,29 @@ int manager_lock(Manager *m) {
         return 0;
 }
 
-int manager_start(Manager *m) {
+/* The newest older run of this layout: the one whose process monitor may be adopted. */
+static void manager_find_adoptable_run(Manager *m, char **ret) {
+        PinnedRun *runs = NULL;
+        size_t n_runs = 0;
         int r;
 
-        r = process_monitor_new(&m->process_monitor, m->config->rb_size, m->config->enrich.env);
-        if (r < 0)
-                return log_error_errno(r, "Failed to load the process monitor: %m");
+        r = pinned_state_read_older(m->pins, &runs, &n_runs);
+        if (r < 0) {
+                log_warning_errno(r,
+                                  "Failed to read the earlier runs pinned in %s: %m; "
+                                  "adopting nothing.",
+                                  pinned_state_root(m->pins));
+                return;
+        }
+        for (size_t k = n_runs; k > 0 && !*ret; k--)
+                if (runs[k - 1].layout == PINNED_LAYOUT_VERSION)
+                        *ret = TAKE_PTR(runs[k - 1].name);
+        pinned_runs_free(runs, n_runs);
+}
+
+int manager_start(Manager *m) {
+        _cleanup_free_ char *adopt_run = NULL;
+        int r;
 
         /* Until manager_run() ends well, this run's pins go with it: a start that fails
          * leaves the earlier run in force, untouched. */
@@ -1007,12 +1026,28 @@ int manager_start(Manager *m) {
                                           "policies will end with the daemon.",
                                           m->config->bpf_dir);
         }
+        /* Before anything pinned is opened for writing: the guard refuses that to all but
+         * its holder, the earlier run's process monitor included. */
+        manager_claim_guard(m);
+        if (m->pins)
+                manager_find_adoptable_run(m, &adopt_run);
+
+        r = process_monitor_new(&m->process_monitor, m->config->rb_size, m->config->enrich.env,
+                                adopt_run ? m->pins : NULL, adopt_run);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the process monitor: %m");
+        if (adopt_run && process_monitor_is_adopted(m->process_monitor))
+                log_info("Process monitor adopted from %s/%s: its links and ring buffer.",
+                         pinned_state_root(m->pins), adopt_run);
+        else if (adopt_run)
+                log_info("Process monitor loaded anew beside %s/%s's: another build, other "
+                         "options or a pin missing.",
+                         pinned_state_root(m->pins), adopt_run);
 
         /* Read once, for the engine and for GetKernelFeatures: they must not disagree. */
         r = kernel_facts_new(&m->kernel_facts);
         if (r < 0)
                 return log_error_errno(r, "Failed to read what the kernel offers: %m");
-        manager_claim_guard(m);
 
         r = loader_sensor_new(&m->loader_sensor, m->event, 0, getpid(), on_loader_record,
                               on_loader_ready, m);

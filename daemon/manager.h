@@ -49,6 +49,7 @@ typedef struct ManagerPinnedInfo {
         const char *run_dir;    /* this run's folder; NULL: nothing is pinned */
         unsigned runs_replaced; /* earlier runs found pinned at start, replaced */
         ManagerPinnedFound found;
+        bool process_monitor_adopted; /* taken over from an earlier run (pinned-state.h) */
         bool locked;
         uint64_t locked_since_usec; /* CLOCK_REALTIME */
         /* Whether the kernel itself guards the pinned state against root, and if not, why. */

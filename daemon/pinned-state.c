@@ -42,6 +42,14 @@ struct PinnedState {
         char *recorded;
         size_t recorded_size;
         unsigned n_recorded;
+        /* What this run adopted from the older run adopted_from, while that run holds them
+         * too: releasing either run leaves them alone (no wait for these programs to go, no
+         * "lost" counted twice from these maps). */
+        char *adopted_from;
+        uint32_t *adopted_progs;
+        size_t n_adopted_progs;
+        uint32_t *adopted_maps;
+        size_t n_adopted_maps;
 };
 
 int pinned_root_from_option(const char *option, char **ret) {
@@ -128,6 +136,9 @@ PinnedState *pinned_state_free(PinnedState *p) {
         free(p->root);
         free(p->run_dir);
         free(p->recorded);
+        free(p->adopted_from);
+        free(p->adopted_progs);
+        free(p->adopted_maps);
         return mfree(p);
 }
 
@@ -393,9 +404,25 @@ int pinned_state_read_older(PinnedState *p, PinnedRun **ret, size_t *ret_n) {
         return 0;
 }
 
+static bool id_listed(const uint32_t *ids, size_t n, uint32_t id) {
+        for (size_t k = 0; k < n; k++)
+                if (ids[k] == id)
+                        return true;
+        return false;
+}
+
+static uint32_t map_id(int fd) {
+        struct bpf_map_info info = {};
+        uint32_t size = sizeof(info);
+
+        if (bpf_obj_get_info_by_fd(fd, &info, &size) < 0)
+                return 0;
+        return info.id;
+}
+
 /* The records a run's programs could not deliver: TG_COUNTER_RINGBUF_RESERVE_FAILED of
- * each of its pinned per-CPU counter maps. */
-static uint64_t run_read_lost(int dir_fd) {
+ * each of its pinned per-CPU counter maps, but those adopted by keep (counted live). */
+static uint64_t run_read_lost(int dir_fd, const PinnedState *keep) {
         _cleanup_free_ uint64_t *values = NULL;
         const char *names[] = { "map-process_counters", "map-gen_counters" };
         uint32_t key = TG_COUNTER_RINGBUF_RESERVE_FAILED;
@@ -413,7 +440,10 @@ static uint64_t run_read_lost(int dir_fd) {
 
                 snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dir_fd, names[k]);
                 fd = bpf_obj_get(path);
-                if (fd < 0 || bpf_map_lookup_elem(fd, &key, values) < 0)
+                if (fd < 0 ||
+                    (keep && id_listed(keep->adopted_maps, keep->n_adopted_maps, map_id(fd))))
+                        continue;
+                if (bpf_map_lookup_elem(fd, &key, values) < 0)
                         continue;
                 for (int cpu = 0; cpu < n_cpus; cpu++)
                         lost += values[cpu];
@@ -458,8 +488,9 @@ static int progs_wait_gone(const uint32_t *ids, size_t n) {
         return -ETIMEDOUT;
 }
 
-/* Unpins everything in one run's folder, then the folder. */
-static int run_remove(int root_fd, const char *name) {
+/* Unpins everything in one run's folder, then the folder, and waits until its programs are
+ * gone, but those keep adopted (pinned in keep's run, they stay). */
+static int run_remove(int root_fd, const char *name, const PinnedState *keep) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ uint32_t *progs = NULL;
         size_t n_progs = 0, size_progs = 0;
@@ -489,7 +520,10 @@ static int run_remove(int root_fd, const char *name) {
                                 }
                                 progs = grown;
                         }
-                        progs[n_progs++] = pinned_link_prog_id(dirfd(d), de->d_name);
+                        progs[n_progs] = pinned_link_prog_id(dirfd(d), de->d_name);
+                        if (!keep ||
+                            !id_listed(keep->adopted_progs, keep->n_adopted_progs, progs[n_progs]))
+                                n_progs++;
                 }
                 if (unlinkat(dirfd(d), de->d_name, 0) < 0 && r == 0)
                         r = negative_errno();
@@ -524,8 +558,8 @@ static int runs_remove(const char *root, const char *keep, unsigned *ret_runs, u
                         continue;
                 run_fd = openat(root_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (run_fd >= 0)
-                        lost += run_read_lost(run_fd);
-                k = run_remove(root_fd, de->d_name);
+                        lost += run_read_lost(run_fd, NULL);
+                k = run_remove(root_fd, de->d_name, NULL);
                 if (k < 0 && r == 0)
                         r = k;
                 if (k >= 0)
@@ -542,6 +576,7 @@ static int runs_remove(const char *root, const char *keep, unsigned *ret_runs, u
 int pinned_state_release_run(PinnedState *p, const char *name, uint64_t *ret_lost) {
         _cleanup_close_ int root_fd = open(p->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         _cleanup_close_ int run_fd = -EBADF;
+        int r;
 
         if (root_fd < 0)
                 return negative_errno();
@@ -552,8 +587,14 @@ int pinned_state_release_run(PinnedState *p, const char *name, uint64_t *ret_los
         if (run_fd < 0)
                 return negative_errno();
         if (ret_lost)
-                *ret_lost = run_read_lost(run_fd);
-        return run_remove(root_fd, name);
+                *ret_lost = run_read_lost(run_fd, p);
+        r = run_remove(root_fd, name, p);
+        if (streq_ptr(name, p->adopted_from)) {
+                /* Held by this run alone now: its removal waits for them. */
+                p->n_adopted_progs = p->n_adopted_maps = 0;
+                p->adopted_from = mfree(p->adopted_from);
+        }
+        return r;
 }
 
 int pinned_state_release_own(PinnedState *p) {
@@ -561,7 +602,8 @@ int pinned_state_release_own(PinnedState *p) {
 
         if (root_fd < 0)
                 return negative_errno();
-        return run_remove(root_fd, strrchr(p->run_dir, '/') + 1);
+        /* What it adopted from a run still pinned stays with that run. */
+        return run_remove(root_fd, strrchr(p->run_dir, '/') + 1, p);
 }
 
 int pinned_release_all(const char *root, unsigned *ret_runs) {
@@ -572,6 +614,141 @@ int pinned_release_all(const char *root, unsigned *ret_runs) {
         if (r > 0)
                 return -EPERM;
         return runs_remove(root, NULL, ret_runs, NULL);
+}
+
+/* An older run's file: a path that cannot leave the root. */
+static int older_path(PinnedState *p, const char *run, const char *file, char **ret) {
+        if (strncmp(run, RUN_PREFIX, strlen(RUN_PREFIX)) != 0 || strchr(run, '/') ||
+            strchr(file, '/') || streq(run, strrchr(p->run_dir, '/') + 1))
+                return -EINVAL;
+        return asprintf(ret, "%s/%s/%s", p->root, run, file) < 0 ? -ENOMEM : 0;
+}
+
+int pinned_state_pin_record(PinnedState *p, const char *name, const void *data, size_t size) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *path = NULL;
+        uint32_t key = 0;
+        int r;
+
+        if (size == 0 || size > UINT32_MAX)
+                return -EINVAL;
+        r = array_map_create("tg_record", (uint32_t) size, &fd);
+        if (r < 0)
+                return r;
+        if (bpf_map_update_elem(fd, &key, data, BPF_ANY) < 0 || bpf_map_freeze(fd) < 0)
+                return negative_errno();
+        if (asprintf(&path, "%s/record-%s", p->run_dir, name) < 0)
+                return -ENOMEM;
+        if (bpf_obj_pin(fd, path) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int pinned_state_read_record(PinnedState *p, const char *run, const char *name, void *data,
+                             size_t size) {
+        _cleanup_free_ char *file = NULL, *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct bpf_map_info info = {};
+        uint32_t info_size = sizeof(info), key = 0;
+        int r;
+
+        if (asprintf(&file, "record-%s", name) < 0)
+                return -ENOMEM;
+        r = older_path(p, run, file, &path);
+        if (r < 0)
+                return r;
+        fd = bpf_obj_get(path);
+        if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &info_size) < 0)
+                return negative_errno();
+        /* Another size: another meaning, and the kernel would copy all of it. */
+        if (info.type != BPF_MAP_TYPE_ARRAY || info.value_size != size)
+                return -EBADMSG;
+        if (bpf_map_lookup_elem(fd, &key, data) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static int id_append(uint32_t **ids, size_t *n, uint32_t id) {
+        uint32_t *grown = reallocarray(*ids, *n + 1, sizeof(**ids));
+
+        if (!grown)
+                return -ENOMEM;
+        grown[(*n)++] = id;
+        *ids = grown;
+        return 0;
+}
+
+/* One run to adopt from: the open_*() calls name it. */
+static int adopting_from(PinnedState *p, const char *run) {
+        if (p->adopted_from)
+                return streq(p->adopted_from, run) ? 0 : -EBUSY;
+        p->adopted_from = strdup(run);
+        return p->adopted_from ? 0 : -ENOMEM;
+}
+
+int pinned_state_open_map(PinnedState *p, const char *run, const char *name, int *ret_fd) {
+        _cleanup_free_ char *file = NULL, *path = NULL;
+        int fd, r;
+
+        if (asprintf(&file, "map-%s", name) < 0)
+                return -ENOMEM;
+        r = older_path(p, run, file, &path);
+        if (r < 0)
+                return r;
+        r = adopting_from(p, run);
+        if (r < 0)
+                return r;
+        fd = bpf_obj_get(path);
+        if (fd < 0)
+                return negative_errno();
+        *ret_fd = fd;
+        return 0;
+}
+
+int pinned_state_adopt_map(PinnedState *p, int fd) {
+        uint32_t id = map_id(fd);
+
+        return id == 0 ? -EBADF : id_append(&p->adopted_maps, &p->n_adopted_maps, id);
+}
+
+int pinned_state_open_link(PinnedState *p, const char *run, const char *name,
+                           struct bpf_link **ret) {
+        _cleanup_free_ char *file = NULL, *path = NULL;
+        struct bpf_link *link;
+        int r;
+
+        if (asprintf(&file, "link-%s", name) < 0)
+                return -ENOMEM;
+        r = older_path(p, run, file, &path);
+        if (r < 0)
+                return r;
+        r = adopting_from(p, run);
+        if (r < 0)
+                return r;
+        link = bpf_link__open(path);
+        if (!link)
+                return negative_errno();
+        *ret = link;
+        return 0;
+}
+
+int pinned_state_adopt_link(PinnedState *p, struct bpf_link *link, const char *name) {
+        _cleanup_free_ char *path = NULL;
+        struct bpf_link_info info = {};
+        uint32_t size = sizeof(info);
+        int r;
+
+        if (bpf_obj_get_info_by_fd(bpf_link__fd(link), &info, &size) < 0)
+                return negative_errno();
+        /* A second pin of the same link: the older run's can go, this one holds it. */
+        if (asprintf(&path, "%s/link-%s", p->run_dir, name) < 0)
+                return -ENOMEM;
+        if (bpf_obj_pin(bpf_link__fd(link), path) < 0)
+                return negative_errno();
+        r = id_append(&p->adopted_progs, &p->n_adopted_progs, info.prog_id);
+        if (r < 0)
+                (void) unlink(path);
+        return r;
 }
 
 static int lock_path(const char *root, char **ret) {

@@ -12,7 +12,10 @@
  *     stamp           array map: PINNED_LAYOUT_VERSION and the build that made the run
  *     link-NAME       each attachment of the run (bpf_link__pin): programs and their maps
  *                     live as long as a link holds them
- *     map-NAME        the kernel-side counters, read by the next run (records lost meanwhile)
+ *     map-NAME        the kernel-side counters, read by the next run (records lost meanwhile),
+ *                     and the process monitor's ring buffer, which the next run may adopt
+ *     record-NAME     a small frozen record: "process", what the process monitor was built
+ *                     with (process-monitor.c), compared by the next run before adopting
  *     policy-N        the manifest of one policy the run enforces (frozen array map): its
  *                     name, the run's layout and the exact source it was installed from
  *                     (empty: a version the daemon could not name, e.g. an older one kept
@@ -23,6 +26,16 @@
  * replaced whole; its manifests tell the new run which of its policies were unchanged,
  * changed or deleted meanwhile, and whether, locked down, it may go (every policy it
  * enforced is enforced by the new run in the same version).
+ *
+ * Adoption, of the process-tracking part only: when the newest older run's process monitor
+ * is the same build of process.bpf.o with the same options (its record-process equals this
+ * run's), the new run reuses its ring buffer and counters and its three links (pinned here
+ * a second time), instead of loading and attaching its own: their ids stay, the records
+ * they wrote while no daemon ran are read, not lost, and the older run's policies keep
+ * writing into the ring this run reads until it is released. Otherwise (another build,
+ * options or layout, a pin missing) the monitor is loaded anew and the older one replaced
+ * make-before-break, as before. Policies are never adopted: each start installs them anew
+ * (its PinnedPoliciesUnchanged counts the same source and mode, not the same links).
  *
  * Errors are returned, never logged: the manager decides what a failure means.
  */
@@ -56,6 +69,23 @@ const char *pinned_state_run_dir(PinnedState *p);
 int pinned_state_pin_link(PinnedState *p, struct bpf_link *link, const char *name);
 /* "map-NAME" in the run folder. */
 int pinned_state_pin_map(PinnedState *p, struct bpf_map *map, const char *name);
+
+/* A small record "record-NAME" in this run's folder (frozen), and one of an older run, read
+ * only when it has exactly size bytes (-EBADMSG otherwise, -ENOENT when there is none). */
+int pinned_state_pin_record(PinnedState *p, const char *name, const void *data, size_t size);
+int pinned_state_read_record(PinnedState *p, const char *run, const char *name, void *data,
+                             size_t size);
+
+/* Adoption. An older run's "map-NAME" and "link-NAME" (run: its folder's name), opened;
+ * -EBUSY for another run than the first one opened: a run adopts from one older run. */
+int pinned_state_open_map(PinnedState *p, const char *run, const char *name, int *ret_fd);
+int pinned_state_open_link(PinnedState *p, const char *run, const char *name,
+                           struct bpf_link **ret);
+/* Taken over by this run from the run opened: the map's counters are no longer counted as
+ * lost by that run when it is released; the link is pinned as "link-NAME" here too, and
+ * releasing either run, while the other holds it, does not wait for its program to go. */
+int pinned_state_adopt_map(PinnedState *p, int fd);
+int pinned_state_adopt_link(PinnedState *p, struct bpf_link *link, const char *name);
 
 /* The manifests of this run: replaces what it recorded before with these n policies (in
  * their mode, ENFORCE or MONITOR).

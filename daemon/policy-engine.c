@@ -4,6 +4,8 @@
  * the other engine-*.c files, and its setup: the kernel's facts, the skeleton's variant for
  * this kernel, loading it, the exec baselines.
  */
+#include <sys/random.h>
+
 #include "bpf-fdinfo.h"
 #include "policy-engine-internal.h"
 
@@ -169,7 +171,9 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
         if (k < 0)
                 return k;
         i->engine = e;
-        i->id = ++e->next_id;
+        if (++e->next_id == 0) /* never 0: an empty slot's */
+                e->next_id++;
+        i->id = e->next_id;
         i->mode = mode;
 
         grown = reallocarray(e->installations, e->n_installations + 1, sizeof(*grown));
@@ -607,6 +611,10 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         if (!e)
                 return -ENOMEM;
         e->process_cache = config->process_cache;
+        /* Ids from a random start: an earlier run's records, in a ring buffer adopted from
+         * it (pinned-state.h), name ids this engine does not know, not its own policies. */
+        if (getrandom(&e->next_id, sizeof(e->next_id), 0) != sizeof(e->next_id))
+                e->next_id = (uint32_t) now_ns();
         for (TableId t = 0; t < _TABLE_MAX; t++)
                 e->tables[t].size = table_sizes[t];
         e->n_cpus = libbpf_num_possible_cpus();

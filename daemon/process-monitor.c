@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common.h"
 #include "process-monitor.h"
 #include "process.skel.h"
 
@@ -11,18 +12,89 @@
  * TG_EXEC_RECORD_MAX (about 28 KiB). A power of two, as the kernel requires. */
 #define PROCESS_MONITOR_RINGBUF_SIZE (8U * 1024 * 1024)
 
+static const char *const link_names[] = { "process_exec", "process_fork", "process_exit" };
+
 struct ProcessMonitor {
         struct process_bpf *skel;
+        /* An older run's links, adopted: attached already, the skeleton's programs unused. */
+        struct bpf_link *adopted[ELEMENTSOF(link_names)];
+        bool is_adopted;
         char description[256];
 };
 
-int process_monitor_new(ProcessMonitor **ret, uint32_t ringbuf_size, bool capture_env) {
-        _cleanup_(process_monitor_freep) ProcessMonitor *m = NULL;
+/* What a later run compares before adopting the monitor: the programs as built in, and
+ * the options that change them or the ring. */
+typedef struct ProcessMonitorRecord {
+        uint64_t object_hash; /* FNV-1a of process.bpf.o */
+        uint32_t ringbuf_size;
+        uint32_t capture_env;
+        char version[48];
+} ProcessMonitorRecord;
+_Static_assert(sizeof(ProcessMonitorRecord) == 64, "the record's size is part of the layout");
+
+static void monitor_record(uint32_t ringbuf_size, bool capture_env, ProcessMonitorRecord *ret) {
+        size_t size = 0;
+        const uint8_t *object = process_bpf__elf_bytes(&size);
+        uint64_t hash = 0xcbf29ce484222325ULL;
+
+        /* Tells builds apart, no more: nobody but root writes the pinned record. */
+        for (size_t k = 0; k < size; k++)
+                hash = (hash ^ object[k]) * 0x100000001b3ULL;
+        *ret = (ProcessMonitorRecord){
+                .object_hash = hash,
+                .ringbuf_size = ringbuf_size,
+                .capture_env = capture_env,
+        };
+        snprintf(ret->version, sizeof(ret->version), "%s", PACKAGE_VERSION);
+}
+
+static void monitor_drop_adopted(ProcessMonitor *m) {
+        for (size_t k = 0; k < ELEMENTSOF(m->adopted); k++) {
+                bpf_link__destroy(m->adopted[k]); /* closes the fd: the pins hold the link */
+                m->adopted[k] = NULL;
+        }
+        m->is_adopted = false;
+}
+
+/* Takes over run's monitor when it is the same build with the same options: its ring and
+ * counters are reused, its links held. 1: adopted, 0: not the same, or a negative errno. */
+static int monitor_adopt(ProcessMonitor *m, PinnedState *pins, const char *run,
+                         const ProcessMonitorRecord *own) {
+        ProcessMonitorRecord old;
+        _cleanup_close_ int ring_fd = -EBADF, counters_fd = -EBADF;
+        struct bpf_program *prog;
         int r;
 
-        m = calloc(1, sizeof(*m));
-        if (!m)
-                return -ENOMEM;
+        r = pinned_state_read_record(pins, run, "process", &old, sizeof(old));
+        if (r == -ENOENT || r == -EBADMSG)
+                return 0;
+        if (r < 0)
+                return r;
+        if (memcmp(&old, own, sizeof(old)) != 0)
+                return 0;
+        r = pinned_state_open_map(pins, run, "process_ringbuf", &ring_fd);
+        if (r >= 0)
+                r = pinned_state_open_map(pins, run, "process_counters", &counters_fd);
+        for (size_t k = 0; r >= 0 && k < ELEMENTSOF(link_names); k++)
+                r = pinned_state_open_link(pins, run, link_names[k], &m->adopted[k]);
+        if (r >= 0)
+                r = bpf_map__reuse_fd(m->skel->maps.process_ringbuf, ring_fd);
+        if (r >= 0)
+                r = bpf_map__reuse_fd(m->skel->maps.process_counters, counters_fd);
+        if (r < 0) {
+                monitor_drop_adopted(m);
+                return r == -ENOENT ? 0 : r;
+        }
+        bpf_object__for_each_program(prog, m->skel->obj)
+                bpf_program__set_autoload(prog, false);
+        m->is_adopted = true;
+        return 1;
+}
+
+static int monitor_load(ProcessMonitor *m, uint32_t ringbuf_size, bool capture_env,
+                        PinnedState *pins, const char *adopt_run) {
+        ProcessMonitorRecord own;
+        int r;
 
         /* libbpf >= 1.0: NULL or a negative errno, and errno set. */
         m->skel = process_bpf__open();
@@ -36,12 +108,34 @@ int process_monitor_new(ProcessMonitor **ret, uint32_t ringbuf_size, bool captur
         r = bpf_map__set_max_entries(m->skel->maps.exec_scratch, (uint32_t) r);
         if (r < 0)
                 return r;
-        r = bpf_map__set_max_entries(m->skel->maps.process_ringbuf,
-                                     ringbuf_size ?: PROCESS_MONITOR_RINGBUF_SIZE);
+        r = bpf_map__set_max_entries(m->skel->maps.process_ringbuf, ringbuf_size);
         if (r < 0)
                 return r;
+        if (pins && adopt_run) {
+                monitor_record(ringbuf_size, capture_env, &own);
+                r = monitor_adopt(m, pins, adopt_run, &own);
+                if (r < 0)
+                        return r;
+        }
+        return process_bpf__load(m->skel);
+}
 
-        r = process_bpf__load(m->skel);
+int process_monitor_new(ProcessMonitor **ret, uint32_t ringbuf_size, bool capture_env,
+                        PinnedState *pins, const char *adopt_run) {
+        _cleanup_(process_monitor_freep) ProcessMonitor *m = NULL;
+        int r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        ringbuf_size = ringbuf_size ?: PROCESS_MONITOR_RINGBUF_SIZE;
+        r = monitor_load(m, ringbuf_size, capture_env, pins, adopt_run);
+        if (r < 0 && (pins && adopt_run)) {
+                /* Whatever kept the older monitor from being adopted, a new one will do. */
+                monitor_drop_adopted(m);
+                process_bpf__destroy(TAKE_PTR(m->skel));
+                r = monitor_load(m, ringbuf_size, capture_env, NULL, NULL);
+        }
         if (r < 0)
                 return r;
 
@@ -52,28 +146,43 @@ int process_monitor_new(ProcessMonitor **ret, uint32_t ringbuf_size, bool captur
 ProcessMonitor *process_monitor_free(ProcessMonitor *m) {
         if (!m)
                 return NULL;
+        monitor_drop_adopted(m);
         process_bpf__destroy(m->skel);
         return mfree(m);
 }
 
 int process_monitor_attach(ProcessMonitor *m) {
+        if (m->is_adopted)
+                return 0; /* attached since the older run */
         return process_bpf__attach(m->skel);
 }
 
+bool process_monitor_is_adopted(ProcessMonitor *m) {
+        return m->is_adopted;
+}
+
 int process_monitor_pin(ProcessMonitor *m, PinnedState *pins) {
-        const struct {
-                struct bpf_link *link;
-                const char *name;
-        } links[] = {
-                { m->skel->links.tg_exec, "process_exec" },
-                { m->skel->links.tg_fork, "process_fork" },
-                { m->skel->links.tg_exit, "process_exit" },
+        struct bpf_link *links[] = {
+                m->skel->links.tg_exec,
+                m->skel->links.tg_fork,
+                m->skel->links.tg_exit,
         };
+        ProcessMonitorRecord own;
         int r;
 
-        r = pinned_state_pin_map(pins, m->skel->maps.process_counters, "process_counters");
+        _Static_assert(ELEMENTSOF(links) == ELEMENTSOF(link_names), "one name per link");
+        monitor_record(bpf_map__max_entries(m->skel->maps.process_ringbuf),
+                       m->skel->rodata->tg_capture_env, &own);
+        r = pinned_state_pin_record(pins, "process", &own, sizeof(own));
+        if (r >= 0)
+                r = pinned_state_pin_map(pins, m->skel->maps.process_counters, "process_counters");
+        if (r >= 0)
+                r = pinned_state_pin_map(pins, m->skel->maps.process_ringbuf, "process_ringbuf");
+        if (r >= 0 && m->is_adopted)
+                r = pinned_state_adopt_map(pins, bpf_map__fd(m->skel->maps.process_counters));
         for (size_t k = 0; r >= 0 && k < ELEMENTSOF(links); k++)
-                r = pinned_state_pin_link(pins, links[k].link, links[k].name);
+                r = m->is_adopted ? pinned_state_adopt_link(pins, m->adopted[k], link_names[k])
+                                  : pinned_state_pin_link(pins, links[k], link_names[k]);
         return r;
 }
 

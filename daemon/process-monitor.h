@@ -18,15 +18,22 @@ typedef struct ProcessMonitor ProcessMonitor;
 
 /* ringbuf_size: bytes of the ring buffer every event goes through (a power of two, at least a
  * page); 0 for the default, 8 MiB. capture_env: exec records carry the environment (costs a
- * copy of up to TG_ENV_MAX bytes per exec); off, the BPF side never reads it. */
-int process_monitor_new(ProcessMonitor **ret, uint32_t ringbuf_size, bool capture_env);
+ * copy of up to TG_ENV_MAX bytes per exec); off, the BPF side never reads it.
+ * pins, adopt_run (both or neither): an older run (its folder's name) whose monitor is taken
+ * over when it is the same build with the same options (pinned-state.h); else, or when that
+ * fails, a new monitor is loaded. */
+int process_monitor_new(ProcessMonitor **ret, uint32_t ringbuf_size, bool capture_env,
+                        PinnedState *pins, const char *adopt_run);
 ProcessMonitor *process_monitor_free(ProcessMonitor *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ProcessMonitor *, process_monitor_free);
 
-/* Attach the programs; events flow from here on. */
+/* Attach the programs; events flow from here on. Adopted: they are attached already. */
 int process_monitor_attach(ProcessMonitor *m);
-/* Pins the attached programs' links and the counters in this run's folder: the monitor
- * then keeps counting lost records after the daemon is gone. */
+/* Whether the monitor is an older run's, adopted. */
+bool process_monitor_is_adopted(ProcessMonitor *m);
+/* Pins the links, the counters, the ring buffer and what it was built with in this run's
+ * folder: the monitor then keeps counting lost records after the daemon is gone, and a
+ * later run can adopt it. */
 int process_monitor_pin(ProcessMonitor *m, PinnedState *pins);
 /* The fd of the ring buffer map, to register with a struct ring_buffer. */
 int process_monitor_ringbuf_fd(ProcessMonitor *m);

@@ -200,7 +200,7 @@ static int setup(void **state) {
         int r;
 
         assert_non_null(f);
-        r = process_monitor_new(&f->monitor, 0, false);
+        r = process_monitor_new(&f->monitor, 0, false, NULL, NULL);
         if (r < 0) {
                 fprintf(stderr, "Failed to load the process monitor: %s\n", strerror(-r));
                 return -1;

@@ -2,11 +2,13 @@
 # Issue 11: enforcement outlives the daemon. A writer loop against the seed's policy runs
 # while the daemon is SIGKILLed, stays dead 5 s and starts again, PINNED_CYCLES times (10):
 # every write attempt is killed, the file stays empty, and nothing an earlier run pinned
-# stays in the kernel (its links and their programs are gone, one run is pinned). Then a
-# policy edited while the daemon was down is replaced, one deleted while down is removed
-# (each start says what its earlier run's manifests held: unchanged, changed, deleted),
-# and the time from start to "running, earlier run replaced" is measured for 1 and 50
-# policies.
+# stays in the kernel (its links and their programs are gone, one run is pinned) but the
+# process monitor, which each start adopts: its link ids stay, and a process that ran while
+# no daemon did is reported from its ring buffer. Then a policy edited while the daemon
+# was down is replaced, one deleted while down is removed (each start says what its
+# earlier run's manifests held: unchanged, changed, deleted), and the time from start to
+# "running, earlier run replaced" is measured for 1 and 50 policies, with the time to
+# "Process monitor adopted".
 # vmtest-host-only: ten SIGKILL cycles and 50 policies take over 6 minutes of emulated time; zz-persist.sh restarts and kills the daemon under systemd there
 set -euo pipefail
 . "$top_srcdir/tests/lib/testenv.sh"
@@ -49,12 +51,13 @@ run_links() {
 
 # start_replacing: starts the daemon and waits until its run has replaced the earlier one:
 # make-before-break, the earlier run stays in force until this one's policies are installed
-# (on a slow machine, after the daemon says it is running), and its links leave the kernel
-# a moment after their pins (the kernel frees a link from a work queue).
+# (on a slow machine, after the daemon says it is running), and its links but the process
+# monitor's (adopted) leave the kernel a moment after their pins (the kernel frees a link
+# from a work queue).
 start_replacing() {
         local earlier earlier_links
         earlier=$(runs)
-        earlier_links=$(run_links "$earlier" | cut -d' ' -f1)
+        earlier_links=$(run_links "$earlier" | grep -vxF "$first_monitor" | cut -d' ' -f1)
         testenv_start_daemon "${daemon_args[@]}"
         replaced() { [ "$(runs | wc -l)" = 1 ] && [ "$(runs)" != "$earlier" ]; }
         wait_for 120 "the earlier run ($earlier) to be replaced" replaced ||
@@ -72,9 +75,19 @@ start_replacing() {
 start_timed() { # start_timed VAR: the daemon's start to running, in ms, into VAR
         local t0 t1
         t0=$(date +%s%N)
+        START_NS=$t0
         testenv_start_daemon "${daemon_args[@]}"
         t1=$(date +%s%N)
         printf -v "$1" '%s' $(((t1 - t0) / 1000000))
+}
+# The last start to its "Process monitor adopted" line, in ms, by the journal's clock.
+adopted_ms() {
+        local us
+        us=$(journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o json |
+                jq -r 'select(.MESSAGE | strings | startswith("Process monitor adopted")) | .__REALTIME_TIMESTAMP' |
+                tail -1)
+        [ -n "$us" ] || fail "the daemon did not say it adopted the process monitor"
+        echo $(((us * 1000 - START_NS) / 1000000))
 }
 
 start_timed ms
@@ -82,6 +95,20 @@ start_timed ms
 first_links=$(run_links "$(runs)" | wc -l)
 [ "$first_links" -ge 5 ] || fail "only $first_links links pinned in $(runs)"
 echo "ok: the first start pinned $first_links links in $(runs) (start to running: $ms ms)"
+# The process monitor's "LINK-ID PROG-ID" lines: the same in every run, adopted.
+monitor_links() {
+        local f
+        for f in "$1"/link-process_*; do
+                bpftool link show pinned "$f" --json | jq -r '"\(.id) \(.prog_id)"'
+        done
+}
+first_monitor=$(monitor_links "$(runs)")
+[ "$(wc -l <<<"$first_monitor")" = 3 ] || fail "not 3 process monitor links pinned: $first_monitor"
+adopted() { journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o cat | grep "^Process monitor adopted from $root/run-" >/dev/null; }
+# A process that runs and exits while no daemon runs: only the ring buffer knows of it.
+marker=$TESTENV_DIR/adopt-marker
+cp /bin/true "$marker"
+marker_exec() { [ -n "$(journal_events TETRAGON_EVENT=process_exec TETRAGON_BINARY="$marker")" ]; }
 
 # The writer: one attempt after the other, each exit status on a line.
 writer() {
@@ -111,6 +138,7 @@ for cycle in $(seq 1 "$cycles"); do
         kill -KILL "$TESTENV_DAEMON_PID"
         wait "$TESTENV_DAEMON_PID" 2>/dev/null || true
         before=$(attempts)
+        [ "$cycle" != 1 ] || "$marker"
         # Dead for 5 s, by the clock: the writer goes on meanwhile.
         sleep 5
         dead=$(($(attempts) - before))
@@ -120,7 +148,15 @@ for cycle in $(seq 1 "$cycles"); do
         n=$(run_links "$(runs)" | wc -l)
         [ "$n" = "$first_links" ] || fail "cycle $cycle: $n links pinned, not $first_links"
         [ "$cycle" != 1 ] || found 1 0 0
-        echo "ok: cycle $cycle: $dead attempts while down, restarted in $ms ms, one run of $n links"
+        adopted || fail "cycle $cycle: the process monitor was not adopted: $(journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o cat | grep 'Process monitor')"
+        [ "$(monitor_links "$(runs)")" = "$first_monitor" ] ||
+                fail "cycle $cycle: the process monitor's links changed: $(monitor_links "$(runs)"), not $first_monitor"
+        if [ "$cycle" = 1 ]; then
+                wait_for 30 "the exec of $marker while no daemon ran" marker_exec ||
+                        fail "no process_exec for $marker, run while the daemon was down"
+                echo "ok: a process run while the daemon was down is reported from the adopted ring buffer"
+        fi
+        echo "ok: cycle $cycle: $dead attempts while down, restarted in $ms ms (process monitor adopted after $(adopted_ms) ms), one run of $n links"
 done
 touch "$TESTENV_DIR/stop"
 wait "$WRITER_PID" || true
@@ -136,11 +172,12 @@ echo "ok: $total write attempts over $cycles SIGKILL cycles, all killed, $target
 # Nothing of an earlier run is left: not its links, not their programs.
 current=$(run_links "$(runs)")
 while read -r link prog; do
+        grep -qx "$link $prog" <<<"$first_monitor" && continue # adopted, checked above
         ! bpftool link show id "$link" >/dev/null 2>&1 || fail "link $link of an earlier run is still there"
         grep -q " $prog\$" <<<"$current" && continue # the same program held by this run: impossible
         ! bpftool prog show id "$prog" >/dev/null 2>&1 || fail "program $prog of an earlier run is still loaded"
 done <"$old_links"
-echo "ok: the $(wc -l <"$old_links") links of earlier runs and their programs are gone"
+echo "ok: the $(grep -cvxF "$first_monitor" "$old_links") links of earlier runs and their programs are gone; the process monitor's 3 stay, adopted"
 
 lost() { journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o cat | grep -o 'could not deliver [0-9]* record' | tail -1; }
 echo "note: the last start says its earlier run $(lost || echo "left no lost count")"
@@ -165,11 +202,27 @@ found 0 1 0
 echo "ok: a policy edited while the daemon was down is replaced"
 : >"$target"
 
-# Deleted while down: removed, nothing of it left attached.
+# Deleted while down: removed, nothing of it left attached. This start's ring buffer has
+# another size: the process monitor cannot be adopted, it is loaded anew and the earlier
+# one leaves the kernel.
 kill -KILL "$TESTENV_DAEMON_PID"
 wait "$TESTENV_DAEMON_PID" 2>/dev/null || true
 rm "$policies/sys_write_sigkill.yaml"
+daemon_args+=(--rb-size-total 16M)
 start_replacing
+unset 'daemon_args[-1]' 'daemon_args[-1]'
+journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o cat | grep "^Process monitor loaded anew beside $root/run-" >/dev/null ||
+        fail "with another ring size, the daemon did not say it loaded the process monitor anew"
+! adopted || fail "with another ring size, the daemon says it adopted the process monitor"
+monitor_gone() {
+        local link prog
+        while read -r link prog; do
+                ! bpftool link show id "$link" >/dev/null 2>&1 || return 1
+        done <<<"$first_monitor"
+}
+wait_for 30 "the earlier process monitor's links to leave the kernel" monitor_gone ||
+        fail "the earlier process monitor's links are still in the kernel: $first_monitor"
+echo "ok: with another ring size the process monitor is loaded anew, the earlier one is gone"
 sh -c "echo x >> $edited" && rc=0 || rc=$?
 [ "$rc" = 0 ] || fail "after the deletion, writing $edited exited $rc: the policy is still in force"
 [ ! -e "$(runs)/link-sys_enter" ] || fail "sys_enter is still pinned with no policy"
@@ -206,8 +259,9 @@ start_timed ms_first
 kill -KILL "$TESTENV_DAEMON_PID"
 wait "$TESTENV_DAEMON_PID" 2>/dev/null || true
 start_timed ms_again
+ms_adopted=$(adopted_ms)
 : >"$TESTENV_DIR/p50"
 sh -c "echo x >> $TESTENV_DIR/p50" && rc=0 || rc=$?
 [ "$rc" = 137 ] || fail "with 50 policies, writing p50 exited $rc, not 137"
 wait_for 120 "one run pinned" one_run || fail "with 50 policies: $(runs | wc -l) runs pinned"
-echo "ok: 50 policies: start to running $ms_first ms, after SIGKILL (replacing the run) $ms_again ms"
+echo "ok: 50 policies: start to running $ms_first ms, after SIGKILL (replacing the run) $ms_again ms, of which to the process monitor adopted $ms_adopted ms"

@@ -43,6 +43,7 @@ static const struct {
         { "PinnedPoliciesUnchanged", 'u', "pinned_policies_unchanged" },
         { "PinnedPoliciesChanged", 'u', "pinned_policies_changed" },
         { "PinnedPoliciesDeleted", 'u', "pinned_policies_deleted" },
+        { "ProcessMonitorAdopted", 'b', "process_monitor_adopted" },
         { "Locked", 'b', "locked" },
         { "LockedSince", 't', "locked_since_usec" },
         { "KernelProtection", 's', "kernel_protection" },
@@ -174,6 +175,10 @@ int verb_status(int argc, char *argv[]) {
                        get_int(status, "pinned_policies_unchanged"),
                        get_int(status, "pinned_policies_changed"),
                        get_int(status, "pinned_policies_deleted"));
+                printf("Process monitor: %s\n",
+                       json_is_true(json_object_get(status, "process_monitor_adopted"))
+                               ? "adopted from the earlier run (its links and ring buffer)"
+                               : "loaded by this run");
         } else
                 printf("         Pinned: no (policies end with the daemon)\n");
         if (json_is_true(json_object_get(status, "locked"))) {
