@@ -888,6 +888,8 @@ static int check_action(Planner *p, const struct tg_policy_hook *h, size_t selec
         case TG_ACTION_FOLLOW_FD:
         case TG_ACTION_UNFOLLOW_FD:
         case TG_ACTION_COPY_FD:
+        case TG_ACTION_GET_URL:    /* in user space, when the event arrives */
+        case TG_ACTION_DNS_LOOKUP: /* likewise */
                 return 0;
         case TG_ACTION_SIGKILL:
         case TG_ACTION_SIGNAL:
@@ -908,8 +910,6 @@ static int check_action(Planner *p, const struct tg_policy_hook *h, size_t selec
                 return 0;
         case TG_ACTION_NOTIFY_ENFORCER:
                 return check_notify_enforcer(p, where, a);
-        case TG_ACTION_GET_URL:
-        case TG_ACTION_DNS_LOOKUP:
         case TG_ACTION_TRACK_SOCK:
         case TG_ACTION_UNTRACK_SOCK:
         case TG_ACTION_CLEANUP_ENFORCER_NOTIFICATION:

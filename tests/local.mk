@@ -271,6 +271,10 @@ $(INTEGRATION_TESTS:.sh=.log): tetragond tetractl
 check_PROGRAMS += tests/helpers/stack-target
 tests_helpers_stack_target_SOURCES = tests/helpers/stack-target.c
 tests/integration/test-stack-traces.log: tests/helpers/stack-target$(EXEEXT)
+# Issue 14: GetUrl and DnsLookup against the test's own HTTP and DNS server, in a network
+# namespace of its own.
+INTEGRATION_TESTS += tests/integration/test-policy-canary.sh
+dist_noinst_SCRIPTS += tests/lib/canary-server.py
 
 # Integration, the control plane end to end: the D-Bus API (daemon/tetragond-bus.c) on a
 # private dbus-daemon (tests/lib/bus.sh), the watched folder, tetractl, the no-gap reload
