@@ -113,7 +113,8 @@ static int hook_canaries(const CompiledPolicy *c, size_t k, InstalledHook *out) 
         for (uint32_t s = 0; s < h->n_selectors; s++) {
                 const struct tg_policy_selector *sel = &c->selectors[h->selector_first + s];
 
-                for (uint32_t n = 0; n < sel->n_actions; n++) {
+                /* matchReturnActions too: the record is posted once they ran. */
+                for (uint32_t n = 0; n < (uint32_t) sel->n_actions + sel->n_return_actions; n++) {
                         const struct tg_policy_action *a = &c->actions[sel->action_first + n];
                         PolicyCanary *grown;
 

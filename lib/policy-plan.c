@@ -859,14 +859,54 @@ static int check_notify_enforcer(Planner *p, const char *where, const struct tg_
         return 0;
 }
 
+/* matchReturnActions run where the parked record is posted, once the call returned and
+ * matchReturnArgs matched (bpf/generic-return.h): 1 when the common checks decide, 0 when
+ * the action is fine there, or the refusal. */
+static int check_return_action(Planner *p, const char *where, const struct tg_policy_action *a) {
+        switch ((enum tg_policy_action_type) a->type) {
+        case TG_ACTION_POST:
+                if (a->rate_limit_ms)
+                        return refuse(p,
+                                      "%s: matchReturnActions: Post with rateLimit is not "
+                                      "implemented by this engine yet (on matchActions it is)",
+                                      where);
+                return 1;
+        case TG_ACTION_NO_POST:
+        case TG_ACTION_SIGKILL:
+        case TG_ACTION_SIGNAL:
+        case TG_ACTION_GET_URL:
+        case TG_ACTION_DNS_LOOKUP:
+        case TG_ACTION_FOLLOW_FD:
+        case TG_ACTION_UNFOLLOW_FD:
+        case TG_ACTION_COPY_FD:
+                return 1;
+        case TG_ACTION_OVERRIDE:
+                return refuse(p,
+                              "%s: matchReturnActions: Override cannot act once the function "
+                              "has returned (use it in matchActions)",
+                              where);
+        case TG_ACTION_NOTIFY_ENFORCER:
+        case TG_ACTION_TRACK_SOCK:
+        case TG_ACTION_UNTRACK_SOCK:
+        case TG_ACTION_CLEANUP_ENFORCER_NOTIFICATION:
+        case TG_ACTION_SET:
+                break;
+        }
+        return refuse(p, "%s: matchReturnActions: action %s is not implemented by this engine yet",
+                      where, action_name(a->type));
+}
+
 static int check_action(Planner *p, const struct tg_policy_hook *h, size_t selector,
                         const struct tg_policy_action *a) {
         char where[64];
+        int r;
 
         snprintf(where, sizeof(where), "selector %zu", selector);
-        if (a->flags & TG_ACTION_RETURN)
-                return refuse(p, "%s: matchReturnActions are not implemented by this engine yet",
-                              where);
+        if (a->flags & TG_ACTION_RETURN) {
+                r = check_return_action(p, where, a);
+                if (r <= 0)
+                        return r;
+        }
         /* The engine takes stacks where the hook fires; a record parked for the return
          * keeps its arguments right after its header. */
         if ((a->flags & (TG_ACTION_KERNEL_STACK_TRACE | TG_ACTION_USER_STACK_TRACE)) &&

@@ -1097,7 +1097,7 @@ static const char *const openat_return = "  kprobes:\n"
                                          "        values: [\"0\"]\n";
 
 static void test_return(void **state) {
-        EngineCapabilities minimal = caps_minimal(), debian = caps_debian();
+        EngineCapabilities minimal = caps_minimal(), debian = caps_debian(), full = caps_full();
         _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
         _cleanup_free_ char *error = NULL;
 
@@ -1144,15 +1144,36 @@ static void test_return(void **state) {
                              "      returnCopy: true\n"
                              "      sizeArgIndex: 3\n",
                              &minimal, "tp_btf/sys_enter + tp_btf/sys_exit");
+        /* matchReturnActions: what can act once the call returned. */
+        assert_return_status("  kprobes:\n"
+                             "  - call: sys_openat\n"
+                             "    return: true\n"
+                             "    selectors:\n"
+                             "    - matchReturnActions:\n"
+                             "      - action: Sigkill\n"
+                             "      - action: GetUrl\n"
+                             "        argUrl: http://127.0.0.1/\n",
+                             &minimal, "tp_btf/sys_enter + tp_btf/sys_exit");
         assert_refused("  kprobes:\n"
                        "  - call: sys_openat\n"
                        "    return: true\n"
                        "    selectors:\n"
                        "    - matchReturnActions:\n"
-                       "      - action: Post\n",
+                       "      - action: Override\n"
+                       "        argError: -1\n",
+                       &full,
+                       "kprobes[0] sys_openat: selector 0: matchReturnActions: Override cannot "
+                       "act once the function has returned (use it in matchActions)");
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_openat\n"
+                       "    return: true\n"
+                       "    selectors:\n"
+                       "    - matchReturnActions:\n"
+                       "      - action: Post\n"
+                       "        rateLimit: 1m\n",
                        &minimal,
-                       "kprobes[0] sys_openat: selector 0: matchReturnActions are not "
-                       "implemented by this engine yet");
+                       "kprobes[0] sys_openat: selector 0: matchReturnActions: Post with "
+                       "rateLimit is not implemented by this engine yet (on matchActions it is)");
 
         /* Tracepoints and LSM hooks have no return to probe. */
         assert_int_equal(plan_as_return("  tracepoints:\n"
