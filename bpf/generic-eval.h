@@ -638,6 +638,26 @@ static long V(emit_arg)(__u32 i, void *unused) {
                 }
                 want = e->args[size_reg];
                 arg->value = want;
+                if ((hook->arg_flags[bounded(i, 7)] & TG_POLICY_ARG_MAX_DATA) &&
+                    want > TG_GENERIC_BUF_MAX && off <= TG_GENERIC_MAX_DATA_OFF) {
+                        /* Its own read, where the verifier sees the smaller offset. */
+                        __u32 at = bounded(off, 0x1fff);
+
+                        if (at > TG_GENERIC_MAX_DATA_OFF)
+                                break;
+                        size = want > TG_GENERIC_BUF_MAX_DATA ? TG_GENERIC_BUF_MAX_DATA : want;
+                        size = bounded(size, 2 * TG_GENERIC_BUF_MAX_DATA - 1);
+                        if (size > TG_GENERIC_BUF_MAX_DATA)
+                                size = TG_GENERIC_BUF_MAX_DATA;
+                        if (want > size)
+                                arg->flags |= TG_GENERIC_ARG_TRUNCATED;
+                        if (read_bytes(&out->data[at + sizeof(*arg)], size, v,
+                                       e->user_regs & (1U << reg)) < 0) {
+                                arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                                size = 0;
+                        }
+                        break;
+                }
                 size = want > TG_GENERIC_BUF_MAX ? TG_GENERIC_BUF_MAX : want;
                 if (want > TG_GENERIC_BUF_MAX)
                         arg->flags |= TG_GENERIC_ARG_TRUNCATED;

@@ -409,11 +409,16 @@ static int check_args(Planner *p, const struct tg_policy_hook *h, HookPlan *out)
                                       "argument %zu: returnCopy of type %s is not implemented "
                                       "by this engine yet (char_buf only)",
                                       i, arg_type_name(t));
-                if (h->arg_flags[i] & TG_POLICY_ARG_MAX_DATA)
+                /* maxData: char_buf's bytes read whole up to TG_GENERIC_BUF_MAX_DATA. */
+                if ((h->arg_flags[i] & TG_POLICY_ARG_MAX_DATA) &&
+                    (t != TG_ARG_CHAR_BUF || (h->arg_flags[i] & TG_POLICY_ARG_RETURN_COPY)))
                         return refuse(p,
-                                      "argument %zu: maxData is not implemented by this engine "
-                                      "yet",
-                                      i);
+                                      "argument %zu: maxData on %s is not implemented by this "
+                                      "engine yet (char_buf read at entry only)",
+                                      i,
+                                      (h->arg_flags[i] & TG_POLICY_ARG_RETURN_COPY)
+                                              ? "a returnCopy argument"
+                                              : arg_type_name(t));
                 /* returnCopy: the return value says how many bytes, sizeArgIndex at most;
                  * without either the event carries none (the parser warns). */
                 if (t == TG_ARG_CHAR_BUF && h->arg_size_index[i] > 5)

@@ -863,6 +863,24 @@ static void test_argument_types(void **state) {
                                     "    - index: 1\n"
                                     "      type: char_iovec\n"
                                     "      sizeArgIndex: 3\n");
+        /* maxData: char_buf's (tests/engine/test-engine-args.c reads 16 KiB). */
+        assert_planned_on_sys_enter("  kprobes:\n"
+                                    "  - call: sys_write\n"
+                                    "    args:\n"
+                                    "    - index: 1\n"
+                                    "      type: char_buf\n"
+                                    "      sizeArgIndex: 3\n"
+                                    "      maxData: true\n");
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_writev\n"
+                       "    args:\n"
+                       "    - index: 1\n"
+                       "      type: char_iovec\n"
+                       "      sizeArgIndex: 3\n"
+                       "      maxData: true\n",
+                       &minimal,
+                       "kprobes[0] sys_writev: argument 0: maxData on char_iovec is not "
+                       "implemented by this engine yet (char_buf read at entry only)");
         assert_refused("  kprobes:\n"
                        "  - call: sys_writev\n"
                        "    args:\n"
