@@ -459,6 +459,8 @@ static __always_inline bool V(arg_filter)(struct eval *e, struct tg_policy_filte
                 e->any = 0;
                 bpf_loop(f->n_values, string_value, NULL, 0);
                 return op_is_negated(f->op) ? !e->any : e->any;
+        case TG_ARG_SYSCALL64:
+                return int_filter(e, f, syscall64_value(e, e->args[reg]));
         default:
                 return int_filter(e, f, int_value(type, e->args[reg]));
         }
@@ -570,7 +572,7 @@ static long V(emit_arg)(__u32 i, void *unused) {
         arg->type = type;
         arg->flags = 0;
         arg->pad = 0;
-        arg->value = int_value(type, v);
+        arg->value = type == TG_ARG_SYSCALL64 ? syscall64_value(e, v) : int_value(type, v);
 
         switch (type) {
         case TG_ARG_FILE:
@@ -1048,6 +1050,7 @@ static __always_inline struct tg_generic_list *V(enter_list)(__u32 point, struct
         e->user_regs = (1U << N_REGS) - 1;
         e->has_override = 0;
         e->override_error = 0;
+        e->compat = task_in_compat_syscall(task);
         *ret_e = e;
         return list;
 }

@@ -620,16 +620,22 @@ static bool list_is_syscalls(const CompiledList *l) {
         return l->type == POLICY_LIST_SYSCALLS || l->type == POLICY_LIST_GENERATED_SYSCALLS;
 }
 
-/* A 64-bit syscall's number for a list's entry ("sys_dup", "__x64_sys_dup", "dup"). */
+/* A syscall set's bit for a list's entry: a 64-bit syscall's number ("sys_dup",
+ * "__x64_sys_dup", "dup"), or an i386 one's above TG_COMPAT_SYSCALL_BASE ("__ia32_sys_dup"). */
 static int list_entry_syscall(const char *entry) {
         int nr;
 
-        /* 32-bit syscalls have a table of their own, which syscall points do not see. */
-        if (startswith(entry, "__ia32_") || startswith(entry, "__x32_") ||
-            startswith(entry, "__arm64_compat_"))
+        if (startswith(entry, "__ia32_")) {
+                nr = syscall_ia32_from_name(entry);
+                return nr >= 0 && nr < PLAN_SYSCALL_WORDS * 64 - TG_COMPAT_SYSCALL_BASE
+                               ? TG_COMPAT_SYSCALL_BASE + nr
+                               : -ENOENT;
+        }
+        /* x32's and arm64's compat calls: tables this engine does not tell apart. */
+        if (startswith(entry, "__x32_") || startswith(entry, "__arm64_compat_"))
                 return -ENOENT;
         nr = syscall_from_name(entry);
-        return nr >= 0 && nr < PLAN_SYSCALL_WORDS * 64 ? nr : -ENOENT;
+        return nr >= 0 && nr < TG_COMPAT_SYSCALL_BASE ? nr : -ENOENT;
 }
 
 int policy_list_syscalls(const CompiledList *l, uint64_t *bits, const char **ret_bad) {
@@ -656,11 +662,16 @@ int policy_list_syscalls(const CompiledList *l, uint64_t *bits, const char **ret
 /* The entry of list l this engine cannot hook, said as a refusal. */
 static int refuse_list_entry(Planner *p, const char *where, const CompiledList *l,
                              const char *entry) {
-        if (startswith(entry, "__ia32_") || startswith(entry, "__x32_") ||
-            startswith(entry, "__arm64_compat_"))
+        if (startswith(entry, "__ia32_"))
                 return refuse(p,
-                              "%slist \"%s\": %s is a 32-bit system call, which this engine "
-                              "does not hook yet (its syscall points see 64-bit calls only)",
+                              "%slist \"%s\": no 32-bit (i386) system call named \"%s\" on "
+                              "this architecture",
+                              where, l->name, entry);
+        if (startswith(entry, "__x32_") || startswith(entry, "__arm64_compat_"))
+                return refuse(p,
+                              "%slist \"%s\": %s is an x32 or arm64 compat system call, which "
+                              "this engine does not tell apart yet (i386 ones, __ia32_sys_..., "
+                              "it does)",
                               where, l->name, entry);
         return refuse(p, "%slist \"%s\": no system call named \"%s\" on this architecture", where,
                       l->name, entry);
@@ -1393,6 +1404,16 @@ static int plan_call_list(Planner *p, const char *name) {
                         if (list_entry_syscall(l->values[i]) < 0) {
                                 p->where = name;
                                 return refuse_list_entry(p, "", l, l->values[i]);
+                        }
+                        if (startswith(l->values[i], "__ia32_")) {
+                                p->where = name;
+                                return refuse(p,
+                                              "list \"%s\": hooking %s, a 32-bit (i386) "
+                                              "system call, is not implemented by this engine "
+                                              "yet: its syscall hooks see 64-bit calls; such "
+                                              "lists serve InMap on a syscall64 argument and "
+                                              "enforcers",
+                                              l->name, l->values[i]);
                         }
                         r = plan_list_entry(p, name, l->values[i], HOOK_CLASS_SYSCALL);
                         if (r < 0)

@@ -473,11 +473,25 @@ static void test_in_map(void **state) {
                                     "      - index: 0\n"
                                     "        operator: InMap\n"
                                     "        values: [\"list:dups\"]\n");
-        /* A 32-bit entry: the syscall points see 64-bit calls only. */
+        /* A 32-bit (i386) entry: its bit is above x86_64's, syscall64 flags such calls. */
+        assert_planned_on_sys_enter("  lists:\n"
+                                    "  - name: dups\n"
+                                    "    type: syscalls\n"
+                                    "    values: [\"sys_dup\", \"__ia32_sys_dup\"]\n"
+                                    "  kprobes:\n"
+                                    "  - call: sys_write\n"
+                                    "    args:\n"
+                                    "    - index: 0\n"
+                                    "      type: syscall64\n"
+                                    "    selectors:\n"
+                                    "    - matchArgs:\n"
+                                    "      - index: 0\n"
+                                    "        operator: NotInMap\n"
+                                    "        values: [\"list:dups\"]\n");
         assert_refused("  lists:\n"
                        "  - name: dups\n"
                        "    type: syscalls\n"
-                       "    values: [\"sys_dup\", \"__ia32_sys_dup\"]\n"
+                       "    values: [\"sys_dup\", \"__ia32_sys_nosuchcall\"]\n"
                        "  kprobes:\n"
                        "  - call: sys_write\n"
                        "    args:\n"
@@ -489,9 +503,8 @@ static void test_in_map(void **state) {
                        "        operator: NotInMap\n"
                        "        values: [\"list:dups\"]\n",
                        &minimal,
-                       "kprobes[0] sys_write: selector 0: matchArgs: list \"dups\": "
-                       "__ia32_sys_dup is a 32-bit system call, which this engine does not hook "
-                       "yet (its syscall points see 64-bit calls only)");
+                       "kprobes[0] sys_write: selector 0: matchArgs: list \"dups\": no 32-bit "
+                       "(i386) system call named \"__ia32_sys_nosuchcall\" on this architecture");
 }
 
 static const char *const list_header = "  lists:\n"
@@ -587,9 +600,10 @@ static void test_call_list(void **state) {
                        "  kprobes:\n"
                        "  - call: list:dups\n",
                        &minimal,
-                       "kprobes[0] list:dups: list \"dups\": __ia32_sys_dup is a 32-bit system "
-                       "call, which this engine does not hook yet (its syscall points see 64-bit "
-                       "calls only)");
+                       "kprobes[0] list:dups: list \"dups\": hooking __ia32_sys_dup, a 32-bit "
+                       "(i386) system call, is not implemented by this engine yet: its syscall "
+                       "hooks see 64-bit calls; such lists serve InMap on a syscall64 argument "
+                       "and enforcers");
 }
 
 /* A kernel whose traceable functions are ksys_read and ksys_write. */
@@ -727,22 +741,29 @@ static void test_enforcer(void **state) {
         free(spec);
         spec = NULL;
 
-        /* An enforced 32-bit call. */
-        assert_refused("  lists:\n"
-                       "  - name: dups\n"
-                       "    type: syscalls\n"
-                       "    values: [\"sys_dup\", \"__ia32_sys_dup\"]\n"
-                       "  enforcers:\n"
-                       "  - calls: [\"list:dups\"]\n"
-                       "  kprobes:\n"
-                       "  - call: sys_dup\n"
-                       "    selectors:\n"
-                       "    - matchActions:\n"
-                       "      - action: NotifyEnforcer\n"
-                       "        argSig: 9\n",
-                       &minimal,
-                       "enforcer: list \"dups\": __ia32_sys_dup is a 32-bit system call, which "
-                       "this engine does not hook yet (its syscall points see 64-bit calls only)");
+        /* An enforced 32-bit (i386) call: its bit above x86_64's (i386's dup is 41). */
+        {
+                _cleanup_(policy_plan_freep) PolicyPlan *p32 = NULL;
+                _cleanup_free_ char *error32 = NULL;
+                unsigned bit = TG_COMPAT_SYSCALL_BASE + 41;
+
+                assert_int_equal(plan("  lists:\n"
+                                      "  - name: dups\n"
+                                      "    type: syscalls\n"
+                                      "    values: [\"sys_dup\", \"__ia32_sys_dup\"]\n"
+                                      "  enforcers:\n"
+                                      "  - calls: [\"list:dups\"]\n"
+                                      "  kprobes:\n"
+                                      "  - call: sys_dup\n"
+                                      "    selectors:\n"
+                                      "    - matchActions:\n"
+                                      "      - action: NotifyEnforcer\n"
+                                      "        argSig: 9\n",
+                                      &minimal, &p32, &error32),
+                                 0);
+                assert_true(p32->enforced[bit / 64] & (1ULL << (bit % 64)));
+                assert_true(p32->enforced[SYS_dup / 64] & (1ULL << (SYS_dup % 64)));
+        }
 }
 
 static void test_substring(void **state) {
