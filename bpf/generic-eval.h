@@ -459,6 +459,8 @@ static __always_inline bool V(arg_filter)(struct eval *e, struct tg_policy_filte
                 e->any = 0;
                 bpf_loop(f->n_values, string_value, NULL, 0);
                 return op_is_negated(f->op) ? !e->any : e->any;
+        case TG_ARG_SYSCALL64:
+                return int_filter(e, f, syscall64_value(e, e->args[reg]));
         default:
                 return int_filter(e, f, int_value(type, e->args[reg]));
         }
@@ -570,7 +572,7 @@ static long V(emit_arg)(__u32 i, void *unused) {
         arg->type = type;
         arg->flags = 0;
         arg->pad = 0;
-        arg->value = int_value(type, v);
+        arg->value = type == TG_ARG_SYSCALL64 ? syscall64_value(e, v) : int_value(type, v);
 
         switch (type) {
         case TG_ARG_FILE:
@@ -638,6 +640,26 @@ static long V(emit_arg)(__u32 i, void *unused) {
                 }
                 want = e->args[size_reg];
                 arg->value = want;
+                if ((hook->arg_flags[bounded(i, 7)] & TG_POLICY_ARG_MAX_DATA) &&
+                    want > TG_GENERIC_BUF_MAX && off <= TG_GENERIC_MAX_DATA_OFF) {
+                        /* Its own read, where the verifier sees the smaller offset. */
+                        __u32 at = bounded(off, 0x1fff);
+
+                        if (at > TG_GENERIC_MAX_DATA_OFF)
+                                break;
+                        size = want > TG_GENERIC_BUF_MAX_DATA ? TG_GENERIC_BUF_MAX_DATA : want;
+                        size = bounded(size, 2 * TG_GENERIC_BUF_MAX_DATA - 1);
+                        if (size > TG_GENERIC_BUF_MAX_DATA)
+                                size = TG_GENERIC_BUF_MAX_DATA;
+                        if (want > size)
+                                arg->flags |= TG_GENERIC_ARG_TRUNCATED;
+                        if (read_bytes(&out->data[at + sizeof(*arg)], size, v,
+                                       e->user_regs & (1U << reg)) < 0) {
+                                arg->flags |= TG_GENERIC_ARG_UNREADABLE;
+                                size = 0;
+                        }
+                        break;
+                }
                 size = want > TG_GENERIC_BUF_MAX ? TG_GENERIC_BUF_MAX : want;
                 if (want > TG_GENERIC_BUF_MAX)
                         arg->flags |= TG_GENERIC_ARG_TRUNCATED;
@@ -1041,6 +1063,7 @@ static __always_inline struct tg_generic_list *V(enter_list)(__u32 point, struct
         e->user_regs = (1U << N_REGS) - 1;
         e->has_override = 0;
         e->override_error = 0;
+        e->compat = task_in_compat_syscall(task);
         *ret_e = e;
         return list;
 }

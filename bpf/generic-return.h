@@ -9,8 +9,9 @@
  * parks it in gen_pending under (thread, hook slot), with one more argument at its end
  * for the return value (return: true). The return program of the point (sys_exit, fexit, kretprobe
  * or uretprobe) takes it back: it checks the matched selector's matchReturnArgs against the return
- * value, reads the returnCopy buffers (a read(2) buffer is filled only now), fills the return value
- * in, posts, and deletes the entry.
+ * value, runs its matchReturnActions (Sigkill, Signal, NoPost: in the returning thread), reads
+ * the returnCopy buffers (a read(2) buffer is filled only now), fills the return value in,
+ * posts, and deletes the entry.
  *
  * The key is the thread and the hook: a thread runs one call of a syscall at a time, and
  * a hook's slot is one function. A kernel function that recurses (or one a signal handler
@@ -154,6 +155,65 @@ static __always_inline void return_copy(struct event_scratch *p, __u32 n_args, _
         }
 }
 
+/* Return action i of the matched selector (matchReturnActions, which the planner limits to
+ * these): what it decides is kept in e, as run_action() keeps it at entry. */
+static long return_action(__u32 i, void *unused) {
+        struct tg_policy_action *a;
+        struct eval *e = eval();
+        __u32 slot, sig;
+
+        if (!e)
+                return 1;
+        slot = e->act_first + i;
+        a = bpf_map_lookup_elem(&gen_actions, &slot);
+        if (!a)
+                return 0;
+        switch (a->type) {
+        case TG_ACTION_NO_POST:
+                e->act_post = 0;
+                break;
+        case TG_ACTION_SIGKILL:
+        case TG_ACTION_SIGNAL:
+                sig = a->type == TG_ACTION_SIGKILL ? SIGKILL : a->arg_sig;
+                if (e->act_type != TG_ACTION_SIGKILL) {
+                        e->act_type = a->type;
+                        e->act_signal = sig;
+                }
+                if (e->policy_flags & TG_GENERIC_POLICY_MONITOR) {
+                        e->act_flags |= TG_GENERIC_RECORD_MONITOR;
+                        counters_add(e, true, C_MONITORED);
+                } else if (bpf_send_signal(sig) < 0) {
+                        e->act_flags |= TG_GENERIC_RECORD_ACTION_FAILED;
+                } else {
+                        counters_add(e, true, C_ACTIONS);
+                }
+                break;
+        default: /* Post; GetUrl and DnsLookup are user space's, when the record arrives */
+                break;
+        }
+        return 0;
+}
+
+/* The matched selector's matchReturnActions, on the parked record r. false: NoPost. */
+static __always_inline bool return_actions(struct eval *e, struct tg_generic_policy *policy,
+                                           struct tg_policy_selector *sel,
+                                           struct tg_generic_record *r) {
+        if (sel->n_return_actions == 0)
+                return true;
+        e->policy_id = policy->id;
+        e->policy_flags = policy->flags;
+        e->act_first = sel->action_first + sel->n_actions;
+        e->act_post = 1;
+        e->act_type = r->action;
+        e->act_signal = r->signal;
+        e->act_flags = 0;
+        bpf_loop(sel->n_return_actions, return_action, NULL, 0);
+        r->action = e->act_type;
+        r->signal = e->act_signal;
+        r->flags |= e->act_flags;
+        return e->act_post;
+}
+
 struct return_ctx {
         struct tg_generic_list *list;
 };
@@ -206,6 +266,8 @@ static long return_hook(__u32 i, void *data) {
                 e->filter_slot = sel->filter_first;
                 bpf_loop(sel->n_filters, return_filter, NULL, 0);
                 if (!e->match)
+                        goto done;
+                if (!return_actions(e, policy, sel, r))
                         goto done;
         }
 

@@ -309,7 +309,8 @@ struct eval {
         __u8 act_flags;  /* enum tg_generic_record_flags */
         __u8 act_stacks; /* TG_ACTION_KERNEL_STACK_TRACE, _USER_STACK_TRACE of a Post */
         __u8 act_ima;    /* a Post with imaHash */
-        __u8 pad1[3];
+        __u8 compat;     /* the task is in a 32-bit (i386) syscall: syscall64 says so */
+        __u8 pad1[2];
         /* Bumped by every program that takes this state: a sleepable program that sees it
          * changed after a helper slept knows the state is another's now. */
         __u32 seq;
@@ -1303,7 +1304,15 @@ static __always_inline bool int_value_matches(__u8 op, bool is_signed, __u64 v,
         return false;
 }
 
+/* A syscall64 argument: an i386 call's number flagged as Tetragon flags it. */
+static __always_inline __u64 syscall64_value(struct eval *e, __u64 v) {
+        return e->compat ? (v & 0xffffffffULL) | TG_SYSCALL64_IS32 : v;
+}
+
 static __always_inline bool syscall_set_has(struct tg_generic_syscall_set *set, __u64 nr) {
+        /* A syscall64 value of an i386 call: its bit is above x86_64's. */
+        if (nr & TG_SYSCALL64_IS32)
+                nr = TG_COMPAT_SYSCALL_BASE + (nr & ~(__u64) TG_SYSCALL64_IS32);
         if (!set || nr >= TG_GENERIC_MAX_SYSCALLS)
                 return false;
         return set->bits[(nr / 64) & (TG_GENERIC_MAX_SYSCALLS / 64 - 1)] & (1ULL << (nr % 64));
@@ -1818,13 +1827,15 @@ int BPF_PROG(tg_generic_enforcer, struct pt_regs *regs, long ret) {
                 bpf_map_delete_elem(&gen_enforcer_marks, &tid);
                 return 0;
         }
-        if (task_in_compat_syscall(task))
-                return 0;
 #if defined(__TARGET_ARCH_arm64)
         nr = regs->syscallno;
 #else
         nr = regs->orig_ax;
 #endif
+        /* An i386 call's bit is above x86_64's (lists of __ia32_sys_... entries). */
+        if (task_in_compat_syscall(task))
+                nr = nr < TG_COMPAT_SYSCALL_BASE ? TG_COMPAT_SYSCALL_BASE + nr
+                                                 : TG_GENERIC_MAX_SYSCALLS;
         if (!syscall_set_has(bpf_map_lookup_elem(&gen_enforcer_calls, &slot), nr))
                 return 0;
         signal = mark->signal;

@@ -24,7 +24,8 @@
  * struct tg_generic_arg followed by its data (size bytes), padded to 8 bytes:
  *     fd, file, path, linux_binprm: the path of the file, NUL-terminated
  *     string:   the user string, NUL-terminated
- *     char_buf: the bytes (at most TG_GENERIC_BUF_MAX), value = the size passed
+ *     char_buf: the bytes (at most TG_GENERIC_BUF_MAX, TG_GENERIC_BUF_MAX_DATA with
+ *               maxData), value = the size passed
  *     sockaddr: a struct tg_generic_sockaddr (none when unreadable), value = its address's
  *               two halves XORed (what tells addresses apart in rateLimit's digest)
  *     integers: no data, value = the argument (sign-extended for signed types)
@@ -66,6 +67,10 @@
 #define TG_GENERIC_BUF_MAX 4096
 /* The largest record: the fixed part and five arguments of the largest kind. */
 #define TG_GENERIC_RECORD_MAX (24 * 1024)
+/* maxData: a char_buf's bytes, read whole up to this, while the arguments before it
+ * leave the record room (they end by TG_GENERIC_MAX_DATA_OFF; else TG_GENERIC_BUF_MAX). */
+#define TG_GENERIC_BUF_MAX_DATA (16 * 1024)
+#define TG_GENERIC_MAX_DATA_OFF (TG_GENERIC_RECORD_MAX - TG_GENERIC_BUF_MAX_DATA - 16 - 8)
 
 /* Comparisons read 8 bytes at a time: every buffer compared has this slack. */
 #define TG_GENERIC_COMPARE_SLACK 8

@@ -210,6 +210,12 @@ enum tg_policy_value_flags {
         TG_VALUE_RESOLVE_FILE = 1 << 1,
 };
 
+/* x86_64's i386 (compat) syscalls: bit TG_COMPAT_SYSCALL_BASE + N of a syscall set is i386
+ * call N (x86_64's own stay below it); a syscall64 value of one has TG_SYSCALL64_IS32 set,
+ * as Tetragon's Is32Bit. */
+#define TG_COMPAT_SYSCALL_BASE 512
+#define TG_SYSCALL64_IS32 0x80000000U
+
 enum tg_policy_action_type {
         TG_ACTION_POST = 1,
         TG_ACTION_FOLLOW_FD = 2,

@@ -17,6 +17,9 @@ static void installed_hook_done(InstalledHook *h) {
         free(h->tags);
         for (size_t i = 0; i < TG_POLICY_MAX_ARGS; i++)
                 free(h->labels[i]);
+        for (size_t i = 0; i < h->n_canaries; i++)
+                free(h->canaries[i].target);
+        free(h->canaries);
 }
 
 PolicyInstallation *installation_free(PolicyInstallation *i) {
@@ -103,10 +106,45 @@ static void hook_prefilter(const CompiledPolicy *c, size_t k, InstalledHook *out
         out->prefilter_reg = reg;
 }
 
+/* The GetUrl and DnsLookup actions of hook k's selectors. */
+static int hook_canaries(const CompiledPolicy *c, size_t k, InstalledHook *out) {
+        const struct tg_policy_hook *h = &c->hooks[k];
+
+        for (uint32_t s = 0; s < h->n_selectors; s++) {
+                const struct tg_policy_selector *sel = &c->selectors[h->selector_first + s];
+
+                /* matchReturnActions too: the record is posted once they ran. */
+                for (uint32_t n = 0; n < (uint32_t) sel->n_actions + sel->n_return_actions; n++) {
+                        const struct tg_policy_action *a = &c->actions[sel->action_first + n];
+                        PolicyCanary *grown;
+
+                        if (a->type != TG_ACTION_GET_URL && a->type != TG_ACTION_DNS_LOOKUP)
+                                continue;
+                        if (a->aux >= c->n_action_strings)
+                                return -EINVAL;
+                        grown = reallocarray(out->canaries, out->n_canaries + 1,
+                                             sizeof(*out->canaries));
+                        if (!grown)
+                                return -ENOMEM;
+                        out->canaries = grown;
+                        grown[out->n_canaries] = (PolicyCanary){
+                                .selector = s,
+                                .kind = a->type == TG_ACTION_GET_URL ? CANARY_GET_URL
+                                                                     : CANARY_DNS_LOOKUP,
+                                .target = strdup(c->action_strings[a->aux]),
+                        };
+                        if (!grown[out->n_canaries++].target)
+                                return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
 /* What events need once the compiled policy is gone. */
 int installation_new(const CompiledPolicy *c, PolicyPlan *plan, PolicyInstallation **ret) {
         _cleanup_(installation_freep) PolicyInstallation *i = NULL;
         bool oom = false;
+        int r;
 
         i = calloc(1, sizeof(*i));
         if (!i)
@@ -138,6 +176,9 @@ int installation_new(const CompiledPolicy *c, PolicyPlan *plan, PolicyInstallati
                 h->selector_first = c->hooks[k].selector_first;
                 h->n_selectors = c->hooks[k].n_selectors;
                 hook_prefilter(c, k, h);
+                r = hook_canaries(c, k, h);
+                if (r < 0)
+                        return r;
                 if (h->mechanism == HOOK_MECHANISM_TRACEPOINT)
                         h->prefilter_reg = -1; /* its registers are not its indexes */
                 h->message = strdup_or_null(info->message, &oom);
@@ -221,6 +262,8 @@ int policy_engine_lookup_hook(PolicyEngine *e, uint32_t policy_id, uint32_t hook
                 .has_offset = h->has_offset,
                 .offset = h->offset,
                 .ref_ctr_offset = h->ref_ctr_offset,
+                .canaries = h->canaries,
+                .n_canaries = h->n_canaries,
         };
         return 1;
 }

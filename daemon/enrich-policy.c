@@ -223,6 +223,19 @@ static void event_stacks_fill(PolicyEngine *e, const Record *record, Event *ret)
         }
 }
 
+/* The matched selector's GetUrl and DnsLookup, queued for the canary's thread: a full
+ * queue drops them (counted there), the event goes on. */
+static void event_queue_canaries(PolicyEngine *e, const struct tg_generic_record *raw,
+                                 const PolicyHookNames *h) {
+        Canary *c = policy_engine_get_canary(e);
+
+        if (!c || raw->selector == TG_GENERIC_NO_SELECTOR)
+                return;
+        for (size_t k = 0; k < h->n_canaries; k++)
+                if (h->canaries[k].selector == raw->selector)
+                        (void) canary_push(c, h->canaries[k].kind, h->canaries[k].target);
+}
+
 int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) {
         const struct tg_generic_record *raw = record->generic.raw;
         ProcessCache *cache = policy_engine_get_process_cache(e);
@@ -231,6 +244,7 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret) 
 
         if (policy_engine_lookup_hook(e, raw->policy_id, raw->hook, raw->point, &names) == 0)
                 return 0;
+        event_queue_canaries(e, raw, h);
 
         if (cache)
                 process = process_cache_get(cache, raw->pid);

@@ -10,6 +10,8 @@
 #include "syscall-table.h"
 #include "utf8.h"
 
+#include "../bpf/policy.h"
+
 #define NSEC_PER_SEC UINT64_C(1000000000)
 #define TIME_STRING_MAX 40 /* "2024-01-18T15:37:19.566563222Z" and room for 5-digit years */
 #define FLAGS_STRING_MAX 64
@@ -801,7 +803,13 @@ static int kprobe_arg_to_json(const EventArg *a, json_t **ret) {
                 break;
         case EVENT_ARG_SYSCALL_ID:
                 key = "syscall_id";
-                v = json_pack("{s:I, s:s}", "id", (json_int_t) a->u, "abi", syscall_abi_name());
+                /* An i386 call on x86_64: Tetragon's abi "i386" and the number in that table. */
+                if (a->u & TG_SYSCALL64_IS32)
+                        v = json_pack("{s:I, s:s}", "id", (json_int_t) (a->u & ~TG_SYSCALL64_IS32),
+                                      "abi", "i386");
+                else
+                        v = json_pack("{s:I, s:s}", "id", (json_int_t) a->u, "abi",
+                                      syscall_abi_name());
                 break;
         case EVENT_ARG_STRING:
                 key = "string_arg";

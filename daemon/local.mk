@@ -18,6 +18,7 @@ daemon_libtetragond_core_a_SOURCES = \
 	daemon/process.c \
 	daemon/record-decode.c daemon/record-decode.h daemon/record-decode-generic.c \
 	daemon/process-cache.c daemon/process-cache.h \
+	daemon/canary.c daemon/canary.h \
 	daemon/enrich-options.c daemon/enrich-options.h \
 	daemon/user-names.c daemon/user-names.h \
 	daemon/process-monitor.c daemon/process-monitor.h \
@@ -39,7 +40,7 @@ daemon_libtetragond_core_a_SOURCES = \
 	daemon/metrics.c daemon/metrics.h daemon/metrics-server.c daemon/metrics-server.h \
 	daemon/manager.c daemon/manager.h
 daemon_libtetragond_core_a_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(LIBSYSTEMD_CFLAGS) \
-	$(JANSSON_CFLAGS) $(YAML_CFLAGS) $(MICROHTTPD_CFLAGS) $(PCRE2_CFLAGS) -DSYSCONFDIR=\"$(sysconfdir)\"
+	$(JANSSON_CFLAGS) $(YAML_CFLAGS) $(MICROHTTPD_CFLAGS) $(PCRE2_CFLAGS) $(LIBCURL_CFLAGS) -DSYSCONFDIR=\"$(sysconfdir)\"
 # The skeletons are generated before anything includes them.
 daemon/libtetragond_core_a-process-monitor.$(OBJEXT): bpf/process.skel.h
 daemon/libtetragond_core_a-guard.$(OBJEXT): bpf/guard.skel.h
@@ -50,7 +51,7 @@ daemon/libtetragond_core_a-engine-attach.$(OBJEXT): bpf/generic.skel.h
 
 TETRAGOND_LIBS = daemon/libtetragond-core.a lib/libtetragon-shared.a \
 	$(LIBBPF_LIBS) $(LIBELF_LIBS) $(LIBSYSTEMD_LIBS) $(JANSSON_LIBS) $(YAML_LIBS) \
-	$(MICROHTTPD_LIBS) $(PCRE2_LIBS) -lz
+	$(MICROHTTPD_LIBS) $(PCRE2_LIBS) -lz -lresolv
 
 tetragond_SOURCES = daemon/tetragond.c
 tetragond_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(JANSSON_CFLAGS)

@@ -81,6 +81,7 @@ struct Manager {
         LoaderSensor *loader_sensor;
         KernelFacts *kernel_facts; /* what the engine and the bus plan and report with */
         PolicyEngine *engine;      /* NULL when it could not load: policies then fail to install */
+        Canary *canary;            /* GetUrl and DnsLookup, off the event path */
         struct ring_buffer *ringbuf;
         ProcessCache *process_cache;
         UserNames *user_names; /* --username-metadata unix */
@@ -179,6 +180,9 @@ int manager_new(Manager **ret, Config *config, const ConfigSources *sources) {
         r = process_cache_new(&m->process_cache, config->process_cache_size, m->node_name);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the process cache: %m");
+        r = canary_new(&m->canary);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the GetUrl/DnsLookup queue: %m");
         process_cache_set_args_hook(m->process_cache, manager_redact_args, m);
         if (config->enrich.username_unix) {
                 r = user_names_new(&m->user_names, "/etc/passwd");
@@ -221,6 +225,7 @@ Manager *manager_free(Manager *m) {
         ring_buffer__free(m->ringbuf);
         policy_engine_free(m->engine);
         loader_sensor_free(m->loader_sensor);
+        canary_free(m->canary);
         kernel_facts_free(m->kernel_facts);
         process_monitor_free(m->process_monitor);
         if (m->pins && m->release_on_free) {
@@ -585,6 +590,7 @@ KernelFacts *manager_get_kernel_facts(Manager *m) {
 void manager_get_stats(Manager *m, ManagerStats *ret) {
         manager_update_lost(m);
         *ret = m->stats;
+        canary_get_stats(m->canary, &ret->canary);
 }
 
 void manager_get_process_cache_stats(Manager *m, ProcessCacheStats *ret, size_t *ret_capacity) {
@@ -1072,8 +1078,10 @@ int manager_start(Manager *m) {
         if (r < 0)
                 log_warning_errno(r, "Failed to load the policy engine: %m; policies will not be "
                                      "installed.");
-        else
+        else {
                 log_info("Policy engine loaded: %s.", policy_engine_describe(m->engine));
+                policy_engine_set_canary(m->engine, m->canary);
+        }
 
         r = manager_setup_ringbuf(m);
         if (r < 0)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "canary.h"
 #include "config.h"
 #include "event.h"
 #include "kernel-facts.h"
@@ -29,6 +30,7 @@ typedef struct ManagerStats {
         uint64_t lost;              /* ring buffer reservations that failed in the kernel */
         uint64_t lost_before_start; /* of that, by the runs this start replaced */
         uint64_t events_by_type[_EVENT_TYPE_MAX]; /* events, per type */
+        CanaryStats canary;                       /* GetUrl and DnsLookup requests */
 } ManagerStats;
 
 /* What an older run's policy became in this start's folder. */

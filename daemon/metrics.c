@@ -106,6 +106,22 @@ static void format_manager(FILE *f, Manager *m) {
         header(f, "tetragond_sink_errors_total", "counter",
                "Sink writes (journal, export file) that failed");
         fprintf(f, "tetragond_sink_errors_total %" PRIu64 "\n", stats.sink_errors);
+        /* Ours: Tetragon counts none of its GetUrl and DnsLookup requests. */
+        header(f, "tetragond_canary_requests_total", "counter",
+               "GetUrl and DnsLookup requests, by action and result (done, failed, dropped)");
+        for (CanaryKind k = 0; k < _CANARY_KIND_MAX; k++) {
+                const char *a = canary_kind_to_string(k);
+
+                fprintf(f,
+                        "tetragond_canary_requests_total{action=\"%s\",result=\"done\"} %" PRIu64
+                        "\n"
+                        "tetragond_canary_requests_total{action=\"%s\",result=\"failed\"} %" PRIu64
+                        "\n"
+                        "tetragond_canary_requests_total{action=\"%s\",result=\"dropped\"} %" PRIu64
+                        "\n",
+                        a, stats.canary.done[k], a, stats.canary.failed[k], a,
+                        stats.canary.dropped[k]);
+        }
 
         header(f, "tetragon_process_cache_size", "gauge", "Entries in the process cache");
         fprintf(f, "tetragon_process_cache_size %" PRIu64 "\n", cache.total);

@@ -82,6 +82,8 @@ typedef struct InstalledHook {
         bool offset_is_address;
         uint64_t offset;
         uint64_t ref_ctr_offset;
+        PolicyCanary *canaries; /* its selectors' GetUrl and DnsLookup actions */
+        size_t n_canaries;
 } InstalledHook;
 
 /* A SameFile value in the values map: the path it names and the identity written. */
@@ -137,6 +139,7 @@ typedef struct FunctionPoint {
 struct PolicyEngine {
         struct generic_bpf *skel;
         pid_t excluded_tgid;      /* the daemon: its threads never reach a hook */
+        Canary *canary;           /* GetUrl, DnsLookup: the manager's; NULL: none */
         bool cast;                /* the program variants using bpf_rdonly_cast() load here */
         struct bpf_program *prog; /* the variant of the sys_enter program this kernel takes */
         struct bpf_link *link;    /* it, attached while some hook needs it */

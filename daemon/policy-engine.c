@@ -708,6 +708,14 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         return 0;
 }
 
+void policy_engine_set_canary(PolicyEngine *e, Canary *c) {
+        e->canary = c;
+}
+
+Canary *policy_engine_get_canary(PolicyEngine *e) {
+        return e->canary;
+}
+
 StackSymbols *policy_engine_get_stack_symbols(PolicyEngine *e) {
         if (!e->stack_symbols)
                 (void) stack_symbols_new(&e->stack_symbols);

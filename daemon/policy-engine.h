@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "canary.h"
 #include "common.h"
 #include "event.h"
 #include "kernel-facts.h"
@@ -86,6 +87,13 @@ int policy_engine_make_event(PolicyEngine *e, const Record *record, Event *ret_e
 
 /* What the events of an installed (or recently uninstalled) policy's hook name: borrowed
  * from the engine, valid until its next install or uninstall. */
+/* A GetUrl or DnsLookup action of a hook's selector: what its events ask of user space. */
+typedef struct PolicyCanary {
+        uint32_t selector; /* in its hook */
+        CanaryKind kind;
+        char *target; /* the URL, or the name */
+} PolicyCanary;
+
 typedef struct PolicyHookNames {
         const char *policy_name;
         HookMechanism mechanism;
@@ -98,7 +106,13 @@ typedef struct PolicyHookNames {
         bool has_offset;
         uint64_t offset;
         uint64_t ref_ctr_offset;
+        const PolicyCanary *canaries;
+        size_t n_canaries;
 } PolicyHookNames;
+
+/* Where the GetUrl and DnsLookup actions of matched selectors are queued (not owned). */
+void policy_engine_set_canary(PolicyEngine *e, Canary *c);
+Canary *policy_engine_get_canary(PolicyEngine *e);
 
 /* The names of hook k of installation policy_id on point: 1, or 0 when the engine knows
  * no such hook (any more). For enrich-policy.c. */

@@ -32,9 +32,10 @@ static int decode_arg(const struct tg_generic_arg *arg, const char *data) {
                 return arg->size <= TG_GENERIC_STRING_MAX && text_valid(data, arg->size) ? 0
                                                                                          : -EBADMSG;
         case TG_ARG_CHAR_BUF:
-                /* No more than the engine copies, and (but for returnCopy, whose size is the
-                 * room for what the function fills) no more than the caller passed. */
-                return arg->size <= TG_GENERIC_BUF_MAX &&
+                /* No more than the engine copies (maxData's most), and (but for returnCopy,
+                 * whose size is the room for what the function fills) no more than the
+                 * caller passed. */
+                return arg->size <= TG_GENERIC_BUF_MAX_DATA &&
                                        ((arg->flags & TG_GENERIC_ARG_RETURN_COPY) ||
                                         arg->size <= arg->value)
                                ? 0

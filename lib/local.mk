@@ -12,6 +12,7 @@ lib_libtetragon_shared_a_SOURCES = \
 	lib/event-format.c lib/event-format.h \
 	lib/utf8.c lib/utf8.h \
 	lib/syscall-table.c lib/syscall-table.h lib/syscall-list.h \
+	lib/syscall-table-ia32.c lib/syscall-list-ia32.h \
 	lib/policy-plan.c lib/policy-plan.h \
 	lib/kernel-features.c lib/kernel-features.h \
 	lib/kernel-facts.c lib/kernel-facts.h \

@@ -409,11 +409,16 @@ static int check_args(Planner *p, const struct tg_policy_hook *h, HookPlan *out)
                                       "argument %zu: returnCopy of type %s is not implemented "
                                       "by this engine yet (char_buf only)",
                                       i, arg_type_name(t));
-                if (h->arg_flags[i] & TG_POLICY_ARG_MAX_DATA)
+                /* maxData: char_buf's bytes read whole up to TG_GENERIC_BUF_MAX_DATA. */
+                if ((h->arg_flags[i] & TG_POLICY_ARG_MAX_DATA) &&
+                    (t != TG_ARG_CHAR_BUF || (h->arg_flags[i] & TG_POLICY_ARG_RETURN_COPY)))
                         return refuse(p,
-                                      "argument %zu: maxData is not implemented by this engine "
-                                      "yet",
-                                      i);
+                                      "argument %zu: maxData on %s is not implemented by this "
+                                      "engine yet (char_buf read at entry only)",
+                                      i,
+                                      (h->arg_flags[i] & TG_POLICY_ARG_RETURN_COPY)
+                                              ? "a returnCopy argument"
+                                              : arg_type_name(t));
                 /* returnCopy: the return value says how many bytes, sizeArgIndex at most;
                  * without either the event carries none (the parser warns). */
                 if (t == TG_ARG_CHAR_BUF && h->arg_size_index[i] > 5)
@@ -615,16 +620,22 @@ static bool list_is_syscalls(const CompiledList *l) {
         return l->type == POLICY_LIST_SYSCALLS || l->type == POLICY_LIST_GENERATED_SYSCALLS;
 }
 
-/* A 64-bit syscall's number for a list's entry ("sys_dup", "__x64_sys_dup", "dup"). */
+/* A syscall set's bit for a list's entry: a 64-bit syscall's number ("sys_dup",
+ * "__x64_sys_dup", "dup"), or an i386 one's above TG_COMPAT_SYSCALL_BASE ("__ia32_sys_dup"). */
 static int list_entry_syscall(const char *entry) {
         int nr;
 
-        /* 32-bit syscalls have a table of their own, which syscall points do not see. */
-        if (startswith(entry, "__ia32_") || startswith(entry, "__x32_") ||
-            startswith(entry, "__arm64_compat_"))
+        if (startswith(entry, "__ia32_")) {
+                nr = syscall_ia32_from_name(entry);
+                return nr >= 0 && nr < PLAN_SYSCALL_WORDS * 64 - TG_COMPAT_SYSCALL_BASE
+                               ? TG_COMPAT_SYSCALL_BASE + nr
+                               : -ENOENT;
+        }
+        /* x32's and arm64's compat calls: tables this engine does not tell apart. */
+        if (startswith(entry, "__x32_") || startswith(entry, "__arm64_compat_"))
                 return -ENOENT;
         nr = syscall_from_name(entry);
-        return nr >= 0 && nr < PLAN_SYSCALL_WORDS * 64 ? nr : -ENOENT;
+        return nr >= 0 && nr < TG_COMPAT_SYSCALL_BASE ? nr : -ENOENT;
 }
 
 int policy_list_syscalls(const CompiledList *l, uint64_t *bits, const char **ret_bad) {
@@ -651,11 +662,16 @@ int policy_list_syscalls(const CompiledList *l, uint64_t *bits, const char **ret
 /* The entry of list l this engine cannot hook, said as a refusal. */
 static int refuse_list_entry(Planner *p, const char *where, const CompiledList *l,
                              const char *entry) {
-        if (startswith(entry, "__ia32_") || startswith(entry, "__x32_") ||
-            startswith(entry, "__arm64_compat_"))
+        if (startswith(entry, "__ia32_"))
                 return refuse(p,
-                              "%slist \"%s\": %s is a 32-bit system call, which this engine "
-                              "does not hook yet (its syscall points see 64-bit calls only)",
+                              "%slist \"%s\": no 32-bit (i386) system call named \"%s\" on "
+                              "this architecture",
+                              where, l->name, entry);
+        if (startswith(entry, "__x32_") || startswith(entry, "__arm64_compat_"))
+                return refuse(p,
+                              "%slist \"%s\": %s is an x32 or arm64 compat system call, which "
+                              "this engine does not tell apart yet (i386 ones, __ia32_sys_..., "
+                              "it does)",
                               where, l->name, entry);
         return refuse(p, "%slist \"%s\": no system call named \"%s\" on this architecture", where,
                       l->name, entry);
@@ -859,14 +875,54 @@ static int check_notify_enforcer(Planner *p, const char *where, const struct tg_
         return 0;
 }
 
+/* matchReturnActions run where the parked record is posted, once the call returned and
+ * matchReturnArgs matched (bpf/generic-return.h): 1 when the common checks decide, 0 when
+ * the action is fine there, or the refusal. */
+static int check_return_action(Planner *p, const char *where, const struct tg_policy_action *a) {
+        switch ((enum tg_policy_action_type) a->type) {
+        case TG_ACTION_POST:
+                if (a->rate_limit_ms)
+                        return refuse(p,
+                                      "%s: matchReturnActions: Post with rateLimit is not "
+                                      "implemented by this engine yet (on matchActions it is)",
+                                      where);
+                return 1;
+        case TG_ACTION_NO_POST:
+        case TG_ACTION_SIGKILL:
+        case TG_ACTION_SIGNAL:
+        case TG_ACTION_GET_URL:
+        case TG_ACTION_DNS_LOOKUP:
+        case TG_ACTION_FOLLOW_FD:
+        case TG_ACTION_UNFOLLOW_FD:
+        case TG_ACTION_COPY_FD:
+                return 1;
+        case TG_ACTION_OVERRIDE:
+                return refuse(p,
+                              "%s: matchReturnActions: Override cannot act once the function "
+                              "has returned (use it in matchActions)",
+                              where);
+        case TG_ACTION_NOTIFY_ENFORCER:
+        case TG_ACTION_TRACK_SOCK:
+        case TG_ACTION_UNTRACK_SOCK:
+        case TG_ACTION_CLEANUP_ENFORCER_NOTIFICATION:
+        case TG_ACTION_SET:
+                break;
+        }
+        return refuse(p, "%s: matchReturnActions: action %s is not implemented by this engine yet",
+                      where, action_name(a->type));
+}
+
 static int check_action(Planner *p, const struct tg_policy_hook *h, size_t selector,
                         const struct tg_policy_action *a) {
         char where[64];
+        int r;
 
         snprintf(where, sizeof(where), "selector %zu", selector);
-        if (a->flags & TG_ACTION_RETURN)
-                return refuse(p, "%s: matchReturnActions are not implemented by this engine yet",
-                              where);
+        if (a->flags & TG_ACTION_RETURN) {
+                r = check_return_action(p, where, a);
+                if (r <= 0)
+                        return r;
+        }
         /* The engine takes stacks where the hook fires; a record parked for the return
          * keeps its arguments right after its header. */
         if ((a->flags & (TG_ACTION_KERNEL_STACK_TRACE | TG_ACTION_USER_STACK_TRACE)) &&
@@ -882,6 +938,8 @@ static int check_action(Planner *p, const struct tg_policy_hook *h, size_t selec
         case TG_ACTION_FOLLOW_FD:
         case TG_ACTION_UNFOLLOW_FD:
         case TG_ACTION_COPY_FD:
+        case TG_ACTION_GET_URL:    /* in user space, when the event arrives */
+        case TG_ACTION_DNS_LOOKUP: /* likewise */
                 return 0;
         case TG_ACTION_SIGKILL:
         case TG_ACTION_SIGNAL:
@@ -902,8 +960,6 @@ static int check_action(Planner *p, const struct tg_policy_hook *h, size_t selec
                 return 0;
         case TG_ACTION_NOTIFY_ENFORCER:
                 return check_notify_enforcer(p, where, a);
-        case TG_ACTION_GET_URL:
-        case TG_ACTION_DNS_LOOKUP:
         case TG_ACTION_TRACK_SOCK:
         case TG_ACTION_UNTRACK_SOCK:
         case TG_ACTION_CLEANUP_ENFORCER_NOTIFICATION:
@@ -1398,6 +1454,16 @@ static int plan_call_list(Planner *p, const char *name) {
                         if (list_entry_syscall(l->values[i]) < 0) {
                                 p->where = name;
                                 return refuse_list_entry(p, "", l, l->values[i]);
+                        }
+                        if (startswith(l->values[i], "__ia32_")) {
+                                p->where = name;
+                                return refuse(p,
+                                              "list \"%s\": hooking %s, a 32-bit (i386) "
+                                              "system call, is not implemented by this engine "
+                                              "yet: its syscall hooks see 64-bit calls; such "
+                                              "lists serve InMap on a syscall64 argument and "
+                                              "enforcers",
+                                              l->name, l->values[i]);
                         }
                         r = plan_list_entry(p, name, l->values[i], HOOK_CLASS_SYSCALL);
                         if (r < 0)

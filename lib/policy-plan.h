@@ -36,7 +36,9 @@
  * tp_btf/sys_enter first: one program for them all, where fentry would load
  * one per function, hundreds), other lists
  * kernel functions (generated_ftrace: those matching the pattern). 32-bit
- * syscalls (__ia32_sys_...) are refused: syscall points see 64-bit calls only.
+ * (i386) syscalls (__ia32_sys_...) serve InMap on syscall64 and enforcers, as bits
+ * above TG_COMPAT_SYSCALL_BASE; hooking them is refused: syscall points see 64-bit
+ * calls only.
  * Enforcers act where syscalls return (tp_btf/sys_exit) and only send argSig:
  * a NotifyEnforcer with argError is refused, with why the kernel cannot make
  * the call fail where it cannot.

@@ -19,3 +19,9 @@ const char *syscall_function_prefix(void);
 const char *syscall_abi_name(void);
 /* Highest number known, plus one. */
 unsigned syscall_max(void);
+
+/* x86_64's 32-bit compat table (i386): the number of "__ia32_sys_dup" (-EINVAL without that
+ * prefix, -ENOENT for no such call, -EOPNOTSUPP on other architectures). */
+int syscall_ia32_from_name(const char *name);
+/* "dup" for its i386 number, or NULL. */
+const char *syscall_ia32_to_name(unsigned nr);

@@ -284,6 +284,10 @@ $(INTEGRATION_TESTS:.sh=.log): tetragond tetractl
 check_PROGRAMS += tests/helpers/stack-target
 tests_helpers_stack_target_SOURCES = tests/helpers/stack-target.c
 tests/integration/test-stack-traces.log: tests/helpers/stack-target$(EXEEXT)
+# Issue 14: GetUrl and DnsLookup against the test's own HTTP and DNS server, in a network
+# namespace of its own.
+INTEGRATION_TESTS += tests/integration/test-policy-canary.sh
+dist_noinst_SCRIPTS += tests/lib/canary-server.py
 
 # spec.loader's process_loader events (issue 13): a program that dlopen()s a shared object
 # built here with a build id, which the test reads back with readelf -n.

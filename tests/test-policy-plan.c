@@ -274,6 +274,8 @@ static const char *const override = "  kprobes:\n"
                                     "      - action: Override\n"
                                     "        argError: -1\n";
 
+static void assert_planned_on_sys_enter(const char *spec);
+
 static void test_actions(void **state) {
         EngineCapabilities minimal = caps_minimal(), full = caps_full(), no_signal = caps_minimal(),
                            debian = caps_debian();
@@ -345,16 +347,15 @@ static void test_actions(void **state) {
                        &no_signal,
                        "kprobes[0] sys_openat: selector 0: action Sigkill needs bpf_send_signal(), "
                        "which this kernel refuses");
-        assert_refused(
-                "  kprobes:\n"
-                "  - call: sys_openat\n"
-                "    selectors:\n"
-                "    - matchActions:\n"
-                "      - action: GetUrl\n"
-                "        argUrl: http://example.com\n",
-                &minimal,
-                "kprobes[0] sys_openat: selector 0: action GetUrl is not implemented by this "
-                "engine yet");
+        /* GetUrl and DnsLookup are user space's (daemon/canary.c): any kernel serves them. */
+        assert_planned_on_sys_enter("  kprobes:\n"
+                                    "  - call: sys_openat\n"
+                                    "    selectors:\n"
+                                    "    - matchActions:\n"
+                                    "      - action: GetUrl\n"
+                                    "        argUrl: http://example.com\n"
+                                    "      - action: DnsLookup\n"
+                                    "        argFqdn: example.com\n");
         /* Stacks are taken where the hook fires: not on one parked for its return. */
         assert_refused("  kprobes:\n"
                        "  - call: sys_openat\n"
@@ -574,11 +575,25 @@ static void test_in_map(void **state) {
                                     "      - index: 0\n"
                                     "        operator: InMap\n"
                                     "        values: [\"list:dups\"]\n");
-        /* A 32-bit entry: the syscall points see 64-bit calls only. */
+        /* A 32-bit (i386) entry: its bit is above x86_64's, syscall64 flags such calls. */
+        assert_planned_on_sys_enter("  lists:\n"
+                                    "  - name: dups\n"
+                                    "    type: syscalls\n"
+                                    "    values: [\"sys_dup\", \"__ia32_sys_dup\"]\n"
+                                    "  kprobes:\n"
+                                    "  - call: sys_write\n"
+                                    "    args:\n"
+                                    "    - index: 0\n"
+                                    "      type: syscall64\n"
+                                    "    selectors:\n"
+                                    "    - matchArgs:\n"
+                                    "      - index: 0\n"
+                                    "        operator: NotInMap\n"
+                                    "        values: [\"list:dups\"]\n");
         assert_refused("  lists:\n"
                        "  - name: dups\n"
                        "    type: syscalls\n"
-                       "    values: [\"sys_dup\", \"__ia32_sys_dup\"]\n"
+                       "    values: [\"sys_dup\", \"__ia32_sys_nosuchcall\"]\n"
                        "  kprobes:\n"
                        "  - call: sys_write\n"
                        "    args:\n"
@@ -590,9 +605,8 @@ static void test_in_map(void **state) {
                        "        operator: NotInMap\n"
                        "        values: [\"list:dups\"]\n",
                        &minimal,
-                       "kprobes[0] sys_write: selector 0: matchArgs: list \"dups\": "
-                       "__ia32_sys_dup is a 32-bit system call, which this engine does not hook "
-                       "yet (its syscall points see 64-bit calls only)");
+                       "kprobes[0] sys_write: selector 0: matchArgs: list \"dups\": no 32-bit "
+                       "(i386) system call named \"__ia32_sys_nosuchcall\" on this architecture");
 }
 
 static const char *const list_header = "  lists:\n"
@@ -688,9 +702,10 @@ static void test_call_list(void **state) {
                        "  kprobes:\n"
                        "  - call: list:dups\n",
                        &minimal,
-                       "kprobes[0] list:dups: list \"dups\": __ia32_sys_dup is a 32-bit system "
-                       "call, which this engine does not hook yet (its syscall points see 64-bit "
-                       "calls only)");
+                       "kprobes[0] list:dups: list \"dups\": hooking __ia32_sys_dup, a 32-bit "
+                       "(i386) system call, is not implemented by this engine yet: its syscall "
+                       "hooks see 64-bit calls; such lists serve InMap on a syscall64 argument "
+                       "and enforcers");
 }
 
 /* A kernel whose traceable functions are ksys_read and ksys_write. */
@@ -828,22 +843,29 @@ static void test_enforcer(void **state) {
         free(spec);
         spec = NULL;
 
-        /* An enforced 32-bit call. */
-        assert_refused("  lists:\n"
-                       "  - name: dups\n"
-                       "    type: syscalls\n"
-                       "    values: [\"sys_dup\", \"__ia32_sys_dup\"]\n"
-                       "  enforcers:\n"
-                       "  - calls: [\"list:dups\"]\n"
-                       "  kprobes:\n"
-                       "  - call: sys_dup\n"
-                       "    selectors:\n"
-                       "    - matchActions:\n"
-                       "      - action: NotifyEnforcer\n"
-                       "        argSig: 9\n",
-                       &minimal,
-                       "enforcer: list \"dups\": __ia32_sys_dup is a 32-bit system call, which "
-                       "this engine does not hook yet (its syscall points see 64-bit calls only)");
+        /* An enforced 32-bit (i386) call: its bit above x86_64's (i386's dup is 41). */
+        {
+                _cleanup_(policy_plan_freep) PolicyPlan *p32 = NULL;
+                _cleanup_free_ char *error32 = NULL;
+                unsigned bit = TG_COMPAT_SYSCALL_BASE + 41;
+
+                assert_int_equal(plan("  lists:\n"
+                                      "  - name: dups\n"
+                                      "    type: syscalls\n"
+                                      "    values: [\"sys_dup\", \"__ia32_sys_dup\"]\n"
+                                      "  enforcers:\n"
+                                      "  - calls: [\"list:dups\"]\n"
+                                      "  kprobes:\n"
+                                      "  - call: sys_dup\n"
+                                      "    selectors:\n"
+                                      "    - matchActions:\n"
+                                      "      - action: NotifyEnforcer\n"
+                                      "        argSig: 9\n",
+                                      &minimal, &p32, &error32),
+                                 0);
+                assert_true(p32->enforced[bit / 64] & (1ULL << (bit % 64)));
+                assert_true(p32->enforced[SYS_dup / 64] & (1ULL << (SYS_dup % 64)));
+        }
 }
 
 static void test_substring(void **state) {
@@ -964,6 +986,24 @@ static void test_argument_types(void **state) {
                                     "    - index: 1\n"
                                     "      type: char_iovec\n"
                                     "      sizeArgIndex: 3\n");
+        /* maxData: char_buf's (tests/engine/test-engine-args.c reads 16 KiB). */
+        assert_planned_on_sys_enter("  kprobes:\n"
+                                    "  - call: sys_write\n"
+                                    "    args:\n"
+                                    "    - index: 1\n"
+                                    "      type: char_buf\n"
+                                    "      sizeArgIndex: 3\n"
+                                    "      maxData: true\n");
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_writev\n"
+                       "    args:\n"
+                       "    - index: 1\n"
+                       "      type: char_iovec\n"
+                       "      sizeArgIndex: 3\n"
+                       "      maxData: true\n",
+                       &minimal,
+                       "kprobes[0] sys_writev: argument 0: maxData on char_iovec is not "
+                       "implemented by this engine yet (char_buf read at entry only)");
         assert_refused("  kprobes:\n"
                        "  - call: sys_writev\n"
                        "    args:\n"
@@ -1198,7 +1238,7 @@ static const char *const openat_return = "  kprobes:\n"
                                          "        values: [\"0\"]\n";
 
 static void test_return(void **state) {
-        EngineCapabilities minimal = caps_minimal(), debian = caps_debian();
+        EngineCapabilities minimal = caps_minimal(), debian = caps_debian(), full = caps_full();
         _cleanup_(policy_plan_freep) PolicyPlan *p = NULL;
         _cleanup_free_ char *error = NULL;
 
@@ -1245,15 +1285,36 @@ static void test_return(void **state) {
                              "      returnCopy: true\n"
                              "      sizeArgIndex: 3\n",
                              &minimal, "tp_btf/sys_enter + tp_btf/sys_exit");
+        /* matchReturnActions: what can act once the call returned. */
+        assert_return_status("  kprobes:\n"
+                             "  - call: sys_openat\n"
+                             "    return: true\n"
+                             "    selectors:\n"
+                             "    - matchReturnActions:\n"
+                             "      - action: Sigkill\n"
+                             "      - action: GetUrl\n"
+                             "        argUrl: http://127.0.0.1/\n",
+                             &minimal, "tp_btf/sys_enter + tp_btf/sys_exit");
         assert_refused("  kprobes:\n"
                        "  - call: sys_openat\n"
                        "    return: true\n"
                        "    selectors:\n"
                        "    - matchReturnActions:\n"
-                       "      - action: Post\n",
+                       "      - action: Override\n"
+                       "        argError: -1\n",
+                       &full,
+                       "kprobes[0] sys_openat: selector 0: matchReturnActions: Override cannot "
+                       "act once the function has returned (use it in matchActions)");
+        assert_refused("  kprobes:\n"
+                       "  - call: sys_openat\n"
+                       "    return: true\n"
+                       "    selectors:\n"
+                       "    - matchReturnActions:\n"
+                       "      - action: Post\n"
+                       "        rateLimit: 1m\n",
                        &minimal,
-                       "kprobes[0] sys_openat: selector 0: matchReturnActions are not "
-                       "implemented by this engine yet");
+                       "kprobes[0] sys_openat: selector 0: matchReturnActions: Post with "
+                       "rateLimit is not implemented by this engine yet (on matchActions it is)");
 
         /* Tracepoints and LSM hooks have no return to probe. */
         assert_int_equal(plan_as_return("  tracepoints:\n"

@@ -25,7 +25,7 @@ packages=(
         systemtap-sdt-dev
         # configure asks their pkg-config files where dbus-daemon and bash read our files.
         libdbus-1-dev bash-completion
-        libmicrohttpd-dev curl iproute2 systemd-journal-remote
+        libmicrohttpd-dev libcurl4-openssl-dev curl iproute2 systemd-journal-remote
         debhelper devscripts lintian fakeroot dpkg-dev
         libcap2-bin python3 # setcap and memfd_create + fexecve in test-process-enrichment.sh
 )

@@ -103,6 +103,63 @@ static void test_char_buf_without_size(void **state) {
         uninstall(f, i);
 }
 
+/* Writes arg's first byte's worth of 'A's ("12000" bytes, say) in one write(2): from memory
+ * already touched, which the engine can read at entry. */
+static char max_data_buf[20000];
+
+static void child_write_big(const void *arg) {
+        size_t n = strtoul(arg, NULL, 10);
+        int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+        memset(max_data_buf, 'A', sizeof(max_data_buf));
+        if (fd < 0 || n > sizeof(max_data_buf) || write(fd, max_data_buf, n) != (ssize_t) n)
+                _exit(4);
+}
+
+/* The base64 of n 'A's: "QUFB" per 3, then the rest padded. */
+static bool is_base64_of_as(const char *s, size_t n) {
+        if (!s || strlen(s) != (n + 2) / 3 * 4)
+                return false;
+        for (size_t k = 0; k < n / 3 * 4; k++)
+                if (s[k] != "QUFB"[k % 4])
+                        return false;
+        return true;
+}
+
+/* maxData: a write of 12000 bytes is in the event whole (not the 4096 of other buffers);
+ * one of 20000 is cut at 16384, with its size. */
+static void test_char_buf_max_data(void **state) {
+        Fixture *f = *state;
+        PolicyInstallation *i;
+        Child child;
+        json_t *e, *buf;
+
+        child = child_spawn(child_write_big, "12000");
+        _cleanup_free_ char *yaml =
+                policy_from_file("write-max-data.yaml", NUMBER_VALUE("PID", (int) child.pid));
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        buf = json_array_get(json_object_get(e, "args"), 1);
+        assert_true(is_base64_of_as(json_string_value(json_object_get(buf, "bytes_arg")), 12000));
+        uninstall(f, i);
+
+        events_clear(f);
+        child = child_spawn(child_write_big, "20000");
+        _cleanup_free_ char *yaml2 =
+                policy_from_file("write-max-data.yaml", NUMBER_VALUE("PID", (int) child.pid));
+        i = install_ok(f, yaml2, POLICY_MODE_ENFORCE);
+        assert_exited_ok(child_run(&child));
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        buf = json_object_get(json_array_get(json_object_get(e, "args"), 1), "truncated_bytes_arg");
+        assert_non_null(buf);
+        assert_true(is_base64_of_as(json_string_value(json_object_get(buf, "bytes_arg")), 16384));
+        assert_string_equal(json_string_value(json_object_get(buf, "orig_size")), "20000");
+        uninstall(f, i);
+}
+
 static bool size_op(Fixture *f, const char *path, const char *op, const char *values) {
         _cleanup_free_ char *filters = format("      matchArgs:\n"
                                               "      - index: 2\n"
@@ -420,6 +477,7 @@ int main(int argc, char *argv[]) {
                 cmocka_unit_test_setup(test_fd_path_across_mount, test_setup),
                 cmocka_unit_test_setup(test_char_buf_operators, test_setup),
                 cmocka_unit_test_setup(test_char_buf_without_size, test_setup),
+                cmocka_unit_test_setup(test_char_buf_max_data, test_setup),
                 cmocka_unit_test_setup(test_int_operators, test_setup),
                 cmocka_unit_test_setup(test_signed_int, test_setup),
                 cmocka_unit_test_setup(test_string_operators, test_setup),

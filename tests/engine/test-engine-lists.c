@@ -155,6 +155,58 @@ static void test_in_map_list(void **state) {
         }
 }
 
+#if defined(__x86_64__)
+/* i386's getpid (20) through int 0x80: the 32-bit entry, in_ia32_syscall() in the kernel. */
+static long ia32_getpid(void) {
+        long r;
+
+        __asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
+        return r;
+}
+
+/* x86_64's getpid (39) and its call 20 (writev), then i386's getpid (20); exits 7 after. */
+static void child_ia32_getpid(const void *arg) {
+        (void) syscall(SYS_getpid);
+        (void) syscall(SYS_writev, -1, NULL, 0);
+        (void) ia32_getpid();
+        _exit(7); /* not reached when the enforcer kills */
+}
+#endif
+
+/* A list of __ia32_sys_ entries: InMap on syscall64 and the enforcer see the i386 call, and
+ * neither x86_64's call of that number nor its own getpid; the event says abi "i386". */
+static void test_ia32_list(void **state) {
+#if defined(__x86_64__)
+        Fixture *f = *state;
+        _cleanup_free_ char *yaml = NULL;
+        PolicyInstallation *i;
+        json_t *e, *id;
+        Child child;
+
+        if (!kernel_has(f, "tracepoint"))
+                skip();
+        if (ia32_getpid() != getpid()) {
+                print_message("no i386 emulation in this kernel (int 0x80 fails)\n");
+                skip();
+        }
+        child = child_spawn(child_ia32_getpid, NULL);
+        yaml = policy_from_file("ia32-list.yaml", NUMBER_VALUE("PID", (int) child.pid));
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_killed(child_run(&child));
+        e = event_wait(f, child.pid);
+        assert_non_null(e);
+        id = json_object_get(json_array_get(json_object_get(e, "args"), 0), "syscall_id");
+        assert_non_null(id);
+        assert_int_equal(json_integer_value(json_object_get(id, "id")), 20);
+        assert_string_equal(json_string_value(json_object_get(id, "abi")), "i386");
+        assert_int_equal(events_of(f, child.pid), 1);
+        uninstall(f, i);
+#else
+        (void) state;
+        skip(); /* i386 calls are x86_64's */
+#endif
+}
+
 static char *enforcer_policy(pid_t pid, const char *action) {
         return policy_from_file("enforcer.yaml", NUMBER_VALUE("PID", (int) pid),
                                 TEXT_VALUE("ACTION", action));
@@ -261,6 +313,7 @@ int main(int argc, char *argv[]) {
                 cmocka_unit_test_setup_teardown(test_call_list, setup_engine_without_fentry,
                                                 teardown_engine_restore),
                 cmocka_unit_test_setup(test_in_map_list, test_setup),
+                cmocka_unit_test_setup(test_ia32_list, test_setup),
                 cmocka_unit_test_setup(test_enforcer_signal, test_setup),
                 cmocka_unit_test_setup(test_enforcer_error_refused, test_setup),
                 cmocka_unit_test_setup(test_call_list_ftrace, test_setup),

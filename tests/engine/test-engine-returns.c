@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The policy engine with real BPF: Return probes (return: true): fexit, kretprobe, sys_exit,
- * uretprobe; returnArg and matchReturnArgs, copies at return.
+ * uretprobe; returnArg, matchReturnArgs and matchReturnActions, copies at return.
  */
 #include "fixture.h"
 
@@ -198,6 +198,49 @@ static void return_sigkill_at_entry(Fixture *f) {
         uninstall(f, i);
 }
 
+/* Opens arg (which exists), then arg.missing, then creates arg.after. */
+static void child_open_twice_then_mark(const void *arg) {
+        char path[PATH_MAX], missing[PATH_MAX], after[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s", (const char *) arg);
+        snprintf(missing, sizeof(missing), "%s.missing", (const char *) arg);
+        snprintf(after, sizeof(after), "%s.after", (const char *) arg);
+        if (syscall(SYS_openat, AT_FDCWD, path, O_RDONLY) < 0)
+                _exit(99);
+        (void) syscall(SYS_openat, AT_FDCWD, missing, O_RDONLY);
+        (void) close(open(after, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+}
+
+/* matchReturnActions: Sigkill when the call returned what matchReturnArgs asks (an error),
+ * before the process runs on; the open that succeeded is let be, and makes no event. */
+static void return_sigkill_at_return(Fixture *f) {
+        _cleanup_free_ char *path = temp_path(f, "ret-rkill"), *yaml = NULL;
+        _cleanup_free_ char *after = temp_path(f, "ret-rkill.after");
+        PolicyInstallation *i;
+        Child child;
+        json_t *e;
+
+        assert_int_equal(close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)), 0);
+        child = child_spawn(child_open_twice_then_mark, path);
+        yaml = openat_return_policy(child.pid,
+                                    "      matchReturnArgs:\n"
+                                    "      - index: 0\n"
+                                    "        operator: LessThan\n"
+                                    "        values: [\"0\"]\n",
+                                    "      matchReturnActions:\n"
+                                    "      - action: Sigkill\n");
+        i = install_ok(f, yaml, POLICY_MODE_ENFORCE);
+        assert_killed(child_run(&child));
+        assert_int_equal(access(after, F_OK), -1); /* nothing ran after the failed call */
+        e = event_nth(f, child.pid, 0);
+        assert_non_null(e);
+        assert_string_equal(json_string_value(json_object_get(e, "action")),
+                            "KPROBE_ACTION_SIGKILL");
+        assert_int_equal(return_int(e), -ENOENT);
+        assert_int_equal(events_of(f, child.pid), 1);
+        uninstall(f, i);
+}
+
 static void return_syscalls(Fixture *f, const char *mechanism) {
         return_openat(f, mechanism);
         events_clear(f);
@@ -208,6 +251,8 @@ static void return_syscalls(Fixture *f, const char *mechanism) {
         return_copy_read(f, false);
         events_clear(f);
         return_sigkill_at_entry(f);
+        events_clear(f);
+        return_sigkill_at_return(f);
 }
 
 static void test_return_fexit(void **state) {
