@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "loader-sensor.h"
 #include "policy-compile.h"
 #include "policy-engine.h"
 #include "system-setup.h"
@@ -162,7 +163,14 @@ static void load_file(PolicyBackend *b, const char *path, const char *shown, Cou
         }
 }
 
+/* Nothing runs the event loop: no mapping is ever handed over. */
+static void on_loader_record(const LoaderRecord *record, void *userdata) {
+}
+
 int main(int argc, char *argv[]) {
+        /* Freed in reverse order: the engine (which releases the sensor) first. */
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        _cleanup_(loader_sensor_freep) LoaderSensor *loader = NULL;
         _cleanup_(policy_engine_freep) PolicyEngine *engine = NULL;
         const char *srcdir = getenv("top_srcdir");
         char corpus[PATH_MAX];
@@ -191,7 +199,15 @@ int main(int argc, char *argv[]) {
         }
         qsort(files, n_files, sizeof(char *), compare);
 
-        r = policy_engine_new(&engine, &(PolicyEngineConfig){});
+        /* spec.loader policies hold a loader sensor, as in the daemon (nothing reads it). */
+        r = sd_event_default(&event);
+        if (r >= 0)
+                r = loader_sensor_new(&loader, event, 0, getpid(), on_loader_record, NULL, NULL);
+        if (r < 0) {
+                printf("FAIL: no loader sensor: %s\n", strerror(-r));
+                return EXIT_FAILURE;
+        }
+        r = policy_engine_new(&engine, &(PolicyEngineConfig){ .loader_sensor = loader });
         if (r < 0) {
                 printf("FAIL: the engine does not load: %s\n", strerror(-r));
                 return EXIT_FAILURE;
