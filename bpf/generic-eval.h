@@ -826,25 +826,9 @@ static long V(run_action)(__u32 i, void *unused) {
                         e->act_ima = 1;
                 break;
         case TG_ACTION_SIGKILL:
-        case TG_ACTION_SIGNAL: {
-                __u32 sig = a->type == TG_ACTION_SIGKILL ? SIGKILL : a->arg_sig;
-
-                /* The event names the strongest action: a kill, then an override. */
-                if (e->act_type != TG_ACTION_SIGKILL &&
-                    (a->type == TG_ACTION_SIGKILL || e->act_type != TG_ACTION_OVERRIDE)) {
-                        e->act_type = a->type;
-                        e->act_signal = sig;
-                }
-                if (e->policy_flags & TG_GENERIC_POLICY_MONITOR) {
-                        e->act_flags |= TG_GENERIC_RECORD_MONITOR;
-                        counters_add(e, true, C_MONITORED);
-                } else if (bpf_send_signal(sig) < 0) {
-                        e->act_flags |= TG_GENERIC_RECORD_ACTION_FAILED;
-                } else {
-                        counters_add(e, true, C_ACTIONS);
-                }
+        case TG_ACTION_SIGNAL:
+                signal_action(e, a->type, a->type == TG_ACTION_SIGKILL ? SIGKILL : a->arg_sig);
                 break;
-        }
         case TG_ACTION_OVERRIDE:
                 if (e->act_type != TG_ACTION_SIGKILL)
                         e->act_type = TG_ACTION_OVERRIDE;

@@ -160,7 +160,7 @@ static __always_inline void return_copy(struct event_scratch *p, __u32 n_args, _
 static long return_action(__u32 i, void *unused) {
         struct tg_policy_action *a;
         struct eval *e = eval();
-        __u32 slot, sig;
+        __u32 slot;
 
         if (!e)
                 return 1;
@@ -174,19 +174,7 @@ static long return_action(__u32 i, void *unused) {
                 break;
         case TG_ACTION_SIGKILL:
         case TG_ACTION_SIGNAL:
-                sig = a->type == TG_ACTION_SIGKILL ? SIGKILL : a->arg_sig;
-                if (e->act_type != TG_ACTION_SIGKILL) {
-                        e->act_type = a->type;
-                        e->act_signal = sig;
-                }
-                if (e->policy_flags & TG_GENERIC_POLICY_MONITOR) {
-                        e->act_flags |= TG_GENERIC_RECORD_MONITOR;
-                        counters_add(e, true, C_MONITORED);
-                } else if (bpf_send_signal(sig) < 0) {
-                        e->act_flags |= TG_GENERIC_RECORD_ACTION_FAILED;
-                } else {
-                        counters_add(e, true, C_ACTIONS);
-                }
+                signal_action(e, a->type, a->type == TG_ACTION_SIGKILL ? SIGKILL : a->arg_sig);
                 break;
         default: /* Post; GetUrl and DnsLookup are user space's, when the record arrives */
                 break;

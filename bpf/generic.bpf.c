@@ -1786,6 +1786,24 @@ static __always_inline __u32 emit_stack(struct event_scratch *out, __u32 off, vo
         return off + sizeof(*s) + s->n_frames * 8;
 }
 
+/* A Sigkill or Signal action, at entry or at the return: sent (or, in monitor mode, only
+ * counted), and named by the event when nothing stronger was (a kill, then an override). */
+static __always_inline void signal_action(struct eval *e, __u32 type, __u32 sig) {
+        if (e->act_type != TG_ACTION_SIGKILL &&
+            (type == TG_ACTION_SIGKILL || e->act_type != TG_ACTION_OVERRIDE)) {
+                e->act_type = type;
+                e->act_signal = sig;
+        }
+        if (e->policy_flags & TG_GENERIC_POLICY_MONITOR) {
+                e->act_flags |= TG_GENERIC_RECORD_MONITOR;
+                counters_add(e, true, C_MONITORED);
+        } else if (bpf_send_signal(sig) < 0) {
+                e->act_flags |= TG_GENERIC_RECORD_ACTION_FAILED;
+        } else {
+                counters_add(e, true, C_ACTIONS);
+        }
+}
+
 /* 6.2+; where it is missing, the program that calls it is not loaded. */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
