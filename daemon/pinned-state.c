@@ -686,16 +686,25 @@ static int adopting_from(PinnedState *p, const char *run) {
         return p->adopted_from ? 0 : -ENOMEM;
 }
 
-int pinned_state_open_map(PinnedState *p, const char *run, const char *name, int *ret_fd) {
-        _cleanup_free_ char *file = NULL, *path = NULL;
-        int fd, r;
+/* The path of run's pin KIND-NAME ("map-process_ringbuf"), which this start adopts from. */
+static int adopted_pin_path(PinnedState *p, const char *run, const char *kind, const char *name,
+                            char **ret) {
+        _cleanup_free_ char *file = NULL;
+        int r;
 
-        if (asprintf(&file, "map-%s", name) < 0)
+        if (asprintf(&file, "%s-%s", kind, name) < 0)
                 return -ENOMEM;
-        r = older_path(p, run, file, &path);
+        r = older_path(p, run, file, ret);
         if (r < 0)
                 return r;
-        r = adopting_from(p, run);
+        return adopting_from(p, run);
+}
+
+int pinned_state_open_map(PinnedState *p, const char *run, const char *name, int *ret_fd) {
+        _cleanup_free_ char *path = NULL;
+        int fd, r;
+
+        r = adopted_pin_path(p, run, "map", name, &path);
         if (r < 0)
                 return r;
         fd = bpf_obj_get(path);
@@ -713,16 +722,11 @@ int pinned_state_adopt_map(PinnedState *p, int fd) {
 
 int pinned_state_open_link(PinnedState *p, const char *run, const char *name,
                            struct bpf_link **ret) {
-        _cleanup_free_ char *file = NULL, *path = NULL;
+        _cleanup_free_ char *path = NULL;
         struct bpf_link *link;
         int r;
 
-        if (asprintf(&file, "link-%s", name) < 0)
-                return -ENOMEM;
-        r = older_path(p, run, file, &path);
-        if (r < 0)
-                return r;
-        r = adopting_from(p, run);
+        r = adopted_pin_path(p, run, "link", name, &path);
         if (r < 0)
                 return r;
         link = bpf_link__open(path);
