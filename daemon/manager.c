@@ -1045,6 +1045,11 @@ int manager_start(Manager *m) {
         if (adopt_run && process_monitor_is_adopted(m->process_monitor))
                 log_info("Process monitor adopted from %s/%s: its links and ring buffer.",
                          pinned_state_root(m->pins), adopt_run);
+        else if (adopt_run && process_monitor_adopt_error(m->process_monitor) < 0)
+                log_warning_errno(process_monitor_adopt_error(m->process_monitor),
+                                  "Process monitor loaded anew beside %s/%s's, which could not "
+                                  "be adopted: %m",
+                                  pinned_state_root(m->pins), adopt_run);
         else if (adopt_run)
                 log_info("Process monitor loaded anew beside %s/%s's: another build, other "
                          "options or a pin missing.",

@@ -19,6 +19,9 @@ struct ProcessMonitor {
         /* An older run's links, adopted: attached already, the skeleton's programs unused. */
         struct bpf_link *adopted[ELEMENTSOF(link_names)];
         bool is_adopted;
+        /* Why the older run's monitor was not adopted though it matched (a negative errno),
+         * or 0. */
+        int adopt_error;
         char description[256];
 };
 
@@ -132,6 +135,7 @@ int process_monitor_new(ProcessMonitor **ret, uint32_t ringbuf_size, bool captur
         r = monitor_load(m, ringbuf_size, capture_env, pins, adopt_run);
         if (r < 0 && (pins && adopt_run)) {
                 /* Whatever kept the older monitor from being adopted, a new one will do. */
+                m->adopt_error = r;
                 monitor_drop_adopted(m);
                 process_bpf__destroy(TAKE_PTR(m->skel));
                 r = monitor_load(m, ringbuf_size, capture_env, NULL, NULL);
@@ -159,6 +163,10 @@ int process_monitor_attach(ProcessMonitor *m) {
 
 bool process_monitor_is_adopted(ProcessMonitor *m) {
         return m->is_adopted;
+}
+
+int process_monitor_adopt_error(ProcessMonitor *m) {
+        return m->adopt_error;
 }
 
 int process_monitor_pin(ProcessMonitor *m, PinnedState *pins) {

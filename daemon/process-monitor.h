@@ -31,6 +31,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(ProcessMonitor *, process_monitor_free);
 int process_monitor_attach(ProcessMonitor *m);
 /* Whether the monitor is an older run's, adopted. */
 bool process_monitor_is_adopted(ProcessMonitor *m);
+/* When an older run's monitor matched but could not be taken over (a pin unreadable, its
+ * load refused ...): that negative errno; 0 otherwise. */
+int process_monitor_adopt_error(ProcessMonitor *m);
 /* Pins the links, the counters, the ring buffer and what it was built with in this run's
  * folder: the monitor then keeps counting lost records after the daemon is gone, and a
  * later run can adopt it. */

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <bpf/libbpf.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "log.h"
@@ -196,6 +199,31 @@ static int parse_argv(int argc, char *argv[], ConfigSources *sources) {
         return 1;
 }
 
+/* libbpf's messages (a program the verifier refused, a symbol not found) go where ours go, at
+ * their level, so --log-level applies to them and the journal knows their priority; a
+ * verifier log becomes one line each, as it reads on a terminal. */
+static int print_libbpf(enum libbpf_print_level level, const char *format, va_list ap) {
+        int priority = level == LIBBPF_WARN   ? LOG_WARNING
+                       : level == LIBBPF_INFO ? LOG_INFO
+                                              : LOG_DEBUG;
+        _cleanup_free_ char *text = NULL;
+        int n;
+
+        if (priority > log_get_max_level())
+                return 0;
+        n = vasprintf(&text, format, ap);
+        if (n < 0)
+                return -ENOMEM;
+        for (char *line = text, *end; *line; line = end) {
+                end = line + strcspn(line, "\n");
+                if (*end)
+                        *end++ = '\0';
+                if (*line)
+                        log_full(priority, "%s", line);
+        }
+        return n;
+}
+
 int main(int argc, char *argv[]) {
         _cleanup_(config_sources_done) ConfigSources sources = {
                 .root = getenv(CONFIG_ROOT_ENV),
@@ -225,6 +253,7 @@ int main(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         }
         log_set_max_level(config->log_level);
+        libbpf_set_print(print_libbpf);
         if (warnings)
                 log_warning("%s", warnings);
         if (arg_print_config)

@@ -33,7 +33,7 @@ tests_test_policy_check_LDADD = lib/libtetragon-shared.a $(CMOCKA_LIBS) $(YAML_L
 	$(JANSSON_LIBS)
 TESTS += tests/test-policy-corpus.sh
 dist_noinst_SCRIPTS += tests/test-policy-corpus.sh tests/fuzz/run-fuzz.sh
-tests/test-policy-corpus.log: tetractl
+$(addsuffix .log,tests/test-policy-corpus.sh): tetractl
 # libFuzzer targets (configure --enable-fuzzing CC=clang); tests/fuzz/run-fuzz.sh runs them:
 # the policy language, the ring buffer's records (daemon/record-decode*.c), the D-Bus
 # handlers' arguments (the registry's checks behind them).
@@ -253,7 +253,7 @@ TESTS += tests/test-validate-agrees.sh
 endif
 dist_noinst_SCRIPTS += tests/test-validate-agrees.sh
 dist_noinst_DATA += tests/lib/validate-agrees.sh
-tests/test-validate-agrees.log: tetractl tests/test-policy-corpus-load$(EXEEXT)
+$(addsuffix .log,tests/test-validate-agrees.sh): tetractl tests/test-policy-corpus-load$(EXEEXT)
 
 # Post with imaHash on a kernel without the BPF LSM: tetractl validate --kernel's refusal, word
 # for word (root; 77 where the kernel has the BPF LSM). tetractl is built by make check.
@@ -279,11 +279,11 @@ dist_noinst_DATA += tests/lib/testenv.sh
 dist_noinst_DATA += tests/data/tetragon-schema.txt tests/lib/check-schema.jq
 dist_noinst_SCRIPTS += tests/lib/readme-install-steps.sh
 # They run the built daemon.
-$(INTEGRATION_TESTS:.sh=.log): tetragond tetractl
+$(INTEGRATION_TESTS:.sh=.sh.log): tetragond tetractl
 # test-stack-traces.sh's program: a function of its own for the uprobe to name.
 check_PROGRAMS += tests/helpers/stack-target
 tests_helpers_stack_target_SOURCES = tests/helpers/stack-target.c
-tests/integration/test-stack-traces.log: tests/helpers/stack-target$(EXEEXT)
+$(addsuffix .log,tests/integration/test-stack-traces.sh): tests/helpers/stack-target$(EXEEXT)
 # Issue 14: GetUrl and DnsLookup against the test's own HTTP and DNS server, in a network
 # namespace of its own.
 INTEGRATION_TESTS += tests/integration/test-policy-canary.sh
@@ -304,8 +304,8 @@ tests/helpers/loader-lib.so: tests/helpers/loader-lib.c
 	$(AM_V_CC)$(MKDIR_P) tests/helpers && \
 		$(CC) $(CFLAGS) -shared -fPIC -Wl,--build-id=sha1 -o $@ $(srcdir)/tests/helpers/loader-lib.c && \
 		readelf -n $@ | sed -n 's/^ *Build ID: \([0-9a-f]*\)$$/\1/p' >tests/helpers/loader-lib.buildid
-# (Automake names the log test-x.sh.log, as no TEST_EXTENSIONS are set.)
-tests/integration/test-process-loader.log tests/integration/test-process-loader.sh.log: \
+# (Automake names each log X.sh.log: no TEST_EXTENSIONS are set.)
+$(addsuffix .log,tests/integration/test-process-loader.sh): \
 	tetragond tetractl \
 	tests/helpers/loader-target$(EXEEXT) tests/helpers/loader-lib.so
 
@@ -324,7 +324,7 @@ CONTROL_INTEGRATION_TESTS = \
 TESTS += $(CONTROL_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(CONTROL_INTEGRATION_TESTS)
 dist_noinst_DATA += tests/lib/bus.sh
-$(CONTROL_INTEGRATION_TESTS:.sh=.log): tetragond tetractl systemd/tetragond.service
+$(CONTROL_INTEGRATION_TESTS:.sh=.sh.log): tetragond tetractl systemd/tetragond.service
 
 # Integration, pinned state (daemon/pinned-state.c): enforcement across SIGKILL and restart, a
 # writer loop with no miss, nothing of an earlier run left; lockdown over D-Bus and tetractl.
@@ -333,7 +333,7 @@ PERSIST_INTEGRATION_TESTS = \
 	tests/integration/test-lockdown.sh
 TESTS += $(PERSIST_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(PERSIST_INTEGRATION_TESTS)
-$(PERSIST_INTEGRATION_TESTS:.sh=.log): tetragond tetractl
+$(PERSIST_INTEGRATION_TESTS:.sh=.sh.log): tetragond tetractl
 
 # tetractl as a user meets it: the bus name, the CLI's verbs and getevents.
 NEWCOMER_INTEGRATION_TESTS = \
@@ -341,7 +341,7 @@ NEWCOMER_INTEGRATION_TESTS = \
 	tests/integration/test-getevents.sh
 TESTS += $(NEWCOMER_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(NEWCOMER_INTEGRATION_TESTS)
-$(NEWCOMER_INTEGRATION_TESTS:.sh=.log): tetragond tetractl
+$(NEWCOMER_INTEGRATION_TESTS:.sh=.sh.log): tetragond tetractl
 
 # The configuration and the event stream's controls (daemon/config.c and the controls): every place and precedence,
 # export filters, redaction, rate limits.
@@ -353,7 +353,7 @@ CONFIG_INTEGRATION_TESTS = \
 	tests/integration/test-cgroup-rate.sh
 TESTS += $(CONFIG_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(CONFIG_INTEGRATION_TESTS)
-$(CONFIG_INTEGRATION_TESTS:.sh=.log): tetragond tetractl
+$(CONFIG_INTEGRATION_TESTS:.sh=.sh.log): tetragond tetractl
 
 # Metrics (daemon/metrics*.c): --metrics-server off by default and on, scraped during an exec
 # storm and a policy firing against tetractl status/show; tetractl metrics; tetragond-metrics as
@@ -362,7 +362,7 @@ METRICS_INTEGRATION_TESTS = tests/integration/test-metrics.sh \
 	tests/integration/test-journal-upload.sh
 TESTS += $(METRICS_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(METRICS_INTEGRATION_TESTS)
-$(METRICS_INTEGRATION_TESTS:.sh=.log): tetragond tetractl tetragond-metrics
+$(METRICS_INTEGRATION_TESTS:.sh=.sh.log): tetragond tetractl tetragond-metrics
 
 # tetragond as a systemd service, systemd as PID 1 in systemd-nspawn on this machine:
 # `make check-nspawn` (builds for /usr in tests/nspawn/build, make install into an overlay of
@@ -469,4 +469,4 @@ TESTS += $(BYPASS_TESTS)
 dist_noinst_SCRIPTS += $(BYPASS_TESTS)
 dist_noinst_DATA += tests/bypass/expected-fallback.txt tests/bypass/expected-lsm.txt \
 	tests/bypass/policies/seed.yaml
-$(BYPASS_TESTS:.sh=.log): tetragond tetractl tests/bypass/bypass$(EXEEXT)
+$(BYPASS_TESTS:.sh=.sh.log): tetragond tetractl tests/bypass/bypass$(EXEEXT)
