@@ -280,6 +280,8 @@ dist_noinst_DATA += tests/data/tetragon-schema.txt tests/lib/check-schema.jq
 dist_noinst_SCRIPTS += tests/lib/readme-install-steps.sh
 # They run the built daemon.
 $(INTEGRATION_TESTS:.sh=.sh.log): tetragond tetractl
+# test-validate-kernel.sh's own word on the BPF LSM: a program that loads one.
+$(addsuffix .log,tests/integration/test-validate-kernel.sh): tests/vm/tetragond-vm-probe
 # test-stack-traces.sh's program: a function of its own for the uprobe to name.
 check_PROGRAMS += tests/helpers/stack-target
 tests_helpers_stack_target_SOURCES = tests/helpers/stack-target.c
