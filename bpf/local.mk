@@ -26,7 +26,7 @@ BPF_PROGRAM_FILES = \
 BPF_OBJECTS = $(BPF_PROGRAM_FILES:.bpf.c=.bpf.o)
 BPF_SKELETONS = $(BPF_PROGRAM_FILES:.bpf.c=.skel.h)
 BUILT_SOURCES += $(BPF_SKELETONS)
-CLEANFILES += $(BPF_OBJECTS) $(BPF_SKELETONS)
+CLEANFILES += $(BPF_OBJECTS) $(BPF_SKELETONS) $(BPF_OBJECTS:.o=.d)
 EXTRA_DIST += $(BPF_PROGRAM_FILES) $(BPF_INCLUDES)
 
 AM_V_BPF = $(am__v_BPF_@AM_V@)
@@ -38,9 +38,12 @@ am__v_SKEL_ = $(am__v_SKEL_@AM_DEFAULT_V@)
 am__v_SKEL_0 = @echo "  SKEL    " $@;
 am__v_SKEL_1 =
 
+# clang's own list of the headers each object read (bpf/x.bpf.d): a header left out of
+# BPF_INCLUDES still rebuilds what includes it.
 bpf/%.bpf.o: bpf/%.bpf.c $(BPF_INCLUDES)
 	@$(MKDIR_P) bpf
-	$(AM_V_BPF)$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(AM_V_BPF)$(BPF_CLANG) $(BPF_CFLAGS) -MD -MP -MF bpf/$*.bpf.d -c $< -o $@
+-include $(BPF_OBJECTS:.o=.d)
 
 bpf/%.skel.h: bpf/%.bpf.o
 	$(AM_V_SKEL)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
