@@ -10,6 +10,7 @@
 #include <systemd/sd-journal.h>
 
 #include "event-json.h"
+#include "json-write.h"
 #include "macro.h"
 #include "message-ids.h"
 #include "sink-journal.h"
@@ -192,14 +193,14 @@ static int fields_add_json(JournalFields *f, json_t *json) {
         if (!v)
                 return -ENOMEM;
         room = f->buf_size - f->buf_used - strlen(name) - 1;
-        need = json_dumpb(json, v, room, JSON_COMPACT);
+        need = json_write_compact(json, v, room);
         if (need == 0)
                 return -EINVAL;
         if (need > room) {
                 if (fields_reserve(f, strlen(name) + 1 + need) < 0)
                         return -ENOMEM;
                 v = f->buf + start + strlen(name) + 1;
-                if (json_dumpb(json, v, need, JSON_COMPACT) != need)
+                if (json_write_compact(json, v, need) != need)
                         return -EINVAL;
         }
         fields_end(f, need);
@@ -225,7 +226,7 @@ int json_line_format(JsonLine *l, json_t *json) {
                 memcpy(l->buf, JSON_LINE_PREFIX, prefix);
         }
         /* Dump straight into the buffer; dump again only when it had to grow. */
-        need = json_dumpb(json, l->buf + prefix, l->size - prefix - 1, JSON_COMPACT);
+        need = json_write_compact(json, l->buf + prefix, l->size - prefix - 1);
         if (need == 0)
                 return -EINVAL;
         if (need > l->size - prefix - 1) {
@@ -235,7 +236,7 @@ int json_line_format(JsonLine *l, json_t *json) {
                         return -ENOMEM;
                 l->buf = p;
                 l->size = prefix + need + 1;
-                if (json_dumpb(json, l->buf + prefix, need, JSON_COMPACT) != need)
+                if (json_write_compact(json, l->buf + prefix, need) != need)
                         return -EINVAL;
         }
         l->buf[prefix + need] = '\n';

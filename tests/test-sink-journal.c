@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "event-json.h"
+#include "json-write.h"
 #include "macro.h"
 #include "message-ids.h"
 #include "sink-journal.h"
@@ -318,13 +319,53 @@ static void test_invalid(void **state) {
         json_decref(j);
 }
 
+/* Our writer against jansson's own dump: the same bytes, for every kind of value and
+ * every escape, and json_dumpb()'s contract when the buffer is short. */
+static void assert_writes_as_jansson(json_t *j) {
+        _cleanup_free_ char *want = json_dumps(j, JSON_COMPACT);
+        char buf[512];
+        size_t n;
+
+        assert_non_null(want);
+        n = json_write_compact(j, buf, sizeof(buf));
+        assert_int_equal(n, strlen(want));
+        assert_memory_equal(buf, want, n);
+        /* Short: as much as fits, the whole length returned. */
+        memset(buf, '#', sizeof(buf));
+        assert_int_equal(json_write_compact(j, buf, n / 2), n);
+        assert_memory_equal(buf, want, n / 2);
+        assert_int_equal(buf[n / 2], '#');
+        assert_int_equal(json_write_compact(j, NULL, 0), n);
+        json_decref(j);
+}
+
+static void test_json_write(void **state) {
+        static const char controls[] =
+                "nul\0 \x01\x1b\x1f bs\b ff\f nl\n cr\r tab\t "
+                "q\" bs\\ sl/ del\x7f \xc3\xa9 \xf0\x9f\x9a\x80 \xe2\x80\xa8";
+        Process curl = make_curl();
+        Event e = { .type = EVENT_PROCESS_EXEC, .ktime = 5123456789ULL, .process = &curl };
+        json_t *s = json_string("x");
+
+        assert_writes_as_jansson(json_pack("{s:s%}", "k", controls, sizeof(controls) - 1));
+        assert_writes_as_jansson(
+                json_pack("{s:{},s:[],s:[{},[]],s:n,s:b,s:b}", "o", "a", "n", "z", "t", 1, "f", 0));
+        assert_writes_as_jansson(json_pack("[I,I,i,f,f,f]", (json_int_t) INT64_MIN,
+                                           (json_int_t) INT64_MAX, 0, 0.5, -1e300, 3.0));
+        assert_writes_as_jansson(json_pack("{s%:i}", "key\"\n\0x", (size_t) 7, 1));
+        assert_writes_as_jansson(to_json(&e));
+        /* Like json_dumpb() without JSON_ENCODE_ANY: only objects and arrays. */
+        assert_int_equal(json_write_compact(s, NULL, 0), 0);
+        json_decref(s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_exec_fields),     cmocka_unit_test(test_exit_fields),
                 cmocka_unit_test(test_message_ids),     cmocka_unit_test(test_any_byte),
                 cmocka_unit_test(test_optional_fields), cmocka_unit_test(test_buffer_reuse),
                 cmocka_unit_test(test_json_line),       cmocka_unit_test(test_invalid),
-                cmocka_unit_test(test_ima_hash_field),
+                cmocka_unit_test(test_ima_hash_field),  cmocka_unit_test(test_json_write),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
