@@ -10,6 +10,7 @@
 #include <systemd/sd-journal.h>
 
 #include "event-json.h"
+#include "json-write.h"
 #include "macro.h"
 #include "message-ids.h"
 #include "sink-journal.h"
@@ -182,20 +183,6 @@ static int fields_add_u64(JournalFields *f, const char *name, uint64_t value) {
         return 0;
 }
 
-static int fields_add_arguments(JournalFields *f, const Process *p) {
-        size_t len = event_join_arguments(p, NULL);
-        char *v;
-
-        if (len == 0)
-                return 0;
-        v = fields_begin(f, "TETRAGON_ARGS", len);
-        if (!v)
-                return -ENOMEM;
-        event_join_arguments(p, v);
-        fields_end(f, len);
-        return 0;
-}
-
 static int fields_add_json(JournalFields *f, json_t *json) {
         const char *name = "TETRAGON_JSON";
         size_t room, need, start = f->buf_used;
@@ -206,14 +193,14 @@ static int fields_add_json(JournalFields *f, json_t *json) {
         if (!v)
                 return -ENOMEM;
         room = f->buf_size - f->buf_used - strlen(name) - 1;
-        need = json_dumpb(json, v, room, JSON_COMPACT);
+        need = json_write_compact(json, v, room);
         if (need == 0)
                 return -EINVAL;
         if (need > room) {
                 if (fields_reserve(f, strlen(name) + 1 + need) < 0)
                         return -ENOMEM;
                 v = f->buf + start + strlen(name) + 1;
-                if (json_dumpb(json, v, need, JSON_COMPACT) != need)
+                if (json_write_compact(json, v, need) != need)
                         return -EINVAL;
         }
         fields_end(f, need);
@@ -239,7 +226,7 @@ int json_line_format(JsonLine *l, json_t *json) {
                 memcpy(l->buf, JSON_LINE_PREFIX, prefix);
         }
         /* Dump straight into the buffer; dump again only when it had to grow. */
-        need = json_dumpb(json, l->buf + prefix, l->size - prefix - 1, JSON_COMPACT);
+        need = json_write_compact(json, l->buf + prefix, l->size - prefix - 1);
         if (need == 0)
                 return -EINVAL;
         if (need > l->size - prefix - 1) {
@@ -249,7 +236,7 @@ int json_line_format(JsonLine *l, json_t *json) {
                         return -ENOMEM;
                 l->buf = p;
                 l->size = prefix + need + 1;
-                if (json_dumpb(json, l->buf + prefix, need, JSON_COMPACT) != need)
+                if (json_write_compact(json, l->buf + prefix, need) != need)
                         return -EINVAL;
         }
         l->buf[prefix + need] = '\n';
@@ -299,24 +286,16 @@ int journal_fields_build(JournalFields *f, const Event *e, json_t *json, const J
         fields_add_const(f, priority);
         fields_add_const(f, "SYSLOG_IDENTIFIER=tetragond");
 
+        /* Only what users match on: the rest (ppid, tid, arguments, cwd, exec ids, cgroup id,
+         * ancestors) is in TETRAGON_JSON= and in MESSAGE=, and each such field, unique to one
+         * event, costs journald a data object of its own. */
         if (fields_add_string(f, "TETRAGON_EVENT", type) < 0 ||
             fields_add_u64(f, "TETRAGON_PID", p->pid) < 0 ||
-            fields_add_u64(f, "TETRAGON_PPID", p->ppid) < 0 ||
-            fields_add_u64(f, "TETRAGON_TID", p->tid) < 0 ||
             fields_add_string(f, "TETRAGON_BINARY", p->binary) < 0 ||
-            fields_add_arguments(f, p) < 0 || fields_add_string(f, "TETRAGON_CWD", p->cwd) < 0 ||
             /* the same uid as "uid" in the JSON: the effective one, as in Tetragon */
             fields_add_u64(f, "TETRAGON_UID", p->euid) < 0 ||
-            fields_add_string(f, "TETRAGON_EXEC_ID", p->exec_id) < 0 ||
-            fields_add_string(f, "TETRAGON_PARENT_EXEC_ID", p->parent_exec_id) < 0 ||
-            fields_add_string(f, "TETRAGON_UNIT", p->unit) < 0)
-                return -ENOMEM;
-        if (p->cgroup_id != 0 && fields_add_u64(f, "TETRAGON_CGROUP_ID", p->cgroup_id) < 0)
-                return -ENOMEM;
-        if (fields_add_string(f, "TETRAGON_USER", p->user_name) < 0 ||
-            fields_add_json_list(f, "TETRAGON_ANCESTOR_PIDS",
-                                 json_object_get(json_object_get(json, type), "ancestors"),
-                                 "pid") < 0)
+            fields_add_string(f, "TETRAGON_UNIT", p->unit) < 0 ||
+            fields_add_string(f, "TETRAGON_USER", p->user_name) < 0)
                 return -ENOMEM;
 
         switch (e->type) {

@@ -10,6 +10,7 @@ lib_libtetragon_shared_a_SOURCES = \
 	lib/policy.c lib/policy.h lib/policy-parse.c \
 	lib/policy-compile.c lib/policy-compile.h bpf/policy.h \
 	lib/event-format.c lib/event-format.h \
+	lib/json-write.c lib/json-write.h \
 	lib/utf8.c lib/utf8.h \
 	lib/syscall-table.c lib/syscall-table.h lib/syscall-list.h \
 	lib/syscall-table-ia32.c lib/syscall-list-ia32.h \

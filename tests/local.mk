@@ -105,7 +105,7 @@ tests_test_event_format_CFLAGS = $(TEST_CFLAGS)
 tests_test_event_format_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS)
 tests_test_sink_journal_SOURCES = tests/test-sink-journal.c daemon/sink-journal.c \
 	daemon/event-json.c lib/utf8.c lib/syscall-table.c lib/policy.c lib/arena.c \
-	daemon/enrich-options.c lib/parse-util.c
+	daemon/enrich-options.c lib/parse-util.c lib/json-write.c
 tests_test_sink_journal_CFLAGS = $(TEST_CFLAGS)
 tests_test_sink_journal_LDADD = $(CMOCKA_LIBS) $(JANSSON_LIBS) $(LIBSYSTEMD_LIBS)
 tests_test_export_file_SOURCES = tests/test-export-file.c daemon/export-file.c

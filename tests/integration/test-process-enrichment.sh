@@ -145,10 +145,12 @@ fields=$(journal -o json TETRAGON_EVENT=process_exec TETRAGON_BINARY="$work/$tag
 check "journal TETRAGON_USER" "$fields" '.TETRAGON_USER' "$tag-user"
 check "journal TETRAGON_PRIVILEGES_CHANGED" "$fields" '.TETRAGON_PRIVILEGES_CHANGED' \
         PRIVILEGES_RAISED_EXEC_FILE_CAP
-fields=$(journal -o json TETRAGON_EVENT=process_exec TETRAGON_BINARY="$work/$tag-leaf" TETRAGON_ARGS= | sed -n 1p)
-[ -n "$fields" ] || fields=$(journal -o json TETRAGON_EVENT=process_exec TETRAGON_BINARY="$work/$tag-leaf" | jq -c 'select(.TETRAGON_ARGS == null)' | sed -n 1p)
-check "journal TETRAGON_ANCESTOR_PIDS: the early root, then this shell" "$fields" \
-        '.TETRAGON_ANCESTOR_PIDS | split(" ") | .[1:3] | join(" ")' "$early_pid $$"
+# The leaf without arguments (not the one in a namespace). Its ancestors only in the JSON:
+# a field of their pids, unique to each exec, would cost journald a data object each.
+fields=$(journal --all -o json TETRAGON_EVENT=process_exec TETRAGON_BINARY="$work/$tag-leaf" | jq -c 'select((.TETRAGON_JSON | fromjson | .process_exec.process.arguments // "") == "")' | sed -n 1p)
+check "journal TETRAGON_JSON ancestors: the early root, then this shell" "$fields" \
+        '.TETRAGON_JSON | fromjson | .process_exec.ancestors | map(.pid) | .[1:3] | map(tostring) | join(" ")' "$early_pid $$"
+check "journal: no TETRAGON_ANCESTOR_PIDS copy" "$fields" 'has("TETRAGON_ANCESTOR_PIDS")' false
 
 # The compact line of the journal's MESSAGE and of tetractl: Tetragon's trailer for
 # CAP_SYS_ADMIN, then ours: the user name and the ancestor chain, parent first.
@@ -164,7 +166,7 @@ compact_prefix "MESSAGE: setuid root holds CAP_SYS_ADMIN, runs as root" "$(jq -r
 fields=$(journal -o json TETRAGON_EVENT=process_exec TETRAGON_BINARY="$work/$tag-cap" | sed -n 1p)
 compact_prefix "MESSAGE: a file capability is no CAP_SYS_ADMIN; the test user" \
         "$(jq -r .MESSAGE <<<"$fields")" "🚀 process $work/$tag-cap (user $tag-user, ancestors "
-fields=$(journal -o json TETRAGON_EVENT=process_exec TETRAGON_BINARY="$work/$tag-leaf" | jq -c 'select(.TETRAGON_ARGS == null)' | sed -n 1p)
+fields=$(journal --all -o json TETRAGON_EVENT=process_exec TETRAGON_BINARY="$work/$tag-leaf" | jq -c 'select((.TETRAGON_JSON | fromjson | .process_exec.process.arguments // "") == "")' | sed -n 1p)
 compact_prefix "MESSAGE: the chain's leaf names its ancestors" "$(jq -r .MESSAGE <<<"$fields")" \
         "🚀 process $work/$tag-leaf 🛑 CAP_SYS_ADMIN (user root, ancestors $tag-sh < $tag-sh < $tag-sh < $(basename "$(readlink /proc/$$/exe)")"
 # stdin from /dev/null: getevents reads a pipe on stdin as tetra does, and under make -j2 a

@@ -67,7 +67,9 @@ check "early process was killed by SIGTERM" "$early_json" '.process_exit.signal'
 # The journal entry's own fields, for journalctl matching.
 fields=$(journal -o json TETRAGON_EVENT=process_exec TETRAGON_BINARY="$work/$tag-sh")
 check "journal TETRAGON_PID" "$fields" '.TETRAGON_PID' "$pid"
-check "journal TETRAGON_EXEC_ID" "$fields" '.TETRAGON_EXEC_ID' "$exec_id"
+check "journal TETRAGON_JSON's exec_id" "$fields" '.TETRAGON_JSON | fromjson | .process_exec.process.exec_id' "$exec_id"
+# Copies of the JSON nobody matches on stay out of the entry (issue 12: half its size).
+check "journal: no TETRAGON_EXEC_ID copy" "$fields" '[has("TETRAGON_EXEC_ID"), has("TETRAGON_ARGS"), has("TETRAGON_PPID")] | tostring' '[false,false,false]'
 check "journal MESSAGE" "$fields" '.MESSAGE' "🚀 process $work/$tag-sh -c \"exit 7\" \"$tag-arg one\" two"
 check "journal PRIORITY" "$fields" '.PRIORITY' 6
 
