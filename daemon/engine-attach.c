@@ -170,7 +170,6 @@ int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionPoint *f
         if (k < 0)
                 goto fail;
         obj->rodata->host_user_ns_inum = e->host_ns[POLICY_NS_USER];
-        obj->rodata->excluded_tgid = (__u32) e->excluded_tgid;
         obj->rodata->function_point = point;
         obj->rodata->function_is_syscall = fp->syscall;
         obj->rodata->function_ima = at_return ? TG_POLICY_IMA_NONE : fp->ima;

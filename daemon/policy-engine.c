@@ -636,7 +636,6 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
                 return negative_errno();
         e->skel->rodata->host_user_ns_inum = e->host_ns[POLICY_NS_USER];
         e->excluded_tgid = config->excluded_tgid;
-        e->skel->rodata->excluded_tgid = (__u32) e->excluded_tgid;
         if (config->ringbuf_fd > 0)
                 k = bpf_map__reuse_fd(e->skel->maps.gen_ringbuf, config->ringbuf_fd);
         else
@@ -687,6 +686,9 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
                         bpf_program__set_autoload(p, engine_loads_program(e, p));
         }
         k = generic_bpf__load(e->skel);
+        if (k < 0)
+                return k;
+        k = map_write(e->skel->maps.gen_run, 0, &(uint32_t){ (uint32_t) e->excluded_tgid });
         if (k < 0)
                 return k;
         k = engine_attach_baselines(e);
