@@ -221,6 +221,8 @@ int engine_write_records(PolicyEngine *e, const CompiledPolicy *c, PolicyInstall
                         return k;
         }
 
+        if (i->adopted)
+                return 0; /* its counters go on counting */
         k = map_zero_percpu(e, maps->gen_selector_counters, sizeof(struct tg_generic_counters),
                             r[TABLE_SELECTORS]);
         if (k < 0)

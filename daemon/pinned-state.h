@@ -75,6 +75,11 @@ int pinned_state_pin_map(PinnedState *p, struct bpf_map *map, const char *name);
 int pinned_state_pin_record(PinnedState *p, const char *name, const void *data, size_t size);
 int pinned_state_read_record(PinnedState *p, const char *run, const char *name, void *data,
                              size_t size);
+/* A record "record-NAME" of this run written anew, replacing the one before;
+ * and one of an older run of any size (malloc'ed). */
+int pinned_state_replace_record(PinnedState *p, const char *name, const void *data, size_t size);
+int pinned_state_read_blob(PinnedState *p, const char *run, const char *name, void **ret,
+                           size_t *ret_size);
 
 /* Adoption. An older run's "map-NAME" and "link-NAME" (run: its folder's name), opened;
  * -EBUSY for another run than the first one opened: a run adopts from one older run. */
