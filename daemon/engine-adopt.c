@@ -683,10 +683,9 @@ int policy_engine_drop_orphans(PolicyEngine *e) {
                                 continue;
                         }
                         lists[nr]->n = (uint32_t) n;
-                        /* Its other hooks' prefilters are not known here: none, to be safe. */
-                        lists[nr]->prefilter_reg = TG_GENERIC_NO_PREFILTER;
-                        memset(lists[nr]->leaf_lengths, 0, sizeof(lists[nr]->leaf_lengths));
-                        lists[nr]->has_return = 1;
+                        /* Other orphans' hooks are not known: no prefilter then, and look. */
+                        list_set_prefilter(e, NULL, lists[nr]);
+                        list_set_return(e, NULL, lists[nr]);
                 }
                 if (k >= 0)
                         k = engine_switch(e, lists);

@@ -246,6 +246,9 @@ int engine_flip_point(PolicyEngine *e, uint32_t point, const struct tg_generic_l
 int engine_new_lists(PolicyEngine *e, PolicyInstallation *i, bool add,
                      struct tg_generic_list **ret /* TG_GENERIC_MAX_POINTS */);
 void lists_free(struct tg_generic_list **lists);
+/* A list's prefilter and return flag from its hooks (none, and look, for a hook not known). */
+void list_set_prefilter(PolicyEngine *e, PolicyInstallation *extra, struct tg_generic_list *l);
+void list_set_return(PolicyEngine *e, PolicyInstallation *extra, struct tg_generic_list *l);
 size_t installation_sys_enter_hooks(PolicyInstallation *i);
 int engine_attach(PolicyEngine *e);
 bool installation_has_sys_exit_hooks(PolicyInstallation *i);
