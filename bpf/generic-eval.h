@@ -1018,7 +1018,7 @@ static __always_inline struct tg_generic_list *V(enter_list)(__u32 point, struct
         struct task_struct *task;
         struct fdtable *fdt;
         struct eval *e;
-        __u32 slot;
+        __u32 slot, run_key = 0, *excluded;
         __u8 *active;
 
         active = bpf_map_lookup_elem(&gen_point_active, &point);
@@ -1026,7 +1026,8 @@ static __always_inline struct tg_generic_list *V(enter_list)(__u32 point, struct
                 return NULL;
         slot = point * 2 + (*active == 2);
         task = bpf_get_current_task_btf();
-        if (excluded_tgid && task->tgid == excluded_tgid)
+        excluded = bpf_map_lookup_elem(&gen_run, &run_key);
+        if (excluded && *excluded && task->tgid == *excluded)
                 return NULL;
         /* A 32-bit task's syscall numbers are another table's. */
         if (point < TG_GENERIC_MAX_SYSCALLS && task_in_compat_syscall(task))

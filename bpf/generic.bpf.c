@@ -60,9 +60,6 @@ char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_read_*, bpf_send_signal */
 /* The host's user namespace, for matchCapabilities isNamespaceCapability. Set before load. */
 const volatile __u32 host_user_ns_inum = 0;
 
-/* The daemon's own process (tgid), 0: none. Its hooks never see it: the daemon's own writes
- * (journal, export file) would otherwise feed a policy on write(2) without end. */
-const volatile __u32 excluded_tgid = 0;
 
 /* fentry, fmod_ret and LSM programs are loaded once per function, in an object of their
  * own that shares this one's maps: which point each serves, and whether the function is a
@@ -77,6 +74,18 @@ const volatile __u32 function_nargs = 0;
 const volatile __u8 function_ima = TG_POLICY_IMA_NONE;
 
 /* ---- Maps ---- */
+
+/* What differs between two starts of one build with the same options, written by the daemon
+ * that runs: a map, not rodata, so that a later daemon adopting these programs
+ * (pinned-state.h) tells them its own pid. Key 0: the daemon's tgid, 0: none. Its hooks never
+ * see it: the daemon's own writes (journal, export file) would otherwise feed a policy on
+ * write(2) without end. */
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, __u32);
+} gen_run SEC(".maps");
 
 /* Per attach point: which of its two list slots is in force (1 or 2), or 0.
  * One byte, so the flip that switches a reload in cannot be seen half done,

@@ -12,6 +12,19 @@ static void generic_bpf_destroyp(struct generic_bpf **obj) {
 }
 
 void engine_link_destroy(PolicyEngine *e, struct bpf_link *link) {
+        /* An adopted link: this run's pin goes, the older run's stays until that run is
+         * released (a start that fails leaves it whole). */
+        for (size_t k = 0; link && k < e->n_adopted_links; k++) {
+                if (e->adopted_links[k] != link)
+                        continue;
+                if (!e->keep_pinned)
+                        (void) unlink(e->adopted_pins[k]);
+                free(e->adopted_pins[k]);
+                e->adopted_links[k] = e->adopted_links[--e->n_adopted_links];
+                e->adopted_pins[k] = e->adopted_pins[e->n_adopted_links];
+                bpf_link__destroy(link);
+                return;
+        }
         /* A pinned link outlives its fd: unpinned, it detaches with the fd. Kept (the
          * daemon exits and leaves enforcement on), it stays. */
         if (link && !e->keep_pinned && bpf_link__pin_path(link))
@@ -170,7 +183,6 @@ int engine_attach_btf_function(PolicyEngine *e, uint32_t point, FunctionPoint *f
         if (k < 0)
                 goto fail;
         obj->rodata->host_user_ns_inum = e->host_ns[POLICY_NS_USER];
-        obj->rodata->excluded_tgid = (__u32) e->excluded_tgid;
         obj->rodata->function_point = point;
         obj->rodata->function_is_syscall = fp->syscall;
         obj->rodata->function_ima = at_return ? TG_POLICY_IMA_NONE : fp->ima;

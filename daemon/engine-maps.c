@@ -221,6 +221,8 @@ int engine_write_records(PolicyEngine *e, const CompiledPolicy *c, PolicyInstall
                         return k;
         }
 
+        if (i->adopted)
+                return 0; /* its counters go on counting */
         k = map_zero_percpu(e, maps->gen_selector_counters, sizeof(struct tg_generic_counters),
                             r[TABLE_SELECTORS]);
         if (k < 0)
@@ -288,8 +290,7 @@ static InstalledHook *engine_hook_of(PolicyEngine *e, PolicyInstallation *extra,
 }
 
 /* The union of the hooks' prefilters, when they all have one on the same register. */
-static void list_set_prefilter(PolicyEngine *e, PolicyInstallation *extra,
-                               struct tg_generic_list *l) {
+void list_set_prefilter(PolicyEngine *e, PolicyInstallation *extra, struct tg_generic_list *l) {
         int reg = -1;
 
         l->prefilter_reg = TG_GENERIC_NO_PREFILTER;
@@ -310,7 +311,7 @@ static void list_set_prefilter(PolicyEngine *e, PolicyInstallation *extra,
 }
 
 /* Whether a return program finds anything on the point. */
-static void list_set_return(PolicyEngine *e, PolicyInstallation *extra, struct tg_generic_list *l) {
+void list_set_return(PolicyEngine *e, PolicyInstallation *extra, struct tg_generic_list *l) {
         l->has_return = 0;
         for (uint32_t j = 0; j < l->n; j++) {
                 InstalledHook *h = engine_hook_of(e, extra, l->refs[j]);

@@ -33,7 +33,7 @@ daemon_libtetragond_core_a_SOURCES = \
 	daemon/policy-registry.c daemon/policy-registry.h daemon/policy-backend.h \
 	daemon/policy-engine.c daemon/policy-engine.h daemon/policy-engine-internal.h \
 	daemon/engine-tables.c daemon/engine-tables.h \
-	daemon/engine-install.c daemon/engine-maps.c daemon/engine-attach.c \
+	daemon/engine-install.c daemon/engine-maps.c daemon/engine-attach.c daemon/engine-adopt.c \
 	daemon/engine-units.c \
 	daemon/enrich-policy.c daemon/stack-symbols.c daemon/stack-symbols.h \
 	daemon/tetragond-bus.c daemon/tetragond-bus.h lib/bus-api.h \

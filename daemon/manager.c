@@ -975,6 +975,15 @@ void manager_get_pinned_info(Manager *m, ManagerPinnedInfo *ret) {
                 .process_monitor_adopted =
                         m->process_monitor && process_monitor_is_adopted(m->process_monitor),
         };
+        if (m->engine) {
+                PolicyEngineAdoption a;
+
+                policy_engine_get_adoption(m->engine, &a);
+                ret->engine_adopted = a.adopted_engine;
+                ret->policies_adopted = a.policies_adopted;
+                ret->policies_replaced = a.policies_replaced;
+                ret->policies_removed = a.policies_removed;
+        }
         if (!m->pins)
                 return;
         ret->run_dir = pinned_state_run_dir(m->pins);
@@ -995,6 +1004,26 @@ int manager_lock(Manager *m) {
         manager_guard(m);
         manager_guard_sync(m);
         return 0;
+}
+
+/* After the folder is installed: what the adopted engine held and no policy took over. */
+static void manager_drop_orphans(Manager *m) {
+        PolicyEngineAdoption a;
+        int r;
+
+        if (!m->engine)
+                return;
+        policy_engine_get_adoption(m->engine, &a);
+        if (!a.adopted_engine)
+                return;
+        r = policy_engine_drop_orphans(m->engine);
+        if (r < 0)
+                log_warning_errno(r, "Failed to remove what the earlier run enforced and this one "
+                                     "does not: %m; it stays in force.");
+        policy_engine_get_adoption(m->engine, &a);
+        log_info("Policy engine adopted from the earlier run: %u policies adopted (their links "
+                 "kept), %u replaced, %u removed.",
+                 a.policies_adopted, a.policies_replaced, a.policies_removed);
 }
 
 /* The newest older run of this layout: the one whose process monitor may be adopted. */
@@ -1019,6 +1048,7 @@ static void manager_find_adoptable_run(Manager *m, char **ret) {
 
 int manager_start(Manager *m) {
         _cleanup_free_ char *adopt_run = NULL;
+        bool adopt_engine;
         int r;
 
         /* Until manager_run() ends well, this run's pins go with it: a start that fails
@@ -1056,6 +1086,10 @@ int manager_start(Manager *m) {
                          pinned_state_root(m->pins), adopt_run);
 
         /* Read once, for the engine and for GetKernelFeatures: they must not disagree. */
+        /* The engine only with the monitor (they share its ring), and not locked down: a
+         * locked run's older runs may have to stay whole, beside it. */
+        adopt_engine = adopt_run && process_monitor_is_adopted(m->process_monitor) &&
+                       pinned_lock_get(pinned_state_root(m->pins), NULL) == 0;
         r = kernel_facts_new(&m->kernel_facts);
         if (r < 0)
                 return log_error_errno(r, "Failed to read what the kernel offers: %m");
@@ -1079,6 +1113,7 @@ int manager_start(Manager *m) {
                                       .pins = m->pins,
                                       .event = m->event,
                                       .loader_sensor = m->loader_sensor,
+                                      .adopt_run = adopt_engine ? adopt_run : NULL,
                               });
         if (r < 0)
                 log_warning_errno(r, "Failed to load the policy engine: %m; policies will not be "
@@ -1128,6 +1163,7 @@ int manager_start(Manager *m) {
         r = manager_start_policies(m);
         if (r < 0)
                 return r;
+        manager_drop_orphans(m);
 
         manager_setup_metrics_server(m);
 

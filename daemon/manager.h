@@ -52,6 +52,10 @@ typedef struct ManagerPinnedInfo {
         unsigned runs_replaced; /* earlier runs found pinned at start, replaced */
         ManagerPinnedFound found;
         bool process_monitor_adopted; /* taken over from an earlier run (pinned-state.h) */
+        /* The policy engine too (its maps and links), and of its policies: taken over as
+         * they were, installed anew (changed), removed (deleted). */
+        bool engine_adopted;
+        unsigned policies_adopted, policies_replaced, policies_removed;
         bool locked;
         uint64_t locked_since_usec; /* CLOCK_REALTIME */
         /* Whether the kernel itself guards the pinned state against root, and if not, why. */

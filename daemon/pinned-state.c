@@ -806,3 +806,56 @@ int pinned_lock_set(const char *root, uint64_t since_usec) {
                 return errno == EEXIST ? 0 : negative_errno();
         return 0;
 }
+
+int pinned_state_replace_record(PinnedState *p, const char *name, const void *data, size_t size) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        uint32_t key = 0;
+        int r;
+
+        if (size == 0 || size > UINT32_MAX)
+                return -EINVAL;
+        r = array_map_create("tg_record", (uint32_t) size, &fd);
+        if (r < 0)
+                return r;
+        if (bpf_map_update_elem(fd, &key, data, BPF_ANY) < 0 || bpf_map_freeze(fd) < 0)
+                return negative_errno();
+        if (asprintf(&path, "%s/record-%s", p->run_dir, name) < 0)
+                return -ENOMEM;
+        /* bpffs has no rename(): a daemon killed between these two leaves no record, and
+         * the next start then adopts nothing, which is safe. */
+        if (unlink(path) < 0 && errno != ENOENT)
+                return negative_errno();
+        if (bpf_obj_pin(fd, path) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int pinned_state_read_blob(PinnedState *p, const char *run, const char *name, void **ret,
+                           size_t *ret_size) {
+        _cleanup_free_ char *file = NULL, *path = NULL;
+        _cleanup_free_ void *data = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct bpf_map_info info = {};
+        uint32_t info_size = sizeof(info), key = 0;
+        int r;
+
+        if (asprintf(&file, "record-%s", name) < 0)
+                return -ENOMEM;
+        r = older_path(p, run, file, &path);
+        if (r < 0)
+                return r;
+        fd = bpf_obj_get(path);
+        if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &info_size) < 0)
+                return negative_errno();
+        if (info.type != BPF_MAP_TYPE_ARRAY || info.value_size == 0)
+                return -EBADMSG;
+        data = malloc(info.value_size);
+        if (!data)
+                return -ENOMEM;
+        if (bpf_map_lookup_elem(fd, &key, data) < 0)
+                return negative_errno();
+        *ret = TAKE_PTR(data);
+        *ret_size = info.value_size;
+        return 0;
+}

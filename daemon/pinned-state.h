@@ -13,9 +13,13 @@
  *     link-NAME       each attachment of the run (bpf_link__pin): programs and their maps
  *                     live as long as a link holds them
  *     map-NAME        the kernel-side counters, read by the next run (records lost meanwhile),
- *                     and the process monitor's ring buffer, which the next run may adopt
+ *                     the process monitor's ring buffer, and every map of the policy engine,
+ *                     which the next run may adopt
  *     record-NAME     a small frozen record: "process", what the process monitor was built
- *                     with (process-monitor.c), compared by the next run before adopting
+ *                     with (process-monitor.c), "generic", what the policy engine was
+ *                     (engine-adopt.c), compared by the next run before adopting;
+ *                     "generic-state", rewritten after each change: the engine's function
+ *                     points and each policy's slot ranges, id, mode and digest
  *     policy-N        the manifest of one policy the run enforces (frozen array map): its
  *                     name, the run's layout and the exact source it was installed from
  *                     (empty: a version the daemon could not name, e.g. an older one kept
@@ -34,8 +38,16 @@
  * they wrote while no daemon ran are read, not lost, and the older run's policies keep
  * writing into the ring this run reads until it is released. Otherwise (another build,
  * options or layout, a pin missing) the monitor is loaded anew and the older one replaced
- * make-before-break, as before. Policies are never adopted: each start installs them anew
- * (its PinnedPoliciesUnchanged counts the same source and mode, not the same links).
+ * make-before-break, as before.
+ *
+ * Adoption of the policy engine (engine-adopt.c), with the monitor only (they share its ring)
+ * and never while locked: when the newest older run's record-generic equals this run's, the
+ * engine loads on that run's maps, takes its links, and each policy installed from the folder
+ * that is the same (name, mode, compiled digest) as one the older run enforced is adopted as
+ * it is: no detach, no attach, its ids and counters kept. A changed one is installed beside and
+ * the older version dropped after; a deleted one dropped. Anything that does not match (a
+ * record, a pin, hook lists the state record does not explain) falls back to loading anew,
+ * make-before-break.
  *
  * Errors are returned, never logged: the manager decides what a failure means.
  */
@@ -75,6 +87,11 @@ int pinned_state_pin_map(PinnedState *p, struct bpf_map *map, const char *name);
 int pinned_state_pin_record(PinnedState *p, const char *name, const void *data, size_t size);
 int pinned_state_read_record(PinnedState *p, const char *run, const char *name, void *data,
                              size_t size);
+/* A record "record-NAME" of this run written anew, replacing the one before;
+ * and one of an older run of any size (malloc'ed). */
+int pinned_state_replace_record(PinnedState *p, const char *name, const void *data, size_t size);
+int pinned_state_read_blob(PinnedState *p, const char *run, const char *name, void **ret,
+                           size_t *ret_size);
 
 /* Adoption. An older run's "map-NAME" and "link-NAME" (run: its folder's name), opened;
  * -EBUSY for another run than the first one opened: a run adopts from one older run. */

@@ -9,6 +9,7 @@
  *   engine-attach.c    function points: loading per-function programs and attaching them,
  *                      with the ELF reading uprobe addresses need
  *   policy-engine.c    the PolicyBackend and the engine's setup (the skeleton loading)
+ *   engine-adopt.c     what a run pins for the next, and adopting an older run's engine
  *   enrich-policy.c    a policy record into an event, on the event path
  * Only these include it; each includes nothing of the others but this header.
  */
@@ -113,7 +114,24 @@ struct PolicyInstallation {
         bool installed; /* false once uninstalled: kept a while for late records */
         uint64_t retired_ns;
         bool holds_loader; /* spec.loader: true, and it holds the loader sensor */
+        uint64_t digest;   /* engine_digest(): what the kernel holds of it */
+        bool adopted;      /* taken over from an older run: its records were in place */
 };
+
+/* A policy of the older run whose engine this one adopted (engine-adopt.c): its slots
+ * reserved and its hooks listed until the same policy takes it over or it is dropped. */
+typedef struct EngineOrphan {
+        uint32_t id;
+        PolicyMode mode;
+        Range ranges[_TABLE_MAX];
+        uint64_t digest;
+        uint32_t n_listed;
+        bool has_enforcer;
+        size_t n_sys_enter; /* its refs on syscall points */
+        char *name;
+} EngineOrphan;
+
+typedef struct EngineAdoption EngineAdoption;
 
 /* A kernel function (a syscall's, or any other) with one program attached, serving one
  * point above the syscall numbers. Kept while some installed hook is on it. */
@@ -177,7 +195,16 @@ struct PolicyEngine {
         size_t n_enforcers;
 
         PinnedState *pins; /* the config's: where links are pinned; NULL: nowhere */
-        bool keep_pinned;  /* policy_engine_keep_pinned(): leave the kernel as it is */
+        bool adopted;      /* the maps and links of an older run's engine are this one's */
+        EngineOrphan *orphans;
+        size_t n_orphans;
+        /* Links opened from the older run's pins, and this run's second pin of each
+         * (their own pin path is the older run's). */
+        struct bpf_link **adopted_links;
+        char **adopted_pins;
+        size_t n_adopted_links;
+        unsigned n_adopted, n_replaced, n_removed;
+        bool keep_pinned; /* policy_engine_keep_pinned(): leave the kernel as it is */
 
         /* The config's; NULL: spec.loader is refused. */
         LoaderSensor *loader_sensor;
@@ -219,6 +246,9 @@ int engine_flip_point(PolicyEngine *e, uint32_t point, const struct tg_generic_l
 int engine_new_lists(PolicyEngine *e, PolicyInstallation *i, bool add,
                      struct tg_generic_list **ret /* TG_GENERIC_MAX_POINTS */);
 void lists_free(struct tg_generic_list **lists);
+/* A list's prefilter and return flag from its hooks (none, and look, for a hook not known). */
+void list_set_prefilter(PolicyEngine *e, PolicyInstallation *extra, struct tg_generic_list *l);
+void list_set_return(PolicyEngine *e, PolicyInstallation *extra, struct tg_generic_list *l);
 size_t installation_sys_enter_hooks(PolicyInstallation *i);
 int engine_attach(PolicyEngine *e);
 bool installation_has_sys_exit_hooks(PolicyInstallation *i);
@@ -242,3 +272,21 @@ int engine_attach_functions(PolicyEngine *e, PolicyInstallation *i, char **ret_e
 int engine_assign_points(PolicyEngine *e, PolicyInstallation *i, const CompiledPolicy *c,
                          const PolicyPlan *plan, char **ret_error);
 void engine_detach_if_idle(PolicyEngine *e);
+
+/* policy-engine.c */
+int engine_switch(PolicyEngine *e, struct tg_generic_list **lists);
+
+/* engine-adopt.c: what a run pins for the next, and adopting an older run's engine */
+uint64_t engine_digest(const CompiledPolicy *c, const PolicyPlan *plan);
+int engine_pin_maps(PolicyEngine *e);
+int engine_pin_state(PolicyEngine *e);
+EngineAdoption *engine_adoption_free(EngineAdoption *a);
+DEFINE_TRIVIAL_CLEANUP_FUNC(EngineAdoption *, engine_adoption_free);
+int engine_adopt_prepare(PolicyEngine *e, PinnedState *pins, const char *run, int ringbuf_fd,
+                         EngineAdoption **ret);
+int engine_adopt_maps(EngineAdoption *a);
+int engine_adopt(PolicyEngine *e, EngineAdoption *a);
+int points_find(const void *points, size_t n, uint32_t index);
+EngineOrphan *engine_orphan_for(PolicyEngine *e, PolicyInstallation *i, const uint32_t *counts);
+bool engine_points_attached(PolicyEngine *e, PolicyInstallation *i);
+void engine_orphan_taken(PolicyEngine *e, EngineOrphan *o);

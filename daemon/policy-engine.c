@@ -37,7 +37,7 @@ static void installation_release_ranges(PolicyEngine *e, PolicyInstallation *i) 
 /* Stage every list, wait, flip every byte, wait: afterwards the old lists are unused and
  * their slots (and anything only they reached) free. Only a failing map update can stop
  * it half way: then every flip done is undone. */
-static int engine_switch(PolicyEngine *e, struct tg_generic_list **lists) {
+int engine_switch(PolicyEngine *e, struct tg_generic_list **lists) {
         uint8_t before[TG_GENERIC_MAX_POINTS];
         uint32_t nr;
         int k = 0;
@@ -142,6 +142,38 @@ static int engine_write_enforcer(PolicyEngine *e, PolicyInstallation *i, const P
         return 0;
 }
 
+static bool engine_id_taken(PolicyEngine *e, uint32_t id) {
+        if (engine_find(e, id))
+                return true;
+        for (size_t k = 0; k < e->n_orphans; k++)
+                if (e->orphans[k].id == id)
+                        return true;
+        return false;
+}
+
+/* A new id and free ranges for i. */
+static int engine_allocate(PolicyEngine *e, PolicyInstallation *i, const uint32_t *counts,
+                           char **ret_error) {
+        int k;
+
+        do /* never 0 (an empty slot's), nor an orphan's */
+                i->id = ++e->next_id;
+        while (i->id == 0 || engine_id_taken(e, i->id));
+        for (TableId t = 0; t < _TABLE_MAX; t++) {
+                k = table_alloc(&e->tables[t], counts[t], &i->ranges[t]);
+                if (k < 0) {
+                        installation_release_ranges(e, i);
+                        if (k == -ENOSPC && asprintf(ret_error,
+                                                     "the engine's table of %s is full (%u): "
+                                                     "too many policies installed",
+                                                     table_names[t], table_sizes[t]) < 0)
+                                *ret_error = NULL;
+                        return k;
+                }
+        }
+        return 0;
+}
+
 static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mode,
                           PolicyInstallation **ret, char **ret_error) {
         PolicyEngine *e = userdata;
@@ -149,6 +181,7 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
         _cleanup_(installation_freep) PolicyInstallation *i = NULL;
         struct tg_generic_list **lists = NULL;
         PolicyInstallation **grown;
+        EngineOrphan *orphan;
         const uint32_t counts[_TABLE_MAX] = {
                 [TABLE_HOOKS] = c->n_hooks,     [TABLE_SELECTORS] = c->n_selectors,
                 [TABLE_FILTERS] = c->n_filters, [TABLE_VALUES] = c->n_values,
@@ -171,27 +204,24 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
         if (k < 0)
                 return k;
         i->engine = e;
-        if (++e->next_id == 0) /* never 0: an empty slot's */
-                e->next_id++;
-        i->id = e->next_id;
         i->mode = mode;
+        i->digest = engine_digest(c, plan);
 
         grown = reallocarray(e->installations, e->n_installations + 1, sizeof(*grown));
         if (!grown)
                 return -ENOMEM;
         e->installations = grown;
 
-        for (TableId t = 0; t < _TABLE_MAX; t++) {
-                k = table_alloc(&e->tables[t], counts[t], &i->ranges[t]);
-                if (k < 0) {
-                        installation_release_ranges(e, i);
-                        if (k == -ENOSPC && asprintf(ret_error,
-                                                     "the engine's table of %s is full (%u): "
-                                                     "too many policies installed",
-                                                     table_names[t], table_sizes[t]) < 0)
-                                *ret_error = NULL;
+        /* An older run's copy of this very policy, adopted with the engine: kept as it is. */
+        orphan = engine_orphan_for(e, i, counts);
+        if (orphan) {
+                i->adopted = true;
+                i->id = orphan->id;
+                memcpy(i->ranges, orphan->ranges, sizeof(i->ranges));
+        } else {
+                k = engine_allocate(e, i, counts, ret_error);
+                if (k < 0)
                         return k;
-                }
         }
 
         /* Nothing written so far is reachable: the lists do not name it yet. */
@@ -200,6 +230,14 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
                 k = -ENOMEM;
         if (k >= 0)
                 k = engine_assign_points(e, i, c, plan, ret_error);
+        if (k >= 0 && i->adopted && !engine_points_attached(e, i)) {
+                /* Not attached as recorded after all: installed anew beside the orphan,
+                 * which is dropped later, as a changed policy's. */
+                i->adopted = false;
+                orphan = NULL;
+                memset(i->ranges, 0, sizeof(i->ranges));
+                k = engine_allocate(e, i, counts, ret_error);
+        }
         if (k >= 0)
                 k = engine_write_records(e, c, i);
         if (k >= 0)
@@ -211,7 +249,7 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
                 k = engine_units_write(e, i, c, ret_error);
         if (k >= 0)
                 k = engine_write_policy(e, i, mode);
-        if (k >= 0) {
+        if (k >= 0 && !i->adopted) {
                 k = engine_new_lists(e, i, true, lists);
                 if (k == -E2BIG &&
                     asprintf(ret_error, "more than %u hooks of all policies on one point",
@@ -250,7 +288,8 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
                                                   "available in this daemon");
                 i->holds_loader = k >= 0;
         }
-        if (k >= 0)
+        /* Adopted: its hooks are listed already. */
+        if (k >= 0 && !i->adopted)
                 k = engine_switch(e, lists);
         if (lists)
                 lists_free(lists);
@@ -259,11 +298,16 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
                 if (i->holds_loader)
                         loader_sensor_release(e->loader_sensor);
                 i->holds_loader = false;
-                engine_units_remove(e, i);
-                installation_release_ranges(e, i);
+                if (!i->adopted) {
+                        /* An orphan's slots and units stay its own until it is dropped. */
+                        engine_units_remove(e, i);
+                        installation_release_ranges(e, i);
+                }
                 engine_detach_if_idle(e);
                 return k;
         }
+        if (i->adopted)
+                engine_orphan_taken(e, orphan);
 
         e->n_enforcers += i->has_enforcer;
         e->n_sys_enter_hooks += installation_sys_enter_hooks(i);
@@ -272,6 +316,8 @@ static int engine_install(void *userdata, const CompiledPolicy *c, PolicyMode mo
         if (i->n_file_ids > 0)
                 engine_watch_file_ids(e);
         *ret = TAKE_PTR(i);
+        /* A failure shows at the next start: it adopts nothing. */
+        (void) engine_pin_state(e);
         return 0;
 }
 
@@ -308,6 +354,7 @@ static void engine_uninstall(void *userdata, PolicyInstallation *i) {
         if (i->n_file_ids > 0)
                 engine_watch_file_ids(e);
         engine_gc(e, now);
+        (void) engine_pin_state(e);
 }
 
 static int engine_set_mode(void *userdata, PolicyInstallation *i, PolicyMode mode) {
@@ -320,6 +367,7 @@ static int engine_set_mode(void *userdata, PolicyInstallation *i, PolicyMode mod
         if (k < 0)
                 return k;
         i->mode = mode;
+        (void) engine_pin_state(e);
         return 0;
 }
 
@@ -603,40 +651,16 @@ static int engine_attach_baselines(PolicyEngine *e) {
         return engine_baseline_existing(e);
 }
 
-int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
-        _cleanup_(policy_engine_freep) PolicyEngine *e = NULL;
+/* The skeleton opened and set up for this kernel and config, not loaded. */
+static int engine_open(PolicyEngine *e, const PolicyEngineConfig *config) {
+        struct bpf_program *p;
         int k;
-
-        e = calloc(1, sizeof(*e));
-        if (!e)
-                return -ENOMEM;
-        e->process_cache = config->process_cache;
-        /* Ids from a random start: an earlier run's records, in a ring buffer adopted from
-         * it (pinned-state.h), name ids this engine does not know, not its own policies. */
-        if (getrandom(&e->next_id, sizeof(e->next_id), 0) != sizeof(e->next_id))
-                e->next_id = (uint32_t) now_ns();
-        for (TableId t = 0; t < _TABLE_MAX; t++)
-                e->tables[t].size = table_sizes[t];
-        e->n_cpus = libbpf_num_possible_cpus();
-        if (e->n_cpus < 0)
-                return e->n_cpus;
-
-        e->facts = config->kernel_facts;
-        if (!e->facts) {
-                k = kernel_facts_new(&e->own_facts);
-                if (k < 0)
-                        return k;
-                e->facts = e->own_facts;
-        }
-        kernel_facts_capabilities(e->facts, config->disabled_mechanisms, &e->caps);
-        engine_read_host_namespaces(e);
 
         e->skel = generic_bpf__open();
         if (!e->skel)
                 return negative_errno();
         e->skel->rodata->host_user_ns_inum = e->host_ns[POLICY_NS_USER];
         e->excluded_tgid = config->excluded_tgid;
-        e->skel->rodata->excluded_tgid = (__u32) e->excluded_tgid;
         if (config->ringbuf_fd > 0)
                 k = bpf_map__reuse_fd(e->skel->maps.gen_ringbuf, config->ringbuf_fd);
         else
@@ -680,25 +704,107 @@ int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
         e->enforcer_prog = e->skel->progs.tg_generic_enforcer;
         if (!e->caps.kernel[HOOK_MECHANISM_SYS_ENTER])
                 e->enforcer_prog = NULL;
-        {
-                struct bpf_program *p;
+        bpf_object__for_each_program(p, e->skel->obj)
+                bpf_program__set_autoload(p, engine_loads_program(e, p));
+        return 0;
+}
 
-                bpf_object__for_each_program(p, e->skel->obj)
-                        bpf_program__set_autoload(p, engine_loads_program(e, p));
+/* A second try without the older run's state: its maps are not this engine's. */
+static int engine_reopen(PolicyEngine *e, const PolicyEngineConfig *config) {
+        generic_bpf__destroy(e->skel);
+        e->skel = NULL;
+        return engine_open(e, config);
+}
+
+int policy_engine_new(PolicyEngine **ret, const PolicyEngineConfig *config) {
+        _cleanup_(policy_engine_freep) PolicyEngine *e = NULL;
+        _cleanup_(engine_adoption_freep) EngineAdoption *adoption = NULL;
+        int k;
+
+        e = calloc(1, sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        e->process_cache = config->process_cache;
+        /* Ids from a random start: an earlier run's records, in a ring buffer adopted from
+         * it (pinned-state.h), name ids this engine does not know, not its own policies. */
+        if (getrandom(&e->next_id, sizeof(e->next_id), 0) != sizeof(e->next_id))
+                e->next_id = (uint32_t) now_ns();
+        for (TableId t = 0; t < _TABLE_MAX; t++)
+                e->tables[t].size = table_sizes[t];
+        e->n_cpus = libbpf_num_possible_cpus();
+        if (e->n_cpus < 0)
+                return e->n_cpus;
+
+        e->facts = config->kernel_facts;
+        if (!e->facts) {
+                k = kernel_facts_new(&e->own_facts);
+                if (k < 0)
+                        return k;
+                e->facts = e->own_facts;
         }
-        k = generic_bpf__load(e->skel);
-        if (k < 0)
-                return k;
-        k = engine_attach_baselines(e);
+        kernel_facts_capabilities(e->facts, config->disabled_mechanisms, &e->caps);
+        engine_read_host_namespaces(e);
+
+        k = engine_open(e, config);
         if (k < 0)
                 return k;
         e->pins = config->pins;
+        if (config->adopt_run && e->pins) {
+                k = engine_adopt_prepare(e, e->pins, config->adopt_run,
+                                         config->ringbuf_fd > 0 ? config->ringbuf_fd : -1,
+                                         &adoption);
+                if (k < 0)
+                        return k;
+                if (adoption && engine_adopt_maps(adoption) < 0) {
+                        adoption = engine_adoption_free(adoption);
+                        k = engine_reopen(e, config);
+                        if (k < 0)
+                                return k;
+                }
+        }
+        k = generic_bpf__load(e->skel);
+        if (k < 0 && adoption) {
+                adoption = engine_adoption_free(adoption);
+                k = engine_reopen(e, config);
+                if (k >= 0)
+                        k = generic_bpf__load(e->skel);
+        }
+        if (k < 0)
+                return k;
+        if (adoption) {
+                k = engine_adopt(e, adoption);
+                if (k < 0)
+                        return k;
+                if (k == 0) {
+                        /* Loaded on maps whose state could not be read back: anew, beside. */
+                        k = engine_reopen(e, config);
+                        if (k >= 0)
+                                k = generic_bpf__load(e->skel);
+                        if (k < 0)
+                                return k;
+                }
+        }
+        /* The daemon that runs now, adopted programs included. */
+        k = map_write(e->skel->maps.gen_run, 0, &(uint32_t){ (uint32_t) e->excluded_tgid });
+        if (k < 0)
+                return k;
+        if (!e->adopted) {
+                k = engine_attach_baselines(e);
+                if (k < 0)
+                        return k;
+        }
         e->loader_sensor = config->loader_sensor;
         e->event = config->event;
         if (e->pins) {
-                k = pinned_state_pin_map(e->pins, e->skel->maps.gen_counters, "gen_counters");
+                k = engine_pin_maps(e);
+                /* Counted live by this run: not lost when the older run is released. */
+                if (k >= 0 && e->adopted)
+                        k = pinned_state_adopt_map(e->pins,
+                                                   bpf_map__fd(e->skel->maps.gen_counters));
                 if (k >= 0)
                         k = engine_pin_links(e);
+                if (k >= 0)
+                        k = engine_pin_state(e);
                 if (k < 0)
                         return k;
         }
@@ -741,6 +847,13 @@ PolicyEngine *policy_engine_free(PolicyEngine *e) {
         for (size_t k = 0; k < e->n_installations; k++)
                 installation_free(e->installations[k]);
         free(e->installations);
+        for (size_t k = 0; k < e->n_orphans; k++)
+                free(e->orphans[k].name);
+        free(e->orphans);
+        for (size_t k = 0; k < e->n_adopted_links; k++)
+                free(e->adopted_pins[k]);
+        free(e->adopted_pins);
+        free(e->adopted_links);
         for (size_t nr = 0; nr < TG_GENERIC_MAX_POINTS; nr++)
                 free(e->lists[nr]);
         for (TableId t = 0; t < _TABLE_MAX; t++)

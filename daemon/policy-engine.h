@@ -61,6 +61,9 @@ typedef struct PolicyEngineConfig {
         /* Held by each installed policy with spec.loader: true; borrowed, must outlive the
          * engine. NULL: such policies are refused. */
         LoaderSensor *loader_sensor;
+        /* An older run (pinned-state.h: its folder's name in pins) whose engine to adopt
+         * when it is this build's with these options; NULL: load anew. */
+        const char *adopt_run;
 } PolicyEngineConfig;
 
 /* Probes the kernel's features and loads the skeleton (attaches nothing). */
@@ -131,3 +134,16 @@ const char *policy_engine_describe(PolicyEngine *e);
 
 /* Whether the sys_enter program is attached right now (tests). */
 bool policy_engine_is_attached(PolicyEngine *e);
+
+/* Adoption (engine-adopt.c). The policies of the older run that no install took over (deleted
+ * or changed while no daemon ran) leave the kernel: call once the folder is installed. */
+int policy_engine_drop_orphans(PolicyEngine *e);
+
+typedef struct PolicyEngineAdoption {
+        bool adopted_engine;        /* the older run's maps and links are this engine's */
+        unsigned policies_adopted;  /* taken over as they were: links, ids, counters */
+        unsigned policies_replaced; /* changed: installed anew, the older version dropped */
+        unsigned policies_removed;  /* gone from the folder: dropped */
+} PolicyEngineAdoption;
+
+void policy_engine_get_adoption(PolicyEngine *e, PolicyEngineAdoption *ret);

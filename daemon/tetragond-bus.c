@@ -920,6 +920,10 @@ static int property_get_pinned(sd_bus *bus, const char *path, const char *interf
         if (streq(property, "PinnedPoliciesDeleted"))
                 return sd_bus_message_append(reply, "u",
                                              info.found.policies[PINNED_OUTCOME_DELETED]);
+        if (streq(property, "PinnedPoliciesAdopted"))
+                return sd_bus_message_append(reply, "u", info.policies_adopted);
+        if (streq(property, "PolicyEngineAdopted"))
+                return sd_bus_message_append(reply, "b", info.engine_adopted);
         if (streq(property, "ProcessMonitorAdopted"))
                 return sd_bus_message_append(reply, "b", info.process_monitor_adopted);
         if (streq(property, "Locked"))
@@ -972,7 +976,11 @@ static const sd_bus_vtable manager_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("PinnedPoliciesDeleted", "u", property_get_pinned, 0,
                         SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("PinnedPoliciesAdopted", "u", property_get_pinned, 0,
+                        SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("ProcessMonitorAdopted", "b", property_get_pinned, 0,
+                        SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("PolicyEngineAdopted", "b", property_get_pinned, 0,
                         SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Locked", "b", property_get_pinned, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LockedSince", "t", property_get_pinned, 0,

@@ -332,6 +332,7 @@ $(CONTROL_INTEGRATION_TESTS:.sh=.sh.log): tetragond tetractl systemd/tetragond.s
 # writer loop with no miss, nothing of an earlier run left; lockdown over D-Bus and tetractl.
 PERSIST_INTEGRATION_TESTS = \
 	tests/integration/test-pinned-restart.sh \
+	tests/integration/test-pinned-adopt.sh \
 	tests/integration/test-lockdown.sh
 TESTS += $(PERSIST_INTEGRATION_TESTS)
 dist_noinst_SCRIPTS += $(PERSIST_INTEGRATION_TESTS)

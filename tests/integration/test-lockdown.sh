@@ -136,7 +136,9 @@ ok "a restarted daemon is still locked, and what was enforced stays"
 runs() { find /sys/fs/bpf/tetragond -mindepth 1 -maxdepth 1 -name 'run-*' | wc -l; }
 status=$("$tetractl" status)
 expect_match "status: the first run is kept, second unchanged, guard deleted" "$status" \
-        'Earlier runs: 0 replaced, 1 kept under lockdown; their policies: 1 unchanged, 0 changed, 1 deleted'
+        'Earlier runs: 0 replaced, 1 kept under lockdown; their policies: 1 unchanged \(0 adopted\), 0 changed, 1 deleted'
+# Locked, the earlier runs may have to stay whole: the engine is loaded anew, not adopted.
+expect_match "status: locked, the policy engine is not adopted" "$status" 'Policy engine: loaded by this run'
 [ "$(runs)" = 2 ] || fail "$(runs) runs pinned, not 2"
 
 # Once more, nothing changed: the run before is covered by this one and goes; the first,
@@ -147,7 +149,7 @@ TESTENV_DAEMON_PID=
 testenv_start_daemon "${daemon_args[@]}"
 status=$("$tetractl" status)
 expect_match "status: one run replaced, the guard's kept" "$status" \
-        'Earlier runs: 1 replaced, 1 kept under lockdown; their policies: 2 unchanged, 0 changed, 1 deleted'
+        'Earlier runs: 1 replaced, 1 kept under lockdown; their policies: 2 unchanged \(0 adopted\), 0 changed, 1 deleted'
 [ "$(runs)" = 2 ] || fail "$(runs) runs pinned after a start with nothing changed, not 2"
 enforced "$target" || fail "the guard policy left when its covered run was removed"
 enforced "$second" || fail "the added policy left when its covered run was removed"

@@ -2,13 +2,14 @@
 # Issue 11: enforcement outlives the daemon. A writer loop against the seed's policy runs
 # while the daemon is SIGKILLed, stays dead 5 s and starts again, PINNED_CYCLES times (10):
 # every write attempt is killed, the file stays empty, and nothing an earlier run pinned
-# stays in the kernel (its links and their programs are gone, one run is pinned) but the
-# process monitor, which each start adopts: its link ids stay, and a process that ran while
-# no daemon did is reported from its ring buffer. Then a policy edited while the daemon
+# stays in the kernel (its links and their programs are gone, one run is pinned) but what
+# each start adopts: the process monitor and the policy engine, whose link ids all stay the
+# same, cycle after cycle; a process that ran while no daemon did is reported from the
+# monitor's ring buffer. Then a policy edited while the daemon
 # was down is replaced, one deleted while down is removed (each start says what its
 # earlier run's manifests held: unchanged, changed, deleted), and the time from start to
-# "running, earlier run replaced" is measured for 1 and 50 policies, with the time to
-# "Process monitor adopted".
+# "running, earlier run replaced" is measured for 1 and 50 policies, with the times to
+# "Process monitor adopted" and to "Policy engine adopted".
 # vmtest-host-only: ten SIGKILL cycles and 50 policies take over 6 minutes of emulated time; zz-persist.sh restarts and kills the daemon under systemd there
 set -euo pipefail
 . "$top_srcdir/tests/lib/testenv.sh"
@@ -57,11 +58,13 @@ run_links() {
 start_replacing() {
         local earlier earlier_links
         earlier=$(runs)
-        earlier_links=$(run_links "$earlier" | grep -vxF "$first_monitor" | cut -d' ' -f1)
+        earlier_links=$(run_links "$earlier")
         testenv_start_daemon "${daemon_args[@]}"
         replaced() { [ "$(runs | wc -l)" = 1 ] && [ "$(runs)" != "$earlier" ]; }
         wait_for 120 "the earlier run ($earlier) to be replaced" replaced ||
                 fail "the earlier run is still pinned beside the new one: $(runs)"
+        # Those this run adopted stay.
+        earlier_links=$(grep -vxF -f <(run_links "$(runs)") <<<"$earlier_links" | cut -d' ' -f1 || true)
         links_gone() {
                 local id
                 for id in $earlier_links; do
@@ -92,6 +95,7 @@ adopted_ms() {
 
 start_timed ms
 [ "$(runs | wc -l)" = 1 ] || fail "not one run pinned after the first start: $(runs)"
+first_all=$(run_links "$(runs)")
 first_links=$(run_links "$(runs)" | wc -l)
 [ "$first_links" -ge 5 ] || fail "only $first_links links pinned in $(runs)"
 echo "ok: the first start pinned $first_links links in $(runs) (start to running: $ms ms)"
@@ -105,6 +109,16 @@ monitor_links() {
 first_monitor=$(monitor_links "$(runs)")
 [ "$(wc -l <<<"$first_monitor")" = 3 ] || fail "not 3 process monitor links pinned: $first_monitor"
 adopted() { journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o cat | grep "^Process monitor adopted from $root/run-" >/dev/null; }
+engine_adopted() { journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o cat | grep "^Policy engine adopted from the earlier run: 1 policies adopted" >/dev/null; }
+# The last start to its "Policy engine adopted" line, in ms, by the journal's clock.
+engine_adopted_ms() {
+        local us
+        us=$(journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o json |
+                jq -r 'select(.MESSAGE | strings | startswith("Policy engine adopted")) | .__REALTIME_TIMESTAMP' |
+                tail -1)
+        [ -n "$us" ] || fail "the daemon did not say it adopted the policy engine"
+        echo $(((us * 1000 - START_NS) / 1000000))
+}
 # A process that runs and exits while no daemon runs: only the ring buffer knows of it.
 marker=$TESTENV_DIR/adopt-marker
 cp /bin/true "$marker"
@@ -151,12 +165,16 @@ for cycle in $(seq 1 "$cycles"); do
         adopted || fail "cycle $cycle: the process monitor was not adopted: $(journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o cat | grep 'Process monitor')"
         [ "$(monitor_links "$(runs)")" = "$first_monitor" ] ||
                 fail "cycle $cycle: the process monitor's links changed: $(monitor_links "$(runs)"), not $first_monitor"
+        engine_adopted || fail "cycle $cycle: the policy engine was not adopted: $(journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o cat | grep 'Policy engine')"
+        # Adopted whole: every link, the policy's and the engine's, is the first run's.
+        [ "$(run_links "$(runs)")" = "$first_all" ] ||
+                fail "cycle $cycle: the links changed: $(run_links "$(runs)"); first run: $first_all"
         if [ "$cycle" = 1 ]; then
                 wait_for 30 "the exec of $marker while no daemon ran" marker_exec ||
                         fail "no process_exec for $marker, run while the daemon was down"
                 echo "ok: a process run while the daemon was down is reported from the adopted ring buffer"
         fi
-        echo "ok: cycle $cycle: $dead attempts while down, restarted in $ms ms (process monitor adopted after $(adopted_ms) ms), one run of $n links"
+        echo "ok: cycle $cycle: $dead attempts while down, restarted in $ms ms (process monitor adopted after $(adopted_ms) ms, policy engine after $(engine_adopted_ms) ms), one run of the same $n links"
 done
 touch "$TESTENV_DIR/stop"
 wait "$WRITER_PID" || true
@@ -169,15 +187,15 @@ misses=$(grep -cvx 137 "$TESTENV_DIR/writes" || true)
 [ ! -s "$target" ] || fail "$target was written: $(head -c 100 "$target")"
 echo "ok: $total write attempts over $cycles SIGKILL cycles, all killed, $target empty"
 
-# Nothing of an earlier run is left: not its links, not their programs.
+# Nothing of an earlier run is left but what was adopted: here, everything was.
 current=$(run_links "$(runs)")
 while read -r link prog; do
-        grep -qx "$link $prog" <<<"$first_monitor" && continue # adopted, checked above
+        grep -qx "$link $prog" <<<"$current" && continue # adopted, checked above
         ! bpftool link show id "$link" >/dev/null 2>&1 || fail "link $link of an earlier run is still there"
         grep -q " $prog\$" <<<"$current" && continue # the same program held by this run: impossible
         ! bpftool prog show id "$prog" >/dev/null 2>&1 || fail "program $prog of an earlier run is still loaded"
 done <"$old_links"
-echo "ok: the $(grep -cvxF "$first_monitor" "$old_links") links of earlier runs and their programs are gone; the process monitor's 3 stay, adopted"
+echo "ok: the links of earlier runs are this run's, adopted ($(sort -u "$old_links" | wc -l) distinct over $cycles cycles)"
 
 lost() { journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o cat | grep -o 'could not deliver [0-9]* record' | tail -1; }
 echo "note: the last start says its earlier run $(lost || echo "left no lost count")"
@@ -256,12 +274,16 @@ spec:
 EOF
 done
 start_timed ms_first
+engine_adopted_50() { journal -t tetragond _PID="$TESTENV_DAEMON_PID" -o cat | grep "^Policy engine adopted from the earlier run: 50 policies adopted" >/dev/null; }
+wait_for 120 "one run pinned" one_run || fail "with 50 policies: $(runs | wc -l) runs pinned"
 kill -KILL "$TESTENV_DAEMON_PID"
 wait "$TESTENV_DAEMON_PID" 2>/dev/null || true
 start_timed ms_again
 ms_adopted=$(adopted_ms)
+wait_for 120 "the policy engine adopted" engine_adopted_50 || fail "with 50 policies the engine was not adopted"
+ms_engine=$(engine_adopted_ms)
 : >"$TESTENV_DIR/p50"
 sh -c "echo x >> $TESTENV_DIR/p50" && rc=0 || rc=$?
 [ "$rc" = 137 ] || fail "with 50 policies, writing p50 exited $rc, not 137"
 wait_for 120 "one run pinned" one_run || fail "with 50 policies: $(runs | wc -l) runs pinned"
-echo "ok: 50 policies: start to running $ms_first ms, after SIGKILL (replacing the run) $ms_again ms, of which to the process monitor adopted $ms_adopted ms"
+echo "ok: 50 policies: start to running $ms_first ms, after SIGKILL (adopting the run) $ms_again ms, of which to the process monitor adopted $ms_adopted ms, to the policy engine adopted (50 policies) $ms_engine ms"

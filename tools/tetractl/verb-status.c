@@ -43,7 +43,9 @@ static const struct {
         { "PinnedPoliciesUnchanged", 'u', "pinned_policies_unchanged" },
         { "PinnedPoliciesChanged", 'u', "pinned_policies_changed" },
         { "PinnedPoliciesDeleted", 'u', "pinned_policies_deleted" },
+        { "PinnedPoliciesAdopted", 'u', "pinned_policies_adopted" },
         { "ProcessMonitorAdopted", 'b', "process_monitor_adopted" },
+        { "PolicyEngineAdopted", 'b', "policy_engine_adopted" },
         { "Locked", 'b', "locked" },
         { "LockedSince", 't', "locked_since_usec" },
         { "KernelProtection", 's', "kernel_protection" },
@@ -169,15 +171,21 @@ int verb_status(int argc, char *argv[]) {
                        json_string_value(json_object_get(status, "pinned_run")));
                 printf("   Earlier runs: %" JSON_INTEGER_FORMAT " replaced, %" JSON_INTEGER_FORMAT
                        " kept under lockdown; their policies: %" JSON_INTEGER_FORMAT
-                       " unchanged, %" JSON_INTEGER_FORMAT " changed, %" JSON_INTEGER_FORMAT
-                       " deleted\n",
+                       " unchanged (%" JSON_INTEGER_FORMAT " adopted), %" JSON_INTEGER_FORMAT
+                       " changed, %" JSON_INTEGER_FORMAT " deleted\n",
                        get_int(status, "runs_replaced"), get_int(status, "runs_kept"),
                        get_int(status, "pinned_policies_unchanged"),
+                       get_int(status, "pinned_policies_adopted"),
                        get_int(status, "pinned_policies_changed"),
                        get_int(status, "pinned_policies_deleted"));
                 printf("Process monitor: %s\n",
                        json_is_true(json_object_get(status, "process_monitor_adopted"))
                                ? "adopted from the earlier run (its links and ring buffer)"
+                               : "loaded by this run");
+                printf("  Policy engine: %s\n",
+                       json_is_true(json_object_get(status, "policy_engine_adopted"))
+                               ? "adopted from the earlier run (its maps and links; unchanged "
+                                 "policies kept attached)"
                                : "loaded by this run");
         } else
                 printf("         Pinned: no (policies end with the daemon)\n");

@@ -140,9 +140,13 @@ bounded 450 systemctl restart "$unit" || fail "systemctl restart $unit failed"
 is_active && [ "$(main_pid)" != "$pid" ] || fail "restart did not start a new process"
 # The new run compared the old one's manifests with the folder: nothing changed.
 earlier=$(tetractl status | grep 'Earlier runs:') || fail "tetractl status has no Earlier runs line"
-[[ "$earlier" =~ Earlier\ runs:\ 1\ replaced,\ 0\ kept.*\ [1-9][0-9]*\ unchanged,\ 0\ changed,\ 0\ deleted ]] ||
+[[ "$earlier" =~ Earlier\ runs:\ 1\ replaced,\ 0\ kept.*\ ([1-9][0-9]*)\ unchanged\ \(([0-9]+)\ adopted\),\ 0\ changed,\ 0\ deleted ]] ||
         fail "after the restart: $earlier"
-echo "ok: after the restart: $earlier"
+# Unlocked, same build and options: the engine and every unchanged policy are adopted.
+[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] || fail "after the restart, not every unchanged policy adopted: $earlier"
+[[ "$(tetractl status)" == *"Policy engine: adopted"* ]] ||
+        fail "after the restart: $(tetractl status | grep 'Policy engine:')"
+echo "ok: after the restart: $earlier; the policy engine adopted"
 echo "ok: restart under the writer loop: $(attempts) attempts so far, $(misses) not killed"
 
 pid=$(main_pid)
