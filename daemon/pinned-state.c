@@ -644,12 +644,13 @@ int pinned_state_pin_record(PinnedState *p, const char *name, const void *data, 
         return 0;
 }
 
-int pinned_state_read_record(PinnedState *p, const char *run, const char *name, void *data,
-                             size_t size) {
+/* An older run's "record-NAME", opened: an array map, whose value size *ret_size gives. */
+static int open_older_record(PinnedState *p, const char *run, const char *name, int *ret_fd,
+                             uint32_t *ret_size) {
         _cleanup_free_ char *file = NULL, *path = NULL;
         _cleanup_close_ int fd = -EBADF;
         struct bpf_map_info info = {};
-        uint32_t info_size = sizeof(info), key = 0;
+        uint32_t info_size = sizeof(info);
         int r;
 
         if (asprintf(&file, "record-%s", name) < 0)
@@ -660,8 +661,24 @@ int pinned_state_read_record(PinnedState *p, const char *run, const char *name, 
         fd = bpf_obj_get(path);
         if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &info_size) < 0)
                 return negative_errno();
+        if (info.type != BPF_MAP_TYPE_ARRAY || info.value_size == 0)
+                return -EBADMSG;
+        *ret_fd = TAKE_FD(fd);
+        *ret_size = info.value_size;
+        return 0;
+}
+
+int pinned_state_read_record(PinnedState *p, const char *run, const char *name, void *data,
+                             size_t size) {
+        _cleanup_close_ int fd = -EBADF;
+        uint32_t value_size, key = 0;
+        int r;
+
+        r = open_older_record(p, run, name, &fd, &value_size);
+        if (r < 0)
+                return r;
         /* Another size: another meaning, and the kernel would copy all of it. */
-        if (info.type != BPF_MAP_TYPE_ARRAY || info.value_size != size)
+        if (value_size != size)
                 return -EBADMSG;
         if (bpf_map_lookup_elem(fd, &key, data) < 0)
                 return negative_errno();
@@ -833,29 +850,20 @@ int pinned_state_replace_record(PinnedState *p, const char *name, const void *da
 
 int pinned_state_read_blob(PinnedState *p, const char *run, const char *name, void **ret,
                            size_t *ret_size) {
-        _cleanup_free_ char *file = NULL, *path = NULL;
         _cleanup_free_ void *data = NULL;
         _cleanup_close_ int fd = -EBADF;
-        struct bpf_map_info info = {};
-        uint32_t info_size = sizeof(info), key = 0;
+        uint32_t value_size, key = 0;
         int r;
 
-        if (asprintf(&file, "record-%s", name) < 0)
-                return -ENOMEM;
-        r = older_path(p, run, file, &path);
+        r = open_older_record(p, run, name, &fd, &value_size);
         if (r < 0)
                 return r;
-        fd = bpf_obj_get(path);
-        if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &info_size) < 0)
-                return negative_errno();
-        if (info.type != BPF_MAP_TYPE_ARRAY || info.value_size == 0)
-                return -EBADMSG;
-        data = malloc(info.value_size);
+        data = malloc(value_size);
         if (!data)
                 return -ENOMEM;
         if (bpf_map_lookup_elem(fd, &key, data) < 0)
                 return negative_errno();
         *ret = TAKE_PTR(data);
-        *ret_size = info.value_size;
+        *ret_size = value_size;
         return 0;
 }
